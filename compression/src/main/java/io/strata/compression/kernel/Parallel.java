@@ -1,0 +1,59 @@
+// Splits row ranges over a fixed pool of platform threads (matrix-vector work is row-parallel).
+package io.strata.compression.kernel;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Row-parallel execution; the thread count defaults to the available processors ({@code -Dstrata.threads}). */
+public final class Parallel {
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
+    private static final AtomicInteger COUNT = new AtomicInteger();
+    private static final int THREADS = Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors());
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, THREADS - 1), r -> {
+        Thread t = new Thread(r, "strata-cpu-" + COUNT.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    private Parallel() {}
+
+    public static int threads() {
+        return THREADS;
+    }
+
+    /**
+     * Runs body over [0, n) in up to {@link #threads()} contiguous chunks, the calling thread
+     * taking the first. Small ranges (below minChunk per thread) run inline.
+     */
+    public static void forRange(int n, int minChunk, RangeBody body) {
+        int parts = Math.min(THREADS, Math.max(1, n / Math.max(1, minChunk)));
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        Future<?>[] fs = new Future<?>[parts - 1];
+        for (int p = 1; p < parts; p++) {
+            int from = (int) ((long) n * p / parts), to = (int) ((long) n * (p + 1) / parts);
+            fs[p - 1] = POOL.submit(() -> body.run(from, to));
+        }
+        body.run(0, (int) ((long) n / parts));
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException re) throw re;
+                if (c instanceof Error er) throw er;
+                throw new RuntimeException(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RuntimeException(e);
+            }
+        }
+    }
+}
