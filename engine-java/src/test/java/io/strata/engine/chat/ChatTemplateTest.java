@@ -64,6 +64,22 @@ class ChatTemplateTest {
     }
 
     @Test
+    void mixtralStyleTemplate() {
+        // The shape of Mixtral-8x7B-Instruct's template: subscripts, "!=" between booleans, modulo, raise_exception.
+        ChatTemplate t = ChatTemplate.of("{{ bos_token }}{% for message in messages %}"
+                + "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+                + "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+                + "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] | trim + ' [/INST]' }}"
+                + "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token }}"
+                + "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}", "<s>", "</s>");
+        List<ChatMessage> chat = List.of(new ChatMessage("user", " Hi "), new ChatMessage("assistant", "Hello"), new ChatMessage("user", "More"));
+        assertEquals("<s>[INST] Hi [/INST]Hello</s>[INST] More [/INST]", t.render(chat, true));
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> t.render(List.of(new ChatMessage("assistant", "x")), false));
+        assertTrue(e.getMessage().contains("Conversation roles must alternate"), e.getMessage());
+    }
+
+    @Test
     void raiseExceptionFailsTheRender() {
         ChatTemplate t = ChatTemplate.of("{% if messages[0].role != 'user' %}{{ raise_exception('Conversation must start with user') }}{% endif %}ok", "", "");
         ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> t.render(CHAT, false));
