@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
@@ -53,9 +54,22 @@ public final class ChatTemplate {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
+        // Jinja2 semantics where Jinjava offers them: "-" whitespace control on expressions, natural
+        // operator precedence ('a' + x|trim filters x only), dict iteration over keys, map literal keys
+        // evaluated, Python-style printing of lists and dicts.
+        LegacyOverrides python = LegacyOverrides.newBuilder()
+                .withParseWhitespaceControlStrictly(true)
+                .withUseTrimmingForNotesAndExpressions(true)
+                .withUseNaturalOperatorPrecedence(true)
+                .withIterateOverMapKeys(true)
+                .withEvaluateMapKeys(true)
+                .withUsePyishObjectMapper(true)
+                .withKeepNullableLoopValues(true)
+                .build();
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
+                .withLegacyOverrides(python)
                 .withElResolver(resolver)
                 .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
@@ -184,8 +198,7 @@ public final class ChatTemplate {
     }
 
     /**
-     * Rewrites the Jinja2 constructs Jinjava does not handle, inside tags only: the whitespace control
-     * of expression tags ({@code {{- x -}}}) is applied to the text around them, {@code seq[::-1]}
+     * Rewrites the Jinja2 constructs Jinjava does not parse, inside tags only: {@code seq[::-1]}
      * becomes {@code (seq|reverse)}, and the values of namespace(name=value, ...) are
      * parenthesised because Jinjava would otherwise bind {@code b=x|length - 1} as {@code (b=x|length) - 1}.
      */
@@ -196,19 +209,7 @@ public final class ChatTemplate {
         while (m.find()) {
             if (m.start() > last) out.append(src, last, m.start());
             String tag = m.group();
-            if (tag.startsWith("{{-")) {
-                // Jinja strips all whitespace of the template text before "{{-"; Jinjava ignores the marker.
-                int end = out.length();
-                while (end > 0 && Character.isWhitespace(out.charAt(end - 1))) end--;
-                out.setLength(end);
-                tag = "{{" + tag.substring(3);
-            }
             last = m.end();
-            if (tag.startsWith("{{") && tag.endsWith("-}}")) {
-                // ... and after "-}}".
-                while (last < src.length() && Character.isWhitespace(src.charAt(last))) last++;
-                tag = tag.substring(0, tag.length() - 3) + "}}";
-            }
             tag = REVERSED.matcher(tag).replaceAll("($1|reverse)");
             out.append(parenthesizeNamespaceArgs(tag));
         }

@@ -55,6 +55,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void jinja2OperatorPrecedenceAndPrinting() {
+        assertEquals("[x]", render("{{ '[' + ' x ' | trim + ']' }}"));
+        assertEquals("['a', 'b'] {'k': 1}", render("{{ ['a', 'b'] }} {{ {'k': 1} }}"));
+        assertEquals("k", ChatTemplate.of("{% for k in d %}{{ k }}{% endfor %}", "", "")
+                .render(List.of(), false, Map.of("d", Map.of("k", 1))));
+    }
+
+    @Test
     void bosEosAndGenerationPrompt() {
         ChatTemplate t = ChatTemplate.of("{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{{ eos_token }}{% endfor %}"
                 + "{% if add_generation_prompt %}[assistant]{% endif %}", "<s>", "</s>");
