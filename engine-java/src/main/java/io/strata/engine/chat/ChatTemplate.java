@@ -1,7 +1,7 @@
 // The chat template of a Hugging Face checkpoint (tokenizer_config.json "chat_template", or
 // chat_template.jinja / chat_template.json beside it), rendered with Jinjava the way transformers
-// renders it with Jinja2: trim_blocks and lstrip_blocks on, bos_token / eos_token / raise_exception
-// defined, Python string methods available.
+// renders it with Jinja2: trim_blocks and lstrip_blocks on, bos_token / eos_token / raise_exception /
+// strftime_now defined, Python str and dict methods and the items filter available.
 package io.strata.engine.chat;
 
 import com.fasterxml.jackson.core.JacksonException;
@@ -74,7 +74,20 @@ public final class ChatTemplate {
                 .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatTemplate.class, "raiseException", String.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
+                PythonMethods.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new PythonToJson());
+        jinjava.getGlobalContext().registerFilter(new Filter() {
+            @Override
+            public String getName() {
+                return "items";
+            }
+
+            @Override
+            public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+                return var instanceof Map<?, ?> m ? PythonMethods.items(m) : List.of();
+            }
+        });
     }
 
     /** A template from its source text, with the BOS / EOS strings it may refer to ("" for none). */

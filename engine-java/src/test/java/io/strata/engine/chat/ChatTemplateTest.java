@@ -63,6 +63,22 @@ class ChatTemplateTest {
     }
 
     @Test
+    void dictMethodsItemsAndDates() {
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("k", 1);
+        d.put("j", "x");
+        ChatTemplate t = ChatTemplate.of("{% for k, v in d|items %}{{ k }}={{ v }};{% endfor %}|{{ d.get('zz', 'def') }}|{{ d.get('k') }}"
+                + "|{{ d.get('zz') is none }}|{{ d.keys()|join(',') }}", "", "");
+        assertEquals("k=1;j=x;|def|1|true|k,j", t.render(List.of(), false, Map.of("d", d)));
+        java.time.LocalDateTime when = java.time.LocalDateTime.of(2025, 3, 7, 14, 5, 9);
+        assertEquals("2025-03-07 14:05:09 02PM 066 Mar March Fri Friday 25 %", PythonMethods.strftime(when, "%Y-%m-%d %H:%M:%S %I%p %j %b %B %a %A %y %%"));
+        String before = java.time.LocalDate.now().toString();
+        String today = ChatTemplate.of("{{ strftime_now('%Y-%m-%d') }}", "", "").render(List.of(), false);
+        String after = java.time.LocalDate.now().toString();
+        assertTrue(today.equals(before) || today.equals(after), today); // either side of midnight
+    }
+
+    @Test
     void bosEosAndGenerationPrompt() {
         ChatTemplate t = ChatTemplate.of("{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{{ eos_token }}{% endfor %}"
                 + "{% if add_generation_prompt %}[assistant]{% endif %}", "<s>", "</s>");
