@@ -99,7 +99,8 @@ public final class ChatTemplate {
      * Loads the default chat template of a checkpoint.
      *
      * @param dir a checkpoint folder, or its tokenizer_config.json
-     * @throws ChatTemplateException no template is found, or the files are malformed
+     * @throws NoSuchFileException   the folder holds no chat template
+     * @throws ChatTemplateException the files are malformed
      */
     public static ChatTemplate load(Path dir) throws IOException {
         return load(dir, "default");
