@@ -173,9 +173,8 @@ interface PreTokenizer {
 
     /** Byte-level: optionally the GPT-2 regex split, then every word rewritten as its UTF-8 bytes' stand-in characters. */
     final class ByteLevelSplit implements PreTokenizer {
-        private static final Pattern GPT2 = Pattern.compile(
-                "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
-                Pattern.UNICODE_CHARACTER_CLASS);
+        /** The GPT-2 regex, run by its hand-written scanner (SplitScannerParityTest holds them equal). */
+        private static final SplitScanner GPT2 = SplitScanner.forRegex(SplitScanner.GPT2);
         private final boolean addPrefixSpace;
         private final boolean useRegex;
 
@@ -191,12 +190,16 @@ interface PreTokenizer {
                 if (!s.isEmpty()) out.add(ByteLevel.encode(s));
                 return;
             }
-            Matcher m = GPT2.matcher(s);
             int last = 0;
-            while (m.find()) {
-                if (m.start() > last) out.add(ByteLevel.encode(s.substring(last, m.start())));
-                if (m.end() > m.start()) out.add(ByteLevel.encode(m.group()));
-                last = m.end();
+            for (int i = 0; i < s.length(); ) {
+                int end = GPT2.matchAt(s, i);
+                if (end <= i) {
+                    i += Character.charCount(s.codePointAt(i));
+                    continue;
+                }
+                if (i > last) out.add(ByteLevel.encode(s.substring(last, i)));
+                out.add(ByteLevel.encode(s.substring(i, end)));
+                last = i = end;
             }
             if (last < s.length()) out.add(ByteLevel.encode(s.substring(last)));
         }

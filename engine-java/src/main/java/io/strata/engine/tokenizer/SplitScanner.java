@@ -1,4 +1,5 @@
-// Hand-written matchers for the Split regexes that Qwen3 / Qwen2 and o200k (gpt-oss) ship. They
+// Hand-written matchers for the Split regexes that Qwen3 / Qwen2 and o200k (gpt-oss) ship, and for
+// the GPT-2 regex of the ByteLevel pre-tokenizer (OLMoE, GPT-NeoX). They
 // find exactly the matches java.util.regex finds for the same pattern -- the regex is their
 // specification, and SplitScannerParityTest compares the two over awkward text -- but run several
 // times faster, because pre-tokenization is most of the cost of byte-level encoding.
@@ -16,10 +17,14 @@ interface SplitScanner {
             + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
             + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
+    /** The GPT-2 pattern that the ByteLevel pre-tokenizer applies when use_regex is true (OLMoE, GPT-NeoX). */
+    String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
     /** The scanner for a tokenizer.json regex, or null when the regex is not one of the known patterns. */
     static SplitScanner forRegex(String regex) {
         if (regex.equals(QWEN)) return Scanners::qwen;
         if (regex.equals(O200K)) return Scanners::o200k;
+        if (regex.equals(GPT2)) return Scanners::gpt2;
         return null;
     }
 
@@ -70,6 +75,39 @@ interface SplitScanner {
             if (c == ' ' && n1 < len && isPunct(s.codePointAt(n1))) return newlines(s, punctRun(s, n1), true);
             if (isPunct(c)) return newlines(s, punctRun(s, i), true);
             return whitespace(s, i);
+        }
+
+        static int gpt2(String s, int i) {
+            int len = s.length();
+            int c = s.codePointAt(i);
+            int n1 = i + Character.charCount(c);
+            // "'s|'t|'re|'ve|'m|'ll|'d", case-sensitive
+            if (c == '\'' && i + 1 < len) {
+                char a = s.charAt(i + 1);
+                if (a == 's' || a == 't' || a == 'm' || a == 'd') return i + 2;
+                if (i + 2 < len) {
+                    char b = s.charAt(i + 2);
+                    if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) return i + 3;
+                }
+            }
+            // ' ?\p{L}+', ' ?\p{N}+', ' ?[^\s\p{L}\p{N}]+': the space joins the run that follows it
+            int p = c == ' ' && n1 < len ? n1 : i;
+            int first = s.codePointAt(p);
+            if (p != i && !isL(first) && !isN(first) && !isPunct(first)) p = i;
+            first = s.codePointAt(p);
+            if (isL(first)) return letters(s, p);
+            if (isN(first)) {
+                int e = p;
+                while (e < len && isN(s.codePointAt(e))) e += Character.charCount(s.codePointAt(e));
+                return e;
+            }
+            if (isPunct(first)) return punctRun(s, p);
+            // '\s+(?!\S)|\s+'
+            int j = i;
+            while (j < len && isWhitespace(s.charAt(j))) j++;
+            if (j == i) return -1;
+            if (j == len || j - i < 2) return j;
+            return j - 1;
         }
 
         /** '\s*[\r\n]+|\s+(?!\S)|\s+' at i. */

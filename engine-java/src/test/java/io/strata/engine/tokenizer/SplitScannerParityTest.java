@@ -91,6 +91,11 @@ class SplitScannerParityTest {
     }
 
     @Test
+    void gpt2ScannerMatchesRegex() throws Exception {
+        check(SplitScanner.GPT2, texts());
+    }
+
+    @Test
     void o200kScannerMatchesRegex() throws Exception {
         check(SplitScanner.O200K, texts());
     }
