@@ -10,25 +10,24 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * 256-bit kernels (8 float lanes). The width is fixed rather than preferred so that the lane order
- * of the packed codes, and with it the permutation of x, is the same on every machine (AVX2 and
- * AVX-512 alike). INT3 has no vector path (its 3-byte packs do not map onto int lanes) and runs
- * the scalar twin.
+ * Kernels at the machine's preferred width (L = 8 float lanes on AVX2, 16 on AVX-512). The packed
+ * layout does not depend on L: only the run-time permutation of x does. INT3 has no vector path
+ * (its 3-byte packs do not map onto int lanes) and runs the scalar twin.
  */
 public final class VectorQuantKernels implements QuantKernels {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-    static final int L = 8;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final int L = F.length();
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    static final VectorMask<Float> LANES_4_7 = VectorMask.fromLong(F, 0xF0);
-    static final VectorMask<Float> LANES_2_3 = VectorMask.fromLong(F, 0x0C);
-    static final VectorMask<Float> LANES_4_5 = VectorMask.fromLong(F, 0x30);
-    static final VectorMask<Float> LANES_6_7 = VectorMask.fromLong(F, 0xC0);
+    /** SPREAD_n: lane i takes element i / n, so one load of scales fills the lanes of n-lane groups. */
+    static final VectorShuffle<Float> SPREAD_2 = VectorShuffle.fromOp(F, i -> i >> 1);
+    static final VectorShuffle<Float> SPREAD_4 = VectorShuffle.fromOp(F, i -> i >> 2);
+    static final VectorShuffle<Float> SPREAD_8 = VectorShuffle.fromOp(F, i -> i >> 3);
     /** Rows of a gathered down projection combined per pass over a y tile (y is loaded once per 4 rows). */
     static final int ROW_BLOCK = 4;
 
@@ -45,14 +44,14 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /*
-     * Quantized matvec. One 256-bit int load takes 32 packed bytes; int lane i holds the
+     * Quantized matvec. One int-vector load takes 4·L packed bytes; int lane i holds the
      * vpl = 32/bits consecutive codes [c + vpl·i, c + vpl·i + vpl), so shifting every lane by
      * bits·k and masking yields code k of each lane: the elements {c + vpl·i + k}. x is permuted
      * once per call (O(cols) against O(rows·cols)) so those elements are contiguous:
-     * xp[c + 8k + i] = x[c + vpl·i + k]. A lane's run of vpl ≤ 16 codes never straddles a group
+     * xp[c + L·k + i] = x[c + vpl·i + k]. A lane's run of vpl ≤ 16 codes never straddles a group
      * (groups are ≥ 32), so the group scale is applied per lane from a per-row table, and the
      * zero point enters once per group as s·z·Σx: Σ_c (q_c − z)·s·x_c = s·Σ q·x − s·z·Σ x.
-     * Columns past the last whole 8·vpl chunk (cols not a multiple of 128 for INT2) run scalar.
+     * Columns past the last whole L·vpl chunk (e.g. cols not a multiple of 16·L for INT2) run scalar.
      */
     @Override
     public void matmul(QuantizedMatrix w, float[] x, int n, float[] out, int r0, int r1) {
@@ -94,7 +93,7 @@ public final class VectorQuantKernels implements QuantKernels {
      */
     private static void rowParams(QuantizedMatrix w, int r, short[] raw, float[] scale, float[] zs, float[] laneScale) {
         MemorySegment seg = w.data();
-        int groups = scale.length, lanesPerGroup = w.format().groupSize() * w.format().bits() / 32;
+        int groups = zs.length, lanesPerGroup = w.format().groupSize() * w.format().bits() / 32;
         long po = 2L * r * groups;
         MemorySegment.copy(seg, Layouts.I16, w.scalesOffset() + po, raw, 0, groups);
         MemorySegment.copy(seg, Layouts.I16, w.zerosOffset() + po, raw, groups, groups);
@@ -104,27 +103,24 @@ public final class VectorQuantKernels implements QuantKernels {
             zs[g] = s * Float.float16ToFloat(raw[groups + g]);
         }
         // The table is filled with vector stores: a scalar fill of one float per lane cost 30-50 %
-        // of the whole matvec (2048-wide rows). lanesPerGroup is 2, 4, 8, 16 or 32.
-        int lanes = laneScale.length;
+        // of the whole matvec (2048-wide rows). lanesPerGroup is a power of two ≥ 2; scale has
+        // L floats of padding so a load of L scales never runs off its end.
+        int lanes = laneScale.length, shift = Integer.numberOfTrailingZeros(lanesPerGroup);
         if (lanesPerGroup >= L) {
-            int shift = Integer.numberOfTrailingZeros(lanesPerGroup);
             for (int j = 0; j < lanes; j += L) FloatVector.broadcast(F, scale[j >>> shift]).intoArray(laneScale, j);
-        } else if (lanesPerGroup == 4) {
-            for (int g = 0, j = 0; j < lanes; g += 2, j += L) {
-                FloatVector.broadcast(F, scale[g]).blend(scale[g + 1], LANES_4_7).intoArray(laneScale, j);
-            }
+        } else if (shift == 1) { // one loop per shuffle: a shuffle read from an array is not a constant to C2
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, j >>> 1).rearrange(SPREAD_2).intoArray(laneScale, j);
+        } else if (shift == 2) {
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, j >>> 2).rearrange(SPREAD_4).intoArray(laneScale, j);
         } else {
-            for (int g = 0, j = 0; j < lanes; g += 4, j += L) {
-                FloatVector.broadcast(F, scale[g]).blend(scale[g + 1], LANES_2_3).blend(scale[g + 2], LANES_4_5)
-                        .blend(scale[g + 3], LANES_6_7).intoArray(laneScale, j);
-            }
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, j >>> 3).rearrange(SPREAD_8).intoArray(laneScale, j);
         }
     }
 
     /** Adds the scalar tail columns [vecCols, cols) and subtracts the zero-point terms of all groups. */
     private static float finish(QuantizedMatrix w, int r, int t, float y, float[] x, float[] scale, float[] zs, float[] xsum,
                                 int vecCols) {
-        int cols = w.cols(), gs = w.format().groupSize(), groups = scale.length, xo = t * cols;
+        int cols = w.cols(), gs = w.format().groupSize(), groups = zs.length, xo = t * cols;
         for (int c = vecCols; c < cols; c++) y += w.code(r, c) * scale[c / gs] * x[xo + c];
         for (int g = 0; g < groups; g++) y -= zs[g] * xsum[t * groups + g];
         return y;
@@ -145,7 +141,7 @@ public final class VectorQuantKernels implements QuantKernels {
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
-        float[] scale = new float[groups], zs = new float[groups], laneScale = new float[vecCols / 16];
+        float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 16];
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
@@ -162,7 +158,7 @@ public final class VectorQuantKernels implements QuantKernels {
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
-        float[] scale = new float[groups], zs = new float[groups], laneScale = new float[vecCols / 8];
+        float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 8];
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
@@ -179,7 +175,7 @@ public final class VectorQuantKernels implements QuantKernels {
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
-        float[] scale = new float[groups], zs = new float[groups], laneScale = new float[vecCols / 4];
+        float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 4];
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
@@ -194,17 +190,17 @@ public final class VectorQuantKernels implements QuantKernels {
     /** INT2 codes 0-7 of each lane: Σ_j laneScale · Σ q·x over [0, vecCols). */
     private static float rowDotInt2Lo(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
         FloatVector acc = FloatVector.zero(F);
-        for (int c = 0, j = 0; c < vecCols; c += 128, j += L) {
+        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             int o = xo + c;
             FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 2).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 8));
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 16), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 6).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 24), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 32), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 10).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 40), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 48), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 14).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 56), a1);
+            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 2).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 6).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 10).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 14).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -213,17 +209,17 @@ public final class VectorQuantKernels implements QuantKernels {
     /** INT2 codes 8-15 of each lane. */
     private static float rowDotInt2Hi(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
         FloatVector acc = FloatVector.zero(F);
-        for (int c = 0, j = 0; c < vecCols; c += 128, j += L) {
+        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             int o = xo + c;
-            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 64));
-            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 18).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 72));
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 80), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 22).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 88), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 96), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 26).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 104), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 112), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 30).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 120), a1);
+            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 8 * L));
+            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 18).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 9 * L));
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 10 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 22).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 11 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 12 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 26).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 13 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 14 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 30).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 15 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -232,17 +228,17 @@ public final class VectorQuantKernels implements QuantKernels {
     /** INT4: the 8 codes of each lane. */
     private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
         FloatVector acc = FloatVector.zero(F);
-        for (int c = 0, j = 0; c < vecCols; c += 64, j += L) {
+        for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
             int o = xo + c;
             FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 8));
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 16), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 24), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 32), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 40), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 48), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 56), a1);
+            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -251,13 +247,13 @@ public final class VectorQuantKernels implements QuantKernels {
     /** INT8: the 4 codes of each lane. */
     private static float rowDotInt8(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
         FloatVector acc = FloatVector.zero(F);
-        for (int c = 0, j = 0; c < vecCols; c += 32, j += L) {
+        for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
             int o = xo + c;
             FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(255).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(255).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 8));
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 16), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 24), a1);
+            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(255).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
