@@ -43,13 +43,13 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
                     java.util.Arrays.fill(moe, true);
                 }
                 case OLMOE -> {
-                    experts = req(c, "num_experts", src);
+                    experts = c.has("num_experts") ? req(c, "num_experts", src) : req(c, "num_local_experts", src);
                     expertInter = req(c, "intermediate_size", src);
                     norm = c.path("norm_topk_prob").asBoolean(false);
                     java.util.Arrays.fill(moe, true);
                 }
-                default -> { // QWEN3_MOE, QWEN2_MOE
-                    experts = req(c, "num_experts", src);
+                default -> { // QWEN3_MOE, QWEN2_MOE (newer writers name it num_local_experts)
+                    experts = c.has("num_experts") ? req(c, "num_experts", src) : req(c, "num_local_experts", src);
                     expertInter = req(c, "moe_intermediate_size", src);
                     denseInter = c.path("intermediate_size").asInt(0);
                     norm = c.path("norm_topk_prob").asBoolean(false);

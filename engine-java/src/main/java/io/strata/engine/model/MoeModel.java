@@ -86,17 +86,17 @@ public final class MoeModel implements AutoCloseable {
                 be.addBias(k, L.bk, n, kvd);
                 be.addBias(v, L.bv, n, kvd);
             }
-            if (!Float.isNaN(c.clipQkv())) { // OLMoE: clamp the projections before the norms
-                be.clamp(q, n * qd, -c.clipQkv(), c.clipQkv());
-                be.clamp(k, n * kvd, -c.clipQkv(), c.clipQkv());
-                be.clamp(v, n * kvd, -c.clipQkv(), c.clipQkv());
-            }
             if (c.arch() == Architecture.QWEN3_MOE) { // per-head norm over head_dim
                 be.rmsnorm(q, L.qNorm, q, n * c.numHeads(), c.headDim(), c.rmsEps());
                 be.rmsnorm(k, L.kNorm, k, n * c.numKvHeads(), c.headDim(), c.rmsEps());
             } else if (c.arch() == Architecture.OLMOE) { // norm over the whole projection
                 be.rmsnorm(q, L.qNorm, q, n, qd, c.rmsEps());
                 be.rmsnorm(k, L.kNorm, k, n, kvd, c.rmsEps());
+            }
+            if (!Float.isNaN(c.clipQkv())) { // OLMoE: clamp q, k (normed) and v
+                be.clamp(q, n * qd, -c.clipQkv(), c.clipQkv());
+                be.clamp(k, n * kvd, -c.clipQkv(), c.clipQkv());
+                be.clamp(v, n * kvd, -c.clipQkv(), c.clipQkv());
             }
             be.rope(q, n, c.numHeads(), c.headDim(), pos0, c.ropeTheta());
             be.rope(k, n, c.numKvHeads(), c.headDim(), pos0, c.ropeTheta());
