@@ -117,7 +117,10 @@ public final class StrataModel implements AutoCloseable {
     /** Generates from text, streaming decoded text pieces (never half a UTF-8 character) to onText. */
     public GenerationResult generate(String prompt, int maxTokens, SamplingConfig s, Consumer<String> onText) {
         StreamDecoder dec = tokenizer().newStreamDecoder(true);
-        GenerationResult r = generate(encode(prompt), maxTokens, s, id -> {
+        int[] ids = encode(prompt);
+        // Prime the decoder with the prompt so the first piece keeps its leading space.
+        for (int id : ids) dec.feed(id);
+        GenerationResult r = generate(ids, maxTokens, s, id -> {
             String piece = dec.feed(id);
             if (!piece.isEmpty()) onText.accept(piece);
             return true;
