@@ -114,6 +114,11 @@ public final class StrataModel implements AutoCloseable {
         return generator.generate(new GenerationRequest(prompt, maxTokens, stopTokens(), s), onToken::test);
     }
 
+    /** Generates exactly maxTokens tokens, ignoring stop tokens (benchmarks). */
+    public GenerationResult generateFixed(int[] prompt, int maxTokens, SamplingConfig s) {
+        return generator.generate(new GenerationRequest(prompt, maxTokens, new int[0], s), null);
+    }
+
     /** Generates from text, streaming decoded text pieces (never half a UTF-8 character) to onText. */
     public GenerationResult generate(String prompt, int maxTokens, SamplingConfig s, Consumer<String> onText) {
         StreamDecoder dec = tokenizer().newStreamDecoder(true);

@@ -16,6 +16,7 @@ public final class StrataCli implements Runnable {
         cl.addSubcommand(new DemoCommand());
         cl.addSubcommand(new RunCommand());
         cl.addSubcommand(new TraceCommand());
+        cl.addSubcommand(new BenchCommand());
         // Bad input ends with one clear line (file, tensor, expectation), not a stack trace.
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("strata " + cmd.getCommandName() + ": " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
