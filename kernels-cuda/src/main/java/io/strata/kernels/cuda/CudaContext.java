@@ -87,7 +87,9 @@ public final class CudaContext implements AutoCloseable {
             throw e;
         } catch (LinkageError e) {
             // UnsatisfiedLinkError (no libcuda.so.1 / JCuda natives), NoClassDefFoundError after a failed init
-            throw new CudaUnavailableException("cannot load the JCuda driver binding or libcuda.so.1 (" + e + ")", e);
+            String msg = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new CudaUnavailableException("cannot load the JCuda driver binding or libcuda.so.1 ("
+                    + e.getClass().getSimpleName() + ": " + msg + ")", e);
         } catch (CudaException e) {
             throw new CudaUnavailableException(e.getMessage(), e);
         } catch (RuntimeException e) {
