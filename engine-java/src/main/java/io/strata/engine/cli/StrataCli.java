@@ -15,6 +15,8 @@ public final class StrataCli implements Runnable {
         CommandLine cl = new CommandLine(new StrataCli());
         cl.addSubcommand(new DemoCommand());
         cl.addSubcommand(new RunCommand());
+        cl.addSubcommand(new ChatCommand());
+        cl.addSubcommand(new TokenizeCommand());
         cl.addSubcommand(new TraceCommand());
         cl.addSubcommand(new BenchCommand());
         // Bad input ends with one clear line (file, tensor, expectation), not a stack trace.

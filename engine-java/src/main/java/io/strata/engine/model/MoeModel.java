@@ -5,6 +5,7 @@ import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.checkpoint.WeightSource;
+import io.strata.engine.moe.ExpertOverride;
 import io.strata.engine.moe.Router;
 import io.strata.engine.moe.RoutingObserver;
 import io.strata.tiering.ExpertHandle;
@@ -166,7 +167,11 @@ public final class MoeModel implements AutoCloseable {
                 be.gatherRows(xn, rows, h, xe);
             }
             try (ExpertHandle handle = store.acquire(l, e)) {
-                be.expertFfn(new ExpertKey(l, e), handle.weights(), xe, rows.length, ye);
+                if (handle instanceof ExpertOverride own) {
+                    own.forward(be, xe, rows.length, ye);
+                } else {
+                    be.expertFfn(new ExpertKey(l, e), handle.weights(), xe, rows.length, ye);
+                }
             }
             be.scatterAddRows(ye, rows, w, h, out);
         }
