@@ -36,9 +36,9 @@ public final class PredictorEval {
         public String table() {
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "top-%d predicted vs top-%d routed, %d held-out tokens%n", m, topK, testTokens));
-            sb.append(String.format(Locale.ROOT, "%-10s %5s %9s %9s %9s   recall per target layer%n", "predictor", "depth", "precision", "recall", "pairs"));
+            sb.append(String.format(Locale.ROOT, "%-14s %5s %9s %9s %9s   recall per target layer%n", "predictor", "depth", "precision", "recall", "pairs"));
             for (Row t : totals()) {
-                sb.append(String.format(Locale.ROOT, "%-10s %5d %9.3f %9.3f %9d  ", t.predictor(), t.depth(), t.precision(), t.recall(), t.actual()));
+                sb.append(String.format(Locale.ROOT, "%-14s %5d %9.3f %9.3f %9d  ", t.predictor(), t.depth(), t.precision(), t.recall(), t.actual()));
                 for (Row r : rows) {
                     if (r.layer() >= 0 && r.predictor().equals(t.predictor()) && r.depth() == t.depth()) {
                         sb.append(String.format(Locale.ROOT, " L%d %.2f", r.layer(), r.recall()));

@@ -32,6 +32,13 @@ class PredictLookaheadTest {
         assertFalse(p.covers(1, 2), "layer 3 does not exist");
         assertFalse(p.covers(-1, 1), "layer 0 is dense");
         assertEquals(0, p.predict(2, 1, x, 2).length);
+
+        // Norm rescaling: x ⊙ w2 / w0 = (0.5·2/1, -2·2/2, 1·0.5/1) = (1, -2, 0.5) → logits 1, -2, 0.5, -0.5.
+        float[][] norms = {{1, 2, 1}, {1, 1, 1}, {2, 2, 0.5f}};
+        LookaheadPredictor n = new LookaheadPredictor(routers, norms, 3, 4);
+        assertEquals("lookahead-norm", n.name());
+        assertArrayEquals(new float[] {1f, -2f, 0.5f, -0.5f}, n.scores(0, 2, x), 1e-6f);
+        assertArrayEquals(new int[] {0, 2}, n.predict(0, 2, x, 2));
     }
 
     /**
