@@ -134,6 +134,7 @@ public final class CudaKernels {
         if (rowIdx != null) need(rowIdx, 4L * m, w.name() + " rowIdx");
         need(x, 4L * n * w.cols(), w.name() + " x");
         need(out, 4L * n * m, w.name() + " out");
+        if ((x.address() & 15) != 0) throw new IllegalArgumentException(w.name() + ": x must be 16-byte aligned, found address 0x" + Long.toHexString(x.address()));
         String name = "strata_matvec_q" + w.bits() + (n == 1 ? "_n1" : "_n8");
         Launcher l = launcher(name, 10);
         synchronized (l) {
