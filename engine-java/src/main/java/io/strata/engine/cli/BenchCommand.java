@@ -1,0 +1,150 @@
+// strata bench decode: end-to-end decode speed against the memory-bandwidth bound, JSON out.
+package io.strata.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.compression.kernel.StreamRead;
+import io.strata.engine.api.ModelLoader;
+import io.strata.engine.api.StrataModel;
+import io.strata.engine.generate.GenerationResult;
+import io.strata.engine.generate.SamplingConfig;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.synth.SyntheticCheckpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = BenchCommand.Decode.class)
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        picocli.CommandLine.usage(this, System.out);
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = "Decode tokens/s and its ratio to the bound set by active bytes per token over measured read bandwidth.")
+    public static final class Decode implements Callable<Integer> {
+        @Option(names = "--model", description = "checkpoint folder or packed store")
+        Path model;
+
+        @Option(names = "--preset", description = "synthetic model preset written to --cache-dir if absent (e.g. olmoe-1b-7b)")
+        String preset;
+
+        @Option(names = "--cache-dir", description = "where synthetic models are written (default: ~/.cache/strata)")
+        Path cacheDir;
+
+        @Option(names = "--prompt-tokens", defaultValue = "16")
+        int promptTokens;
+
+        @Option(names = "--tokens", defaultValue = "32", description = "tokens to decode")
+        int tokens;
+
+        @Option(names = "--json", description = "write results to this JSON file")
+        Path json;
+
+        @Mixin
+        ModelOptions opts;
+
+        @Mixin
+        StoreOptions storeOpts;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = model;
+            if (dir == null) {
+                if (preset == null) throw new IllegalArgumentException("give --model DIR or --preset NAME");
+                Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "strata");
+                dir = cache.resolve("synthetic-" + preset);
+                if (!Files.exists(dir)) {
+                    Files.createDirectories(cache);
+                    var spec = SyntheticCheckpoint.preset(preset);
+                    System.out.printf("writing synthetic %s (%.1f GB) to %s%n", preset, spec.totalBytes() / 1e9, dir);
+                    long t0 = System.nanoTime();
+                    SyntheticCheckpoint.write(spec, dir, null);
+                    System.out.printf("written in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            try (StrataModel m = ModelLoader.load(dir, opts, storeOpts)) {
+                ModelConfig c = m.config();
+                int[] prompt = new int[promptTokens];
+                SplittableRandom r = new SplittableRandom(1);
+                for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + r.nextInt(c.vocabSize() - 3);
+                // warm-up: touches the dense weights and JIT-compiles the kernels
+                m.generateFixed(prompt, 2, SamplingConfig.GREEDY);
+                GenerationResult res = m.generateFixed(prompt, tokens, SamplingConfig.GREEDY);
+                double bw = StreamRead.bytesPerSecond(1L << 30, 5);
+                long active = activeBytesPerToken(m);
+                double bound = bw / active;
+                double tps = res.decodeTokensPerSecond();
+                System.out.printf("model %s | backend %s%n", dir, m.model().backend().name());
+                System.out.printf("prompt %d tokens: time to first token %.1f ms (%.1f tokens/s prefill)%n",
+                        res.promptTokens(), res.ttftNanos() / 1e6, res.prefillTokensPerSecond());
+                System.out.printf("decode %d tokens: %.2f tokens/s%n", res.tokens().length, tps);
+                System.out.printf("active bytes per token %.1f MB | measured read bandwidth %.1f GB/s | bound %.2f tokens/s | ratio %.2f%n",
+                        active / 1e6, bw / 1e9, bound, tps / bound);
+                if (json != null) {
+                    ObjectMapper om = new ObjectMapper();
+                    ObjectNode o = om.createObjectNode();
+                    o.put("model", dir.toString());
+                    o.put("preset", preset);
+                    o.put("backend", m.model().backend().name());
+                    o.put("machine", machine());
+                    o.put("prompt_tokens", res.promptTokens());
+                    o.put("ttft_ms", res.ttftNanos() / 1e6);
+                    o.put("decode_tokens", res.tokens().length);
+                    o.put("decode_tokens_per_s", tps);
+                    o.put("active_bytes_per_token", active);
+                    o.put("read_bandwidth_bytes_per_s", bw);
+                    o.put("bound_tokens_per_s", bound);
+                    o.put("ratio_to_bound", tps / bound);
+                    String st = ModelLoader.storeStatsJson(m);
+                    if (st != null) o.set("store", om.readTree(st));
+                    om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), o);
+                }
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * Weight bytes one decode step must read: attention projections, norms, routers, shared
+     * experts and dense layers of every layer, top-k routed experts per MoE layer, the final
+     * norm and the LM head, and one embedding row.
+     */
+    public static long activeBytesPerToken(StrataModel m) {
+        ModelConfig c = m.config();
+        var w = m.model().weights();
+        long b = w.lmHead.matrix().byteSize() + w.embed.matrix().byteSize() / c.vocabSize();
+        for (int l = 0; l < c.numLayers(); l++) {
+            var L = w.layers[l];
+            b += L.wq.matrix().byteSize() + L.wk.matrix().byteSize() + L.wv.matrix().byteSize() + L.wo.matrix().byteSize();
+            if (L.router != null) {
+                b += L.router.matrix().byteSize();
+                b += (long) c.topK() * c.expertBytes(w.embed.matrix().dtype().bytes);
+            }
+            if (L.shared != null) b += L.shared.byteSize() + L.sharedGate.matrix().byteSize();
+            if (L.dense != null) b += L.dense.byteSize();
+        }
+        return b;
+    }
+
+    static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (Exception ignored) {
+            // not Linux: leave the CPU unnamed
+        }
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB max heap";
+    }
+}
