@@ -216,7 +216,7 @@ class CudaKernelsTest {
         for (int headDim : new int[] {2, 64, 128}) {
             for (float theta : new float[] {10000f, 1000000f}) {
                 int n = 4, heads = 3;
-                int[] pos = {0, 1, 13, 4097};
+                int[] pos = {13, 1, 2, 4097};  // tokens 1 and 2 double as the pos0 = 1 case below
                 float[] x = gaussian(rnd, n * heads * headDim, 1f);
                 float[] want = x.clone(), bound = new float[x.length];
                 int half = headDim / 2;
@@ -235,8 +235,16 @@ class CudaKernelsTest {
                             bound[b + i] = bound[b + i + half] = 4 * Math.ulp(angle) * mag + 2e-6f * mag;
                         }
                 try (DeviceBuffer dx = upload(ctx, x, "x"); DeviceBuffer dp = upload(ctx, pos, "pos")) {
-                    k.rope(s, dx, dp, n, heads, headDim, theta);
+                    k.rope(s, dx, dp, 0, n, heads, headDim, theta);
                     assertClose(want, dx.downloadFloats(x.length), bound, 1, 1e-6, "rope headDim=" + headDim + " theta=" + theta);
+                }
+                // consecutive positions from pos0 (no position buffer): tokens 1..2 of the same input at 1, 2
+                float[] x2 = java.util.Arrays.copyOfRange(x, heads * headDim, 3 * heads * headDim);
+                try (DeviceBuffer dx = upload(ctx, x2, "x2")) {
+                    k.rope(s, dx, null, 1, 2, heads, headDim, theta);
+                    float[] w2 = java.util.Arrays.copyOfRange(want, heads * headDim, 3 * heads * headDim);
+                    float[] b2 = java.util.Arrays.copyOfRange(bound, heads * headDim, 3 * heads * headDim);
+                    assertClose(w2, dx.downloadFloats(x2.length), b2, 1, 1e-6, "rope pos0 headDim=" + headDim + " theta=" + theta);
                 }
             }
         }
