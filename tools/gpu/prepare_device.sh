@@ -22,9 +22,11 @@ cp bench/target/strata-bench-*.jar .device/lib/
 # so the JUnit launcher can scan a directory for tests but not a jar.
 rm -rf .device/test-classes && mkdir -p .device/test-classes
 cp -r kernels-cuda/target/test-classes .device/test-classes/kernels-cuda
+# The engine's CUDA backend tests: the backend test classes and the golden fixtures they read.
 if [ -d engine-java/target/test-classes/io/strata/engine/backend/cuda ]; then
-  cp -r engine-java/target/test-classes .device/test-classes/engine-java
-  rm -rf .device/test-classes/engine-java/golden .device/test-classes/engine-java/models 2>/dev/null || true
+  mkdir -p .device/test-classes/engine-java/io/strata/engine
+  cp -r engine-java/target/test-classes/io/strata/engine/backend .device/test-classes/engine-java/io/strata/engine/
+  [ -d engine-java/target/test-classes/golden ] && cp -r engine-java/target/test-classes/golden .device/test-classes/engine-java/
 fi
 ./mvnw -q -B -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$junit_platform \
   -DoutputDirectory="$root/.device/lib"
