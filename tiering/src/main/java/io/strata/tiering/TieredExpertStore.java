@@ -49,7 +49,8 @@ import java.util.function.Supplier;
  *
  * <p>acquire(layer, expert): a fast member is a FAST hit; a host-resident expert is a HOST hit and joins the fast
  * tier (evicting an unpinned member by the fast policy); otherwise a host slot is taken (free, or the host policy's
- * victim among unpinned loaded experts, fast members last) and the expert is loaded from SSD; the caller blocks
+ * victim among unpinned loaded experts: non-members first, then fast members, then unused prefetches) and the
+ * expert is loaded from SSD; the caller blocks
  * until it is loaded and CRC-verified. Two concurrent acquires of one expert share one read. A handle pins its
  * expert: pinned experts are never evicted, so the memory stays valid until {@link ExpertHandle#close()}. If all
  * slots are pinned or loading, acquire waits for a release; callers must not hold more pins than slots.
@@ -382,7 +383,7 @@ public final class TieredExpertStore implements ExpertStore {
                     }
                     break;
                 }
-                int slot = takeSlot(time);
+                int slot = takeSlot(time, true);
                 if (slot >= 0) {
                     e = newEntry(key, loc, slot, time);
                     e.pins = 1;
@@ -430,7 +431,7 @@ public final class TieredExpertStore implements ExpertStore {
             if (resident.containsKey(key)) {
                 return;
             }
-            int slot = takeSlot(now());
+            int slot = takeSlot(now(), false);
             if (slot < 0) {
                 return;
             }
@@ -443,21 +444,25 @@ public final class TieredExpertStore implements ExpertStore {
         }
     }
 
-    /** A free slot, or the slot of the host policy's victim; -1 if every slot is pinned or loading. Under lock. */
-    private int takeSlot(long time) {
+    /**
+     * A free slot, or the slot of the host policy's victim; -1 if there is none. Under lock. Candidates are loaded,
+     * unpinned experts, in order of preference: (1) used and not fast members, (2) fast members, and for a demand
+     * load only (3) prefetched experts not used yet (a prefetch never evicts another prefetch, which would thrash).
+     */
+    private int takeSlot(long time, boolean demand) {
         Integer free = freeSlots.poll();
         if (free != null) {
             return free;
         }
         List<ExpertKey> cands = new ArrayList<>();
-        for (Entry x : resident.values()) {
-            if (x.ready && x.pins == 0 && !x.fast) {
-                cands.add(x.key);
-            }
-        }
-        if (cands.isEmpty()) {
+        for (int pass = 1; pass <= (demand ? 3 : 2) && cands.isEmpty(); pass++) {
             for (Entry x : resident.values()) {
-                if (x.ready && x.pins == 0) {
+                boolean ok = x.ready && x.pins == 0 && switch (pass) {
+                    case 1 -> !x.fast && !x.prefetched;
+                    case 2 -> x.fast && !x.prefetched;
+                    default -> x.prefetched;
+                };
+                if (ok) {
                     cands.add(x.key);
                 }
             }

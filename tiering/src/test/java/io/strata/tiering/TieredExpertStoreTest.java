@@ -183,6 +183,22 @@ class TieredExpertStoreTest {
     }
 
     @Test
+    void prefetchAheadOfAScanReadsEachExpertOnce() {
+        try (TieredExpertStore s = builder(6, 6).policy("lru").build()) {
+            for (int i = 0; i < L * E; i++) {
+                for (int d = 1; d <= 3 && i + d < L * E; d++) {
+                    s.prefetch((i + d) / E, (i + d) % E);
+                }
+                get(s, i / E, i % E);
+            }
+            StoreStats st = s.stats();
+            assertEquals(L * E, st.ssdReads(), "no prefetched expert evicted before its use");
+            assertEquals(L * E - 1, st.prefetchIssued());
+            assertEquals(L * E - 1, st.prefetchUseful());
+        }
+    }
+
+    @Test
     void corruptBlobFailsTheAcquireAndIsNeverServed() throws Exception {
         long off;
         try (PackedStore p = PackedStore.open(storeDir)) {
