@@ -16,12 +16,12 @@ extern "C" __global__ void __launch_bounds__(STRATA_BLOCK)
     for (int i = threadIdx.x; i < dim; i += blockDim.x) orow[i] = xr[i] * inv * w[i];
 }
 
-// In place: for every token t, head h and i < headDim/2, with
-//   invFreq = 1 / theta^(2i / headDim), angle = pos[t] · invFreq (f32, as HF computes it),
+// In place: for every token t, head h and i < headDim/2, with p = pos ? pos[t] : pos0 + t,
+//   invFreq = 1 / theta^(2i / headDim), angle = p · invFreq (f32, as HF computes it),
 //   (a, b) = (x[t,h,i], x[t,h,i+headDim/2]) -> (a·cos − b·sin, b·cos + a·sin).
-//   x (n, heads, headDim) f32, pos (n) int32. One thread per rotated pair; threads = n·heads·headDim/2.
+//   x (n, heads, headDim) f32, pos (n) int32 or null. One thread per rotated pair (n·heads·headDim/2).
 extern "C" __global__ void __launch_bounds__(STRATA_BLOCK)
-    strata_rope_neox(float* x, const int* __restrict__ pos, int n, int heads, int headDim, float theta) {
+    strata_rope_neox(float* x, const int* __restrict__ pos, int pos0, int n, int heads, int headDim, float theta) {
     const int half = headDim / 2;
     const long total = (long)n * heads * half;
     for (long idx = (long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (long)gridDim.x * blockDim.x) {
@@ -29,7 +29,7 @@ extern "C" __global__ void __launch_bounds__(STRATA_BLOCK)
         const long th = idx / half;  // t·heads + h
         const int t = (int)(th / heads);
         const float invFreq = 1.0f / powf(theta, (float)(2 * i) / (float)headDim);
-        const float angle = (float)pos[t] * invFreq;
+        const float angle = (float)(pos ? pos[t] : pos0 + t) * invFreq;
         float s, c;
         sincosf(angle, &s, &c);
         float* base = x + th * headDim;

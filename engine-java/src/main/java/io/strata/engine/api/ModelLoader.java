@@ -1,26 +1,68 @@
 // Opens what --model names (checkpoint folder or packed store) with the options of the CLI.
 package io.strata.engine.api;
 
+import io.strata.engine.backend.Backend;
+import io.strata.engine.backend.Backends;
 import io.strata.engine.cli.ModelOptions;
 import io.strata.engine.cli.StoreOptions;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.model.MoeModel;
 import io.strata.engine.moe.RoutingObserver;
+import io.strata.engine.store.PackedWeightSource;
+import io.strata.engine.tokenizer.Tokenizer;
+import io.strata.tiering.TieredExpertStore;
+import io.strata.tiering.store.PackedStore;
+import io.strata.tiering.store.StoreWriter;
 import io.strata.tiering.trace.TraceRecorder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 public final class ModelLoader {
     private ModelLoader() {}
 
+    public static boolean isPackedStore(Path dir) {
+        return Files.isRegularFile(dir.resolve(StoreWriter.MANIFEST));
+    }
+
     public static StrataModel load(Path model, ModelOptions o, StoreOptions s) {
         if (!Files.isDirectory(model)) {
             throw new IllegalArgumentException(model + ": not found (expected a Hugging Face checkpoint folder or a packed store)");
         }
-        StrataModel m = StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
+        StrataModel m = isPackedStore(model) ? loadStore(model, o, s) : StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
         if (s != null && s.trace != null) attachTrace(m, s.trace);
         return m;
     }
 
-    /** Records every routing decision of m to file (closed with the model's JVM shutdown or explicitly). */
+    /**
+     * A packed store: dense weights mapped, experts through the tiered store under the budgets
+     * (host budget default: every expert fits; fast budget default: the host budget).
+     */
+    static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s) {
+        PackedStore ps = PackedStore.open(dir);
+        try {
+            ModelConfig c = ModelConfig.parse(ps.manifest().model(), dir);
+            long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
+            TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
+                    .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
+                    .policy(s != null ? s.policy : "lru");
+            if (s != null && s.fastBudget != null) b.fastBudget(s.fastBudget);
+            TieredExpertStore store = b.build();
+            Backend be = Backends.create(o.backend);
+            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
+            Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
+            return StrataModel.of(dir, ps, m, tok, o.context);
+        } catch (IOException e) {
+            ps.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+    }
+
+    /** Records every routing decision of m to file (closed at JVM exit, or by the caller). */
     public static TraceRecorder attachTrace(StrataModel m, Path file) {
         var c = m.config();
         TraceRecorder rec = TraceRecorder.open(file, m.dir().getFileName().toString(), c.numLayers(), c.numExperts(), c.topK(), null);
@@ -36,10 +78,10 @@ public final class ModelLoader {
 
     /** Human-readable statistics of the model's expert store, or null when it keeps none. */
     public static String storeStats(StrataModel m) {
-        return null;
+        return m.model().store() instanceof TieredExpertStore t ? t.stats().toTable() : null;
     }
 
     public static String storeStatsJson(StrataModel m) {
-        return null;
+        return m.model().store() instanceof TieredExpertStore t ? t.stats().toJson().toString() : null;
     }
 }

@@ -134,6 +134,7 @@ public final class CudaKernels {
         if (rowIdx != null) need(rowIdx, 4L * m, w.name() + " rowIdx");
         need(x, 4L * n * w.cols(), w.name() + " x");
         need(out, 4L * n * m, w.name() + " out");
+        if ((x.address() & 15) != 0) throw new IllegalArgumentException(w.name() + ": x must be 16-byte aligned, found address 0x" + Long.toHexString(x.address()));
         String name = "strata_matvec_q" + w.bits() + (n == 1 ? "_n1" : "_n8");
         Launcher l = launcher(name, 10);
         synchronized (l) {
@@ -177,19 +178,20 @@ public final class CudaKernels {
     }
 
     /**
-     * In-place NeoX RoPE: pairs (i, i + headDim/2), angle = pos[t] / theta^(2i/headDim).
+     * In-place NeoX RoPE: pairs (i, i + headDim/2), angle = p / theta^(2i/headDim) with
+     * p = pos[t], or pos0 + t when {@code pos} is null.
      *
      * @param x   (n, heads, headDim) f32
-     * @param pos (n) int32 absolute positions
+     * @param pos (n) int32 absolute positions, or null for pos0, pos0+1, ...
      */
-    public void rope(CudaStream s, DeviceBuffer x, DeviceBuffer pos, int n, int heads, int headDim, float theta) {
+    public void rope(CudaStream s, DeviceBuffer x, DeviceBuffer pos, int pos0, int n, int heads, int headDim, float theta) {
         if (headDim % 2 != 0) throw new IllegalArgumentException("rope: headDim must be even, found " + headDim);
         need(x, 4L * n * heads * headDim, "rope x");
-        need(pos, 4L * n, "rope positions");
+        if (pos != null) need(pos, 4L * n, "rope positions");
         long pairs = (long) n * heads * (headDim / 2);
-        Launcher l = launcher("strata_rope_neox", 6);
+        Launcher l = launcher("strata_rope_neox", 7);
         synchronized (l) {
-            l.ptr(0, x).ptr(1, pos).i32(2, n).i32(3, heads).i32(4, headDim).f32(5, theta)
+            l.ptr(0, x).ptr(1, pos).i32(2, pos0).i32(3, n).i32(4, heads).i32(5, headDim).f32(6, theta)
                     .launch(LaunchConfig.elementwiseBlocks(pairs), 1, LaunchConfig.BLOCK, 0, s);
         }
     }

@@ -94,10 +94,15 @@ public final class VramExpertCache implements AutoCloseable {
      * @param slotBytes   bytes of one expert (gate + up + down), rounded up to 256 for alignment
      */
     public VramExpertCache(CudaContext ctx, long budgetBytes, long slotBytes, CudaStream copyStream) {
+        this(ctx, budgetBytes, slotBytes, Integer.MAX_VALUE, copyStream);
+    }
+
+    /** As above with at most {@code maxSlots} slots (small experts under a large budget need no more). */
+    public VramExpertCache(CudaContext ctx, long budgetBytes, long slotBytes, int maxSlots, CudaStream copyStream) {
         this.ctx = ctx;
         this.copyStream = copyStream;
         this.slotBytes = (slotBytes + 255) & ~255L;
-        long n = budgetBytes / this.slotBytes;
+        long n = Math.min(maxSlots, budgetBytes / this.slotBytes);
         if (n < 1) {
             throw new IllegalArgumentException("VRAM budget " + budgetBytes + " bytes holds no expert slot of " + this.slotBytes + " bytes");
         }
