@@ -12,9 +12,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * On layer L's router input, asks the predictor for the top-m experts of layers L+1 .. L+d (nearest layer first)
- * and calls {@link ExpertStore#prefetch} once per (layer, expert) and forward pass. It never blocks and never
- * waits on a load.
+ * On layer L's router input, asks the predictor for the top-m experts of layers L+1 .. L+d; once layer L is
+ * routed, calls {@link ExpertStore#prefetch} for them (nearest layer first), once per (layer, expert) and forward
+ * pass. It never blocks and never waits on a load.
+ *
+ * <p>Order of the calls at layer L's routing: first a prefetch of each expert layer L itself routed (the MoE block
+ * asks for these right after, a duplicate is a no-op), then the withdrawals below, then the predicted hints. A store
+ * that serves hints of equal priority first come, first served then loads the current layer's misses before any
+ * speculative load.
  *
  * <p>The store's contract, which this class relies on and does not enforce: a prefetch is a hint served at lower
  * priority than every demand miss, it stays within the store's budgets, and it never evicts an expert that is
@@ -37,6 +42,7 @@ public final class Prefetcher implements RoutingObserver {
     private final PrefetchControl control; // may be null
 
     private final boolean[][] issued; // (layers, experts) hinted in the current pass
+    private final List<int[]> pending = new ArrayList<>(); // (target layer, expert) predicted, issued at routing
     private int passPos0 = -1, lastLayer = Integer.MAX_VALUE;
     // (layers) cumulative counters, guarded by this
     private final long[] issuedCount, usedCount, routedCount, wastedBytes, predictNanos, passes;
@@ -87,28 +93,26 @@ public final class Prefetcher implements RoutingObserver {
             passPos0 = pos0;
         }
         lastLayer = layer;
+        pending.clear();
         long t0 = System.nanoTime();
         float[] all = new float[n * hidden]; // (n, hidden)
         backend.read(x, all, 0, all.length);
         float[][] rows = new float[n][hidden];
         for (int t = 0; t < n; t++) System.arraycopy(all, t * hidden, rows[t], 0, hidden);
-        List<int[]> hints = new ArrayList<>(); // (target layer, expert), nearest layer first
-        for (int a = 1; a <= depth; a++) {
+        for (int a = 1; a <= depth; a++) { // nearest layer first
             int target = layer + a;
             if (!predictor.covers(layer, a)) continue;
             for (float[] row : rows) {
                 for (int e : predictor.predict(layer, a, row, m)) {
                     if (issued[target][e]) continue;
                     issued[target][e] = true;
-                    hints.add(new int[] {target, e});
+                    pending.add(new int[] {target, e});
                 }
             }
         }
         long spent = System.nanoTime() - t0;
-        for (int[] h : hints) store.prefetch(h[0], h[1]);
         synchronized (this) {
             predictNanos[layer] += spent;
-            for (int[] h : hints) issuedCount[h[0]]++;
         }
     }
 
@@ -116,6 +120,7 @@ public final class Prefetcher implements RoutingObserver {
     public void onRouted(int layer, int pos0, int[][] ids, float[][] weights) {
         boolean[] routed = new boolean[experts];
         for (int[] t : ids) for (int e : t) routed[e] = true;
+        for (int e = 0; e < experts; e++) if (routed[e]) store.prefetch(layer, e);
         long used = 0, wasted = 0, nRouted = 0;
         for (int e = 0; e < experts; e++) {
             if (routed[e]) nRouted++;
@@ -128,12 +133,16 @@ public final class Prefetcher implements RoutingObserver {
             }
             issued[layer][e] = false;
         }
+        if (lastLayer != layer) pending.clear(); // predictions made for another layer's pass are stale
+        for (int[] h : pending) store.prefetch(h[0], h[1]);
         synchronized (this) {
+            for (int[] h : pending) issuedCount[h[0]]++;
             usedCount[layer] += used;
             routedCount[layer] += nRouted;
             wastedBytes[layer] += wasted * expertBytes;
             passes[layer]++;
         }
+        pending.clear();
     }
 
     /** One layer's prefetch counters (layer = -1: all layers); stall figures are -1 without statistics. */
