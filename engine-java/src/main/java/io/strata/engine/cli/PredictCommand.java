@@ -24,9 +24,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Expert-prediction tools; {@code eval} today. */
+/** Expert-prediction tools: {@code eval} (offline precision/recall) and {@code bench} (prefetch on a tiered store). */
 @Command(name = "predict", mixinStandardHelpOptions = true, description = "Expert predictors for prefetching.",
-        subcommands = {PredictCommand.Eval.class})
+        subcommands = {PredictCommand.Eval.class, PredictCommand.Bench.class})
 public final class PredictCommand implements Runnable {
     @Override
     public void run() {
@@ -103,21 +103,9 @@ public final class PredictCommand implements Runnable {
                 if (d < 1) throw new IllegalArgumentException("--depth: expected distances ≥ 1, found " + d);
                 maxDepth = Math.max(maxDepth, d);
             }
-            List<String> train, test;
-            String source;
-            if (trainPrompts != null && prompts != null) {
-                train = BuiltinPrompts.read(trainPrompts);
-                test = BuiltinPrompts.read(prompts);
-                source = trainPrompts + " / " + prompts;
-            } else {
-                List<String> all = trainPrompts != null ? BuiltinPrompts.read(trainPrompts)
-                        : prompts != null ? BuiltinPrompts.read(prompts) : builtin();
-                source = trainPrompts != null ? trainPrompts.toString() : prompts != null ? prompts.toString() : "built-in (" + promptSetName() + ")";
-                train = new ArrayList<>();
-                test = new ArrayList<>();
-                for (int i = 0; i < all.size(); i++) (i % holdoutEvery == holdoutEvery - 1 ? test : train).add(all.get(i));
-                source += ", every " + holdoutEvery + "th held out";
-            }
+            Prompts pr = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
+            List<String> train = pr.train(), test = pr.test();
+            String source = pr.source();
             try (StrataModel m = StrataModel.load(model, new StrataModel.Options(backend, 4096))) {
                 var c = m.config();
                 int mm = topM > 0 ? topM : c.topK();
@@ -187,16 +175,207 @@ public final class PredictCommand implements Runnable {
             return 0;
         }
 
-        private String promptSetName() {
+    }
+
+    /** Training prompts and held-out prompts from files or the built-in set. */
+    record Prompts(List<String> train, List<String> test, String source) {
+        static Prompts of(Path trainFile, Path testFile, String builtinSet, int holdoutEvery) {
+            if (holdoutEvery < 2) throw new IllegalArgumentException("--holdout-every: expected ≥ 2, found " + holdoutEvery);
+            if (trainFile != null && testFile != null) {
+                return new Prompts(BuiltinPrompts.read(trainFile), BuiltinPrompts.read(testFile), trainFile + " / " + testFile);
+            }
+            List<String> all = trainFile != null ? BuiltinPrompts.read(trainFile)
+                    : testFile != null ? BuiltinPrompts.read(testFile)
+                    : builtinSet.equals("genres") ? BuiltinPrompts.genres() : BuiltinPrompts.all();
+            String source = trainFile != null ? trainFile.toString() : testFile != null ? testFile.toString() : "built-in (" + builtinSet + ")";
+            List<String> train = new ArrayList<>(), test = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) (i % holdoutEvery == holdoutEvery - 1 ? test : train).add(all.get(i));
+            return new Prompts(train, test, source + ", every " + holdoutEvery + "th held out");
+        }
+
+        static String builtinSet(String promptSet, Path model) {
             return switch (promptSet) {
                 case "genres", "all" -> promptSet;
-                case "auto" -> model.toAbsolutePath().normalize().getFileName().toString().equals("tiny-moe") ? "genres" : "all";
+                case "auto" -> {
+                    String n = model.toAbsolutePath().normalize().getFileName().toString();
+                    yield n.startsWith("tiny-moe") ? "genres" : "all";
+                }
                 default -> throw new IllegalArgumentException("--prompt-set: expected genres, all or auto, found '" + promptSet + "'");
             };
         }
+    }
 
-        private List<String> builtin() {
-            return promptSetName().equals("genres") ? BuiltinPrompts.genres() : BuiltinPrompts.all();
+    /** Decode from a packed store with a small host budget: prefetch off vs each predictor. */
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Decode tokens/s and demand stall on the tiered store with prefetch off vs each predictor.")
+    public static final class Bench implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder (packed first) or packed store")
+        Path model;
+
+        @Option(names = "--store", description = "where to pack a checkpoint (reused when present; default: java.io.tmpdir/strata-predict/NAME)")
+        Path store;
+
+        @Option(names = "--host-fraction", defaultValue = "0.25",
+                description = "host budget as a fraction of all experts, rounded up to whole experts (default: ${DEFAULT-VALUE})")
+        double hostFraction;
+
+        @Option(names = "--host-budget", description = "host budget in bytes or with units (overrides --host-fraction)")
+        String hostBudget;
+
+        @Option(names = "--fast-budget", description = "fast-tier budget (default: the host budget)")
+        String fastBudget;
+
+        @Option(names = "--policy", defaultValue = "lru", description = "eviction policy of both tiers: lru, lfu, random (default: ${DEFAULT-VALUE})")
+        String policy;
+
+        @Option(names = "--loader-threads", defaultValue = "2", description = "SSD loader threads (default: ${DEFAULT-VALUE})")
+        int loaderThreads;
+
+        @Option(names = "--predictor", split = ",", defaultValue = "off,lookahead,learned,prior",
+                description = "off, lookahead, lookahead-norm, learned, prior (default: ${DEFAULT-VALUE})")
+        List<String> predictors;
+
+        @Option(names = "--depth", split = ",", defaultValue = "1", description = "look-ahead distances (default: ${DEFAULT-VALUE})")
+        int[] depths;
+
+        @Option(names = "--top-m", defaultValue = "0", description = "experts predicted per layer, 0 = the model's top-k")
+        int topM;
+
+        @Option(names = "--train-prompts", description = "training prompts for learned/prior (passages separated by blank lines)")
+        Path trainPrompts;
+
+        @Option(names = "--prompts", description = "measured prompts (passages separated by blank lines)")
+        Path prompts;
+
+        @Option(names = "--prompt-set", defaultValue = "auto", description = "genres, all, auto (default: ${DEFAULT-VALUE})")
+        String promptSet;
+
+        @Option(names = "--holdout-every", defaultValue = "4", description = "every N-th built-in prompt is measured (default: ${DEFAULT-VALUE})")
+        int holdoutEvery;
+
+        @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens decoded per prompt (default: ${DEFAULT-VALUE})")
+        int genTokens;
+
+        @Option(names = "--repeat", defaultValue = "2", description = "rounds over all configurations (default: ${DEFAULT-VALUE})")
+        int repeat;
+
+        @Option(names = "--learned", description = "learned predictor JSON (else trained on the training prompts)")
+        Path learnedIn;
+
+        @Option(names = "--epochs", defaultValue = "12", description = "learned predictor epochs (default: ${DEFAULT-VALUE})")
+        int epochs;
+
+        @Option(names = "--json", description = "write the results as JSON to this file")
+        Path json;
+
+        @Option(names = "--backend", defaultValue = "cpu", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+        String backend;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = model;
+            if (!io.strata.engine.api.ModelLoader.isPackedStore(model)) {
+                dir = store != null ? store : Path.of(System.getProperty("java.io.tmpdir"), "strata-predict",
+                        model.toAbsolutePath().normalize().getFileName() + "-bf16");
+                if (!io.strata.engine.api.ModelLoader.isPackedStore(dir)) {
+                    System.out.println("packing " + model + " into " + dir);
+                    java.nio.file.Files.createDirectories(dir.getParent());
+                    PackCommand pack = new PackCommand();
+                    pack.model = model;
+                    pack.out = dir;
+                    pack.codec = "bf16";
+                    pack.noProgress = true;
+                    pack.call();
+                }
+            }
+            Prompts pr = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
+            long slot = io.strata.engine.predict.PrefetchBenchmark.expertBytes(dir);
+            io.strata.engine.predict.PrefetchBenchmark.Setup all;
+            io.strata.engine.model.ModelConfig c;
+            List<int[]> testIds = new ArrayList<>();
+            List<ExpertPredictor> ps = new ArrayList<>();
+            int maxDepth = java.util.Arrays.stream(depths).max().orElse(1);
+            long totalExperts;
+            {
+                long everyExpert;
+                try (var pstore = io.strata.tiering.store.PackedStore.open(dir)) {
+                    everyExpert = (long) pstore.numLayers() * pstore.numExperts() * slot;
+                }
+                var full = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, everyExpert, 0, policy, backend, loaderThreads);
+                try (StrataModel m = io.strata.engine.predict.PrefetchBenchmark.open(full, 4096)) {
+                    c = m.config();
+                    totalExperts = (long) c.numMoeLayers() * c.numExperts();
+                    for (String p : pr.test()) testIds.add(m.encode(p));
+                    RoutingDataset trainData = null;
+                    for (String p : predictors) {
+                        switch (p) {
+                            case "off" -> ps.add(null);
+                            case "lookahead" -> ps.add(LookaheadPredictor.of(m.model()));
+                            case "lookahead-norm" -> ps.add(LookaheadPredictor.of(m.model(), true));
+                            case "prior", "learned" -> {
+                                if (p.equals("learned") && learnedIn != null) {
+                                    ps.add(LearnedPredictor.load(learnedIn));
+                                    break;
+                                }
+                                if (trainData == null) trainData = RoutingRuns.record(m, pr.train(), genTokens);
+                                if (p.equals("prior")) {
+                                    ps.add(FrequencyPrior.train(trainData, trainData.sequences()));
+                                } else {
+                                    long t0 = System.nanoTime();
+                                    var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
+                                    ps.add(LearnedPredictor.train(trainData, trainData.sequences(), maxDepth, opt, null));
+                                    System.out.printf(Locale.ROOT, "trained the learned predictor on %d tokens in %.1f s%n",
+                                            trainData.totalTokens(), (System.nanoTime() - t0) / 1e9);
+                                }
+                            }
+                            default -> throw new IllegalArgumentException("--predictor: expected off, lookahead, lookahead-norm, learned or prior, found '" + p + "'");
+                        }
+                    }
+                }
+            }
+            long host = hostBudget != null ? io.strata.tiering.host.ByteSize.parse(hostBudget)
+                    : (long) Math.ceil(totalExperts * hostFraction) * slot;
+            long fast = fastBudget != null ? io.strata.tiering.host.ByteSize.parse(fastBudget) : 0;
+            var setup = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads);
+            int mm = topM > 0 ? topM : c.topK();
+            System.out.printf(Locale.ROOT, "store %s: %d layers x %d experts of %.2f MiB; host budget %.2f MiB = %d experts (%.1f%%); policy %s; %d loader threads%n",
+                    dir, c.numMoeLayers(), c.numExperts(), slot / 1048576.0, host / 1048576.0, host / slot, 100.0 * (host / slot) / totalExperts, policy, loaderThreads);
+            System.out.printf(Locale.ROOT, "measured prompts: %d (%s), %d tokens decoded each%n", testIds.size(), pr.source(), genTokens);
+            // Warm-up: JIT-compiles the forward pass so the first measured configuration is not penalised.
+            io.strata.engine.predict.PrefetchBenchmark.run(setup, null, 1, mm, testIds.subList(0, Math.min(2, testIds.size())), Math.min(8, genTokens), -1);
+            List<io.strata.engine.predict.PrefetchBenchmark.Result> rs = new ArrayList<>();
+            for (int round = 0; round < repeat; round++) {
+                for (ExpertPredictor p : ps) {
+                    for (int d : (p == null ? new int[] {1} : depths)) {
+                        var r = io.strata.engine.predict.PrefetchBenchmark.run(setup, p, d, mm, testIds, genTokens, round);
+                        rs.add(r);
+                        System.out.print(io.strata.engine.predict.PrefetchBenchmark.table(List.of(r)).lines().skip(round == 0 && rs.size() == 1 ? 0 : 1)
+                                .map(l -> l + "\n").reduce("", String::concat));
+                    }
+                }
+            }
+            if (json != null) {
+                Map<String, Object> root = new LinkedHashMap<>();
+                root.put("model", model.toString());
+                root.put("store", dir.toString());
+                root.put("backend", backend);
+                root.put("num_moe_layers", c.numMoeLayers());
+                root.put("num_experts", c.numExperts());
+                root.put("top_k", c.topK());
+                root.put("expert_bytes", slot);
+                root.put("host_budget_bytes", host);
+                root.put("host_budget_experts", host / slot);
+                root.put("fast_budget_bytes", fast > 0 ? fast : host);
+                root.put("policy", policy);
+                root.put("loader_threads", loaderThreads);
+                root.put("prompts", pr.source());
+                root.put("measured_prompts", testIds.size());
+                root.put("decode_tokens_per_prompt", genTokens);
+                root.put("m", mm);
+                root.put("runs", io.strata.engine.predict.PrefetchBenchmark.json(rs));
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
+            }
+            return 0;
         }
     }
 }

@@ -64,13 +64,18 @@ public final class PredictorEval {
                 o.put("hits", r.hits());
                 o.put("predicted", r.predicted());
                 o.put("actual", r.actual());
-                o.put("precision", r.precision());
-                o.put("recall", r.recall());
+                o.put("precision", finite(r.precision()));
+                o.put("recall", finite(r.recall()));
                 out.add(o);
             }
             root.put("results", out);
             return root;
         }
+    }
+
+    /** d, or null (JSON null) when d is NaN or infinite. */
+    static Double finite(double d) {
+        return Double.isFinite(d) ? d : null;
     }
 
     /**

@@ -194,8 +194,8 @@ public final class Prefetcher implements RoutingObserver {
             o.put("issued", s.issued());
             o.put("used", s.used());
             o.put("routed", s.routed());
-            o.put("precision", s.precision());
-            o.put("recall", s.recall());
+            o.put("precision", PredictorEval.finite(s.precision()));
+            o.put("recall", PredictorEval.finite(s.recall()));
             o.put("unused_bytes", s.wastedBytes());
             o.put("predict_ns", s.predictNanos());
             o.put("stall_ns", s.stallNanos());

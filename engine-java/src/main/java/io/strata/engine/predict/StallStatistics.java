@@ -9,7 +9,7 @@ public interface StallStatistics {
     /** Nanoseconds acquire() calls of layer spent blocked waiting for an expert to become resident. */
     long stallNanos(int layer);
 
-    /** acquire() calls of layer that were not served from the fast tier. */
+    /** acquire() calls of layer that had to wait for a load from the SSD tier (a host hit is not one). */
     long misses(int layer);
 
     /** acquire() calls of layer. */

@@ -42,7 +42,7 @@ public final class TimedExpertStore implements ExpertStore, StallStatistics, Pre
         ExpertHandle h = delegate.acquire(layer, expert);
         stall.addAndGet(layer, System.nanoTime() - t0);
         acquires.incrementAndGet(layer);
-        if (h.servedFrom() != Tier.FAST) misses.incrementAndGet(layer);
+        if (h.servedFrom() == Tier.SSD) misses.incrementAndGet(layer);
         return h;
     }
 
