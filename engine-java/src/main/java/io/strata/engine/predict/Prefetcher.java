@@ -36,7 +36,7 @@ public final class Prefetcher implements RoutingObserver {
     private final ExpertStore store;
     private final ExpertPredictor predictor;
     private final Backend backend;
-    private final int hidden, depth, m, layers, experts;
+    private final int hidden, depth, m, maxPerLayer, layers, experts;
     private final long expertBytes;
     private final StallStatistics stalls; // may be null
     private final PrefetchControl control; // may be null
@@ -55,9 +55,21 @@ public final class Prefetcher implements RoutingObserver {
      */
     public Prefetcher(ExpertStore store, ExpertPredictor predictor, Backend backend, int hidden, int depth, int m,
                       long expertBytes, StallStatistics stalls) {
-        if (depth < 1 || m < 1) {
-            throw new IllegalArgumentException("prefetcher: expected depth ≥ 1 and m ≥ 1, found depth " + depth + ", m " + m);
+        this(store, predictor, backend, hidden, depth, m, m, expertBytes, stalls);
+    }
+
+    /**
+     * @param maxPerLayer hints per target layer and source layer at most (when a prefill chunk's tokens predict
+     *                    more distinct experts than this, the ones most tokens predicted); the other constructor
+     *                    uses m, which never limits a single-token decode step
+     */
+    public Prefetcher(ExpertStore store, ExpertPredictor predictor, Backend backend, int hidden, int depth, int m,
+                      int maxPerLayer, long expertBytes, StallStatistics stalls) {
+        if (depth < 1 || m < 1 || maxPerLayer < 1) {
+            throw new IllegalArgumentException("prefetcher: expected depth, m and maxPerLayer ≥ 1, found depth " + depth
+                    + ", m " + m + ", maxPerLayer " + maxPerLayer);
         }
+        this.maxPerLayer = maxPerLayer;
         this.store = store;
         this.predictor = predictor;
         this.backend = backend;
@@ -102,12 +114,17 @@ public final class Prefetcher implements RoutingObserver {
         for (int a = 1; a <= depth; a++) { // nearest layer first
             int target = layer + a;
             if (!predictor.covers(layer, a)) continue;
+            // Several tokens (prefill): each votes for its top-m; the maxPerLayer most voted are hinted. A vote
+            // carries a little more for a higher rank, so one token's hints keep the predictor's order.
+            float[] votes = new float[experts];
             for (float[] row : rows) {
-                for (int e : predictor.predict(layer, a, row, m)) {
-                    if (issued[target][e]) continue;
-                    issued[target][e] = true;
-                    pending.add(new int[] {target, e});
-                }
+                int[] pred = predictor.predict(layer, a, row, m);
+                for (int j = 0; j < pred.length; j++) votes[pred[j]] += 1f + 1e-3f * (pred.length - j);
+            }
+            for (int e : TopM.of(votes, maxPerLayer)) {
+                if (votes[e] == 0 || issued[target][e]) continue;
+                issued[target][e] = true;
+                pending.add(new int[] {target, e});
             }
         }
         long spent = System.nanoTime() - t0;

@@ -91,10 +91,10 @@ class PredictPrefetcherTest {
         assertEquals(List.of("prefetch 1 0", "prefetch 1 2", "cancel 1 1", "prefetch 3 3", "prefetch 3 0"), store.calls);
         store.calls.clear();
 
-        // Two tokens at layer 2 (a prefill chunk looks like this): v = 0 → {3, 0}, v = 1 → {0, 1}; 3 and 0 are
-        // already out, so only expert 1 is new.
+        // Two tokens at layer 2 (a prefill chunk looks like this): v = 0 → {3, 0}, v = 2 → {1, 2}; the first
+        // choices 3 and 1 outvote the second ones (tie → lower id): {1, 3}; 3 is already out, so only 1 is new.
         Buf two = be.alloc(4);
-        be.write(two, new float[] {0, 0, 1, 0}, 0, 4);
+        be.write(two, new float[] {0, 0, 2, 0}, 0, 4);
         p.beforeRouting(2, 5, 2, two);
         p.onRouted(2, 5, new int[][] {{2, 3}, {3, 2}}, new float[][] {{.5f, .5f}, {.5f, .5f}});
         assertEquals(List.of("prefetch 2 2", "prefetch 2 3", "prefetch 3 1"), store.calls, "both hints for layer 2 were used");
@@ -124,6 +124,20 @@ class PredictPrefetcherTest {
         assertEquals(2000, l3.wastedBytes());
         assertEquals(4, r.total().used(), "1 (layer 1) + 2 (layer 2) + 1 (layer 3)");
         assertEquals(-1, r.total().stallNanos(), "the fake store keeps no statistics");
+        be.close();
+    }
+
+    @Test
+    void prefillTokensVoteWithinTheCap() {
+        CpuBackend be = new CpuBackend();
+        FakeStore store = new FakeStore();
+        Prefetcher p = new Prefetcher(store, new ShiftPredictor(), be, 2, 1, 2, 1, 1000, null);
+        Buf two = be.alloc(4);
+        be.write(two, new float[] {0, 0, 1, 0}, 0, 4);
+        p.beforeRouting(0, 0, 2, two);
+        p.onRouted(0, 0, new int[][] {{0, 1}, {1, 0}}, new float[][] {{.5f, .5f}, {.5f, .5f}});
+        // layer 1: v = 0 → {1, 2}, v = 1 → {2, 3}; one hint allowed: expert 2, which both tokens predicted
+        assertEquals(List.of("prefetch 0 0", "prefetch 0 1", "prefetch 1 2"), store.calls);
         be.close();
     }
 }
