@@ -265,6 +265,9 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--epochs", defaultValue = "12", description = "learned predictor epochs (default: ${DEFAULT-VALUE})")
         int epochs;
 
+        @Option(names = "--save-learned", description = "write the trained learned predictor (JSON) here")
+        Path learnedOut;
+
         @Option(names = "--json", description = "write the results as JSON to this file")
         Path json;
 
@@ -323,7 +326,9 @@ public final class PredictCommand implements Runnable {
                                 } else {
                                     long t0 = System.nanoTime();
                                     var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
-                                    ps.add(LearnedPredictor.train(trainData, trainData.sequences(), maxDepth, opt, null));
+                                    LearnedPredictor lp = LearnedPredictor.train(trainData, trainData.sequences(), maxDepth, opt, null);
+                                    if (learnedOut != null) lp.save(learnedOut);
+                                    ps.add(lp);
                                     System.out.printf(Locale.ROOT, "trained the learned predictor on %d tokens in %.1f s%n",
                                             trainData.totalTokens(), (System.nanoTime() - t0) / 1e9);
                                 }
@@ -341,6 +346,15 @@ public final class PredictCommand implements Runnable {
             System.out.printf(Locale.ROOT, "store %s: %d layers x %d experts of %.2f MiB; host budget %.2f MiB = %d experts (%.1f%%); policy %s; %d loader threads%n",
                     dir, c.numMoeLayers(), c.numExperts(), slot / 1048576.0, host / 1048576.0, host / slot, 100.0 * (host / slot) / totalExperts, policy, loaderThreads);
             System.out.printf(Locale.ROOT, "measured prompts: %d (%s), %d tokens decoded each%n", testIds.size(), pr.source(), genTokens);
+            String readMode;
+            try (StrataModel probe = io.strata.engine.predict.PrefetchBenchmark.open(
+                    new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads), 16)) {
+                int l0 = 0;
+                while (!c.moeLayer()[l0]) l0++;
+                String why = io.strata.engine.predict.PrefetchBenchmark.readMode(probe, l0, 0);
+                readMode = why == null ? "direct (O_DIRECT)" : "buffered: " + why;
+            }
+            System.out.println("expert reads: " + readMode);
             // Warm-up: JIT-compiles the forward pass so the first measured configuration is not penalised.
             io.strata.engine.predict.PrefetchBenchmark.run(setup, null, 1, mm, testIds.subList(0, Math.min(2, testIds.size())), Math.min(8, genTokens), -1);
             List<io.strata.engine.predict.PrefetchBenchmark.Result> rs = new ArrayList<>();
@@ -368,6 +382,7 @@ public final class PredictCommand implements Runnable {
                 root.put("fast_budget_bytes", fast > 0 ? fast : host);
                 root.put("policy", policy);
                 root.put("loader_threads", loaderThreads);
+                root.put("read_mode", readMode);
                 root.put("prompts", pr.source());
                 root.put("measured_prompts", testIds.size());
                 root.put("decode_tokens_per_prompt", genTokens);

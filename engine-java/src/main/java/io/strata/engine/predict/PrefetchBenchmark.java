@@ -78,6 +78,11 @@ public final class PrefetchBenchmark {
         return (TieredExpertStore) ((TimedExpertStore) m.model().store()).delegate();
     }
 
+    /** How m's tiered store reads (layer, expert): null if with O_DIRECT, else why it reads buffered. */
+    public static String readMode(StrataModel m, int layer, int expert) {
+        return tiered(m).readMode(layer, expert);
+    }
+
     /** Bytes of one expert slot of the packed store. */
     public static long expertBytes(Path store) {
         try (PackedStore ps = PackedStore.open(store)) {
@@ -192,6 +197,11 @@ public final class PrefetchBenchmark {
         s.put("host_hits", st.hostHits());
         s.put("ssd_loads", st.ssdReads());
         s.put("ssd_bytes_read", st.ssdBytesRead());
+        s.put("ssd_read_ns", st.ssdReadNs());
+        s.put("joined_loads", st.joinedLoads());
+        s.put("wait_ns_fast", st.waitNs(io.strata.tiering.Tier.FAST));
+        s.put("wait_ns_host", st.waitNs(io.strata.tiering.Tier.HOST));
+        s.put("wait_ns_ssd", st.waitNs(io.strata.tiering.Tier.SSD));
         s.put("prefetch_issued", st.prefetchIssued());
         s.put("prefetch_useful", st.prefetchUseful());
         s.put("host_evictions", st.hostEvictions());
