@@ -7,6 +7,7 @@ import io.strata.engine.api.StrataModel;
 import io.strata.engine.predict.BuiltinPrompts;
 import io.strata.engine.predict.ExpertPredictor;
 import io.strata.engine.predict.FrequencyPrior;
+import io.strata.engine.predict.GatedPredictor;
 import io.strata.engine.predict.LearnedPredictor;
 import io.strata.engine.predict.LookaheadPredictor;
 import io.strata.engine.predict.Mlp;
@@ -41,8 +42,12 @@ public final class PredictCommand implements Runnable {
         Path model;
 
         @Option(names = "--predictor", split = ",", defaultValue = "lookahead,learned,prior",
-                description = "lookahead, lookahead-norm (rescaled by the norm weights), learned, prior (default: ${DEFAULT-VALUE})")
+                description = "lookahead, lookahead-norm (rescaled by the norm weights), learned, prior; NAME-gated keeps only the "
+                        + "(layer, depth) pairs with training recall >= --gate-min-recall (default: ${DEFAULT-VALUE})")
         List<String> predictors;
+
+        @Option(names = "--gate-min-recall", defaultValue = "0.5", description = "threshold of the -gated predictors (default: ${DEFAULT-VALUE})")
+        double gateMinRecall;
 
         @Option(names = "--depth", split = ",", defaultValue = "1,2,3", description = "look-ahead distances (default: ${DEFAULT-VALUE})")
         int[] depths;
@@ -93,11 +98,6 @@ public final class PredictCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            for (String p : predictors) {
-                if (!List.of("lookahead", "lookahead-norm", "learned", "prior").contains(p)) {
-                    throw new IllegalArgumentException("--predictor: expected lookahead, lookahead-norm, learned or prior, found '" + p + "'");
-                }
-            }
             int maxDepth = 0;
             for (int d : depths) {
                 if (d < 1) throw new IllegalArgumentException("--depth: expected distances ≥ 1, found " + d);
@@ -116,31 +116,16 @@ public final class PredictCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "%s: %d layers, %d experts, top-%d; prompts %s%n", model, c.numLayers(), c.numExperts(), c.topK(), source);
                 System.out.printf(Locale.ROOT, "recorded %d training tokens (%d prompts), %d held-out tokens (%d prompts), +%d generated each, in %.1f s%n",
                         trainData.totalTokens(), train.size(), testData.totalTokens(), test.size(), genTokens, recordS);
+                var opt = new LearnedPredictor.Options(inner, new Mlp.TrainOptions(epochs, 32, lr, seed));
+                Factory f = new Factory(m, () -> trainData, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
                 List<ExpertPredictor> ps = new ArrayList<>();
-                List<LearnedPredictor.TrainLog> log = new ArrayList<>();
-                double trainS = 0;
-                for (String p : predictors) {
-                    switch (p) {
-                        case "lookahead" -> ps.add(LookaheadPredictor.of(m.model()));
-                        case "lookahead-norm" -> ps.add(LookaheadPredictor.of(m.model(), true));
-                        case "prior" -> ps.add(FrequencyPrior.train(trainData, trainData.sequences()));
-                        case "learned" -> {
-                            if (learnedIn != null) {
-                                ps.add(LearnedPredictor.load(learnedIn));
-                            } else {
-                                long t1 = System.nanoTime();
-                                var opt = new LearnedPredictor.Options(inner, new Mlp.TrainOptions(epochs, 32, lr, seed));
-                                LearnedPredictor lp = LearnedPredictor.train(trainData, trainData.sequences(), maxDepth, opt, log);
-                                trainS = (System.nanoTime() - t1) / 1e9;
-                                System.out.printf(Locale.ROOT, "trained %d networks (%d → %d → %d, %d epochs) in %.1f s%n", log.size(), c.hidden(), inner, c.numExperts(), epochs, trainS);
-                                if (learnedOut != null) lp.save(learnedOut);
-                                ps.add(lp);
-                            }
-                        }
-                        default -> throw new IllegalStateException(p);
-                    }
+                for (String p : predictors) ps.add(f.get(p));
+                List<LearnedPredictor.TrainLog> log = f.log;
+                double trainS = f.trainSeconds;
+                if (trainS > 0) {
+                    System.out.printf(Locale.ROOT, "trained %d networks (%d → %d → %d, %d epochs) in %.1f s%n", log.size(), c.hidden(), inner,
+                            c.numExperts(), epochs, trainS);
                 }
-                // Held-out data for the test, training data for an in-sample reference of the learned model.
                 PredictorEval.Report r = PredictorEval.run(ps, depths, mm, testData, testData.sequences());
                 System.out.print(r.table());
                 if (json != null) {
@@ -155,6 +140,7 @@ public final class PredictCommand implements Runnable {
                     root.put("gen_tokens", genTokens);
                     root.put("train_tokens", trainData.totalTokens());
                     root.put("backend", m.model().backend().name());
+                    root.put("gate_min_recall", gateMinRecall);
                     Map<String, Object> learned = new LinkedHashMap<>();
                     learned.put("inner", inner);
                     learned.put("epochs", epochs);
@@ -175,6 +161,65 @@ public final class PredictCommand implements Runnable {
             return 0;
         }
 
+    }
+
+    /**
+     * Builds predictors by name, each once: lookahead, lookahead-norm, learned (loaded or trained), prior, and
+     * NAME-gated (NAME restricted to its pairs with training recall ≥ the gate).
+     */
+    static final class Factory {
+        private final StrataModel model;
+        private final java.util.function.Supplier<RoutingDataset> train;
+        private final int maxDepth, m;
+        private final LearnedPredictor.Options opt;
+        private final Path learnedIn, learnedOut;
+        private final double gate;
+        private final Map<String, ExpertPredictor> built = new LinkedHashMap<>();
+        final List<LearnedPredictor.TrainLog> log = new ArrayList<>();
+        double trainSeconds;
+
+        Factory(StrataModel model, java.util.function.Supplier<RoutingDataset> train, int maxDepth, int m,
+                LearnedPredictor.Options opt, Path learnedIn, Path learnedOut, double gate) {
+            this.model = model;
+            this.train = train;
+            this.maxDepth = maxDepth;
+            this.m = m;
+            this.opt = opt;
+            this.learnedIn = learnedIn;
+            this.learnedOut = learnedOut;
+            this.gate = gate;
+        }
+
+        ExpertPredictor get(String name) {
+            ExpertPredictor p = built.get(name);
+            if (p != null) return p;
+            if (name.endsWith("-gated")) {
+                RoutingDataset d = train.get();
+                p = GatedPredictor.calibrate(get(name.substring(0, name.length() - "-gated".length())), d, d.sequences(), maxDepth, m, gate);
+            } else {
+                p = switch (name) {
+                    case "lookahead" -> LookaheadPredictor.of(model.model());
+                    case "lookahead-norm" -> LookaheadPredictor.of(model.model(), true);
+                    case "prior" -> {
+                        RoutingDataset d = train.get();
+                        yield FrequencyPrior.train(d, d.sequences());
+                    }
+                    case "learned" -> {
+                        if (learnedIn != null) yield LearnedPredictor.load(learnedIn);
+                        RoutingDataset d = train.get();
+                        long t0 = System.nanoTime();
+                        LearnedPredictor lp = LearnedPredictor.train(d, d.sequences(), maxDepth, opt, log);
+                        trainSeconds = (System.nanoTime() - t0) / 1e9;
+                        if (learnedOut != null) lp.save(learnedOut);
+                        yield lp;
+                    }
+                    default -> throw new IllegalArgumentException("--predictor: expected lookahead, lookahead-norm, learned, prior"
+                            + " or one of them with -gated, found '" + name + "'");
+                };
+            }
+            built.put(name, p);
+            return p;
+        }
     }
 
     /** Training prompts and held-out prompts from files or the built-in set. */
@@ -232,8 +277,11 @@ public final class PredictCommand implements Runnable {
         int loaderThreads;
 
         @Option(names = "--predictor", split = ",", defaultValue = "off,lookahead,learned,prior",
-                description = "off, lookahead, lookahead-norm, learned, prior (default: ${DEFAULT-VALUE})")
+                description = "off, lookahead, lookahead-norm, learned, prior, NAME-gated (default: ${DEFAULT-VALUE})")
         List<String> predictors;
+
+        @Option(names = "--gate-min-recall", defaultValue = "0.5", description = "threshold of the -gated predictors (default: ${DEFAULT-VALUE})")
+        double gateMinRecall;
 
         @Option(names = "--depth", split = ",", defaultValue = "1", description = "look-ahead distances (default: ${DEFAULT-VALUE})")
         int[] depths;
@@ -309,33 +357,15 @@ public final class PredictCommand implements Runnable {
                     c = m.config();
                     totalExperts = (long) c.numMoeLayers() * c.numExperts();
                     for (String p : pr.test()) testIds.add(m.encode(p));
-                    RoutingDataset trainData = null;
-                    for (String p : predictors) {
-                        switch (p) {
-                            case "off" -> ps.add(null);
-                            case "lookahead" -> ps.add(LookaheadPredictor.of(m.model()));
-                            case "lookahead-norm" -> ps.add(LookaheadPredictor.of(m.model(), true));
-                            case "prior", "learned" -> {
-                                if (p.equals("learned") && learnedIn != null) {
-                                    ps.add(LearnedPredictor.load(learnedIn));
-                                    break;
-                                }
-                                if (trainData == null) trainData = RoutingRuns.record(m, pr.train(), genTokens);
-                                if (p.equals("prior")) {
-                                    ps.add(FrequencyPrior.train(trainData, trainData.sequences()));
-                                } else {
-                                    long t0 = System.nanoTime();
-                                    var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
-                                    LearnedPredictor lp = LearnedPredictor.train(trainData, trainData.sequences(), maxDepth, opt, null);
-                                    if (learnedOut != null) lp.save(learnedOut);
-                                    ps.add(lp);
-                                    System.out.printf(Locale.ROOT, "trained the learned predictor on %d tokens in %.1f s%n",
-                                            trainData.totalTokens(), (System.nanoTime() - t0) / 1e9);
-                                }
-                            }
-                            default -> throw new IllegalArgumentException("--predictor: expected off, lookahead, lookahead-norm, learned or prior, found '" + p + "'");
-                        }
-                    }
+                    StrataModel fm = m;
+                    RoutingDataset[] trainData = new RoutingDataset[1];
+                    var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
+                    Factory f = new Factory(m, () -> {
+                        if (trainData[0] == null) trainData[0] = RoutingRuns.record(fm, pr.train(), genTokens);
+                        return trainData[0];
+                    }, maxDepth, topM > 0 ? topM : c.topK(), opt, learnedIn, learnedOut, gateMinRecall);
+                    for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
+                    if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
                 }
             }
             long host = hostBudget != null ? io.strata.tiering.host.ByteSize.parse(hostBudget)
@@ -383,6 +413,7 @@ public final class PredictCommand implements Runnable {
                 root.put("policy", policy);
                 root.put("loader_threads", loaderThreads);
                 root.put("read_mode", readMode);
+                root.put("gate_min_recall", gateMinRecall);
                 root.put("prompts", pr.source());
                 root.put("measured_prompts", testIds.size());
                 root.put("decode_tokens_per_prompt", genTokens);

@@ -84,6 +84,14 @@ class PredictMetricsTest {
         assertEquals(4, m1.predicted());
         assertEquals(0.5, m1.precision(), 1e-12);
         assertEquals(0.25, m1.recall(), 1e-12);
+
+        // Gate at recall 0.6: (0 → 1) has 0.75 and stays; (1 → 2) and (0 → 2) have 0.5 and go.
+        GatedPredictor g = GatedPredictor.calibrate(p, d, d.sequences(), 2, 2, 0.6);
+        assertEquals("fixed-gated", g.name());
+        assertTrue(g.covers(0, 1));
+        assertTrue(!g.covers(1, 1) && !g.covers(0, 2));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[0], g.predict(1, 1, new float[1], 2));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3}, g.predict(0, 1, new float[1], 2));
     }
 
     @Test
