@@ -8,8 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * For every token of the test sequences, every MoE layer L and distance d with L+d covered, compares the
- * predictor's top-m for layer L+d (from L's router input) with the k experts routed at L+d. Results are kept per
+ * For every token of the test sequences, every MoE layer L and distance d with L+d an MoE layer, compares the
+ * predictor's top-m for layer L+d (from L's router input) with the k experts routed at L+d; where the predictor
+ * does not cover (L, d) it predicts nothing, so recall stays comparable between predictors. Results are kept per
  * target layer L+d and summed over layers.
  */
 public final class PredictorEval {
@@ -36,9 +37,9 @@ public final class PredictorEval {
         public String table() {
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "top-%d predicted vs top-%d routed, %d held-out tokens%n", m, topK, testTokens));
-            sb.append(String.format(Locale.ROOT, "%-14s %5s %9s %9s %9s   recall per target layer%n", "predictor", "depth", "precision", "recall", "pairs"));
+            sb.append(String.format(Locale.ROOT, "%-16s %5s %9s %9s %9s   recall per target layer%n", "predictor", "depth", "precision", "recall", "pairs"));
             for (Row t : totals()) {
-                sb.append(String.format(Locale.ROOT, "%-14s %5d %9.3f %9.3f %9d  ", t.predictor(), t.depth(), t.precision(), t.recall(), t.actual()));
+                sb.append(String.format(Locale.ROOT, "%-16s %5d %9.3f %9.3f %9d  ", t.predictor(), t.depth(), t.precision(), t.recall(), t.actual()));
                 for (Row r : rows) {
                     if (r.layer() >= 0 && r.predictor().equals(t.predictor()) && r.depth() == t.depth()) {
                         sb.append(String.format(Locale.ROOT, " L%d %.2f", r.layer(), r.recall()));
@@ -94,8 +95,9 @@ public final class PredictorEval {
                 for (RoutingDataset.Sequence s : test) {
                     for (int tok = 0; tok < s.tokens(); tok++) {
                         for (int l = 0; l + d < L; l++) {
-                            if (!data.moeLayer()[l] || !p.covers(l, d)) continue;
-                            int[] pred = p.predict(l, d, s.hidden()[tok][l], m);
+                            if (!data.moeLayer()[l] || !data.moeLayer()[l + d]) continue;
+                            // A pair the predictor does not cover predicts nothing: its routes count as missed.
+                            int[] pred = p.covers(l, d) ? p.predict(l, d, s.hidden()[tok][l], m) : new int[0];
                             per[l + d].add(pred, s.experts()[tok][l + d]);
                         }
                     }
