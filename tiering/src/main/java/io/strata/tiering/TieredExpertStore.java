@@ -178,6 +178,11 @@ public final class TieredExpertStore implements ExpertStore {
                     if (learned == null) {
                         throw new IllegalArgumentException("policy 'learned' needs trained weights: learnedModel(Model.load(file))");
                     }
+                    if (learned.numLayers() != store.numLayers() || learned.numExperts() != store.numExperts()) {
+                        throw new IllegalArgumentException("learned policy was trained for " + learned.numLayers() + " layers x "
+                                + learned.numExperts() + " experts, store " + store.directory() + " has " + store.numLayers()
+                                + " x " + store.numExperts());
+                    }
                     yield () -> new LearnedPolicy(learned);
                 }
                 case "belady" -> throw new IllegalArgumentException(
