@@ -1,0 +1,405 @@
+// The codec comparison on a real model: size, weight and expert-output error, whole-model agreement and KL, bytes moved.
+package io.strata.engine.floe;
+
+import io.strata.compression.Matrix;
+import io.strata.compression.codec.CodecParams;
+import io.strata.compression.codec.EncodedExpert;
+import io.strata.compression.codec.ExpertCodec;
+import io.strata.compression.codec.ExpertCodecs;
+import io.strata.compression.codec.FloeCodec;
+import io.strata.compression.floe.CompressionReport;
+import io.strata.compression.floe.IntraExpertPredictor;
+import io.strata.compression.floe.MaskQuality;
+import io.strata.compression.kernel.Kernels;
+import io.strata.compression.kernel.QuantKernelsProvider;
+import io.strata.engine.backend.Backend;
+import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.KvCache;
+import io.strata.engine.backend.cpu.CpuBackend;
+import io.strata.engine.checkpoint.Checkpoint;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.model.MoeModel;
+import io.strata.engine.model.TensorNames;
+import io.strata.engine.moe.ExpertOverride;
+import io.strata.engine.moe.RoutingObserver;
+import io.strata.engine.store.CheckpointExpertStore;
+import io.strata.engine.tokenizer.Tokenizer;
+import io.strata.tiering.ExpertHandle;
+import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Runs every codec of {@link Settings#codecs} on a checkpoint and measures, against the
+ * checkpoint's own bf16 experts:
+ * <ul>
+ *   <li>size: bits per parameter and compression ratio of one expert;</li>
+ *   <li>relative weight error ‖W − Ŵ‖/‖W‖ over the three matrices, averaged over experts;</li>
+ *   <li>expert output error ‖y − ŷ‖/‖y‖ pooled over real (layer, expert, token) inputs: the
+ *       router inputs of the routed experts while the bf16 model reads the evaluation text;</li>
+ *   <li>whole-model top-1 agreement and KL(p_bf16 ‖ p_codec) of next-token distributions at every
+ *       position of each prompt followed by the bf16 model's greedy continuation (teacher forced);</li>
+ *   <li>bytes moved per expert activation and per token: a whole expert for dense codecs; for
+ *       floe, only the active channels' gate and downT rows ({@code 4H} bytes per channel), the
+ *       resident INT2 up excluded.</li>
+ * </ul>
+ * FloE thresholds are calibrated on {@link Settings#calibration} (never the evaluation text)
+ * with the INT2 up projections serving uses. The intra-expert predictor (layer L+1's mask from
+ * layer L's router input and L+1's resident up) is scored on the evaluation text.
+ */
+public final class CompressionExperiment {
+    private static final System.Logger LOG = System.getLogger("strata.floe");
+
+    /**
+     * @param codecs       codec names ("bf16", "int8", "int4", "int2", "floe", ...)
+     * @param sparsity     FloE target sparsity for calibration
+     * @param prompts      evaluation prompts
+     * @param calibration  calibration texts
+     * @param continuation greedy bf16 tokens appended to each prompt before teacher-forced scoring
+     */
+    public record Settings(List<String> codecs, double sparsity, List<String> prompts, List<String> calibration, int continuation) {
+        public static Settings defaults() {
+            return new Settings(List.of("bf16", "int8", "int4", "int2", "floe"), 0.85, BuiltinTexts.PROMPTS,
+                    BuiltinTexts.CALIBRATION, 24);
+        }
+    }
+
+    /**
+     * One codec's row of the report.
+     *
+     * @param expertBytes              bytes of one encoded expert (parts, padding excluded)
+     * @param residentBytes            bytes per expert that stay in the fast tier and never move (floe: the INT2 up), else 0
+     * @param movedBytesPerActivation  bytes moved per (token, expert) activation from the slow tier, no reuse
+     * @param movedFractionOfBf16      movedBytesPerActivation / bf16 expert bytes (6·H·I)
+     * @param movedBytesPerToken       movedBytesPerActivation · topK · MoE layers
+     * @param movedBytesPerTokenWithReuse floe: bytes actually copied per token when rows stay resident for the
+     *                                 rest of a prompt (unbounded fast tier, cold at each prompt); null otherwise
+     * @param weightError              mean over experts of ‖W − Ŵ‖/‖W‖ (gate, up, down together)
+     * @param expertOutputError        pooled ‖y − ŷ‖/‖y‖ over real expert inputs
+     * @param top1Agreement            fraction of positions whose argmax equals bf16's
+     * @param meanKl                   mean KL(p_bf16 ‖ p_codec) per position, nats
+     * @param maxKl                    largest per-position KL, nats
+     * @param realizedSparsity         floe: fraction of channels skipped while running the evaluation text; null otherwise
+     */
+    public record CodecResult(String codec, double bitsPerParameter, double compressionRatio, long expertBytes, long residentBytes,
+                              double movedBytesPerActivation, double movedFractionOfBf16, double movedBytesPerToken,
+                              Double movedBytesPerTokenWithReuse, double weightError, double expertOutputError, double top1Agreement,
+                              double meanKl, double maxKl, Double realizedSparsity) {}
+
+    /**
+     * @param channelRecall     truly active channels of layer L+1 that were predicted, micro-averaged
+     * @param channelPrecision  predicted channels that were truly active
+     * @param predictedDensity  predicted channels / channels
+     * @param expertHitRate     layer L+1's router applied to layer L's router input: share of the true top-k found in the predicted top-k
+     * @param comparisons       (token, layer, expert) masks compared
+     */
+    public record PredictorResult(double channelRecall, double channelPrecision, double predictedDensity, double expertHitRate,
+                                  long comparisons) {}
+
+    /**
+     * @param bf16ExpertBytes      one expert in bf16, 6·H·I
+     * @param activationsPerToken  topK · MoE layers
+     * @param thresholds           FloE per-layer thresholds calibrated for targetSparsity
+     * @param calibrationSparsity  per layer, achieved on the calibration samples
+     */
+    public record Report(String model, String machine, int hidden, int intermediate, int experts, int topK,
+                         long bf16ExpertBytes, int activationsPerToken, int prompts, int positions, int expertSamples,
+                         double targetSparsity, int calibrationTokens, float[] thresholds, double[] calibrationSparsity,
+                         List<CodecResult> codecs, PredictorResult predictor) {}
+
+    private CompressionExperiment() {}
+
+    /** One evaluation sequence: prompt + greedy continuation, and bf16 logits at every position (n, vocab). */
+    private record Sequence(int[] ids, float[] logits) {}
+
+    /** Router inputs of one (layer, expert): (n, H) rows gathered over the evaluation text. */
+    private static final class Samples {
+        final float[][][] x;  // [layer][expert] → (n, H) packed
+        final int[][] n;      // [layer][expert] rows
+        Samples(int layers, int experts) {
+            x = new float[layers][experts][0];
+            n = new int[layers][experts];
+        }
+        void add(int l, int e, float[] rows, int count, int h) {
+            float[] cur = x[l][e];
+            float[] nx = Arrays.copyOf(cur, cur.length + count * h);
+            System.arraycopy(rows, 0, nx, cur.length, count * h);
+            x[l][e] = nx;
+            n[l][e] += count;
+        }
+    }
+
+    public static Report run(Path modelDir, Settings s, String machine) {
+        Tokenizer tok;
+        try {
+            tok = Tokenizer.load(modelDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(modelDir + ": cannot read tokenizer.json: " + e.getMessage(), e);
+        }
+        if (s.prompts().isEmpty()) throw new IllegalArgumentException("no evaluation prompts");
+        try (Checkpoint ck = Checkpoint.open(modelDir); Arena arena = Arena.ofShared()) {
+            ModelConfig c = ModelConfig.parse(ck.config(), modelDir);
+            int h = c.hidden(), inter = c.expertIntermediate(), layers = c.numLayers(), E = c.numExperts();
+            int moeLayers = 0;
+            for (boolean b : c.moeLayer()) if (b) moeLayers++;
+            int perToken = c.topK() * moeLayers;
+            long bf16Bytes = 6L * h * inter;
+
+            // 1. FloE blobs and thresholds calibrated with their INT2 up on the calibration text
+            long t0 = System.nanoTime();
+            EncodedExperts floeBlobs = EncodedExperts.encode(c, ck, new FloeCodec(), arena);
+            List<int[]> calIds = new ArrayList<>();
+            for (String t : s.calibration()) calIds.add(tok.encode(t, true));
+            FloeCalibration.Result cal;
+            try (MoeModel dense = denseModel(c, ck)) {
+                cal = FloeCalibration.run(dense, calIds, s.sparsity(), FloeCalibration.UpProjection.resident(floeBlobs));
+            }
+            LOG.log(System.Logger.Level.INFO, String.format("calibrated FloE thresholds on %d tokens in %.1f s: %s", cal.tokens(),
+                    (System.nanoTime() - t0) / 1e9, Arrays.toString(cal.thresholds())));
+
+            // 2. the bf16 reference: sequences, logits, expert inputs, predictor scores
+            Samples samples = new Samples(layers, E);
+            PredictorScore pred = new PredictorScore(c, floeBlobs, cal.thresholds());
+            List<Sequence> seqs = new ArrayList<>();
+            try (MoeModel dense = denseModel(c, ck)) {
+                for (String p : s.prompts()) {
+                    int[] ids = continueGreedy(dense, tok.encode(p, true), s.continuation());
+                    float[][] xs = new float[layers][];
+                    RoutingObserver ob = new RoutingObserver() {
+                        @Override
+                        public void beforeRouting(int layer, int pos0, int n, Buf hidden) {
+                            xs[layer] = new float[n * h];
+                            dense.backend().read(hidden, xs[layer], 0, n * h);
+                        }
+
+                        @Override
+                        public void onRouted(int layer, int pos0, int[][] experts, float[][] weights) {
+                            for (int e = 0; e < E; e++) {
+                                int[] rows = FloeCalibration.tokensOf(experts, e);
+                                if (rows.length > 0) samples.add(layer, e, FloeCalibration.gather(xs[layer], rows, h), rows.length, h);
+                            }
+                            pred.score(layer, xs, experts, dense);
+                        }
+                    };
+                    dense.addObserver(ob);
+                    try {
+                        seqs.add(new Sequence(ids, dense.forward(ids, 0, dense.newCache(ids.length), true)));
+                    } finally {
+                        dense.removeObserver(ob);
+                    }
+                }
+            }
+            int positions = seqs.stream().mapToInt(q -> q.ids().length).sum();
+            int sampleCount = 0;
+            for (int[] row : samples.n) for (int v : row) sampleCount += v;
+
+            // reference expert outputs: the checkpoint's bf16 experts through the backend's dense SwiGLU
+            float[][][] yRef = new float[layers][E][];
+            try (CheckpointExpertStore ref = new CheckpointExpertStore(c, ck)) {
+                Backend be = new CpuBackend();
+                for (int l = 0; l < layers; l++) {
+                    if (!c.moeLayer()[l]) continue;
+                    for (int e = 0; e < E; e++) if (samples.n[l][e] > 0) yRef[l][e] = expertOutput(be, ref, l, e, samples.x[l][e], samples.n[l][e], h);
+                }
+            }
+
+            // 3. each codec
+            List<CodecResult> rows = new ArrayList<>();
+            for (String name : s.codecs()) {
+                long c0 = System.nanoTime();
+                ExpertCodec codec = ExpertCodecs.byName(name);
+                boolean floe = codec.name().startsWith(FloeCodec.NAME);
+                EncodedExperts blobs = floe && codec.name().equals(floeBlobs.codec()) ? floeBlobs : EncodedExperts.encode(c, ck, codec, arena);
+                CodecParams params = blobs.params();
+                double werr = meanWeightError(c, ck, codec, blobs);
+                ExpertStore store = floe ? new FloeExpertStore(blobs, cal.thresholds(), false)
+                        : new CodecExpertStore(blobs, CodecExpertStore.Mode.FUSED);
+                double num = 0, den = 0;
+                Backend be = new CpuBackend();
+                for (int l = 0; l < layers; l++) {
+                    if (!c.moeLayer()[l]) continue;
+                    for (int e = 0; e < E; e++) {
+                        if (samples.n[l][e] == 0) continue;
+                        float[] y = expertOutput(be, store, l, e, samples.x[l][e], samples.n[l][e], h), r = yRef[l][e];
+                        for (int i = 0; i < y.length; i++) {
+                            double d = r[i] - y[i];
+                            num += d * d;
+                            den += (double) r[i] * r[i];
+                        }
+                    }
+                }
+                double outErr = Math.sqrt(num / Math.max(den, 1e-300));
+                if (store instanceof FloeExpertStore f) f.resetStats();
+                // whole model, teacher forced
+                int agree = 0;
+                double klSum = 0, klMax = 0;
+                long copied = 0;
+                try (MoeModel m = new MoeModel(c, ck, store, new CpuBackend())) {
+                    for (Sequence q : seqs) {
+                        if (store instanceof FloeExpertStore f) f.evictAll(); // cold fast tier at each prompt
+                        float[] lg = m.forward(q.ids(), 0, m.newCache(q.ids().length), true);
+                        int v = c.vocabSize();
+                        for (int p = 0; p < q.ids().length; p++) {
+                            if (argmax(lg, p * v, v) == argmax(q.logits(), p * v, v)) agree++;
+                            double kl = kl(q.logits(), lg, p * v, v);
+                            klSum += kl;
+                            klMax = Math.max(klMax, kl);
+                        }
+                    }
+                    Double sparsity = null, withReuse = null;
+                    double perAct;
+                    long resident = 0;
+                    if (store instanceof FloeExpertStore f) {
+                        TransferStats.Snapshot st = f.totals();
+                        sparsity = st.sparsity();
+                        long channelBytes = params.part("gate").rowBytes() + params.part("downT").rowBytes();
+                        perAct = st.meanActiveChannels() * channelBytes;
+                        withReuse = (double) st.bytesMoved() / positions;
+                        resident = params.part("up").bytes();
+                    } else {
+                        perAct = params.partBytes();
+                    }
+                    rows.add(new CodecResult(codec.name(), CompressionReport.bitsPerParameter(params),
+                            CompressionReport.compressionRatio(params), params.partBytes(), resident, perAct, perAct / bf16Bytes,
+                            perAct * perToken, withReuse, werr, outErr, (double) agree / positions, klSum / positions, klMax, sparsity));
+                }
+                LOG.log(System.Logger.Level.INFO, String.format("%s: done in %.1f s", codec.name(), (System.nanoTime() - c0) / 1e9));
+            }
+            return new Report(modelDir.getFileName().toString(), machine, h, inter, E, c.topK(), bf16Bytes, perToken, seqs.size(),
+                    positions, sampleCount, s.sparsity(), cal.tokens(), cal.thresholds(), cal.achievedSparsity(), rows, pred.result());
+        }
+    }
+
+    private static MoeModel denseModel(ModelConfig c, Checkpoint ck) {
+        return new MoeModel(c, ck, new CheckpointExpertStore(c, ck), new CpuBackend());
+    }
+
+    /** prompt followed by `count` greedy tokens of the model. */
+    static int[] continueGreedy(MoeModel m, int[] prompt, int count) {
+        int[] ids = Arrays.copyOf(prompt, prompt.length + count);
+        KvCache cache = m.newCache(ids.length);
+        float[] lg = m.forward(prompt, 0, cache, false);
+        int v = m.config().vocabSize();
+        for (int i = 0; i < count; i++) {
+            ids[prompt.length + i] = argmax(lg, 0, v);
+            if (i + 1 < count) lg = m.forward(new int[] {ids[prompt.length + i]}, prompt.length + i, cache, false);
+        }
+        return ids;
+    }
+
+    /** y (n, H) of expert (l, e) from the store on x (n, H): its own forward when it has one, else the dense SwiGLU. */
+    static float[] expertOutput(Backend be, ExpertStore store, int l, int e, float[] x, int n, int h) {
+        Buf xb = be.alloc(n * h), yb = be.alloc(n * h);
+        be.write(xb, x, 0, n * h);
+        try (ExpertHandle handle = store.acquire(l, e)) {
+            if (handle instanceof ExpertOverride own) own.forward(be, xb, n, yb);
+            else be.expertFfn(new ExpertKey(l, e), handle.weights(), xb, n, yb);
+        }
+        float[] y = new float[n * h];
+        be.read(yb, y, 0, n * h);
+        return y;
+    }
+
+    /** Mean over experts of the relative weight error of all three matrices. */
+    static double meanWeightError(ModelConfig c, Checkpoint ck, ExpertCodec codec, EncodedExperts blobs) {
+        double sum = 0;
+        int count = 0;
+        int h = c.hidden(), i = c.expertIntermediate();
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (!c.moeLayer()[l]) continue;
+            for (int e = 0; e < c.numExperts(); e++) {
+                var orig = new io.strata.compression.codec.ExpertWeights(ck.matrix(TensorNames.expert(c.arch(), l, e, 0), i, h),
+                        ck.matrix(TensorNames.expert(c.arch(), l, e, 1), i, h), ck.matrix(TensorNames.expert(c.arch(), l, e, 2), h, i));
+                try (Arena a = Arena.ofConfined()) {
+                    EncodedExpert b = blobs.get(l, e);
+                    sum += CompressionReport.weightErrors(orig, codec.decode(b, a)).get("all");
+                }
+                count++;
+            }
+        }
+        return sum / count;
+    }
+
+    static int argmax(float[] a, int off, int len) {
+        int best = 0;
+        for (int i = 1; i < len; i++) if (a[off + i] > a[off + best]) best = i;
+        return best;
+    }
+
+    /** KL(softmax(p) ‖ softmax(q)) over logits p, q at [off, off + len), nats. */
+    static double kl(float[] p, float[] q, int off, int len) {
+        double mp = Double.NEGATIVE_INFINITY, mq = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < len; i++) {
+            mp = Math.max(mp, p[off + i]);
+            mq = Math.max(mq, q[off + i]);
+        }
+        double zp = 0, zq = 0;
+        for (int i = 0; i < len; i++) {
+            zp += Math.exp(p[off + i] - mp);
+            zq += Math.exp(q[off + i] - mq);
+        }
+        double lzp = mp + Math.log(zp), lzq = mq + Math.log(zq), kl = 0;
+        for (int i = 0; i < len; i++) {
+            double lp = p[off + i] - lzp, lq = q[off + i] - lzq;
+            kl += Math.exp(lp) * (lp - lq);
+        }
+        return Math.max(0, kl);
+    }
+
+    /**
+     * Scores FloE's predictors while the bf16 model runs: at layer L+1's routing, the intra-expert
+     * mask of each truly routed expert is predicted from layer L's router input with L+1's INT2 up
+     * and threshold; the inter-expert guess applies L+1's router to the same early state.
+     */
+    static final class PredictorScore {
+        private final ModelConfig c;
+        private final EncodedExperts floe;
+        private final float[] thresholds;
+        private final IntraExpertPredictor intra = new IntraExpertPredictor(QuantKernelsProvider.get());
+        private MaskQuality total = new MaskQuality(0, 0, 0, 0);
+        private long hits, wanted, comparisons;
+
+        PredictorScore(ModelConfig c, EncodedExperts floe, float[] thresholds) {
+            this.c = c;
+            this.floe = floe;
+            this.thresholds = thresholds;
+        }
+
+        /** xs[layer] (n, H) router inputs of the current forward; experts (n, k) of layer. */
+        void score(int layer, float[][] xs, int[][] experts, MoeModel m) {
+            if (layer == 0 || !c.moeLayer()[layer] || !c.moeLayer()[layer - 1] || xs[layer - 1] == null) return;
+            int h = c.hidden(), n = experts.length, E = c.numExperts(), k = c.topK();
+            float[] early = xs[layer - 1], now = xs[layer];
+            Matrix router = m.weights().layers[layer].router.matrix(); // (E, H)
+            float[] rl = new float[n * E];
+            Kernels.dense().matmul(router, early, n, rl, 0, E);
+            for (int t = 0; t < n; t++) {
+                float[] xe = Arrays.copyOfRange(early, t * h, (t + 1) * h), xn = Arrays.copyOfRange(now, t * h, (t + 1) * h);
+                Integer[] order = new Integer[E];
+                for (int e = 0; e < E; e++) order[e] = e;
+                final int base = t * E;
+                Arrays.sort(order, (a, b) -> Float.compare(rl[base + b], rl[base + a]));
+                for (int e : experts[t]) {
+                    var up = FloeCodec.upView(floe.get(layer, e));
+                    boolean[] truth = intra.predict(xn, up, thresholds[layer]);
+                    total = total.plus(intra.evaluate(xe, up, thresholds[layer], truth));
+                    comparisons++;
+                    for (int j = 0; j < k; j++) if (order[j] == e) hits++;
+                    wanted++;
+                }
+            }
+        }
+
+        PredictorResult result() {
+            return new PredictorResult(total.recall(), total.precision(),
+                    total.channels() == 0 ? 0 : (double) total.predicted() / total.channels(),
+                    wanted == 0 ? 0 : (double) hits / wanted, comparisons);
+        }
+    }
+}
