@@ -46,7 +46,8 @@ public final class CompressCommand implements Runnable {
         Path model;
 
         @Option(names = "--codecs", defaultValue = "bf16,int8,int4,int2,floe", split = ",",
-                description = "codecs to compare (default: ${DEFAULT-VALUE}); also int3, int<B>-g<G>, floe-bf16up, floe-int<B>-g<G>")
+                description = "codecs to compare (default: ${DEFAULT-VALUE}); also int3, int<B>-g<G>, floe-bf16up, floe-int<B>-g<G>; "
+                        + "a floe codec may name its own sparsity: floe@0.5")
         List<String> codecs;
 
         @Option(names = "--sparsity", defaultValue = "0.85", description = "FloE target sparsity (default: ${DEFAULT-VALUE})")
@@ -72,7 +73,7 @@ public final class CompressCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            for (String c : codecs) ExpertCodecs.byName(c); // fail on a misspelt codec before any work
+            for (String c : codecs) ExpertCodecs.byName(c.contains("@") ? c.substring(0, c.indexOf('@')) : c); // fail early on a misspelt codec
             List<String> ps = BuiltinTexts.PROMPTS;
             if (prompts != null) {
                 ps = Files.readAllLines(prompts).stream().filter(s -> !s.isBlank()).toList();

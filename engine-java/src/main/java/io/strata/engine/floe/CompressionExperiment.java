@@ -33,7 +33,11 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Runs every codec of {@link Settings#codecs} on a checkpoint and measures, against the
@@ -57,7 +61,8 @@ public final class CompressionExperiment {
     private static final System.Logger LOG = System.getLogger("strata.floe");
 
     /**
-     * @param codecs       codec names ("bf16", "int8", "int4", "int2", "floe", ...)
+     * @param codecs       codec names ("bf16", "int8", "int4", "int2", "floe", ...); a floe codec may carry its own
+     *                     target sparsity as {@code name@sparsity}, e.g. "floe@0.5" or "floe-bf16up@0.85"
      * @param sparsity     FloE target sparsity for calibration
      * @param prompts      evaluation prompts
      * @param calibration  calibration texts
@@ -86,11 +91,13 @@ public final class CompressionExperiment {
      * @param meanKl                   mean KL(p_bf16 ‖ p_codec) per position, nats
      * @param maxKl                    largest per-position KL, nats
      * @param realizedSparsity         floe: fraction of channels skipped while running the evaluation text; null otherwise
+     * @param targetSparsity           floe: the sparsity its thresholds were calibrated for; null otherwise
+     * @param thresholds               floe: per-layer thresholds (calibrated with this codec's own up projection); null otherwise
      */
     public record CodecResult(String codec, double bitsPerParameter, double compressionRatio, long expertBytes, long residentBytes,
                               double movedBytesPerActivation, double movedFractionOfBf16, double movedBytesPerToken,
                               Double movedBytesPerTokenWithReuse, double weightError, double expertOutputError, double top1Agreement,
-                              double meanKl, double maxKl, Double realizedSparsity) {}
+                              double meanKl, double maxKl, Double realizedSparsity, Double targetSparsity, float[] thresholds) {}
 
     /**
      * @param channelRecall     truly active channels of layer L+1 that were predicted, micro-averaged
@@ -103,6 +110,18 @@ public final class CompressionExperiment {
                                   long comparisons) {}
 
     /**
+     * The default floe codec run over the evaluation text twice from a cold fast tier at each
+     * prompt, rows kept resident within a prompt: without and with {@link FloePrefetcher}.
+     *
+     * @param demandBytesPerTokenWithout on-demand bytes per token without prediction
+     * @param demandBytesPerTokenWith    on-demand bytes per token left when the prefetcher runs (its misses)
+     * @param prefetchBytesPerToken      bytes the prefetcher copied per token (useful or not)
+     * @param covered                    1 − with / without: share of the on-demand traffic moved ahead of need
+     */
+    public record PrefetchResult(double demandBytesPerTokenWithout, double demandBytesPerTokenWith, double prefetchBytesPerToken,
+                                 double covered) {}
+
+    /**
      * @param bf16ExpertBytes      one expert in bf16, 6·H·I
      * @param activationsPerToken  topK · MoE layers
      * @param thresholds           FloE per-layer thresholds calibrated for targetSparsity
@@ -111,7 +130,7 @@ public final class CompressionExperiment {
     public record Report(String model, String machine, int hidden, int intermediate, int experts, int topK,
                          long bf16ExpertBytes, int activationsPerToken, int prompts, int positions, int expertSamples,
                          double targetSparsity, int calibrationTokens, float[] thresholds, double[] calibrationSparsity,
-                         List<CodecResult> codecs, PredictorResult predictor) {}
+                         List<CodecResult> codecs, PredictorResult predictor, PrefetchResult prefetch) {}
 
     private CompressionExperiment() {}
 
@@ -151,17 +170,24 @@ public final class CompressionExperiment {
             int perToken = c.topK() * moeLayers;
             long bf16Bytes = 6L * h * inter;
 
-            // 1. FloE blobs and thresholds calibrated with their INT2 up on the calibration text
-            long t0 = System.nanoTime();
-            EncodedExperts floeBlobs = EncodedExperts.encode(c, ck, new FloeCodec(), arena);
+            // 1. FloE blobs and thresholds calibrated with their own up projection on the calibration text
             List<int[]> calIds = new ArrayList<>();
             for (String t : s.calibration()) calIds.add(tok.encode(t, true));
-            FloeCalibration.Result cal;
-            try (MoeModel dense = denseModel(c, ck)) {
-                cal = FloeCalibration.run(dense, calIds, s.sparsity(), FloeCalibration.UpProjection.resident(floeBlobs));
-            }
-            LOG.log(System.Logger.Level.INFO, String.format("calibrated FloE thresholds on %d tokens in %.1f s: %s", cal.tokens(),
-                    (System.nanoTime() - t0) / 1e9, Arrays.toString(cal.thresholds())));
+            Map<String, EncodedExperts> blobCache = new HashMap<>();
+            Map<String, FloeCalibration.Result> calCache = new HashMap<>();
+            Function<String, EncodedExperts> blobsOf = name -> blobCache.computeIfAbsent(name,
+                    k -> EncodedExperts.encode(c, ck, ExpertCodecs.byName(k), arena));
+            BiFunction<String, Double, FloeCalibration.Result> calibrated = (name, sp) -> calCache.computeIfAbsent(name + "@" + sp, k -> {
+                long t0 = System.nanoTime();
+                try (MoeModel dense = denseModel(c, ck)) {
+                    FloeCalibration.Result r = FloeCalibration.run(dense, calIds, sp, FloeCalibration.UpProjection.resident(blobsOf.apply(name)));
+                    LOG.log(System.Logger.Level.INFO, String.format("%s: calibrated thresholds for sparsity %.2f on %d tokens in %.1f s: %s",
+                            name, sp, r.tokens(), (System.nanoTime() - t0) / 1e9, Arrays.toString(r.thresholds())));
+                    return r;
+                }
+            });
+            EncodedExperts floeBlobs = blobsOf.apply(FloeCodec.NAME);
+            FloeCalibration.Result cal = calibrated.apply(FloeCodec.NAME, s.sparsity());
 
             // 2. the bf16 reference: sequences, logits, expert inputs, predictor scores
             Samples samples = new Samples(layers, E);
@@ -211,14 +237,16 @@ public final class CompressionExperiment {
 
             // 3. each codec
             List<CodecResult> rows = new ArrayList<>();
-            for (String name : s.codecs()) {
+            for (String spec : s.codecs()) {
                 long c0 = System.nanoTime();
-                ExpertCodec codec = ExpertCodecs.byName(name);
+                CodecSpec cs = CodecSpec.parse(spec, s.sparsity());
+                ExpertCodec codec = ExpertCodecs.byName(cs.codec());
                 boolean floe = codec.name().startsWith(FloeCodec.NAME);
-                EncodedExperts blobs = floe && codec.name().equals(floeBlobs.codec()) ? floeBlobs : EncodedExperts.encode(c, ck, codec, arena);
+                EncodedExperts blobs = floe ? blobsOf.apply(codec.name()) : EncodedExperts.encode(c, ck, codec, arena);
                 CodecParams params = blobs.params();
                 double werr = meanWeightError(c, ck, codec, blobs);
-                ExpertStore store = floe ? new FloeExpertStore(blobs, cal.thresholds(), false)
+                float[] thresholds = floe ? calibrated.apply(codec.name(), cs.sparsity()).thresholds() : null;
+                ExpertStore store = floe ? new FloeExpertStore(blobs, thresholds, false)
                         : new CodecExpertStore(blobs, CodecExpertStore.Mode.FUSED);
                 double num = 0, den = 0;
                 Backend be = new CpuBackend();
@@ -265,15 +293,61 @@ public final class CompressionExperiment {
                     } else {
                         perAct = params.partBytes();
                     }
-                    rows.add(new CodecResult(codec.name(), CompressionReport.bitsPerParameter(params),
+                    rows.add(new CodecResult(cs.label(s.sparsity()), CompressionReport.bitsPerParameter(params),
                             CompressionReport.compressionRatio(params), params.partBytes(), resident, perAct, perAct / bf16Bytes,
-                            perAct * perToken, withReuse, werr, outErr, (double) agree / positions, klSum / positions, klMax, sparsity));
+                            perAct * perToken, withReuse, werr, outErr, (double) agree / positions, klSum / positions, klMax, sparsity,
+                            floe ? cs.sparsity() : null, thresholds));
                 }
-                LOG.log(System.Logger.Level.INFO, String.format("%s: done in %.1f s", codec.name(), (System.nanoTime() - c0) / 1e9));
+                LOG.log(System.Logger.Level.INFO, String.format("%s: done in %.1f s", spec, (System.nanoTime() - c0) / 1e9));
             }
             return new Report(modelDir.getFileName().toString(), machine, h, inter, E, c.topK(), bf16Bytes, perToken, seqs.size(),
-                    positions, sampleCount, s.sparsity(), cal.tokens(), cal.thresholds(), cal.achievedSparsity(), rows, pred.result());
+                    positions, sampleCount, s.sparsity(), cal.tokens(), cal.thresholds(), cal.achievedSparsity(), rows, pred.result(),
+                    prefetch(c, ck, floeBlobs, cal.thresholds(), seqs, positions));
         }
+    }
+
+    /** A codec name with an optional {@code @sparsity} (floe codecs only). */
+    record CodecSpec(String codec, double sparsity, boolean explicit) {
+        static CodecSpec parse(String spec, double defaultSparsity) {
+            int at = spec.indexOf('@');
+            if (at < 0) return new CodecSpec(spec, defaultSparsity, false);
+            String name = spec.substring(0, at);
+            if (!name.startsWith(FloeCodec.NAME)) {
+                throw new IllegalArgumentException("codec '" + spec + "': only floe codecs take @sparsity");
+            }
+            double sp;
+            try {
+                sp = Double.parseDouble(spec.substring(at + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("codec '" + spec + "': expected a sparsity in [0, 1) after '@'", e);
+            }
+            if (!(sp >= 0 && sp < 1)) throw new IllegalArgumentException("codec '" + spec + "': sparsity must be in [0, 1), found " + sp);
+            return new CodecSpec(name, sp, true);
+        }
+
+        /** "floe" at the report's sparsity, "floe@0.50" otherwise. */
+        String label(double reportSparsity) {
+            return explicit && sparsity != reportSparsity ? String.format(java.util.Locale.ROOT, "%s@%.2f", codec, sparsity) : codec;
+        }
+    }
+
+    /** Demand traffic of the default floe codec with and without the prefetcher (see {@link PrefetchResult}). */
+    static PrefetchResult prefetch(ModelConfig c, Checkpoint ck, EncodedExperts blobs, float[] t, List<Sequence> seqs, int positions) {
+        double[] demand = new double[2];
+        double prefetched = 0;
+        for (int with = 0; with < 2; with++) {
+            FloeExpertStore store = new FloeExpertStore(blobs, t, false);
+            try (MoeModel m = new MoeModel(c, ck, store, new CpuBackend())) {
+                if (with == 1) m.addObserver(new FloePrefetcher(m, c.topK()));
+                for (Sequence q : seqs) {
+                    store.evictAll();
+                    m.forward(q.ids(), 0, m.newCache(q.ids().length), false);
+                }
+                demand[with] = (double) store.totals().bytesMoved() / positions;
+                if (with == 1) prefetched = (double) store.totals().prefetchBytes() / positions;
+            }
+        }
+        return new PrefetchResult(demand[0], demand[1], prefetched, demand[0] == 0 ? 0 : 1 - demand[1] / demand[0]);
     }
 
     private static MoeModel denseModel(ModelConfig c, Checkpoint ck) {

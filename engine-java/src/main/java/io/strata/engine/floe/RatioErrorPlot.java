@@ -18,11 +18,13 @@ import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 
 /**
- * Two panels sharing the x axis (compression ratio to bf16): expert output relative error, and
- * mean next-token KL against bf16 (nats). One labelled point per codec.
+ * Two panels sharing the x axis, the traffic ratio {@code bf16 expert bytes / bytes moved per
+ * expert activation} (the storage compression ratio for dense codecs; for floe the resident up is
+ * not moved and only active rows are): expert output relative error, and mean next-token KL
+ * against bf16 (nats). One labelled point per codec.
  */
 public final class RatioErrorPlot {
-    private static final int W = 1000, H = 460, PANEL_W = 440, PANEL_H = 330, TOP = 70, LEFT1 = 70, LEFT2 = 560;
+    private static final int W = 1030, H = 460, PANEL_W = 440, PANEL_H = 330, TOP = 70, LEFT1 = 70, LEFT2 = 560;
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
             new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2)};
 
@@ -38,10 +40,10 @@ public final class RatioErrorPlot {
         g.fillRect(0, 0, W, H);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString("Expert codecs on " + r.model() + ": compression ratio vs error (FloE at sparsity "
-                + String.format(Locale.ROOT, "%.2f", r.targetSparsity()) + ")", LEFT1, 30);
+        g.drawString("Expert codecs on " + r.model() + ": bytes-moved ratio vs error (floe: sparsity "
+                + String.format(Locale.ROOT, "%.2f", r.targetSparsity()) + " unless named)", LEFT1, 30);
         List<CodecResult> cs = r.codecs();
-        double xMax = Math.ceil(cs.stream().mapToDouble(CodecResult::compressionRatio).max().orElse(1) + 0.5);
+        double xMax = Math.ceil(cs.stream().mapToDouble(RatioErrorPlot::ratio).max().orElse(1) + 0.5);
         panel(g, cs, LEFT1, xMax, "expert output relative error", CodecResult::expertOutputError);
         panel(g, cs, LEFT2, xMax, "mean KL(bf16 || codec), nats", CodecResult::meanKl);
         g.dispose();
@@ -75,19 +77,29 @@ public final class RatioErrorPlot {
         g.setStroke(new BasicStroke(1.2f));
         g.drawRect(left, TOP, PANEL_W, PANEL_H);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        g.drawString("compression ratio to bf16", left + PANEL_W / 2 - 75, bottom + 36);
+        g.drawString("bf16 bytes / bytes moved per expert activation", left + PANEL_W / 2 - 140, bottom + 36);
         g.drawString(yLabel, left, TOP - 10);
+        java.util.List<java.awt.Rectangle> taken = new java.util.ArrayList<>(); // label boxes drawn so far
         for (int i = 0; i < cs.size(); i++) {
             CodecResult c = cs.get(i);
-            int px = left + (int) (c.compressionRatio() / xMax * PANEL_W);
+            int px = left + (int) (ratio(c) / xMax * PANEL_W);
             int py = bottom - (int) (y.applyAsDouble(c) / yMax * PANEL_H);
             g.setColor(COLORS[i % COLORS.length]);
             g.fillOval(px - 5, py - 5, 10, 10);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
             String label = c.codec() + String.format(Locale.ROOT, " (%.3f)", y.applyAsDouble(c));
-            int lx = px + 8 + g.getFontMetrics().stringWidth(label) > left + PANEL_W ? px - 8 - g.getFontMetrics().stringWidth(label) : px + 8;
-            g.drawString(label, lx, py - 6);
+            int lw = g.getFontMetrics().stringWidth(label), lh = 14;
+            int lx = px + 8 + lw > left + PANEL_W ? px - 8 - lw : px + 8, ly = py - 6;
+            java.awt.Rectangle box = new java.awt.Rectangle(lx, ly - lh + 3, lw, lh);
+            while (taken.stream().anyMatch(box::intersects)) box.translate(0, -lh); // move up past overlapping labels
+            taken.add(box);
+            g.drawString(label, box.x, box.y + lh - 3);
         }
+    }
+
+    /** bf16 bytes over bytes moved per activation. */
+    static double ratio(CodecResult c) {
+        return 1.0 / c.movedFractionOfBf16();
     }
 
     /** A round upper bound ≥ v for an axis (1, 2 or 5 times a power of ten). */

@@ -35,7 +35,7 @@ public final class ReportWriter {
     /** The codec table (also printed by the CLI). */
     public static String table(Report r) {
         StringBuilder b = new StringBuilder();
-        b.append("| codec | bits/param | ratio | weight err | expert out err | top-1 agree | mean KL (nats) | max KL | bytes moved / activation | of bf16 | bytes moved / token |\n");
+        b.append("| codec | bits/param | storage ratio | weight err | expert out err | top-1 agree | mean KL (nats) | max KL | bytes moved / activation | of bf16 | bytes moved / token |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (CodecResult c : r.codecs()) {
             b.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f× | %.4f | %.4f | %.3f | %.4f | %.3f | %s | %.3f | %s |%n", c.codec(),
@@ -58,9 +58,9 @@ public final class ReportWriter {
                 + "and downT rows (4·H bytes per channel, mean over the evaluation text), its INT2 up staying resident.\n\n");
         for (CodecResult c : r.codecs()) {
             if (c.realizedSparsity() == null) continue;
-            b.append(String.format(Locale.ROOT, "**%s**: target sparsity %.2f, realized %.3f on the evaluation text; resident INT2 up "
+            b.append(String.format(Locale.ROOT, "**%s**: target sparsity %.2f, realized %.3f on the evaluation text; resident up "
                             + "%s per expert; moves %.3f of a bf16 expert per activation (%s 1/8 = 0.125); with rows kept resident for "
-                            + "the rest of each prompt it copies %s per token.%n%n", c.codec(), r.targetSparsity(), c.realizedSparsity(),
+                            + "the rest of each prompt it copies %s per token.%n%n", c.codec(), c.targetSparsity(), c.realizedSparsity(),
                     bytes(c.residentBytes()), c.movedFractionOfBf16(), c.movedFractionOfBf16() <= 0.125 ? "≤" : ">",
                     bytes(c.movedBytesPerTokenWithReuse())));
         }
@@ -78,6 +78,11 @@ public final class ReportWriter {
                         + "threshold), over %d (token, layer, expert) masks: recall %.3f, precision %.3f, predicted density %.3f. "
                         + "Inter-expert guess (layer L+1's router on layer L's router input): %.3f of the true top-%d found.%n",
                 p.comparisons(), p.channelRecall(), p.channelPrecision(), p.predictedDensity(), p.expertHitRate(), r.topK()));
+        var f = r.prefetch();
+        b.append(String.format(Locale.ROOT, "%nPartial loads with the prefetcher (floe, rows kept within a prompt, cold at each prompt): "
+                        + "on-demand traffic %s per token without prediction, %s with it (%.1f %% moved ahead of need); the prefetcher "
+                        + "copied %s per token.%n", bytes(f.demandBytesPerTokenWithout()), bytes(f.demandBytesPerTokenWith()),
+                100 * f.covered(), bytes(f.prefetchBytesPerToken())));
         return b.toString();
     }
 
