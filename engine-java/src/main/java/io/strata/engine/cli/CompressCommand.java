@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "compress", mixinStandardHelpOptions = true, description = "Expert compression experiments (FloE and group quantization).",
-        subcommands = {CompressCommand.Report.class, CompressCommand.Calibrate.class})
+        subcommands = {CompressCommand.Report.class, CompressCommand.Calibrate.class, CompressCommand.Plot.class})
 public final class CompressCommand implements Runnable {
     /** Runs {@code compress} on its own ({@code java -cp ... io.strata.engine.cli.CompressCommand report ...}). */
     public static void main(String[] args) {
@@ -122,6 +122,26 @@ public final class CompressCommand implements Runnable {
                 System.out.printf("%d tokens; thresholds %s; sparsity on the samples %s -> %s%n", r.tokens(),
                         Arrays.toString(r.thresholds()), Arrays.toString(r.achievedSparsity()), out);
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "plot", mixinStandardHelpOptions = true, description = "Redraw the PNG (and Markdown) of a report from its JSON.")
+    public static final class Plot implements Callable<Integer> {
+        @Option(names = "--json", required = true, description = "report JSON written by compress report --json")
+        Path json;
+
+        @Option(names = "--plot", required = true, description = "PNG to write")
+        Path plot;
+
+        @Option(names = "--markdown", description = "Markdown to write")
+        Path markdown;
+
+        @Override
+        public Integer call() {
+            var r = ReportWriter.readJson(json);
+            RatioErrorPlot.write(r, plot);
+            if (markdown != null) ReportWriter.writeMarkdown(r, markdown);
             return 0;
         }
     }

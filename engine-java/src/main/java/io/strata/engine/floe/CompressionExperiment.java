@@ -48,7 +48,7 @@ import java.util.function.Function;
  *   <li>expert output error ‖y − ŷ‖/‖y‖ pooled over real (layer, expert, token) inputs: the
  *       router inputs of the routed experts while the bf16 model reads the evaluation text;</li>
  *   <li>whole-model top-1 agreement and KL(p_bf16 ‖ p_codec) of next-token distributions at every
- *       position of each prompt followed by the bf16 model's greedy continuation (teacher forced);</li>
+ *       position after BOS of each prompt followed by the bf16 model's greedy continuation (teacher forced);</li>
  *   <li>bytes moved per expert activation and per token: a whole expert for dense codecs; for
  *       floe, only the active channels' gate and downT rows ({@code 4H} bytes per channel), the
  *       resident INT2 up excluded.</li>
@@ -131,6 +131,12 @@ public final class CompressionExperiment {
                          long bf16ExpertBytes, int activationsPerToken, int prompts, int positions, int expertSamples,
                          double targetSparsity, int calibrationTokens, float[] thresholds, double[] calibrationSparsity,
                          List<CodecResult> codecs, PredictorResult predictor, PrefetchResult prefetch) {}
+
+    /**
+     * Positions scored per sequence start here: position 0 (after BOS alone) has the same context
+     * in every prompt, and its nearly flat distribution would count one near-tie once per prompt.
+     */
+    static final int FIRST_SCORED = 1;
 
     private CompressionExperiment() {}
 
@@ -221,7 +227,8 @@ public final class CompressionExperiment {
                     }
                 }
             }
-            int positions = seqs.stream().mapToInt(q -> q.ids().length).sum();
+            int positions = seqs.stream().mapToInt(q -> q.ids().length - FIRST_SCORED).sum(); // scored
+            int tokensRun = seqs.stream().mapToInt(q -> q.ids().length).sum();
             int sampleCount = 0;
             for (int[] row : samples.n) for (int v : row) sampleCount += v;
 
@@ -273,7 +280,7 @@ public final class CompressionExperiment {
                         if (store instanceof FloeExpertStore f) f.evictAll(); // cold fast tier at each prompt
                         float[] lg = m.forward(q.ids(), 0, m.newCache(q.ids().length), true);
                         int v = c.vocabSize();
-                        for (int p = 0; p < q.ids().length; p++) {
+                        for (int p = FIRST_SCORED; p < q.ids().length; p++) {
                             if (argmax(lg, p * v, v) == argmax(q.logits(), p * v, v)) agree++;
                             double kl = kl(q.logits(), lg, p * v, v);
                             klSum += kl;
@@ -288,7 +295,7 @@ public final class CompressionExperiment {
                         sparsity = st.sparsity();
                         long channelBytes = params.part("gate").rowBytes() + params.part("downT").rowBytes();
                         perAct = st.meanActiveChannels() * channelBytes;
-                        withReuse = (double) st.bytesMoved() / positions;
+                        withReuse = (double) st.bytesMoved() / tokensRun;
                         resident = params.part("up").bytes();
                     } else {
                         perAct = params.partBytes();
@@ -302,7 +309,7 @@ public final class CompressionExperiment {
             }
             return new Report(modelDir.getFileName().toString(), machine, h, inter, E, c.topK(), bf16Bytes, perToken, seqs.size(),
                     positions, sampleCount, s.sparsity(), cal.tokens(), cal.thresholds(), cal.achievedSparsity(), rows, pred.result(),
-                    prefetch(c, ck, floeBlobs, cal.thresholds(), seqs, positions));
+                    prefetch(c, ck, floeBlobs, cal.thresholds(), seqs, tokensRun));
         }
     }
 
@@ -332,7 +339,7 @@ public final class CompressionExperiment {
     }
 
     /** Demand traffic of the default floe codec with and without the prefetcher (see {@link PrefetchResult}). */
-    static PrefetchResult prefetch(ModelConfig c, Checkpoint ck, EncodedExperts blobs, float[] t, List<Sequence> seqs, int positions) {
+    static PrefetchResult prefetch(ModelConfig c, Checkpoint ck, EncodedExperts blobs, float[] t, List<Sequence> seqs, int tokens) {
         double[] demand = new double[2];
         double prefetched = 0;
         for (int with = 0; with < 2; with++) {
@@ -343,8 +350,8 @@ public final class CompressionExperiment {
                     store.evictAll();
                     m.forward(q.ids(), 0, m.newCache(q.ids().length), false);
                 }
-                demand[with] = (double) store.totals().bytesMoved() / positions;
-                if (with == 1) prefetched = (double) store.totals().prefetchBytes() / positions;
+                demand[with] = (double) store.totals().bytesMoved() / tokens;
+                if (with == 1) prefetched = (double) store.totals().prefetchBytes() / tokens;
             }
         }
         return new PrefetchResult(demand[0], demand[1], prefetched, demand[0] == 0 ? 0 : 1 - demand[1] / demand[0]);

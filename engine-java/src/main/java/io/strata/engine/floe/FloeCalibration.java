@@ -98,6 +98,15 @@ public final class FloeCalibration {
     }
 
     /**
+     * FloE thresholds sampled with the resident up projections of floe blobs (what serving
+     * thresholds against): the form {@code strata pack --codec floe --calibration FILE} needs,
+     * since it has the encoded experts at hand. The model should serve the original experts.
+     */
+    public static float[] calibrate(MoeModel model, List<int[]> ids, double sparsity, EncodedExperts floeBlobs) {
+        return run(model, ids, sparsity, UpProjection.resident(floeBlobs)).thresholds();
+    }
+
+    /**
      * Runs the model over each sequence (windows of at most {@link #MAX_TOKENS}), samples
      * {@code up} for each token's routed experts, and picks per-layer thresholds.
      *

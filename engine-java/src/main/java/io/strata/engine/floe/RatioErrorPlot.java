@@ -26,7 +26,8 @@ import javax.imageio.ImageIO;
 public final class RatioErrorPlot {
     private static final int W = 1030, H = 460, PANEL_W = 440, PANEL_H = 330, TOP = 70, LEFT1 = 70, LEFT2 = 560;
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
-            new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2)};
+            new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22),
+            new Color(0x17becf)};
 
     private RatioErrorPlot() {}
 
@@ -79,6 +80,18 @@ public final class RatioErrorPlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.drawString("bf16 bytes / bytes moved per expert activation", left + PANEL_W / 2 - 140, bottom + 36);
         g.drawString(yLabel, left, TOP - 10);
+        // families joined by a thin line in order of ratio: the quantized codecs, and floe at its sparsities
+        for (String fam : new String[] {"int", "floe"}) {
+            List<CodecResult> f = cs.stream().filter(c -> family(c.codec()).equals(fam) || (fam.equals("int") && c.codec().equals("bf16")))
+                    .sorted(java.util.Comparator.comparingDouble(RatioErrorPlot::ratio)).toList();
+            g.setColor(new Color(0xB0B0B0));
+            g.setStroke(new BasicStroke(1f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f, new float[] {4f, 3f}, 0f));
+            for (int i = 1; i < f.size(); i++) {
+                g.drawLine(left + (int) (ratio(f.get(i - 1)) / xMax * PANEL_W), bottom - (int) (y.applyAsDouble(f.get(i - 1)) / yMax * PANEL_H),
+                        left + (int) (ratio(f.get(i)) / xMax * PANEL_W), bottom - (int) (y.applyAsDouble(f.get(i)) / yMax * PANEL_H));
+            }
+        }
+        g.setStroke(new BasicStroke(1f));
         java.util.List<java.awt.Rectangle> taken = new java.util.ArrayList<>(); // label boxes drawn so far
         for (int i = 0; i < cs.size(); i++) {
             CodecResult c = cs.get(i);
@@ -93,8 +106,16 @@ public final class RatioErrorPlot {
             java.awt.Rectangle box = new java.awt.Rectangle(lx, ly - lh + 3, lw, lh);
             while (taken.stream().anyMatch(box::intersects)) box.translate(0, -lh); // move up past overlapping labels
             taken.add(box);
+            if (box.y + lh - 3 != ly) g.drawLine(px, py, box.x + (box.x > px ? 0 : lw), box.y + lh - 6); // leader to a moved label
             g.drawString(label, box.x, box.y + lh - 3);
         }
+    }
+
+    /** "int" for int8/int4/..., "floe" for floe and floe@s (INT2 up), else the codec itself. */
+    static String family(String codec) {
+        if (codec.matches("int\\d+(-g\\d+)?")) return "int";
+        if (codec.equals("floe") || codec.startsWith("floe@")) return "floe";
+        return codec;
     }
 
     /** bf16 bytes over bytes moved per activation. */

@@ -24,6 +24,15 @@ public final class ReportWriter {
         }
     }
 
+    /** Reads a report written by {@link #writeJson}. */
+    public static Report readJson(Path file) {
+        try {
+            return JSON.readValue(file.toFile(), Report.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": not a compression report JSON: " + e.getMessage(), e);
+        }
+    }
+
     public static void writeMarkdown(Report r, Path file) {
         try {
             Files.writeString(file, markdown(r));
@@ -51,7 +60,7 @@ public final class ReportWriter {
         b.append(String.format(Locale.ROOT, "Model %s: hidden %d, expert intermediate %d, %d experts, top-%d; one bf16 expert = %s; "
                         + "%d expert activations per token. Machine: %s.%n%n", r.model(), r.hidden(), r.intermediate(), r.experts(),
                 r.topK(), bytes(r.bf16ExpertBytes()), r.activationsPerToken(), r.machine()));
-        b.append(String.format(Locale.ROOT, "Evaluation: %d prompts + greedy bf16 continuations, %d positions teacher-forced; "
+        b.append(String.format(Locale.ROOT, "Evaluation: %d prompts + greedy bf16 continuations, %d positions after BOS scored (teacher forced); "
                 + "expert output error over %d real (layer, expert, token) inputs.%n%n", r.prompts(), r.positions(), r.expertSamples()));
         b.append(table(r)).append('\n');
         b.append("Bytes moved: a dense codec moves its whole expert per activation; floe moves only the active channels' gate "
