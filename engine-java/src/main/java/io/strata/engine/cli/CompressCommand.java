@@ -1,7 +1,9 @@
 // strata compress: FloE threshold calibration and the codec comparison report (ratio, error, agreement, bytes moved).
 package io.strata.engine.cli;
 
+import io.strata.compression.codec.ExpertCodecs;
 import io.strata.engine.api.StrataModel;
+import io.strata.engine.checkpoint.Checkpoint;
 import io.strata.engine.floe.BuiltinTexts;
 import io.strata.engine.floe.CompressionExperiment;
 import io.strata.engine.floe.EncodedExperts;
@@ -9,8 +11,6 @@ import io.strata.engine.floe.FloeCalibration;
 import io.strata.engine.floe.FloeThresholds;
 import io.strata.engine.floe.RatioErrorPlot;
 import io.strata.engine.floe.ReportWriter;
-import io.strata.compression.codec.ExpertCodecs;
-import io.strata.engine.checkpoint.Checkpoint;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;

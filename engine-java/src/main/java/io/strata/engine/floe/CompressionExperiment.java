@@ -130,7 +130,19 @@ public final class CompressionExperiment {
     public record Report(String model, String machine, int hidden, int intermediate, int experts, int topK,
                          long bf16ExpertBytes, int activationsPerToken, int prompts, int positions, int expertSamples,
                          double targetSparsity, int calibrationTokens, float[] thresholds, double[] calibrationSparsity,
-                         List<CodecResult> codecs, PredictorResult predictor, PrefetchResult prefetch) {}
+                         List<CodecResult> codecs, PredictorResult predictor, PrefetchResult prefetch, MaskBound maskBound) {}
+
+    /**
+     * How much any channel mask of the target sparsity can keep, measured on the same real expert
+     * inputs with the exact bf16 weights: per token, the {@code ceil((1 − s)·I)} channels with the
+     * largest {@code |v_i|} (what a perfectly calibrated exact-up FloE mask keeps), and with the
+     * largest {@code |h_i| = |SiLU(g_i)·v_i|} (the best any mask of that size can do per channel).
+     *
+     * @param sparsity            s
+     * @param upTopKOutputError   pooled ‖y − ŷ‖/‖y‖ keeping the top |v| channels
+     * @param oracleOutputError   pooled ‖y − ŷ‖/‖y‖ keeping the top |h| channels
+     */
+    public record MaskBound(double sparsity, double upTopKOutputError, double oracleOutputError) {}
 
     /**
      * Positions scored per sequence start here: position 0 (after BOS alone) has the same context
@@ -309,7 +321,7 @@ public final class CompressionExperiment {
             }
             return new Report(modelDir.getFileName().toString(), machine, h, inter, E, c.topK(), bf16Bytes, perToken, seqs.size(),
                     positions, sampleCount, s.sparsity(), cal.tokens(), cal.thresholds(), cal.achievedSparsity(), rows, pred.result(),
-                    prefetch(c, ck, floeBlobs, cal.thresholds(), seqs, tokensRun));
+                    prefetch(c, ck, floeBlobs, cal.thresholds(), seqs, tokensRun), maskBound(c, ck, samples, yRef, s.sparsity()));
         }
     }
 
@@ -336,6 +348,51 @@ public final class CompressionExperiment {
         String label(double reportSparsity) {
             return explicit && sparsity != reportSparsity ? String.format(java.util.Locale.ROOT, "%s@%.2f", codec, sparsity) : codec;
         }
+    }
+
+    /** See {@link MaskBound}; yRef: [layer][expert] (n, H) reference outputs of the samples. */
+    private static MaskBound maskBound(ModelConfig c, Checkpoint ck, Samples samples, float[][][] yRef, double sparsity) {
+        int h = c.hidden(), inter = c.expertIntermediate(), keep = (int) Math.ceil((1 - sparsity) * inter - 1e-9);
+        double[] num = new double[2];
+        double den = 0;
+        var k = Kernels.dense();
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (!c.moeLayer()[l]) continue;
+            for (int e = 0; e < c.numExperts(); e++) {
+                int n = samples.n[l][e];
+                if (n == 0) continue;
+                Matrix gate = ck.matrix(TensorNames.expert(c.arch(), l, e, 0), inter, h);
+                Matrix up = ck.matrix(TensorNames.expert(c.arch(), l, e, 1), inter, h);
+                Matrix down = ck.matrix(TensorNames.expert(c.arch(), l, e, 2), h, inter);
+                float[] x = samples.x[l][e], g = new float[n * inter], v = new float[n * inter];
+                k.matmul(gate, x, n, g, 0, inter);
+                k.matmul(up, x, n, v, 0, inter);
+                float[] hv = new float[n * inter];
+                for (int i = 0; i < hv.length; i++) hv[i] = io.strata.compression.floe.DenseExpert.silu(g[i]) * v[i];
+                float[] yr = yRef[l][e];
+                for (int r = 0; r < yr.length; r++) den += (double) yr[r] * yr[r];
+                for (int which = 0; which < 2; which++) {
+                    float[] masked = new float[n * inter];
+                    for (int t = 0; t < n; t++) {
+                        float[] key = Arrays.copyOfRange(which == 0 ? v : hv, t * inter, (t + 1) * inter);
+                        for (int i : FloePrefetcher.topK(abs(key), 0, inter, keep)) masked[t * inter + i] = hv[t * inter + i];
+                    }
+                    float[] y = new float[n * h];
+                    k.matmul(down, masked, n, y, 0, h);
+                    for (int r = 0; r < y.length; r++) {
+                        double d = yr[r] - y[r];
+                        num[which] += d * d;
+                    }
+                }
+            }
+        }
+        return new MaskBound(sparsity, Math.sqrt(num[0] / den), Math.sqrt(num[1] / den));
+    }
+
+    private static float[] abs(float[] a) {
+        float[] b = new float[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = Math.abs(a[i]);
+        return b;
     }
 
     /** Demand traffic of the default floe codec with and without the prefetcher (see {@link PrefetchResult}). */

@@ -87,12 +87,27 @@ public final class ReportWriter {
                         + "threshold), over %d (token, layer, expert) masks: recall %.3f, precision %.3f, predicted density %.3f. "
                         + "Inter-expert guess (layer L+1's router on layer L's router input): %.3f of the true top-%d found.%n",
                 p.comparisons(), p.channelRecall(), p.channelPrecision(), p.predictedDensity(), p.expertHitRate(), r.topK()));
+        var mb = r.maskBound();
+        b.append(String.format(Locale.ROOT, "%nWhat a mask of sparsity %.2f can keep (exact bf16 weights, same expert inputs): keeping each token's "
+                        + "top |v| channels gives expert output error %.4f; keeping the top |SiLU(g)·v| channels (the best any mask of that "
+                        + "size can do) gives %.4f.%n", mb.sparsity(), mb.upTopKOutputError(), mb.oracleOutputError()));
+        CodecResult only2 = find(r, "floe@0.00"), onlySparse = find(r, "floe-bf16up"), both = find(r, "floe");
+        if (only2 != null && onlySparse != null && both != null) {
+            b.append(String.format(Locale.ROOT, "%nWhere floe's error comes from: the INT2 up alone (floe@0.00, nothing skipped) gives "
+                            + "expert output error %.4f and mean KL %.4f; skipping channels alone (floe-bf16up, exact up) %.4f and %.4f; "
+                            + "both (floe) %.4f and %.4f.%n", only2.expertOutputError(), only2.meanKl(), onlySparse.expertOutputError(),
+                    onlySparse.meanKl(), both.expertOutputError(), both.meanKl()));
+        }
         var f = r.prefetch();
         b.append(String.format(Locale.ROOT, "%nPartial loads with the prefetcher (floe, rows kept within a prompt, cold at each prompt): "
                         + "on-demand traffic %s per token without prediction, %s with it (%.1f %% moved ahead of need); the prefetcher "
                         + "copied %s per token.%n", bytes(f.demandBytesPerTokenWithout()), bytes(f.demandBytesPerTokenWith()),
                 100 * f.covered(), bytes(f.prefetchBytesPerToken())));
         return b.toString();
+    }
+
+    private static CodecResult find(Report r, String codec) {
+        return r.codecs().stream().filter(c -> c.codec().equals(codec)).findFirst().orElse(null);
     }
 
     static String bytes(double b) {
