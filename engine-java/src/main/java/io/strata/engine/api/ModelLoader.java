@@ -48,9 +48,21 @@ public final class ModelLoader {
             TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
                     .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
                     .policy(s != null ? s.policy : "lru");
-            if (s != null && s.fastBudget != null) b.fastBudget(s.fastBudget);
-            TieredExpertStore store = b.build();
+            if (s != null && s.fastBudget != null) {
+                // On a GPU the fast tier is the CUDA backend's VRAM expert cache: give it the budget.
+                System.setProperty("strata.cuda.expertBudget",
+                        Long.toString(io.strata.tiering.host.ByteSize.parse(s.fastBudget)));
+            }
             Backend be = Backends.create(o.backend);
+            // The store's own fast tier is the CPU's resident set; under CUDA it equals the host tier.
+            if (s != null && s.fastBudget != null && !be.name().startsWith("cuda")) b.fastBudget(s.fastBudget);
+            TieredExpertStore store;
+            try {
+                store = b.build();
+            } catch (RuntimeException e) {
+                be.close();
+                throw e;
+            }
             MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
             Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
             return StrataModel.of(dir, ps, m, tok, o.context);
