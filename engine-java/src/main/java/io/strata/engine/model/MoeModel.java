@@ -75,6 +75,7 @@ public final class MoeModel implements AutoCloseable {
         Buf x = be.alloc(n * h), xn = be.alloc(n * h);
         Buf q = be.alloc(n * qd), k = be.alloc(n * kvd), v = be.alloc(n * kvd), att = be.alloc(n * qd), o = be.alloc(n * h);
         be.embed(weights.embed, ids, x);
+        store.beginStep(pos0 + n - 1); // the eviction policies' clock counts tokens
         for (int l = 0; l < c.numLayers(); l++) {
             ModelWeights.Layer L = weights.layers[l];
             // ---- attention ----
