@@ -4,11 +4,13 @@ package io.strata.engine.predict;
 import io.strata.tiering.ExpertHandle;
 import io.strata.tiering.ExpertStore;
 import io.strata.tiering.Tier;
+import io.strata.tiering.stats.StoreStats;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Forwards everything to the wrapped store; the wall time of each acquire() is its stall (a hit returns at once, a
- * miss waits on its load). prefetch() and (when the delegate supports it) cancelPrefetch() pass through.
+ * miss waits on its load). prefetch(), beginStep(), stats() and (when the delegate supports it) cancelPrefetch()
+ * pass through.
  */
 public final class TimedExpertStore implements ExpertStore, StallStatistics, PrefetchControl {
     private final ExpertStore delegate;
@@ -49,6 +51,16 @@ public final class TimedExpertStore implements ExpertStore, StallStatistics, Pre
     @Override
     public void prefetch(int layer, int expert) {
         delegate.prefetch(layer, expert);
+    }
+
+    @Override
+    public void beginStep(long step) {
+        delegate.beginStep(step);
+    }
+
+    @Override
+    public StoreStats stats() {
+        return delegate.stats();
     }
 
     @Override
