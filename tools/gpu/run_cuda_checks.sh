@@ -56,7 +56,8 @@ cp=$(ls .device/lib/*.jar | grep -v junit-platform-console-standalone | tr '\n' 
 # Test classes are directories (see prepare_device.sh); only those roots are scanned.
 tests=.device/test-classes/kernels-cuda
 step junit-kernels-cuda 150 "$JAVA" "${JOPTS[@]}" -Dstrata.cuda.checkLaunches=true -jar "$console" execute \
-  --disable-banner --disable-ansi-colors --details=tree --class-path "$cp$tests" --scan-class-path "$tests"
+  --disable-banner --disable-ansi-colors --details=tree --class-path "$cp$tests" --scan-class-path "$tests" \
+  --exclude-classname '.*KernelEmulationTest'   # the host emulator needs no GPU; it runs in CI
 # 3b. the engine's CUDA backend parity tests, when this tree has them
 etests=.device/test-classes/engine-java
 if [ -d "$etests/io/strata/engine/backend/cuda" ]; then

@@ -9,6 +9,11 @@
 #define STRATA_BLOCK 256
 #define STRATA_WARPS (STRATA_BLOCK / 32)
 
+// Dynamically sized shared memory (a macro so the host emulator in src/test/cuda-emu can map it).
+#ifndef STRATA_DYNAMIC_SMEM
+#define STRATA_DYNAMIC_SMEM(type, name) extern __shared__ type name[]
+#endif
+
 typedef uint16_t bf16_t;  // raw bfloat16 bits: the top half of an IEEE f32
 typedef uint16_t f16_t;   // raw IEEE binary16 bits
 

@@ -13,7 +13,7 @@
 extern "C" __global__ void __launch_bounds__(32)
     strata_router_topk(const float* __restrict__ logits, int E, int k, int normalize, int* __restrict__ ids,
                        float* __restrict__ weights) {
-    extern __shared__ float p[];  // (E) probabilities; picked entries become -1
+    STRATA_DYNAMIC_SMEM(float, p);  // (E) probabilities; picked entries become -1
     const int t = blockIdx.x, lane = threadIdx.x;
     const float* lg = logits + (long)t * E;
     float mx = -INFINITY;
