@@ -40,6 +40,7 @@ public final class CudaContext implements AutoCloseable {
     private final int ccMajor, ccMinor, multiprocessors;
     private final long totalMemory;
     private volatile CudaKernels kernels;
+    private CudaStream blockingCopies;  // stream of the synchronous copy helpers
     private volatile boolean closed;
 
     private CudaContext(int ordinal) {
@@ -177,6 +178,16 @@ public final class CudaContext implements AutoCloseable {
     public PinnedBuffer allocPinned(long bytes) {
         bind();
         return PinnedBuffer.allocate(this, bytes);
+    }
+
+    /**
+     * The stream DeviceBuffer's synchronous copies run on. They wait for all queued work first and
+     * for their own completion after: a plain cuMemcpyHtoD from pageable memory may return before
+     * its DMA lands and is not ordered with our non-blocking streams.
+     */
+    synchronized CudaStream blockingCopyStream() {
+        if (blockingCopies == null) blockingCopies = newStream();
+        return blockingCopies;
     }
 
     /** {free, total} device memory in bytes. */

@@ -93,31 +93,40 @@ public final class DeviceBuffer implements AutoCloseable {
                 "cuMemcpyDtoDAsync(" + bytes + " bytes " + src.label + " -> " + label + ")");
     }
 
-    /** Synchronous copy of any host segment (heap or native) into byte {@code at}. */
+    /**
+     * Synchronous copy of any host segment (heap or native) into byte {@code at}: waits for all
+     * queued work on the context, copies, and returns once the data is on the device.
+     */
     public void copyFromHost(MemorySegment src, long at) {
         checkRange(at, src.byteSize(), "copyFromHost");
-        ctx.bind();
+        ctx.synchronize();
+        CudaStream s = ctx.blockingCopyStream();
         if (src.isNative()) {
-            Cuda.check(cuMemcpyHtoD(pointer(at), hostPointer(src), src.byteSize()), "cuMemcpyHtoD into " + label);
+            copyFromHostAsync(src, at, s);
+            s.synchronize();
         } else {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment tmp = a.allocate(src.byteSize(), 16);
                 tmp.copyFrom(src);
-                Cuda.check(cuMemcpyHtoD(pointer(at), hostPointer(tmp), src.byteSize()), "cuMemcpyHtoD into " + label);
+                copyFromHostAsync(tmp, at, s);
+                s.synchronize();
             }
         }
     }
 
-    /** Synchronous copy from byte {@code at} into any host segment. */
+    /** Synchronous copy from byte {@code at} into any host segment, after all queued work. */
     public void copyToHost(long at, MemorySegment dst) {
         checkRange(at, dst.byteSize(), "copyToHost");
-        ctx.bind();
+        ctx.synchronize();
+        CudaStream s = ctx.blockingCopyStream();
         if (dst.isNative()) {
-            Cuda.check(cuMemcpyDtoH(hostPointer(dst), pointer(at), dst.byteSize()), "cuMemcpyDtoH from " + label);
+            copyToHostAsync(at, dst, s);
+            s.synchronize();
         } else {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment tmp = a.allocate(dst.byteSize(), 16);
-                Cuda.check(cuMemcpyDtoH(hostPointer(tmp), pointer(at), dst.byteSize()), "cuMemcpyDtoH from " + label);
+                copyToHostAsync(at, tmp, s);
+                s.synchronize();
                 dst.copyFrom(tmp);
             }
         }
@@ -135,7 +144,6 @@ public final class DeviceBuffer implements AutoCloseable {
 
     /** Synchronous download of {@code count} f32 values from byte 0 (waits for all prior work). */
     public float[] downloadFloats(int count) {
-        ctx.synchronize();
         float[] out = new float[count];
         copyToHost(0, MemorySegment.ofArray(out));
         return out;
@@ -143,7 +151,6 @@ public final class DeviceBuffer implements AutoCloseable {
 
     /** Synchronous download of {@code count} int32 values from byte 0 (waits for all prior work). */
     public int[] downloadInts(int count) {
-        ctx.synchronize();
         int[] out = new int[count];
         copyToHost(0, MemorySegment.ofArray(out));
         return out;
