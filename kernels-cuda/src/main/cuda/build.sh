@@ -2,6 +2,7 @@
 # Builds strata.fatbin from strata_kernels.cu and records the sources' SHA-256.
 #   build.sh OUT_FATBIN            compile into OUT_FATBIN (no-op without nvcc: exit 0, message)
 #   build.sh --update              compile into the checked-in resource and rewrite its .sha256
+#                                  and .nvcc (the compiler build: byte identity holds per compiler)
 #   build.sh --hash                print the sources' SHA-256 (what FatbinFreshnessTest recomputes)
 # The hash covers every file in this folder, sorted by name, each as "name\n" + its bytes, so
 # changing the nvcc flags below (they live in this file) also marks the fatbin stale.
@@ -13,6 +14,8 @@ src_hash() {
   (cd "$here" && for f in $(LC_ALL=C ls -1 | LC_ALL=C sort); do
      [ -f "$f" ] || continue; printf '%s\n' "$f"; cat "$f"; done) | sha256sum | cut -d' ' -f1
 }
+
+nvcc_version() { nvcc --version | grep -E '^Build ' | head -1; }
 
 compile() {
   local out=$1
@@ -37,6 +40,7 @@ case "${1:-}" in
     mkdir -p "$res"
     compile "$res/strata.fatbin"
     src_hash > "$res/strata.fatbin.sha256"
+    nvcc_version > "$res/strata.fatbin.nvcc"
     echo "updated $res/strata.fatbin ($(stat -c %s "$res/strata.fatbin") bytes), sources $(cat "$res/strata.fatbin.sha256")" ;;
   "") echo "usage: build.sh OUT_FATBIN | --update | --hash" >&2; exit 2 ;;
   *)
@@ -52,5 +56,6 @@ case "${1:-}" in
     fi
     compile "$out"
     echo "$h" > "$stamp"
+    nvcc_version > "$out.nvcc"
     echo "build.sh: built $out ($(stat -c %s "$out") bytes)" ;;
 esac
