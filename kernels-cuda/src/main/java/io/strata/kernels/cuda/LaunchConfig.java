@@ -18,7 +18,7 @@ public final class LaunchConfig {
     /** QGROUP: the quantization group along columns. */
     public static final int QUANT_GROUP = 64;
     /** ATT_WARPS and ATT_MAX_HEAD_DIM of the attention kernel. */
-    public static final int ATTENTION_THREADS = 128;
+    public static final int ATTENTION_THREADS = 256;
     public static final int ATTENTION_MAX_HEAD_DIM = 256;
     /** Grid-stride kernels never need more blocks than this to fill any GPU we target. */
     public static final int MAX_ELEMENTWISE_BLOCKS = 4096;
