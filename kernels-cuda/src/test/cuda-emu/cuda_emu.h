@@ -96,28 +96,31 @@ inline float atomicAdd(float* p, float v) {
 }
 
 namespace emu {
-// Runs kernel k over grid × block threads (block.x a multiple of 32), smem bytes of dynamic shared memory.
+// Runs kernel k over grid × block threads (block.x a multiple of 32), smem bytes of dynamic shared
+// memory. One std::thread per thread of a block, reused for every block; blocks run in turn, and a
+// barrier after each block keeps the next block from touching shared memory early.
 template <class K, class... A> void launch(K k, dim3 grid, dim3 blk, size_t smem, A... args) {
     gDim = grid;
     bDim = blk;
     std::vector<unsigned char> dyn(smem + 16);
-    for (unsigned by = 0; by < grid.y; by++)
-        for (unsigned bx = 0; bx < grid.x; bx++) {
-            unsigned n = blk.x;
-            std::barrier<> bar(n);
-            std::vector<Warp> warps((n + 31) / 32);
-            std::vector<std::thread> ts;
-            ts.reserve(n);
-            for (unsigned t = 0; t < n; t++)
-                ts.emplace_back([&, t] {
-                    tIdx = dim3(t);
+    unsigned n = blk.x;
+    std::barrier<> bar(n);
+    std::vector<Warp> warps((n + 31) / 32);
+    std::vector<std::thread> ts;
+    ts.reserve(n);
+    for (unsigned t = 0; t < n; t++)
+        ts.emplace_back([&, t] {
+            tIdx = dim3(t);
+            warp = &warps[t / 32];
+            block = &bar;
+            dynamicSmem = dyn.data();
+            for (unsigned by = 0; by < grid.y; by++)
+                for (unsigned bx = 0; bx < grid.x; bx++) {
                     bIdx = dim3(bx, by);
-                    warp = &warps[t / 32];
-                    block = &bar;
-                    dynamicSmem = dyn.data();
                     k(args...);
-                });
-            for (auto& th : ts) th.join();
-        }
+                    bar.arrive_and_wait();
+                }
+        });
+    for (auto& th : ts) th.join();
 }
 }  // namespace emu
