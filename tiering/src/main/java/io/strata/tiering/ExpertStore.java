@@ -1,6 +1,9 @@
 // The seam between the model and wherever experts live (DESIGN.md "Seams").
 package io.strata.tiering;
 
+import io.strata.tiering.stats.StatsRecorder;
+import io.strata.tiering.stats.StoreStats;
+
 /**
  * Serves experts by (layer, expert); the model never knows which tier served it.
  * Implementations must be thread-safe. Budgets given to an implementation are hard limits.
@@ -15,6 +18,17 @@ public interface ExpertStore extends AutoCloseable {
 
     /** Hint: the expert will likely be needed soon. Never blocks; may be ignored. */
     default void prefetch(int layer, int expert) {}
+
+    /**
+     * The engine is starting forward step {@code step} (the token index). Eviction policies use it as their clock
+     * (recency and windowed frequency are counted in tokens). Optional: without it the store counts acquires.
+     */
+    default void beginStep(long step) {}
+
+    /** Counters of every acquire so far (per-tier hits, bytes read, time waited); empty for a store without tiers. */
+    default StoreStats stats() {
+        return new StatsRecorder().snapshot();
+    }
 
     @Override
     void close();

@@ -13,6 +13,20 @@ public final class StrataCli implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new StrataCli());
+        cl.addSubcommand(new DemoCommand());
+        cl.addSubcommand(new RunCommand());
+        cl.addSubcommand(new ChatCommand());
+        cl.addSubcommand(new TokenizeCommand());
+        cl.addSubcommand(new TraceCommand());
+        cl.addSubcommand(new BenchCommand());
+        cl.addSubcommand(new PackCommand());
+        cl.addSubcommand(new CompressCommand());
+        // Bad input ends with one clear line (file, tensor, expectation), not a stack trace.
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("strata " + cmd.getCommandName() + ": " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            if (Boolean.getBoolean("strata.debug")) ex.printStackTrace(cmd.getErr());
+            return 2;
+        });
         return cl;
     }
 

@@ -1,0 +1,34 @@
+// The codecs by manifest name.
+package io.strata.compression.codec;
+
+import io.strata.compression.quant.HqqFit;
+import io.strata.compression.quant.QuantFormat;
+import java.util.List;
+
+public final class ExpertCodecs {
+    private ExpertCodecs() {}
+
+    /** Names {@link #byName} accepts besides "int&lt;B&gt;-g&lt;G&gt;" and "floe-int&lt;B&gt;-g&lt;G&gt;". */
+    public static final List<String> NAMES = List.of("bf16", "int8", "int4", "int3", "int2", "floe", "floe-bf16up");
+
+    /**
+     * The codec written as {@code name} in a manifest. Quantized codecs use the default HQQ fit;
+     * floe starts with threshold 0 (the calibrated per-layer threshold travels in the params).
+     */
+    public static ExpertCodec byName(String name) {
+        return switch (name) {
+            case "bf16" -> new Bf16Codec();
+            case "int8", "int4", "int3", "int2" -> new GroupQuantCodec(new QuantFormat(Integer.parseInt(name.substring(3)), 64));
+            case "floe" -> new FloeCodec();
+            case "floe-bf16up" -> new FloeCodec(null, HqqFit.DEFAULT, 0f);
+            default -> {
+                if (name.startsWith("floe-int")) {
+                    yield new FloeCodec(QuantFormat.parse(name.substring(5)), HqqFit.DEFAULT, 0f);
+                }
+                if (name.matches("int\\d+-g\\d+")) yield new GroupQuantCodec(QuantFormat.parse(name));
+                throw new IllegalArgumentException("unknown expert codec '" + name + "'; known: " + NAMES
+                        + " and int<bits>-g<group>, floe-int<bits>-g<group>");
+            }
+        };
+    }
+}

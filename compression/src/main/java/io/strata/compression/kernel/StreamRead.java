@@ -1,0 +1,58 @@
+// Measures the machine's practical memory read bandwidth: one vectorised pass over a large off-heap array on all cores.
+package io.strata.compression.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+public final class StreamRead {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private StreamRead() {}
+
+    /** Best of reps passes over bytes (rounded to the vector size) of fresh memory, in bytes per second. */
+    public static double bytesPerSecond(long bytes, int reps) {
+        long size = bytes - bytes % (F.vectorByteSize() * 64L);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment seg = arena.allocate(size, 4096);
+            seg.fill((byte) 1); // touch every page so the timing sees no page faults
+            double best = 0;
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                sum(seg);
+                long dt = System.nanoTime() - t0;
+                best = Math.max(best, size / (dt / 1e9));
+            }
+            return best;
+        }
+    }
+
+    /** Sum of all floats of seg, split over {@link Parallel#threads()} threads. */
+    public static float sum(MemorySegment seg) {
+        int parts = Parallel.threads() * 4;
+        long chunk = seg.byteSize() / parts / F.vectorByteSize() * F.vectorByteSize();
+        float[] sums = new float[parts];
+        Parallel.forRange(parts, 1, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+                long end = p == parts - 1 ? seg.byteSize() : (p + 1) * chunk;
+                long off = p * chunk;
+                // two accumulators: two loads in flight per iteration
+                for (; off + 2L * F.vectorByteSize() <= end; off += 2L * F.vectorByteSize()) {
+                    a0 = a0.add(FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN));
+                    a1 = a1.add(FloatVector.fromMemorySegment(F, seg, off + F.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
+                }
+                for (; off + F.vectorByteSize() <= end; off += F.vectorByteSize()) {
+                    a0 = a0.add(FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN));
+                }
+                sums[p] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            }
+        });
+        float s = 0;
+        for (float v : sums) s += v;
+        return s;
+    }
+}

@@ -1,0 +1,191 @@
+// Parity of the quantized and gathered-row kernels: scalar twin vs an independent double reference, vector vs scalar, awkward sizes.
+package io.strata.compression.kernel;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.strata.compression.DType;
+import io.strata.compression.Matrix;
+import io.strata.compression.TestData;
+import io.strata.compression.quant.HqqFit;
+import io.strata.compression.quant.QuantFormat;
+import io.strata.compression.quant.QuantizedMatrix;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class QuantKernelsTest {
+    static final int[] AWKWARD = {1, 13, 207, 4098};
+    final QuantKernels scalar = QuantKernelsProvider.scalar();
+    final List<QuantKernels> all = available();
+
+    static List<QuantKernels> available() {
+        List<QuantKernels> l = new ArrayList<>();
+        l.add(QuantKernelsProvider.scalar());
+        QuantKernels v = QuantKernelsProvider.vectorOrNull();
+        if (v != null) l.add(v);
+        else System.out.println("vector quant kernels unavailable: " + QuantKernelsProvider.reason());
+        return l;
+    }
+
+    /** |got − want| within a relative bound of Σ|w·x|, the scale of the rounding error of a dot product. */
+    static void assertClose(double want, double magnitude, float got, String where) {
+        double tol = 2e-5 * magnitude + 1e-6;
+        assertTrue(Math.abs(got - want) <= tol, where + ": expected " + want + " ± " + tol + ", found " + got);
+    }
+
+    @Test
+    void quantizedMatmulMatchesDequantizedReference() {
+        Random rnd = new Random(7);
+        for (int bits : new int[] {2, 3, 4, 8}) {
+            for (int gs : new int[] {32, 64, 128}) {
+                QuantFormat f = new QuantFormat(bits, gs);
+                for (int rows : AWKWARD) {
+                    int[] colsList = rows == 4098 ? new int[] {gs, 256} : new int[] {gs, 13 * gs, 1024 + gs};
+                    for (int cols : colsList) {
+                        int n = rows == 4098 ? 1 : 3;
+                        float[] wv = TestData.gaussian(rnd, rows * cols, 0.05f);
+                        QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", wv, rows, cols, DType.BF16), f, HqqFit.RTN, Arena.ofAuto());
+                        float[] deq = q.dequantize();
+                        float[] x = TestData.gaussian(rnd, n * cols, 1f);
+                        for (QuantKernels k : all) {
+                            float[] out = new float[n * rows];
+                            k.matmul(q, x, n, out, 0, rows);
+                            for (int t = 0; t < n; t++) {
+                                for (int r = 0; r < rows; r++) {
+                                    double want = 0, mag = 0;
+                                    for (int c = 0; c < cols; c++) {
+                                        double p = (double) deq[r * cols + c] * x[t * cols + c];
+                                        want += p;
+                                        mag += Math.abs(p);
+                                    }
+                                    assertClose(want, mag, out[t * rows + r], k.name() + " " + f.label() + " [" + rows + "," + cols + "] t=" + t + " r=" + r);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulLeavesRowsOutsideRangeAndMatvecSplitsRows() {
+        Random rnd = new Random(8);
+        int rows = 207, cols = 256;
+        QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.F32),
+                QuantFormat.INT4_G64, HqqFit.RTN, Arena.ofAuto());
+        float[] x = TestData.gaussian(rnd, cols, 1f);
+        for (QuantKernels k : all) {
+            float[] out = new float[rows];
+            java.util.Arrays.fill(out, 42f);
+            k.matmul(q, x, 1, out, 13, 100);
+            assertEquals(42f, out[12]);
+            assertEquals(42f, out[100]);
+            float[] full = new float[rows];
+            k.matvec(q, x, full);
+            for (int r = 13; r < 100; r++) assertEquals(out[r], full[r], k.name() + " row " + r);
+        }
+    }
+
+    @Test
+    void handCheckedInt2Row() {
+        // codes 0,1,2,3 repeating with s = 1, z = 0; x = 1 → y = 8·(0+1+2+3) = 48; x = c → Σ c·(c mod 4)
+        float[] w = new float[32];
+        for (int c = 0; c < 32; c++) w[c] = c % 4;
+        QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", w, 1, 32, DType.F32), new QuantFormat(2, 32), HqqFit.RTN, Arena.ofAuto());
+        float[] ones = new float[32], ramp = new float[32];
+        float want = 0;
+        for (int c = 0; c < 32; c++) {
+            ones[c] = 1;
+            ramp[c] = c;
+            want += c * (c % 4);
+        }
+        for (QuantKernels k : all) {
+            float[] y = new float[1];
+            k.matmul(q, ones, 1, y, 0, 1);
+            assertEquals(48f, y[0], k.name());
+            k.matmul(q, ramp, 1, y, 0, 1);
+            assertEquals(want, y[0], k.name());
+        }
+    }
+
+    @Test
+    void gatheredRowDotsMatchReference() {
+        Random rnd = new Random(9);
+        for (int rowsTotal : new int[] {1, 13, 207}) {
+            for (int cols : AWKWARD) {
+                Matrix w = TestData.matrix("gate", TestData.gaussian(rnd, rowsTotal * cols, 0.05f), rowsTotal, cols, DType.BF16);
+                float[] x = TestData.gaussian(rnd, cols, 1f);
+                int count = 1 + rnd.nextInt(rowsTotal + 5);
+                int[] idx = new int[count];
+                for (int k = 0; k < count; k++) idx[k] = rnd.nextInt(rowsTotal); // duplicates allowed
+                for (QuantKernels kern : all) {
+                    float[] out = new float[count];
+                    kern.gatherRows(w, idx, count, x, out);
+                    for (int k = 0; k < count; k++) {
+                        double want = 0, mag = 0;
+                        for (int c = 0; c < cols; c++) {
+                            double p = (double) w.get(idx[k], c) * x[c];
+                            want += p;
+                            mag += Math.abs(p);
+                        }
+                        assertClose(want, mag, out[k], kern.name() + " gather [" + rowsTotal + "," + cols + "] k=" + k);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gatheredRowAccumulationMatchesReference() {
+        Random rnd = new Random(10);
+        for (int rowsTotal : new int[] {1, 13, 207}) {
+            for (int cols : AWKWARD) {
+                Matrix wT = TestData.matrix("downT", TestData.gaussian(rnd, rowsTotal * cols, 0.05f), rowsTotal, cols, DType.BF16);
+                for (int count : new int[] {1, 3, 4, 9, rowsTotal}) {
+                    int[] idx = new int[count];
+                    for (int k = 0; k < count; k++) idx[k] = rnd.nextInt(rowsTotal);
+                    float[] h = TestData.gaussian(rnd, count, 1f);
+                    float[] y0 = TestData.gaussian(rnd, cols, 0.1f);
+                    for (QuantKernels kern : all) {
+                        float[] y = y0.clone();
+                        kern.scatterRows(wT, idx, h, count, y);
+                        float[] part = y0.clone();
+                        int c0 = cols / 3, c1 = cols - cols / 5;
+                        kern.scatterRowsAxpy(wT, idx, h, count, part, c0, c1);
+                        for (int c = 0; c < cols; c++) {
+                            double want = y0[c], mag = Math.abs(y0[c]);
+                            for (int k = 0; k < count; k++) {
+                                double p = (double) h[k] * wT.get(idx[k], c);
+                                want += p;
+                                mag += Math.abs(p);
+                            }
+                            String where = kern.name() + " scatter [" + rowsTotal + "," + cols + "] count=" + count + " c=" + c;
+                            assertClose(want, mag, y[c], where);
+                            if (c >= c0 && c < c1) assertClose(want, mag, part[c], where + " (range)");
+                            else assertEquals(y0[c], part[c], where + " outside range");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gatheredKernelsRejectNonBf16() {
+        Matrix f32 = TestData.matrix("gate32", new float[4 * 8], 4, 8, DType.F32);
+        for (QuantKernels k : all) {
+            var e = assertThrows(IllegalArgumentException.class, () -> k.gatherRowsDot(f32, new int[] {0}, new float[8], new float[1], 0, 1));
+            assertTrue(e.getMessage().contains("gate32") && e.getMessage().contains("found F32"), e.getMessage());
+        }
+    }
+
+    @Test
+    void providerSaysWhy() {
+        assertNotNull(QuantKernelsProvider.get());
+        assertFalse(QuantKernelsProvider.reason().isBlank());
+        System.out.println("provider: " + QuantKernelsProvider.get().name() + " (" + QuantKernelsProvider.reason() + ")");
+    }
+}

@@ -1,0 +1,134 @@
+// Opens what --model names (checkpoint folder or packed store) with the options of the CLI.
+package io.strata.engine.api;
+
+import io.strata.engine.backend.Backend;
+import io.strata.engine.backend.Backends;
+import io.strata.engine.cli.ModelOptions;
+import io.strata.engine.cli.StoreOptions;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.model.MoeModel;
+import io.strata.engine.moe.RoutingObserver;
+import io.strata.engine.store.PackedWeightSource;
+import io.strata.engine.tokenizer.Tokenizer;
+import io.strata.tiering.TieredExpertStore;
+import io.strata.tiering.store.PackedStore;
+import io.strata.tiering.store.StoreWriter;
+import io.strata.tiering.trace.TraceRecorder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    public static boolean isPackedStore(Path dir) {
+        return Files.isRegularFile(dir.resolve(StoreWriter.MANIFEST));
+    }
+
+    public static StrataModel load(Path model, ModelOptions o, StoreOptions s) {
+        if (!Files.isDirectory(model)) {
+            throw new IllegalArgumentException(model + ": not found (expected a Hugging Face checkpoint folder or a packed store)");
+        }
+        StrataModel m = isPackedStore(model) ? loadStore(model, o, s) : StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
+        if (s != null && s.trace != null) attachTrace(m, s.trace);
+        return m;
+    }
+
+    /**
+     * A packed store: dense weights mapped, experts through the tiered store under the budgets
+     * (host budget default: every expert fits; fast budget default: the host budget).
+     */
+    static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s) {
+        PackedStore ps = PackedStore.open(dir);
+        try {
+            ModelConfig c = ModelConfig.parse(ps.manifest().model(), dir);
+            if (io.strata.engine.store.CodecStoreFiles.present(dir)) return loadCodecStore(dir, ps, c, o);
+            long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
+            TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
+                    .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
+                    .policy(s != null ? s.policy : "lru");
+            if (s != null && s.fastBudget != null) {
+                // On a GPU the fast tier is the CUDA backend's VRAM expert cache: give it the budget.
+                System.setProperty("strata.cuda.expertBudget",
+                        Long.toString(io.strata.tiering.host.ByteSize.parse(s.fastBudget)));
+            }
+            Backend be = Backends.create(o.backend);
+            // The store's own fast tier is the CPU's resident set; under CUDA it equals the host tier.
+            if (s != null && s.fastBudget != null && !be.name().startsWith("cuda")) b.fastBudget(s.fastBudget);
+            TieredExpertStore store;
+            try {
+                store = b.build();
+            } catch (RuntimeException e) {
+                be.close();
+                throw e;
+            }
+            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
+            Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
+            return StrataModel.of(dir, ps, m, tok, o.context);
+        } catch (IOException e) {
+            ps.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A store packed with a compressing codec: blobs mapped and CRC-checked at open; FloE experts
+     * are served by the FloE store (resident INT2 up, gate/down rows copied on demand from the
+     * mapped blobs), other codecs by the fused quantized kernels.
+     */
+    static StrataModel loadCodecStore(Path dir, PackedStore ps, ModelConfig c, ModelOptions o) throws IOException {
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        var enc = io.strata.engine.store.CodecStoreFiles.open(ps, c, arena);
+        io.strata.tiering.ExpertStore store = enc.codec().startsWith("floe")
+                ? new io.strata.engine.floe.FloeExpertStore(enc, null, false)
+                : new io.strata.engine.floe.CodecExpertStore(enc, io.strata.engine.floe.CodecExpertStore.Mode.FUSED);
+        Backend be = Backends.create(o.backend);
+        MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
+        Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
+        AutoCloseable res = () -> {
+            ps.close();
+            arena.close();
+        };
+        return StrataModel.of(dir, res, m, tok, o.context);
+    }
+
+    /** Records every routing decision of m to file (closed at JVM exit, or by the caller). */
+    public static TraceRecorder attachTrace(StrataModel m, Path file) {
+        var c = m.config();
+        TraceRecorder rec = TraceRecorder.open(file, m.dir().getFileName().toString(), c.numLayers(), c.numExperts(), c.topK(), null);
+        m.model().addObserver(new RoutingObserver() {
+            @Override
+            public void onRouted(int layer, int pos0, int[][] experts, float[][] weights) {
+                for (int t = 0; t < experts.length; t++) rec.record(pos0 + t, layer, experts[t], weights[t]);
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(rec::close));
+        return rec;
+    }
+
+    /** Human-readable statistics of the model's expert store, or null when it keeps none. */
+    public static String storeStats(StrataModel m) {
+        if (m.model().store() instanceof io.strata.engine.floe.FloeExpertStore f) {
+            var t = f.totals();
+            return String.format("FloE: %d expert activations, sparsity %.3f (%.1f active channels each), %.2f MiB of gate/down rows"
+                    + " moved on demand in %d copies, %.2f MiB prefetched", t.activations(), t.sparsity(), t.meanActiveChannels(),
+                    t.bytesMoved() / 1048576.0, t.reads(), t.prefetchBytes() / 1048576.0);
+        }
+        return m.model().store() instanceof TieredExpertStore t ? t.stats().toTable() : null;
+    }
+
+    public static String storeStatsJson(StrataModel m) {
+        if (m.model().store() instanceof io.strata.engine.floe.FloeExpertStore f) {
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(f.totals());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return m.model().store() instanceof TieredExpertStore t ? t.stats().toJson().toString() : null;
+    }
+}

@@ -1,0 +1,96 @@
+// The seam between model code and the hardware: every op the forward pass needs.
+package io.strata.engine.backend;
+
+import io.strata.compression.DType;
+import io.strata.compression.Matrix;
+import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertWeights;
+
+/**
+ * Every operation of a decoder forward pass, on buffers the backend owns. Model code
+ * calls only these (never jdk.incubator.vector or jcuda). Shapes are row-major; "n" is the
+ * number of tokens processed together (1 in decode, the chunk size in prefill).
+ * Calls on one backend are issued from one thread; a backend may run them asynchronously
+ * but {@link #read} returns only once the data is there.
+ */
+public interface Backend extends AutoCloseable {
+    /** "cpu", "cuda:0 NVIDIA H100 ...". */
+    String name();
+
+    /** Whether this backend implements op for weights of the given dtype. */
+    boolean supports(Op op, DType weightDtype);
+
+    /** A zeroed buffer of length f32 elements. */
+    Buf alloc(int length);
+
+    /** dst[0, len) ← src[srcOff, srcOff + len). */
+    void write(Buf dst, float[] src, int srcOff, int len);
+
+    /** dst[dstOff, dstOff + len) ← src[0, len); returns when the data is in dst. */
+    void read(Buf src, float[] dst, int dstOff, int len);
+
+    /** Makes a dense (non-expert) weight usable by this backend, once, at load time. */
+    Weight weight(Matrix m);
+
+    /** A buffer holding a 1-D weight (norm scale, bias) converted to f32. */
+    Buf vector(Matrix m);
+
+    /** out (n, rows) = x (n, cols) · Wᵀ. */
+    void matmul(Weight w, Buf x, int n, Buf out);
+
+    /** out (n, cols) = table rows ids[t] (embedding lookup), table (vocab, hidden). */
+    void embed(Weight table, int[] ids, Buf out);
+
+    /** x (n, dim) += bias (dim) on every row. */
+    void addBias(Buf x, Buf bias, int n, int dim);
+
+    /** out (n, dim) = x / sqrt(mean(x²) + eps) ⊙ weight, per row; out may be x. */
+    void rmsnorm(Buf x, Buf weight, Buf out, int n, int dim, float eps);
+
+    /**
+     * Rotary embedding in place on x (n, heads, headDim), token t at position pos0 + t,
+     * rotate-half pairing (i, i + headDim/2), inverse frequency theta^(-2i/headDim).
+     */
+    void rope(Buf x, int n, int heads, int headDim, int pos0, float theta);
+
+    /** x[i] = clamp(x[i], lo, hi) over len elements. */
+    void clamp(Buf x, int len, float lo, float hi);
+
+    /** A key/value cache for one sequence. */
+    KvCache newKvCache(int layers, int capacity, int kvHeads, int headDim);
+
+    /** Stores k, v (n, kvHeads, headDim) at positions pos0 .. pos0+n-1 of layer. */
+    void kvStore(KvCache cache, int layer, int pos0, int n, Buf k, Buf v);
+
+    /**
+     * Causal grouped-query attention: q (n, heads, headDim) at positions pos0.., over cache
+     * positions 0 .. pos0+t (inclusive) of layer; out (n, heads, headDim). Scale 1/sqrt(headDim).
+     */
+    void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out);
+
+    /** out (len) = SiLU(gate) ⊙ up. */
+    void siluMul(Buf gate, Buf up, Buf out, int len);
+
+    /** y (len) += alpha · x. */
+    void axpy(Buf y, Buf x, float alpha, int len);
+
+    /** dst[0, len) = src[0, len). */
+    void copy(Buf src, Buf dst, int len);
+
+    /** dst (rows.length, dim) = src rows rows[i] of (·, dim). */
+    void gatherRows(Buf src, int[] rows, int dim, Buf dst);
+
+    /** dst row rows[i] (dim) += weights[i] · src row i, for i in [0, rows.length). */
+    void scatterAddRows(Buf src, int[] rows, float[] weights, int dim, Buf dst);
+
+    /**
+     * A SwiGLU expert on n tokens: out (n, hidden) = down · (SiLU(gate·x) ⊙ (up·x)).
+     * key identifies the expert so a backend can keep it resident (VRAM cache);
+     * key == null marks a dense FFN (shared expert, dense layer): a backend may keep it resident
+     * keyed by the identity of the matrices.
+     */
+    void expertFfn(ExpertKey key, ExpertWeights w, Buf x, int n, Buf out);
+
+    @Override
+    void close();
+}

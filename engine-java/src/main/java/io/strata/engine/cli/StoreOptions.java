@@ -1,0 +1,19 @@
+// Options of the expert store: budgets, eviction policy, trace recording.
+package io.strata.engine.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+public final class StoreOptions {
+    @Option(names = "--host-budget", description = "host-RAM tier budget for experts of a packed store, e.g. 2GiB (hard limit)")
+    public String hostBudget;
+
+    @Option(names = "--fast-budget", description = "fast-tier budget (VRAM, or the CPU backend's resident set), e.g. 11GiB (hard limit)")
+    public String fastBudget;
+
+    @Option(names = "--policy", defaultValue = "lru", description = "eviction policy: lru, lfu, learned (default: ${DEFAULT-VALUE})")
+    public String policy;
+
+    @Option(names = "--trace", description = "record the routing trace of this run to FILE (JSON lines)")
+    public Path trace;
+}

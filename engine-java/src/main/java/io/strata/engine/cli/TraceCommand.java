@@ -1,0 +1,114 @@
+// `strata trace replay`: hit rate of eviction policies replayed on a routing trace.
+package io.strata.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.strata.tiering.policy.LearnedPolicy;
+import io.strata.tiering.replay.TraceReplay;
+import io.strata.tiering.trace.RoutingTrace;
+import io.strata.tiering.trace.TraceReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Routing-trace tools; today one subcommand, {@code replay}. */
+@Command(name = "trace", mixinStandardHelpOptions = true, description = "Routing-trace tools.",
+        subcommands = {TraceCommand.Replay.class})
+public final class TraceCommand implements Runnable {
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    /** Replays a trace for every policy × capacity, prints a table and optionally writes JSON. */
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Cache hit rate of eviction policies replayed on a routing trace.")
+    public static final class Replay implements Callable<Integer> {
+        @Option(names = "--trace", required = true,
+                description = "Trace file: Strata JSON lines, or Mixtral active_experts.txt (one line per token x layer).")
+        Path trace;
+
+        @Option(names = "--policy", split = ",", defaultValue = "lru,lfu,learned,belady",
+                description = "Policies: lru, lfu, learned, belady, random (default: ${DEFAULT-VALUE}).")
+        List<String> policies;
+
+        @Option(names = "--slots", split = ",", defaultValue = "2,3,4,5,6",
+                description = "Cached experts per layer (with --global: per layer on average) (default: ${DEFAULT-VALUE}).")
+        int[] slots;
+
+        @Option(names = "--holdout", defaultValue = "0",
+                description = "Train the learned policy on this fraction of tokens; count hits only on the rest.")
+        double holdout;
+
+        @Option(names = "--global", description = "One pool of slots x layers shared by all layers instead of per-layer caches.")
+        boolean global;
+
+        @Option(names = "--layers", defaultValue = "32",
+                description = "MoE layers of a Mixtral-format trace (JSON traces carry their own) (default: ${DEFAULT-VALUE}).")
+        int layers;
+
+        @Option(names = "--learned-model", description = "Use these learned-policy weights (JSON) instead of training.")
+        Path learnedModel;
+
+        @Option(names = "--save-learned", description = "Write the trained learned-policy weights (JSON) here.")
+        Path saveLearned;
+
+        @Option(names = "--learned-per-layer", description = "Train one learned-policy model per layer (default: one shared model).")
+        boolean perLayer;
+
+        @Option(names = "--learned-pairwise",
+                description = "Train the learned policy with a pairwise ranking loss instead of regressing log next-use distance.")
+        boolean pairwise;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed for the random policy and training.")
+        long seed;
+
+        @Option(names = "--json", description = "Write the results as JSON to this file.")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            RoutingTrace t = TraceReader.read(trace, layers);
+            LearnedPolicy.Options opt = LearnedPolicy.Options.defaults().withPerLayer(perLayer).withPairwise(pairwise);
+            LearnedPolicy.Model model = learnedModel != null ? LearnedPolicy.Model.load(learnedModel) : null;
+            if (model == null && policies.contains("learned")) {
+                int until = holdout > 0 ? t.splitToken(holdout) : t.numTokens();
+                model = LearnedPolicy.train(t, until, opt);
+                if (saveLearned != null) {
+                    model.save(saveLearned);
+                }
+            }
+            TraceReplay.Report r = TraceReplay.run(t, policies, slots, global, holdout, model, opt, seed);
+            System.out.printf(Locale.ROOT, "trace %s: %d layers, %d experts, top-%d, %d tokens; %s; counted from token %d%n",
+                    t.model(), t.numLayers(), t.numExperts(), t.topK(), t.numTokens(),
+                    holdout > 0 ? "holdout " + holdout : "no holdout (learned policy in-sample)", r.countFromToken());
+            System.out.print(r.table());
+            if (json != null) {
+                ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                List<Object> rows = new ArrayList<>();
+                for (TraceReplay.Result res : r.results()) {
+                    rows.add(java.util.Map.of("policy", res.policy(), "slots", res.slots(), "global", res.global(),
+                            "requests", res.requests(), "hits", res.hits(), "hit_rate", res.hitRate()));
+                }
+                var root = new java.util.LinkedHashMap<String, Object>();
+                root.put("trace", trace.toString());
+                root.put("model", t.model());
+                root.put("num_layers", t.numLayers());
+                root.put("num_experts", t.numExperts());
+                root.put("top_k", t.topK());
+                root.put("tokens", t.numTokens());
+                root.put("holdout", holdout);
+                root.put("count_from_token", r.countFromToken());
+                root.put("global", global);
+                root.put("results", rows);
+                m.writeValue(json.toFile(), root);
+            }
+            return 0;
+        }
+    }
+}

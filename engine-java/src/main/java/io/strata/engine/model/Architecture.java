@@ -1,0 +1,29 @@
+// The MoE model families Strata reads, keyed by config.json "model_type".
+package io.strata.engine.model;
+
+import java.util.Arrays;
+
+public enum Architecture {
+    /** Mixtral: block_sparse_moe, experts w1 (gate) / w3 (up) / w2 (down), top-k always renormalised. */
+    MIXTRAL("mixtral"),
+    /** Qwen3-MoE: per-head RMSNorm on q and k, norm_topk_prob, optional dense mlp_only_layers. */
+    QWEN3_MOE("qwen3_moe"),
+    /** OLMoE: RMSNorm over the whole q and k projections, optional clip_qkv. */
+    OLMOE("olmoe"),
+    /** Qwen2-MoE: QKV bias, a shared expert with a sigmoid gate. */
+    QWEN2_MOE("qwen2_moe");
+
+    public final String modelType;
+
+    Architecture(String modelType) {
+        this.modelType = modelType;
+    }
+
+    public static Architecture fromModelType(String t) {
+        for (Architecture a : values()) {
+            if (a.modelType.equals(t)) return a;
+        }
+        throw new IllegalArgumentException("unsupported architecture: config.json model_type '" + t + "' (supported: "
+                + Arrays.stream(values()).map(a -> a.modelType).toList() + ")");
+    }
+}

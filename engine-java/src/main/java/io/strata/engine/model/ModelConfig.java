@@ -1,0 +1,120 @@
+// The hyper-parameters of a model, read from a Hugging Face config.json.
+package io.strata.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.engine.checkpoint.CheckpointException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * @param expertIntermediate  rows of one routed expert's gate/up (Mixtral intermediate_size, others moe_intermediate_size)
+ * @param denseIntermediate   rows of a dense MLP layer's gate/up (Qwen mlp_only_layers), 0 if none
+ * @param sharedIntermediate  rows of the shared expert (Qwen2-MoE), 0 if none
+ * @param moeLayer            per layer: true for a sparse MoE block, false for a dense MLP
+ * @param clipQkv             OLMoE clip_qkv bound, NaN when absent
+ */
+public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numLayers, int numHeads, int numKvHeads,
+                          int headDim, int numExperts, int topK, boolean normTopK, int expertIntermediate,
+                          int denseIntermediate, int sharedIntermediate, float ropeTheta, float rmsEps,
+                          boolean tieEmbeddings, float clipQkv, boolean qkvBias, int maxPositions,
+                          boolean[] moeLayer, int bosId, int[] eosIds) {
+
+    public static ModelConfig parse(JsonNode c, Path where) {
+        String src = where == null ? "config.json" : where.resolve("config.json").toString();
+        try {
+            Architecture arch = Architecture.fromModelType(c.path("model_type").asText(""));
+            int hidden = req(c, "hidden_size", src);
+            int layers = req(c, "num_hidden_layers", src);
+            int heads = req(c, "num_attention_heads", src);
+            int kv = c.path("num_key_value_heads").asInt(heads);
+            int headDim = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : hidden / heads;
+            if (heads % kv != 0) {
+                throw new CheckpointException(src + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kv);
+            }
+            int experts, expertInter, denseInter = 0, sharedInter = 0;
+            boolean norm;
+            boolean[] moe = new boolean[layers];
+            switch (arch) {
+                case MIXTRAL -> {
+                    experts = req(c, "num_local_experts", src);
+                    expertInter = req(c, "intermediate_size", src);
+                    norm = true;
+                    java.util.Arrays.fill(moe, true);
+                }
+                case OLMOE -> {
+                    experts = c.has("num_experts") ? req(c, "num_experts", src) : req(c, "num_local_experts", src);
+                    expertInter = req(c, "intermediate_size", src);
+                    norm = c.path("norm_topk_prob").asBoolean(false);
+                    java.util.Arrays.fill(moe, true);
+                }
+                default -> { // QWEN3_MOE, QWEN2_MOE (newer writers name it num_local_experts)
+                    experts = c.has("num_experts") ? req(c, "num_experts", src) : req(c, "num_local_experts", src);
+                    expertInter = req(c, "moe_intermediate_size", src);
+                    denseInter = c.path("intermediate_size").asInt(0);
+                    norm = c.path("norm_topk_prob").asBoolean(false);
+                    int step = c.path("decoder_sparse_step").asInt(1);
+                    List<Integer> mlpOnly = new ArrayList<>();
+                    c.path("mlp_only_layers").forEach(n -> mlpOnly.add(n.asInt()));
+                    for (int i = 0; i < layers; i++) {
+                        moe[i] = !mlpOnly.contains(i) && experts > 0 && step > 0 && (i + 1) % step == 0;
+                    }
+                    if (arch == Architecture.QWEN2_MOE) sharedInter = c.path("shared_expert_intermediate_size").asInt(0);
+                }
+            }
+            float theta = (float) (c.has("rope_theta") ? c.get("rope_theta").asDouble()
+                    : c.path("rope_parameters").path("rope_theta").asDouble(10000.0));
+            String ropeType = c.path("rope_parameters").path("rope_type").asText(
+                    c.path("rope_scaling").isObject() ? c.path("rope_scaling").path("rope_type").asText(c.path("rope_scaling").path("type").asText("default")) : "default");
+            if (!ropeType.equals("default")) {
+                throw new CheckpointException(src + ": rope type '" + ropeType + "' is not supported (only the default RoPE)");
+            }
+            float clip = c.hasNonNull("clip_qkv") ? (float) c.get("clip_qkv").asDouble() : Float.NaN;
+            boolean qkvBias = arch == Architecture.QWEN2_MOE ? c.path("qkv_bias").asBoolean(true) : c.path("attention_bias").asBoolean(false);
+            int bos = c.path("bos_token_id").asInt(-1);
+            int[] eos = ints(c.path("eos_token_id"));
+            return new ModelConfig(arch, req(c, "vocab_size", src), hidden, layers, heads, kv, headDim, experts,
+                    req(c, "num_experts_per_tok", src), norm, expertInter, denseInter, sharedInter, theta,
+                    (float) c.path("rms_norm_eps").asDouble(1e-6), c.path("tie_word_embeddings").asBoolean(false),
+                    clip, qkvBias, c.path("max_position_embeddings").asInt(4096), moe, bos, eos);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(src + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int[] ints(JsonNode n) {
+        if (n.isArray()) {
+            int[] r = new int[n.size()];
+            for (int i = 0; i < r.length; i++) r[i] = n.get(i).asInt();
+            return r;
+        }
+        return n.isNumber() ? new int[] {n.asInt()} : new int[0];
+    }
+
+    private static int req(JsonNode c, String key, String src) {
+        JsonNode v = c.get(key);
+        if (v == null || !v.canConvertToInt()) {
+            throw new CheckpointException(src + ": missing or non-integer '" + key + "'");
+        }
+        return v.asInt();
+    }
+
+    public int qDim() {
+        return numHeads * headDim;
+    }
+
+    public int kvDim() {
+        return numKvHeads * headDim;
+    }
+
+    /** Bytes of one routed expert (gate + up + down) at the given bytes per weight. */
+    public long expertBytes(int bytesPerWeight) {
+        return 3L * expertIntermediate * hidden * bytesPerWeight;
+    }
+
+    public int numMoeLayers() {
+        int n = 0;
+        for (boolean b : moeLayer) if (b) n++;
+        return n;
+    }
+}

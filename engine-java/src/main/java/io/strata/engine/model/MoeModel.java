@@ -1,0 +1,203 @@
+// The decoder forward pass of the four MoE families, written once against the Backend seam.
+package io.strata.engine.model;
+
+import io.strata.engine.backend.Backend;
+import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.KvCache;
+import io.strata.engine.checkpoint.WeightSource;
+import io.strata.engine.moe.ExpertOverride;
+import io.strata.engine.moe.Router;
+import io.strata.engine.moe.RoutingObserver;
+import io.strata.tiering.ExpertHandle;
+import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * token ids → embedding → per layer: RMSNorm → attention (KV cache) → residual → RMSNorm →
+ * router → top-k plan → experts from the store → weighted combine (+ shared expert) → residual
+ * → final norm → logits. Routed experts come from {@link ExpertStore#acquire}; the model never
+ * knows which tier served them.
+ */
+public final class MoeModel implements AutoCloseable {
+    private final ModelConfig config;
+    private final Backend backend;
+    private final ModelWeights weights;
+    private final ExpertStore store;
+    private final List<RoutingObserver> observers = new CopyOnWriteArrayList<>();
+
+    public MoeModel(ModelConfig config, WeightSource dense, ExpertStore store, Backend backend) {
+        this.config = config;
+        this.backend = backend;
+        this.store = store;
+        this.weights = new ModelWeights(config, dense, backend);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public ExpertStore store() {
+        return store;
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    public void addObserver(RoutingObserver o) {
+        observers.add(o);
+    }
+
+    public void removeObserver(RoutingObserver o) {
+        observers.remove(o);
+    }
+
+    public KvCache newCache(int capacity) {
+        return backend.newKvCache(config.numLayers(), capacity, config.numKvHeads(), config.headDim());
+    }
+
+    /**
+     * Runs tokens ids at positions pos0 .. pos0+n-1 through the model, filling cache.
+     *
+     * @param allLogits return logits of every token (n, vocab) instead of only the last (vocab)
+     */
+    public float[] forward(int[] ids, int pos0, KvCache cache, boolean allLogits) {
+        ModelConfig c = config;
+        Backend be = backend;
+        int n = ids.length, h = c.hidden(), qd = c.qDim(), kvd = c.kvDim();
+        Buf x = be.alloc(n * h), xn = be.alloc(n * h);
+        Buf q = be.alloc(n * qd), k = be.alloc(n * kvd), v = be.alloc(n * kvd), att = be.alloc(n * qd), o = be.alloc(n * h);
+        be.embed(weights.embed, ids, x);
+        store.beginStep(pos0 + n - 1); // the eviction policies' clock counts tokens
+        for (int l = 0; l < c.numLayers(); l++) {
+            ModelWeights.Layer L = weights.layers[l];
+            // ---- attention ----
+            be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
+            be.matmul(L.wq, xn, n, q);
+            be.matmul(L.wk, xn, n, k);
+            be.matmul(L.wv, xn, n, v);
+            if (L.bq != null) {
+                be.addBias(q, L.bq, n, qd);
+                be.addBias(k, L.bk, n, kvd);
+                be.addBias(v, L.bv, n, kvd);
+            }
+            if (c.arch() == Architecture.QWEN3_MOE) { // per-head norm over head_dim
+                be.rmsnorm(q, L.qNorm, q, n * c.numHeads(), c.headDim(), c.rmsEps());
+                be.rmsnorm(k, L.kNorm, k, n * c.numKvHeads(), c.headDim(), c.rmsEps());
+            } else if (c.arch() == Architecture.OLMOE) { // norm over the whole projection
+                be.rmsnorm(q, L.qNorm, q, n, qd, c.rmsEps());
+                be.rmsnorm(k, L.kNorm, k, n, kvd, c.rmsEps());
+            }
+            if (!Float.isNaN(c.clipQkv())) { // OLMoE: clamp q, k (normed) and v
+                be.clamp(q, n * qd, -c.clipQkv(), c.clipQkv());
+                be.clamp(k, n * kvd, -c.clipQkv(), c.clipQkv());
+                be.clamp(v, n * kvd, -c.clipQkv(), c.clipQkv());
+            }
+            be.rope(q, n, c.numHeads(), c.headDim(), pos0, c.ropeTheta());
+            be.rope(k, n, c.numKvHeads(), c.headDim(), pos0, c.ropeTheta());
+            be.kvStore(cache, l, pos0, n, k, v);
+            be.attention(q, cache, l, pos0, n, c.numHeads(), att);
+            be.matmul(L.wo, att, n, o);
+            be.axpy(x, o, 1f, n * h);
+            // ---- feed-forward ----
+            be.rmsnorm(x, L.postNorm, xn, n, h, c.rmsEps());
+            if (c.moeLayer()[l]) {
+                moe(l, L, xn, n, pos0, o);
+            } else {
+                be.expertFfn(null, L.dense, xn, n, o);
+            }
+            be.axpy(x, o, 1f, n * h);
+        }
+        int first = allLogits ? 0 : n - 1, m = allLogits ? n : 1;
+        Buf last = x.slice(first * h, m * h);
+        be.rmsnorm(last, weights.finalNorm, last, m, h, c.rmsEps());
+        Buf logits = be.alloc(m * c.vocabSize());
+        be.matmul(weights.lmHead, last, m, logits);
+        float[] out = new float[m * c.vocabSize()];
+        be.read(logits, out, 0, out.length);
+        return out;
+    }
+
+    /** out (n, hidden) = Σ_k w_k · expert_k(xn) (+ σ(g·xn) · shared(xn)). */
+    private void moe(int l, ModelWeights.Layer L, Buf xn, int n, int pos0, Buf out) {
+        ModelConfig c = config;
+        Backend be = backend;
+        int h = c.hidden(), E = c.numExperts(), K = c.topK();
+        for (RoutingObserver ob : observers) ob.beforeRouting(l, pos0, n, xn);
+        Buf rl = be.alloc(n * E);
+        be.matmul(L.router, xn, n, rl);
+        float[] logits = new float[n * E];
+        be.read(rl, logits, 0, logits.length);
+        int[][] ids = new int[n][K];
+        float[][] ws = new float[n][K];
+        for (int t = 0; t < n; t++) Router.route(logits, t * E, E, K, c.normTopK(), ids[t], ws[t]);
+        for (RoutingObserver ob : observers) ob.onRouted(l, pos0, ids, ws);
+        // Group tokens by expert: each expert's weights are read once for all its tokens.
+        List<List<Integer>> rowsOf = new ArrayList<>(E);
+        List<List<Float>> wOf = new ArrayList<>(E);
+        for (int e = 0; e < E; e++) {
+            rowsOf.add(new ArrayList<>());
+            wOf.add(new ArrayList<>());
+        }
+        List<Integer> order = new ArrayList<>(); // experts in first-use order (rank order for n = 1)
+        for (int t = 0; t < n; t++) {
+            for (int j = 0; j < K; j++) {
+                int e = ids[t][j];
+                if (rowsOf.get(e).isEmpty()) order.add(e);
+                rowsOf.get(e).add(t);
+                wOf.get(e).add(ws[t][j]);
+            }
+        }
+        // Ask for every planned expert before waiting on the first, so their loads overlap.
+        for (int e : order) store.prefetch(l, e);
+        zero(out, n * h);
+        for (int e : order) {
+            int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();
+            float[] w = new float[rows.length];
+            for (int i = 0; i < w.length; i++) w[i] = wOf.get(e).get(i);
+            Buf xe = xn, ye = be.alloc(rows.length * h);
+            if (rows.length != n) {
+                xe = be.alloc(rows.length * h);
+                be.gatherRows(xn, rows, h, xe);
+            }
+            try (ExpertHandle handle = store.acquire(l, e)) {
+                if (handle instanceof ExpertOverride own) {
+                    own.forward(be, xe, rows.length, ye);
+                } else {
+                    be.expertFfn(new ExpertKey(l, e), handle.weights(), xe, rows.length, ye);
+                }
+            }
+            be.scatterAddRows(ye, rows, w, h, out);
+        }
+        if (L.shared != null) {
+            Buf ys = be.alloc(n * h), g = be.alloc(n);
+            be.expertFfn(null, L.shared, xn, n, ys);
+            be.matmul(L.sharedGate, xn, n, g);
+            float[] gate = new float[n];
+            be.read(g, gate, 0, n);
+            int[] rows = new int[n];
+            for (int t = 0; t < n; t++) {
+                rows[t] = t;
+                gate[t] = (float) (1.0 / (1.0 + Math.exp(-gate[t])));
+            }
+            be.scatterAddRows(ys, rows, gate, h, out);
+        }
+    }
+
+    private void zero(Buf b, int len) {
+        backend.write(b, new float[len], 0, len);
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+        store.close();
+    }
+}

@@ -1,0 +1,92 @@
+// Golden test: logits, router top-k and greedy tokens of tiny random models against Hugging Face transformers.
+package io.strata.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.compression.kernel.Kernels;
+import io.strata.engine.backend.KvCache;
+import io.strata.engine.backend.cpu.CpuBackend;
+import io.strata.engine.checkpoint.Checkpoint;
+import io.strata.engine.moe.RoutingObserver;
+import io.strata.engine.store.CheckpointExpertStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Fixtures in src/test/resources/golden/ARCH were made by tools/gpu/make_golden.py with
+ * transformers 5.17 (float32, CPU, eager attention): a 2-layer random model per architecture.
+ */
+class GoldenForwardTest {
+    static Path fixture(String arch) throws Exception {
+        return Path.of(GoldenForwardTest.class.getResource("/golden/" + arch + "/config.json").toURI()).getParent();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"mixtral,vector", "qwen3_moe,vector", "olmoe,vector", "qwen2_moe,vector", "mixtral,scalar", "qwen2_moe,scalar"})
+    void logitsRoutingAndGreedyMatchTransformers(String arch, String kernels) throws Exception {
+        Path dir = fixture(arch);
+        JsonNode g = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+        try (Checkpoint ck = Checkpoint.open(dir)) {
+            ModelConfig c = ModelConfig.parse(ck.config(), dir);
+            CpuBackend be = kernels.equals("scalar") ? new CpuBackend(Kernels.scalar()) : new CpuBackend();
+            try (MoeModel m = new MoeModel(c, ck, new CheckpointExpertStore(c, ck), be)) {
+                int[] ids = ints(g.get("input_ids"));
+                List<int[][]> routes = new ArrayList<>();
+                m.addObserver(new RoutingObserver() {
+                    @Override
+                    public void onRouted(int layer, int pos0, int[][] experts, float[][] weights) {
+                        routes.add(experts);
+                    }
+                });
+                KvCache cache = m.newCache(64);
+                float[] logits = m.forward(ids, 0, cache, true);
+                int V = c.vocabSize();
+                JsonNode ref = g.get("logits");
+                double num = 0, den = 0;
+                for (int t = 0; t < ids.length; t++) {
+                    for (int v = 0; v < V; v++) {
+                        double d = logits[t * V + v] - ref.get(t).get(v).asDouble();
+                        num += d * d;
+                        den += ref.get(t).get(v).asDouble() * ref.get(t).get(v).asDouble();
+                    }
+                }
+                double rel = Math.sqrt(num / den);
+                assertTrue(rel < 1e-4, arch + ": relative logits error " + rel);
+                for (int l = 0; l < c.numLayers(); l++) {
+                    for (int t = 0; t < ids.length; t++) {
+                        assertArrayEquals(ints(g.get("router_topk").get(l).get(t)), routes.get(l)[t], arch + " layer " + l + " token " + t);
+                    }
+                }
+                // Greedy continuation with the KV cache, one token at a time.
+                int[] greedy = ints(g.get("greedy"));
+                KvCache c2 = m.newCache(64);
+                float[] last = m.forward(ids, 0, c2, false);
+                int pos = ids.length;
+                for (int i = 0; i < greedy.length; i++) {
+                    int next = argmax(last);
+                    assertEquals(greedy[i], next, arch + ": greedy token " + i);
+                    last = m.forward(new int[] {next}, pos++, c2, false);
+                }
+            }
+        }
+    }
+
+    static int argmax(float[] a) {
+        int b = 0;
+        for (int i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
+        return b;
+    }
+
+    static int[] ints(JsonNode n) {
+        int[] r = new int[n.size()];
+        for (int i = 0; i < r.length; i++) r[i] = n.get(i).asInt();
+        return r;
+    }
+}

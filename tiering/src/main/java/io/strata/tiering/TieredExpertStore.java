@@ -1,0 +1,717 @@
+// The tiered expert store: fast tier → host slots → packed store on SSD, with async deduplicated loads.
+package io.strata.tiering;
+
+import io.strata.tiering.fast.CpuFastTier;
+import io.strata.tiering.fast.FastTier;
+import io.strata.tiering.host.ArenaSlabAllocator;
+import io.strata.tiering.host.ByteSize;
+import io.strata.tiering.host.HostTier;
+import io.strata.tiering.host.SlabAllocator;
+import io.strata.tiering.loader.BlobReader;
+import io.strata.tiering.policy.EvictionPolicy;
+import io.strata.tiering.policy.LearnedPolicy;
+import io.strata.tiering.policy.LfuPolicy;
+import io.strata.tiering.policy.LruPolicy;
+import io.strata.tiering.policy.RandomPolicy;
+import io.strata.tiering.stats.StatsRecorder;
+import io.strata.tiering.stats.StoreStats;
+import io.strata.tiering.store.PackedStore;
+import io.strata.tiering.store.StoreException;
+import io.strata.tiering.store.StoreManifest.ExpertEntry;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * An {@link ExpertStore} over a {@link PackedStore}: experts move SSD → host slot (loader threads) → fast tier.
+ *
+ * <p>Residency. The host tier has {@code floor(hostBudget / slotBytes)} slots (slotBytes = the largest expert
+ * region); the fast tier holds up to {@code min(fastBudget / slotBytes, host slots)} of the host-resident experts
+ * (inclusive hierarchy). Both budgets are hard limits and each must hold at least one layer's top-k, else the
+ * builder refuses them, stating the minimum. Capacity is one pool shared by all layers, or, with
+ * {@link Builder#perLayer}, split evenly between layers (each layer then needs top-k slots in each tier).
+ *
+ * <p>acquire(layer, expert): a fast member is a FAST hit; a host-resident expert is a HOST hit and joins the fast
+ * tier (evicting an unpinned member by the fast policy); otherwise a host slot is taken (free, or the host policy's
+ * victim among unpinned loaded experts: non-members first, then fast members, then unused prefetches) and the
+ * expert is loaded from SSD; the caller blocks
+ * until it is loaded and CRC-verified. Two concurrent acquires of one expert share one read. A handle pins its
+ * expert: pinned experts are never evicted, so the memory stays valid until {@link ExpertHandle#close()}. If all
+ * slots are pinned or loading, acquire waits for a release; callers must not hold more pins than slots.
+ *
+ * <p>prefetch(layer, expert) starts a low-priority load into a free or evictable slot and returns at once; it never
+ * evicts a pinned or loading expert and is dropped when there is no such slot. A demand acquire of an expert whose
+ * prefetch is still queued re-queues it at demand priority (the read still happens once).
+ *
+ * <p>Loads use {@link BlobReader} (O_DIRECT where the file system allows it, else buffered, logged) on a small
+ * pool of platform threads; a load that fails (I/O error, CRC mismatch) frees its slot and fails every waiting
+ * acquire with a {@link StoreException} naming file, layer, expert and offset. Nothing is served from a bad blob.
+ */
+public final class TieredExpertStore implements ExpertStore {
+    private static final System.Logger LOG = System.getLogger(TieredExpertStore.class.getName());
+    private static final int DEMAND = 0;
+    private static final int PREFETCH = 1;
+
+    /** Configuration; see {@link #builder}. */
+    public static final class Builder {
+        private final PackedStore store;
+        private boolean ownsStore;
+        private long hostBudget = -1;
+        private long fastBudget = -1;
+        private int topK = 2;
+        private String policy = "lfu";
+        private LearnedPolicy.Model learned;
+        private Supplier<EvictionPolicy> hostPolicy;
+        private Supplier<EvictionPolicy> fastPolicy;
+        private int loaderThreads = 2;
+        private boolean directIo = true;
+        private SlabAllocator allocator;
+        private FastTier fastTier;
+        private boolean perLayer;
+
+        private Builder(PackedStore store) {
+            this.store = store;
+        }
+
+        /** Host budget in bytes (hard limit). Required. */
+        public Builder hostBudget(long bytes) {
+            this.hostBudget = bytes;
+            return this;
+        }
+
+        /** Host budget with units, e.g. "11GiB" ({@link ByteSize#parse}). */
+        public Builder hostBudget(String size) {
+            return hostBudget(ByteSize.parse(size));
+        }
+
+        /** Fast-tier budget in bytes (hard limit); default: the host budget. Ignored when {@link #fastTier} is given. */
+        public Builder fastBudget(long bytes) {
+            this.fastBudget = bytes;
+            return this;
+        }
+
+        public Builder fastBudget(String size) {
+            return fastBudget(ByteSize.parse(size));
+        }
+
+        /** Experts per token per layer: the minimum each tier must hold. Default 2. */
+        public Builder topK(int k) {
+            this.topK = k;
+            return this;
+        }
+
+        /** Eviction policy of both tiers by name: lru, lfu (default), learned (needs {@link #learnedModel}), random. */
+        public Builder policy(String name) {
+            this.policy = name;
+            return this;
+        }
+
+        public Builder learnedModel(LearnedPolicy.Model model) {
+            this.learned = model;
+            return this;
+        }
+
+        /** Explicit policies (a fresh instance per tier), overriding {@link #policy}. */
+        public Builder policies(Supplier<EvictionPolicy> host, Supplier<EvictionPolicy> fast) {
+            this.hostPolicy = host;
+            this.fastPolicy = fast;
+            return this;
+        }
+
+        /**
+         * Partition both tiers evenly by layer (slot i of the host tier belongs to layer i mod L; the fast capacity
+         * is split the same way), so one layer's misses never evict another layer's experts. Every layer then needs
+         * top-k slots in each tier. Default: one pool shared by all layers.
+         */
+        public Builder perLayer(boolean p) {
+            this.perLayer = p;
+            return this;
+        }
+
+        /** Loader threads (platform). Default 2. */
+        public Builder loaderThreads(int n) {
+            this.loaderThreads = n;
+            return this;
+        }
+
+        /** Try O_DIRECT reads (default true). */
+        public Builder directIo(boolean direct) {
+            this.directIo = direct;
+            return this;
+        }
+
+        /** Memory of the host slots; default plain off-heap. A GPU backend passes a pinned-memory allocator. */
+        public Builder allocator(SlabAllocator a) {
+            this.allocator = a;
+            return this;
+        }
+
+        /** The fast tier; default a {@link CpuFastTier} of the fast budget. */
+        public Builder fastTier(FastTier t) {
+            this.fastTier = t;
+            return this;
+        }
+
+        public TieredExpertStore build() {
+            if (hostBudget < 0) {
+                throw new IllegalArgumentException("host budget is required (e.g. hostBudget(\"11GiB\"))");
+            }
+            if (topK < 1 || loaderThreads < 1) {
+                throw new IllegalArgumentException("expected topK >= 1 and loaderThreads >= 1, found " + topK + ", " + loaderThreads);
+            }
+            Supplier<EvictionPolicy> hp = hostPolicy != null ? hostPolicy : named(policy);
+            Supplier<EvictionPolicy> fp = fastPolicy != null ? fastPolicy : named(policy);
+            return new TieredExpertStore(this, hp.get(), fp.get());
+        }
+
+        private Supplier<EvictionPolicy> named(String name) {
+            return switch (name) {
+                case "lru" -> LruPolicy::new;
+                case "lfu" -> LfuPolicy::new;
+                case "random" -> () -> new RandomPolicy(1);
+                case "learned" -> {
+                    if (learned == null) {
+                        throw new IllegalArgumentException("policy 'learned' needs trained weights: learnedModel(Model.load(file))");
+                    }
+                    if (learned.numLayers() != store.numLayers() || learned.numExperts() != store.numExperts()) {
+                        throw new IllegalArgumentException("learned policy was trained for " + learned.numLayers() + " layers x "
+                                + learned.numExperts() + " experts, store " + store.directory() + " has " + store.numLayers()
+                                + " x " + store.numExperts());
+                    }
+                    yield () -> new LearnedPolicy(learned);
+                }
+                case "belady" -> throw new IllegalArgumentException(
+                        "policy 'belady' needs the future request sequence: it exists only in trace replay");
+                default -> throw new IllegalArgumentException("unknown policy '" + name + "' (expected lru, lfu, learned or random)");
+            };
+        }
+    }
+
+    /** Starts configuring a store over {@code store} (the caller keeps ownership of it). */
+    public static Builder builder(PackedStore store) {
+        return new Builder(store);
+    }
+
+    /** Starts configuring a store over the packed store in {@code dir}, opened here and closed with this store. */
+    public static Builder builder(Path dir) {
+        Builder b = new Builder(PackedStore.open(dir));
+        b.ownsStore = true;
+        return b;
+    }
+
+    /** One expert's residency. Fields are guarded by the store lock unless noted. */
+    private static final class Entry {
+        final ExpertKey key;
+        final ExpertEntry loc;
+        final int slot;
+        final MemorySegment region; // (loc.length) bytes of the slot
+        final CompletableFuture<Void> loaded = new CompletableFuture<>();
+        final AtomicBoolean claimed = new AtomicBoolean(); // set by the one loader task that reads it
+        boolean ready;
+        boolean fast;
+        boolean prefetched; // loaded by prefetch and not used yet
+        int pins;
+        volatile ExpertWeights weights;
+
+        Entry(ExpertKey key, ExpertEntry loc, int slot, MemorySegment region) {
+            this.key = key;
+            this.loc = loc;
+            this.slot = slot;
+            this.region = region;
+        }
+    }
+
+    private final class LoadTask implements Runnable, Comparable<LoadTask> {
+        final Entry e;
+        final int priority;
+        final long seq = taskSeq.incrementAndGet();
+
+        LoadTask(Entry e, int priority) {
+            this.e = e;
+            this.priority = priority;
+        }
+
+        @Override
+        public int compareTo(LoadTask o) {
+            return priority != o.priority ? Integer.compare(priority, o.priority) : Long.compare(seq, o.seq);
+        }
+
+        @Override
+        public void run() {
+            if (e.claimed.compareAndSet(false, true)) {
+                load(e);
+            }
+        }
+    }
+
+    private final PackedStore store;
+    private final boolean ownsStore;
+    private final HostTier hostTier;
+    private final FastTier fastTier;
+    private final int fastCapacity;
+    private final EvictionPolicy hostPolicy;
+    private final EvictionPolicy fastPolicy;
+    private final BlobReader reader;
+    private final ThreadPoolExecutor loader;
+    private final StatsRecorder stats = new StatsRecorder();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition released = lock.newCondition();
+    private final Map<ExpertKey, Entry> resident = new HashMap<>();
+    private final Set<ExpertKey> fastMembers = new LinkedHashSet<>();
+    private final int parts;               // 1 (global pool) or numLayers (per-layer partitions)
+    private final ArrayDeque<Integer>[] freeSlots; // (part) free host slots
+    private final int[] fastCount;         // (part) fast members
+    private final AtomicLong taskSeq = new AtomicLong();
+    private final AtomicLong acquireCount = new AtomicLong();
+    private volatile long step = -1;
+    private volatile boolean closed;
+
+    private TieredExpertStore(Builder b, EvictionPolicy hostPolicy, EvictionPolicy fastPolicy) {
+        this.store = b.store;
+        this.ownsStore = b.ownsStore;
+        long slotBytes = store.maxExpertBytes();
+        this.parts = b.perLayer ? store.numLayers() : 1;
+        if (b.perLayer) {
+            long min = (long) b.topK * parts * slotBytes;
+            checkPerLayer("host", b.hostBudget, min, b.topK);
+            checkPerLayer("fast", b.fastTier != null ? (long) b.fastTier.capacity() * slotBytes
+                    : b.fastBudget >= 0 ? b.fastBudget : b.hostBudget, min, b.topK);
+        }
+        SlabAllocator alloc = b.allocator != null ? b.allocator : new ArenaSlabAllocator();
+        this.hostTier = new HostTier(alloc, b.hostBudget, slotBytes, b.topK);
+        try {
+            this.fastTier = b.fastTier != null ? b.fastTier
+                    : new CpuFastTier(b.fastBudget >= 0 ? b.fastBudget : b.hostBudget, slotBytes, b.topK);
+        } catch (RuntimeException e) {
+            hostTier.close();
+            throw e;
+        }
+        this.fastCapacity = Math.min(fastTier.capacity(), hostTier.slots()) / parts; // per part
+        this.hostPolicy = hostPolicy;
+        this.fastPolicy = fastPolicy;
+        this.reader = new BlobReader(b.directIo);
+        @SuppressWarnings("unchecked")
+        ArrayDeque<Integer>[] free = new ArrayDeque[parts];
+        for (int p = 0; p < parts; p++) {
+            free[p] = new ArrayDeque<>();
+        }
+        for (int i = 0; i < hostTier.slots(); i++) {
+            free[i % parts].add(i);
+        }
+        this.freeSlots = free;
+        this.fastCount = new int[parts];
+        AtomicInteger n = new AtomicInteger();
+        this.loader = new ThreadPoolExecutor(b.loaderThreads, b.loaderThreads, 30, TimeUnit.SECONDS,
+                new PriorityBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "strata-loader-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        LOG.log(System.Logger.Level.INFO, "tiered store " + store.directory() + ": host " + hostTier.slots() + " slots x "
+                + ByteSize.format(slotBytes) + " (" + hostTier.describe() + ", budget " + ByteSize.format(b.hostBudget)
+                + "), fast " + fastCapacity + " experts" + (parts > 1 ? " per layer" : "") + " (" + fastTier.describe()
+                + "), policy " + hostPolicy.name()
+                + ", " + b.loaderThreads + " loader threads");
+    }
+
+    private void checkPerLayer(String tier, long budget, long min, int topK) {
+        if (budget < min) {
+            throw new IllegalArgumentException(tier + " budget " + ByteSize.format(budget) + " (" + budget
+                    + " bytes) is too small for per-layer capacity: top-" + topK + " of each of " + parts
+                    + " layers needs at least " + min + " bytes (" + ByteSize.format(min) + ")");
+        }
+    }
+
+    @Override
+    public int numLayers() {
+        return store.numLayers();
+    }
+
+    @Override
+    public int numExperts() {
+        return store.numExperts();
+    }
+
+    public PackedStore packedStore() {
+        return store;
+    }
+
+    /** Host slots (experts the host tier holds at once). */
+    public int hostSlots() {
+        return hostTier.slots();
+    }
+
+    /** Experts the fast tier holds at once (per layer when partitioned by layer). */
+    public int fastCapacity() {
+        return fastCapacity;
+    }
+
+    /** Bytes of host memory allocated (≤ the host budget). */
+    public long hostAllocatedBytes() {
+        return hostTier.allocatedBytes();
+    }
+
+    /** How (layer, expert)'s blob file is read: null if direct, else the reason for buffered reads. */
+    public String readMode(int layer, int expert) {
+        Path f = store.file(store.expert(layer, expert));
+        return reader.isDirect(f) ? null : reader.fallbackReason(f);
+    }
+
+    @Override
+    public void beginStep(long s) {
+        this.step = s;
+    }
+
+    private long now() {
+        long s = step;
+        return s >= 0 ? s : acquireCount.get();
+    }
+
+    @Override
+    public StoreStats stats() {
+        return stats.snapshot();
+    }
+
+    @Override
+    public ExpertHandle acquire(int layer, int expert) {
+        checkOpen();
+        ExpertKey key = new ExpertKey(layer, expert);
+        ExpertEntry loc = store.expert(layer, expert);
+        long t0 = System.nanoTime();
+        acquireCount.incrementAndGet();
+        Entry e;
+        Tier tier;
+        boolean wait;
+        lock.lock();
+        try {
+            long time = now();
+            hostPolicy.onAccess(key, time);
+            fastPolicy.onAccess(key, time);
+            for (;;) {
+                e = resident.get(key);
+                if (e != null) {
+                    e.pins++;
+                    if (e.ready) {
+                        tier = e.fast ? Tier.FAST : Tier.HOST;
+                        wait = false;
+                    } else {
+                        tier = Tier.SSD;
+                        wait = true;
+                        stats.joinedLoad();
+                        if (!e.claimed.get()) {
+                            loader.execute(new LoadTask(e, DEMAND)); // lift a queued prefetch to demand priority
+                        }
+                    }
+                    if (e.prefetched) {
+                        e.prefetched = false;
+                        stats.prefetchUseful();
+                    }
+                    break;
+                }
+                int slot = takeSlot(key.layer(), time, true);
+                if (slot >= 0) {
+                    e = newEntry(key, loc, slot, time);
+                    e.pins = 1;
+                    tier = Tier.SSD;
+                    wait = true;
+                    loader.execute(new LoadTask(e, DEMAND));
+                    break;
+                }
+                released.awaitUninterruptibly(); // every slot pinned or loading
+                checkOpen();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (wait) {
+            try {
+                e.loaded.join();
+            } catch (CompletionException ex) {
+                stats.acquire(Tier.SSD, System.nanoTime() - t0);
+                throw ex.getCause() instanceof StoreException se ? new StoreException(se.getMessage(), se)
+                        : new StoreException("loading " + key + ": " + ex.getCause(), ex.getCause());
+            }
+        }
+        lock.lock();
+        try {
+            if (!e.fast) {
+                promote(e, now());
+            }
+        } finally {
+            lock.unlock();
+        }
+        stats.acquire(tier, System.nanoTime() - t0);
+        return new Handle(e, tier);
+    }
+
+    @Override
+    public void prefetch(int layer, int expert) {
+        if (closed) {
+            return;
+        }
+        ExpertKey key = new ExpertKey(layer, expert);
+        ExpertEntry loc = store.expert(layer, expert);
+        lock.lock();
+        try {
+            if (resident.containsKey(key)) {
+                return;
+            }
+            int slot = takeSlot(key.layer(), now(), false);
+            if (slot < 0) {
+                return;
+            }
+            Entry e = newEntry(key, loc, slot, now());
+            e.prefetched = true;
+            stats.prefetchIssued();
+            loader.execute(new LoadTask(e, PREFETCH));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A free slot, or the slot of the host policy's victim; -1 if there is none. Under lock. Candidates are loaded,
+     * unpinned experts, in order of preference: (1) used and not fast members, (2) fast members, and for a demand
+     * load only (3) prefetched experts not used yet (a prefetch never evicts another prefetch, which would thrash).
+     */
+    private int takeSlot(int layer, long time, boolean demand) {
+        int part = part(layer);
+        Integer free = freeSlots[part].poll();
+        if (free != null) {
+            return free;
+        }
+        List<ExpertKey> cands = new ArrayList<>();
+        for (int pass = 1; pass <= (demand ? 3 : 2) && cands.isEmpty(); pass++) {
+            for (Entry x : resident.values()) {
+                boolean ok = x.ready && x.pins == 0 && part(x.key.layer()) == part && switch (pass) {
+                    case 1 -> !x.fast && !x.prefetched;
+                    case 2 -> x.fast && !x.prefetched;
+                    default -> x.prefetched;
+                };
+                if (ok) {
+                    cands.add(x.key);
+                }
+            }
+        }
+        if (cands.isEmpty()) {
+            return -1;
+        }
+        ExpertKey v = hostPolicy.chooseVictim(cands, time);
+        Entry victim = resident.remove(v);
+        if (victim == null || victim.pins != 0 || !victim.ready) {
+            throw new IllegalStateException("host policy " + hostPolicy.name() + " chose " + v + ", not an evictable candidate");
+        }
+        if (victim.fast) {
+            dropFast(victim);
+        }
+        hostPolicy.onEvict(v);
+        stats.hostEviction();
+        return victim.slot;
+    }
+
+    private int part(int layer) {
+        return parts == 1 ? 0 : layer;
+    }
+
+    private Entry newEntry(ExpertKey key, ExpertEntry loc, int slot, long time) {
+        Entry e = new Entry(key, loc, slot, hostTier.slot(slot).asSlice(0, loc.length()));
+        resident.put(key, e);
+        hostPolicy.onInsert(key, time);
+        return e;
+    }
+
+    /** Makes a loaded, pinned entry a fast member if a member can make room. Under lock. */
+    private void promote(Entry e, long time) {
+        int part = part(e.key.layer());
+        if (fastCount[part] >= fastCapacity) {
+            List<ExpertKey> cands = new ArrayList<>();
+            for (ExpertKey k : fastMembers) {
+                if (part(k.layer()) == part && resident.get(k).pins == 0) {
+                    cands.add(k);
+                }
+            }
+            if (cands.isEmpty()) {
+                return; // every member is in use: serve from the host slot this time
+            }
+            ExpertKey v = fastPolicy.chooseVictim(cands, time);
+            Entry victim = resident.get(v);
+            if (victim == null || !fastMembers.contains(v) || victim.pins != 0) {
+                throw new IllegalStateException("fast policy " + fastPolicy.name() + " chose " + v + ", not an evictable member");
+            }
+            dropFast(victim);
+        }
+        stats.promoted(fastTier.admit(e.key, e.region));
+        fastMembers.add(e.key);
+        fastCount[part]++;
+        e.fast = true;
+        fastPolicy.onInsert(e.key, time);
+    }
+
+    private void dropFast(Entry e) {
+        fastTier.evict(e.key);
+        fastMembers.remove(e.key);
+        fastCount[part(e.key.layer())]--;
+        e.fast = false;
+        fastPolicy.onEvict(e.key);
+        stats.fastEviction();
+    }
+
+    /** Runs on a loader thread: read, verify, publish; on failure free the slot and fail the waiters. */
+    private void load(Entry e) {
+        Path file = store.file(e.loc);
+        long t0 = System.nanoTime();
+        try {
+            if (closed) {
+                throw new StoreException("store closed before " + e.key + " was loaded");
+            }
+            reader.read(file, e.loc.offset(), e.region);
+            PackedStore.verifyExpert(e.loc, e.region, file);
+            stats.ssdRead(e.loc.length(), System.nanoTime() - t0);
+            lock.lock();
+            try {
+                e.ready = true;
+                released.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            e.loaded.complete(null);
+        } catch (Throwable ex) {
+            stats.loadFailure();
+            StoreException se = ex instanceof StoreException s ? s
+                    : new StoreException(file + ": reading " + e.key + " at offset " + e.loc.offset() + " (" + e.loc.length()
+                    + " bytes): " + ex, ex);
+            LOG.log(System.Logger.Level.ERROR, se.getMessage());
+            lock.lock();
+            try {
+                if (resident.get(e.key) == e) {
+                    resident.remove(e.key);
+                    hostPolicy.onEvict(e.key);
+                    freeSlots[part(e.key.layer())].add(e.slot);
+                }
+                released.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            e.loaded.completeExceptionally(se);
+        }
+    }
+
+    private void release(Entry e) {
+        lock.lock();
+        try {
+            if (--e.pins == 0) {
+                released.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A pinned lease; weights are built on first use over the host slot. */
+    public final class Handle implements ExpertHandle {
+        private final Entry e;
+        private final Tier tier;
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        private Handle(Entry e, Tier tier) {
+            this.e = e;
+            this.tier = tier;
+        }
+
+        @Override
+        public ExpertKey key() {
+            return e.key;
+        }
+
+        /** The dense codec's gate/up/down over the resident bytes; other codecs decode {@link #region()}. */
+        @Override
+        public ExpertWeights weights() {
+            checkLease();
+            ExpertWeights w = e.weights;
+            if (w == null) {
+                w = PackedStore.weights(e.loc, e.region);
+                e.weights = w;
+            }
+            return w;
+        }
+
+        /** The expert's packed region as stored (layout in {@link #location()}), valid until close. */
+        public MemorySegment region() {
+            checkLease();
+            return e.region;
+        }
+
+        /** Where the expert lives in the store and how its matrices are laid out. */
+        public ExpertEntry location() {
+            return e.loc;
+        }
+
+        @Override
+        public Tier servedFrom() {
+            return tier;
+        }
+
+        private void checkLease() {
+            if (!open.get()) {
+                throw new IllegalStateException(e.key + ": handle already closed");
+            }
+        }
+
+        @Override
+        public void close() {
+            if (open.compareAndSet(true, false)) {
+                release(e);
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("tiered store " + store.directory() + " is closed");
+        }
+    }
+
+    /** Stops the loaders and frees the host slots; handles must be closed first. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        lock.lock();
+        try {
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        loader.shutdownNow();
+        try {
+            loader.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        reader.close();
+        fastTier.close();
+        hostTier.close();
+        if (ownsStore) {
+            store.close();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+// Trace-replay cache simulator: hit rate of each eviction policy at each capacity.
+package io.strata.tiering.replay;
+
+import io.strata.tiering.ExpertKey;
+import io.strata.tiering.policy.BeladyPolicy;
+import io.strata.tiering.policy.EvictionPolicy;
+import io.strata.tiering.policy.LearnedPolicy;
+import io.strata.tiering.policy.LfuPolicy;
+import io.strata.tiering.policy.LruPolicy;
+import io.strata.tiering.policy.RandomPolicy;
+import io.strata.tiering.trace.RoutingTrace;
+import io.strata.tiering.trace.TraceStep;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Replays a routing trace against a demand-paged expert cache.
+ *
+ * <p>Model: requests are processed step by step in (token, layer) order and within a step in the trace's expert
+ * order; a request is a hit if the expert is resident, otherwise it is loaded, evicting the policy's victim if the
+ * cache is full. The experts of the current step already served are pinned (the layer computes them together),
+ * unless the step asks for more experts than the cache holds (a prefill step listing every expert), in which case
+ * every resident expert is a candidate. Time is the token index.
+ *
+ * <p>Capacity: {@code slots} per layer, each layer its own cache (per-layer mode), or one pool of
+ * {@code slots × numLayers} shared by all layers (global mode: same memory, any layer may take more).
+ *
+ * <p>Holdout: with a fraction h the learned policy trains on tokens {@code [0, split)}, split = floor(h × tokens),
+ * and every policy replays the whole trace but only requests with token >= split are counted. Caches are thus
+ * warm when counting starts, as they would be in a running engine; Belady still sees the whole future. Without
+ * holdout every request is counted and the learned policy is trained on the whole trace (in-sample).
+ */
+public final class TraceReplay {
+    private TraceReplay() {}
+
+    /** One cell of the table. */
+    public record Result(String policy, int slots, boolean global, long requests, long hits) {
+        public double hitRate() {
+            return requests == 0 ? 0 : (double) hits / requests;
+        }
+    }
+
+    /** The flattened request sequence in replay order. */
+    public static List<ExpertKey> requests(RoutingTrace trace) {
+        List<ExpertKey> out = new ArrayList<>((int) trace.numRequests());
+        for (TraceStep s : trace.steps()) {
+            for (int e : s.experts()) {
+                out.add(new ExpertKey(s.layer(), e));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Replays {@code trace} with {@code policy} (fresh state) and counts requests with token >= countFrom.
+     *
+     * @param slots experts per layer (per-layer mode) or per layer on average (global mode)
+     */
+    public static Result simulate(RoutingTrace trace, EvictionPolicy policy, int slots, boolean global, int countFrom) {
+        if (slots < 1) {
+            throw new IllegalArgumentException("expected slots >= 1, found " + slots);
+        }
+        int parts = global ? 1 : trace.numLayers();
+        int capacity = global ? slots * trace.numLayers() : slots;
+        List<List<ExpertKey>> cache = new ArrayList<>(parts);
+        List<Set<ExpertKey>> member = new ArrayList<>(parts);
+        for (int i = 0; i < parts; i++) {
+            cache.add(new ArrayList<>());
+            member.add(new HashSet<>());
+        }
+        long requests = 0;
+        long hits = 0;
+        Set<ExpertKey> pinned = new HashSet<>();
+        List<ExpertKey> candidates = new ArrayList<>();
+        for (TraceStep s : trace.steps()) {
+            long time = s.token();
+            int p = global ? 0 : s.layer();
+            List<ExpertKey> c = cache.get(p);
+            Set<ExpertKey> m = member.get(p);
+            policy.onRouting(s.layer(), s.experts(), s.weights(), time);
+            pinned.clear();
+            for (int e : s.experts()) {
+                ExpertKey k = new ExpertKey(s.layer(), e);
+                policy.onAccess(k, time);
+                boolean hit = m.contains(k);
+                if (s.token() >= countFrom) {
+                    requests++;
+                    if (hit) {
+                        hits++;
+                    }
+                }
+                if (!hit) {
+                    if (c.size() >= capacity) {
+                        candidates.clear();
+                        for (ExpertKey r : c) {
+                            if (!pinned.contains(r)) {
+                                candidates.add(r);
+                            }
+                        }
+                        if (candidates.isEmpty()) {
+                            candidates.addAll(c);
+                        }
+                        ExpertKey victim = policy.chooseVictim(candidates, time);
+                        if (!m.remove(victim)) {
+                            throw new IllegalStateException(policy.name() + " chose " + victim + ", which is not resident");
+                        }
+                        c.remove(victim);
+                        policy.onEvict(victim);
+                    }
+                    c.add(k);
+                    m.add(k);
+                    policy.onInsert(k, time);
+                }
+                pinned.add(k);
+            }
+        }
+        return new Result(policy.name(), slots, global, requests, hits);
+    }
+
+    /** A full sweep: every policy at every capacity. */
+    public record Report(String trace, int numLayers, int numExperts, int topK, int tokens, double holdout,
+                         int countFromToken, boolean global, List<Result> results) {
+        public double hitRate(String policy, int slots) {
+            return results.stream().filter(r -> r.policy().equals(policy) && r.slots() == slots)
+                    .mapToDouble(Result::hitRate).findFirst().orElse(Double.NaN);
+        }
+
+        /** A plain-text table: one row per slots value, one column per policy. */
+        public String table() {
+            List<String> policies = results.stream().map(Result::policy).distinct().toList();
+            List<Integer> slots = results.stream().map(Result::slots).distinct().toList();
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT, "%-8s", global ? "slots/L*" : "slots/L"));
+            for (String p : policies) {
+                sb.append(String.format(Locale.ROOT, " %8s", p));
+            }
+            sb.append('\n');
+            for (int sl : slots) {
+                sb.append(String.format(Locale.ROOT, "%-8d", sl));
+                for (String p : policies) {
+                    sb.append(String.format(Locale.ROOT, " %8.4f", hitRate(p, sl)));
+                }
+                sb.append('\n');
+            }
+            return sb.toString();
+        }
+    }
+
+    /** Builds the named policy for one replay. */
+    public static EvictionPolicy policy(String name, RoutingTrace trace, LearnedPolicy.Model learned, long seed) {
+        return switch (name) {
+            case "lru" -> new LruPolicy();
+            case "lfu" -> new LfuPolicy();
+            case "random" -> new RandomPolicy(seed);
+            case "belady" -> new BeladyPolicy(requests(trace));
+            case "learned" -> new LearnedPolicy(learned);
+            default -> throw new IllegalArgumentException("unknown policy '" + name
+                    + "' (expected lru, lfu, learned, belady or random)");
+        };
+    }
+
+    /**
+     * Runs every policy at every capacity.
+     *
+     * @param holdout fraction of tokens for training / warm-up, 0 = none
+     * @param learned a trained model, or null to train one here (on the holdout part, or the whole trace)
+     */
+    public static Report run(RoutingTrace trace, List<String> policies, int[] slots, boolean global, double holdout,
+                             LearnedPolicy.Model learned, LearnedPolicy.Options options, long seed) {
+        int split = holdout > 0 ? trace.splitToken(holdout) : 0;
+        LearnedPolicy.Model model = learned;
+        if (model == null && policies.contains("learned")) {
+            model = LearnedPolicy.train(trace, holdout > 0 ? split : trace.numTokens(), options);
+        }
+        List<Result> results = new ArrayList<>();
+        for (int sl : slots) {
+            for (String p : policies) {
+                results.add(simulate(trace, policy(p, trace, model, seed), sl, global, split));
+            }
+        }
+        return new Report(trace.model(), trace.numLayers(), trace.numExperts(), trace.topK(), trace.numTokens(), holdout,
+                split, global, results);
+    }
+}

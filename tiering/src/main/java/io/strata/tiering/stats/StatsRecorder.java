@@ -1,0 +1,79 @@
+// Thread-safe counters behind StoreStats (LongAdder: many acquiring threads, rare snapshots).
+package io.strata.tiering.stats;
+
+import io.strata.tiering.Tier;
+import java.util.concurrent.atomic.LongAdder;
+
+public final class StatsRecorder {
+    private final LongAdder[] served = adders(Tier.values().length);
+    private final LongAdder[] waitNs = adders(Tier.values().length);
+    private final LongAdder ssdBytes = new LongAdder();
+    private final LongAdder ssdReads = new LongAdder();
+    private final LongAdder ssdReadNs = new LongAdder();
+    private final LongAdder promoted = new LongAdder();
+    private final LongAdder joined = new LongAdder();
+    private final LongAdder prefetchIssued = new LongAdder();
+    private final LongAdder prefetchUseful = new LongAdder();
+    private final LongAdder hostEvictions = new LongAdder();
+    private final LongAdder fastEvictions = new LongAdder();
+    private final LongAdder loadFailures = new LongAdder();
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+
+    /** One acquire served by {@code tier} after blocking {@code waitedNs}. */
+    public void acquire(Tier tier, long waitedNs) {
+        served[tier.ordinal()].increment();
+        waitNs[tier.ordinal()].add(waitedNs);
+    }
+
+    public void ssdRead(long bytes, long ns) {
+        ssdBytes.add(bytes);
+        ssdReads.increment();
+        ssdReadNs.add(ns);
+    }
+
+    public void promoted(long bytes) {
+        promoted.add(bytes);
+    }
+
+    public void joinedLoad() {
+        joined.increment();
+    }
+
+    public void prefetchIssued() {
+        prefetchIssued.increment();
+    }
+
+    public void prefetchUseful() {
+        prefetchUseful.increment();
+    }
+
+    public void hostEviction() {
+        hostEvictions.increment();
+    }
+
+    public void fastEviction() {
+        fastEvictions.increment();
+    }
+
+    public void loadFailure() {
+        loadFailures.increment();
+    }
+
+    public StoreStats snapshot() {
+        long[] s = new long[served.length];
+        long[] w = new long[served.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = served[i].sum();
+            w[i] = waitNs[i].sum();
+        }
+        return new StoreStats(s, w, ssdBytes.sum(), ssdReads.sum(), ssdReadNs.sum(), promoted.sum(), joined.sum(),
+                prefetchIssued.sum(), prefetchUseful.sum(), hostEvictions.sum(), fastEvictions.sum(), loadFailures.sum());
+    }
+}

@@ -1,0 +1,311 @@
+// Opens a packed store: validates the manifest against the files, maps dense tensors, locates expert blobs.
+package io.strata.tiering.store;
+
+import io.strata.compression.DType;
+import io.strata.compression.Matrix;
+import io.strata.tiering.ExpertWeights;
+import io.strata.tiering.store.StoreManifest.DenseEntry;
+import io.strata.tiering.store.StoreManifest.ExpertEntry;
+import io.strata.tiering.store.StoreManifest.MatrixEntry;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A read-only view of a store written by {@link StoreWriter}. {@link #open} checks the manifest's structure and
+ * every file's size against it (a truncated file or a manifest that does not describe the files fails at open,
+ * naming the file, layer and expert); content checksums are verified whenever bytes are served: an expert when it
+ * is read ({@link #readExpert}, or by the tiered store's loader), a dense tensor on its first {@link #dense} call.
+ * Dense files are memory-mapped into a shared arena that lives until {@link #close}.
+ */
+public final class PackedStore implements AutoCloseable {
+    /** A dense tensor: row-major {@code shape} of {@code dtype} in {@code data} (mapped, read-only). */
+    public record DenseTensor(String name, DType dtype, long[] shape, MemorySegment data) {}
+
+    private final Path dir;
+    private final StoreManifest manifest;
+    private final ExpertEntry[] experts; // (layer, expert)
+    private final Map<String, DenseEntry> dense = new LinkedHashMap<>();
+    private final Map<String, MemorySegment> mapped = new HashMap<>();
+    private final Set<String> denseVerified = ConcurrentHashMap.newKeySet();
+    private final Arena arena = Arena.ofShared();
+
+    private PackedStore(Path dir, StoreManifest m) {
+        this.dir = dir;
+        this.manifest = m;
+        this.experts = new ExpertEntry[m.numLayers() * m.numExperts()];
+    }
+
+    public static PackedStore open(Path dir) {
+        Path mf = dir.resolve(StoreWriter.MANIFEST);
+        if (!Files.isRegularFile(mf)) {
+            String hint = Files.isDirectory(dir.resolveSibling(dir.getFileName() + ".partial"))
+                    ? " (an unfinished pack is in " + dir.getFileName() + ".partial: run the pack again to resume)" : "";
+            throw new StoreException(dir + ": not a packed store, expected " + mf + hint);
+        }
+        StoreManifest m;
+        try {
+            m = StoreManifest.JSON.readValue(mf.toFile(), StoreManifest.class);
+        } catch (IOException e) {
+            throw new StoreException(mf + ": unreadable manifest: " + e.getMessage(), e);
+        }
+        if (!StoreManifest.FORMAT.equals(m.format()) || m.version() != StoreManifest.VERSION) {
+            throw new StoreException(mf + ": expected format " + StoreManifest.FORMAT + " version " + StoreManifest.VERSION
+                    + ", found " + m.format() + " version " + m.version());
+        }
+        PackedStore s = new PackedStore(dir, m);
+        try {
+            s.validate(mf);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private void validate(Path mf) {
+        int align = manifest.alignment();
+        if (align != StoreManifest.ALIGNMENT) {
+            throw new StoreException(mf + ": expected alignment " + StoreManifest.ALIGNMENT + ", found " + align);
+        }
+        Map<String, Long> sizes = new HashMap<>();
+        if (manifest.experts() == null || manifest.experts().size() != experts.length) {
+            throw new StoreException(mf + ": expected " + experts.length + " experts (" + manifest.numLayers() + " layers x "
+                    + manifest.numExperts() + "), found " + (manifest.experts() == null ? 0 : manifest.experts().size()));
+        }
+        for (ExpertEntry e : manifest.experts()) {
+            String where = mf + ": layer " + e.layer() + " expert " + e.expert() + " in " + e.file();
+            if (e.layer() < 0 || e.layer() >= manifest.numLayers() || e.expert() < 0 || e.expert() >= manifest.numExperts()) {
+                throw new StoreException(where + ": outside " + manifest.numLayers() + " layers x " + manifest.numExperts()
+                        + " experts");
+            }
+            int i = e.layer() * manifest.numExperts() + e.expert();
+            if (experts[i] != null) {
+                throw new StoreException(where + ": listed twice");
+            }
+            if (e.offset() % align != 0 || e.length() % align != 0 || e.length() <= 0) {
+                throw new StoreException(where + ": expected offset and length multiples of " + align + ", found offset "
+                        + e.offset() + " length " + e.length());
+            }
+            long size = sizes.computeIfAbsent(e.file(), f -> fileSize(mf, f, where));
+            if (e.offset() + e.length() > size) {
+                throw new StoreException(where + ": needs bytes [" + e.offset() + ", " + (e.offset() + e.length())
+                        + ") but the file has " + size + " bytes (truncated?)");
+            }
+            for (MatrixEntry m : e.matrices()) {
+                if (m.offset() < 0 || m.offset() + m.length() > e.length()) {
+                    throw new StoreException(where + ": matrix " + m.name() + " [" + m.offset() + ", "
+                            + (m.offset() + m.length()) + ") lies outside the expert's " + e.length() + " bytes");
+                }
+                DType dt = DType.fromSafetensors(m.dtype());
+                if (dt.isFloat()) {
+                    long elems = 1;
+                    for (long d : m.shape()) {
+                        elems *= d;
+                    }
+                    if (elems * dt.bytes != m.length()) {
+                        throw new StoreException(where + ": matrix " + m.name() + " " + Arrays.toString(m.shape()) + " "
+                                + dt + " needs " + elems * dt.bytes + " bytes, manifest says " + m.length());
+                    }
+                }
+            }
+            experts[i] = e;
+        }
+        for (DenseEntry d : manifest.dense() == null ? java.util.List.<DenseEntry>of() : manifest.dense()) {
+            String where = mf + ": dense tensor " + d.name() + " in " + d.file();
+            long size = sizes.computeIfAbsent(d.file(), f -> fileSize(mf, f, where));
+            if (d.offset() < 0 || d.offset() + d.length() > size) {
+                throw new StoreException(where + ": needs bytes [" + d.offset() + ", " + (d.offset() + d.length())
+                        + ") but the file has " + size + " bytes (truncated?)");
+            }
+            dense.put(d.name(), d);
+        }
+    }
+
+    private long fileSize(Path mf, String file, String where) {
+        Path p = dir.resolve(file);
+        if (!p.normalize().startsWith(dir.normalize())) {
+            throw new StoreException(where + ": file name escapes the store directory");
+        }
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new StoreException(where + ": blob file " + p + " missing or unreadable (" + e + ")", e);
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public StoreManifest manifest() {
+        return manifest;
+    }
+
+    public int numLayers() {
+        return manifest.numLayers();
+    }
+
+    public int numExperts() {
+        return manifest.numExperts();
+    }
+
+    public String codec() {
+        return manifest.codec();
+    }
+
+    /** Where (layer, expert) lives. */
+    public ExpertEntry expert(int layer, int expert) {
+        if (layer < 0 || layer >= numLayers() || expert < 0 || expert >= numExperts()) {
+            throw new IllegalArgumentException("expected layer in [0, " + numLayers() + ") and expert in [0, " + numExperts()
+                    + "), found layer " + layer + " expert " + expert);
+        }
+        return experts[layer * numExperts() + expert];
+    }
+
+    /** Largest expert region (bytes, a multiple of 4 KiB): the size of one host slot. */
+    public long maxExpertBytes() {
+        long m = 0;
+        for (ExpertEntry e : experts) {
+            m = Math.max(m, e.length());
+        }
+        return m;
+    }
+
+    public Path file(ExpertEntry e) {
+        return dir.resolve(e.file());
+    }
+
+    /** Names of the dense tensors, in manifest order. */
+    public Set<String> denseNames() {
+        return dense.keySet();
+    }
+
+    /** A dense tensor, mapped; its CRC32C is verified on the first call. */
+    public DenseTensor dense(String name) {
+        DenseEntry d = dense.get(name);
+        if (d == null) {
+            throw new StoreException(dir + ": no dense tensor '" + name + "' (store has " + dense.size() + ")");
+        }
+        MemorySegment all;
+        synchronized (mapped) {
+            all = mapped.get(d.file());
+            if (all == null) {
+                try (FileChannel c = FileChannel.open(dir.resolve(d.file()), StandardOpenOption.READ)) {
+                    all = c.map(FileChannel.MapMode.READ_ONLY, 0, c.size(), arena);
+                } catch (IOException e) {
+                    throw new StoreException("mapping " + dir.resolve(d.file()) + ": " + e.getMessage(), e);
+                }
+                mapped.put(d.file(), all);
+            }
+        }
+        MemorySegment data = all.asSlice(d.offset(), d.length());
+        if (!denseVerified.contains(name)) {
+            long crc = Crc.crc32c(data);
+            if (crc != d.crc32c()) {
+                throw new StoreException(dir.resolve(d.file()) + ": dense tensor " + name + " at offset " + d.offset()
+                        + ": CRC32C mismatch (expected " + Long.toHexString(d.crc32c()) + ", found " + Long.toHexString(crc)
+                        + "): corrupt blob");
+            }
+            denseVerified.add(name);
+        }
+        return new DenseTensor(name, DType.fromSafetensors(d.dtype()), d.shape().clone(), data);
+    }
+
+    /**
+     * Reads (layer, expert)'s whole region into {@code dst} (at least {@code length} bytes) with buffered I/O and
+     * verifies its CRC32C; the simple path (the tiered store uses its own direct-I/O loader).
+     */
+    public void readExpert(int layer, int expert, MemorySegment dst) {
+        ExpertEntry e = expert(layer, expert);
+        MemorySegment region = dst.asSlice(0, e.length());
+        try (FileChannel c = FileChannel.open(file(e), StandardOpenOption.READ)) {
+            ByteBuffer b = region.asByteBuffer();
+            long pos = e.offset();
+            while (b.hasRemaining()) {
+                int n = c.read(b, pos);
+                if (n < 0) {
+                    throw new StoreException(file(e) + ": layer " + layer + " expert " + expert + ": end of file at offset "
+                            + pos + ", expected " + e.length() + " bytes from " + e.offset() + " (truncated)");
+                }
+                pos += n;
+            }
+        } catch (IOException ex) {
+            throw new StoreException(file(e) + ": reading layer " + layer + " expert " + expert + ": " + ex.getMessage(), ex);
+        }
+        verifyExpert(e, region, file(e));
+    }
+
+    /** Checks a region just read against the manifest; throws naming file, layer, expert and offset on mismatch. */
+    public static void verifyExpert(ExpertEntry e, MemorySegment region, Path file) {
+        long crc = Crc.crc32c(region.asSlice(0, e.length()));
+        if (crc != e.crc32c()) {
+            // Name the first bad matrix too, when one is.
+            String which = "";
+            for (MatrixEntry m : e.matrices()) {
+                if (Crc.crc32c(region.asSlice(m.offset(), m.length())) != m.crc32c()) {
+                    which = ", matrix " + m.name() + " at offset " + (e.offset() + m.offset());
+                    break;
+                }
+            }
+            throw new StoreException(file + ": layer " + e.layer() + " expert " + e.expert() + " at offset " + e.offset()
+                    + " (" + e.length() + " bytes): CRC32C mismatch (expected " + Long.toHexString(e.crc32c()) + ", found "
+                    + Long.toHexString(crc) + which + "): corrupt blob");
+        }
+    }
+
+    /** Reads and verifies every expert and dense tensor; the first failure throws. */
+    public void verifyAll() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(maxExpertBytes(), StoreManifest.ALIGNMENT);
+            for (int l = 0; l < numLayers(); l++) {
+                for (int x = 0; x < numExperts(); x++) {
+                    readExpert(l, x, buf);
+                }
+            }
+        }
+        for (String n : dense.keySet()) {
+            dense(n);
+        }
+    }
+
+    /**
+     * The expert's matrices over {@code region} (its bytes as read, starting at the region start). Only for codecs
+     * whose matrices are plain float tensors named gate, up and down (the dense codec); other codecs decode the bytes.
+     */
+    public static ExpertWeights weights(ExpertEntry e, MemorySegment region) {
+        return new ExpertWeights(matrix(e, "gate", region), matrix(e, "up", region), matrix(e, "down", region));
+    }
+
+    private static Matrix matrix(ExpertEntry e, String name, MemorySegment region) {
+        MatrixEntry m = e.matrix(name);
+        DType dt = DType.fromSafetensors(m.dtype());
+        if (!dt.isFloat() || m.shape().length != 2) {
+            throw new StoreException("layer " + e.layer() + " expert " + e.expert() + " matrix " + name + ": " + m.dtype() + " "
+                    + Arrays.toString(m.shape()) + " is not a plain 2-D float matrix; the codec must decode it");
+        }
+        return new Matrix("layers." + e.layer() + ".experts." + e.expert() + "." + name,
+                region.asSlice(m.offset(), m.length()), dt, (int) m.shape()[0], (int) m.shape()[1]);
+    }
+
+    @Override
+    public void close() {
+        synchronized (mapped) {
+            mapped.clear();
+        }
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+}

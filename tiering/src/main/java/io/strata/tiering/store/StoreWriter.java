@@ -1,0 +1,485 @@
+// Writes a packed store directory atomically, with a progress journal so an interrupted pack resumes.
+package io.strata.tiering.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.compression.DType;
+import io.strata.compression.Matrix;
+import io.strata.tiering.ExpertWeights;
+import io.strata.tiering.store.StoreManifest.DenseEntry;
+import io.strata.tiering.store.StoreManifest.ExpertEntry;
+import io.strata.tiering.store.StoreManifest.MatrixEntry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * Packs experts and dense tensors into a store (layout: {@link StoreManifest}).
+ *
+ * <p>Atomicity: everything is written into {@code OUT.partial/} beside the target. Each expert or dense tensor is
+ * written, its file fsynced, and only then recorded in {@code OUT.partial/progress.jsonl} (fsynced). {@link #commit}
+ * writes {@code manifest.json} under a temporary name, fsyncs and renames it, removes the journal and renames the
+ * directory to {@code OUT}. A store directory without a manifest is never produced.
+ *
+ * <p>Resume: {@link #create} on a target whose {@code .partial} directory exists re-reads the journal, re-checks
+ * every recorded item's CRC32C against the file, keeps the good ones (see {@link #isWritten}) and truncates each
+ * file after its last good item; writing a kept item again is a no-op. The journal header must match the new
+ * call's codec and dimensions, or create fails.
+ *
+ * <p>Not thread-safe for concurrent writers beyond the per-call lock: calls are serialised.
+ */
+public final class StoreWriter implements AutoCloseable {
+    /** One matrix of an expert as raw bytes: row-major {@code shape} of {@code dtype}, or codec-defined bytes (U8). */
+    public record Blob(String name, DType dtype, long[] shape, MemorySegment data) {}
+
+    /** @param progress show a console progress bar (bytes, rate, ETA); {@code expectedBytes} 0 = unknown */
+    public record Options(boolean progress, long expectedBytes) {
+        public static Options quiet() {
+            return new Options(false, 0);
+        }
+    }
+
+    public static final String JOURNAL = "progress.jsonl";
+    public static final String MANIFEST = "manifest.json";
+    public static final String DENSE_FILE = "dense.bin";
+
+    private final Path out;
+    private final Path staging;
+    private final JsonNode modelConfig;
+    private final String codec;
+    private final int numLayers;
+    private final int numExperts;
+    private final Map<Integer, FileChannel> layerFiles = new HashMap<>();
+    private final Map<String, Long> fileEnd = new HashMap<>();
+    private final ExpertEntry[] experts;
+    private final Map<String, DenseEntry> dense = new LinkedHashMap<>();
+    private final FileChannel journal;
+    private final ProgressBar progress;
+    private FileChannel denseFile;
+    private boolean committed;
+    private int resumedExperts;
+
+    private StoreWriter(Path out, JsonNode modelConfig, String codec, int numLayers, int numExperts, Options opt)
+            throws IOException {
+        this.out = out;
+        this.staging = out.resolveSibling(out.getFileName() + ".partial");
+        this.modelConfig = modelConfig;
+        this.codec = codec;
+        this.numLayers = numLayers;
+        this.numExperts = numExperts;
+        this.experts = new ExpertEntry[numLayers * numExperts];
+        Path journalPath = staging.resolve(JOURNAL);
+        long resumedBytes = 0;
+        if (Files.exists(journalPath)) {
+            resumedBytes = resume(journalPath);
+        } else {
+            Files.createDirectories(staging);
+            ObjectNode h = StoreManifest.JSON.createObjectNode();
+            h.put("kind", "header").put("codec", codec).put("num_layers", numLayers).put("num_experts", numExperts);
+            h.set("model", modelConfig);
+            Files.writeString(journalPath, StoreManifest.JSON.writer().without(
+                    com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(h) + "\n");
+        }
+        this.journal = FileChannel.open(journalPath, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        this.journal.force(true);
+        if (opt.progress()) {
+            this.progress = new ProgressBarBuilder().setTaskName("pack " + out.getFileName())
+                    .setInitialMax(opt.expectedBytes() > 0 ? opt.expectedBytes() : -1)
+                    .setUnit("MiB", 1L << 20).showSpeed().continuousUpdate().build();
+            this.progress.stepTo(resumedBytes);
+        } else {
+            this.progress = null;
+        }
+    }
+
+    /**
+     * Starts (or resumes) packing into {@code out}, which must not exist yet.
+     *
+     * @param modelConfig free-form model description stored in the manifest (e.g. config.json)
+     * @param codec       codec name of the expert blobs ("dense", "floe", ...)
+     */
+    public static StoreWriter create(Path out, JsonNode modelConfig, String codec, int numLayers, int numExperts) {
+        return create(out, modelConfig, codec, numLayers, numExperts, Options.quiet());
+    }
+
+    public static StoreWriter create(Path out, JsonNode modelConfig, String codec, int numLayers, int numExperts,
+                                     Options options) {
+        if (numLayers < 1 || numExperts < 1) {
+            throw new IllegalArgumentException("expected numLayers >= 1 and numExperts >= 1, found " + numLayers + ", "
+                    + numExperts);
+        }
+        out = out.toAbsolutePath().normalize();
+        if (Files.exists(out)) {
+            throw new StoreException(out + ": target already exists (a committed store is never overwritten)");
+        }
+        try {
+            return new StoreWriter(out, modelConfig, codec, numLayers, numExperts, options);
+        } catch (IOException e) {
+            throw new StoreException("creating store " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The directory being written ({@code OUT.partial}). */
+    public Path stagingDirectory() {
+        return staging;
+    }
+
+    /** Experts found complete and verified in the journal when this writer was created. */
+    public int resumedExperts() {
+        return resumedExperts;
+    }
+
+    /** True if (layer, expert) is already written (this run or a verified earlier run). */
+    public synchronized boolean isWritten(int layer, int expert) {
+        return experts[index(layer, expert)] != null;
+    }
+
+    /** True if the dense tensor {@code name} is already written. */
+    public synchronized boolean isDenseWritten(String name) {
+        return dense.containsKey(name);
+    }
+
+    /** Writes a dense expert as gate, up, down. Returns false if it was already written. */
+    public boolean writeExpert(int layer, int expert, ExpertWeights w) {
+        return writeExpert(layer, expert, List.of(blob("gate", w.gate()), blob("up", w.up()), blob("down", w.down())));
+    }
+
+    private static Blob blob(String name, Matrix m) {
+        return new Blob(name, m.dtype(), new long[] {m.rows(), m.cols()}, m.data());
+    }
+
+    /** Writes one expert's matrices contiguously (each 4 KiB aligned). Returns false if it was already written. */
+    public synchronized boolean writeExpert(int layer, int expert, List<Blob> matrices) {
+        checkOpen();
+        int idx = index(layer, expert);
+        if (experts[idx] != null) {
+            return false;
+        }
+        if (matrices.isEmpty()) {
+            throw new IllegalArgumentException("layer " + layer + " expert " + expert + ": expected at least one matrix");
+        }
+        String file = expertFile(layer);
+        try {
+            FileChannel ch = layerFiles.get(layer);
+            if (ch == null) {
+                ch = FileChannel.open(staging.resolve(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.READ);
+                layerFiles.put(layer, ch);
+            }
+            long start = Crc.alignUp(fileEnd.getOrDefault(file, ch.size()), StoreManifest.ALIGNMENT);
+            CRC32C region = new CRC32C();
+            List<MatrixEntry> entries = new ArrayList<>();
+            long rel = 0;
+            for (Blob b : matrices) {
+                checkBlob(b, "layer " + layer + " expert " + expert);
+                long pad = Crc.alignUp(rel, StoreManifest.ALIGNMENT) - rel;
+                Crc.updateZeros(region, pad);
+                rel += pad;
+                write(ch, b.data(), start + rel);
+                Crc.update(region, b.data());
+                entries.add(new MatrixEntry(b.name(), b.dtype().name(), b.shape().clone(), rel, b.data().byteSize(),
+                        Crc.crc32c(b.data())));
+                rel += b.data().byteSize();
+            }
+            long length = Crc.alignUp(rel, StoreManifest.ALIGNMENT);
+            Crc.updateZeros(region, length - rel);
+            writeZeros(ch, start + rel, length - rel);
+            ch.force(false);
+            ExpertEntry e = new ExpertEntry(layer, expert, file, start, length, region.getValue(), entries);
+            appendJournal("expert", StoreManifest.JSON.valueToTree(e));
+            experts[idx] = e;
+            fileEnd.put(file, start + length);
+            step(length);
+            return true;
+        } catch (IOException ex) {
+            throw new StoreException("writing layer " + layer + " expert " + expert + " to " + staging.resolve(file) + ": "
+                    + ex.getMessage(), ex);
+        }
+    }
+
+    /** Writes one dense tensor ({@code data} row-major {@code shape} of {@code dtype}). Returns false if already written. */
+    public synchronized boolean writeDense(String name, DType dtype, long[] shape, MemorySegment data) {
+        checkOpen();
+        if (dense.containsKey(name)) {
+            return false;
+        }
+        checkBlob(new Blob(name, dtype, shape, data), "dense tensor " + name);
+        try {
+            if (denseFile == null) {
+                denseFile = FileChannel.open(staging.resolve(DENSE_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.READ);
+            }
+            long start = Crc.alignUp(fileEnd.getOrDefault(DENSE_FILE, denseFile.size()), StoreManifest.ALIGNMENT);
+            write(denseFile, data, start);
+            long end = Crc.alignUp(start + data.byteSize(), StoreManifest.ALIGNMENT);
+            writeZeros(denseFile, start + data.byteSize(), end - start - data.byteSize());
+            denseFile.force(false);
+            DenseEntry d = new DenseEntry(name, dtype.name(), shape.clone(), DENSE_FILE, start, data.byteSize(),
+                    Crc.crc32c(data));
+            appendJournal("dense", StoreManifest.JSON.valueToTree(d));
+            dense.put(name, d);
+            fileEnd.put(DENSE_FILE, end);
+            step(end - start);
+            return true;
+        } catch (IOException ex) {
+            throw new StoreException("writing dense tensor " + name + " to " + staging.resolve(DENSE_FILE) + ": "
+                    + ex.getMessage(), ex);
+        }
+    }
+
+    /** Writes the manifest and renames the finished store into place. Every expert of every layer must be written. */
+    public synchronized Path commit() {
+        checkOpen();
+        for (int l = 0; l < numLayers; l++) {
+            for (int e = 0; e < numExperts; e++) {
+                if (experts[index(l, e)] == null) {
+                    throw new StoreException("cannot commit " + out + ": layer " + l + " expert " + e + " was never written");
+                }
+            }
+        }
+        try {
+            closeFiles();
+            List<ExpertEntry> list = Arrays.asList(experts);
+            Map<String, long[]> shapes = new TreeMap<>();
+            String dtype = null;
+            for (MatrixEntry m : experts[0].matrices()) {
+                shapes.put(m.name(), m.shape());
+            }
+            for (ExpertEntry e : experts) {
+                for (MatrixEntry m : e.matrices()) {
+                    dtype = dtype == null || dtype.equals(m.dtype()) ? m.dtype() : "mixed";
+                }
+            }
+            StoreManifest man = new StoreManifest(StoreManifest.FORMAT, StoreManifest.VERSION, modelConfig, codec, dtype,
+                    numLayers, numExperts, StoreManifest.ALIGNMENT, shapes, list, new ArrayList<>(dense.values()));
+            Path tmp = staging.resolve(MANIFEST + ".tmp");
+            Files.write(tmp, StoreManifest.JSON.writeValueAsBytes(man));
+            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+            move(tmp, staging.resolve(MANIFEST));
+            Files.delete(staging.resolve(JOURNAL));
+            fsyncDir(staging);
+            move(staging, out);
+            fsyncDir(out.getParent());
+            committed = true;
+            if (progress != null) {
+                progress.close();
+            }
+            return out;
+        } catch (IOException ex) {
+            throw new StoreException("committing store " + out + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Closes files; an uncommitted store stays in {@code OUT.partial} and resumes on the next create. */
+    @Override
+    public synchronized void close() {
+        try {
+            closeFiles();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (progress != null && !committed) {
+            progress.close();
+        }
+        committed = true;
+    }
+
+    // ---- internals ----
+
+    private long resume(Path journalPath) throws IOException {
+        List<String> lines = Files.readAllLines(journalPath, StandardCharsets.UTF_8);
+        JsonNode h = lines.isEmpty() ? null : StoreManifest.JSON.readTree(lines.getFirst());
+        if (h == null || !"header".equals(h.path("kind").asText()) || !codec.equals(h.path("codec").asText())
+                || h.path("num_layers").asInt() != numLayers || h.path("num_experts").asInt() != numExperts) {
+            throw new StoreException(journalPath + ": cannot resume: expected codec " + codec + ", " + numLayers
+                    + " layers, " + numExperts + " experts; found journal header " + h
+                    + " (remove " + staging + " to start over)");
+        }
+        long bytes = 0;
+        List<String> kept = new ArrayList<>();
+        kept.add(lines.getFirst());
+        for (int i = 1; i < lines.size(); i++) {
+            JsonNode n;
+            try {
+                n = StoreManifest.JSON.readTree(lines.get(i));
+            } catch (IOException torn) {
+                continue; // a line torn by the interruption: the item is written again
+            }
+            String kind = n.path("kind").asText();
+            JsonNode item = n.path("item");
+            if ("expert".equals(kind)) {
+                ExpertEntry e = StoreManifest.JSON.treeToValue(item, ExpertEntry.class);
+                if (verify(staging.resolve(e.file()), e.offset(), e.length(), e.crc32c())) {
+                    experts[index(e.layer(), e.expert())] = e;
+                    fileEnd.merge(e.file(), e.offset() + e.length(), Math::max);
+                    bytes += e.length();
+                    resumedExperts++;
+                    kept.add(lines.get(i));
+                }
+            } else if ("dense".equals(kind)) {
+                DenseEntry d = StoreManifest.JSON.treeToValue(item, DenseEntry.class);
+                if (verify(staging.resolve(d.file()), d.offset(), d.length(), d.crc32c())) {
+                    dense.put(d.name(), d);
+                    fileEnd.merge(d.file(), Crc.alignUp(d.offset() + d.length(), StoreManifest.ALIGNMENT), Math::max);
+                    bytes += d.length();
+                    kept.add(lines.get(i));
+                }
+            }
+        }
+        // Drop bytes after the last good item of each file (a partially written item).
+        try (var files = Files.list(staging)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".bin")) {
+                    try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                        c.truncate(fileEnd.getOrDefault(name, 0L));
+                        c.force(true);
+                    }
+                }
+            }
+        }
+        Path tmp = staging.resolve(JOURNAL + ".tmp");
+        Files.write(tmp, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
+        move(tmp, journalPath);
+        return bytes;
+    }
+
+    private static boolean verify(Path file, long offset, long length, long crc) throws IOException {
+        if (!Files.isRegularFile(file) || Files.size(file) < offset + length) {
+            return false;
+        }
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ); Arena a = Arena.ofConfined()) {
+            MemorySegment m = c.map(FileChannel.MapMode.READ_ONLY, offset, length, a);
+            return Crc.crc32c(m) == crc;
+        }
+    }
+
+    private void appendJournal(String kind, JsonNode item) throws IOException {
+        ObjectNode n = StoreManifest.JSON.createObjectNode();
+        n.put("kind", kind);
+        n.set("item", item);
+        byte[] line = (StoreManifest.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.wrap(line);
+        while (b.hasRemaining()) {
+            journal.write(b);
+        }
+        journal.force(false);
+    }
+
+    private static void write(FileChannel ch, MemorySegment data, long position) throws IOException {
+        final long chunk = 1L << 30;
+        for (long off = 0; off < data.byteSize(); off += chunk) {
+            ByteBuffer b = data.asSlice(off, Math.min(chunk, data.byteSize() - off)).asByteBuffer();
+            long pos = position + off;
+            while (b.hasRemaining()) {
+                pos += ch.write(b, pos);
+            }
+        }
+    }
+
+    private static void writeZeros(FileChannel ch, long position, long n) throws IOException {
+        if (n <= 0) {
+            return;
+        }
+        ByteBuffer z = ByteBuffer.allocate((int) Math.min(n, 1 << 16));
+        while (n > 0) {
+            z.clear().limit((int) Math.min(n, z.capacity()));
+            int w = ch.write(z, position);
+            position += w;
+            n -= w;
+        }
+    }
+
+    private static void checkBlob(Blob b, String where) {
+        long elems = 1;
+        for (long d : b.shape()) {
+            if (d < 0) {
+                throw new IllegalArgumentException(where + " matrix " + b.name() + ": negative dimension in "
+                        + Arrays.toString(b.shape()));
+            }
+            elems *= d;
+        }
+        if (b.dtype().isFloat() && elems * b.dtype().bytes != b.data().byteSize()) {
+            throw new IllegalArgumentException(where + " matrix " + b.name() + ": expected " + elems * b.dtype().bytes
+                    + " bytes for " + Arrays.toString(b.shape()) + " " + b.dtype() + ", found " + b.data().byteSize());
+        }
+    }
+
+    private void step(long bytes) {
+        if (progress != null) {
+            progress.stepBy(bytes);
+        }
+    }
+
+    private int index(int layer, int expert) {
+        if (layer < 0 || layer >= numLayers || expert < 0 || expert >= numExperts) {
+            throw new IllegalArgumentException("expected layer in [0, " + numLayers + ") and expert in [0, " + numExperts
+                    + "), found layer " + layer + " expert " + expert);
+        }
+        return layer * numExperts + expert;
+    }
+
+    static String expertFile(int layer) {
+        return String.format("experts-%03d.bin", layer);
+    }
+
+    private void checkOpen() {
+        if (committed) {
+            throw new IllegalStateException("store writer for " + out + " is closed");
+        }
+    }
+
+    private void closeFiles() throws IOException {
+        for (FileChannel c : layerFiles.values()) {
+            c.close();
+        }
+        layerFiles.clear();
+        if (denseFile != null) {
+            denseFile.close();
+            denseFile = null;
+        }
+        if (journal.isOpen()) {
+            journal.close();
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("file system cannot rename " + from + " to " + to + " atomically", e);
+        }
+    }
+
+    private static void fsyncDir(Path dir) {
+        try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
+            c.force(true);
+        } catch (IOException e) {
+            // Some file systems refuse to open directories for fsync; the renames are still atomic there.
+            System.getLogger(StoreWriter.class.getName()).log(System.Logger.Level.DEBUG, "fsync of directory " + dir
+                    + " not supported: " + e.getMessage());
+        }
+    }
+}

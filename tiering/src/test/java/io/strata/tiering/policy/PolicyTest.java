@@ -1,0 +1,150 @@
+// Eviction policies against hand-checked sequences and Belady's bound.
+package io.strata.tiering.policy;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.strata.tiering.ExpertKey;
+import io.strata.tiering.TestData;
+import io.strata.tiering.replay.TraceReplay;
+import io.strata.tiering.trace.RoutingTrace;
+import io.strata.tiering.trace.TraceReader;
+import io.strata.tiering.trace.TraceStep;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyTest {
+    // A=0 B=1 C=2; capacity 2; requests A B A C B A.
+    private static final RoutingTrace ABACBA = TestData.sequence(3, 0, 1, 0, 2, 1, 0);
+
+    @Test
+    void lruHandChecked() {
+        // A- B- A+ C-(evict B) B-(evict A) A-(evict C): 1 hit.
+        assertEquals(1, TraceReplay.simulate(ABACBA, new LruPolicy(), 2, false, 0).hits());
+        // capacity 3 holds everything: hits are the repeats A, B, A.
+        assertEquals(3, TraceReplay.simulate(ABACBA, new LruPolicy(), 3, false, 0).hits());
+    }
+
+    @Test
+    void lfuHandChecked() {
+        // A1 B1 A2(hit) C-(evict B: 1 < 2) B-(evict C: C1 < A2) A3(hit): 2 hits.
+        assertEquals(2, TraceReplay.simulate(ABACBA, new LfuPolicy(0), 2, false, 0).hits());
+    }
+
+    @Test
+    void lfuAgingHalvesCounts() {
+        ExpertKey a = new ExpertKey(0, 0), b = new ExpertKey(0, 1);
+        LfuPolicy noAging = new LfuPolicy(0);
+        LfuPolicy aging = new LfuPolicy(4);
+        for (LfuPolicy p : List.of(noAging, aging)) {
+            for (ExpertKey k : List.of(a, a, a, b, b)) {
+                p.onAccess(k, 0);
+            }
+        }
+        assertEquals(3.0, noAging.count(a));
+        assertEquals(2.0, noAging.count(b));
+        assertEquals(b, noAging.chooseVictim(List.of(a, b), 0));
+        // Halved after the 4th request: A 3 -> 1.5, B 1 -> 0.5; then B 1.5. Tie -> least recent = A.
+        assertEquals(1.5, aging.count(a));
+        assertEquals(1.5, aging.count(b));
+        assertEquals(a, aging.chooseVictim(List.of(a, b), 0));
+    }
+
+    @Test
+    void beladyHandChecked() {
+        // A- B- A+ C-(next uses: B at 4, A at 5 -> evict A) B+ A-: 2 hits.
+        assertEquals(2, TraceReplay.simulate(ABACBA, new BeladyPolicy(TraceReplay.requests(ABACBA)), 2, false, 0).hits());
+    }
+
+    @Test
+    void beladyRejectsAReplayOutOfStep() {
+        BeladyPolicy p = new BeladyPolicy(TraceReplay.requests(ABACBA));
+        p.onAccess(new ExpertKey(0, 0), 0);
+        assertThrows(IllegalStateException.class, () -> p.onAccess(new ExpertKey(0, 2), 1));
+    }
+
+    @Test
+    void globalPoolLetsOneLayerUseMoreSlots() {
+        // Layer 0 cycles 3 experts, layer 1 always expert 0: per-layer 2 slots thrash layer 0;
+        // a global pool of 4 holds layer 0's three and layer 1's one.
+        List<TraceStep> steps = new ArrayList<>();
+        for (int t = 0; t < 30; t++) {
+            steps.add(new TraceStep(t, 0, new int[] {t % 3}, new float[0]));
+            steps.add(new TraceStep(t, 1, new int[] {0}, new float[0]));
+        }
+        RoutingTrace tr = new RoutingTrace("g", 2, 3, 1, steps);
+        assertEquals(29, TraceReplay.simulate(tr, new LruPolicy(), 2, false, 0).hits()); // layer 0 never hits
+        assertEquals(60 - 4, TraceReplay.simulate(tr, new LruPolicy(), 2, true, 0).hits());
+    }
+
+    private static void assertBeladyBounds(RoutingTrace t, int maxSlots, double holdout) {
+        LearnedPolicy.Model m = LearnedPolicy.train(t, holdout > 0 ? t.splitToken(holdout) : t.numTokens(),
+                LearnedPolicy.Options.defaults());
+        int from = holdout > 0 ? t.splitToken(holdout) : 0;
+        for (boolean global : new boolean[] {false, true}) {
+            for (int slots = t.topK(); slots <= maxSlots; slots++) {
+                long belady = TraceReplay.simulate(t, new BeladyPolicy(TraceReplay.requests(t)), slots, global, from).hits();
+                for (EvictionPolicy p : List.of(new LruPolicy(), new LfuPolicy(), new RandomPolicy(3), new LearnedPolicy(m))) {
+                    long h = TraceReplay.simulate(t, p, slots, global, from).hits();
+                    assertTrue(belady >= h, p.name() + " " + h + " > belady " + belady + " at " + slots + " slots, global "
+                            + global + ", trace " + t.model());
+                }
+            }
+        }
+    }
+
+    @Test
+    void beladyBoundsEveryPolicyOnRandomTraces() {
+        for (long seed = 1; seed <= 4; seed++) {
+            assertBeladyBounds(TestData.random(seed, 3, 8 + (int) seed * 4, 1 + (int) (seed % 3), 150), 6, 0);
+        }
+    }
+
+    @Test
+    void beladyBoundsEveryPolicyOnTinyMoeTraces() {
+        for (String name : List.of("hacker-lore", "quotes-en", "quotes-de", "quotes-es", "scripture")) {
+            Path p = TestData.repo("models/tiny-moe/traces/" + name + ".jsonl");
+            assertBeladyBounds(TraceReader.read(p, 0), 6, 0);
+        }
+    }
+
+    @Test
+    void beladyBoundsEveryPolicyOnMixtralTrace() {
+        RoutingTrace t = TraceReader.read(TestData.shared("data/traces/mixtral-8x7b-instruct.active_experts.txt"), 32);
+        assertBeladyBounds(t, 6, 0.5);
+    }
+
+    /** Three experts recur every 3 tokens; a scan over 13 others recurs every 13: keep the three. */
+    static RoutingTrace structured(int tokens) {
+        List<TraceStep> steps = new ArrayList<>();
+        for (int t = 0; t < tokens; t++) {
+            steps.add(new TraceStep(t, 0, new int[] {t % 3, 3 + (t % 13)}, new float[] {0.6f, 0.4f}));
+        }
+        return new RoutingTrace("structured", 1, 16, 2, steps);
+    }
+
+    @Test
+    void learnedBeatsRandomAndLruOnStructuredTrace(@TempDir Path dir) {
+        RoutingTrace t = structured(1200);
+        int split = t.splitToken(0.5);
+        LearnedPolicy.Model m = LearnedPolicy.train(t, split, LearnedPolicy.Options.defaults());
+        double learned = TraceReplay.simulate(t, new LearnedPolicy(m), 4, false, split).hitRate();
+        double random = TraceReplay.simulate(t, new RandomPolicy(7), 4, false, split).hitRate();
+        double lru = TraceReplay.simulate(t, new LruPolicy(), 4, false, split).hitRate();
+        // Keeping the three short-cycle experts hits every one of their requests: 0.5 of all requests.
+        assertTrue(learned >= 0.49, "learned " + learned);
+        assertTrue(learned > random + 0.1, "learned " + learned + " random " + random);
+        assertTrue(learned > lru, "learned " + learned + " lru " + lru);
+        // The ranking-loss variant learns the same structure.
+        LearnedPolicy.Model pw = LearnedPolicy.train(t, split, LearnedPolicy.Options.defaults().withPairwise(true));
+        double pairwise = TraceReplay.simulate(t, new LearnedPolicy(pw), 4, false, split).hitRate();
+        assertTrue(pairwise >= 0.49, "pairwise " + pairwise);
+        // Saved weights load back and make the same decisions.
+        Path f = dir.resolve("learned.json");
+        m.save(f);
+        double again = TraceReplay.simulate(t, new LearnedPolicy(LearnedPolicy.Model.load(f)), 4, false, split).hitRate();
+        assertEquals(learned, again);
+    }
+}
