@@ -98,6 +98,7 @@ public final class PredictCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            for (String p : predictors) Factory.check(p);
             int maxDepth = 0;
             for (int d : depths) {
                 if (d < 1) throw new IllegalArgumentException("--depth: expected distances ≥ 1, found " + d);
@@ -188,6 +189,15 @@ public final class PredictCommand implements Runnable {
             this.learnedIn = learnedIn;
             this.learnedOut = learnedOut;
             this.gate = gate;
+        }
+
+        /** Throws when name is not one {@link #get} knows. */
+        static void check(String name) {
+            String base = name.endsWith("-gated") ? name.substring(0, name.length() - "-gated".length()) : name;
+            if (!List.of("lookahead", "lookahead-norm", "learned", "prior").contains(base)) {
+                throw new IllegalArgumentException("--predictor: expected lookahead, lookahead-norm, learned, prior"
+                        + " or one of them with -gated, found '" + name + "'");
+            }
         }
 
         ExpertPredictor get(String name) {
@@ -324,6 +334,7 @@ public final class PredictCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            for (String p : predictors) if (!p.equals("off")) Factory.check(p);
             Path dir = model;
             if (!io.strata.engine.api.ModelLoader.isPackedStore(model)) {
                 dir = store != null ? store : Path.of(System.getProperty("java.io.tmpdir"), "strata-predict",

@@ -56,6 +56,10 @@ public final class PrefetchBenchmark {
     public static StrataModel open(Setup s, int context) {
         PackedStore ps = PackedStore.open(s.store());
         try {
+            if (!"bf16".equals(ps.codec())) {
+                throw new IllegalArgumentException(s.store() + ": expected a store packed with codec bf16 (served by the tiered store), found "
+                        + ps.codec());
+            }
             ModelConfig c = ModelConfig.parse(ps.manifest().model(), s.store());
             TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK()).hostBudget(s.hostBudget())
                     .policy(s.policy()).loaderThreads(s.loaderThreads());
