@@ -32,6 +32,7 @@ public final class ModelLoader {
         }
         StrataModel m = isPackedStore(model) ? loadStore(model, o, s) : StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
         if (s != null && s.trace != null) attachTrace(m, s.trace);
+        if (s != null && s.prefetch != null && !s.prefetch.equals("off")) attachPrefetcher(m, s);
         return m;
     }
 
@@ -96,6 +97,31 @@ public final class ModelLoader {
         return StrataModel.of(dir, res, m, tok, o.context);
     }
 
+    private static final java.util.Map<StrataModel, io.strata.engine.predict.Prefetcher> PREFETCHERS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** Issues store prefetches for the predicted experts of the next --prefetch-depth layers. */
+    static void attachPrefetcher(StrataModel m, StoreOptions s) {
+        var c = m.config();
+        io.strata.engine.predict.ExpertPredictor p = switch (s.prefetch) {
+            case "lookahead" -> io.strata.engine.predict.LookaheadPredictor.of(m.model());
+            case "learned" -> {
+                if (s.prefetchModel == null) throw new IllegalArgumentException("--prefetch learned needs --prefetch-model FILE");
+                yield io.strata.engine.predict.LearnedPredictor.load(s.prefetchModel);
+            }
+            default -> throw new IllegalArgumentException("unknown --prefetch '" + s.prefetch + "' (off, lookahead, learned)");
+        };
+        if (p.numLayers() != c.numLayers() || p.numExperts() != c.numExperts()) {
+            throw new IllegalArgumentException("predictor is for " + p.numLayers() + " layers x " + p.numExperts()
+                    + " experts, the model has " + c.numLayers() + " x " + c.numExperts());
+        }
+        long expertBytes = c.expertBytes(2);
+        var pf = new io.strata.engine.predict.Prefetcher(m.model().store(), p, m.model().backend(), c.hidden(),
+                s.prefetchDepth, c.topK(), expertBytes, null);
+        m.model().addObserver(pf);
+        PREFETCHERS.put(m, pf);
+    }
+
     /** Records every routing decision of m to file (closed at JVM exit, or by the caller). */
     public static TraceRecorder attachTrace(StrataModel m, Path file) {
         var c = m.config();
@@ -118,7 +144,8 @@ public final class ModelLoader {
                     + " moved on demand in %d copies, %.2f MiB prefetched", t.activations(), t.sparsity(), t.meanActiveChannels(),
                     t.bytesMoved() / 1048576.0, t.reads(), t.prefetchBytes() / 1048576.0);
         }
-        return m.model().store() instanceof TieredExpertStore t ? t.stats().toTable() : null;
+        String pf = PREFETCHERS.containsKey(m) ? "\n" + PREFETCHERS.get(m).report().table() : "";
+        return m.model().store() instanceof TieredExpertStore t ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
     }
 
     public static String storeStatsJson(StrataModel m) {
