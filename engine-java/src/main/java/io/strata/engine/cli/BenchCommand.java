@@ -79,10 +79,24 @@ public final class BenchCommand implements Runnable {
                 m.generateFixed(prompt, 2, SamplingConfig.GREEDY);
                 TieredExpertStore tiered = m.model().store() instanceof TieredExpertStore t ? t : null;
                 StoreStats[] atFirst = new StoreStats[1];
+                var cuda = m.model().backend() instanceof io.strata.engine.backend.cuda.CudaBackend cb ? cb : null;
+                long[][] vramAtFirst = new long[1][];
                 GenerationResult res = m.generateFixed(prompt, tokens, SamplingConfig.GREEDY, id -> {
                     if (atFirst[0] == null && tiered != null) atFirst[0] = tiered.stats(); // end of prefill
+                    if (vramAtFirst[0] == null && cuda != null) vramAtFirst[0] = cuda.expertCacheStats();
                     return true;
                 });
+                long vramHits = 0, vramMisses = 0;
+                if (cuda != null) {
+                    long[] end = cuda.expertCacheStats();
+                    vramHits = end[0] - vramAtFirst[0][0];
+                    vramMisses = end[1] - vramAtFirst[0][1];
+                    long expertBytes = c.expertBytes(m.model().weights().embed.matrix().dtype().bytes);
+                    int decoded = Math.max(1, res.tokens().length - 1);
+                    System.out.printf("VRAM expert cache during decode: %d hits, %d misses (%.1f %% hit rate), %.1f MB copied host-to-device per token%n",
+                            vramHits, vramMisses, 100.0 * vramHits / Math.max(1, vramHits + vramMisses),
+                            (double) vramMisses * expertBytes / decoded / 1e6);
+                }
                 StoreStats decodeStats = tiered != null ? tiered.stats().minus(atFirst[0]) : null;
                 double bw = StreamRead.bytesPerSecond(1L << 30, 5);
                 long active = activeBytesPerToken(m);
@@ -119,6 +133,13 @@ public final class BenchCommand implements Runnable {
                     o.put("read_bandwidth_bytes_per_s", bw);
                     o.put("bound_tokens_per_s", bound);
                     o.put("ratio_to_bound", tps / bound);
+                    if (cuda != null) {
+                        o.put("vram_expert_hits_decode", vramHits);
+                        o.put("vram_expert_misses_decode", vramMisses);
+                        o.put("vram_expert_budget_bytes", Long.getLong("strata.cuda.expertBudget", -1));
+                        o.put("h2d_expert_bytes_per_decoded_token",
+                                (double) vramMisses * c.expertBytes(m.model().weights().embed.matrix().dtype().bytes) / Math.max(1, res.tokens().length - 1));
+                    }
                     if (decodeStats != null) {
                         o.set("store_decode", decodeStats.toJson());
                         o.put("host_budget", storeOpts.hostBudget);
