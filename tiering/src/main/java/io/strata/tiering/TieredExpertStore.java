@@ -45,11 +45,13 @@ import java.util.function.Supplier;
  * <p>Residency. The host tier has {@code floor(hostBudget / slotBytes)} slots (slotBytes = the largest expert
  * region); the fast tier holds up to {@code min(fastBudget / slotBytes, host slots)} of the host-resident experts
  * (inclusive hierarchy). Both budgets are hard limits and each must hold at least one layer's top-k, else the
- * builder refuses them, stating the minimum. Capacity is one global pool shared by all layers.
+ * builder refuses them, stating the minimum. Capacity is one pool shared by all layers, or, with
+ * {@link Builder#perLayer}, split evenly between layers (each layer then needs top-k slots in each tier).
  *
  * <p>acquire(layer, expert): a fast member is a FAST hit; a host-resident expert is a HOST hit and joins the fast
  * tier (evicting an unpinned member by the fast policy); otherwise a host slot is taken (free, or the host policy's
- * victim among unpinned loaded experts, fast members last) and the expert is loaded from SSD; the caller blocks
+ * victim among unpinned loaded experts: non-members first, then fast members, then unused prefetches) and the
+ * expert is loaded from SSD; the caller blocks
  * until it is loaded and CRC-verified. Two concurrent acquires of one expert share one read. A handle pins its
  * expert: pinned experts are never evicted, so the memory stays valid until {@link ExpertHandle#close()}. If all
  * slots are pinned or loading, acquire waits for a release; callers must not hold more pins than slots.
@@ -82,6 +84,7 @@ public final class TieredExpertStore implements ExpertStore {
         private boolean directIo = true;
         private SlabAllocator allocator;
         private FastTier fastTier;
+        private boolean perLayer;
 
         private Builder(PackedStore store) {
             this.store = store;
@@ -132,6 +135,16 @@ public final class TieredExpertStore implements ExpertStore {
             return this;
         }
 
+        /**
+         * Partition both tiers evenly by layer (slot i of the host tier belongs to layer i mod L; the fast capacity
+         * is split the same way), so one layer's misses never evict another layer's experts. Every layer then needs
+         * top-k slots in each tier. Default: one pool shared by all layers.
+         */
+        public Builder perLayer(boolean p) {
+            this.perLayer = p;
+            return this;
+        }
+
         /** Loader threads (platform). Default 2. */
         public Builder loaderThreads(int n) {
             this.loaderThreads = n;
@@ -176,6 +189,11 @@ public final class TieredExpertStore implements ExpertStore {
                 case "learned" -> {
                     if (learned == null) {
                         throw new IllegalArgumentException("policy 'learned' needs trained weights: learnedModel(Model.load(file))");
+                    }
+                    if (learned.numLayers() != store.numLayers() || learned.numExperts() != store.numExperts()) {
+                        throw new IllegalArgumentException("learned policy was trained for " + learned.numLayers() + " layers x "
+                                + learned.numExperts() + " experts, store " + store.directory() + " has " + store.numLayers()
+                                + " x " + store.numExperts());
                     }
                     yield () -> new LearnedPolicy(learned);
                 }
@@ -257,7 +275,9 @@ public final class TieredExpertStore implements ExpertStore {
     private final Condition released = lock.newCondition();
     private final Map<ExpertKey, Entry> resident = new HashMap<>();
     private final Set<ExpertKey> fastMembers = new LinkedHashSet<>();
-    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    private final int parts;               // 1 (global pool) or numLayers (per-layer partitions)
+    private final ArrayDeque<Integer>[] freeSlots; // (part) free host slots
+    private final int[] fastCount;         // (part) fast members
     private final AtomicLong taskSeq = new AtomicLong();
     private final AtomicLong acquireCount = new AtomicLong();
     private volatile long step = -1;
@@ -267,6 +287,13 @@ public final class TieredExpertStore implements ExpertStore {
         this.store = b.store;
         this.ownsStore = b.ownsStore;
         long slotBytes = store.maxExpertBytes();
+        this.parts = b.perLayer ? store.numLayers() : 1;
+        if (b.perLayer) {
+            long min = (long) b.topK * parts * slotBytes;
+            checkPerLayer("host", b.hostBudget, min, b.topK);
+            checkPerLayer("fast", b.fastTier != null ? (long) b.fastTier.capacity() * slotBytes
+                    : b.fastBudget >= 0 ? b.fastBudget : b.hostBudget, min, b.topK);
+        }
         SlabAllocator alloc = b.allocator != null ? b.allocator : new ArenaSlabAllocator();
         this.hostTier = new HostTier(alloc, b.hostBudget, slotBytes, b.topK);
         try {
@@ -276,13 +303,20 @@ public final class TieredExpertStore implements ExpertStore {
             hostTier.close();
             throw e;
         }
-        this.fastCapacity = Math.min(fastTier.capacity(), hostTier.slots());
+        this.fastCapacity = Math.min(fastTier.capacity(), hostTier.slots()) / parts; // per part
         this.hostPolicy = hostPolicy;
         this.fastPolicy = fastPolicy;
         this.reader = new BlobReader(b.directIo);
-        for (int i = 0; i < hostTier.slots(); i++) {
-            freeSlots.add(i);
+        @SuppressWarnings("unchecked")
+        ArrayDeque<Integer>[] free = new ArrayDeque[parts];
+        for (int p = 0; p < parts; p++) {
+            free[p] = new ArrayDeque<>();
         }
+        for (int i = 0; i < hostTier.slots(); i++) {
+            free[i % parts].add(i);
+        }
+        this.freeSlots = free;
+        this.fastCount = new int[parts];
         AtomicInteger n = new AtomicInteger();
         this.loader = new ThreadPoolExecutor(b.loaderThreads, b.loaderThreads, 30, TimeUnit.SECONDS,
                 new PriorityBlockingQueue<>(), r -> {
@@ -292,8 +326,17 @@ public final class TieredExpertStore implements ExpertStore {
                 });
         LOG.log(System.Logger.Level.INFO, "tiered store " + store.directory() + ": host " + hostTier.slots() + " slots x "
                 + ByteSize.format(slotBytes) + " (" + hostTier.describe() + ", budget " + ByteSize.format(b.hostBudget)
-                + "), fast " + fastCapacity + " experts (" + fastTier.describe() + "), policy " + hostPolicy.name()
+                + "), fast " + fastCapacity + " experts" + (parts > 1 ? " per layer" : "") + " (" + fastTier.describe()
+                + "), policy " + hostPolicy.name()
                 + ", " + b.loaderThreads + " loader threads");
+    }
+
+    private void checkPerLayer(String tier, long budget, long min, int topK) {
+        if (budget < min) {
+            throw new IllegalArgumentException(tier + " budget " + ByteSize.format(budget) + " (" + budget
+                    + " bytes) is too small for per-layer capacity: top-" + topK + " of each of " + parts
+                    + " layers needs at least " + min + " bytes (" + ByteSize.format(min) + ")");
+        }
     }
 
     @Override
@@ -315,7 +358,7 @@ public final class TieredExpertStore implements ExpertStore {
         return hostTier.slots();
     }
 
-    /** Experts the fast tier holds at once. */
+    /** Experts the fast tier holds at once (per layer when partitioned by layer). */
     public int fastCapacity() {
         return fastCapacity;
     }
@@ -382,7 +425,7 @@ public final class TieredExpertStore implements ExpertStore {
                     }
                     break;
                 }
-                int slot = takeSlot(time);
+                int slot = takeSlot(key.layer(), time, true);
                 if (slot >= 0) {
                     e = newEntry(key, loc, slot, time);
                     e.pins = 1;
@@ -430,7 +473,7 @@ public final class TieredExpertStore implements ExpertStore {
             if (resident.containsKey(key)) {
                 return;
             }
-            int slot = takeSlot(now());
+            int slot = takeSlot(key.layer(), now(), false);
             if (slot < 0) {
                 return;
             }
@@ -443,21 +486,26 @@ public final class TieredExpertStore implements ExpertStore {
         }
     }
 
-    /** A free slot, or the slot of the host policy's victim; -1 if every slot is pinned or loading. Under lock. */
-    private int takeSlot(long time) {
-        Integer free = freeSlots.poll();
+    /**
+     * A free slot, or the slot of the host policy's victim; -1 if there is none. Under lock. Candidates are loaded,
+     * unpinned experts, in order of preference: (1) used and not fast members, (2) fast members, and for a demand
+     * load only (3) prefetched experts not used yet (a prefetch never evicts another prefetch, which would thrash).
+     */
+    private int takeSlot(int layer, long time, boolean demand) {
+        int part = part(layer);
+        Integer free = freeSlots[part].poll();
         if (free != null) {
             return free;
         }
         List<ExpertKey> cands = new ArrayList<>();
-        for (Entry x : resident.values()) {
-            if (x.ready && x.pins == 0 && !x.fast) {
-                cands.add(x.key);
-            }
-        }
-        if (cands.isEmpty()) {
+        for (int pass = 1; pass <= (demand ? 3 : 2) && cands.isEmpty(); pass++) {
             for (Entry x : resident.values()) {
-                if (x.ready && x.pins == 0) {
+                boolean ok = x.ready && x.pins == 0 && part(x.key.layer()) == part && switch (pass) {
+                    case 1 -> !x.fast && !x.prefetched;
+                    case 2 -> x.fast && !x.prefetched;
+                    default -> x.prefetched;
+                };
+                if (ok) {
                     cands.add(x.key);
                 }
             }
@@ -478,6 +526,10 @@ public final class TieredExpertStore implements ExpertStore {
         return victim.slot;
     }
 
+    private int part(int layer) {
+        return parts == 1 ? 0 : layer;
+    }
+
     private Entry newEntry(ExpertKey key, ExpertEntry loc, int slot, long time) {
         Entry e = new Entry(key, loc, slot, hostTier.slot(slot).asSlice(0, loc.length()));
         resident.put(key, e);
@@ -487,10 +539,11 @@ public final class TieredExpertStore implements ExpertStore {
 
     /** Makes a loaded, pinned entry a fast member if a member can make room. Under lock. */
     private void promote(Entry e, long time) {
-        if (fastMembers.size() >= fastCapacity) {
+        int part = part(e.key.layer());
+        if (fastCount[part] >= fastCapacity) {
             List<ExpertKey> cands = new ArrayList<>();
             for (ExpertKey k : fastMembers) {
-                if (resident.get(k).pins == 0) {
+                if (part(k.layer()) == part && resident.get(k).pins == 0) {
                     cands.add(k);
                 }
             }
@@ -506,6 +559,7 @@ public final class TieredExpertStore implements ExpertStore {
         }
         stats.promoted(fastTier.admit(e.key, e.region));
         fastMembers.add(e.key);
+        fastCount[part]++;
         e.fast = true;
         fastPolicy.onInsert(e.key, time);
     }
@@ -513,6 +567,7 @@ public final class TieredExpertStore implements ExpertStore {
     private void dropFast(Entry e) {
         fastTier.evict(e.key);
         fastMembers.remove(e.key);
+        fastCount[part(e.key.layer())]--;
         e.fast = false;
         fastPolicy.onEvict(e.key);
         stats.fastEviction();
@@ -548,7 +603,7 @@ public final class TieredExpertStore implements ExpertStore {
                 if (resident.get(e.key) == e) {
                     resident.remove(e.key);
                     hostPolicy.onEvict(e.key);
-                    freeSlots.add(e.slot);
+                    freeSlots[part(e.key.layer())].add(e.slot);
                 }
                 released.signalAll();
             } finally {

@@ -89,6 +89,35 @@ class TieredExpertStoreTest {
     }
 
     @Test
+    void perLayerCapacityKeepsLayersApart() {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> builder(3, 3).perLayer(true).build()); // 2 layers x top-2 need 4 slots
+        assertTrue(ex.getMessage().contains("each of 2 layers needs at least " + 4 * SLOT), ex.getMessage());
+        try (TieredExpertStore s = builder(4, 4).perLayer(true).policy("lru").build()) {
+            assertEquals(2, s.fastCapacity());
+            assertEquals(Tier.SSD, get(s, 0, 0));
+            assertEquals(Tier.SSD, get(s, 0, 1));
+            // Layer 1 fills its own two slots; layer 0's experts stay.
+            for (int e = 0; e < E; e++) {
+                assertEquals(Tier.SSD, get(s, 1, e));
+            }
+            assertEquals(Tier.FAST, get(s, 0, 0));
+            assertEquals(Tier.FAST, get(s, 0, 1));
+            assertEquals(Tier.SSD, get(s, 0, 2)); // evicts layer 0's LRU (expert 0)
+            assertEquals(Tier.SSD, get(s, 0, 0));
+        }
+        // The same sequence with one shared pool of 4: layer 1's scan evicts layer 0.
+        try (TieredExpertStore s = builder(4, 4).policy("lru").build()) {
+            get(s, 0, 0);
+            get(s, 0, 1);
+            for (int e = 0; e < E; e++) {
+                get(s, 1, e);
+            }
+            assertEquals(Tier.SSD, get(s, 0, 0));
+        }
+    }
+
+    @Test
     void concurrentAcquiresOfOneExpertShareOneRead() throws Exception {
         try (TieredExpertStore s = builder(4, 2).loaderThreads(2).build()) {
             int n = 8;
@@ -179,6 +208,22 @@ class TieredExpertStoreTest {
             assertEquals(1, st.prefetchIssued());
             assertEquals(1, st.prefetchUseful());
             assertEquals(1, st.ssdReads());
+        }
+    }
+
+    @Test
+    void prefetchAheadOfAScanReadsEachExpertOnce() {
+        try (TieredExpertStore s = builder(6, 6).policy("lru").build()) {
+            for (int i = 0; i < L * E; i++) {
+                for (int d = 1; d <= 3 && i + d < L * E; d++) {
+                    s.prefetch((i + d) / E, (i + d) % E);
+                }
+                get(s, i / E, i % E);
+            }
+            StoreStats st = s.stats();
+            assertEquals(L * E, st.ssdReads(), "no prefetched expert evicted before its use");
+            assertEquals(L * E - 1, st.prefetchIssued());
+            assertEquals(L * E - 1, st.prefetchUseful());
         }
     }
 

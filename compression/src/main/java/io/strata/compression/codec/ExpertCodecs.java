@@ -1,6 +1,7 @@
 // The codecs by manifest name.
 package io.strata.compression.codec;
 
+import io.strata.compression.quant.HqqFit;
 import io.strata.compression.quant.QuantFormat;
 import java.util.List;
 
@@ -19,10 +20,10 @@ public final class ExpertCodecs {
             case "bf16" -> new Bf16Codec();
             case "int8", "int4", "int3", "int2" -> new GroupQuantCodec(new QuantFormat(Integer.parseInt(name.substring(3)), 64));
             case "floe" -> new FloeCodec();
-            case "floe-bf16up" -> new FloeCodec(null, io.strata.compression.quant.HqqFit.DEFAULT, 0f);
+            case "floe-bf16up" -> new FloeCodec(null, HqqFit.DEFAULT, 0f);
             default -> {
                 if (name.startsWith("floe-int")) {
-                    yield new FloeCodec(QuantFormat.parse(name.substring(5)), io.strata.compression.quant.HqqFit.DEFAULT, 0f);
+                    yield new FloeCodec(QuantFormat.parse(name.substring(5)), HqqFit.DEFAULT, 0f);
                 }
                 if (name.matches("int\\d+-g\\d+")) yield new GroupQuantCodec(QuantFormat.parse(name));
                 throw new IllegalArgumentException("unknown expert codec '" + name + "'; known: " + NAMES

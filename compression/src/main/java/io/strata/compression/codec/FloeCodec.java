@@ -73,7 +73,7 @@ public final class FloeCodec implements ExpertCodec {
         if (upFormat == null) {
             Parts.writeBf16(w.up(), e.part("up"), false);
         } else {
-            try (Arena tmp = Arena.ofConfined()) {
+            try (Arena tmp = Arena.ofShared()) { // shared: encoding splits rows across threads
                 QuantizedMatrix q = QuantizedMatrix.encode(w.up(), upFormat, fit, tmp);
                 MemorySegment.copy(q.data(), 0, e.part("up"), 0, q.byteSize());
             }

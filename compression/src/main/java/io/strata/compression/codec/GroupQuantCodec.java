@@ -59,7 +59,7 @@ public final class GroupQuantCodec implements ExpertCodec {
     }
 
     private void quantizeInto(Matrix m, MemorySegment dst) {
-        try (Arena tmp = Arena.ofConfined()) {
+        try (Arena tmp = Arena.ofShared()) { // shared: encoding splits rows across threads
             QuantizedMatrix q = QuantizedMatrix.encode(m, format, fit, tmp);
             MemorySegment.copy(q.data(), 0, dst, 0, q.byteSize());
         }

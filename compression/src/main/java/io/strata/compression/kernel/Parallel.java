@@ -12,10 +12,11 @@ public final class Parallel {
         void run(int from, int to);
     }
 
+    private static final String POOL_PREFIX = "strata-cpu-";
     private static final AtomicInteger COUNT = new AtomicInteger();
     private static final int THREADS = Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors());
     private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, THREADS - 1), r -> {
-        Thread t = new Thread(r, "strata-cpu-" + COUNT.incrementAndGet());
+        Thread t = new Thread(r, POOL_PREFIX + COUNT.incrementAndGet());
         t.setDaemon(true);
         return t;
     });
@@ -32,7 +33,9 @@ public final class Parallel {
      */
     public static void forRange(int n, int minChunk, RangeBody body) {
         int parts = Math.min(THREADS, Math.max(1, n / Math.max(1, minChunk)));
-        if (parts <= 1) {
+        // A call from one of our own pool threads runs inline: waiting on tasks queued behind
+        // itself in the fixed pool could deadlock.
+        if (parts <= 1 || Thread.currentThread().getName().startsWith(POOL_PREFIX)) {
             body.run(0, n);
             return;
         }

@@ -49,10 +49,10 @@ public final class QuantKernelsProvider {
         try {
             int bits = VectorQuantKernels.preferredBits();
             if (bits < 256) {
-                reason = "preferred vector is only " + bits + " bits; the packed-code kernels need 256";
+                reason = "preferred vector is only " + bits + " bits; the packed-code kernels need at least 256";
                 return null;
             }
-            reason = "Vector API, 256-bit passes (preferred " + bits + " bits)";
+            reason = "Vector API with " + bits + "-bit vectors";
             return new VectorQuantKernels();
         } catch (Throwable t) {
             reason = "Vector API failed to initialise: " + t;

@@ -59,7 +59,13 @@ public final class VectorDenseKernels implements DenseKernels {
         }
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 2;
-        for (int r = r0; r < r1; r++) {
+        int r = r0;
+        if (n == 1) {
+            // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
+            // the loads per weight byte and the loop stays memory-bound rather than load-port-bound.
+            for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out);
+        }
+        for (; r < r1; r++) {
             long base = r * rowBytes;
             for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
                 int nb = Math.min(TOKEN_BLOCK, n - t0);
@@ -95,6 +101,42 @@ public final class VectorDenseKernels implements DenseKernels {
                 }
             }
         }
+    }
+
+    /** out[r .. r+3] for one token (see matmulBf16 for the even/odd trick). */
+    private static void rows4Bf16(MemorySegment seg, int r, long rowBytes, int cols, int vecCols, int half,
+                                  float[] xe, float[] xo, float[] x, float[] out) {
+        long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
+            FloatVector ve = FloatVector.fromArray(F, xe, j), vo = FloatVector.fromArray(F, xo, j);
+            long off = 2L * c;
+            IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE);
+            IntVector i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
+            IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE);
+            IntVector i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
+            a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a0);
+            a1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a1);
+            a2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a2);
+            a3 = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a3);
+            a0 = i0.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a0);
+            a1 = i1.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a1);
+            a2 = i2.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a2);
+            a3 = i3.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (int c = vecCols; c < cols; c++) {
+            float xc = x[c];
+            s0 += Halfs.bf16ToFloat(seg.get(Layouts.I16, b0 + 2L * c)) * xc;
+            s1 += Halfs.bf16ToFloat(seg.get(Layouts.I16, b1 + 2L * c)) * xc;
+            s2 += Halfs.bf16ToFloat(seg.get(Layouts.I16, b2 + 2L * c)) * xc;
+            s3 += Halfs.bf16ToFloat(seg.get(Layouts.I16, b3 + 2L * c)) * xc;
+        }
+        out[r] = s0;
+        out[r + 1] = s1;
+        out[r + 2] = s2;
+        out[r + 3] = s3;
     }
 
     private static void matmulF32(Matrix w, float[] x, int n, float[] out, int r0, int r1) {

@@ -5,6 +5,7 @@ import io.strata.compression.DType;
 import io.strata.compression.Halfs;
 import io.strata.compression.Layouts;
 import io.strata.compression.Matrix;
+import io.strata.compression.kernel.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -103,26 +104,36 @@ public final class QuantizedMatrix {
         int rows = w.rows(), cols = w.cols(), gs = format.groupSize(), groups = format.groupsPerRow(cols);
         MemorySegment seg = arena.allocate(byteSize(format, rows, cols), 64);
         QuantizedMatrix qm = new QuantizedMatrix(w.name(), format, rows, cols, seg);
-        float[] row = new float[cols]; // (cols) one weight row as floats
-        int[] codes = new int[cols];   // (cols) its codes
-        float[] params = new float[2]; // (scale, zero) of one group
-        int[] gc = new int[gs];        // (groupSize) codes of one group
-        for (int r = 0; r < rows; r++) {
-            readRow(w, r, row);
-            for (int g = 0; g < groups; g++) {
-                try {
-                    fit.fitGroup(row, g * gs, gs, format.maxCode(), params, gc);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(w.name() + " row " + r + ": " + e.getMessage(), e);
+        Parallel.RangeBody body = (r0, r1) -> {
+            float[] row = new float[cols]; // (cols) one weight row as floats
+            int[] codes = new int[cols];   // (cols) its codes
+            float[] params = new float[2]; // (scale, zero) of one group
+            int[] gc = new int[gs];        // (groupSize) codes of one group
+            for (int r = r0; r < r1; r++) {
+                readRow(w, r, row);
+                for (int g = 0; g < groups; g++) {
+                    try {
+                        fit.fitGroup(row, g * gs, gs, format.maxCode(), params, gc);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(w.name() + " row " + r + ": " + e.getMessage(), e);
+                    }
+                    if (!Float.isFinite(params[0]) || !Float.isFinite(params[1])) {
+                        throw new IllegalArgumentException(w.name() + " row " + r + " group " + g + ": scale " + params[0]
+                                + " / zero " + params[1] + " do not fit in f16");
+                    }
+                    System.arraycopy(gc, 0, codes, g * gs, gs);
+                    qm.setParams(r, g, params[0], params[1]);
                 }
-                if (!Float.isFinite(params[0]) || !Float.isFinite(params[1])) {
-                    throw new IllegalArgumentException(w.name() + " row " + r + " group " + g + ": scale " + params[0]
-                            + " / zero " + params[1] + " do not fit in f16");
-                }
-                System.arraycopy(gc, 0, codes, g * gs, gs);
-                qm.setParams(r, g, params[0], params[1]);
+                qm.packRow(r, codes);
             }
-            qm.packRow(r, codes);
+        };
+        // Rows are independent and write disjoint bytes, so they split across threads, as long as
+        // both segments may be touched from other threads (a confined arena may not).
+        Thread probe = Thread.ofPlatform().unstarted(() -> {});
+        if (seg.isAccessibleBy(probe) && w.data().isAccessibleBy(probe)) {
+            Parallel.forRange(rows, 16, body);
+        } else {
+            body.run(0, rows);
         }
         return qm;
     }

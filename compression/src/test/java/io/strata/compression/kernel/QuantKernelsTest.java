@@ -42,7 +42,7 @@ class QuantKernelsTest {
             for (int gs : new int[] {32, 64, 128}) {
                 QuantFormat f = new QuantFormat(bits, gs);
                 for (int rows : AWKWARD) {
-                    int[] colsList = rows == 4098 ? new int[] {gs} : new int[] {gs, 13 * gs};
+                    int[] colsList = rows == 4098 ? new int[] {gs, 256} : new int[] {gs, 13 * gs, 1024 + gs};
                     for (int cols : colsList) {
                         int n = rows == 4098 ? 1 : 3;
                         float[] wv = TestData.gaussian(rnd, rows * cols, 0.05f);

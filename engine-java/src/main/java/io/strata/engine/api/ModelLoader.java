@@ -32,6 +32,7 @@ public final class ModelLoader {
         }
         StrataModel m = isPackedStore(model) ? loadStore(model, o, s) : StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
         if (s != null && s.trace != null) attachTrace(m, s.trace);
+        if (s != null && s.prefetch != null && !s.prefetch.equals("off")) attachPrefetcher(m, s);
         return m;
     }
 
@@ -43,13 +44,26 @@ public final class ModelLoader {
         PackedStore ps = PackedStore.open(dir);
         try {
             ModelConfig c = ModelConfig.parse(ps.manifest().model(), dir);
+            if (io.strata.engine.store.CodecStoreFiles.present(dir)) return loadCodecStore(dir, ps, c, o);
             long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
             TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
                     .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
                     .policy(s != null ? s.policy : "lru");
-            if (s != null && s.fastBudget != null) b.fastBudget(s.fastBudget);
-            TieredExpertStore store = b.build();
+            if (s != null && s.fastBudget != null) {
+                // On a GPU the fast tier is the CUDA backend's VRAM expert cache: give it the budget.
+                System.setProperty("strata.cuda.expertBudget",
+                        Long.toString(io.strata.tiering.host.ByteSize.parse(s.fastBudget)));
+            }
             Backend be = Backends.create(o.backend);
+            // The store's own fast tier is the CPU's resident set; under CUDA it equals the host tier.
+            if (s != null && s.fastBudget != null && !be.name().startsWith("cuda")) b.fastBudget(s.fastBudget);
+            TieredExpertStore store;
+            try {
+                store = b.build();
+            } catch (RuntimeException e) {
+                be.close();
+                throw e;
+            }
             MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
             Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
             return StrataModel.of(dir, ps, m, tok, o.context);
@@ -60,6 +74,52 @@ public final class ModelLoader {
             ps.close();
             throw e;
         }
+    }
+
+    /**
+     * A store packed with a compressing codec: blobs mapped and CRC-checked at open; FloE experts
+     * are served by the FloE store (resident INT2 up, gate/down rows copied on demand from the
+     * mapped blobs), other codecs by the fused quantized kernels.
+     */
+    static StrataModel loadCodecStore(Path dir, PackedStore ps, ModelConfig c, ModelOptions o) throws IOException {
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        var enc = io.strata.engine.store.CodecStoreFiles.open(ps, c, arena);
+        io.strata.tiering.ExpertStore store = enc.codec().startsWith("floe")
+                ? new io.strata.engine.floe.FloeExpertStore(enc, null, false)
+                : new io.strata.engine.floe.CodecExpertStore(enc, io.strata.engine.floe.CodecExpertStore.Mode.FUSED);
+        Backend be = Backends.create(o.backend);
+        MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
+        Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
+        AutoCloseable res = () -> {
+            ps.close();
+            arena.close();
+        };
+        return StrataModel.of(dir, res, m, tok, o.context);
+    }
+
+    private static final java.util.Map<StrataModel, io.strata.engine.predict.Prefetcher> PREFETCHERS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** Issues store prefetches for the predicted experts of the next --prefetch-depth layers. */
+    static void attachPrefetcher(StrataModel m, StoreOptions s) {
+        var c = m.config();
+        io.strata.engine.predict.ExpertPredictor p = switch (s.prefetch) {
+            case "lookahead" -> io.strata.engine.predict.LookaheadPredictor.of(m.model());
+            case "learned" -> {
+                if (s.prefetchModel == null) throw new IllegalArgumentException("--prefetch learned needs --prefetch-model FILE");
+                yield io.strata.engine.predict.LearnedPredictor.load(s.prefetchModel);
+            }
+            default -> throw new IllegalArgumentException("unknown --prefetch '" + s.prefetch + "' (off, lookahead, learned)");
+        };
+        if (p.numLayers() != c.numLayers() || p.numExperts() != c.numExperts()) {
+            throw new IllegalArgumentException("predictor is for " + p.numLayers() + " layers x " + p.numExperts()
+                    + " experts, the model has " + c.numLayers() + " x " + c.numExperts());
+        }
+        long expertBytes = c.expertBytes(2);
+        var pf = new io.strata.engine.predict.Prefetcher(m.model().store(), p, m.model().backend(), c.hidden(),
+                s.prefetchDepth, c.topK(), expertBytes, null);
+        m.model().addObserver(pf);
+        PREFETCHERS.put(m, pf);
     }
 
     /** Records every routing decision of m to file (closed at JVM exit, or by the caller). */
@@ -78,10 +138,24 @@ public final class ModelLoader {
 
     /** Human-readable statistics of the model's expert store, or null when it keeps none. */
     public static String storeStats(StrataModel m) {
-        return m.model().store() instanceof TieredExpertStore t ? t.stats().toTable() : null;
+        if (m.model().store() instanceof io.strata.engine.floe.FloeExpertStore f) {
+            var t = f.totals();
+            return String.format("FloE: %d expert activations, sparsity %.3f (%.1f active channels each), %.2f MiB of gate/down rows"
+                    + " moved on demand in %d copies, %.2f MiB prefetched", t.activations(), t.sparsity(), t.meanActiveChannels(),
+                    t.bytesMoved() / 1048576.0, t.reads(), t.prefetchBytes() / 1048576.0);
+        }
+        String pf = PREFETCHERS.containsKey(m) ? "\n" + PREFETCHERS.get(m).report().table() : "";
+        return m.model().store() instanceof TieredExpertStore t ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
     }
 
     public static String storeStatsJson(StrataModel m) {
+        if (m.model().store() instanceof io.strata.engine.floe.FloeExpertStore f) {
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(f.totals());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         return m.model().store() instanceof TieredExpertStore t ? t.stats().toJson().toString() : null;
     }
 }

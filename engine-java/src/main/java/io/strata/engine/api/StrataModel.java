@@ -119,6 +119,11 @@ public final class StrataModel implements AutoCloseable {
         return generator.generate(new GenerationRequest(prompt, maxTokens, new int[0], s), null);
     }
 
+    /** As {@link #generateFixed(int[], int, SamplingConfig)}, calling onToken for every token. */
+    public GenerationResult generateFixed(int[] prompt, int maxTokens, SamplingConfig s, java.util.function.IntPredicate onToken) {
+        return generator.generate(new GenerationRequest(prompt, maxTokens, new int[0], s), onToken::test);
+    }
+
     /** Generates from text, streaming decoded text pieces (never half a UTF-8 character) to onText. */
     public GenerationResult generate(String prompt, int maxTokens, SamplingConfig s, Consumer<String> onText) {
         StreamDecoder dec = tokenizer().newStreamDecoder(true);

@@ -1,7 +1,7 @@
 // The chat template of a Hugging Face checkpoint (tokenizer_config.json "chat_template", or
 // chat_template.jinja / chat_template.json beside it), rendered with Jinjava the way transformers
-// renders it with Jinja2: trim_blocks and lstrip_blocks on, bos_token / eos_token / raise_exception
-// defined, Python string methods available.
+// renders it with Jinja2: trim_blocks and lstrip_blocks on, bos_token / eos_token / raise_exception /
+// strftime_now defined, Python str and dict methods and the items filter available.
 package io.strata.engine.chat;
 
 import com.fasterxml.jackson.core.JacksonException;
@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
@@ -53,14 +54,40 @@ public final class ChatTemplate {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
+        // Jinja2 semantics where Jinjava offers them: "-" whitespace control on expressions, natural
+        // operator precedence ('a' + x|trim filters x only), dict iteration over keys, map literal keys
+        // evaluated, Python-style printing of lists and dicts.
+        LegacyOverrides python = LegacyOverrides.newBuilder()
+                .withParseWhitespaceControlStrictly(true)
+                .withUseTrimmingForNotesAndExpressions(true)
+                .withUseNaturalOperatorPrecedence(true)
+                .withIterateOverMapKeys(true)
+                .withEvaluateMapKeys(true)
+                .withUsePyishObjectMapper(true)
+                .withKeepNullableLoopValues(true)
+                .build();
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
+                .withLegacyOverrides(python)
                 .withElResolver(resolver)
                 .build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatTemplate.class, "raiseException", String.class));
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
+                PythonMethods.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new PythonToJson());
+        jinjava.getGlobalContext().registerFilter(new Filter() {
+            @Override
+            public String getName() {
+                return "items";
+            }
+
+            @Override
+            public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+                return var instanceof Map<?, ?> m ? PythonMethods.items(m) : List.of();
+            }
+        });
     }
 
     /** A template from its source text, with the BOS / EOS strings it may refer to ("" for none). */
@@ -72,7 +99,8 @@ public final class ChatTemplate {
      * Loads the default chat template of a checkpoint.
      *
      * @param dir a checkpoint folder, or its tokenizer_config.json
-     * @throws ChatTemplateException no template is found, or the files are malformed
+     * @throws NoSuchFileException   the folder holds no chat template
+     * @throws ChatTemplateException the files are malformed
      */
     public static ChatTemplate load(Path dir) throws IOException {
         return load(dir, "default");
@@ -184,8 +212,7 @@ public final class ChatTemplate {
     }
 
     /**
-     * Rewrites the Jinja2 constructs Jinjava does not handle, inside tags only: the whitespace control
-     * of expression tags ({@code {{- x -}}}) is applied to the text around them, {@code seq[::-1]}
+     * Rewrites the Jinja2 constructs Jinjava does not parse, inside tags only: {@code seq[::-1]}
      * becomes {@code (seq|reverse)}, and the values of namespace(name=value, ...) are
      * parenthesised because Jinjava would otherwise bind {@code b=x|length - 1} as {@code (b=x|length) - 1}.
      */
@@ -196,19 +223,7 @@ public final class ChatTemplate {
         while (m.find()) {
             if (m.start() > last) out.append(src, last, m.start());
             String tag = m.group();
-            if (tag.startsWith("{{-")) {
-                // Jinja strips all whitespace of the template text before "{{-"; Jinjava ignores the marker.
-                int end = out.length();
-                while (end > 0 && Character.isWhitespace(out.charAt(end - 1))) end--;
-                out.setLength(end);
-                tag = "{{" + tag.substring(3);
-            }
             last = m.end();
-            if (tag.startsWith("{{") && tag.endsWith("-}}")) {
-                // ... and after "-}}".
-                while (last < src.length() && Character.isWhitespace(src.charAt(last))) last++;
-                tag = tag.substring(0, tag.length() - 3) + "}}";
-            }
             tag = REVERSED.matcher(tag).replaceAll("($1|reverse)");
             out.append(parenthesizeNamespaceArgs(tag));
         }

@@ -27,13 +27,13 @@ final class PythonMethods extends ELResolver {
                 context.setPropertyResolved(true);
                 return r;
             }
+        } else if (base instanceof Map<?, ?> m && name.equals("get") && (args.length == 1 || args.length == 2)) {
+            // dict.get(key[, default]): None (or the default) for a missing key, never an error.
+            context.setPropertyResolved(true);
+            return m.containsKey(args[0]) ? m.get(args[0]) : args.length == 2 ? args[1] : null;
         } else if (base instanceof Map<?, ?> m && args.length == 0) {
             Object r = switch (name) {
-                case "items" -> {
-                    List<List<Object>> items = new ArrayList<>();
-                    for (Map.Entry<?, ?> e : m.entrySet()) items.add(Arrays.asList(e.getKey(), e.getValue()));
-                    yield items;
-                }
+                case "items" -> items(m);
                 case "keys" -> new ArrayList<>(m.keySet());
                 case "values" -> new ArrayList<>(m.values());
                 default -> NOT_HANDLED;
@@ -47,6 +47,52 @@ final class PythonMethods extends ELResolver {
     }
 
     private static final Object NOT_HANDLED = new Object();
+
+    /** dict.items() (and the items filter): a list of [key, value] pairs in the map's order. */
+    static List<List<Object>> items(Map<?, ?> m) {
+        List<List<Object>> items = new ArrayList<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) items.add(Arrays.asList(e.getKey(), e.getValue()));
+        return items;
+    }
+
+    /**
+     * strftime_now(format) of transformers' template environment: the local time formatted with
+     * Python's strftime directives (%Y %m %d %H %M %S %I %p %y %j %b %B %a %A %%), English names.
+     */
+    public static String strftimeNow(String format) {
+        return strftime(java.time.LocalDateTime.now(), format);
+    }
+
+    static String strftime(java.time.LocalDateTime t, String format) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < format.length(); i++) {
+            char c = format.charAt(i);
+            if (c != '%' || i + 1 == format.length()) {
+                b.append(c);
+                continue;
+            }
+            char d = format.charAt(++i);
+            switch (d) {
+                case 'Y' -> b.append(String.format("%04d", t.getYear()));
+                case 'y' -> b.append(String.format("%02d", t.getYear() % 100));
+                case 'm' -> b.append(String.format("%02d", t.getMonthValue()));
+                case 'd' -> b.append(String.format("%02d", t.getDayOfMonth()));
+                case 'H' -> b.append(String.format("%02d", t.getHour()));
+                case 'I' -> b.append(String.format("%02d", t.getHour() % 12 == 0 ? 12 : t.getHour() % 12));
+                case 'M' -> b.append(String.format("%02d", t.getMinute()));
+                case 'S' -> b.append(String.format("%02d", t.getSecond()));
+                case 'p' -> b.append(t.getHour() < 12 ? "AM" : "PM");
+                case 'j' -> b.append(String.format("%03d", t.getDayOfYear()));
+                case 'b' -> b.append(t.getMonth().getDisplayName(java.time.format.TextStyle.SHORT, Locale.ENGLISH));
+                case 'B' -> b.append(t.getMonth().getDisplayName(java.time.format.TextStyle.FULL, Locale.ENGLISH));
+                case 'a' -> b.append(t.getDayOfWeek().getDisplayName(java.time.format.TextStyle.SHORT, Locale.ENGLISH));
+                case 'A' -> b.append(t.getDayOfWeek().getDisplayName(java.time.format.TextStyle.FULL, Locale.ENGLISH));
+                case '%' -> b.append('%');
+                default -> b.append('%').append(d);
+            }
+        }
+        return b.toString();
+    }
 
     private static Object stringMethod(String s, String name, Object[] a) {
         return switch (name) {

@@ -10,6 +10,8 @@ import io.strata.engine.generate.GenerationResult;
 import io.strata.engine.generate.SamplingConfig;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.synth.SyntheticCheckpoint;
+import io.strata.tiering.TieredExpertStore;
+import io.strata.tiering.stats.StoreStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -75,7 +77,27 @@ public final class BenchCommand implements Runnable {
                 for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + r.nextInt(c.vocabSize() - 3);
                 // warm-up: touches the dense weights and JIT-compiles the kernels
                 m.generateFixed(prompt, 2, SamplingConfig.GREEDY);
-                GenerationResult res = m.generateFixed(prompt, tokens, SamplingConfig.GREEDY);
+                TieredExpertStore tiered = m.model().store() instanceof TieredExpertStore t ? t : null;
+                StoreStats[] atFirst = new StoreStats[1];
+                var cuda = m.model().backend() instanceof io.strata.engine.backend.cuda.CudaBackend cb ? cb : null;
+                long[][] vramAtFirst = new long[1][];
+                GenerationResult res = m.generateFixed(prompt, tokens, SamplingConfig.GREEDY, id -> {
+                    if (atFirst[0] == null && tiered != null) atFirst[0] = tiered.stats(); // end of prefill
+                    if (vramAtFirst[0] == null && cuda != null) vramAtFirst[0] = cuda.expertCacheStats();
+                    return true;
+                });
+                long vramHits = 0, vramMisses = 0;
+                if (cuda != null) {
+                    long[] end = cuda.expertCacheStats();
+                    vramHits = end[0] - vramAtFirst[0][0];
+                    vramMisses = end[1] - vramAtFirst[0][1];
+                    long expertBytes = c.expertBytes(m.model().weights().embed.matrix().dtype().bytes);
+                    int decoded = Math.max(1, res.tokens().length - 1);
+                    System.out.printf("VRAM expert cache during decode: %d hits, %d misses (%.1f %% hit rate), %.1f MB copied host-to-device per token%n",
+                            vramHits, vramMisses, 100.0 * vramHits / Math.max(1, vramHits + vramMisses),
+                            (double) vramMisses * expertBytes / decoded / 1e6);
+                }
+                StoreStats decodeStats = tiered != null ? tiered.stats().minus(atFirst[0]) : null;
                 double bw = StreamRead.bytesPerSecond(1L << 30, 5);
                 long active = activeBytesPerToken(m);
                 double bound = bw / active;
@@ -86,6 +108,16 @@ public final class BenchCommand implements Runnable {
                 System.out.printf("decode %d tokens: %.2f tokens/s%n", res.tokens().length, tps);
                 System.out.printf("active bytes per token %.1f MB | measured read bandwidth %.1f GB/s | bound %.2f tokens/s | ratio %.2f%n",
                         active / 1e6, bw / 1e9, bound, tps / bound);
+                double ssdBw = 0, ssdBytesPerToken = 0, ssdBound = 0;
+                if (decodeStats != null) {
+                    int decoded = Math.max(1, res.tokens().length - 1);
+                    ssdBytesPerToken = (double) decodeStats.ssdBytesRead() / decoded;
+                    ssdBw = ddDirectBytesPerSecond(tiered.packedStore().directory());
+                    ssdBound = ssdBytesPerToken > 0 && ssdBw > 0 ? ssdBw / ssdBytesPerToken : Double.POSITIVE_INFINITY;
+                    System.out.println(decodeStats.toTable());
+                    System.out.printf("SSD: %.1f MB read per decoded token | dd iflag=direct %.2f GB/s | SSD bound %.2f tokens/s | ratio %.2f%n",
+                            ssdBytesPerToken / 1e6, ssdBw / 1e9, ssdBound, tps / ssdBound);
+                }
                 if (json != null) {
                     ObjectMapper om = new ObjectMapper();
                     ObjectNode o = om.createObjectNode();
@@ -101,8 +133,23 @@ public final class BenchCommand implements Runnable {
                     o.put("read_bandwidth_bytes_per_s", bw);
                     o.put("bound_tokens_per_s", bound);
                     o.put("ratio_to_bound", tps / bound);
-                    String st = ModelLoader.storeStatsJson(m);
-                    if (st != null) o.set("store", om.readTree(st));
+                    if (cuda != null) {
+                        o.put("vram_expert_hits_decode", vramHits);
+                        o.put("vram_expert_misses_decode", vramMisses);
+                        o.put("vram_expert_budget_bytes", Long.getLong("strata.cuda.expertBudget", -1));
+                        o.put("h2d_expert_bytes_per_decoded_token",
+                                (double) vramMisses * c.expertBytes(m.model().weights().embed.matrix().dtype().bytes) / Math.max(1, res.tokens().length - 1));
+                    }
+                    if (decodeStats != null) {
+                        o.set("store_decode", decodeStats.toJson());
+                        o.put("host_budget", storeOpts.hostBudget);
+                        o.put("fast_budget", storeOpts.fastBudget);
+                        o.put("policy", storeOpts.policy);
+                        o.put("ssd_bytes_per_decoded_token", ssdBytesPerToken);
+                        o.put("ssd_dd_direct_bytes_per_s", ssdBw);
+                        o.put("ssd_bound_tokens_per_s", ssdBound);
+                        o.put("ratio_to_ssd_bound", tps / ssdBound);
+                    }
                     om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), o);
                 }
             }
@@ -130,6 +177,33 @@ public final class BenchCommand implements Runnable {
             if (L.dense != null) b += L.dense.byteSize();
         }
         return b;
+    }
+
+    /**
+     * Read bandwidth of the store's largest blob file with {@code dd iflag=direct} (page cache
+     * bypassed), up to 2 GiB; 0 when dd is unavailable or refuses O_DIRECT.
+     */
+    static double ddDirectBytesPerSecond(Path storeDir) {
+        try (var files = Files.list(storeDir)) {
+            Path f = files.filter(p -> p.getFileName().toString().startsWith("experts-"))
+                    .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElse(null);
+            if (f == null) return 0;
+            long bs = 4 << 20, count = Math.max(1, Math.min(512, f.toFile().length() / bs));
+            Process p = new ProcessBuilder("dd", "if=" + f, "of=/dev/null", "bs=" + bs, "count=" + count, "iflag=direct")
+                    .redirectErrorStream(true).start();
+            long t0 = System.nanoTime();
+            String out = new String(p.getInputStream().readAllBytes());
+            int rc = p.waitFor();
+            double dt = (System.nanoTime() - t0) / 1e9;
+            if (rc != 0) {
+                System.out.println("dd iflag=direct failed: " + out.strip());
+                return 0;
+            }
+            return bs * count / dt;
+        } catch (Exception e) {
+            System.out.println("dd iflag=direct unavailable: " + e);
+            return 0;
+        }
     }
 
     static String machine() {

@@ -43,6 +43,7 @@ public final class RunCommand implements Callable<Integer> {
         try (StrataModel m = ModelLoader.load(model, opts, storeOpts)) {
             ExpertUsage usage = new ExpertUsage(m.config().numLayers(), m.config().numExperts());
             m.model().addObserver(usage);
+            m.tokenizer(); // fails here, before any output, when the model has no tokenizer
             out.print(prompt);
             GenerationResult r = m.generate(prompt, maxTokens, opts.sampling(), s -> {
                 out.print(s);

@@ -14,6 +14,16 @@ public final class StoreOptions {
     @Option(names = "--policy", defaultValue = "lru", description = "eviction policy: lru, lfu, learned (default: ${DEFAULT-VALUE})")
     public String policy;
 
+    @Option(names = "--prefetch", defaultValue = "off",
+            description = "prefetch experts of the next layers: off, lookahead, learned (needs --prefetch-model) (default: ${DEFAULT-VALUE})")
+    public String prefetch;
+
+    @Option(names = "--prefetch-depth", defaultValue = "1", description = "layers ahead to prefetch (default: ${DEFAULT-VALUE})")
+    public int prefetchDepth;
+
+    @Option(names = "--prefetch-model", description = "learned predictor weights (JSON from strata predict eval --save-learned)")
+    public Path prefetchModel;
+
     @Option(names = "--trace", description = "record the routing trace of this run to FILE (JSON lines)")
     public Path trace;
 }

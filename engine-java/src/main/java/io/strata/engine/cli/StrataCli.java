@@ -20,6 +20,8 @@ public final class StrataCli implements Runnable {
         cl.addSubcommand(new TraceCommand());
         cl.addSubcommand(new BenchCommand());
         cl.addSubcommand(new PackCommand());
+        cl.addSubcommand(new CompressCommand());
+        cl.addSubcommand(new PredictCommand());
         // Bad input ends with one clear line (file, tensor, expectation), not a stack trace.
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("strata " + cmd.getCommandName() + ": " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));

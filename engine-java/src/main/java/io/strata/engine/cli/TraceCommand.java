@@ -58,6 +58,13 @@ public final class TraceCommand implements Runnable {
         @Option(names = "--save-learned", description = "Write the trained learned-policy weights (JSON) here.")
         Path saveLearned;
 
+        @Option(names = "--learned-per-layer", description = "Train one learned-policy model per layer (default: one shared model).")
+        boolean perLayer;
+
+        @Option(names = "--learned-pairwise",
+                description = "Train the learned policy with a pairwise ranking loss instead of regressing log next-use distance.")
+        boolean pairwise;
+
         @Option(names = "--seed", defaultValue = "1", description = "Seed for the random policy and training.")
         long seed;
 
@@ -67,7 +74,7 @@ public final class TraceCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             RoutingTrace t = TraceReader.read(trace, layers);
-            LearnedPolicy.Options opt = LearnedPolicy.Options.defaults();
+            LearnedPolicy.Options opt = LearnedPolicy.Options.defaults().withPerLayer(perLayer).withPairwise(pairwise);
             LearnedPolicy.Model model = learnedModel != null ? LearnedPolicy.Model.load(learnedModel) : null;
             if (model == null && policies.contains("learned")) {
                 int until = holdout > 0 ? t.splitToken(holdout) : t.numTokens();

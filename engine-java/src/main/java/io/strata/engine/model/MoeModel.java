@@ -75,6 +75,7 @@ public final class MoeModel implements AutoCloseable {
         Buf x = be.alloc(n * h), xn = be.alloc(n * h);
         Buf q = be.alloc(n * qd), k = be.alloc(n * kvd), v = be.alloc(n * kvd), att = be.alloc(n * qd), o = be.alloc(n * h);
         be.embed(weights.embed, ids, x);
+        store.beginStep(pos0 + n - 1); // the eviction policies' clock counts tokens
         for (int l = 0; l < c.numLayers(); l++) {
             ModelWeights.Layer L = weights.layers[l];
             // ---- attention ----
@@ -137,7 +138,6 @@ public final class MoeModel implements AutoCloseable {
         int[][] ids = new int[n][K];
         float[][] ws = new float[n][K];
         for (int t = 0; t < n; t++) Router.route(logits, t * E, E, K, c.normTopK(), ids[t], ws[t]);
-        for (RoutingObserver ob : observers) ob.onRouted(l, pos0, ids, ws);
         // Group tokens by expert: each expert's weights are read once for all its tokens.
         List<List<Integer>> rowsOf = new ArrayList<>(E);
         List<List<Float>> wOf = new ArrayList<>(E);
@@ -156,6 +156,9 @@ public final class MoeModel implements AutoCloseable {
         }
         // Ask for every planned expert before waiting on the first, so their loads overlap.
         for (int e : order) store.prefetch(l, e);
+        // Observers (prefetchers among them) hear of the plan after its own loads are queued, so
+        // demand loads go first.
+        for (RoutingObserver ob : observers) ob.onRouted(l, pos0, ids, ws);
         zero(out, n * h);
         for (int e : order) {
             int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();

@@ -21,6 +21,8 @@ final class AddedVocabulary {
     }
 
     private final Map<Character, AddedToken[]> byFirstChar = new HashMap<>(); // candidates per first char, longest first
+    /** (65536) whether some token starts with this char; skips the boxed map lookup for the other chars of the text. */
+    private final boolean[] isFirstChar = new boolean[65536];
 
     /** @param tokens the tokens to match, with their content already in the form the text will have */
     AddedVocabulary(List<AddedToken> tokens) {
@@ -33,6 +35,7 @@ final class AddedVocabulary {
             List<AddedToken> l = e.getValue();
             l.sort(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
             byFirstChar.put(e.getKey(), l.toArray(AddedToken[]::new));
+            isFirstChar[e.getKey()] = true;
         }
     }
 
@@ -55,7 +58,12 @@ final class AddedVocabulary {
         int segStart = 0;
         int i = 0;
         while (i < len) {
-            AddedToken[] candidates = byFirstChar.get(text.charAt(i));
+            char c = text.charAt(i);
+            if (!isFirstChar[c]) {
+                i++;
+                continue;
+            }
+            AddedToken[] candidates = byFirstChar.get(c);
             AddedToken match = null;
             if (candidates != null) {
                 for (AddedToken t : candidates) {

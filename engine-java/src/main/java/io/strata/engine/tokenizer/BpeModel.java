@@ -25,6 +25,10 @@ final class BpeModel {
     private final boolean ignoreMerges; // a word that is itself a vocab entry is taken whole (o200k)
     private final int[] byteTokenIds;   // (256) id of "<0xNN>" for each byte, -1 if absent
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
+    /** SentencePiece's word marker. */
+    private static final char METASPACE = '\u2581';
+    /** True when no vocab token has "▁" right after a character other than "▁" (see encodeWord). */
+    private final boolean metaspaceBoundariesSafe;
 
     BpeModel(Map<String, Integer> tokenToId, String[] idToToken, MergeTable merges, int unkId,
              boolean fuseUnk, boolean byteFallback, boolean ignoreMerges) {
@@ -41,6 +45,18 @@ final class BpeModel {
             String t = idToToken[id];
             if (t != null && t.length() == 1) charToId[t.charAt(0)] = id;
         }
+        boolean safe = tokenToId.containsKey(String.valueOf(METASPACE));
+        for (int id = 0; safe && id < idToToken.length; id++) {
+            String t = idToToken[id];
+            if (t == null) continue;
+            for (int i = 1; i < t.length(); i++) {
+                if (t.charAt(i) == METASPACE && t.charAt(i - 1) != METASPACE) {
+                    safe = false;
+                    break;
+                }
+            }
+        }
+        this.metaspaceBoundariesSafe = safe;
         this.byteTokenIds = new int[256];
         for (int b = 0; b < 256; b++) byteTokenIds[b] = tokenToId.getOrDefault(String.format("<0x%02X>", b), -1);
     }
@@ -59,6 +75,24 @@ final class BpeModel {
 
     /** Appends the ids of one word to {@code out}. */
     void encodeWord(String word, IntList out) {
+        if (word.length() > CACHE_MAX_WORD && metaspaceBoundariesSafe) {
+            // Without a pre-tokenizer (SentencePiece-style) the whole text is one word. No vocab token
+            // holds "▁" after another character, so no merge can span such a boundary and encoding the
+            // parts separately gives the same ids -- while letting the word cache work.
+            int start = 0;
+            for (int i = 1; i < word.length(); i++) {
+                if (word.charAt(i) == METASPACE && word.charAt(i - 1) != METASPACE) {
+                    encodePart(word.substring(start, i), out);
+                    start = i;
+                }
+            }
+            encodePart(word.substring(start), out);
+            return;
+        }
+        encodePart(word, out);
+    }
+
+    private void encodePart(String word, IntList out) {
         if (word.isEmpty()) return;
         boolean cacheable = word.length() <= CACHE_MAX_WORD;
         if (cacheable) {

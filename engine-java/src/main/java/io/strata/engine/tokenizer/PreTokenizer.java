@@ -20,14 +20,17 @@ interface PreTokenizer {
     static PreTokenizer fromJson(JsonNode node, String file) throws TokenizerFormatException {
         String type = Json.type(node, file, "pre_tokenizer");
         return switch (type) {
-            case "Split" -> new Split(Json.pattern(node, "pattern", file, "Split pre_tokenizer"),
-                    behavior(Json.textOr(node, "behavior", "Isolated"), file, "Split pre_tokenizer"),
-                    Json.bool(node, "invert", false));
+            case "Split" -> {
+                Pattern pattern = Json.pattern(node, "pattern", file, "Split pre_tokenizer");
+                SplitScanner scanner = node.path("pattern").has("Regex") ? SplitScanner.forRegex(node.get("pattern").get("Regex").asText()) : null;
+                yield new Split(pattern, behavior(Json.textOr(node, "behavior", "Isolated"), file, "Split pre_tokenizer"),
+                        Json.bool(node, "invert", false), scanner);
+            }
             case "ByteLevel" -> new ByteLevelSplit(Json.bool(node, "add_prefix_space", false), Json.bool(node, "use_regex", true));
             case "Metaspace" -> new Metaspace(Json.textOr(node, "replacement", "\u2581"),
                     prependScheme(node, file), Json.bool(node, "split", true));
             case "Digits" -> new Split(Pattern.compile("\\p{N}"),
-                    Json.bool(node, "individual_digits", false) ? Behavior.ISOLATED : Behavior.CONTIGUOUS, false);
+                    Json.bool(node, "individual_digits", false) ? Behavior.ISOLATED : Behavior.CONTIGUOUS, false, null);
             case "Sequence" -> {
                 List<PreTokenizer> parts = new ArrayList<>();
                 for (JsonNode n : Json.array(node, "pretokenizers", file, "Sequence pre_tokenizer")) parts.add(fromJson(n, file));
@@ -62,21 +65,42 @@ interface PreTokenizer {
         };
     }
 
-    /** Splits on the matches of a pattern and keeps, drops or attaches them as the behavior says. */
-    record Split(Pattern pattern, Behavior behavior, boolean invert) implements PreTokenizer {
+    /**
+     * Splits on the matches of a pattern and keeps, drops or attaches them as the behavior says.
+     *
+     * @param scanner a hand-written matcher equivalent to {@code pattern}, or null to use the regex
+     */
+    record Split(Pattern pattern, Behavior behavior, boolean invert, SplitScanner scanner) implements PreTokenizer {
+        Split(Pattern pattern, Behavior behavior, boolean invert) {
+            this(pattern, behavior, invert, null);
+        }
+
         @Override
         public void split(String s, boolean first, List<String> out) {
             if (s.isEmpty()) return;
             // spans: (start, end, isMatch) triples in text order, packed flat; units are chars of s
             int[] spans = new int[24];
             int n = 0;
-            Matcher m = pattern.matcher(s);
             int last = 0;
-            while (m.find()) {
-                if (m.start() == m.end()) continue;
-                if (m.start() > last) spans = push(spans, n++, last, m.start(), invert);
-                spans = push(spans, n++, m.start(), m.end(), !invert);
-                last = m.end();
+            if (scanner != null) {
+                for (int i = 0; i < s.length(); ) {
+                    int end = scanner.matchAt(s, i);
+                    if (end <= i) {
+                        i += Character.charCount(s.codePointAt(i));
+                        continue;
+                    }
+                    if (i > last) spans = push(spans, n++, last, i, invert);
+                    spans = push(spans, n++, i, end, !invert);
+                    last = i = end;
+                }
+            } else {
+                Matcher m = pattern.matcher(s);
+                while (m.find()) {
+                    if (m.start() == m.end()) continue;
+                    if (m.start() > last) spans = push(spans, n++, last, m.start(), invert);
+                    spans = push(spans, n++, m.start(), m.end(), !invert);
+                    last = m.end();
+                }
             }
             if (last < s.length()) spans = push(spans, n++, last, s.length(), invert);
             emit(s, spans, n, behavior, out);
@@ -149,9 +173,8 @@ interface PreTokenizer {
 
     /** Byte-level: optionally the GPT-2 regex split, then every word rewritten as its UTF-8 bytes' stand-in characters. */
     final class ByteLevelSplit implements PreTokenizer {
-        private static final Pattern GPT2 = Pattern.compile(
-                "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
-                Pattern.UNICODE_CHARACTER_CLASS);
+        /** The GPT-2 regex, run by its hand-written scanner (SplitScannerParityTest holds them equal). */
+        private static final SplitScanner GPT2 = SplitScanner.forRegex(SplitScanner.GPT2);
         private final boolean addPrefixSpace;
         private final boolean useRegex;
 
@@ -167,12 +190,16 @@ interface PreTokenizer {
                 if (!s.isEmpty()) out.add(ByteLevel.encode(s));
                 return;
             }
-            Matcher m = GPT2.matcher(s);
             int last = 0;
-            while (m.find()) {
-                if (m.start() > last) out.add(ByteLevel.encode(s.substring(last, m.start())));
-                if (m.end() > m.start()) out.add(ByteLevel.encode(m.group()));
-                last = m.end();
+            for (int i = 0; i < s.length(); ) {
+                int end = GPT2.matchAt(s, i);
+                if (end <= i) {
+                    i += Character.charCount(s.codePointAt(i));
+                    continue;
+                }
+                if (i > last) out.add(ByteLevel.encode(s.substring(last, i)));
+                out.add(ByteLevel.encode(s.substring(i, end)));
+                last = i = end;
             }
             if (last < s.length()) out.add(ByteLevel.encode(s.substring(last)));
         }

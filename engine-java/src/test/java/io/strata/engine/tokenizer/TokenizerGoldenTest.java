@@ -37,6 +37,47 @@ class TokenizerGoldenTest {
         return golden(TokenizerFixtures.shared("gpt-oss"));
     }
 
+    @TestFactory
+    Stream<DynamicTest> mistralReferenceCases() throws IOException {
+        return referenceCases(TokenizerFixtures.mistral(), "mistral-spm-32k");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> qwen3ReferenceCases() throws IOException {
+        return referenceCases(TokenizerFixtures.shared("qwen3"), "qwen3");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> gptOssReferenceCases() throws IOException {
+        return referenceCases(TokenizerFixtures.shared("gpt-oss"), "gpt-oss");
+    }
+
+    /**
+     * tokenizer/NAME/reference-cases.json (made by tools/chat-golden/tokenizer-cases.mjs with the same
+     * reference implementation): random awkward strings and longer texts, some with special tokens added.
+     */
+    private static Stream<DynamicTest> referenceCases(Path dir, String name) throws IOException {
+        assumeTrue(Files.isRegularFile(dir.resolve("tokenizer.json")), "no tokenizer at " + dir);
+        Tokenizer tok = TokenizerFixtures.load(dir);
+        JsonNode cases = new ObjectMapper().readTree(TokenizerFixtures.resource("tokenizer/" + name + "/reference-cases.json").toFile());
+        List<DynamicTest> tests = new ArrayList<>();
+        int n = 0;
+        for (JsonNode c : cases) {
+            String text = c.get("text").asText();
+            boolean addSpecial = c.get("add_special_tokens").asBoolean();
+            int[] expected = new int[c.get("ids").size()];
+            for (int i = 0; i < expected.length; i++) expected[i] = c.get("ids").get(i).asInt();
+            String decoded = c.get("decoded").asText();
+            tests.add(DynamicTest.dynamicTest(name + " case " + n++ + ": " + printable(text), () -> {
+                int[] ids = tok.encode(text, addSpecial);
+                assertArrayEquals(expected, ids, () -> "encode(" + printable(text) + ", " + addSpecial + ")\n expected " + Arrays.toString(expected)
+                        + "\n found    " + Arrays.toString(ids) + "\n tokens   " + tokens(tok, ids));
+                assertEquals(decoded, tok.decode(expected, false), () -> "decode of " + Arrays.toString(expected));
+            }));
+        }
+        return tests.stream();
+    }
+
     private static Stream<DynamicTest> golden(Path dir) throws IOException {
         assumeTrue(Files.isRegularFile(dir.resolve("golden-encodings.json")), "no tokenizer fixtures at " + dir);
         Tokenizer tok = TokenizerFixtures.load(dir);

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * A (layer, time) "step" is the set of experts requested at that layer for that token; steps are assembled
  * from the requests, so callers that only report accesses (the store) get the same features as the simulator.
  *
- * <p>Features of expert e at layer l, time t (FEATURES = 10):
+ * <p>Features of expert e at layer l, time t (FEATURES = 14):
  * <ol start="0">
  * <li>recency {@code 1/(t - last + 1)}, 0 if never used</li>
  * <li>frequency in the last 4 tokens / 4</li>
@@ -22,10 +22,19 @@ import java.util.Arrays;
  * <li>co-occurrence: mean over experts a the previous layer chose for the same token of P(e at this layer | a at
  *     the previous layer), counted over past tokens</li>
  * <li>router weight at e's last use (0 when unknown)</li>
+ * <li>lag-2 transition: as 7, P(e used 2 tokens later | a used now)</li>
+ * <li>lag-4 transition: P(e used 4 tokens later | a used now)</li>
+ * <li>set transition: P(e used at the next token | this layer's exact expert set now), over past occurrences of
+ *     that set (0 when the set is new)</li>
+ * <li>{@code log1p(past occurrences of the current set) / 8}: how much feature 12 can be trusted</li>
  * </ol>
  */
 public final class ExpertHistory {
-    public static final int FEATURES = 10;
+    public static final int FEATURES = 14;
+    /** Lags (tokens) of the transition features 7, 10, 11. */
+    private static final int[] LAGS = {1, 2, 4};
+    /** Steps remembered per layer (> the largest lag). */
+    private static final int RING = 8;
     private final int numLayers;
     private final int numExperts;
     private final long[] last;     // (layer, expert) last use time, -1 = never
@@ -34,17 +43,16 @@ public final class ExpertHistory {
     private final double[] gap;    // (layer, expert) EMA of gaps between uses (tokens)
     private final float[] weight;  // (layer, expert) router weight at last use
     private final long[] firstTime; // (layer) first time seen, -1 = never
-    private final long[] tokensSeen; // (layer) steps seen
-    private final long[] trans;    // (layer, a, b) count: a used at token s-1 and b at token s
-    private final long[] transN;   // (layer, a) count of steps after one where a was used
+    private final long[][] lagCount; // [lag] (layer, a, b) count: a used at token s and b at token s + lag
+    private final long[][] lagN;     // [lag] (layer, a) count of steps at s + lag after a step using a at s
     private final long[] co;       // (layer, a, b) count: a at layer-1 and b at layer, same token
     private final long[] coN;      // (layer, a) count of tokens with a at layer-1 that reached this layer
-    // The current and previous step per layer: membership flags (layer, expert) and their time.
-    private final boolean[] cur;
-    private final boolean[] prev;
-    private final long[] curTime;  // (layer) time of cur, -1 none
-    private final long[] prevTime; // (layer)
-    private final long[] pendingTrans; // (layer) 1 when cur's transitions from prev have not been counted
+    // The last RING steps per layer: membership (layer, ring, expert) and time (layer, ring), -1 = empty.
+    private final boolean[] ring;
+    private final long[] ringTime;
+    private final long[] curTime;  // (layer) time of the current step, -1 none
+    /** Per layer: exact expert set at token s -> (counts of each expert at token s + 1 ..., occurrences). */
+    private final java.util.List<java.util.Map<java.util.BitSet, long[]>> setNext;
 
     public ExpertHistory(int numLayers, int numExperts) {
         this.numLayers = numLayers;
@@ -58,18 +66,29 @@ public final class ExpertHistory {
         weight = new float[le];
         firstTime = new long[numLayers];
         Arrays.fill(firstTime, -1);
-        tokensSeen = new long[numLayers];
-        trans = new long[le * numExperts];
-        transN = new long[le];
+        lagCount = new long[LAGS.length][le * numExperts];
+        lagN = new long[LAGS.length][le];
         co = new long[le * numExperts];
         coN = new long[le];
-        cur = new boolean[le];
-        prev = new boolean[le];
+        ring = new boolean[numLayers * RING * numExperts];
+        ringTime = new long[numLayers * RING];
+        Arrays.fill(ringTime, -1);
         curTime = new long[numLayers];
         Arrays.fill(curTime, -1);
-        prevTime = new long[numLayers];
-        Arrays.fill(prevTime, -1);
-        pendingTrans = new long[numLayers];
+        setNext = new java.util.ArrayList<>();
+        for (int l = 0; l < numLayers; l++) {
+            setNext.add(new java.util.HashMap<>());
+        }
+    }
+
+    private java.util.BitSet set(int ringOffset) {
+        java.util.BitSet b = new java.util.BitSet(numExperts);
+        for (int e = 0; e < numExperts; e++) {
+            if (ring[ringOffset + e]) {
+                b.set(e);
+            }
+        }
+        return b;
     }
 
     public int numLayers() {
@@ -80,54 +99,80 @@ public final class ExpertHistory {
         return numExperts;
     }
 
+    /** Offset of the ring entry holding (layer, time) in {@code ring}, or -1 if that step is not remembered. */
+    private int step(int layer, long time) {
+        if (time < 0) {
+            return -1;
+        }
+        int r = layer * RING + (int) (time % RING);
+        return ringTime[r] == time ? r * numExperts : -1;
+    }
+
     /** Records that {@code expert} was requested at {@code layer}, {@code time}, with router weight (NaN = unknown). */
     public void observe(int layer, int expert, long time, float routerWeight) {
         check(layer, expert);
         int base = layer * numExperts;
         if (curTime[layer] != time) {
-            // A new step at this layer: the previous one is complete.
-            if (curTime[layer] >= 0) {
-                System.arraycopy(cur, base, prev, base, numExperts);
-                prevTime[layer] = curTime[layer];
+            // A new step at this layer: the previous one is complete; count its set transition.
+            long pt = curTime[layer];
+            int done = step(layer, pt);
+            int before = step(layer, pt - 1);
+            if (done >= 0 && before >= 0) {
+                long[] c = setNext.get(layer).computeIfAbsent(set(before), k -> new long[numExperts + 1]);
+                for (int e = 0; e < numExperts; e++) {
+                    if (ring[done + e]) {
+                        c[e]++;
+                    }
+                }
+                c[numExperts]++;
             }
-            Arrays.fill(cur, base, base + numExperts, false);
+            int r = layer * RING + (int) (time % RING);
+            ringTime[r] = time;
+            Arrays.fill(ring, r * numExperts, (r + 1) * numExperts, false);
             curTime[layer] = time;
-            tokensSeen[layer]++;
             if (firstTime[layer] < 0) {
                 firstTime[layer] = time;
             }
-            // Count the co-occurrence denominators once per token for the previous layer's experts.
-            if (layer > 0 && curTime[layer - 1] == time) {
+            // Co-occurrence denominators, once per token, for the previous layer's experts.
+            int pl = layer > 0 ? step(layer - 1, time) : -1;
+            if (pl >= 0) {
                 for (int a = 0; a < numExperts; a++) {
-                    if (cur[(layer - 1) * numExperts + a]) {
+                    if (ring[pl + a]) {
                         coN[base + a]++;
                     }
                 }
             }
-            if (prevTime[layer] >= 0 && prevTime[layer] == time - 1) {
-                for (int a = 0; a < numExperts; a++) {
-                    if (prev[base + a]) {
-                        transN[base + a]++;
+            for (int li = 0; li < LAGS.length; li++) {
+                int ps = step(layer, time - LAGS[li]);
+                if (ps >= 0) {
+                    for (int a = 0; a < numExperts; a++) {
+                        if (ring[ps + a]) {
+                            lagN[li][base + a]++;
+                        }
                     }
                 }
             }
         }
+        int cs = step(layer, time);
         int i = base + expert;
-        if (cur[i]) {
+        if (ring[cs + expert]) {
             return; // a repeated request within one step adds nothing
         }
-        cur[i] = true;
-        if (prevTime[layer] >= 0 && prevTime[layer] == time - 1) {
-            for (int a = 0; a < numExperts; a++) {
-                if (prev[base + a]) {
-                    trans[(base + a) * numExperts + expert]++;
+        ring[cs + expert] = true;
+        for (int li = 0; li < LAGS.length; li++) {
+            int ps = step(layer, time - LAGS[li]);
+            if (ps >= 0) {
+                for (int a = 0; a < numExperts; a++) {
+                    if (ring[ps + a]) {
+                        lagCount[li][(base + a) * numExperts + expert]++;
+                    }
                 }
             }
         }
-        if (layer > 0 && curTime[layer - 1] == time) {
-            int pb = (layer - 1) * numExperts;
+        int pl = layer > 0 ? step(layer - 1, time) : -1;
+        if (pl >= 0) {
             for (int a = 0; a < numExperts; a++) {
-                if (cur[pb + a]) {
+                if (ring[pl + a]) {
                     co[(base + a) * numExperts + expert]++;
                 }
             }
@@ -166,25 +211,29 @@ public final class ExpertHistory {
         long span = firstTime[layer] < 0 ? 1 : Math.max(1, time - firstTime[layer] + 1);
         out[off + 4] = (double) uses[i] / span;
         out[off + 6] = uses[i] > 1 ? Math.log1p(gap[i]) / 8 : Math.log1p(span) / 8;
-        // transition from the most recent step at this layer
-        double t = 0;
-        int n = 0;
-        if (curTime[layer] >= 0) {
-            for (int a = 0; a < numExperts; a++) {
-                if (cur[base + a]) {
-                    long den = transN[base + a];
-                    t += den == 0 ? 0 : (double) trans[(base + a) * numExperts + expert] / den;
-                    n++;
+        // Transitions from the most recent step at this layer, at each lag.
+        int cs = curTime[layer] >= 0 ? step(layer, curTime[layer]) : -1;
+        int[] slot = {7, 10, 11};
+        for (int li = 0; li < LAGS.length; li++) {
+            double t = 0;
+            int n = 0;
+            if (cs >= 0) {
+                for (int a = 0; a < numExperts; a++) {
+                    if (ring[cs + a]) {
+                        long den = lagN[li][base + a];
+                        t += den == 0 ? 0 : (double) lagCount[li][(base + a) * numExperts + expert] / den;
+                        n++;
+                    }
                 }
             }
+            out[off + slot[li]] = n == 0 ? 0 : t / n;
         }
-        out[off + 7] = n == 0 ? 0 : t / n;
         double c = 0;
         int m = 0;
-        if (layer > 0 && curTime[layer - 1] >= 0 && curTime[layer - 1] == curTime[layer]) {
-            int pb = (layer - 1) * numExperts;
+        int pl = layer > 0 && curTime[layer] >= 0 ? step(layer - 1, curTime[layer]) : -1;
+        if (pl >= 0) {
             for (int a = 0; a < numExperts; a++) {
-                if (cur[pb + a]) {
+                if (ring[pl + a]) {
                     long den = coN[base + a];
                     c += den == 0 ? 0 : (double) co[(base + a) * numExperts + expert] / den;
                     m++;
@@ -193,6 +242,9 @@ public final class ExpertHistory {
         }
         out[off + 8] = m == 0 ? 0 : c / m;
         out[off + 9] = weight[i];
+        long[] sc = cs >= 0 ? setNext.get(layer).get(set(cs)) : null;
+        out[off + 12] = sc == null ? 0 : (double) sc[expert] / sc[numExperts];
+        out[off + 13] = sc == null ? 0 : Math.log1p(sc[numExperts]) / 8;
     }
 
     private void check(int layer, int expert) {

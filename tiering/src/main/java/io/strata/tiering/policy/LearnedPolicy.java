@@ -15,8 +15,9 @@ import java.util.List;
 /**
  * Evicts the candidate with the largest predicted next-use distance. The predictor per layer is an {@link Mlp}
  * over the causal features of {@link ExpertHistory}, trained offline on a trace to regress
- * {@code log1p(min(next use - t, horizon))} (tokens), the quantity Belady's optimum evicts by. Layers with too
- * few training samples fall back to one model shared by all layers.
+ * {@code log1p(min(next use - t, horizon))} (tokens), the quantity Belady's optimum evicts by. One model is
+ * trained over the samples of all layers; per-layer models are optional ({@link Options#perLayer}), and layers
+ * with too few samples fall back to the shared one.
  */
 public final class LearnedPolicy implements EvictionPolicy {
 
@@ -53,10 +54,24 @@ public final class LearnedPolicy implements EvictionPolicy {
         }
     }
 
-    /** @param minLayerSamples below this many samples a layer uses the shared model */
-    public record Options(Mlp.Training training, int horizon, boolean perLayer, int minLayerSamples) {
+    /**
+     * @param horizon         next-use distances are capped at this many tokens
+     * @param perLayer        train one model per layer (FlashMoE) in addition to the shared one; off by default:
+     *                        on the Mixtral trace (≈390 training tokens, ≈2.3k samples per layer) per-layer models
+     *                        overfit and do worse on held-out tokens than one model over all layers' samples
+     * @param minLayerSamples below this many samples a layer uses the shared model
+     */
+    public record Options(Mlp.Training training, int horizon, boolean perLayer, int minLayerSamples, boolean pairwise) {
         public static Options defaults() {
-            return new Options(Mlp.Training.defaults(), 128, true, 400);
+            return new Options(Mlp.Training.defaults(), 128, false, 400, false);
+        }
+
+        public Options withPerLayer(boolean p) {
+            return new Options(training, horizon, p, minLayerSamples, pairwise);
+        }
+
+        public Options withPairwise(boolean p) {
+            return new Options(training, horizon, perLayer, minLayerSamples, p);
         }
     }
 
@@ -122,7 +137,16 @@ public final class LearnedPolicy implements EvictionPolicy {
     private static final class Samples {
         double[] x = new double[1024];
         double[] y = new double[128];
+        int[] g = new int[128];
         int n;
+
+        void add(double[] f, double t, int group) {
+            if (n + 1 > g.length) {
+                g = java.util.Arrays.copyOf(g, g.length * 2);
+            }
+            g[n] = group;
+            add(f, t);
+        }
 
         void add(double[] f, double t) {
             if ((n + 1) * f.length > x.length) {
@@ -141,6 +165,15 @@ public final class LearnedPolicy implements EvictionPolicy {
 
         double[] ys() {
             return java.util.Arrays.copyOf(y, n);
+        }
+
+        int[] groups() {
+            return java.util.Arrays.copyOf(g, n);
+        }
+
+        Mlp fit(Options opt) {
+            return opt.pairwise() ? Mlp.trainPairwise(ExpertHistory.FEATURES, xs(), ys(), groups(), opt.training())
+                    : Mlp.train(ExpertHistory.FEATURES, xs(), ys(), opt.training());
         }
     }
 
@@ -176,9 +209,11 @@ public final class LearnedPolicy implements EvictionPolicy {
         }
         double[] f = new double[ExpertHistory.FEATURES];
         boolean[] inStep = new boolean[experts];
+        int group = 0;
         for (TraceStep s : steps) {
             int l = s.layer();
             long t = s.token();
+            group++;
             java.util.Arrays.fill(inStep, false);
             for (int i = 0; i < s.experts().length; i++) {
                 h.observe(l, s.experts()[i], t, s.weight(i));
@@ -202,15 +237,15 @@ public final class LearnedPolicy implements EvictionPolicy {
                     continue;
                 }
                 h.features(l, e, t, f, 0);
-                perLayer[l].add(f, target);
-                all.add(f, target);
+                perLayer[l].add(f, target, group);
+                all.add(f, target, group);
             }
         }
-        Mlp shared = Mlp.train(ExpertHistory.FEATURES, all.xs(), all.ys(), opt.training());
+        Mlp shared = all.fit(opt);
         List<Mlp> models = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
             models.add(opt.perLayer() && perLayer[l].n >= opt.minLayerSamples()
-                    ? Mlp.train(ExpertHistory.FEATURES, perLayer[l].xs(), perLayer[l].ys(), opt.training())
+                    ? perLayer[l].fit(opt)
                     : null);
         }
         return new Model(layers, experts, opt.horizon(), shared, models);

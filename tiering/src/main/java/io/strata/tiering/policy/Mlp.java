@@ -168,6 +168,115 @@ public record Mlp(int inputs, int hidden, double[] w1, double[] b1, double[] w2,
         return new Mlp(inputs, hd, w1, b1, w2, b2[0], mean, std);
     }
 
+    /**
+     * Fits a ranking instead of values: for every pair (i, j) of samples in the same group (one eviction context)
+     * whose targets differ, minimises the logistic loss {@code log(1 + exp(-sign(y_i - y_j) · (s_i - s_j)))} of the
+     * scores s. Only the order of the predictions matters to a policy that evicts the largest, so this optimises
+     * what the policy uses; the output is a score, not a distance.
+     *
+     * @param x     (n, inputs) row-major
+     * @param y     (n) targets, compared within a group only
+     * @param group (n) group id of each sample; samples of one group are contiguous
+     */
+    public static Mlp trainPairwise(int inputs, double[] x, double[] y, int[] group, Training cfg) {
+        Mlp init = train(inputs, x, y, new Training(cfg.hidden(), 0, cfg.batch(), cfg.learningRate(), cfg.weightDecay(), cfg.seed()));
+        int n = y.length;
+        // Pairs (i, j) with y_i > y_j inside a group.
+        int[] pi = new int[16];
+        int[] pj = new int[16];
+        int np = 0;
+        for (int a = 0; a < n; ) {
+            int b = a;
+            while (b < n && group[b] == group[a]) {
+                b++;
+            }
+            for (int i = a; i < b; i++) {
+                for (int j = a; j < b; j++) {
+                    if (y[i] > y[j]) {
+                        if (np == pi.length) {
+                            pi = java.util.Arrays.copyOf(pi, np * 2);
+                            pj = java.util.Arrays.copyOf(pj, np * 2);
+                        }
+                        pi[np] = i;
+                        pj[np] = j;
+                        np++;
+                    }
+                }
+            }
+            a = b;
+        }
+        int hd = cfg.hidden();
+        double[] w1 = init.w1.clone(), b1 = init.b1.clone(), w2 = init.w2.clone();
+        double[] mean = init.mean, std = init.std;
+        int nparam = w1.length + 2 * hd;
+        double[] m = new double[nparam], v = new double[nparam], g = new double[nparam];
+        double[] xi = new double[inputs], xj = new double[inputs], ai = new double[hd], aj = new double[hd];
+        SplittableRandom rnd = new SplittableRandom(cfg.seed() + 1);
+        int[] order = new int[np];
+        for (int i = 0; i < np; i++) {
+            order[i] = i;
+        }
+        long step = 0;
+        double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+        for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
+            for (int i = np - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            for (int start = 0; start < np; start += cfg.batch()) {
+                int end = Math.min(np, start + cfg.batch());
+                java.util.Arrays.fill(g, 0);
+                for (int q = start; q < end; q++) {
+                    int si = pi[order[q]], sj = pj[order[q]];
+                    for (int k = 0; k < inputs; k++) {
+                        xi[k] = (x[si * inputs + k] - mean[k]) / std[k];
+                        xj[k] = (x[sj * inputs + k] - mean[k]) / std[k];
+                    }
+                    double d = 0;
+                    for (int h = 0; h < hd; h++) {
+                        double a1 = b1[h], a2 = b1[h];
+                        for (int k = 0; k < inputs; k++) {
+                            a1 += w1[h * inputs + k] * xi[k];
+                            a2 += w1[h * inputs + k] * xj[k];
+                        }
+                        ai[h] = a1;
+                        aj[h] = a2;
+                        d += w2[h] * (Math.max(0, a1) - Math.max(0, a2));
+                    }
+                    // s_i should exceed s_j: loss log(1 + exp(-d)), dL/dd = -sigmoid(-d).
+                    double dd = -1 / (1 + Math.exp(d)) / (end - start);
+                    for (int h = 0; h < hd; h++) {
+                        double ri = ai[h] > 0 ? 1 : 0, rj = aj[h] > 0 ? 1 : 0;
+                        g[w1.length + hd + h] += dd * (ri * ai[h] - rj * aj[h]);
+                        double gi = dd * w2[h] * ri, gj = -dd * w2[h] * rj;
+                        g[w1.length + h] += gi + gj;
+                        for (int k = 0; k < inputs; k++) {
+                            g[h * inputs + k] += gi * xi[k] + gj * xj[k];
+                        }
+                    }
+                }
+                step++;
+                double lr = cfg.learningRate() * Math.sqrt(1 - Math.pow(beta2, step)) / (1 - Math.pow(beta1, step));
+                for (int p = 0; p < nparam; p++) {
+                    m[p] = beta1 * m[p] + (1 - beta1) * g[p];
+                    v[p] = beta2 * v[p] + (1 - beta2) * g[p] * g[p];
+                    double upd = lr * m[p] / (Math.sqrt(v[p]) + eps);
+                    if (p < w1.length) {
+                        w1[p] -= upd + cfg.learningRate() * cfg.weightDecay() * w1[p];
+                    } else if (p < w1.length + hd) {
+                        b1[p - w1.length] -= upd;
+                    } else {
+                        int h = p - w1.length - hd;
+                        w2[h] -= upd + cfg.learningRate() * cfg.weightDecay() * w2[h];
+                    }
+                }
+            }
+        }
+        return new Mlp(inputs, hd, w1, b1, w2, 0, mean, std);
+    }
+
     /** Mean squared error on (x, y). */
     public double mse(double[] x, double[] y) {
         double s = 0;

@@ -1,0 +1,438 @@
+// `strata predict`: evaluate expert predictors (gate look-ahead, learned MLP, frequency prior) on a model's routing.
+package io.strata.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.strata.engine.api.StrataModel;
+import io.strata.engine.predict.BuiltinPrompts;
+import io.strata.engine.predict.ExpertPredictor;
+import io.strata.engine.predict.FrequencyPrior;
+import io.strata.engine.predict.GatedPredictor;
+import io.strata.engine.predict.LearnedPredictor;
+import io.strata.engine.predict.LookaheadPredictor;
+import io.strata.engine.predict.Mlp;
+import io.strata.engine.predict.PredictorEval;
+import io.strata.engine.predict.RoutingDataset;
+import io.strata.engine.predict.RoutingRuns;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Expert-prediction tools: {@code eval} (offline precision/recall) and {@code bench} (prefetch on a tiered store). */
+@Command(name = "predict", mixinStandardHelpOptions = true, description = "Expert predictors for prefetching.",
+        subcommands = {PredictCommand.Eval.class, PredictCommand.Bench.class})
+public final class PredictCommand implements Runnable {
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    /** Records routing on prompts, trains on a training split, scores each predictor x depth on held-out prompts. */
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = "Precision/recall of expert predictors on held-out prompts.")
+    public static final class Eval implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder")
+        Path model;
+
+        @Option(names = "--predictor", split = ",", defaultValue = "lookahead,learned,prior",
+                description = "lookahead, lookahead-norm (rescaled by the norm weights), learned, prior; NAME-gated keeps only the "
+                        + "(layer, depth) pairs with training recall >= --gate-min-recall (default: ${DEFAULT-VALUE})")
+        List<String> predictors;
+
+        @Option(names = "--gate-min-recall", defaultValue = "0.5", description = "threshold of the -gated predictors (default: ${DEFAULT-VALUE})")
+        double gateMinRecall;
+
+        @Option(names = "--depth", split = ",", defaultValue = "1,2,3", description = "look-ahead distances (default: ${DEFAULT-VALUE})")
+        int[] depths;
+
+        @Option(names = "--top-m", defaultValue = "0", description = "experts predicted per layer, 0 = the model's top-k")
+        int topM;
+
+        @Option(names = "--train-prompts", description = "training prompts (passages separated by blank lines)")
+        Path trainPrompts;
+
+        @Option(names = "--prompts", description = "held-out prompts (passages separated by blank lines)")
+        Path prompts;
+
+        @Option(names = "--prompt-set", defaultValue = "auto",
+                description = "built-in prompts when no file is given: genres (tiny-moe's five), all, auto = genres for a folder named tiny-moe (default: ${DEFAULT-VALUE})")
+        String promptSet;
+
+        @Option(names = "--holdout-every", defaultValue = "4",
+                description = "without separate files, every N-th prompt is held out (default: ${DEFAULT-VALUE})")
+        int holdoutEvery;
+
+        @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens generated after each prompt, also recorded (default: ${DEFAULT-VALUE})")
+        int genTokens;
+
+        @Option(names = "--inner", defaultValue = "512", description = "learned predictor hidden width (default: ${DEFAULT-VALUE})")
+        int inner;
+
+        @Option(names = "--epochs", defaultValue = "12", description = "learned predictor epochs (default: ${DEFAULT-VALUE})")
+        int epochs;
+
+        @Option(names = "--lr", defaultValue = "1e-3", description = "learned predictor Adam learning rate (default: ${DEFAULT-VALUE})")
+        float lr;
+
+        @Option(names = "--seed", defaultValue = "1", description = "training seed (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--learned", description = "load the learned predictor from this JSON instead of training")
+        Path learnedIn;
+
+        @Option(names = "--save-learned", description = "write the trained learned predictor (JSON) here")
+        Path learnedOut;
+
+        @Option(names = "--json", description = "write the results as JSON to this file")
+        Path json;
+
+        @Option(names = "--backend", defaultValue = "cpu", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+        String backend;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String p : predictors) Factory.check(p);
+            int maxDepth = 0;
+            for (int d : depths) {
+                if (d < 1) throw new IllegalArgumentException("--depth: expected distances ≥ 1, found " + d);
+                maxDepth = Math.max(maxDepth, d);
+            }
+            Prompts pr = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
+            List<String> train = pr.train(), test = pr.test();
+            String source = pr.source();
+            try (StrataModel m = StrataModel.load(model, new StrataModel.Options(backend, 4096))) {
+                var c = m.config();
+                int mm = topM > 0 ? topM : c.topK();
+                long t0 = System.nanoTime();
+                RoutingDataset trainData = RoutingRuns.record(m, train, genTokens);
+                RoutingDataset testData = RoutingRuns.record(m, test, genTokens);
+                double recordS = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "%s: %d layers, %d experts, top-%d; prompts %s%n", model, c.numLayers(), c.numExperts(), c.topK(), source);
+                System.out.printf(Locale.ROOT, "recorded %d training tokens (%d prompts), %d held-out tokens (%d prompts), +%d generated each, in %.1f s%n",
+                        trainData.totalTokens(), train.size(), testData.totalTokens(), test.size(), genTokens, recordS);
+                var opt = new LearnedPredictor.Options(inner, new Mlp.TrainOptions(epochs, 32, lr, seed));
+                Factory f = new Factory(m, () -> trainData, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
+                List<ExpertPredictor> ps = new ArrayList<>();
+                for (String p : predictors) ps.add(f.get(p));
+                List<LearnedPredictor.TrainLog> log = f.log;
+                double trainS = f.trainSeconds;
+                if (trainS > 0) {
+                    System.out.printf(Locale.ROOT, "trained %d networks (%d → %d → %d, %d epochs) in %.1f s%n", log.size(), c.hidden(), inner,
+                            c.numExperts(), epochs, trainS);
+                }
+                PredictorEval.Report r = PredictorEval.run(ps, depths, mm, testData, testData.sequences());
+                System.out.print(r.table());
+                if (json != null) {
+                    Map<String, Object> root = new LinkedHashMap<>();
+                    root.put("model", model.toString());
+                    root.put("num_layers", c.numLayers());
+                    root.put("num_experts", c.numExperts());
+                    root.put("top_k", c.topK());
+                    root.put("prompts", source);
+                    root.put("train_prompts", train.size());
+                    root.put("test_prompts", test.size());
+                    root.put("gen_tokens", genTokens);
+                    root.put("train_tokens", trainData.totalTokens());
+                    root.put("backend", m.model().backend().name());
+                    root.put("gate_min_recall", gateMinRecall);
+                    Map<String, Object> learned = new LinkedHashMap<>();
+                    learned.put("inner", inner);
+                    learned.put("epochs", epochs);
+                    learned.put("lr", lr);
+                    learned.put("seed", seed);
+                    learned.put("train_seconds", trainS);
+                    List<Object> logs = new ArrayList<>();
+                    for (var l : log) {
+                        logs.add(Map.of("layer", l.layer(), "ahead", l.ahead(), "samples", l.samples(),
+                                "loss_before", l.lossBefore(), "loss_after", l.lossAfter()));
+                    }
+                    learned.put("networks", logs);
+                    root.put("learned", learned);
+                    root.putAll(r.toJson());
+                    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
+                }
+            }
+            return 0;
+        }
+
+    }
+
+    /**
+     * Builds predictors by name, each once: lookahead, lookahead-norm, learned (loaded or trained), prior, and
+     * NAME-gated (NAME restricted to its pairs with training recall ≥ the gate).
+     */
+    static final class Factory {
+        private final StrataModel model;
+        private final java.util.function.Supplier<RoutingDataset> train;
+        private final int maxDepth, m;
+        private final LearnedPredictor.Options opt;
+        private final Path learnedIn, learnedOut;
+        private final double gate;
+        private final Map<String, ExpertPredictor> built = new LinkedHashMap<>();
+        final List<LearnedPredictor.TrainLog> log = new ArrayList<>();
+        double trainSeconds;
+
+        Factory(StrataModel model, java.util.function.Supplier<RoutingDataset> train, int maxDepth, int m,
+                LearnedPredictor.Options opt, Path learnedIn, Path learnedOut, double gate) {
+            this.model = model;
+            this.train = train;
+            this.maxDepth = maxDepth;
+            this.m = m;
+            this.opt = opt;
+            this.learnedIn = learnedIn;
+            this.learnedOut = learnedOut;
+            this.gate = gate;
+        }
+
+        /** Throws when name is not one {@link #get} knows. */
+        static void check(String name) {
+            String base = name.endsWith("-gated") ? name.substring(0, name.length() - "-gated".length()) : name;
+            if (!List.of("lookahead", "lookahead-norm", "learned", "prior").contains(base)) {
+                throw new IllegalArgumentException("--predictor: expected lookahead, lookahead-norm, learned, prior"
+                        + " or one of them with -gated, found '" + name + "'");
+            }
+        }
+
+        ExpertPredictor get(String name) {
+            ExpertPredictor p = built.get(name);
+            if (p != null) return p;
+            if (name.endsWith("-gated")) {
+                RoutingDataset d = train.get();
+                p = GatedPredictor.calibrate(get(name.substring(0, name.length() - "-gated".length())), d, d.sequences(), maxDepth, m, gate);
+            } else {
+                p = switch (name) {
+                    case "lookahead" -> LookaheadPredictor.of(model.model());
+                    case "lookahead-norm" -> LookaheadPredictor.of(model.model(), true);
+                    case "prior" -> {
+                        RoutingDataset d = train.get();
+                        yield FrequencyPrior.train(d, d.sequences());
+                    }
+                    case "learned" -> {
+                        if (learnedIn != null) yield LearnedPredictor.load(learnedIn);
+                        RoutingDataset d = train.get();
+                        long t0 = System.nanoTime();
+                        LearnedPredictor lp = LearnedPredictor.train(d, d.sequences(), maxDepth, opt, log);
+                        trainSeconds = (System.nanoTime() - t0) / 1e9;
+                        if (learnedOut != null) lp.save(learnedOut);
+                        yield lp;
+                    }
+                    default -> throw new IllegalArgumentException("--predictor: expected lookahead, lookahead-norm, learned, prior"
+                            + " or one of them with -gated, found '" + name + "'");
+                };
+            }
+            built.put(name, p);
+            return p;
+        }
+    }
+
+    /** Training prompts and held-out prompts from files or the built-in set. */
+    record Prompts(List<String> train, List<String> test, String source) {
+        static Prompts of(Path trainFile, Path testFile, String builtinSet, int holdoutEvery) {
+            if (holdoutEvery < 2) throw new IllegalArgumentException("--holdout-every: expected ≥ 2, found " + holdoutEvery);
+            if (trainFile != null && testFile != null) {
+                return new Prompts(BuiltinPrompts.read(trainFile), BuiltinPrompts.read(testFile), trainFile + " / " + testFile);
+            }
+            List<String> all = trainFile != null ? BuiltinPrompts.read(trainFile)
+                    : testFile != null ? BuiltinPrompts.read(testFile)
+                    : builtinSet.equals("genres") ? BuiltinPrompts.genres() : BuiltinPrompts.all();
+            String source = trainFile != null ? trainFile.toString() : testFile != null ? testFile.toString() : "built-in (" + builtinSet + ")";
+            List<String> train = new ArrayList<>(), test = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) (i % holdoutEvery == holdoutEvery - 1 ? test : train).add(all.get(i));
+            return new Prompts(train, test, source + ", every " + holdoutEvery + "th held out");
+        }
+
+        static String builtinSet(String promptSet, Path model) {
+            return switch (promptSet) {
+                case "genres", "all" -> promptSet;
+                case "auto" -> {
+                    String n = model.toAbsolutePath().normalize().getFileName().toString();
+                    yield n.startsWith("tiny-moe") ? "genres" : "all";
+                }
+                default -> throw new IllegalArgumentException("--prompt-set: expected genres, all or auto, found '" + promptSet + "'");
+            };
+        }
+    }
+
+    /** Decode from a packed store with a small host budget: prefetch off vs each predictor. */
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Decode tokens/s and demand stall on the tiered store with prefetch off vs each predictor.")
+    public static final class Bench implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder (packed first) or packed store")
+        Path model;
+
+        @Option(names = "--store", description = "where to pack a checkpoint (reused when present; default: java.io.tmpdir/strata-predict/NAME)")
+        Path store;
+
+        @Option(names = "--host-fraction", defaultValue = "0.25",
+                description = "host budget as a fraction of all experts, rounded up to whole experts (default: ${DEFAULT-VALUE})")
+        double hostFraction;
+
+        @Option(names = "--host-budget", description = "host budget in bytes or with units (overrides --host-fraction)")
+        String hostBudget;
+
+        @Option(names = "--fast-budget", description = "fast-tier budget (default: the host budget)")
+        String fastBudget;
+
+        @Option(names = "--policy", defaultValue = "lru", description = "eviction policy of both tiers: lru, lfu, random (default: ${DEFAULT-VALUE})")
+        String policy;
+
+        @Option(names = "--loader-threads", defaultValue = "2", description = "SSD loader threads (default: ${DEFAULT-VALUE})")
+        int loaderThreads;
+
+        @Option(names = "--predictor", split = ",", defaultValue = "off,lookahead,learned,prior",
+                description = "off, lookahead, lookahead-norm, learned, prior, NAME-gated (default: ${DEFAULT-VALUE})")
+        List<String> predictors;
+
+        @Option(names = "--gate-min-recall", defaultValue = "0.5", description = "threshold of the -gated predictors (default: ${DEFAULT-VALUE})")
+        double gateMinRecall;
+
+        @Option(names = "--depth", split = ",", defaultValue = "1", description = "look-ahead distances (default: ${DEFAULT-VALUE})")
+        int[] depths;
+
+        @Option(names = "--top-m", defaultValue = "0", description = "experts predicted per layer, 0 = the model's top-k")
+        int topM;
+
+        @Option(names = "--train-prompts", description = "training prompts for learned/prior (passages separated by blank lines)")
+        Path trainPrompts;
+
+        @Option(names = "--prompts", description = "measured prompts (passages separated by blank lines)")
+        Path prompts;
+
+        @Option(names = "--prompt-set", defaultValue = "auto", description = "genres, all, auto (default: ${DEFAULT-VALUE})")
+        String promptSet;
+
+        @Option(names = "--holdout-every", defaultValue = "4", description = "every N-th built-in prompt is measured (default: ${DEFAULT-VALUE})")
+        int holdoutEvery;
+
+        @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens decoded per prompt (default: ${DEFAULT-VALUE})")
+        int genTokens;
+
+        @Option(names = "--repeat", defaultValue = "2", description = "rounds over all configurations (default: ${DEFAULT-VALUE})")
+        int repeat;
+
+        @Option(names = "--learned", description = "learned predictor JSON (else trained on the training prompts)")
+        Path learnedIn;
+
+        @Option(names = "--epochs", defaultValue = "12", description = "learned predictor epochs (default: ${DEFAULT-VALUE})")
+        int epochs;
+
+        @Option(names = "--save-learned", description = "write the trained learned predictor (JSON) here")
+        Path learnedOut;
+
+        @Option(names = "--json", description = "write the results as JSON to this file")
+        Path json;
+
+        @Option(names = "--backend", defaultValue = "cpu", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+        String backend;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String p : predictors) if (!p.equals("off")) Factory.check(p);
+            Path dir = model;
+            if (!io.strata.engine.api.ModelLoader.isPackedStore(model)) {
+                dir = store != null ? store : Path.of(System.getProperty("java.io.tmpdir"), "strata-predict",
+                        model.toAbsolutePath().normalize().getFileName() + "-bf16");
+                if (!io.strata.engine.api.ModelLoader.isPackedStore(dir)) {
+                    System.out.println("packing " + model + " into " + dir);
+                    java.nio.file.Files.createDirectories(dir.getParent());
+                    PackCommand pack = new PackCommand();
+                    pack.model = model;
+                    pack.out = dir;
+                    pack.codec = "bf16";
+                    pack.noProgress = true;
+                    pack.call();
+                }
+            }
+            Prompts pr = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
+            long slot = io.strata.engine.predict.PrefetchBenchmark.expertBytes(dir);
+            io.strata.engine.predict.PrefetchBenchmark.Setup all;
+            io.strata.engine.model.ModelConfig c;
+            List<int[]> testIds = new ArrayList<>();
+            List<ExpertPredictor> ps = new ArrayList<>();
+            int maxDepth = java.util.Arrays.stream(depths).max().orElse(1);
+            long totalExperts;
+            {
+                long everyExpert;
+                try (var pstore = io.strata.tiering.store.PackedStore.open(dir)) {
+                    everyExpert = (long) pstore.numLayers() * pstore.numExperts() * slot;
+                }
+                var full = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, everyExpert, 0, policy, backend, loaderThreads);
+                try (StrataModel m = io.strata.engine.predict.PrefetchBenchmark.open(full, 4096)) {
+                    c = m.config();
+                    totalExperts = (long) c.numMoeLayers() * c.numExperts();
+                    for (String p : pr.test()) testIds.add(m.encode(p));
+                    StrataModel fm = m;
+                    RoutingDataset[] trainData = new RoutingDataset[1];
+                    var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
+                    Factory f = new Factory(m, () -> {
+                        if (trainData[0] == null) trainData[0] = RoutingRuns.record(fm, pr.train(), genTokens);
+                        return trainData[0];
+                    }, maxDepth, topM > 0 ? topM : c.topK(), opt, learnedIn, learnedOut, gateMinRecall);
+                    for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
+                    if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
+                }
+            }
+            long host = hostBudget != null ? io.strata.tiering.host.ByteSize.parse(hostBudget)
+                    : (long) Math.ceil(totalExperts * hostFraction) * slot;
+            long fast = fastBudget != null ? io.strata.tiering.host.ByteSize.parse(fastBudget) : 0;
+            var setup = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads);
+            int mm = topM > 0 ? topM : c.topK();
+            System.out.printf(Locale.ROOT, "store %s: %d layers x %d experts of %.2f MiB; host budget %.2f MiB = %d experts (%.1f%%); policy %s; %d loader threads%n",
+                    dir, c.numMoeLayers(), c.numExperts(), slot / 1048576.0, host / 1048576.0, host / slot, 100.0 * (host / slot) / totalExperts, policy, loaderThreads);
+            System.out.printf(Locale.ROOT, "measured prompts: %d (%s), %d tokens decoded each%n", testIds.size(), pr.source(), genTokens);
+            String readMode;
+            try (StrataModel probe = io.strata.engine.predict.PrefetchBenchmark.open(
+                    new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads), 16)) {
+                int l0 = 0;
+                while (!c.moeLayer()[l0]) l0++;
+                String why = io.strata.engine.predict.PrefetchBenchmark.readMode(probe, l0, 0);
+                readMode = why == null ? "direct (O_DIRECT)" : "buffered: " + why;
+            }
+            System.out.println("expert reads: " + readMode);
+            // Warm-up: JIT-compiles the forward pass so the first measured configuration is not penalised.
+            io.strata.engine.predict.PrefetchBenchmark.run(setup, null, 1, mm, testIds.subList(0, Math.min(2, testIds.size())), Math.min(8, genTokens), -1);
+            List<io.strata.engine.predict.PrefetchBenchmark.Result> rs = new ArrayList<>();
+            for (int round = 0; round < repeat; round++) {
+                for (ExpertPredictor p : ps) {
+                    for (int d : (p == null ? new int[] {1} : depths)) {
+                        var r = io.strata.engine.predict.PrefetchBenchmark.run(setup, p, d, mm, testIds, genTokens, round);
+                        rs.add(r);
+                        System.out.print(io.strata.engine.predict.PrefetchBenchmark.table(List.of(r)).lines().skip(round == 0 && rs.size() == 1 ? 0 : 1)
+                                .map(l -> l + "\n").reduce("", String::concat));
+                    }
+                }
+            }
+            if (json != null) {
+                Map<String, Object> root = new LinkedHashMap<>();
+                root.put("model", model.toString());
+                root.put("store", dir.toString());
+                root.put("backend", backend);
+                root.put("num_moe_layers", c.numMoeLayers());
+                root.put("num_experts", c.numExperts());
+                root.put("top_k", c.topK());
+                root.put("expert_bytes", slot);
+                root.put("host_budget_bytes", host);
+                root.put("host_budget_experts", host / slot);
+                root.put("fast_budget_bytes", fast > 0 ? fast : host);
+                root.put("policy", policy);
+                root.put("loader_threads", loaderThreads);
+                root.put("read_mode", readMode);
+                root.put("gate_min_recall", gateMinRecall);
+                root.put("prompts", pr.source());
+                root.put("measured_prompts", testIds.size());
+                root.put("decode_tokens_per_prompt", genTokens);
+                root.put("m", mm);
+                root.put("runs", io.strata.engine.predict.PrefetchBenchmark.json(rs));
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
+            }
+            return 0;
+        }
+    }
+}

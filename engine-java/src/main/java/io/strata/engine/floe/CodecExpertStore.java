@@ -1,0 +1,187 @@
+// Experts served from codec blobs: dequantized once, or run through the fused quantized kernels.
+package io.strata.engine.floe;
+
+import io.strata.compression.codec.EncodedExpert;
+import io.strata.compression.codec.ExpertCodec;
+import io.strata.compression.codec.ExpertCodecs;
+import io.strata.compression.codec.GroupQuantCodec;
+import io.strata.compression.floe.DenseExpert;
+import io.strata.compression.kernel.Parallel;
+import io.strata.compression.kernel.QuantKernels;
+import io.strata.compression.kernel.QuantKernelsProvider;
+import io.strata.compression.quant.QuantizedMatrix;
+import io.strata.engine.backend.Backend;
+import io.strata.engine.backend.Buf;
+import io.strata.engine.checkpoint.WeightSource;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.moe.ExpertOverride;
+import io.strata.tiering.ExpertHandle;
+import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertStore;
+import io.strata.tiering.ExpertWeights;
+import io.strata.tiering.Tier;
+import java.lang.foreign.Arena;
+
+/**
+ * The quality-comparison store: every expert encoded with one codec (bf16, int8, int4, int3,
+ * int2, or a floe layout run densely) and served either
+ * <ul>
+ *   <li>{@link Mode#DEQUANTIZED}: decoded once to checkpoint-orientation matrices (bf16 parts
+ *       bit-exact, quantized parts as f32) and run by the backend's dense {@code expertFfn}; or</li>
+ *   <li>{@link Mode#FUSED}: group-quantized codecs run through {@link QuantKernels#matmul} straight
+ *       from the blob ({@code g = Ŵ_gate·x, u = Ŵ_up·x, y = Ŵ_down·(SiLU(g) ⊙ u)}); other codecs
+ *       fall back to DEQUANTIZED, which is logged.</li>
+ * </ul>
+ */
+public final class CodecExpertStore implements ExpertStore {
+    private static final System.Logger LOG = System.getLogger("strata.floe");
+
+    public enum Mode { DEQUANTIZED, FUSED }
+
+    private final ModelConfig config;
+    private final EncodedExperts blobs;
+    private final Mode mode;
+    private final ExpertWeights[][] decoded;   // [layer][expert] for DEQUANTIZED, else null
+    private final QuantKernels kernels;
+    private final Arena arena = Arena.ofShared();
+    private final Arena ownedBlobs;            // arena of blobs this store encoded, else null
+
+    public CodecExpertStore(EncodedExperts blobs, Mode mode) {
+        this(blobs, mode, null);
+    }
+
+    private CodecExpertStore(EncodedExperts blobs, Mode mode, Arena owned) {
+        this.config = blobs.config();
+        this.blobs = blobs;
+        this.ownedBlobs = owned;
+        this.kernels = QuantKernelsProvider.get();
+        ExpertCodec codec = ExpertCodecs.byName(blobs.codec());
+        Mode m = mode;
+        if (m == Mode.FUSED && !(codec instanceof GroupQuantCodec)) {
+            LOG.log(System.Logger.Level.INFO, "codec " + codec.name() + " has no fused kernel path; serving it dequantized");
+            m = Mode.DEQUANTIZED;
+        }
+        this.mode = m;
+        decoded = new ExpertWeights[config.numLayers()][];
+        if (m == Mode.DEQUANTIZED) {
+            for (int l = 0; l < config.numLayers(); l++) {
+                if (!config.moeLayer()[l]) continue;
+                decoded[l] = new ExpertWeights[config.numExperts()];
+                for (int e = 0; e < config.numExperts(); e++) {
+                    var d = codec.decode(blobs.get(l, e), arena);
+                    decoded[l][e] = new ExpertWeights(d.gate(), d.up(), d.down());
+                }
+            }
+        }
+    }
+
+    /** Encodes the checkpoint's experts with codec (by manifest name) into memory owned by the store. */
+    public static CodecExpertStore encode(ModelConfig c, WeightSource src, String codec, Mode mode) {
+        Arena a = Arena.ofShared();
+        try {
+            return new CodecExpertStore(EncodedExperts.encode(c, src, ExpertCodecs.byName(codec), a), mode, a);
+        } catch (RuntimeException ex) {
+            a.close();
+            throw ex;
+        }
+    }
+
+    public EncodedExperts blobs() {
+        return blobs;
+    }
+
+    /** The mode actually used (FUSED requested for a codec without fused kernels becomes DEQUANTIZED). */
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public int numLayers() {
+        return config.numLayers();
+    }
+
+    @Override
+    public int numExperts() {
+        return config.numExperts();
+    }
+
+    /** The dequantized expert (decoded on demand in FUSED mode). */
+    public synchronized ExpertWeights weights(int layer, int expert) {
+        if (decoded[layer] == null) decoded[layer] = new ExpertWeights[config.numExperts()];
+        ExpertWeights w = decoded[layer][expert];
+        if (w == null) {
+            var d = ExpertCodecs.byName(blobs.codec()).decode(blobs.get(layer, expert), arena);
+            w = decoded[layer][expert] = new ExpertWeights(d.gate(), d.up(), d.down());
+        }
+        return w;
+    }
+
+    @Override
+    public ExpertHandle acquire(int layer, int expert) {
+        ExpertKey key = new ExpertKey(layer, expert);
+        if (mode == Mode.DEQUANTIZED) return new Plain(key, decoded[layer][expert]);
+        EncodedExpert b = blobs.get(layer, expert);
+        return new Fused(key, GroupQuantCodec.view(b, "gate"), GroupQuantCodec.view(b, "up"), GroupQuantCodec.view(b, "down"));
+    }
+
+    private record Plain(ExpertKey key, ExpertWeights weights) implements ExpertHandle {
+        @Override
+        public Tier servedFrom() {
+            return Tier.FAST;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private final class Fused implements ExpertHandle, ExpertOverride {
+        private final ExpertKey key;
+        private final QuantizedMatrix gate, up, down; // [I, H], [I, H], [H, I] views on the blob
+
+        Fused(ExpertKey key, QuantizedMatrix gate, QuantizedMatrix up, QuantizedMatrix down) {
+            this.key = key;
+            this.gate = gate;
+            this.up = up;
+            this.down = down;
+        }
+
+        @Override
+        public ExpertKey key() {
+            return key;
+        }
+
+        @Override
+        public ExpertWeights weights() {
+            return CodecExpertStore.this.weights(key.layer(), key.expert());
+        }
+
+        @Override
+        public Tier servedFrom() {
+            return Tier.FAST;
+        }
+
+        /** out (n, H) = Ŵ_down · (SiLU(Ŵ_gate·x) ⊙ Ŵ_up·x), x (n, H). */
+        @Override
+        public void forward(Backend backend, Buf in, int n, Buf out) {
+            int h = config.hidden(), inter = gate.rows();
+            float[] x = new float[n * h], g = new float[n * inter], u = new float[n * inter], y = new float[n * h];
+            backend.read(in, x, 0, n * h);
+            Parallel.forRange(inter, 64, (a, b) -> {
+                kernels.matmul(gate, x, n, g, a, b);
+                kernels.matmul(up, x, n, u, a, b);
+            });
+            for (int i = 0; i < g.length; i++) g[i] = DenseExpert.silu(g[i]) * u[i];
+            Parallel.forRange(h, 64, (a, b) -> kernels.matmul(down, g, n, y, a, b));
+            backend.write(out, y, 0, n * h);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+        if (ownedBlobs != null) ownedBlobs.close();
+    }
+}

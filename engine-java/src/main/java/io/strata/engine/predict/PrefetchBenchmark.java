@@ -1,0 +1,224 @@
+// SSD-bound decode with prefetch off vs each predictor: tokens/s, demand stall, and prefetch accuracy.
+package io.strata.engine.predict;
+
+import io.strata.engine.api.StrataModel;
+import io.strata.engine.backend.Backends;
+import io.strata.engine.backend.KvCache;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.model.MoeModel;
+import io.strata.engine.store.PackedWeightSource;
+import io.strata.engine.tokenizer.Tokenizer;
+import io.strata.tiering.TieredExpertStore;
+import io.strata.tiering.stats.StoreStats;
+import io.strata.tiering.store.PackedStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Each run opens the packed store afresh (cold tiers) under the same budgets, attaches a {@link Prefetcher} (none
+ * for "off"), and for every prompt runs one prefill pass then {@code decodeTokens} greedy decode steps. Demand
+ * stall is the wall time acquire() blocked ({@link TimedExpertStore}), split into prefill and decode; tokens/s is
+ * decode steps over decode wall time.
+ */
+public final class PrefetchBenchmark {
+    private PrefetchBenchmark() {}
+
+    /**
+     * @param store        packed store folder
+     * @param hostBudget   host tier bytes (hard limit); the fast tier gets fastBudget, or the host budget when ≤ 0
+     * @param policy       eviction policy of both tiers (lru, lfu, random)
+     * @param loaderThreads SSD loader threads
+     */
+    public record Setup(Path store, long hostBudget, long fastBudget, String policy, String backend, int loaderThreads) {}
+
+    /** One measured run. predictor "off" = no prefetcher; report is null then. */
+    public record Result(String predictor, int depth, int m, int round, long promptTokens, long decodeTokens,
+                         double prefillSeconds, double decodeSeconds, long prefillStallNanos, long decodeStallNanos,
+                         long decodeMisses, long decodeAcquires, StoreStats store, Prefetcher.Report report) {
+        public double decodeTokensPerSecond() {
+            return decodeSeconds == 0 ? 0 : decodeTokens / decodeSeconds;
+        }
+
+        /** Demand stall per decoded token (ms). */
+        public double decodeStallMsPerToken() {
+            return decodeTokens == 0 ? 0 : decodeStallNanos / 1e6 / decodeTokens;
+        }
+    }
+
+    /** Opens the packed store as a model whose experts come through a tiered store wrapped in a {@link TimedExpertStore}. */
+    public static StrataModel open(Setup s, int context) {
+        PackedStore ps = PackedStore.open(s.store());
+        try {
+            if (!"bf16".equals(ps.codec())) {
+                throw new IllegalArgumentException(s.store() + ": expected a store packed with codec bf16 (served by the tiered store), found "
+                        + ps.codec());
+            }
+            ModelConfig c = ModelConfig.parse(ps.manifest().model(), s.store());
+            TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK()).hostBudget(s.hostBudget())
+                    .policy(s.policy()).loaderThreads(s.loaderThreads());
+            if (s.fastBudget() > 0) b.fastBudget(s.fastBudget());
+            TimedExpertStore store = new TimedExpertStore(b.build());
+            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, Backends.create(s.backend()));
+            Tokenizer tok = Files.exists(s.store().resolve("tokenizer.json")) ? Tokenizer.load(s.store()) : null;
+            return StrataModel.of(s.store(), ps, m, tok, context);
+        } catch (IOException e) {
+            ps.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+    }
+
+    /** The tiered store under m's timing wrapper. */
+    static TieredExpertStore tiered(StrataModel m) {
+        return (TieredExpertStore) ((TimedExpertStore) m.model().store()).delegate();
+    }
+
+    /** How m's tiered store reads (layer, expert): null if with O_DIRECT, else why it reads buffered. */
+    public static String readMode(StrataModel m, int layer, int expert) {
+        return tiered(m).readMode(layer, expert);
+    }
+
+    /** Bytes of one expert slot of the packed store. */
+    public static long expertBytes(Path store) {
+        try (PackedStore ps = PackedStore.open(store)) {
+            return ps.maxExpertBytes();
+        }
+    }
+
+    /**
+     * One run: fresh store, optional prefetcher, every prompt prefilled then decoded greedily.
+     *
+     * @param predictor null for prefetch off
+     */
+    public static Result run(Setup s, ExpertPredictor predictor, int depth, int m, List<int[]> prompts, int decodeTokens, int round) {
+        int maxLen = 0;
+        for (int[] p : prompts) maxLen = Math.max(maxLen, p.length);
+        try (StrataModel sm = open(s, maxLen + decodeTokens + 1)) {
+            MoeModel model = sm.model();
+            ModelConfig c = model.config();
+            TimedExpertStore timed = (TimedExpertStore) model.store();
+            Prefetcher pf = null;
+            if (predictor != null) {
+                pf = new Prefetcher(timed, predictor, model.backend(), c.hidden(), depth, m, expertBytes(s.store()), timed);
+                model.addObserver(pf);
+            }
+            long promptTokens = 0, decoded = 0, prefillNs = 0, decodeNs = 0, prefillStall = 0, decodeStall = 0;
+            long decodeMisses = 0, decodeAcq = 0;
+            for (int[] ids : prompts) {
+                KvCache cache = model.newCache(ids.length + decodeTokens + 1);
+                long st0 = stall(timed, c), t0 = System.nanoTime();
+                float[] logits = model.forward(ids, 0, cache, false);
+                long t1 = System.nanoTime(), st1 = stall(timed, c), mi1 = misses(timed, c), ac1 = acquires(timed, c);
+                prefillNs += t1 - t0;
+                prefillStall += st1 - st0;
+                promptTokens += ids.length;
+                int pos = ids.length;
+                for (int g = 0; g < decodeTokens; g++) {
+                    logits = model.forward(new int[] {argmax(logits)}, pos++, cache, false);
+                }
+                decodeNs += System.nanoTime() - t1;
+                decodeStall += stall(timed, c) - st1;
+                decodeMisses += misses(timed, c) - mi1;
+                decodeAcq += acquires(timed, c) - ac1;
+                decoded += decodeTokens;
+            }
+            return new Result(predictor == null ? "off" : predictor.name(), predictor == null ? 0 : depth, predictor == null ? 0 : m,
+                    round, promptTokens, decoded, prefillNs / 1e9, decodeNs / 1e9, prefillStall, decodeStall, decodeMisses,
+                    decodeAcq, tiered(sm).stats(), pf == null ? null : pf.report());
+        }
+    }
+
+    private static long stall(StallStatistics s, ModelConfig c) {
+        long n = 0;
+        for (int l = 0; l < c.numLayers(); l++) n += s.stallNanos(l);
+        return n;
+    }
+
+    private static long misses(StallStatistics s, ModelConfig c) {
+        long n = 0;
+        for (int l = 0; l < c.numLayers(); l++) n += s.misses(l);
+        return n;
+    }
+
+    private static long acquires(StallStatistics s, ModelConfig c) {
+        long n = 0;
+        for (int l = 0; l < c.numLayers(); l++) n += s.acquires(l);
+        return n;
+    }
+
+    private static int argmax(float[] v) {
+        int b = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
+        return b;
+    }
+
+    /** A table: one row per run. */
+    public static String table(List<Result> rs) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-14s %5s %5s %9s %11s %12s %9s %10s %9s %11s %11s%n",
+                "predictor", "depth", "round", "decode/s", "stall ms/t", "decode miss%", "prefetch", "pf useful", "precision", "recall", "unused MiB"));
+        for (Result r : rs) {
+            Prefetcher.LayerStats t = r.report() == null ? null : r.report().total();
+            sb.append(String.format(Locale.ROOT, "%-14s %5s %5d %9.2f %11.3f %12.1f %9d %10d %9s %11s %11s%n", r.predictor(),
+                    r.depth() == 0 ? "-" : Integer.toString(r.depth()), r.round(), r.decodeTokensPerSecond(), r.decodeStallMsPerToken(),
+                    r.decodeAcquires() == 0 ? 0.0 : 100.0 * r.decodeMisses() / r.decodeAcquires(),
+                    r.store().prefetchIssued(), r.store().prefetchUseful(),
+                    t == null ? "-" : String.format(Locale.ROOT, "%.3f", t.precision()),
+                    t == null ? "-" : String.format(Locale.ROOT, "%.3f", t.recall()),
+                    t == null ? "-" : String.format(Locale.ROOT, "%.1f", t.wastedBytes() / 1048576.0)));
+        }
+        return sb.toString();
+    }
+
+    /** Plain maps for a JSON writer. */
+    public static Map<String, Object> json(Result r) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("predictor", r.predictor());
+        o.put("depth", r.depth());
+        o.put("m", r.m());
+        o.put("round", r.round());
+        o.put("prompt_tokens", r.promptTokens());
+        o.put("decode_tokens", r.decodeTokens());
+        o.put("prefill_seconds", r.prefillSeconds());
+        o.put("decode_seconds", r.decodeSeconds());
+        o.put("decode_tokens_per_s", r.decodeTokensPerSecond());
+        o.put("prefill_stall_ns", r.prefillStallNanos());
+        o.put("decode_stall_ns", r.decodeStallNanos());
+        o.put("decode_stall_ms_per_token", r.decodeStallMsPerToken());
+        o.put("decode_misses", r.decodeMisses());
+        o.put("decode_acquires", r.decodeAcquires());
+        StoreStats st = r.store();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("fast_hits", st.fastHits());
+        s.put("host_hits", st.hostHits());
+        s.put("ssd_loads", st.ssdReads());
+        s.put("ssd_bytes_read", st.ssdBytesRead());
+        s.put("ssd_read_ns", st.ssdReadNs());
+        s.put("joined_loads", st.joinedLoads());
+        s.put("wait_ns_fast", st.waitNs(io.strata.tiering.Tier.FAST));
+        s.put("wait_ns_host", st.waitNs(io.strata.tiering.Tier.HOST));
+        s.put("wait_ns_ssd", st.waitNs(io.strata.tiering.Tier.SSD));
+        s.put("prefetch_issued", st.prefetchIssued());
+        s.put("prefetch_useful", st.prefetchUseful());
+        s.put("host_evictions", st.hostEvictions());
+        s.put("fast_evictions", st.fastEvictions());
+        o.put("store", s);
+        if (r.report() != null) o.put("prefetch", r.report().toJson());
+        return o;
+    }
+
+    /** Results as a list of maps. */
+    public static List<Object> json(List<Result> rs) {
+        List<Object> out = new ArrayList<>();
+        for (Result r : rs) out.add(json(r));
+        return out;
+    }
+}

@@ -1,0 +1,87 @@
+// The codec side file of a packed store: each expert's CodecParams (layout, FloE threshold), as JSON.
+package io.strata.engine.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.compression.codec.CodecParams;
+import io.strata.compression.codec.EncodedExpert;
+import io.strata.engine.checkpoint.CheckpointException;
+import io.strata.engine.floe.EncodedExperts;
+import io.strata.engine.model.ModelConfig;
+import io.strata.tiering.store.PackedStore;
+import io.strata.tiering.store.StoreManifest.ExpertEntry;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A store packed with a compressing codec keeps one blob per expert (matrix name "blob", U8)
+ * in the ordinary expert files, and {@code codec.json} beside the manifest:
+ * {@code {"codec": NAME, "experts": [[CodecParams per expert] per layer]}}.
+ */
+public final class CodecStoreFiles {
+    public static final String FILE = "codec.json";
+    public static final String BLOB = "blob";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public record CodecFile(String codec, CodecParams[][] experts) {}
+
+    private CodecStoreFiles() {}
+
+    public static void write(Path dir, String codec, CodecParams[][] params) throws IOException {
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(FILE).toFile(), new CodecFile(codec, params));
+    }
+
+    public static boolean present(Path dir) {
+        return Files.isRegularFile(dir.resolve(FILE));
+    }
+
+    /**
+     * Maps every expert blob of the store and checks it against its CRC32C and its codec
+     * parameters; nothing is served from a blob that fails.
+     */
+    public static EncodedExperts open(PackedStore ps, ModelConfig c, Arena arena) {
+        Path f = ps.directory().resolve(FILE);
+        CodecFile cf;
+        try {
+            cf = JSON.readValue(f.toFile(), CodecFile.class);
+        } catch (IOException e) {
+            throw new CheckpointException(f + ": cannot read codec parameters: " + e.getMessage(), e);
+        }
+        if (!cf.codec().equals(ps.codec())) {
+            throw new CheckpointException(f + ": codec '" + cf.codec() + "' but the manifest says '" + ps.codec() + "'");
+        }
+        Map<String, MemorySegment> maps = new HashMap<>();
+        EncodedExpert[][] all = new EncodedExpert[c.numLayers()][];
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (!c.moeLayer()[l]) continue;
+            all[l] = new EncodedExpert[c.numExperts()];
+            for (int e = 0; e < c.numExperts(); e++) {
+                ExpertEntry en = ps.expert(l, e);
+                Path file = ps.file(en);
+                MemorySegment map = maps.computeIfAbsent(file.toString(), k -> {
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                        return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                    } catch (IOException ex) {
+                        throw new CheckpointException(file + ": cannot map: " + ex.getMessage(), ex);
+                    }
+                });
+                MemorySegment region = map.asSlice(en.offset(), en.length());
+                PackedStore.verifyExpert(en, region, file);
+                var m = en.matrix(BLOB);
+                CodecParams p = cf.experts()[l][e];
+                if (m.length() != p.totalBytes()) {
+                    throw new CheckpointException(file + ": layer " + l + " expert " + e + ": blob of " + m.length()
+                            + " bytes, codec parameters expect " + p.totalBytes());
+                }
+                all[l][e] = new EncodedExpert(p, region.asSlice(m.offset(), m.length()));
+            }
+        }
+        return EncodedExperts.of(c, all);
+    }
+}

@@ -1,0 +1,66 @@
+// `strata predict eval` end to end on the shipped tiny-moe: prompt files, table, JSON.
+package io.strata.engine.predict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.engine.cli.PredictCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class PredictCommandTest {
+    static Path tinyMoe() {
+        return Path.of(System.getProperty("strata.root", ".")).resolve("models/tiny-moe");
+    }
+
+    @Test
+    void evalWritesJsonForEveryPredictorAndDepth(@TempDir Path tmp) throws Exception {
+        Path model = tinyMoe();
+        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe not found at " + model);
+        Path train = tmp.resolve("train.txt"), test = tmp.resolve("test.txt"), json = tmp.resolve("eval.json");
+        Files.writeString(train, "# training\nIn the beginning God created the heaven and the earth.\n\nLa vida es sueño.\n\n"
+                + "hacker n. A person who enjoys exploring the details of programmable systems.\n");
+        Files.writeString(test, "And God said, Let there be light:\nand there was light.\n\nWer anderen eine Grube gräbt.\n");
+        int rc = new CommandLine(new PredictCommand()).execute("eval", "--model", model.toString(), "--predictor", "lookahead,prior,lookahead-gated",
+                "--depth", "1,2", "--train-prompts", train.toString(), "--prompts", test.toString(), "--gen-tokens", "4",
+                "--json", json.toString());
+        assertEquals(0, rc);
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertEquals(3, root.path("train_prompts").asInt());
+        assertEquals(2, root.path("test_prompts").asInt());
+        assertEquals(2, root.path("m").asInt());
+        int totals = 0;
+        for (JsonNode r : root.path("results")) {
+            if (!r.path("layer").isTextual()) continue;
+            totals++;
+            double p = r.path("precision").asDouble(), rec = r.path("recall").asDouble();
+            assertTrue(p >= 0 && p <= 1 && rec >= 0 && rec <= 1, r.toString());
+            // Held-out positions: 2 prompts' tokens + 4 generated each, (6 - d) target layers, top-2.
+            assertEquals(root.path("test_tokens").asLong() * (6 - r.path("depth").asInt()) * 2, r.path("actual").asLong(), r.toString());
+        }
+        assertEquals(6, totals, "3 predictors x 2 depths");
+    }
+
+    @Test
+    void badPredictorNameSaysWhatIsExpected() {
+        Path model = tinyMoe();
+        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")));
+        var err = new java.io.StringWriter();
+        CommandLine cl = new CommandLine(new PredictCommand());
+        cl.setErr(new java.io.PrintWriter(err));
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println(ex.getMessage());
+            return 2;
+        });
+        int rc = cl.execute("eval", "--model", model.toString(), "--predictor", "oracle", "--gen-tokens", "0", "--prompt-set", "genres",
+                "--holdout-every", "20");
+        assertEquals(2, rc);
+        assertTrue(err.toString().contains("expected lookahead, lookahead-norm, learned, prior") && err.toString().contains("'oracle'"), err.toString());
+    }
+}

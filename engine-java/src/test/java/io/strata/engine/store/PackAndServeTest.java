@@ -1,0 +1,131 @@
+// strata pack → strata run: a packed store serves the same model as the checkpoint it came from.
+package io.strata.engine.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.strata.compression.DType;
+import io.strata.engine.api.ModelLoader;
+import io.strata.engine.api.StrataModel;
+import io.strata.engine.cli.ModelOptions;
+import io.strata.engine.cli.StoreOptions;
+import io.strata.engine.cli.StrataCli;
+import io.strata.engine.model.Architecture;
+import io.strata.engine.synth.SyntheticCheckpoint;
+import io.strata.engine.synth.SyntheticCheckpoint.Spec;
+import io.strata.tiering.TieredExpertStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PackAndServeTest {
+    @TempDir
+    Path tmp;
+
+    static ModelOptions cpu() {
+        ModelOptions o = new ModelOptions();
+        o.backend = "cpu";
+        o.context = 64;
+        return o;
+    }
+
+    static float[] logits(StrataModel m, int[] ids) {
+        return m.model().forward(ids, 0, m.model().newCache(16), true);
+    }
+
+    @Test
+    void bf16StoreUnderTightBudgetsGivesTheCheckpointsLogits() throws Exception {
+        Spec spec = new Spec(Architecture.QWEN2_MOE, 128, 32, 3, 4, 2, 8, 8, 2, 16, 24, DType.BF16, 5, 1 << 30);
+        Path ck = SyntheticCheckpoint.write(spec, tmp.resolve("ck"), null);
+        Path store = tmp.resolve("store");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", ck.toString(), "--out", store.toString(), "--no-progress"));
+        int[] ids = {1, 7, 99, 3, 42, 5};
+        float[] want;
+        try (StrataModel m = ModelLoader.load(ck, cpu(), null)) {
+            want = logits(m, ids);
+        }
+        StoreOptions so = new StoreOptions();
+        long expert = 3L * 16 * 32 * 2;
+        so.hostBudget = Long.toString(4 * 4096 * 3);   // a few slots only: forces evictions and SSD reads
+        so.fastBudget = Long.toString(2 * 4096 * 3);
+        so.policy = "lfu";
+        try (StrataModel m = ModelLoader.load(store, cpu(), so)) {
+            assertTrue(m.model().store() instanceof TieredExpertStore);
+            // Same bytes, same arithmetic; only the Vector API's lane-reduction order may differ
+            // between interpreted and compiled code, so allow float rounding.
+            assertArrayEquals(want, logits(m, ids), 1e-5f);
+            var st = ((TieredExpertStore) m.model().store()).stats();
+            assertTrue(st.ssdBytesRead() >= expert, "experts were read from the store files");
+        }
+    }
+
+    @Test
+    void int4StoreServesThroughTheFusedKernels() throws Exception {
+        Spec spec = new Spec(Architecture.MIXTRAL, 128, 64, 2, 4, 2, 16, 4, 2, 64, 0, DType.BF16, 9, 1 << 30);
+        Path ck = SyntheticCheckpoint.write(spec, tmp.resolve("ck4"), null);
+        Path store = tmp.resolve("store4");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", ck.toString(), "--out", store.toString(),
+                "--codec", "int4", "--no-progress"));
+        assertTrue(Files.exists(store.resolve(CodecStoreFiles.FILE)));
+        int[] ids = {1, 2, 3, 4};
+        float[] dense, q;
+        try (StrataModel m = ModelLoader.load(ck, cpu(), null)) {
+            dense = logits(m, ids);
+        }
+        try (StrataModel m = ModelLoader.load(store, cpu(), null)) {
+            q = logits(m, ids);
+        }
+        double num = 0, den = 0;
+        for (int i = 0; i < q.length; i++) {
+            num += (q[i] - dense[i]) * (double) (q[i] - dense[i]);
+            den += dense[i] * (double) dense[i];
+        }
+        double rel = Math.sqrt(num / den);
+        assertTrue(rel > 0 && rel < 0.2, "int4 logits differ from bf16 by a small, non-zero amount: " + rel);
+    }
+
+    @Test
+    void corruptCodecBlobIsRefusedNamingTheExpert() throws Exception {
+        Spec spec = new Spec(Architecture.MIXTRAL, 128, 64, 1, 4, 2, 16, 4, 2, 64, 0, DType.BF16, 9, 1 << 30);
+        Path ck = SyntheticCheckpoint.write(spec, tmp.resolve("ckc"), null);
+        Path store = tmp.resolve("storec");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", ck.toString(), "--out", store.toString(),
+                "--codec", "int2", "--no-progress"));
+        Path blobFile;
+        try (var s = Files.list(store)) {
+            blobFile = s.filter(p -> p.getFileName().toString().startsWith("experts-")).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(blobFile);
+        b[100] ^= 0x5A;
+        Files.write(blobFile, b);
+        Exception e = assertThrows(RuntimeException.class, () -> ModelLoader.load(store, cpu(), null));
+        assertTrue(e.getMessage().contains("layer 0 expert 0") && e.getMessage().contains("CRC"), e.getMessage());
+    }
+
+    @Test
+    void floeStoreFromTheTrainedModelGenerates() throws Exception {
+        Path model = Path.of(System.getProperty("strata.root", "."), "models", "tiny-moe");
+        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe absent");
+        Path cal = tmp.resolve("cal.txt");
+        Files.writeString(cal, "And God said, Let there be light: and there was light.\n\nLa vida es sueño.\n\n"
+                + "hacker n. A person who enjoys exploring the details of programmable systems.\n");
+        Path store = tmp.resolve("floe");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store.toString(),
+                "--codec", "floe", "--calibration", cal.toString(), "--sparsity", "0.5", "--no-progress"));
+        try (StrataModel m = ModelLoader.load(store, cpu(), null)) {
+            var r = m.generate("And the LORD said unto Moses,", 8, io.strata.engine.generate.SamplingConfig.GREEDY, s -> {});
+            assertEquals(8, r.tokens().length);
+            String stats = ModelLoader.storeStats(m);
+            assertTrue(stats.contains("sparsity"), stats);
+        }
+        Files.writeString(cal, "  \n\n ");
+        Path store2 = tmp.resolve("floe2");
+        int rc = StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store2.toString(),
+                "--codec", "floe", "--calibration", cal.toString(), "--no-progress");
+        assertEquals(2, rc, "a calibration file with no text is refused");
+    }
+}

@@ -1,0 +1,67 @@
+// The tiered store and the trace simulator are two implementations of one cache: they must agree miss for miss.
+package io.strata.tiering;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.strata.tiering.policy.EvictionPolicy;
+import io.strata.tiering.policy.LfuPolicy;
+import io.strata.tiering.policy.LruPolicy;
+import io.strata.tiering.replay.TraceReplay;
+import io.strata.tiering.stats.StoreStats;
+import io.strata.tiering.store.StoreTestData;
+import io.strata.tiering.trace.RoutingTrace;
+import io.strata.tiering.trace.TraceReader;
+import io.strata.tiering.trace.TraceStep;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreMatchesReplayTest {
+    static final long SLOT = 4096; // hidden 8, inter 8 F32: three 256 B matrices, each padded to 4 KiB -> 12 KiB
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Drives the store with the trace (one step's handles held until the step ends, as a layer computes its experts
+     * together) with host and fast capacity equal, and compares its SSD loads with the simulator's misses.
+     */
+    private static long storeMisses(Path storeDir, RoutingTrace t, int slots, boolean perLayer, Supplier<EvictionPolicy> p) {
+        long slotBytes = 3 * SLOT;
+        // slots per layer x layers: split by layer, or one pool of that size (the simulator's global mode)
+        long budget = (long) slots * t.numLayers() * slotBytes;
+        try (TieredExpertStore s = TieredExpertStore.builder(storeDir).hostBudget(budget).fastBudget(budget).topK(t.topK())
+                .perLayer(perLayer).policies(p, p).loaderThreads(1).build()) {
+            for (TraceStep step : t.steps()) {
+                s.beginStep(step.token());
+                List<ExpertHandle> held = new ArrayList<>();
+                for (int e : step.experts()) {
+                    held.add(s.acquire(step.layer(), e));
+                }
+                held.forEach(ExpertHandle::close);
+            }
+            StoreStats st = s.stats();
+            assertEquals(t.numRequests(), st.acquires());
+            return st.served(Tier.SSD);
+        }
+    }
+
+    @Test
+    void lruAndLfuMissesMatchTheSimulatorOnTinyMoeTrace() {
+        RoutingTrace t = TraceReader.read(TestData.repo("models/tiny-moe/traces/hacker-lore.jsonl"), 0);
+        Path store = StoreTestData.write(dir.resolve("store"), t.numLayers(), t.numExperts(), 8, 8);
+        for (boolean perLayer : new boolean[] {true, false}) {
+            for (int slots = t.topK(); slots <= 5; slots++) {
+                for (Supplier<EvictionPolicy> p : List.<Supplier<EvictionPolicy>>of(LruPolicy::new, LfuPolicy::new)) {
+                    TraceReplay.Result sim = TraceReplay.simulate(t, p.get(), slots, !perLayer, 0);
+                    long misses = storeMisses(store, t, slots, perLayer, p);
+                    assertEquals(sim.requests() - sim.hits(), misses, p.get().name() + " at " + slots + " slots, per layer "
+                            + perLayer);
+                }
+            }
+        }
+    }
+}
