@@ -2,9 +2,9 @@
 # Prepares .device/ for tools/gpu/run_cuda_checks.sh on the GPU machine (which has no JDK and no
 # network): builds the reactor, copies the runtime jars, the test classes of the CUDA tests and the
 # JUnit console launcher into .device/lib, and writes .device/jre.tar.xz (a jlink'd Java 25).
-# Usage (repo root): tools/gpu/prepare_device.sh        Size: about 30 MiB (JRE 19, jars 10).
-# Only the jars the CUDA checks load are kept (the device call carries the tree and .device
-# together under 64 MiB), and jcuda-natives is cut down to the driver binding (9.5 -> 0.5 MiB).
+# Usage (repo root): tools/gpu/prepare_device.sh        Size: about 36 MiB (JRE 19, jars 15).
+# The device call carries the tree and .device together under 64 MiB: the JMH jars stay behind
+# and jcuda-natives is cut down to the driver binding (9.5 -> 0.5 MiB).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -21,9 +21,12 @@ rm -rf .device/lib && mkdir -p .device/lib
 tmp_lib=$(mktemp -d)
 ./mvnw -q -B -ntp -pl bench dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp_lib"
 cp bench/target/strata-bench-*.jar "$tmp_lib/"
-for j in strata-compression strata-tiering strata-kernels-cuda strata-engine-java strata-bench jcuda-12 \
-         jackson-core jackson-databind jackson-annotations progressbar; do
-  cp "$tmp_lib"/$j*.jar .device/lib/
+# Every runtime jar (the CLI runs there too) except the JMH harness and its dependencies.
+for j in "$tmp_lib"/*.jar; do
+  case $(basename "$j") in
+    jmh-*|commons-math3-*|jopt-simple-*|jcuda-natives-*) ;;
+    *) cp "$j" .device/lib/ ;;
+  esac
 done
 rm -f .device/lib/*-sources.jar
 # JCuda loads lib/libJCudaDriver-*.so from the classpath; the other natives (runtime, nvrtc, PTX
