@@ -2,9 +2,9 @@
 # The CUDA checks in one run on the GPU machine (repo root, with .device/ from prepare_device.sh):
 # nvidia-smi, the GPU tests of kernels-cuda (and of the engine's CUDA backend when present) through
 # the JUnit console launcher, then the bandwidth benchmark. Logs and JSON go to $OUT; a short table
-# is printed last. Every step runs even when an earlier one fails (set +e); each has a time limit so
-# the whole run stays within 200 s (typically about 1 minute on an H100 machine). Without a GPU the tests skip and the benchmark fails
-# with "CUDA backend unavailable: ...", and the script still ends with its table.
+# is printed last. Every step runs even when an earlier one fails (set +e); the step limits add up
+# to 200 s (about 1-2 minutes expected on an H100 machine). Without a GPU the tests skip, the
+# benchmark fails with "CUDA backend unavailable: ...", and the script still ends with its table.
 set +e
 set -o pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
