@@ -23,6 +23,10 @@ extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
     const int h = blockIdx.x, t = blockIdx.y;
     const int g = h / (heads / kvHeads);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    // Work is split over the warps actually launched (at most ATT_WARPS, the shared-memory size),
+    // so a launch with fewer threads is still correct rather than reading stale shared memory.
+    const int nWarps = min((int)(blockDim.x >> 5), ATT_WARPS);
+    const bool active = warp < nWarps;  // extra warps only join the barrier
     const int len = pos0 + t + 1;
     const float* qv = q + ((long)t * heads + h) * headDim;
     float qr[ATT_PER_LANE], acc[ATT_PER_LANE];
@@ -34,7 +38,7 @@ extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
     }
     float m = -INFINITY, l = 0.f;
     const long rowStride = (long)kvHeads * headDim;
-    for (int j0 = warp * ATT_BATCH; j0 < len; j0 += ATT_WARPS * ATT_BATCH) {
+    for (int j0 = active ? warp * ATT_BATCH : len; j0 < len; j0 += nWarps * ATT_BATCH) {
         float s[ATT_BATCH];
 #pragma unroll
         for (int b = 0; b < ATT_BATCH; b++) {
@@ -78,21 +82,21 @@ extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
         }
         m = mNew;
     }
-    if (lane == 0) { sm_m[warp] = m; sm_l[warp] = l; }
+    if (active && lane == 0) { sm_m[warp] = m; sm_l[warp] = l; }
 #pragma unroll
     for (int k = 0; k < ATT_PER_LANE; k++) {
         int d = lane + 32 * k;
-        if (d < headDim) sm_acc[warp][d] = acc[k];
+        if (active && d < headDim) sm_acc[warp][d] = acc[k];
     }
     __syncthreads();
     float M = -INFINITY;
-    for (int w = 0; w < ATT_WARPS; w++) M = fmaxf(M, sm_m[w]);
+    for (int w = 0; w < nWarps; w++) M = fmaxf(M, sm_m[w]);
     float L = 0.f;
-    for (int w = 0; w < ATT_WARPS; w++) L += sm_l[w] * expf(sm_m[w] - M);  // warps without positions: l = 0
+    for (int w = 0; w < nWarps; w++) L += sm_l[w] * expf(sm_m[w] - M);  // warps without positions: l = 0
     float* o = out + ((long)t * heads + h) * headDim;
-    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+    for (int d = threadIdx.x; d < headDim; d += nWarps * 32) {
         float v = 0.f;
-        for (int w = 0; w < ATT_WARPS; w++)
+        for (int w = 0; w < nWarps; w++)
             if (sm_l[w] > 0.f) v += sm_acc[w][d] * expf(sm_m[w] - M);
         o[d] = v / L;
     }

@@ -219,7 +219,7 @@ static void ropeCase(int headDim, float theta, bool withPositions) {
     std::free(pos); std::free(x);
 }
 
-static void attentionCase(int heads, int kvHeads, int hd, int pos0, int n) {
+static void attentionCase(int heads, int kvHeads, int hd, int pos0, int n, int threads = 32 * ATT_WARPS) {
     int len = pos0 + n;
     float* q = alloc<float>(n * heads * hd);
     float* k = alloc<float>((size_t)len * kvHeads * hd);
@@ -246,10 +246,10 @@ static void attentionCase(int heads, int kvHeads, int hd, int pos0, int n) {
                 want[(t * heads + h) * hd + i] = o;
             }
         }
-    emu::launch(strata_attention, dim3(heads, n), dim3(32 * ATT_WARPS), 0, (const float*)q, (const float*)k, (const float*)v, out, n, pos0, heads,
+    emu::launch(strata_attention, dim3(heads, n), dim3(threads), 0, (const float*)q, (const float*)k, (const float*)v, out, n, pos0, heads,
                 kvHeads, hd, (float)(1 / std::sqrt((double)hd)));
     char name[128];
-    std::snprintf(name, sizeof name, "attention heads=%d kv=%d hd=%d pos0=%d n=%d", heads, kvHeads, hd, pos0, n);
+    std::snprintf(name, sizeof name, "attention heads=%d kv=%d hd=%d pos0=%d n=%d threads=%d", heads, kvHeads, hd, pos0, n, threads);
     check(name, out, want.data(), nullptr, want.size(), 1e-4, 2e-5);
     std::free(q); std::free(k); std::free(v); std::free(out);
 }
@@ -393,6 +393,9 @@ int main() {
     attentionCase(3, 1, 13, 0, 5);
     attentionCase(8, 8, 128, 200, 3);
     attentionCase(2, 1, 256, 40, 2);
+    attentionCase(4, 2, 16, 16, 2, 128);   // fewer warps than ATT_WARPS
+    attentionCase(4, 2, 16, 16, 2, 512);   // more: the extra warps idle
+    attentionCase(8, 2, 64, 1000, 1);
     for (int E : {8, 13, 64, 128})
         for (int k : {1, 2, 8})
             if (k <= E) { routerCase(E, k, true); routerCase(E, k, false); }

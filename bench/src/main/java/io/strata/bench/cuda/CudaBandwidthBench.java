@@ -1,6 +1,7 @@
 // GPU bandwidth benchmark: device memory (D2D copy), pinned host-to-device copies, the dense and
 // quantized matrix-vector kernels' achieved bandwidth, and expert-sized H2D copies.
-// Usage: java ... io.strata.bench.cuda.CudaBandwidthBench [--json FILE] [--quick]
+// Usage: java ... io.strata.bench.cuda.CudaBandwidthBench [--json FILE] [--quick] [--tiny]
+// (--tiny shrinks every size 64-fold: a smoke test of the code path, e.g. on the host emulator).
 package io.strata.bench.cuda;
 
 import io.strata.compression.DType;
@@ -36,12 +37,14 @@ public final class CudaBandwidthBench {
     private final CudaContext ctx;
     private final CudaStream stream;
     private final int samples;
+    private final int shrink;  // every size divided by this (1, or 64 with --tiny)
     private final List<Row> rows = new ArrayList<>();
 
-    CudaBandwidthBench(CudaContext ctx, boolean quick) {
+    CudaBandwidthBench(CudaContext ctx, boolean quick, boolean tiny) {
         this.ctx = ctx;
         this.stream = ctx.newStream();
-        this.samples = quick ? 5 : 21;
+        this.samples = tiny ? 1 : quick ? 5 : 21;
+        this.shrink = tiny ? 64 : 1;
     }
 
     interface Op {
@@ -50,6 +53,7 @@ public final class CudaBandwidthBench {
 
     /** Median milliseconds of one op: samples × (batch ops between two events), after warm-up. */
     double time(int batch, Op op) {
+        if (shrink > 1) batch = 1;  // smoke test: the path, not the numbers
         try (CudaEvent a = ctx.newEvent(true); CudaEvent b = ctx.newEvent(true)) {
             for (int i = 0; i < batch * 2; i++) op.run(i);  // warm-up: module load, clocks, TLBs
             stream.synchronize();
@@ -79,26 +83,27 @@ public final class CudaBandwidthBench {
     void run() {
         System.out.println("device: " + ctx.describe());
         // 1. device memory bandwidth: D2D copy of 1 GiB, bytes read + written
-        long big = 1L << 30;
+        long big = (1L << 30) / shrink;
         double dram;
         try (DeviceBuffer a = ctx.alloc(big, "d2d-src"); DeviceBuffer b = ctx.alloc(big, "d2d-dst")) {
             a.zeroAsync(stream);
             double ms = time(4, i -> b.copyFromDeviceAsync(a, 0, 0, big, stream));
-            dram = add("device D2D copy (read+write)", "1 GiB", 2.0 * big, ms, "", 0).gbPerS;
+            dram = add("device D2D copy (read+write)", (big >> 20) + " MiB", 2.0 * big, ms, "", 0).gbPerS;
         }
         // 2. pinned host-to-device bandwidth: 1 GiB slab
         double pinned;
         try (PinnedBuffer h = ctx.allocPinned(big); DeviceBuffer d = ctx.alloc(big, "h2d-dst")) {
             fillRandom(h.segment());
             double ms = time(2, i -> d.copyFromHostAsync(h.segment(), 0, stream));
-            pinned = add("pinned H2D", "1 GiB", big, ms, "", 0).gbPerS;
+            pinned = add("pinned H2D", (big >> 20) + " MiB", big, ms, "", 0).gbPerS;
             double ms2 = time(2, i -> d.copyToHostAsync(0, h.segment(), stream));
-            add("pinned D2H", "1 GiB", big, ms2, "", 0);
+            add("pinned D2H", (big >> 20) + " MiB", big, ms2, "", 0);
         }
         // 3. matrix-vector kernels, weights rotated over WEIGHT_SETS buffers
         CudaKernels k = ctx.kernels();
-        int[][] shapes = {{4096, 14336}, {14336, 4096}};
-        long wBytes = 4096L * 14336 * 2;
+        int a = 4096 / (shrink == 1 ? 1 : 16), b = 14336 / (shrink == 1 ? 1 : 4);  // tiny: 256 x 3584
+        int[][] shapes = {{a, b}, {b, a}};
+        long wBytes = (long) a * b * 2;
         DeviceBuffer[] w = new DeviceBuffer[WEIGHT_SETS];
         try (PinnedBuffer h = ctx.allocPinned(wBytes)) {
             fillBf16(h.segment(), new Random(1));
@@ -108,8 +113,8 @@ public final class CudaBandwidthBench {
             }
             stream.synchronize();
         }
-        try (DeviceBuffer x = ctx.alloc(4L * 8 * 14336, "x"); DeviceBuffer out = ctx.alloc(4L * 8 * 14336, "out")) {
-            float[] xs = new float[8 * 14336];
+        try (DeviceBuffer x = ctx.alloc(4L * 8 * b, "x"); DeviceBuffer out = ctx.alloc(4L * 8 * b, "out")) {
+            float[] xs = new float[8 * b];
             Random rnd = new Random(2);
             for (int i = 0; i < xs.length; i++) xs[i] = (float) rnd.nextGaussian();
             x.upload(xs);
@@ -125,7 +130,7 @@ public final class CudaBandwidthBench {
             }
             // INT4 / INT2 fused dequantize over the same bytes reinterpreted (values do not matter for timing)
             for (int bits : new int[] {4, 2}) {
-                int rowsN = 14336, cols = 4096;
+                int rowsN = b, cols = a;
                 long qBytes = (long) rowsN * cols * bits / 8, sBytes = (long) rowsN * (cols / 64) * 2;
                 QuantMatrix[] q = new QuantMatrix[WEIGHT_SETS];
                 for (int i = 0; i < WEIGHT_SETS; i++) {
@@ -136,10 +141,10 @@ public final class CudaBandwidthBench {
                 add("matvec q" + bits + " n=1", rowsN + "x" + cols, qBytes + 2.0 * sBytes + 4.0 * (cols + rowsN), ms, "D2D", dram);
             }
         } finally {
-            for (DeviceBuffer b : w) if (b != null) b.close();
+            for (DeviceBuffer buf : w) if (buf != null) buf.close();
         }
         // 4. expert-sized H2D copies from pinned memory (gate + up + down, bf16)
-        long[][] experts = {{3, 4096L * 14336 * 2}, {3, 2048L * 1024 * 2}};
+        long[][] experts = {{3, 4096L * 14336 * 2 / shrink}, {3, 2048L * 1024 * 2 / shrink}};
         String[] names = {"Mixtral-8x7B expert", "OLMoE expert"};
         for (int e = 0; e < experts.length; e++) {
             long one = experts[e][1], total = experts[e][0] * one;
@@ -184,19 +189,20 @@ public final class CudaBandwidthBench {
 
     public static void main(String[] args) throws IOException {
         Path json = null;
-        boolean quick = false;
+        boolean quick = false, tiny = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--json" -> json = Path.of(args[++i]);
                 case "--quick" -> quick = true;
+                case "--tiny" -> tiny = true;
                 default -> {
-                    System.err.println("usage: CudaBandwidthBench [--json FILE] [--quick]; unknown argument " + args[i]);
+                    System.err.println("usage: CudaBandwidthBench [--json FILE] [--quick] [--tiny]; unknown argument " + args[i]);
                     System.exit(2);
                 }
             }
         }
         CudaContext ctx = CudaContext.shared();  // throws "CUDA backend unavailable: ..." without a GPU
-        CudaBandwidthBench bench = new CudaBandwidthBench(ctx, quick);
+        CudaBandwidthBench bench = new CudaBandwidthBench(ctx, quick, tiny);
         bench.run();
         System.out.println();
         System.out.printf(Locale.ROOT, "%-34s %-22s %10s %10s %s%n", "benchmark", "shape", "ms", "GB/s", "% of reference");

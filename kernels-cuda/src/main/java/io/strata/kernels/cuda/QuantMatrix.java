@@ -16,6 +16,25 @@ public record QuantMatrix(String name, DeviceBuffer q, DeviceBuffer scales, Devi
         if (zeros.byteSize() != sBytes) throw new IllegalArgumentException(name + ": zeros expected " + sBytes + " bytes, found " + zeros.byteSize());
     }
 
+    /**
+     * Uploads a matrix quantized by the compression module (its blob layout: codes, then f16
+     * scales and zeros at 64-byte aligned offsets; same code packing and formula as here) as one
+     * device allocation viewed as three slices. Only INT4/INT2 with groups of 64 are supported.
+     */
+    public static QuantMatrix upload(CudaContext ctx, io.strata.compression.quant.QuantizedMatrix m) {
+        var f = m.format();
+        if ((f.bits() != 4 && f.bits() != 2) || f.groupSize() != LaunchConfig.QUANT_GROUP) {
+            throw new IllegalArgumentException(m.name() + ": CUDA kernels read INT4/INT2 with groups of " + LaunchConfig.QUANT_GROUP
+                    + ", found " + f.bits() + " bits, group " + f.groupSize());
+        }
+        DeviceBuffer all = ctx.alloc(m.byteSize(), m.name());
+        all.copyFromHost(m.data(), 0);
+        long qBytes = (long) m.rows() * m.cols() * f.bits() / 8;
+        long sBytes = (long) m.rows() * (m.cols() / LaunchConfig.QUANT_GROUP) * 2;
+        return new QuantMatrix(m.name(), all.slice(0, qBytes), all.slice(m.scalesOffset(), sBytes), all.slice(m.zerosOffset(), sBytes),
+                f.bits(), m.rows(), m.cols());
+    }
+
     /** Uploads a host-packed matrix into three new device allocations (synchronous). */
     public static QuantMatrix upload(CudaContext ctx, QuantPacking.Packed p) {
         DeviceBuffer q = ctx.alloc(p.q().length, p.name() + ".q");

@@ -151,6 +151,36 @@ class CudaKernelsTest {
     }
 
     @Test
+    void matmulQuantReadsTheCompressionModuleLayout() {
+        Random rnd = new Random(13);
+        for (var format : new io.strata.compression.quant.QuantFormat[] {io.strata.compression.quant.QuantFormat.INT4_G64,
+                io.strata.compression.quant.QuantFormat.INT2_G64}) {
+            int rows = 207, cols = 4160;
+            Matrix w = hostMatrix("w_up", gaussian(rnd, rows * cols, 0.5f), DType.F32, rows, cols);
+            var qm = io.strata.compression.quant.QuantizedMatrix.encode(w, format, java.lang.foreign.Arena.ofAuto());
+            QuantMatrix dq = QuantMatrix.upload(ctx, qm);
+            float[] x = gaussian(rnd, 3 * cols, 1f);
+            float[] want = new float[3 * rows], scale = new float[3 * rows];
+            for (int t = 0; t < 3; t++)
+                for (int r = 0; r < rows; r++) {
+                    double a = 0, sc = 0;
+                    for (int c = 0; c < cols; c++) {
+                        double p = (double) qm.get(r, c) * x[t * cols + c];
+                        a += p;
+                        sc += Math.abs(p);
+                    }
+                    want[t * rows + r] = (float) a;
+                    scale[t * rows + r] = (float) sc;
+                }
+            try (DeviceBuffer dx = upload(ctx, x, "x"); DeviceBuffer dout = poisoned(ctx, 3 * rows, "out")) {
+                k.matmulQuant(s, dq, null, rows, dx, dout, 3, false);
+                assertClose(want, dout.downloadFloats(3 * rows), scale, 1e-4, 1e-5, "compression-layout " + format.label());
+            }
+            // the three slices of dq share one allocation, released with the context
+        }
+    }
+
+    @Test
     void downTransposedAccumulate() {
         Random rnd = new Random(4);
         for (DType dt : new DType[] {DType.BF16, DType.F16, DType.F32}) {
