@@ -57,6 +57,10 @@ public final class ModelLoader {
             Backend be = Backends.create(o.backend);
             // The store's own fast tier is the CPU's resident set; under CUDA it equals the host tier.
             if (s != null && s.fastBudget != null && !be.name().startsWith("cuda")) b.fastBudget(s.fastBudget);
+            // Under CUDA the host tier is pinned so expert copies to VRAM overlap compute.
+            if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb && !Boolean.getBoolean("strata.cuda.pageableHost")) {
+                b.allocator(new io.strata.kernels.cuda.PinnedSlabAllocator(cb.context()));
+            }
             TieredExpertStore store;
             try {
                 store = b.build();

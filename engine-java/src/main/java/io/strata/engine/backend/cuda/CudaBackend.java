@@ -355,6 +355,11 @@ public final class CudaBackend implements Backend {
         return experts;
     }
 
+    /** The CUDA context (for pinned host allocations that must share it). */
+    public io.strata.kernels.cuda.CudaContext context() {
+        return ctx;
+    }
+
     /** Hits and misses of the VRAM expert cache ({0, 0} before the first expert). */
     public long[] expertCacheStats() {
         return experts == null ? new long[2] : new long[] {experts.hits(), experts.misses()};
