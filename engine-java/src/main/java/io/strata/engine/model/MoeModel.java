@@ -156,27 +156,49 @@ public final class MoeModel implements AutoCloseable {
         }
         // Ask for every planned expert before waiting on the first, so their loads overlap.
         for (int e : order) store.prefetch(l, e);
-        // Observers (prefetchers among them) hear of the plan after its own loads are queued, so
-        // demand loads go first.
+        // Decode (at most top-k experts): pin them all before observers (prefetchers among them)
+        // hear of the plan, so a prefetch for the next layers can never evict an expert this
+        // layer still needs. Speculative loads queue behind demand loads anyway, so issuing them
+        // after the pins costs no overlap. A prefill step may route more experts than the store
+        // has slots, so it pins one at a time.
+        ExpertHandle[] pinned = null;
+        if (order.size() <= c.topK()) {
+            pinned = new ExpertHandle[order.size()];
+            try {
+                for (int i = 0; i < pinned.length; i++) pinned[i] = store.acquire(l, order.get(i));
+            } catch (RuntimeException ex) {
+                for (ExpertHandle hd : pinned) if (hd != null) hd.close();
+                throw ex;
+            }
+        }
         for (RoutingObserver ob : observers) ob.onRouted(l, pos0, ids, ws);
         zero(out, n * h);
-        for (int e : order) {
-            int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();
-            float[] w = new float[rows.length];
-            for (int i = 0; i < w.length; i++) w[i] = wOf.get(e).get(i);
-            Buf xe = xn, ye = be.alloc(rows.length * h);
-            if (rows.length != n) {
-                xe = be.alloc(rows.length * h);
-                be.gatherRows(xn, rows, h, xe);
-            }
-            try (ExpertHandle handle = store.acquire(l, e)) {
-                if (handle instanceof ExpertOverride own) {
-                    own.forward(be, xe, rows.length, ye);
-                } else {
-                    be.expertFfn(new ExpertKey(l, e), handle.weights(), xe, rows.length, ye);
+        try {
+            for (int oi = 0; oi < order.size(); oi++) {
+                int e = order.get(oi);
+                int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();
+                float[] w = new float[rows.length];
+                for (int i = 0; i < w.length; i++) w[i] = wOf.get(e).get(i);
+                Buf xe = xn, ye = be.alloc(rows.length * h);
+                if (rows.length != n) {
+                    xe = be.alloc(rows.length * h);
+                    be.gatherRows(xn, rows, h, xe);
                 }
+                ExpertHandle handle = pinned != null ? pinned[oi] : store.acquire(l, e);
+                try {
+                    if (handle instanceof ExpertOverride own) {
+                        own.forward(be, xe, rows.length, ye);
+                    } else {
+                        be.expertFfn(new ExpertKey(l, e), handle.weights(), xe, rows.length, ye);
+                    }
+                } finally {
+                    handle.close();
+                    if (pinned != null) pinned[oi] = null;
+                }
+                be.scatterAddRows(ye, rows, w, h, out);
             }
-            be.scatterAddRows(ye, rows, w, h, out);
+        } finally {
+            if (pinned != null) for (ExpertHandle hd : pinned) if (hd != null) hd.close(); // after a failure
         }
         if (L.shared != null) {
             Buf ys = be.alloc(n * h), g = be.alloc(n);
