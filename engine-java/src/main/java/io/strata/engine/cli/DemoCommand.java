@@ -31,6 +31,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--cache-dir", description = "where the synthetic model is written (default: ~/.cache/strata)")
     Path cacheDir;
 
+    @Option(names = "--json", description = "also write the generations, timings and expert counts to this JSON file")
+    Path json;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -63,6 +66,11 @@ public final class DemoCommand implements Callable<Integer> {
             ExpertUsage usage = new ExpertUsage(m.config().numLayers(), m.config().numExperts());
             m.model().addObserver(usage);
             long tokens = 0, decodeNanos = 0, ttft = 0;
+            var om = new com.fasterxml.jackson.databind.ObjectMapper();
+            var report = om.createObjectNode();
+            report.put("model", dir.toString());
+            report.put("synthetic_random_weights", synthetic);
+            var runs = report.putArray("runs");
             for (String p : prompts) {
                 out.print("\n> " + p);
                 GenerationResult r = m.generate(p, maxTokens, SamplingConfig.GREEDY, s -> {
@@ -73,10 +81,27 @@ public final class DemoCommand implements Callable<Integer> {
                 tokens += Math.max(0, r.tokens().length - 1);
                 decodeNanos += r.decodeNanos();
                 ttft += r.ttftNanos();
+                var run = runs.addObject();
+                run.put("prompt", p);
+                run.put("text", m.tokenizer().decode(r.tokens(), true));
+                run.put("generated_tokens", r.tokens().length);
+                run.put("ttft_ms", r.ttftNanos() / 1e6);
+                run.put("decode_tokens_per_s", r.decodeTokensPerSecond());
             }
             out.printf("%nbackend %s | mean time to first token %.1f ms | decode %.1f tokens/s%n%n",
                     m.model().backend().name(), ttft / 1e6 / prompts.length, decodeNanos > 0 ? tokens / (decodeNanos / 1e9) : 0);
             out.print(usage.table());
+            if (json != null) {
+                report.put("backend", m.model().backend().name());
+                report.put("mean_ttft_ms", ttft / 1e6 / prompts.length);
+                report.put("decode_tokens_per_s", decodeNanos > 0 ? tokens / (decodeNanos / 1e9) : 0);
+                var u = report.putArray("expert_counts");
+                for (int l = 0; l < usage.layers(); l++) {
+                    var row = u.addArray();
+                    for (int e = 0; e < usage.experts(); e++) row.add(usage.count(l, e));
+                }
+                om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
+            }
         }
         return 0;
     }
