@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.compression.kernel.Kernels;
+import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.backend.cpu.CpuBackend;
 import io.strata.engine.checkpoint.Checkpoint;
@@ -16,6 +17,7 @@ import io.strata.engine.store.CheckpointExpertStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleConsumer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -23,19 +25,27 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Fixtures in src/test/resources/golden/ARCH were made by tools/gpu/make_golden.py with
  * transformers 5.17 (float32, CPU, eager attention): a 2-layer random model per architecture.
  */
-class GoldenForwardTest {
-    static Path fixture(String arch) throws Exception {
+public class GoldenForwardTest {
+    public static Path fixture(String arch) throws Exception {
         return Path.of(GoldenForwardTest.class.getResource("/golden/" + arch + "/config.json").toURI()).getParent();
     }
 
     @ParameterizedTest
     @CsvSource({"mixtral,vector", "qwen3_moe,vector", "olmoe,vector", "qwen2_moe,vector", "mixtral,scalar", "qwen2_moe,scalar"})
     void logitsRoutingAndGreedyMatchTransformers(String arch, String kernels) throws Exception {
+        assertMatchesTransformers(arch, kernels.equals("scalar") ? new CpuBackend(Kernels.scalar()) : new CpuBackend(), rel -> {});
+    }
+
+    /**
+     * Runs the golden model of arch on be (which the model then owns and closes) and asserts
+     * logits, router top-k and greedy tokens; onLogitsError receives the relative logits error
+     * while the backend is still open. Shared by every backend's golden test.
+     */
+    public static void assertMatchesTransformers(String arch, Backend be, DoubleConsumer onLogitsError) throws Exception {
         Path dir = fixture(arch);
         JsonNode g = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
         try (Checkpoint ck = Checkpoint.open(dir)) {
             ModelConfig c = ModelConfig.parse(ck.config(), dir);
-            CpuBackend be = kernels.equals("scalar") ? new CpuBackend(Kernels.scalar()) : new CpuBackend();
             try (MoeModel m = new MoeModel(c, ck, new CheckpointExpertStore(c, ck), be)) {
                 int[] ids = ints(g.get("input_ids"));
                 List<int[][]> routes = new ArrayList<>();
@@ -74,6 +84,7 @@ class GoldenForwardTest {
                     assertEquals(greedy[i], next, arch + ": greedy token " + i);
                     last = m.forward(new int[] {next}, pos++, c2, false);
                 }
+                onLogitsError.accept(rel);
             }
         }
     }
