@@ -94,34 +94,26 @@ public final class CompressionReport {
 
     /** ‖y − ŷ‖/‖y‖ of the dense expert, summed over {@code samples} Gaussian inputs x ~ N(0, 1)^H. */
     public static double outputRelativeError(ExpertWeights original, ExpertWeights decoded, int samples, long seed) {
-        Random rnd = new Random(seed);
-        int h = original.hidden();
-        double num = 0, den = 0;
-        float[] x = new float[h], y = new float[h], yh = new float[h];
-        for (int s = 0; s < samples; s++) {
-            for (int c = 0; c < h; c++) x[c] = (float) rnd.nextGaussian();
-            DenseExpert.forward(original, x, y);
-            DenseExpert.forward(decoded, x, yh);
-            for (int c = 0; c < h; c++) {
-                double d = y[c] - yh[c];
-                num += d * d;
-                den += (double) y[c] * y[c];
-            }
-        }
-        return Math.sqrt(num / Math.max(den, 1e-300));
+        return relativeError(original, (x, yh) -> DenseExpert.forward(decoded, x, yh), samples, seed);
     }
 
     /** ‖y − ŷ‖/‖y‖ of the sparse FloE forward (threshold t) against the dense expert, Gaussian inputs. */
     public static double floeOutputRelativeError(ExpertWeights original, FloeExpert floe, int samples, long seed) {
+        FloeExpert.Scratch s = floe.newScratch();
+        return relativeError(original, (x, yh) -> floe.forward(x, yh, s), samples, seed);
+    }
+
+    /** ‖y − ŷ‖/‖y‖ over samples Gaussian inputs, y from the dense original, ŷ = approx(x) (H) → (H). */
+    private static double relativeError(ExpertWeights original, java.util.function.BiConsumer<float[], float[]> approx,
+                                        int samples, long seed) {
         Random rnd = new Random(seed);
         int h = original.hidden();
         double num = 0, den = 0;
         float[] x = new float[h], y = new float[h], yh = new float[h];
-        FloeExpert.Scratch s = floe.newScratch();
         for (int i = 0; i < samples; i++) {
             for (int c = 0; c < h; c++) x[c] = (float) rnd.nextGaussian();
             DenseExpert.forward(original, x, y);
-            floe.forward(x, yh, s);
+            approx.accept(x, yh);
             for (int c = 0; c < h; c++) {
                 double d = y[c] - yh[c];
                 num += d * d;
