@@ -136,12 +136,12 @@ public final class CpuBackend implements Backend {
         CpuBuf xb = b(x);
         float[] a = xb.a();
         int half = headDim / 2;
-        float[] cos = new float[half], sin = new float[half];
+        float[] cos = new float[half], sin = new float[half], invFreq = new float[half];
+        for (int i = 0; i < half; i++) invFreq[i] = (float) Math.pow(theta, -2.0 * i / headDim); // f32, as the reference
         for (int t = 0; t < n; t++) {
             int pos = pos0 + t;
             for (int i = 0; i < half; i++) {
-                double invFreq = Math.pow(theta, -2.0 * i / headDim);
-                double ang = pos * (float) invFreq; // f32 inverse frequency, as the reference computes it
+                double ang = pos * invFreq[i];
                 cos[i] = (float) Math.cos(ang);
                 sin[i] = (float) Math.sin(ang);
             }
