@@ -17,6 +17,7 @@ import io.strata.engine.backend.Buf;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.backend.cpu.CpuBackend;
 import io.strata.engine.checkpoint.Checkpoint;
+import io.strata.engine.generate.Sampler;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
 import io.strata.engine.model.TensorNames;
@@ -293,7 +294,7 @@ public final class CompressionExperiment {
                         float[] lg = m.forward(q.ids(), 0, m.newCache(q.ids().length), true);
                         int v = c.vocabSize();
                         for (int p = FIRST_SCORED; p < q.ids().length; p++) {
-                            if (argmax(lg, p * v, v) == argmax(q.logits(), p * v, v)) agree++;
+                            if (Sampler.argmax(lg, p * v, v) == Sampler.argmax(q.logits(), p * v, v)) agree++;
                             double kl = kl(q.logits(), lg, p * v, v);
                             klSum += kl;
                             klMax = Math.max(klMax, kl);
@@ -425,7 +426,7 @@ public final class CompressionExperiment {
         float[] lg = m.forward(prompt, 0, cache, false);
         int v = m.config().vocabSize();
         for (int i = 0; i < count; i++) {
-            ids[prompt.length + i] = argmax(lg, 0, v);
+            ids[prompt.length + i] = Sampler.argmax(lg, 0, v);
             if (i + 1 < count) lg = m.forward(new int[] {ids[prompt.length + i]}, prompt.length + i, cache, false);
         }
         return ids;
@@ -462,12 +463,6 @@ public final class CompressionExperiment {
             }
         }
         return sum / count;
-    }
-
-    static int argmax(float[] a, int off, int len) {
-        int best = 0;
-        for (int i = 1; i < len; i++) if (a[off + i] > a[off + best]) best = i;
-        return best;
     }
 
     /** KL(softmax(p) ‖ softmax(q)) over logits p, q at [off, off + len), nats. */

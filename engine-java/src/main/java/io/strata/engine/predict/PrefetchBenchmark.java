@@ -4,6 +4,7 @@ package io.strata.engine.predict;
 import io.strata.engine.api.StrataModel;
 import io.strata.engine.backend.Backends;
 import io.strata.engine.backend.KvCache;
+import io.strata.engine.generate.Sampler;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
 import io.strata.engine.store.PackedWeightSource;
@@ -123,7 +124,7 @@ public final class PrefetchBenchmark {
                 promptTokens += ids.length;
                 int pos = ids.length;
                 for (int g = 0; g < decodeTokens; g++) {
-                    logits = model.forward(new int[] {argmax(logits)}, pos++, cache, false);
+                    logits = model.forward(new int[] {Sampler.argmax(logits, 0, logits.length)}, pos++, cache, false);
                 }
                 decodeNs += System.nanoTime() - t1;
                 decodeStall += stall(timed, c) - st1;
@@ -153,12 +154,6 @@ public final class PrefetchBenchmark {
         long n = 0;
         for (int l = 0; l < c.numLayers(); l++) n += s.acquires(l);
         return n;
-    }
-
-    private static int argmax(float[] v) {
-        int b = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
-        return b;
     }
 
     /** A table: one row per run. */

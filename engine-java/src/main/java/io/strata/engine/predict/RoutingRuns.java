@@ -3,6 +3,7 @@ package io.strata.engine.predict;
 
 import io.strata.engine.api.StrataModel;
 import io.strata.engine.backend.KvCache;
+import io.strata.engine.generate.Sampler;
 import io.strata.engine.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class RoutingRuns {
                 float[] logits = m.model().forward(ids, 0, cache, false);
                 int pos = ids.length;
                 for (int g = 0; g < genTokens; g++) {
-                    int next = argmax(logits);
+                    int next = Sampler.argmax(logits, 0, logits.length);
                     logits = m.model().forward(new int[] {next}, pos++, cache, false);
                 }
                 String name = names == null ? "prompt " + i : label(names.get(i));
@@ -50,9 +51,4 @@ public final class RoutingRuns {
         return s.length() <= 40 ? s : s.substring(0, 40) + "…";
     }
 
-    private static int argmax(float[] v) {
-        int b = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
-        return b;
-    }
 }
