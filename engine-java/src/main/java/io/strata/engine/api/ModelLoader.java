@@ -69,7 +69,7 @@ public final class ModelLoader {
                 throw e;
             }
             MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
-            Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
+            Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
             return StrataModel.of(dir, ps, m, tok, o.context);
         } catch (IOException e) {
             ps.close();
@@ -93,7 +93,7 @@ public final class ModelLoader {
                 : new io.strata.engine.floe.CodecExpertStore(enc, io.strata.engine.floe.CodecExpertStore.Mode.FUSED);
         Backend be = Backends.create(o.backend);
         MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
-        Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
+        Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
         AutoCloseable res = () -> {
             ps.close();
             arena.close();

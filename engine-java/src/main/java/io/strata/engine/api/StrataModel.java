@@ -63,7 +63,7 @@ public final class StrataModel implements AutoCloseable {
             ModelConfig c = ModelConfig.parse(ck.config(), dir);
             Backend be = Backends.create(opt.backend());
             MoeModel m = new MoeModel(c, ck, new CheckpointExpertStore(c, ck), be);
-            Tokenizer tok = Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
+            Tokenizer tok = tokenizerIfPresent(dir);
             return new StrataModel(dir, ck, m, tok, opt.context());
         } catch (IOException e) {
             ck.close();
@@ -72,6 +72,11 @@ public final class StrataModel implements AutoCloseable {
             ck.close();
             throw e;
         }
+    }
+
+    /** The folder's tokenizer.json, or null when it has none (the model then takes token ids only). */
+    static Tokenizer tokenizerIfPresent(Path dir) throws IOException {
+        return Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
     }
 
     public static StrataModel of(Path dir, AutoCloseable resources, MoeModel model, Tokenizer tok, int context) {
