@@ -38,37 +38,49 @@ public final class ModelLoader {
 
     /**
      * A packed store: dense weights mapped, experts through the tiered store under the budgets
-     * (host budget default: every expert fits; fast budget default: the host budget).
+     * (host budget default: every expert fits; fast budget default: the host budget). Stores of a
+     * group-quantizing codec (int8/int4/int3/int2) tier their encoded blobs and run them on the
+     * backend's quantized path; FloE stores go to {@link #loadCodecStore}.
+     * Under CUDA, {@code --fast-budget} is the VRAM budget of the whole backend (dense weights, KV
+     * cache, scratch and the expert cache) and the host tier is pinned so copies overlap compute.
      */
     static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s) {
         PackedStore ps = PackedStore.open(dir);
         try {
             ModelConfig c = ModelConfig.parse(ps.manifest().model(), dir);
-            if (io.strata.engine.store.CodecStoreFiles.present(dir)) return loadCodecStore(dir, ps, c, o);
+            io.strata.compression.codec.CodecParams[][] codecParams = null;
+            if (io.strata.engine.store.CodecStoreFiles.present(dir)) {
+                var cf = io.strata.engine.store.CodecStoreFiles.read(ps);
+                if (!(io.strata.compression.codec.ExpertCodecs.byName(cf.codec()) instanceof io.strata.compression.codec.GroupQuantCodec)) {
+                    return loadCodecStore(dir, ps, c, o);
+                }
+                codecParams = cf.experts();
+            }
             long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
             TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
                     .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
-                    .policy(s != null ? s.policy : "lru");
-            if (s != null && s.fastBudget != null) {
-                // On a GPU the fast tier is the CUDA backend's VRAM expert cache: give it the budget.
-                System.setProperty("strata.cuda.expertBudget",
-                        Long.toString(io.strata.tiering.host.ByteSize.parse(s.fastBudget)));
-            }
+                    .policy(s != null && s.policy != null ? s.policy : "lru");
             Backend be = Backends.create(o.backend);
-            // The store's own fast tier is the CPU's resident set; under CUDA it equals the host tier.
-            if (s != null && s.fastBudget != null && !be.name().startsWith("cuda")) b.fastBudget(s.fastBudget);
-            // Under CUDA the host tier is pinned so expert copies to VRAM overlap compute.
-            if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb && !Boolean.getBoolean("strata.cuda.pageableHost")) {
-                b.allocator(new io.strata.kernels.cuda.PinnedSlabAllocator(cb.context()));
-            }
             TieredExpertStore store;
+            io.strata.tiering.ExpertStore experts;
             try {
+                if (s != null && s.fastBudget != null) {
+                    long fast = io.strata.tiering.host.ByteSize.parse(s.fastBudget);
+                    // On a GPU the fast tier is the CUDA backend's VRAM; the store's own fast tier
+                    // (the CPU's resident set) then equals its host tier.
+                    if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb) cb.vramBudget(fast);
+                    else b.fastBudget(fast);
+                }
+                if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb && !Boolean.getBoolean("strata.cuda.pageableHost")) {
+                    b.allocator(new io.strata.kernels.cuda.PinnedSlabAllocator(cb.context()));
+                }
                 store = b.build();
+                experts = codecParams == null ? store : new io.strata.engine.store.TieredCodecStore(store, codecParams);
             } catch (RuntimeException e) {
                 be.close();
                 throw e;
             }
-            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
+            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), experts, be);
             Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
             return StrataModel.of(dir, ps, m, tok, o.context);
         } catch (IOException e) {
@@ -80,10 +92,16 @@ public final class ModelLoader {
         }
     }
 
+    /** The tiered store behind a model's expert store, or null when it has none. */
+    public static TieredExpertStore tiered(io.strata.tiering.ExpertStore s) {
+        if (s instanceof TieredExpertStore t) return t;
+        if (s instanceof io.strata.engine.store.TieredCodecStore t) return t.tiers();
+        return null;
+    }
+
     /**
-     * A store packed with a compressing codec: blobs mapped and CRC-checked at open; FloE experts
-     * are served by the FloE store (resident INT2 up, gate/down rows copied on demand from the
-     * mapped blobs), other codecs by the fused quantized kernels.
+     * A FloE store: blobs mapped and CRC-checked at open, experts served by the FloE store
+     * (resident INT2 up, gate/down rows copied on demand from the mapped blobs).
      */
     static StrataModel loadCodecStore(Path dir, PackedStore ps, ModelConfig c, ModelOptions o) throws IOException {
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
@@ -149,7 +167,8 @@ public final class ModelLoader {
                     t.bytesMoved() / 1048576.0, t.reads(), t.prefetchBytes() / 1048576.0);
         }
         String pf = PREFETCHERS.containsKey(m) ? "\n" + PREFETCHERS.get(m).report().table() : "";
-        return m.model().store() instanceof TieredExpertStore t ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
+        TieredExpertStore t = tiered(m.model().store());
+        return t != null ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
     }
 
     public static String storeStatsJson(StrataModel m) {
@@ -160,6 +179,7 @@ public final class ModelLoader {
                 throw new IllegalStateException(e);
             }
         }
-        return m.model().store() instanceof TieredExpertStore t ? t.stats().toJson().toString() : null;
+        TieredExpertStore t = tiered(m.model().store());
+        return t != null ? t.stats().toJson().toString() : null;
     }
 }

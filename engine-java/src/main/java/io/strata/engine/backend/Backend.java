@@ -3,6 +3,7 @@ package io.strata.engine.backend;
 
 import io.strata.compression.DType;
 import io.strata.compression.Matrix;
+import io.strata.compression.codec.EncodedExpert;
 import io.strata.tiering.ExpertKey;
 import io.strata.tiering.ExpertWeights;
 
@@ -90,6 +91,15 @@ public interface Backend extends AutoCloseable {
      * keyed by the identity of the matrices.
      */
     void expertFfn(ExpertKey key, ExpertWeights w, Buf x, int n, Buf out);
+
+    /**
+     * The same SwiGLU expert stored group-quantized (an int8/int4/int3/int2 codec blob: parts
+     * gate, up, down laid out as {@code QuantizedMatrix}), run without dequantizing it first.
+     * key as in {@link #expertFfn}. The default reads x to the host and runs the fused CPU kernels.
+     */
+    default void quantExpertFfn(ExpertKey key, EncodedExpert e, Buf x, int n, Buf out) {
+        HostQuantFfn.forward(this, e, x, n, out);
+    }
 
     @Override
     void close();

@@ -39,6 +39,10 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--cache-dir", description = "where synthetic models are written (default: ~/.cache/strata)")
         Path cacheDir;
 
+        @Option(names = "--codec", description = "with --preset: write the synthetic model straight into a packed store with experts"
+                + " in this group-quantizing codec (int8, int4, int3, int2) instead of a bf16 checkpoint")
+        String codec;
+
         @Option(names = "--prompt-tokens", defaultValue = "16")
         int promptTokens;
 
@@ -60,15 +64,22 @@ public final class BenchCommand implements Runnable {
             if (dir == null) {
                 if (preset == null) throw new IllegalArgumentException("give --model DIR or --preset NAME");
                 Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "strata");
-                dir = cache.resolve("synthetic-" + preset);
+                dir = cache.resolve("synthetic-" + preset + (codec != null ? "-" + codec : ""));
                 if (!Files.exists(dir)) {
                     Files.createDirectories(cache);
                     var spec = SyntheticCheckpoint.preset(preset);
-                    System.out.printf("writing synthetic %s (%.1f GB) to %s%n", preset, spec.totalBytes() / 1e9, dir);
                     long t0 = System.nanoTime();
-                    SyntheticCheckpoint.write(spec, dir, null);
+                    if (codec != null) {
+                        System.out.printf("writing synthetic %s as a %s store to %s%n", preset, codec, dir);
+                        io.strata.engine.synth.SyntheticStore.write(spec, codec, dir, false);
+                    } else {
+                        System.out.printf("writing synthetic %s (%.1f GB) to %s%n", preset, spec.totalBytes() / 1e9, dir);
+                        SyntheticCheckpoint.write(spec, dir, null);
+                    }
                     System.out.printf("written in %.1f s%n", (System.nanoTime() - t0) / 1e9);
                 }
+            } else if (codec != null) {
+                throw new IllegalArgumentException("--codec applies to --preset (a --model store already has its codec)");
             }
             try (StrataModel m = ModelLoader.load(dir, opts, storeOpts)) {
                 ModelConfig c = m.config();
@@ -77,40 +88,54 @@ public final class BenchCommand implements Runnable {
                 for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + r.nextInt(c.vocabSize() - 3);
                 // warm-up: touches the dense weights and JIT-compiles the kernels
                 m.generateFixed(prompt, 2, SamplingConfig.GREEDY);
-                TieredExpertStore tiered = m.model().store() instanceof TieredExpertStore t ? t : null;
+                TieredExpertStore tiered = ModelLoader.tiered(m.model().store());
                 StoreStats[] atFirst = new StoreStats[1];
                 var cuda = m.model().backend() instanceof io.strata.engine.backend.cuda.CudaBackend cb ? cb : null;
                 long[][] vramAtFirst = new long[1][];
+                long[] copiedAtFirst = new long[1];
                 GenerationResult res = m.generateFixed(prompt, tokens, SamplingConfig.GREEDY, id -> {
                     if (atFirst[0] == null && tiered != null) atFirst[0] = tiered.stats(); // end of prefill
-                    if (vramAtFirst[0] == null && cuda != null) vramAtFirst[0] = cuda.expertCacheStats();
+                    if (vramAtFirst[0] == null && cuda != null) {
+                        vramAtFirst[0] = cuda.expertCacheStats();
+                        copiedAtFirst[0] = cuda.expertBytesCopied();
+                    }
                     return true;
                 });
-                long vramHits = 0, vramMisses = 0;
-                if (cuda != null) {
-                    long[] end = cuda.expertCacheStats();
-                    vramHits = end[0] - vramAtFirst[0][0];
-                    vramMisses = end[1] - vramAtFirst[0][1];
-                    long expertBytes = c.expertBytes(m.model().weights().embed.matrix().dtype().bytes);
-                    int decoded = Math.max(1, res.tokens().length - 1);
-                    System.out.printf("VRAM expert cache during decode: %d hits, %d misses (%.1f %% hit rate), %.1f MB copied host-to-device per token%n",
-                            vramHits, vramMisses, 100.0 * vramHits / Math.max(1, vramHits + vramMisses),
-                            (double) vramMisses * expertBytes / decoded / 1e6);
-                }
-                StoreStats decodeStats = tiered != null ? tiered.stats().minus(atFirst[0]) : null;
-                double bw = StreamRead.bytesPerSecond(1L << 30, 5);
-                long active = activeBytesPerToken(m);
-                double bound = bw / active;
+                int decoded = Math.max(1, res.tokens().length - 1);
                 double tps = res.decodeTokensPerSecond();
+                long expertBytes = storedExpertBytes(m);
+                long active = activeBytesPerToken(m);
                 System.out.printf("model %s | backend %s%n", dir, m.model().backend().name());
                 System.out.printf("prompt %d tokens: time to first token %.1f ms (%.1f tokens/s prefill)%n",
                         res.promptTokens(), res.ttftNanos() / 1e6, res.prefillTokensPerSecond());
                 System.out.printf("decode %d tokens: %.2f tokens/s%n", res.tokens().length, tps);
-                System.out.printf("active bytes per token %.1f MB | measured read bandwidth %.1f GB/s | bound %.2f tokens/s | ratio %.2f%n",
-                        active / 1e6, bw / 1e9, bound, tps / bound);
+                long vramHits = 0, vramMisses = 0;
+                double h2dPerToken = 0, pinnedBw = 0, h2dBound = 0, bw = 0, bound = 0;
+                long[] vram = null;
+                if (cuda != null) {
+                    long[] end = cuda.expertCacheStats();
+                    vramHits = end[0] - vramAtFirst[0][0];
+                    vramMisses = end[1] - vramAtFirst[0][1];
+                    h2dPerToken = (double) (cuda.expertBytesCopied() - copiedAtFirst[0]) / decoded;
+                    vram = cuda.vramUsage();
+                    pinnedBw = cuda.measurePinnedHostToDevice(256L << 20, 7);
+                    h2dBound = h2dPerToken > 0 ? pinnedBw / h2dPerToken : Double.POSITIVE_INFINITY;
+                    System.out.printf("VRAM: expert cache %.2f GiB of %s budget | backend holds %.2f GiB, peak %.2f GiB%n",
+                            cuda.expertCacheBytes() / GIB, storeOpts.fastBudget != null ? storeOpts.fastBudget + " (whole backend)" : "its default",
+                            vram[0] / GIB, vram[1] / GIB);
+                    System.out.printf("VRAM expert cache during decode: %d hits, %d misses (%.1f %% hit rate), %.1f MB copied host-to-device per token%n",
+                            vramHits, vramMisses, 100.0 * vramHits / Math.max(1, vramHits + vramMisses), h2dPerToken / 1e6);
+                    System.out.printf("missed-expert bytes per token %.1f MB | measured pinned H2D %.1f GB/s | bound %.2f tokens/s | ratio %.2f%n",
+                            h2dPerToken / 1e6, pinnedBw / 1e9, h2dBound, tps / h2dBound);
+                } else {
+                    bw = StreamRead.bytesPerSecond(1L << 30, 5);
+                    bound = bw / active;
+                    System.out.printf("active bytes per token %.1f MB | measured read bandwidth %.1f GB/s | bound %.2f tokens/s | ratio %.2f%n",
+                            active / 1e6, bw / 1e9, bound, tps / bound);
+                }
+                StoreStats decodeStats = tiered != null ? tiered.stats().minus(atFirst[0]) : null;
                 double ssdBw = 0, ssdBytesPerToken = 0, ssdBound = 0;
                 if (decodeStats != null) {
-                    int decoded = Math.max(1, res.tokens().length - 1);
                     ssdBytesPerToken = (double) decodeStats.ssdBytesRead() / decoded;
                     ssdBw = ddDirectBytesPerSecond(tiered.packedStore().directory());
                     ssdBound = ssdBytesPerToken > 0 && ssdBw > 0 ? ssdBw / ssdBytesPerToken : Double.POSITIVE_INFINITY;
@@ -129,16 +154,24 @@ public final class BenchCommand implements Runnable {
                     o.put("ttft_ms", res.ttftNanos() / 1e6);
                     o.put("decode_tokens", res.tokens().length);
                     o.put("decode_tokens_per_s", tps);
+                    o.put("codec", tiered != null ? tiered.packedStore().codec() : "checkpoint");
+                    o.put("expert_bytes", expertBytes);
                     o.put("active_bytes_per_token", active);
-                    o.put("read_bandwidth_bytes_per_s", bw);
-                    o.put("bound_tokens_per_s", bound);
-                    o.put("ratio_to_bound", tps / bound);
                     if (cuda != null) {
+                        o.put("fast_budget", storeOpts.fastBudget);
+                        o.put("vram_expert_cache_bytes", cuda.expertCacheBytes());
+                        o.put("vram_backend_bytes", vram[0]);
+                        o.put("vram_backend_peak_bytes", vram[1]);
                         o.put("vram_expert_hits_decode", vramHits);
                         o.put("vram_expert_misses_decode", vramMisses);
-                        o.put("vram_expert_budget_bytes", Long.getLong("strata.cuda.expertBudget", -1));
-                        o.put("h2d_expert_bytes_per_decoded_token",
-                                (double) vramMisses * c.expertBytes(m.model().weights().embed.matrix().dtype().bytes) / Math.max(1, res.tokens().length - 1));
+                        o.put("h2d_expert_bytes_per_decoded_token", h2dPerToken);
+                        o.put("pinned_h2d_bytes_per_s", pinnedBw);
+                        o.put("h2d_bound_tokens_per_s", h2dBound);
+                        o.put("ratio_to_h2d_bound", tps / h2dBound);
+                    } else {
+                        o.put("read_bandwidth_bytes_per_s", bw);
+                        o.put("bound_tokens_per_s", bound);
+                        o.put("ratio_to_bound", tps / bound);
                     }
                     if (decodeStats != null) {
                         o.set("store_decode", decodeStats.toJson());
@@ -157,6 +190,16 @@ public final class BenchCommand implements Runnable {
         }
     }
 
+    private static final double GIB = 1024.0 * 1024 * 1024;
+
+    /** Bytes of one routed expert as stored (encoded size for codec stores). */
+    static long storedExpertBytes(StrataModel m) {
+        if (m.model().store() instanceof io.strata.engine.store.TieredCodecStore t) {
+            return t.tiers().packedStore().expert(0, 0).matrix(io.strata.engine.store.CodecStoreFiles.BLOB).length();
+        }
+        return m.config().expertBytes(m.model().weights().embed.matrix().dtype().bytes);
+    }
+
     /**
      * Weight bytes one decode step must read: attention projections, norms, routers, shared
      * experts and dense layers of every layer, top-k routed experts per MoE layer, the final
@@ -171,7 +214,7 @@ public final class BenchCommand implements Runnable {
             b += L.wq.matrix().byteSize() + L.wk.matrix().byteSize() + L.wv.matrix().byteSize() + L.wo.matrix().byteSize();
             if (L.router != null) {
                 b += L.router.matrix().byteSize();
-                b += (long) c.topK() * c.expertBytes(w.embed.matrix().dtype().bytes);
+                b += (long) c.topK() * storedExpertBytes(m);
             }
             if (L.shared != null) b += L.shared.byteSize() + L.sharedGate.matrix().byteSize();
             if (L.dense != null) b += L.dense.byteSize();

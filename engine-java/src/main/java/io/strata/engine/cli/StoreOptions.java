@@ -8,7 +8,7 @@ public final class StoreOptions {
     @Option(names = "--host-budget", description = "host-RAM tier budget for experts of a packed store, e.g. 2GiB (hard limit)")
     public String hostBudget;
 
-    @Option(names = "--fast-budget", description = "fast-tier budget (VRAM, or the CPU backend's resident set), e.g. 11GiB (hard limit)")
+    @Option(names = "--fast-budget", description = "fast-tier budget, e.g. 11GiB (hard limit): under CUDA the whole backend's VRAM (weights, KV cache, scratch, expert cache), on the CPU the resident set of experts")
     public String fastBudget;
 
     @Option(names = "--policy", defaultValue = "lru", description = "eviction policy: lru, lfu, learned (default: ${DEFAULT-VALUE})")

@@ -5,11 +5,7 @@ import io.strata.compression.codec.EncodedExpert;
 import io.strata.compression.codec.ExpertCodec;
 import io.strata.compression.codec.ExpertCodecs;
 import io.strata.compression.codec.GroupQuantCodec;
-import io.strata.compression.floe.DenseExpert;
-import io.strata.compression.kernel.Parallel;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
-import io.strata.compression.quant.QuantizedMatrix;
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.checkpoint.WeightSource;
@@ -28,7 +24,7 @@ import java.lang.foreign.Arena;
  * <ul>
  *   <li>{@link Mode#DEQUANTIZED}: decoded once to checkpoint-orientation matrices (bf16 parts
  *       bit-exact, quantized parts as f32) and run by the backend's dense {@code expertFfn}; or</li>
- *   <li>{@link Mode#FUSED}: group-quantized codecs run through {@link QuantKernels#matmul} straight
+ *   <li>{@link Mode#FUSED}: group-quantized codecs run by {@link Backend#quantExpertFfn} ({@link QuantKernels#matmul} on the CPU) straight
  *       from the blob ({@code g = Ŵ_gate·x, u = Ŵ_up·x, y = Ŵ_down·(SiLU(g) ⊙ u)}); other codecs
  *       fall back to DEQUANTIZED, which is logged.</li>
  * </ul>
@@ -42,7 +38,6 @@ public final class CodecExpertStore implements ExpertStore {
     private final EncodedExperts blobs;
     private final Mode mode;
     private final ExpertWeights[][] decoded;   // [layer][expert] for DEQUANTIZED, else null
-    private final QuantKernels kernels;
     private final Arena arena = Arena.ofShared();
     private final Arena ownedBlobs;            // arena of blobs this store encoded, else null
 
@@ -54,7 +49,6 @@ public final class CodecExpertStore implements ExpertStore {
         this.config = blobs.config();
         this.blobs = blobs;
         this.ownedBlobs = owned;
-        this.kernels = QuantKernelsProvider.get();
         ExpertCodec codec = ExpertCodecs.byName(blobs.codec());
         Mode m = mode;
         if (m == Mode.FUSED && !(codec instanceof GroupQuantCodec)) {
@@ -120,8 +114,7 @@ public final class CodecExpertStore implements ExpertStore {
     public ExpertHandle acquire(int layer, int expert) {
         ExpertKey key = new ExpertKey(layer, expert);
         if (mode == Mode.DEQUANTIZED) return new Plain(key, decoded[layer][expert]);
-        EncodedExpert b = blobs.get(layer, expert);
-        return new Fused(key, GroupQuantCodec.view(b, "gate"), GroupQuantCodec.view(b, "up"), GroupQuantCodec.view(b, "down"));
+        return new Fused(key, blobs.get(layer, expert));
     }
 
     private record Plain(ExpertKey key, ExpertWeights weights) implements ExpertHandle {
@@ -136,13 +129,11 @@ public final class CodecExpertStore implements ExpertStore {
 
     private final class Fused implements ExpertHandle, ExpertOverride {
         private final ExpertKey key;
-        private final QuantizedMatrix gate, up, down; // [I, H], [I, H], [H, I] views on the blob
+        private final EncodedExpert blob;
 
-        Fused(ExpertKey key, QuantizedMatrix gate, QuantizedMatrix up, QuantizedMatrix down) {
+        Fused(ExpertKey key, EncodedExpert blob) {
             this.key = key;
-            this.gate = gate;
-            this.up = up;
-            this.down = down;
+            this.blob = blob;
         }
 
         @Override
@@ -160,19 +151,10 @@ public final class CodecExpertStore implements ExpertStore {
             return Tier.FAST;
         }
 
-        /** out (n, H) = Ŵ_down · (SiLU(Ŵ_gate·x) ⊙ Ŵ_up·x), x (n, H). */
+        /** out (n, H) = Ŵ_down · (SiLU(Ŵ_gate·x) ⊙ Ŵ_up·x), x (n, H), on the backend's quantized path. */
         @Override
         public void forward(Backend backend, Buf in, int n, Buf out) {
-            int h = config.hidden(), inter = gate.rows();
-            float[] x = new float[n * h], g = new float[n * inter], u = new float[n * inter], y = new float[n * h];
-            backend.read(in, x, 0, n * h);
-            Parallel.forRange(inter, 64, (a, b) -> {
-                kernels.matmul(gate, x, n, g, a, b);
-                kernels.matmul(up, x, n, u, a, b);
-            });
-            for (int i = 0; i < g.length; i++) g[i] = DenseExpert.silu(g[i]) * u[i];
-            Parallel.forRange(h, 64, (a, b) -> kernels.matmul(down, g, n, y, a, b));
-            backend.write(out, y, 0, n * h);
+            backend.quantExpertFfn(key, blob, in, n, out);
         }
 
         @Override

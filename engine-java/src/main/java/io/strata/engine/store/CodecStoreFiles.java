@@ -41,11 +41,8 @@ public final class CodecStoreFiles {
         return Files.isRegularFile(dir.resolve(FILE));
     }
 
-    /**
-     * Maps every expert blob of the store and checks it against its CRC32C and its codec
-     * parameters; nothing is served from a blob that fails.
-     */
-    public static EncodedExperts open(PackedStore ps, ModelConfig c, Arena arena) {
+    /** The codec file of the store, checked against the manifest's codec. */
+    public static CodecFile read(PackedStore ps) {
         Path f = ps.directory().resolve(FILE);
         CodecFile cf;
         try {
@@ -56,6 +53,19 @@ public final class CodecStoreFiles {
         if (!cf.codec().equals(ps.codec())) {
             throw new CheckpointException(f + ": codec '" + cf.codec() + "' but the manifest says '" + ps.codec() + "'");
         }
+        if (cf.experts() == null || cf.experts().length != ps.numLayers()) {
+            throw new CheckpointException(f + ": expected parameters for " + ps.numLayers() + " layers, found "
+                    + (cf.experts() == null ? "none" : cf.experts().length));
+        }
+        return cf;
+    }
+
+    /**
+     * Maps every expert blob of the store and checks it against its CRC32C and its codec
+     * parameters; nothing is served from a blob that fails.
+     */
+    public static EncodedExperts open(PackedStore ps, ModelConfig c, Arena arena) {
+        CodecFile cf = read(ps);
         Map<String, MemorySegment> maps = new HashMap<>();
         EncodedExpert[][] all = new EncodedExpert[c.numLayers()][];
         for (int l = 0; l < c.numLayers(); l++) {

@@ -219,15 +219,19 @@ public final class SyntheticCheckpoint {
             weightMap.forEach(wm::put);
             om.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve("model.safetensors.index.json").toFile(), idx);
         }
-        if (s.vocab() == 32000) { // the Mistral/Mixtral tokenizer fits this vocabulary
-            for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
-                try (InputStream in = SyntheticCheckpoint.class.getResourceAsStream(f)) {
-                    Files.copy(in, tmp.resolve(f));
-                }
-            }
-        }
+        copyTokenizer(s, tmp);
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         return dir;
+    }
+
+    /** Writes the Mistral/Mixtral tokenizer files into dir when the vocabulary fits them (32000). */
+    static void copyTokenizer(Spec s, Path dir) throws IOException {
+        if (s.vocab() != 32000) return;
+        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+            try (InputStream in = SyntheticCheckpoint.class.getResourceAsStream(f)) {
+                Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     /** Progress in bytes written. */
@@ -273,7 +277,7 @@ public final class SyntheticCheckpoint {
     }
 
     /** Fills a tensor with values from a generator seeded by (seed, name), in parallel chunks. */
-    private static void fill(Spec s, TensorSpec t, MemorySegment out) {
+    static void fill(Spec s, TensorSpec t, MemorySegment out) {
         long n = t.numel();
         long base = s.seed() * 0x9E3779B97F4A7C15L ^ t.name().hashCode() * 0xC2B2AE3D27D4EB4FL;
         int chunks = (int) Math.max(1, Math.min(1 << 16, n / (1 << 16)));
@@ -298,7 +302,7 @@ public final class SyntheticCheckpoint {
         });
     }
 
-    private static long mix(long z) {
+    static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         z = z ^ (z >>> 31);

@@ -3,6 +3,7 @@ package io.strata.engine.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,10 +13,14 @@ import io.strata.engine.api.StrataModel;
 import io.strata.engine.cli.ModelOptions;
 import io.strata.engine.cli.StoreOptions;
 import io.strata.engine.cli.StrataCli;
+import io.strata.engine.floe.CodecExpertStore;
 import io.strata.engine.model.Architecture;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.model.MoeModel;
 import io.strata.engine.synth.SyntheticCheckpoint;
 import io.strata.engine.synth.SyntheticCheckpoint.Spec;
 import io.strata.tiering.TieredExpertStore;
+import io.strata.tiering.store.PackedStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -31,6 +36,12 @@ class PackAndServeTest {
         o.backend = "cpu";
         o.context = 64;
         return o;
+    }
+
+    static float maxAbs(float[] v) {
+        float m = 0;
+        for (float x : v) m = Math.max(m, Math.abs(x));
+        return m;
     }
 
     static float[] logits(StrataModel m, int[] ids) {
@@ -76,9 +87,29 @@ class PackAndServeTest {
         try (StrataModel m = ModelLoader.load(ck, cpu(), null)) {
             dense = logits(m, ids);
         }
-        try (StrataModel m = ModelLoader.load(store, cpu(), null)) {
-            q = logits(m, ids);
+        StoreOptions tight = new StoreOptions();
+        long blob;
+        try (PackedStore ps = PackedStore.open(store)) {
+            blob = ps.maxExpertBytes();
         }
+        tight.hostBudget = Long.toString(3 * blob);  // 3 of 8 experts: evictions and re-reads
+        try (StrataModel m = ModelLoader.load(store, cpu(), tight)) {
+            TieredCodecStore t = assertInstanceOf(TieredCodecStore.class, m.model().store());
+            q = logits(m, ids);
+            assertTrue(t.tiers().hostAllocatedBytes() <= 3 * blob, "host tier within its budget");
+            assertTrue(t.stats().ssdBytesRead() > 3 * blob, "more than the budget was read: evictions happened");
+        }
+        // Independent reference: the same blobs dequantized to f32 and run as dense experts.
+        float[] deq;
+        try (PackedStore ps = PackedStore.open(store); java.lang.foreign.Arena a = java.lang.foreign.Arena.ofShared()) {
+            ModelConfig c = ModelConfig.parse(ps.manifest().model(), store);
+            var enc = CodecStoreFiles.open(ps, c, a);
+            try (MoeModel m = new MoeModel(c, new PackedWeightSource(ps), new CodecExpertStore(enc, CodecExpertStore.Mode.DEQUANTIZED),
+                    new io.strata.engine.backend.cpu.CpuBackend())) {
+                deq = m.forward(ids, 0, m.newCache(16), true);
+            }
+        }
+        assertArrayEquals(deq, q, 1e-4f * maxAbs(deq), "fused int4 from the tiers equals the dequantized int4 model");
         double num = 0, den = 0;
         for (int i = 0; i < q.length; i++) {
             num += (q[i] - dense[i]) * (double) (q[i] - dense[i]);
@@ -102,8 +133,12 @@ class PackAndServeTest {
         byte[] b = Files.readAllBytes(blobFile);
         b[100] ^= 0x5A;
         Files.write(blobFile, b);
-        Exception e = assertThrows(RuntimeException.class, () -> ModelLoader.load(store, cpu(), null));
-        assertTrue(e.getMessage().contains("layer 0 expert 0") && e.getMessage().contains("CRC"), e.getMessage());
+        // Blobs are checked when the tiers read them: the first use of the damaged expert fails.
+        try (StrataModel m = ModelLoader.load(store, cpu(), null)) {
+            Exception e = assertThrows(RuntimeException.class, () -> m.model().store().acquire(0, 0).close());
+            assertTrue(e.getMessage().contains("layer 0 expert 0") && e.getMessage().contains("CRC"), e.getMessage());
+            m.model().store().acquire(0, 1).close();  // the others still serve
+        }
     }
 
     @Test

@@ -42,6 +42,8 @@ public final class CudaContext implements AutoCloseable {
     private volatile CudaKernels kernels;
     private CudaStream blockingCopies;  // stream of the synchronous copy helpers
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong allocated = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong peakAllocated = new java.util.concurrent.atomic.AtomicLong();
 
     private CudaContext(int ordinal) {
         this.ordinal = ordinal;
@@ -188,6 +190,30 @@ public final class CudaContext implements AutoCloseable {
     synchronized CudaStream blockingCopyStream() {
         if (blockingCopies == null) blockingCopies = newStream();
         return blockingCopies;
+    }
+
+    /** Device bytes currently held by buffers allocated through this context. */
+    public long allocatedBytes() {
+        return allocated.get();
+    }
+
+    /** The most device bytes ever held at once by buffers of this context. */
+    public long peakAllocatedBytes() {
+        return peakAllocated.get();
+    }
+
+    /** Starts a new peak: {@link #peakAllocatedBytes} counts from the bytes held now. */
+    public void resetPeak() {
+        peakAllocated.set(allocated.get());
+    }
+
+    void onAlloc(long bytes) {
+        long now = allocated.addAndGet(bytes);
+        peakAllocated.accumulateAndGet(now, Math::max);
+    }
+
+    void onFree(long bytes) {
+        allocated.addAndGet(-bytes);
     }
 
     /** {free, total} device memory in bytes. */

@@ -38,6 +38,7 @@ public final class DeviceBuffer implements AutoCloseable {
         if (bytes <= 0) throw new IllegalArgumentException(label + ": device allocation of " + bytes + " bytes");
         Cuda.DevPtr p = new Cuda.DevPtr();
         Cuda.check(cuMemAlloc(p, bytes), "cuMemAlloc(" + bytes + " bytes for " + label + ")");
+        ctx.onAlloc(bytes);
         return new DeviceBuffer(ctx, p, 0, p.address(), bytes, label, true);
     }
 
@@ -183,5 +184,6 @@ public final class DeviceBuffer implements AutoCloseable {
         ctx.bind();
         Cuda.check(cuMemFree(base), "cuMemFree(" + label + ")");
         freed = true;
+        ctx.onFree(byteSize);
     }
 }

@@ -22,17 +22,40 @@ public record QuantMatrix(String name, DeviceBuffer q, DeviceBuffer scales, Devi
      * device allocation viewed as three slices. Only INT4/INT2 with groups of 64 are supported.
      */
     public static QuantMatrix upload(CudaContext ctx, io.strata.compression.quant.QuantizedMatrix m) {
+        checkFormat(m);
+        DeviceBuffer all = ctx.alloc(m.byteSize(), m.name());
+        all.copyFromHost(m.data(), 0);
+        return view(all, m);
+    }
+
+    /**
+     * A device view of {@code like}'s layout on {@code data} (exactly {@code like.byteSize()} bytes
+     * holding a copy of its bytes, e.g. a part of an encoded expert in a VRAM cache slot).
+     */
+    public static QuantMatrix view(DeviceBuffer data, io.strata.compression.quant.QuantizedMatrix like) {
+        checkFormat(like);
+        if (data.byteSize() != like.byteSize()) {
+            throw new IllegalArgumentException(like.name() + ": device copy of " + data.byteSize() + " bytes, the layout needs " + like.byteSize());
+        }
+        int bits = like.format().bits();
+        long qBytes = (long) like.rows() * like.cols() * bits / 8;
+        long sBytes = (long) like.rows() * (like.cols() / LaunchConfig.QUANT_GROUP) * 2;
+        return new QuantMatrix(like.name(), data.slice(0, qBytes), data.slice(like.scalesOffset(), sBytes),
+                data.slice(like.zerosOffset(), sBytes), bits, like.rows(), like.cols());
+    }
+
+    /** True when the kernels read {@code m}'s format (INT4/INT2, groups of 64). */
+    public static boolean supports(io.strata.compression.quant.QuantizedMatrix m) {
         var f = m.format();
-        if ((f.bits() != 4 && f.bits() != 2) || f.groupSize() != LaunchConfig.QUANT_GROUP) {
+        return (f.bits() == 4 || f.bits() == 2) && f.groupSize() == LaunchConfig.QUANT_GROUP;
+    }
+
+    private static void checkFormat(io.strata.compression.quant.QuantizedMatrix m) {
+        if (!supports(m)) {
+            var f = m.format();
             throw new IllegalArgumentException(m.name() + ": CUDA kernels read INT4/INT2 with groups of " + LaunchConfig.QUANT_GROUP
                     + ", found " + f.bits() + " bits, group " + f.groupSize());
         }
-        DeviceBuffer all = ctx.alloc(m.byteSize(), m.name());
-        all.copyFromHost(m.data(), 0);
-        long qBytes = (long) m.rows() * m.cols() * f.bits() / 8;
-        long sBytes = (long) m.rows() * (m.cols() / LaunchConfig.QUANT_GROUP) * 2;
-        return new QuantMatrix(m.name(), all.slice(0, qBytes), all.slice(m.scalesOffset(), sBytes), all.slice(m.zerosOffset(), sBytes),
-                f.bits(), m.rows(), m.cols());
     }
 
     /** Uploads a host-packed matrix into three new device allocations (synchronous). */

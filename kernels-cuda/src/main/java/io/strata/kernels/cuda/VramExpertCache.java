@@ -6,6 +6,7 @@ import io.strata.compression.Matrix;
 import io.strata.tiering.ExpertKey;
 import io.strata.tiering.ExpertWeights;
 import io.strata.tiering.Tier;
+import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +40,8 @@ public final class VramExpertCache implements AutoCloseable {
         final CudaEvent ready;               // copy of the current expert complete (copy stream)
         final CudaEvent consumed;            // last reader done (compute stream)
         ExpertKey key;
-        DeviceMatrix gate, up, down;
+        DeviceMatrix gate, up, down;         // a dense expert's matrices, or null
+        DeviceBuffer blob;                   // an encoded expert's bytes, or null
         int leases;
         boolean everConsumed;
 
@@ -69,6 +71,11 @@ public final class VramExpertCache implements AutoCloseable {
         public DeviceMatrix up() { return slot.up; }
         /** (hidden, intermediate) */
         public DeviceMatrix down() { return slot.down; }
+        /** The bytes of an expert leased with {@link #acquireBlob}, laid out as on the host. */
+        public DeviceBuffer blob() {
+            if (slot.blob == null) throw new IllegalStateException(slot.key + ": leased as dense matrices, not as a blob");
+            return slot.blob;
+        }
         /** FAST on a hit, HOST when this acquire copied it in. */
         public Tier servedFrom() { return servedFrom; }
 
@@ -121,17 +128,65 @@ public final class VramExpertCache implements AutoCloseable {
      * @throws IllegalStateException when every slot is leased
      */
     public synchronized Lease acquire(ExpertKey key, ExpertWeights host) {
-        Slot s = resident.get(key);
-        if (s != null) {
-            hits++;
-            s.leases++;
-            lru.get(s.index);  // touch
-            return new Lease(s, Tier.FAST);
+        Lease hit = hit(key);
+        if (hit != null) {
+            if (hit.slot.gate == null) throw new IllegalStateException(key + ": resident as a blob, requested as dense matrices");
+            return hit;
         }
         long need = align(host.gate().byteSize()) + align(host.up().byteSize()) + host.down().byteSize();
         if (need > slotBytes) {
             throw new IllegalArgumentException(key + ": expert needs " + need + " bytes, slot holds " + slotBytes);
         }
+        Slot victim = claim(key);
+        long off = 0;
+        victim.gate = copyIn(victim, host.gate(), off);
+        off += align(host.gate().byteSize());
+        victim.up = copyIn(victim, host.up(), off);
+        off += align(host.up().byteSize());
+        victim.down = copyIn(victim, host.down(), off);
+        victim.blob = null;
+        return fill(victim, key);
+    }
+
+    /**
+     * Leases {@code key} as raw bytes (an encoded expert: quantized parts at their blob offsets),
+     * queueing the copy of {@code host} on a miss. Never blocks on the GPU. The device copy starts
+     * 256-byte aligned, so parts aligned within the blob stay aligned on the device.
+     *
+     * @throws IllegalStateException when every slot is leased
+     */
+    public synchronized Lease acquireBlob(ExpertKey key, MemorySegment host) {
+        Lease hit = hit(key);
+        if (hit != null) {
+            if (hit.slot.blob == null || hit.slot.blob.byteSize() != host.byteSize()) {
+                throw new IllegalStateException(key + ": resident in another layout than the " + host.byteSize() + "-byte blob requested");
+            }
+            return hit;
+        }
+        if (host.byteSize() > slotBytes) {
+            throw new IllegalArgumentException(key + ": blob of " + host.byteSize() + " bytes, slot holds " + slotBytes);
+        }
+        Slot victim = claim(key);
+        DeviceBuffer dst = victim.memory.slice(0, host.byteSize());
+        if (host.isNative()) dst.copyFromHostAsync(host, 0, copyStream);
+        else dst.copyFromHost(host, 0);
+        bytesCopied += host.byteSize();
+        victim.gate = victim.up = victim.down = null;
+        victim.blob = dst;
+        return fill(victim, key);
+    }
+
+    private Lease hit(ExpertKey key) {
+        Slot s = resident.get(key);
+        if (s == null) return null;
+        hits++;
+        s.leases++;
+        lru.get(s.index);  // touch
+        return new Lease(s, Tier.FAST);
+    }
+
+    /** The least recently used unleased slot, emptied, its copy ordered after its last reader. */
+    private Slot claim(ExpertKey key) {
         Slot victim = null;
         for (Slot c : lru.values()) {
             if (c.leases == 0) {
@@ -142,13 +197,12 @@ public final class VramExpertCache implements AutoCloseable {
         if (victim == null) throw new IllegalStateException("VRAM expert cache: all " + slots.length + " slots leased, cannot load " + key);
         misses++;
         if (victim.key != null) resident.remove(victim.key);
+        victim.key = null;
         if (victim.everConsumed) copyStream.waitFor(victim.consumed);  // previous expert's readers are done
-        long off = 0;
-        victim.gate = copyIn(victim, host.gate(), off);
-        off += align(host.gate().byteSize());
-        victim.up = copyIn(victim, host.up(), off);
-        off += align(host.up().byteSize());
-        victim.down = copyIn(victim, host.down(), off);
+        return victim;
+    }
+
+    private Lease fill(Slot victim, ExpertKey key) {
         victim.ready.record(copyStream);
         victim.key = key;
         victim.leases = 1;
@@ -168,6 +222,11 @@ public final class VramExpertCache implements AutoCloseable {
     /** Slot size that holds {@code w} with each matrix 256-byte aligned. */
     public static long slotBytesFor(ExpertWeights w) {
         return align(w.gate().byteSize()) + align(w.up().byteSize()) + align(w.down().byteSize());
+    }
+
+    /** Slot size that holds an encoded expert of {@code blobBytes} bytes. */
+    public static long slotBytesFor(long blobBytes) {
+        return align(blobBytes);
     }
 
     private static long align(long b) {

@@ -4,6 +4,9 @@ package io.strata.engine.backend.cuda;
 
 import io.strata.compression.DType;
 import io.strata.compression.Matrix;
+import io.strata.compression.codec.EncodedExpert;
+import io.strata.compression.codec.GroupQuantCodec;
+import io.strata.compression.quant.QuantizedMatrix;
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.backend.KvCache;
@@ -16,6 +19,7 @@ import io.strata.kernels.cuda.DeviceBuffer;
 import io.strata.kernels.cuda.DeviceMatrix;
 import io.strata.kernels.cuda.LaunchConfig;
 import io.strata.kernels.cuda.PinnedBuffer;
+import io.strata.kernels.cuda.QuantMatrix;
 import io.strata.kernels.cuda.VramExpertCache;
 import io.strata.tiering.ExpertKey;
 import io.strata.tiering.ExpertWeights;
@@ -30,10 +34,16 @@ import java.util.Map;
  * calls return before the GPU is done; {@link #read} waits. Expert weights move on a second
  * (copy) stream and the compute stream waits only for the expert it is about to use.
  *
- * <p>VRAM budget for routed experts: {@code -Dstrata.cuda.expertBudget=BYTES}, default 40 % of the
- * device memory free when the first expert arrives, at most {@code -Dstrata.cuda.maxExpertSlots}
- * (default 1024) slots. Dense weights (attention, norms, embeddings,
- * dense and shared FFNs) are uploaded once and stay resident outside that budget.
+ * <p>VRAM for routed experts, fixed when the first expert arrives: with {@link #vramBudget(long)} (the
+ * CLI's {@code --fast-budget}) the whole backend stays within that many bytes, so the expert cache gets
+ * what the dense weights (attention, norms, embeddings, dense and shared FFNs: uploaded once, resident),
+ * the KV caches at full capacity and {@link #SCRATCH_RESERVE} leave; otherwise
+ * {@code -Dstrata.cuda.expertBudget=BYTES} sizes the cache alone, default 40 % of the device memory
+ * then free. At most {@code -Dstrata.cuda.maxExpertSlots} (default 1024) slots.
+ *
+ * <p>Experts arrive dense ({@link #expertFfn}) or as group-quantized codec blobs
+ * ({@link #quantExpertFfn}: INT4/INT2 with groups of 64 run on the fused dequantize kernels from
+ * the blob's copy in VRAM; other formats fall back to the host kernels, logged once).
  */
 public final class CudaBackend implements Backend {
     private static final System.Logger LOG = System.getLogger("strata.cuda");
@@ -49,6 +59,12 @@ public final class CudaBackend implements Backend {
     private DeviceBuffer ints;             // (capacity) int32 device scratch for ids and positions
     private DeviceBuffer ffnGate, ffnUp;   // (n·inter) f32 scratch of expertFfn
     private boolean closed;
+    private final long baseline;           // context bytes allocated before this backend
+    private long vramBudget = -1;          // whole-backend VRAM budget, or -1
+    private long kvReserve, kvAllocated;   // KV caches: bytes at full capacity, bytes allocated
+    private boolean warnedHostQuant;
+    /** VRAM kept free for activations and scratch when the expert cache is sized from the total budget. */
+    static final long SCRATCH_RESERVE = 128L << 20;
 
     private record Resident(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down) {}
 
@@ -68,6 +84,8 @@ public final class CudaBackend implements Backend {
         this.stream = ctx.newStream();
         this.copyStream = ctx.newStream();
         this.pool = new DevicePool(ctx);
+        this.baseline = ctx.allocatedBytes();
+        ctx.resetPeak();
     }
 
     /**
@@ -222,6 +240,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public KvCache newKvCache(int layers, int capacity, int kvHeads, int headDim) {
+        kvReserve += 2L * layers * capacity * kvHeads * headDim * 4;
         return new CudaKv(new DeviceBuffer[layers], new DeviceBuffer[layers], capacity, kvHeads, headDim);
     }
 
@@ -238,6 +257,7 @@ public final class CudaBackend implements Backend {
         long cap = Math.min(c.capacity(), Math.max(positions, have == 0 ? 64 : 2 * have));
         for (DeviceBuffer[] arr : new DeviceBuffer[][] {c.k(), c.v()}) {
             DeviceBuffer grown = ctx.alloc(cap * row, (arr == c.k() ? "k" : "v") + "-cache-layer" + layer);
+            kvAllocated += grown.byteSize() - (arr[layer] == null ? 0 : arr[layer].byteSize());
             grown.zeroAsync(stream);
             if (arr[layer] != null) {
                 grown.copyFromDeviceAsync(arr[layer], 0, 0, arr[layer].byteSize(), stream);
@@ -317,10 +337,52 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** out (n, hidden) = down · (SiLU(gate · x) ⊙ (up · x)), scratch reused across calls (stream-ordered). */
-    private void ffn(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down, CudaBuf x, int n, CudaBuf out) {
-        int inter = gate.rows();
-        long bytes = 4L * n * inter;
+    @Override
+    public void quantExpertFfn(ExpertKey key, EncodedExpert e, Buf x, int n, Buf out) {
+        QuantizedMatrix gate = GroupQuantCodec.view(e, "gate"), up = GroupQuantCodec.view(e, "up"), down = GroupQuantCodec.view(e, "down");
+        if (!QuantMatrix.supports(gate) || !QuantMatrix.supports(up) || !QuantMatrix.supports(down)) {
+            if (!warnedHostQuant) {
+                warnedHostQuant = true;
+                LOG.log(Level.WARNING, "codec " + e.params().codec() + ": the CUDA kernels read INT4/INT2 with groups of "
+                        + LaunchConfig.QUANT_GROUP + "; these experts run on the host kernels (slow)");
+            }
+            Backend.super.quantExpertFfn(key, e, x, n, out);
+            return;
+        }
+        CudaBuf xb = b(x), ob = b(out);
+        checkLen(xb, (long) n * gate.cols(), e.params().codec() + " expert x");
+        checkLen(ob, (long) n * down.rows(), e.params().codec() + " expert out");
+        if (key == null) throw new IllegalArgumentException("a quantized expert needs its key (the VRAM cache holds it by key)");
+        VramExpertCache cache = expertCache(VramExpertCache.slotBytesFor(e.blob().byteSize()));
+        VramExpertCache.Lease lease = cache.acquireBlob(key, e.blob());
+        try {
+            lease.awaitOn(stream);
+            DeviceBuffer blob = lease.blob();
+            QuantMatrix g = QuantMatrix.view(blob.slice(e.params().part("gate").offset(), gate.byteSize()), gate);
+            QuantMatrix u = QuantMatrix.view(blob.slice(e.params().part("up").offset(), up.byteSize()), up);
+            QuantMatrix d = QuantMatrix.view(blob.slice(e.params().part("down").offset(), down.byteSize()), down);
+            int inter = g.rows();
+            ensureFfnScratch(4L * n * inter);
+            CudaBuf gb = new CudaBuf(null, ffnGate.slice(0, 4L * n * inter), n * inter);
+            CudaBuf ub = new CudaBuf(null, ffnUp.slice(0, 4L * n * inter), n * inter);
+            matmulQuant(g, xb, n, gb);
+            matmulQuant(u, xb, n, ub);
+            k.swiglu(stream, gb.mem, ub.mem, gb.mem, (long) n * inter);
+            matmulQuant(d, gb, n, ob);
+        } finally {
+            lease.release(stream);
+        }
+    }
+
+    /** out (n, rows) = x (n, cols) · Ŵᵀ in launches of at most 8 tokens. */
+    private void matmulQuant(QuantMatrix w, CudaBuf x, int n, CudaBuf out) {
+        for (int t0 = 0; t0 < n; t0 += LaunchConfig.MAX_TOKENS) {
+            int m = Math.min(LaunchConfig.MAX_TOKENS, n - t0);
+            k.matmulQuant(stream, w, null, w.rows(), x.at(t0 * w.cols(), m * w.cols()), out.at(t0 * w.rows(), m * w.rows()), m, false);
+        }
+    }
+
+    private void ensureFfnScratch(long bytes) {
         if (ffnGate == null || ffnGate.byteSize() < bytes) {
             stream.synchronize();
             if (ffnGate != null) {
@@ -331,6 +393,13 @@ public final class CudaBackend implements Backend {
             ffnGate = ctx.alloc(size, "ffn-gate");
             ffnUp = ctx.alloc(size, "ffn-up");
         }
+    }
+
+    /** out (n, hidden) = down · (SiLU(gate · x) ⊙ (up · x)), scratch reused across calls (stream-ordered). */
+    private void ffn(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down, CudaBuf x, int n, CudaBuf out) {
+        int inter = gate.rows();
+        long bytes = 4L * n * inter;
+        ensureFfnScratch(bytes);
         CudaBuf g = new CudaBuf(null, ffnGate.slice(0, bytes), n * inter);
         CudaBuf u = new CudaBuf(null, ffnUp.slice(0, bytes), n * inter);
         matmul(gate, x, n, g);
@@ -340,19 +409,87 @@ public final class CudaBackend implements Backend {
     }
 
     private VramExpertCache expertCache(ExpertWeights w) {
-        long slot = VramExpertCache.slotBytesFor(w);
+        return expertCache(VramExpertCache.slotBytesFor(w));
+    }
+
+    private VramExpertCache expertCache(long slot) {
         if (experts != null && experts.slotBytes() >= slot) return experts;
         if (experts != null) {
             // An expert larger than the slots (models have one expert size; tests mix them): rebuild.
             LOG.log(Level.INFO, "VRAM expert cache: rebuilding for " + slot + "-byte experts (slots were " + experts.slotBytes() + ")");
             experts.close();
+            experts = null;
         }
-        long budget = Long.getLong("strata.cuda.expertBudget", (long) (ctx.memoryInfo()[0] * 0.4));
+        long budget = expertBudget(slot);
         int maxSlots = Integer.getInteger("strata.cuda.maxExpertSlots", 1024);
         experts = new VramExpertCache(ctx, budget, slot, maxSlots, copyStream);
         LOG.log(Level.INFO, "VRAM expert cache: " + experts.slotCount() + " slots of " + (experts.slotBytes() >> 10) + " KiB ("
                 + (experts.deviceBytes() >> 20) + " MiB of a " + (budget >> 20) + " MiB budget)");
         return experts;
+    }
+
+    /** Bytes the expert cache may take now (see the class comment). */
+    private long expertBudget(long slot) {
+        if (vramBudget < 0) return Long.getLong("strata.cuda.expertBudget", (long) (ctx.memoryInfo()[0] * 0.4));
+        long others = ctx.allocatedBytes() - baseline - kvAllocated;  // dense weights, activations, scratch
+        long left = vramBudget - others - kvReserve - SCRATCH_RESERVE;
+        if (left < VramExpertCache.slotBytesFor(slot)) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "VRAM budget of %.2f GiB too small: dense weights and buffers take %.2f GiB, the KV cache at full context"
+                            + " %.2f GiB, scratch %.2f GiB, leaving %.2f GiB for experts, less than one expert (%.1f MiB); raise"
+                            + " --fast-budget or lower --context", vramBudget / GIB, others / GIB, kvReserve / GIB,
+                    SCRATCH_RESERVE / GIB, Math.max(0, left) / GIB, slot / (double) (1 << 20)));
+        }
+        return left;
+    }
+
+    private static final double GIB = 1024.0 * 1024 * 1024;
+
+    /**
+     * Makes {@code bytes} the hard VRAM budget of this backend (dense weights, KV caches at full
+     * capacity, scratch and the expert cache together). Call before the first expert runs.
+     */
+    public void vramBudget(long bytes) {
+        if (experts != null) throw new IllegalStateException("the VRAM expert cache is already sized");
+        if (bytes <= 0) throw new IllegalArgumentException("VRAM budget must be positive, found " + bytes);
+        vramBudget = bytes;
+    }
+
+    /** Device bytes this backend holds now, and the most it held at once (the context's peak since this backend was made). */
+    public long[] vramUsage() {
+        return new long[] {ctx.allocatedBytes() - baseline, ctx.peakAllocatedBytes() - baseline};
+    }
+
+    /** Bytes of the VRAM expert cache (0 before the first expert). */
+    public long expertCacheBytes() {
+        return experts == null ? 0 : experts.deviceBytes();
+    }
+
+    /** Bytes copied host-to-device into the VRAM expert cache so far. */
+    public long expertBytesCopied() {
+        return experts == null ? 0 : experts.bytesCopied();
+    }
+
+    /**
+     * Measured pinned host-to-device bandwidth (bytes/s): median of {@code reps} copies of
+     * {@code bytes} from a pinned buffer, timed with events on the copy stream.
+     */
+    public double measurePinnedHostToDevice(long bytes, int reps) {
+        try (PinnedBuffer h = ctx.allocPinned(bytes); DeviceBuffer d = ctx.alloc(bytes, "h2d-bandwidth");
+             io.strata.kernels.cuda.CudaEvent a = ctx.newEvent(true); io.strata.kernels.cuda.CudaEvent z = ctx.newEvent(true)) {
+            h.segment().fill((byte) 1);
+            d.copyFromHostAsync(h.segment(), 0, copyStream);  // warm-up
+            double[] ms = new double[reps];
+            for (int i = 0; i < reps; i++) {
+                a.record(copyStream);
+                d.copyFromHostAsync(h.segment(), 0, copyStream);
+                z.record(copyStream);
+                z.synchronize();
+                ms[i] = z.elapsedMillisSince(a);
+            }
+            java.util.Arrays.sort(ms);
+            return bytes / (ms[reps / 2] / 1e3);
+        }
     }
 
     /** The CUDA context (for pinned host allocations that must share it). */
