@@ -48,6 +48,12 @@ public final class TraceCommand implements Runnable {
         @Option(names = "--global", description = "One pool of slots x layers shared by all layers instead of per-layer caches.")
         boolean global;
 
+        @Option(names = "--pin", defaultValue = "served",
+                description = "Resident experts a step protects while loading its misses: 'served' (those already served, "
+                        + "trace order, as the tiered store acquires them) or 'step' (all of the step's experts: hits first, "
+                        + "as mixtral-offloading does) (default: ${DEFAULT-VALUE}).")
+        String pin;
+
         @Option(names = "--layers", defaultValue = "32",
                 description = "MoE layers of a Mixtral-format trace (JSON traces carry their own) (default: ${DEFAULT-VALUE}).")
         int layers;
@@ -73,6 +79,7 @@ public final class TraceCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            TraceReplay.Pinning pinning = TraceReplay.Pinning.parse(pin);
             RoutingTrace t = TraceReader.read(trace, layers);
             LearnedPolicy.Options opt = LearnedPolicy.Options.defaults().withPerLayer(perLayer).withPairwise(pairwise);
             LearnedPolicy.Model model = learnedModel != null ? LearnedPolicy.Model.load(learnedModel) : null;
@@ -83,17 +90,19 @@ public final class TraceCommand implements Runnable {
                     model.save(saveLearned);
                 }
             }
-            TraceReplay.Report r = TraceReplay.run(t, policies, slots, global, holdout, model, opt, seed);
-            System.out.printf(Locale.ROOT, "trace %s: %d layers, %d experts, top-%d, %d tokens; %s; counted from token %d%n",
-                    t.model(), t.numLayers(), t.numExperts(), t.topK(), t.numTokens(),
-                    holdout > 0 ? "holdout " + holdout : "no holdout (learned policy in-sample)", r.countFromToken());
+            TraceReplay.Report r = TraceReplay.run(t, policies, slots, global, pinning, holdout, model, opt, seed);
+            System.out.printf(Locale.ROOT, "trace %s: %d layers, %d experts, top-%d, %d tokens; %s; counted from token %d; "
+                            + "pinning %s%n", t.model(), t.numLayers(), t.numExperts(), t.topK(), t.numTokens(),
+                    holdout > 0 ? "holdout " + holdout : "no holdout (learned policy in-sample)", r.countFromToken(),
+                    pinning.label());
             System.out.print(r.table());
             if (json != null) {
                 ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
                 List<Object> rows = new ArrayList<>();
                 for (TraceReplay.Result res : r.results()) {
                     rows.add(java.util.Map.of("policy", res.policy(), "slots", res.slots(), "global", res.global(),
-                            "requests", res.requests(), "hits", res.hits(), "hit_rate", res.hitRate()));
+                            "pinning", res.pinning().label(), "requests", res.requests(), "hits", res.hits(),
+                            "hit_rate", res.hitRate()));
                 }
                 var root = new java.util.LinkedHashMap<String, Object>();
                 root.put("trace", trace.toString());
@@ -105,6 +114,7 @@ public final class TraceCommand implements Runnable {
                 root.put("holdout", holdout);
                 root.put("count_from_token", r.countFromToken());
                 root.put("global", global);
+                root.put("pinning", pinning.label());
                 root.put("results", rows);
                 m.writeValue(json.toFile(), root);
             }

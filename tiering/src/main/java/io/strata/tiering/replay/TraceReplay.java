@@ -21,9 +21,12 @@ import java.util.Set;
  *
  * <p>Model: requests are processed step by step in (token, layer) order and within a step in the trace's expert
  * order; a request is a hit if the expert is resident, otherwise it is loaded, evicting the policy's victim if the
- * cache is full. The experts of the current step already served are pinned (the layer computes them together),
- * unless the step asks for more experts than the cache holds (a prefill step listing every expert), in which case
- * every resident expert is a candidate. Time is the token index.
+ * cache is full. Which resident experts may be evicted while a step loads its misses is the {@link Pinning} mode:
+ * only the step's experts already served ({@link Pinning#SERVED}, what the tiered store does when a layer acquires
+ * its experts one after another in trace order), or every expert of the step ({@link Pinning#STEP}: the step's
+ * resident experts are hits before any load, as in mixtral-offloading's {@code load_experts}). A step that asks for
+ * more experts than the cache holds (a prefill step listing every expert) makes every resident expert a candidate
+ * once none is left. Time is the token index.
  *
  * <p>Capacity: {@code slots} per layer, each layer its own cache (per-layer mode), or one pool of
  * {@code slots × numLayers} shared by all layers (global mode: same memory, any layer may take more).
@@ -36,8 +39,30 @@ import java.util.Set;
 public final class TraceReplay {
     private TraceReplay() {}
 
+    /** Which resident experts a step protects while it loads its misses. */
+    public enum Pinning {
+        /** The experts of the step already served: a miss may evict an expert the same step asks for later. */
+        SERVED,
+        /** Every expert of the step: its resident experts are served (hits) before any of its misses loads. */
+        STEP;
+
+        /** Parses "served" or "step". */
+        public static Pinning parse(String s) {
+            return switch (s) {
+                case "served" -> SERVED;
+                case "step" -> STEP;
+                default -> throw new IllegalArgumentException("expected pinning 'served' or 'step', found '" + s + "'");
+            };
+        }
+
+        /** The CLI / JSON spelling: "served" or "step". */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** One cell of the table. */
-    public record Result(String policy, int slots, boolean global, long requests, long hits) {
+    public record Result(String policy, int slots, boolean global, Pinning pinning, long requests, long hits) {
         public double hitRate() {
             return requests == 0 ? 0 : (double) hits / requests;
         }
@@ -54,12 +79,18 @@ public final class TraceReplay {
         return out;
     }
 
+    /** {@link #simulate(RoutingTrace, EvictionPolicy, int, boolean, Pinning, int, int)} with served pinning, to the end. */
+    public static Result simulate(RoutingTrace trace, EvictionPolicy policy, int slots, boolean global, int countFrom) {
+        return simulate(trace, policy, slots, global, Pinning.SERVED, countFrom, Integer.MAX_VALUE);
+    }
+
     /**
-     * Replays {@code trace} with {@code policy} (fresh state) and counts requests with token >= countFrom.
+     * Replays {@code trace} with {@code policy} (fresh state) and counts requests with countFrom <= token < countTo.
      *
      * @param slots experts per layer (per-layer mode) or per layer on average (global mode)
      */
-    public static Result simulate(RoutingTrace trace, EvictionPolicy policy, int slots, boolean global, int countFrom) {
+    public static Result simulate(RoutingTrace trace, EvictionPolicy policy, int slots, boolean global, Pinning pinning,
+                                  int countFrom, int countTo) {
         if (slots < 1) {
             throw new IllegalArgumentException("expected slots >= 1, found " + slots);
         }
@@ -82,11 +113,17 @@ public final class TraceReplay {
             Set<ExpertKey> m = member.get(p);
             policy.onRouting(s.layer(), s.experts(), s.weights(), time);
             pinned.clear();
+            if (pinning == Pinning.STEP) {
+                for (int e : s.experts()) {
+                    pinned.add(new ExpertKey(s.layer(), e));
+                }
+            }
+            boolean counted = s.token() >= countFrom && s.token() < countTo;
             for (int e : s.experts()) {
                 ExpertKey k = new ExpertKey(s.layer(), e);
                 policy.onAccess(k, time);
                 boolean hit = m.contains(k);
-                if (s.token() >= countFrom) {
+                if (counted) {
                     requests++;
                     if (hit) {
                         hits++;
@@ -117,12 +154,12 @@ public final class TraceReplay {
                 pinned.add(k);
             }
         }
-        return new Result(policy.name(), slots, global, requests, hits);
+        return new Result(policy.name(), slots, global, pinning, requests, hits);
     }
 
     /** A full sweep: every policy at every capacity. */
     public record Report(String trace, int numLayers, int numExperts, int topK, int tokens, double holdout,
-                         int countFromToken, boolean global, List<Result> results) {
+                         int countFromToken, boolean global, Pinning pinning, List<Result> results) {
         public double hitRate(String policy, int slots) {
             return results.stream().filter(r -> r.policy().equals(policy) && r.slots() == slots)
                     .mapToDouble(Result::hitRate).findFirst().orElse(Double.NaN);
@@ -168,8 +205,8 @@ public final class TraceReplay {
      * @param holdout fraction of tokens for training / warm-up, 0 = none
      * @param learned a trained model, or null to train one here (on the holdout part, or the whole trace)
      */
-    public static Report run(RoutingTrace trace, List<String> policies, int[] slots, boolean global, double holdout,
-                             LearnedPolicy.Model learned, LearnedPolicy.Options options, long seed) {
+    public static Report run(RoutingTrace trace, List<String> policies, int[] slots, boolean global, Pinning pinning,
+                             double holdout, LearnedPolicy.Model learned, LearnedPolicy.Options options, long seed) {
         int split = holdout > 0 ? trace.splitToken(holdout) : 0;
         LearnedPolicy.Model model = learned;
         if (model == null && policies.contains("learned")) {
@@ -178,10 +215,10 @@ public final class TraceReplay {
         List<Result> results = new ArrayList<>();
         for (int sl : slots) {
             for (String p : policies) {
-                results.add(simulate(trace, policy(p, trace, model, seed), sl, global, split));
+                results.add(simulate(trace, policy(p, trace, model, seed), sl, global, pinning, split, Integer.MAX_VALUE));
             }
         }
         return new Report(trace.model(), trace.numLayers(), trace.numExperts(), trace.topK(), trace.numTokens(), holdout,
-                split, global, results);
+                split, global, pinning, results);
     }
 }

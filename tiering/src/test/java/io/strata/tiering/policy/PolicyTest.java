@@ -79,20 +79,131 @@ class PolicyTest {
         assertEquals(60 - 4, TraceReplay.simulate(tr, new LruPolicy(), 2, true, 0).hits());
     }
 
+    @Test
+    void stepPinningKeepsTheStepsResidentExpertsForTheStep() {
+        // Capacity 2, LRU. Token 0 {1}, token 1 {0}, token 2 {2, 1}: expert 1 is resident and least recent.
+        List<TraceStep> steps = List.of(new TraceStep(0, 0, new int[] {1}, new float[0]),
+                new TraceStep(1, 0, new int[] {0}, new float[0]), new TraceStep(2, 0, new int[] {2, 1}, new float[0]));
+        RoutingTrace t = new RoutingTrace("pin", 1, 3, 2, steps);
+        // Served: loading 2 evicts 1 (not yet served, least recent), then 1 misses: no hit.
+        assertEquals(0, TraceReplay.simulate(t, new LruPolicy(), 2, false, TraceReplay.Pinning.SERVED, 0, 3).hits());
+        // Step: 1 is protected, loading 2 evicts 0, 1 hits.
+        assertEquals(1, TraceReplay.simulate(t, new LruPolicy(), 2, false, TraceReplay.Pinning.STEP, 0, 3).hits());
+        // Counting window [2, 3): the two requests of token 2 only.
+        assertEquals(2, TraceReplay.simulate(t, new LruPolicy(), 2, false, TraceReplay.Pinning.STEP, 2, 3).requests());
+    }
+
     private static void assertBeladyBounds(RoutingTrace t, int maxSlots, double holdout) {
         LearnedPolicy.Model m = LearnedPolicy.train(t, holdout > 0 ? t.splitToken(holdout) : t.numTokens(),
                 LearnedPolicy.Options.defaults());
         int from = holdout > 0 ? t.splitToken(holdout) : 0;
-        for (boolean global : new boolean[] {false, true}) {
-            for (int slots = t.topK(); slots <= maxSlots; slots++) {
-                long belady = TraceReplay.simulate(t, new BeladyPolicy(TraceReplay.requests(t)), slots, global, from).hits();
-                for (EvictionPolicy p : List.of(new LruPolicy(), new LfuPolicy(), new RandomPolicy(3), new LearnedPolicy(m))) {
-                    long h = TraceReplay.simulate(t, p, slots, global, from).hits();
-                    assertTrue(belady >= h, p.name() + " " + h + " > belady " + belady + " at " + slots + " slots, global "
-                            + global + ", trace " + t.model());
+        for (TraceReplay.Pinning pin : TraceReplay.Pinning.values()) {
+            for (boolean global : new boolean[] {false, true}) {
+                for (int slots = t.topK(); slots <= maxSlots; slots++) {
+                    long belady = TraceReplay.simulate(t, new BeladyPolicy(TraceReplay.requests(t)), slots, global, pin,
+                            from, Integer.MAX_VALUE).hits();
+                    for (EvictionPolicy p : List.of(new LruPolicy(), new LfuPolicy(), new RandomPolicy(3), new LearnedPolicy(m))) {
+                        long h = TraceReplay.simulate(t, p, slots, global, pin, from, Integer.MAX_VALUE).hits();
+                        assertTrue(belady >= h, p.name() + " " + h + " > belady " + belady + " at " + slots + " slots, global "
+                                + global + ", pinning " + pin + ", trace " + t.model());
+                    }
                 }
             }
         }
+    }
+
+    /** Wraps a policy and records (time, victim) of every eviction. */
+    private static final class Recording implements EvictionPolicy {
+        final EvictionPolicy inner;
+        final List<String> victims = new ArrayList<>();
+
+        Recording(EvictionPolicy inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        @Override
+        public void onRouting(int layer, int[] experts, float[] weights, long time) {
+            inner.onRouting(layer, experts, weights, time);
+        }
+
+        @Override
+        public void onAccess(ExpertKey key, long time) {
+            inner.onAccess(key, time);
+        }
+
+        @Override
+        public void onInsert(ExpertKey key, long time) {
+            inner.onInsert(key, time);
+        }
+
+        @Override
+        public void onEvict(ExpertKey key) {
+            inner.onEvict(key);
+        }
+
+        @Override
+        public ExpertKey chooseVictim(List<ExpertKey> candidates, long time) {
+            ExpertKey v = inner.chooseVictim(candidates, time);
+            victims.add(time + ":" + v);
+            return v;
+        }
+
+        List<String> upTo(long time) {
+            return victims.stream().filter(s -> Long.parseLong(s.substring(0, s.indexOf(':'))) <= time).toList();
+        }
+    }
+
+    /** {@code t} with every step from token {@code from} on replaced by other random routing. */
+    private static RoutingTrace perturbedFrom(RoutingTrace t, int from, long seed) {
+        RoutingTrace other = TestData.random(seed, t.numLayers(), t.numExperts(), t.topK(), t.numTokens());
+        List<TraceStep> steps = new ArrayList<>(t.tokens(0, from));
+        steps.addAll(other.tokens(from, t.numTokens()));
+        return new RoutingTrace(t.model(), t.numLayers(), t.numExperts(), t.topK(), steps);
+    }
+
+    @Test
+    void learnedPolicyNeverSeesTheFuture() {
+        RoutingTrace t = TestData.random(11, 3, 8, 2, 200);
+        RoutingTrace u = perturbedFrom(t, 120, 99);
+        assertNotEquals(t.steps(), u.steps());
+        // Training on tokens < 100 must not read beyond them: identical weights from both traces.
+        LearnedPolicy.Model m = LearnedPolicy.train(t, 100, LearnedPolicy.Options.defaults());
+        LearnedPolicy.Model mu = LearnedPolicy.train(u, 100, LearnedPolicy.Options.defaults());
+        assertArrayEquals(m.shared().w1(), mu.shared().w1());
+        assertEquals(m.shared().b2(), mu.shared().b2());
+        // Replay: every eviction up to token 119 is the same whatever comes after.
+        for (TraceReplay.Pinning pin : TraceReplay.Pinning.values()) {
+            for (int slots = 3; slots <= 5; slots++) {
+                Recording a = new Recording(new LearnedPolicy(m));
+                Recording b = new Recording(new LearnedPolicy(m));
+                TraceReplay.simulate(t, a, slots, false, pin, 0, Integer.MAX_VALUE);
+                TraceReplay.simulate(u, b, slots, false, pin, 0, Integer.MAX_VALUE);
+                assertFalse(a.upTo(119).isEmpty());
+                assertEquals(a.upTo(119), b.upTo(119), "slots " + slots + ", pinning " + pin);
+                // The future does change later decisions (the test can tell traces apart).
+                assertNotEquals(a.victims, b.victims);
+            }
+        }
+    }
+
+    @Test
+    void savedWeightsGiveTheSameEvictions(@TempDir Path dir) {
+        RoutingTrace t = TestData.random(5, 4, 8, 2, 160);
+        LearnedPolicy.Model m = LearnedPolicy.train(t, 80, LearnedPolicy.Options.defaults());
+        Path f = dir.resolve("m.json");
+        m.save(f);
+        LearnedPolicy.Model back = LearnedPolicy.Model.load(f);
+        Recording a = new Recording(new LearnedPolicy(m));
+        Recording b = new Recording(new LearnedPolicy(back));
+        TraceReplay.simulate(t, a, 4, false, TraceReplay.Pinning.STEP, 0, Integer.MAX_VALUE);
+        TraceReplay.simulate(t, b, 4, false, TraceReplay.Pinning.STEP, 0, Integer.MAX_VALUE);
+        assertTrue(a.victims.size() > 50, "evictions " + a.victims.size());
+        assertEquals(a.victims, b.victims);
     }
 
     @Test
