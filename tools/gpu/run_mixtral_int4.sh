@@ -22,8 +22,8 @@ junit() {  # junit NAME LIMIT ROOT [filters...]
     --disable-ansi-colors --details=tree --class-path "$cp$root" --scan-class-path "$root" "$@" > "$OUT/$name.txt" 2>&1
   echo "$name rc=$?"; grep -E 'tests (successful|failed)|✘' "$OUT/$name.txt" | head -12
 }
-junit junit-kernels-cuda 90 .device/test-classes/kernels-cuda --exclude-classname '.*KernelEmulationTest'
-junit junit-engine-cuda 90 .device/test-classes/engine-java --include-package io.strata.engine.backend.cuda
+junit junit-kernels-cuda 70 .device/test-classes/kernels-cuda --exclude-classname '.*KernelEmulationTest'
+junit junit-engine-cuda 60 .device/test-classes/engine-java --include-package io.strata.engine.backend.cuda
 S() {  # S LIMIT ARGS...: the CLI under a time limit
   local limit=$1; shift
   timeout "$limit" $J "${JOPTS[@]}" -cp '.device/lib/*' io.strata.engine.cli.StrataCli "$@" 2>&1 | grep -v -E "^WARNING"
@@ -33,8 +33,12 @@ echo "=== Mixtral-8x7B shape, INT4 experts, --fast-budget 11GiB (host tier: ever
     --context 1024 --tokens 32 --json "$OUT/decode-mixtral-8x7b-int4-vram11g.json" ; } \
   2>&1 | tee "$OUT/decode-mixtral-8x7b-int4-vram11g.txt" | tail -22
 du -sh "$SYNTH"/* 2>/dev/null
-echo "=== same store, host tier 12 GiB (about half the experts; the rest from SSD)"
-S 120 bench decode --model "$SYNTH/synthetic-mixtral-8x7b-int4" --backend cuda --fast-budget 11GiB --host-budget 12GiB \
-    --context 1024 --tokens 32 --json "$OUT/decode-mixtral-8x7b-int4-vram11g-host12g.json" \
-  2>&1 | tee "$OUT/decode-mixtral-8x7b-int4-vram11g-host12g.txt" | tail -18
+if [ "$SECONDS" -lt "${SECOND_RUN_BEFORE:-420}" ]; then
+  echo "=== same store, host tier 12 GiB (about half the experts; the rest from SSD)"
+  S 120 bench decode --model "$SYNTH/synthetic-mixtral-8x7b-int4" --backend cuda --fast-budget 11GiB --host-budget 12GiB \
+      --context 1024 --tokens 12 --json "$OUT/decode-mixtral-8x7b-int4-vram11g-host12g.json" \
+    2>&1 | tee "$OUT/decode-mixtral-8x7b-int4-vram11g-host12g.txt" | tail -18
+else
+  echo "=== second run skipped: ${SECONDS}s used"
+fi
 ls -la "$OUT"
