@@ -49,6 +49,10 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--tokens", defaultValue = "32", description = "tokens to decode")
         int tokens;
 
+        @Option(names = "--warmup", defaultValue = "2",
+                description = "tokens decoded before the measured run (JIT, first reads; more fills the tiers) (default: ${DEFAULT-VALUE})")
+        int warmup;
+
         @Option(names = "--json", description = "write results to this JSON file")
         Path json;
 
@@ -87,7 +91,7 @@ public final class BenchCommand implements Runnable {
                 SplittableRandom r = new SplittableRandom(1);
                 for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + r.nextInt(c.vocabSize() - 3);
                 // warm-up: touches the dense weights and JIT-compiles the kernels
-                m.generateFixed(prompt, 2, SamplingConfig.GREEDY);
+                m.generateFixed(prompt, Math.max(1, warmup), SamplingConfig.GREEDY);
                 TieredExpertStore tiered = ModelLoader.tiered(m.model().store());
                 StoreStats[] atFirst = new StoreStats[1];
                 var cuda = m.model().backend() instanceof io.strata.engine.backend.cuda.CudaBackend cb ? cb : null;
@@ -143,6 +147,16 @@ public final class BenchCommand implements Runnable {
                     System.out.printf("SSD: %.1f MB read per decoded token | dd iflag=direct %.2f GB/s | SSD bound %.2f tokens/s | ratio %.2f%n",
                             ssdBytesPerToken / 1e6, ssdBw / 1e9, ssdBound, tps / ssdBound);
                 }
+                double transferBound = 0, ssdWaitMs = 0;
+                if (cuda != null) {
+                    // Both transfers of missed experts, one after the other: SSD → host, host → VRAM.
+                    double sec = h2dPerToken / pinnedBw + (ssdBw > 0 ? ssdBytesPerToken / ssdBw : 0);
+                    transferBound = sec > 0 ? 1 / sec : Double.POSITIVE_INFINITY;
+                    ssdWaitMs = decodeStats != null ? decodeStats.waitNs(io.strata.tiering.Tier.SSD) / 1e6 / decoded : 0;
+                    System.out.printf("per token: %.1f ms, of which %.1f ms is the host-to-device copy at measured bandwidth and %.1f ms"
+                                    + " waiting for SSD reads | SSD + H2D transfer bound %.2f tokens/s | ratio %.2f%n",
+                            1e3 / tps, 1e3 * h2dPerToken / pinnedBw, ssdWaitMs, transferBound, tps / transferBound);
+                }
                 if (json != null) {
                     ObjectMapper om = new ObjectMapper();
                     ObjectNode o = om.createObjectNode();
@@ -150,6 +164,7 @@ public final class BenchCommand implements Runnable {
                     o.put("preset", preset);
                     o.put("backend", m.model().backend().name());
                     o.put("machine", machine());
+                    o.put("warmup_tokens", Math.max(1, warmup));
                     o.put("prompt_tokens", res.promptTokens());
                     o.put("ttft_ms", res.ttftNanos() / 1e6);
                     o.put("decode_tokens", res.tokens().length);
@@ -168,6 +183,9 @@ public final class BenchCommand implements Runnable {
                         o.put("pinned_h2d_bytes_per_s", pinnedBw);
                         o.put("h2d_bound_tokens_per_s", h2dBound);
                         o.put("ratio_to_h2d_bound", tps / h2dBound);
+                        o.put("ssd_wait_ms_per_decoded_token", ssdWaitMs);
+                        o.put("transfer_bound_tokens_per_s", transferBound);
+                        o.put("ratio_to_transfer_bound", tps / transferBound);
                     } else {
                         o.put("read_bandwidth_bytes_per_s", bw);
                         o.put("bound_tokens_per_s", bound);
