@@ -38,7 +38,9 @@ public final class ModelLoader {
 
     /**
      * A packed store: dense weights mapped, experts through the tiered store under the budgets
-     * (host budget default: every expert fits; fast budget default: the host budget).
+     * (host budget default: every expert fits; fast budget default: the host budget). With --prefetch
+     * the tiered store is wrapped in a {@link io.strata.engine.predict.TimedExpertStore}, which gives
+     * the prefetcher its per-layer demand stall.
      */
     static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s) {
         PackedStore ps = PackedStore.open(dir);
@@ -68,7 +70,9 @@ public final class ModelLoader {
                 be.close();
                 throw e;
             }
-            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
+            boolean prefetch = s != null && s.prefetch != null && !s.prefetch.equals("off");
+            io.strata.tiering.ExpertStore served = prefetch ? new io.strata.engine.predict.TimedExpertStore(store) : store;
+            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), served, be);
             Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
             return StrataModel.of(dir, ps, m, tok, o.context);
         } catch (IOException e) {
@@ -126,6 +130,19 @@ public final class ModelLoader {
         PREFETCHERS.put(m, pf);
     }
 
+    /** The prefetcher's counters (per layer: hints, precision, recall, unused bytes, demand stall), or null without --prefetch. */
+    public static io.strata.engine.predict.Prefetcher.Report prefetchReport(StrataModel m) {
+        var pf = PREFETCHERS.get(m);
+        return pf == null ? null : pf.report();
+    }
+
+    /** m's tiered store (under the timing wrapper of --prefetch), or null when its experts come from elsewhere. */
+    public static TieredExpertStore tieredStore(StrataModel m) {
+        var s = m.model().store();
+        if (s instanceof io.strata.engine.predict.TimedExpertStore t) s = t.delegate();
+        return s instanceof TieredExpertStore t ? t : null;
+    }
+
     /** Records every routing decision of m to file (closed at JVM exit, or by the caller). */
     public static TraceRecorder attachTrace(StrataModel m, Path file) {
         var c = m.config();
@@ -148,8 +165,10 @@ public final class ModelLoader {
                     + " moved on demand in %d copies, %.2f MiB prefetched", t.activations(), t.sparsity(), t.meanActiveChannels(),
                     t.bytesMoved() / 1048576.0, t.reads(), t.prefetchBytes() / 1048576.0);
         }
-        String pf = PREFETCHERS.containsKey(m) ? "\n" + PREFETCHERS.get(m).report().table() : "";
-        return m.model().store() instanceof TieredExpertStore t ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
+        var report = prefetchReport(m);
+        String pf = report != null ? "\n" + report.table() : "";
+        TieredExpertStore t = tieredStore(m);
+        return t != null ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
     }
 
     public static String storeStatsJson(StrataModel m) {
@@ -160,6 +179,12 @@ public final class ModelLoader {
                 throw new IllegalStateException(e);
             }
         }
-        return m.model().store() instanceof TieredExpertStore t ? t.stats().toJson().toString() : null;
+        TieredExpertStore t = tieredStore(m);
+        var report = prefetchReport(m);
+        if (t == null && report == null) return null;
+        var om = new com.fasterxml.jackson.databind.ObjectMapper();
+        var o = t != null ? t.stats().toJson() : om.createObjectNode();
+        if (report != null) o.set("prefetch", om.valueToTree(report.toJson()));
+        return o.toString();
     }
 }

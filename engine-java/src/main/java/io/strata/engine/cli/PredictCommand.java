@@ -260,6 +260,26 @@ public final class PredictCommand implements Runnable {
         }
     }
 
+    /** Prompts as token ids: training prompts (learned, prior) and measured ones. */
+    record IdPrompts(List<int[]> train, List<int[]> test, String source) {
+        /** n prompts of len uniform ids in [3, vocab) from seed; every holdoutEvery-th is measured. */
+        static IdPrompts random(int n, int len, int vocab, long seed, int holdoutEvery) {
+            if (holdoutEvery < 2 || n < holdoutEvery || len < 1) {
+                throw new IllegalArgumentException("--random-prompts: expected N ≥ --holdout-every ≥ 2 and --prompt-tokens ≥ 1, found "
+                        + n + ", " + holdoutEvery + ", " + len);
+            }
+            java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+            List<int[]> train = new ArrayList<>(), test = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int[] ids = new int[len];
+                for (int t = 0; t < len; t++) ids[t] = 3 + r.nextInt(vocab - 3);
+                (i % holdoutEvery == holdoutEvery - 1 ? test : train).add(ids);
+            }
+            return new IdPrompts(train, test, n + " random prompts of " + len + " token ids (seed " + seed + "), every "
+                    + holdoutEvery + "th measured");
+        }
+    }
+
     /** Decode from a packed store with a small host budget: prefetch off vs each predictor. */
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Decode tokens/s and demand stall on the tiered store with prefetch off vs each predictor.")
@@ -311,6 +331,17 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--holdout-every", defaultValue = "4", description = "every N-th built-in prompt is measured (default: ${DEFAULT-VALUE})")
         int holdoutEvery;
 
+        @Option(names = "--random-prompts", defaultValue = "0",
+                description = "use N seeded random token-id prompts instead of text (a model without a tokenizer, e.g. a synthetic one); "
+                        + "every --holdout-every-th is measured, the others train learned/prior (default: ${DEFAULT-VALUE}: text prompts)")
+        int randomPrompts;
+
+        @Option(names = "--prompt-tokens", defaultValue = "16", description = "tokens per random prompt (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = "--prompt-seed", defaultValue = "1", description = "seed of the random prompts (default: ${DEFAULT-VALUE})")
+        long promptSeed;
+
         @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens decoded per prompt (default: ${DEFAULT-VALUE})")
         int genTokens;
 
@@ -350,43 +381,58 @@ public final class PredictCommand implements Runnable {
                     pack.call();
                 }
             }
-            Prompts pr = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
             long slot = io.strata.engine.predict.PrefetchBenchmark.expertBytes(dir);
-            io.strata.engine.predict.PrefetchBenchmark.Setup all;
             io.strata.engine.model.ModelConfig c;
-            List<int[]> testIds = new ArrayList<>();
-            List<ExpertPredictor> ps = new ArrayList<>();
-            int maxDepth = java.util.Arrays.stream(depths).max().orElse(1);
-            long totalExperts;
-            {
-                long everyExpert;
-                try (var pstore = io.strata.tiering.store.PackedStore.open(dir)) {
-                    everyExpert = (long) pstore.numLayers() * pstore.numExperts() * slot;
-                }
-                var full = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, everyExpert, 0, policy, backend, loaderThreads);
-                try (StrataModel m = io.strata.engine.predict.PrefetchBenchmark.open(full, 4096)) {
-                    c = m.config();
-                    totalExperts = (long) c.numMoeLayers() * c.numExperts();
-                    for (String p : pr.test()) testIds.add(m.encode(p));
-                    StrataModel fm = m;
-                    RoutingDataset[] trainData = new RoutingDataset[1];
-                    var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
-                    Factory f = new Factory(m, () -> {
-                        if (trainData[0] == null) trainData[0] = RoutingRuns.record(fm, pr.train(), genTokens);
-                        return trainData[0];
-                    }, maxDepth, topM > 0 ? topM : c.topK(), opt, learnedIn, learnedOut, gateMinRecall);
-                    for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
-                    if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
-                }
+            try (var pstore = io.strata.tiering.store.PackedStore.open(dir)) {
+                c = io.strata.engine.model.ModelConfig.parse(pstore.manifest().model(), dir);
             }
+            long totalExperts = (long) c.numMoeLayers() * c.numExperts();
             long host = hostBudget != null ? io.strata.tiering.host.ByteSize.parse(hostBudget)
                     : (long) Math.ceil(totalExperts * hostFraction) * slot;
             long fast = fastBudget != null ? io.strata.tiering.host.ByteSize.parse(fastBudget) : 0;
             var setup = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads);
             int mm = topM > 0 ? topM : c.topK();
+            IdPrompts pr = randomPrompts > 0
+                    ? IdPrompts.random(randomPrompts, promptTokens, c.vocabSize(), promptSeed, holdoutEvery)
+                    : null;
+            Prompts text = pr == null ? Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery) : null;
+            List<int[]> testIds = new ArrayList<>();
+            List<ExpertPredictor> ps = new ArrayList<>();
+            int maxDepth = java.util.Arrays.stream(depths).max().orElse(1);
+            // Routing is recorded (and the predictors built) under the measured budgets: the routes do not depend
+            // on them, and a store the size of every expert may not fit in memory.
+            try (StrataModel m = io.strata.engine.predict.PrefetchBenchmark.open(setup, 4096)) {
+                if (pr == null) {
+                    if (!m.hasTokenizer()) {
+                        throw new IllegalArgumentException(dir + " has no tokenizer.json: give --random-prompts N (token-id prompts)");
+                    }
+                    List<int[]> train = new ArrayList<>();
+                    for (String p : text.train()) train.add(m.encode(p));
+                    for (String p : text.test()) testIds.add(m.encode(p));
+                    pr = new IdPrompts(train, testIds, text.source());
+                } else {
+                    testIds.addAll(pr.test());
+                }
+                StrataModel fm = m;
+                IdPrompts fpr = pr;
+                RoutingDataset[] trainData = new RoutingDataset[1];
+                var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
+                Factory f = new Factory(m, () -> {
+                    if (trainData[0] == null) {
+                        long t0 = System.nanoTime();
+                        trainData[0] = RoutingRuns.recordIds(fm, fpr.train(), null, genTokens);
+                        System.out.printf(Locale.ROOT, "recorded %d training tokens (%d prompts, %d decoded each) in %.1f s%n",
+                                trainData[0].totalTokens(), fpr.train().size(), genTokens, (System.nanoTime() - t0) / 1e9);
+                    }
+                    return trainData[0];
+                }, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
+                for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
+                if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
+            }
             System.out.printf(Locale.ROOT, "store %s: %d layers x %d experts of %.2f MiB; host budget %.2f MiB = %d experts (%.1f%%); policy %s; %d loader threads%n",
                     dir, c.numMoeLayers(), c.numExperts(), slot / 1048576.0, host / 1048576.0, host / slot, 100.0 * (host / slot) / totalExperts, policy, loaderThreads);
             System.out.printf(Locale.ROOT, "measured prompts: %d (%s), %d tokens decoded each%n", testIds.size(), pr.source(), genTokens);
+            System.out.printf(Locale.ROOT, "machine: %s%n", BenchCommand.machine());
             String readMode;
             try (StrataModel probe = io.strata.engine.predict.PrefetchBenchmark.open(
                     new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads), 16)) {
@@ -425,7 +471,9 @@ public final class PredictCommand implements Runnable {
                 root.put("loader_threads", loaderThreads);
                 root.put("read_mode", readMode);
                 root.put("gate_min_recall", gateMinRecall);
+                root.put("machine", BenchCommand.machine());
                 root.put("prompts", pr.source());
+                root.put("train_prompts", pr.train().size());
                 root.put("measured_prompts", testIds.size());
                 root.put("decode_tokens_per_prompt", genTokens);
                 root.put("m", mm);

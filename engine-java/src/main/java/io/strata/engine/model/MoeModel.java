@@ -155,12 +155,13 @@ public final class MoeModel implements AutoCloseable {
             }
         }
         // Ask for every planned expert before waiting on the first, so their loads overlap.
-        for (int e : order) store.prefetch(l, e);
+        for (int e : order) store.request(l, e);
         // Decode (at most top-k experts): pin them all before observers (prefetchers among them)
         // hear of the plan, so a prefetch for the next layers can never evict an expert this
         // layer still needs. Speculative loads queue behind demand loads anyway, so issuing them
         // after the pins costs no overlap. A prefill step may route more experts than the store
-        // has slots, so it pins one at a time.
+        // has slots, so it pins one at a time; its requested experts are kept from speculative
+        // eviction by the store until acquired.
         ExpertHandle[] pinned = null;
         if (order.size() <= c.topK()) {
             pinned = new ExpertHandle[order.size()];
