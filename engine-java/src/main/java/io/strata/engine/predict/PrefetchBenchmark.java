@@ -47,12 +47,13 @@ public final class PrefetchBenchmark {
      * @param decodeStore store counters of the decode phases only
      * @param decodeHintedMisses   decode misses of experts hinted in their pass (the prefetch was late or lost)
      * @param decodeUnhintedMisses decode misses of experts not hinted in their pass (the predictor missed them)
+     * @param report       the prefetcher's counters of the whole run; decodeReport those of the decode phases
      */
     public record Result(String predictor, int depth, int m, int round, long promptTokens, long decodeTokens,
                          double prefillSeconds, double decodeSeconds, long prefillStallNanos, long decodeStallNanos,
                          long decodeMisses, long decodeAcquires, long decodeHintedMisses, long decodeHintedStallNanos,
                          long decodeUnhintedMisses, long decodeUnhintedStallNanos, StoreStats store, StoreStats decodeStore,
-                         Prefetcher.Report report) {
+                         Prefetcher.Report report, Prefetcher.Report decodeReport) {
         public double decodeTokensPerSecond() {
             return decodeSeconds == 0 ? 0 : decodeTokens / decodeSeconds;
         }
@@ -125,6 +126,7 @@ public final class PrefetchBenchmark {
             long promptTokens = 0, decoded = 0, prefillNs = 0, decodeNs = 0, prefillStall = 0, decodeStall = 0;
             long decodeMisses = 0, decodeAcq = 0;
             long[] split = new long[4]; // decode: hinted misses, their stall, unhinted misses, their stall
+            Prefetcher.Report decodeReport = null;
             TieredExpertStore tiered = (TieredExpertStore) timed.delegate();
             StoreStats decodeStore = new io.strata.tiering.stats.StatsRecorder().snapshot(); // zero
             for (int[] ids : prompts) {
@@ -133,7 +135,7 @@ public final class PrefetchBenchmark {
                 float[] logits = model.forward(ids, 0, cache, false);
                 long t1 = System.nanoTime(), st1 = stall(timed, c), mi1 = misses(timed, c), ac1 = acquires(timed, c);
                 StoreStats ss1 = tiered.stats();
-                Prefetcher.LayerStats pf1 = pf == null ? null : pf.report().total();
+                Prefetcher.Report pf1 = pf == null ? null : pf.report();
                 prefillNs += t1 - t0;
                 prefillStall += st1 - st0;
                 promptTokens += ids.length;
@@ -148,20 +150,23 @@ public final class PrefetchBenchmark {
                 decoded += decodeTokens;
                 decodeStore = decodeStore.plus(tiered.stats().minus(ss1));
                 if (pf != null) {
-                    Prefetcher.LayerStats pf2 = pf.report().total();
-                    split[0] += pf2.hintedMisses() - pf1.hintedMisses();
-                    split[1] += pf2.hintedStallNanos() - pf1.hintedStallNanos();
-                    split[2] += pf2.unhintedMisses() - pf1.unhintedMisses();
-                    split[3] += pf2.unhintedStallNanos() - pf1.unhintedStallNanos();
+                    Prefetcher.Report d = pf.report().minus(pf1);
+                    decodeReport = decodeReport == null ? d : decodeReport.plus(d);
                 }
             }
             if (pf == null) { // nothing was hinted: every miss is unhinted
                 split[2] = decodeMisses;
                 split[3] = decodeStall;
+            } else {
+                Prefetcher.LayerStats t = decodeReport.total();
+                split[0] = t.hintedMisses();
+                split[1] = t.hintedStallNanos();
+                split[2] = t.unhintedMisses();
+                split[3] = t.unhintedStallNanos();
             }
             return new Result(predictor == null ? "off" : predictor.name(), predictor == null ? 0 : depth, predictor == null ? 0 : m,
                     round, promptTokens, decoded, prefillNs / 1e9, decodeNs / 1e9, prefillStall, decodeStall, decodeMisses,
-                    decodeAcq, split[0], split[1], split[2], split[3], tiered.stats(), decodeStore, pf == null ? null : pf.report());
+                    decodeAcq, split[0], split[1], split[2], split[3], tiered.stats(), decodeStore, pf == null ? null : pf.report(), decodeReport);
         }
     }
 
@@ -183,20 +188,25 @@ public final class PrefetchBenchmark {
         return n;
     }
 
-    /** A table: one row per run. */
+    /**
+     * A table: one row per run, decode phases only. "pf loads" are the loads prefetch hints started, "useful" those
+     * an acquire then used (of which "late": it waited for the read), "cancelled" those withdrawn before their read;
+     * "not routed MiB" is the upper bound of the hints the router did not choose (resident experts included).
+     */
     public static String table(List<Result> rs) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "%-14s %5s %5s %9s %11s %12s %13s %15s %9s %10s %5s %9s %11s %11s%n", "predictor", "depth", "round", "decode/s",
-                "stall ms/t", "decode miss%", "hinted miss/t", "unhinted miss/t", "prefetch", "pf useful", "late", "precision",
-                "recall", "unused MiB"));
+                "%-14s %5s %5s %9s %11s %12s %13s %15s %9s %7s %5s %9s %9s %7s %14s%n", "predictor", "depth", "round", "decode/s",
+                "stall ms/t", "decode miss%", "hinted miss/t", "unhinted miss/t", "pf loads", "useful", "late", "cancelled",
+                "precision", "recall", "not routed MiB"));
         for (Result r : rs) {
-            Prefetcher.LayerStats t = r.report() == null ? null : r.report().total();
+            Prefetcher.LayerStats t = r.decodeReport() == null ? null : r.decodeReport().total();
             double n = Math.max(1, r.decodeTokens());
-            sb.append(String.format(Locale.ROOT, "%-14s %5s %5d %9.2f %11.3f %12.1f %13.2f %15.2f %9d %10d %5d %9s %11s %11s%n", r.predictor(),
-                    r.depth() == 0 ? "-" : Integer.toString(r.depth()), r.round(), r.decodeTokensPerSecond(), r.decodeStallMsPerToken(),
-                    r.decodeAcquires() == 0 ? 0.0 : 100.0 * r.decodeMisses() / r.decodeAcquires(),
+            StoreStats d = r.decodeStore();
+            sb.append(String.format(Locale.ROOT, "%-14s %5s %5d %9.2f %11.3f %12.1f %13.2f %15.2f %9d %7d %5d %9d %9s %7s %14s%n",
+                    r.predictor(), r.depth() == 0 ? "-" : Integer.toString(r.depth()), r.round(), r.decodeTokensPerSecond(),
+                    r.decodeStallMsPerToken(), r.decodeAcquires() == 0 ? 0.0 : 100.0 * r.decodeMisses() / r.decodeAcquires(),
                     r.decodeHintedMisses() / n, r.decodeUnhintedMisses() / n,
-                    r.store().prefetchIssued(), r.store().prefetchUseful(), r.store().prefetchLate(),
+                    d.prefetchIssued(), d.prefetchUseful(), d.prefetchLate(), d.prefetchCancelled(),
                     t == null ? "-" : String.format(Locale.ROOT, "%.3f", t.precision()),
                     t == null ? "-" : String.format(Locale.ROOT, "%.3f", t.recall()),
                     t == null ? "-" : String.format(Locale.ROOT, "%.1f", t.wastedBytes() / 1048576.0)));
@@ -228,6 +238,7 @@ public final class PrefetchBenchmark {
         o.put("store", storeJson(r.store()));
         o.put("store_decode", storeJson(r.decodeStore()));
         if (r.report() != null) o.put("prefetch", r.report().toJson());
+        if (r.decodeReport() != null) o.put("prefetch_decode", r.decodeReport().toJson());
         return o;
     }
 

@@ -201,6 +201,16 @@ public final class Prefetcher implements RoutingObserver {
     public record LayerStats(int layer, long issued, long used, long routed, long wastedBytes, long predictNanos,
                              long stallNanos, long misses, long acquires, long hintedMisses, long hintedStallNanos,
                              long unhintedMisses, long unhintedStallNanos) {
+        /** Counters of this plus sign × those of o (same layer). */
+        LayerStats add(LayerStats o, int sign) {
+            return new LayerStats(layer, issued + sign * o.issued, used + sign * o.used, routed + sign * o.routed,
+                    wastedBytes + sign * o.wastedBytes, predictNanos + sign * o.predictNanos,
+                    stallNanos < 0 ? -1 : stallNanos + sign * o.stallNanos, misses < 0 ? -1 : misses + sign * o.misses,
+                    acquires < 0 ? -1 : acquires + sign * o.acquires, hintedMisses + sign * o.hintedMisses,
+                    hintedStallNanos + sign * o.hintedStallNanos, unhintedMisses + sign * o.unhintedMisses,
+                    unhintedStallNanos + sign * o.unhintedStallNanos);
+        }
+
         /** Hints that the router then chose / hints issued. */
         public double precision() {
             return issued == 0 ? Double.NaN : (double) used / issued;
@@ -213,6 +223,28 @@ public final class Prefetcher implements RoutingObserver {
     }
 
     public record Report(String predictor, int depth, int m, List<LayerStats> layers, LayerStats total) {
+        /** Counters accumulated since {@code earlier} (a report of the same prefetcher). */
+        public Report minus(Report earlier) {
+            return add(earlier, -1);
+        }
+
+        /** Counters of both reports added (e.g. the decode phases of several prompts). */
+        public Report plus(Report other) {
+            return add(other, 1);
+        }
+
+        private Report add(Report o, int sign) {
+            Map<Integer, LayerStats> byLayer = new java.util.TreeMap<>();
+            for (LayerStats s : layers) byLayer.put(s.layer(), s);
+            for (LayerStats s : o.layers()) {
+                LayerStats mine = byLayer.get(s.layer());
+                if (mine == null) mine = new LayerStats(s.layer(), 0, 0, 0, 0, 0, s.stallNanos() < 0 ? -1 : 0,
+                        s.misses() < 0 ? -1 : 0, s.acquires() < 0 ? -1 : 0, 0, 0, 0, 0);
+                byLayer.put(s.layer(), mine.add(s, sign));
+            }
+            return new Report(predictor, depth, m, new ArrayList<>(byLayer.values()), total.add(o.total(), sign));
+        }
+
         public String table() {
             StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                     "prefetch with %s, depth %d, top-%d%n%5s %8s %8s %8s %9s %7s %12s %10s %8s %14s %16s%n", predictor, depth, m,

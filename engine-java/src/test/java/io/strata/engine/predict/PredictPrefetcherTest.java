@@ -105,6 +105,7 @@ class PredictPrefetcherTest {
         store.calls.clear();
 
         // The next token is a new pass: layers 1 and 2 are hinted again.
+        Prefetcher.Report afterPass1 = p.report();
         p.beforeRouting(0, 6, 1, x);
         p.onRouted(0, 6, new int[][] {{0, 1}}, new float[][] {{.5f, .5f}});
         assertEquals(List.of("prefetch 1 1", "prefetch 1 2", "prefetch 2 2", "prefetch 2 3"), store.calls);
@@ -122,6 +123,11 @@ class PredictPrefetcherTest {
         assertEquals(2000, l3.wastedBytes());
         assertEquals(4, r.total().used(), "1 (layer 1) + 2 (layer 2) + 1 (layer 3)");
         assertEquals(-1, r.total().stallNanos(), "the fake store keeps no statistics");
+        Prefetcher.Report pass2 = r.minus(afterPass1);
+        assertEquals(4, pass2.total().issued(), "pass 2 hinted layers 1 and 2, two each");
+        assertEquals(0, pass2.total().used());
+        assertEquals(2, pass2.layers().stream().filter(s -> s.layer() == 1).findFirst().orElseThrow().issued());
+        assertEquals(r.total().issued(), afterPass1.plus(pass2).total().issued());
         be.close();
     }
 
