@@ -316,8 +316,9 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--depth", split = ",", defaultValue = "1", description = "look-ahead distances (default: ${DEFAULT-VALUE})")
         int[] depths;
 
-        @Option(names = "--top-m", defaultValue = "0", description = "experts predicted per layer, 0 = the model's top-k")
-        int topM;
+        @Option(names = "--top-m", split = ",", defaultValue = "0",
+                description = "experts hinted per predicted layer, 0 = the model's top-k; several values are measured side by side (default: ${DEFAULT-VALUE})")
+        int[] topMs;
 
         @Option(names = "--train-prompts", description = "training prompts for learned/prior (passages separated by blank lines)")
         Path trainPrompts;
@@ -391,7 +392,8 @@ public final class PredictCommand implements Runnable {
                     : (long) Math.ceil(totalExperts * hostFraction) * slot;
             long fast = fastBudget != null ? io.strata.tiering.host.ByteSize.parse(fastBudget) : 0;
             var setup = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads);
-            int mm = topM > 0 ? topM : c.topK();
+            int[] ms = java.util.Arrays.stream(topMs).map(v -> v > 0 ? v : c.topK()).toArray();
+            int mm = java.util.Arrays.stream(ms).max().orElse(c.topK()); // what learned/prior/gated are built for
             IdPrompts pr = randomPrompts > 0
                     ? IdPrompts.random(randomPrompts, promptTokens, c.vocabSize(), promptSeed, holdoutEvery)
                     : null;
@@ -448,10 +450,12 @@ public final class PredictCommand implements Runnable {
             for (int round = 0; round < repeat; round++) {
                 for (ExpertPredictor p : ps) {
                     for (int d : (p == null ? new int[] {1} : depths)) {
-                        var r = io.strata.engine.predict.PrefetchBenchmark.run(setup, p, d, mm, testIds, genTokens, round);
-                        rs.add(r);
-                        System.out.print(io.strata.engine.predict.PrefetchBenchmark.table(List.of(r)).lines().skip(round == 0 && rs.size() == 1 ? 0 : 1)
-                                .map(l -> l + "\n").reduce("", String::concat));
+                        for (int mi : (p == null ? new int[] {ms[0]} : ms)) {
+                            var r = io.strata.engine.predict.PrefetchBenchmark.run(setup, p, d, mi, testIds, genTokens, round);
+                            rs.add(r);
+                            System.out.print(io.strata.engine.predict.PrefetchBenchmark.table(List.of(r)).lines()
+                                    .skip(round == 0 && rs.size() == 1 ? 0 : 1).map(l -> l + "\n").reduce("", String::concat));
+                        }
                     }
                 }
             }
@@ -476,7 +480,7 @@ public final class PredictCommand implements Runnable {
                 root.put("train_prompts", pr.train().size());
                 root.put("measured_prompts", testIds.size());
                 root.put("decode_tokens_per_prompt", genTokens);
-                root.put("m", mm);
+                root.put("m", ms);
                 root.put("runs", io.strata.engine.predict.PrefetchBenchmark.json(rs));
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
             }

@@ -195,15 +195,16 @@ public final class PrefetchBenchmark {
      */
     public static String table(List<Result> rs) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "%-14s %5s %5s %9s %11s %12s %13s %15s %9s %7s %5s %9s %9s %7s %14s%n", "predictor", "depth", "round", "decode/s",
+                "%-14s %5s %3s %5s %9s %11s %12s %13s %15s %9s %7s %5s %9s %9s %7s %14s%n", "predictor", "depth", "m", "round", "decode/s",
                 "stall ms/t", "decode miss%", "hinted miss/t", "unhinted miss/t", "pf loads", "useful", "late", "cancelled",
                 "precision", "recall", "not routed MiB"));
         for (Result r : rs) {
             Prefetcher.LayerStats t = r.decodeReport() == null ? null : r.decodeReport().total();
             double n = Math.max(1, r.decodeTokens());
             StoreStats d = r.decodeStore();
-            sb.append(String.format(Locale.ROOT, "%-14s %5s %5d %9.2f %11.3f %12.1f %13.2f %15.2f %9d %7d %5d %9d %9s %7s %14s%n",
-                    r.predictor(), r.depth() == 0 ? "-" : Integer.toString(r.depth()), r.round(), r.decodeTokensPerSecond(),
+            sb.append(String.format(Locale.ROOT, "%-14s %5s %3s %5d %9.2f %11.3f %12.1f %13.2f %15.2f %9d %7d %5d %9d %9s %7s %14s%n",
+                    r.predictor(), r.depth() == 0 ? "-" : Integer.toString(r.depth()), r.depth() == 0 ? "-" : Integer.toString(r.m()),
+                    r.round(), r.decodeTokensPerSecond(),
                     r.decodeStallMsPerToken(), r.decodeAcquires() == 0 ? 0.0 : 100.0 * r.decodeMisses() / r.decodeAcquires(),
                     r.decodeHintedMisses() / n, r.decodeUnhintedMisses() / n,
                     d.prefetchIssued(), d.prefetchUseful(), d.prefetchLate(), d.prefetchCancelled(),
