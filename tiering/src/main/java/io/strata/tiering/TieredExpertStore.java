@@ -690,11 +690,16 @@ public final class TieredExpertStore implements ExpertStore {
             }
             e.loaded.complete(null);
         } catch (Throwable ex) {
-            stats.loadFailure();
             StoreException se = ex instanceof StoreException s ? s
                     : new StoreException(file + ": reading " + e.key + " at offset " + e.loc.offset() + " (" + e.loc.length()
                     + " bytes): " + ex, ex);
-            LOG.log(System.Logger.Level.ERROR, se.getMessage());
+            if (closed) {
+                // close() interrupts reads under way (a prefetch nobody waits for): not a failure of the store
+                LOG.log(System.Logger.Level.DEBUG, "store closing: " + se.getMessage());
+            } else {
+                stats.loadFailure();
+                LOG.log(System.Logger.Level.ERROR, se.getMessage());
+            }
             lock.lock();
             try {
                 if (resident.get(e.key) == e) {

@@ -72,6 +72,17 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens generated after each prompt, also recorded (default: ${DEFAULT-VALUE})")
         int genTokens;
 
+        @Option(names = "--random-prompts", defaultValue = "0",
+                description = "use N seeded random token-id prompts instead of text (a model without a tokenizer); every --holdout-every-th "
+                        + "is held out (default: ${DEFAULT-VALUE}: text prompts)")
+        int randomPrompts;
+
+        @Option(names = "--prompt-tokens", defaultValue = "16", description = "tokens per random prompt (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = "--prompt-seed", defaultValue = "1", description = "seed of the random prompts (default: ${DEFAULT-VALUE})")
+        long promptSeed;
+
         @Option(names = "--inner", defaultValue = "512", description = "learned predictor hidden width (default: ${DEFAULT-VALUE})")
         int inner;
 
@@ -104,15 +115,24 @@ public final class PredictCommand implements Runnable {
                 if (d < 1) throw new IllegalArgumentException("--depth: expected distances ≥ 1, found " + d);
                 maxDepth = Math.max(maxDepth, d);
             }
-            Prompts pr = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
-            List<String> train = pr.train(), test = pr.test();
-            String source = pr.source();
             try (StrataModel m = StrataModel.load(model, new StrataModel.Options(backend, 4096))) {
                 var c = m.config();
                 int mm = topM > 0 ? topM : c.topK();
+                IdPrompts pr;
+                if (randomPrompts > 0) {
+                    pr = IdPrompts.random(randomPrompts, promptTokens, c.vocabSize(), promptSeed, holdoutEvery);
+                } else {
+                    Prompts text = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
+                    List<int[]> trainIds = new ArrayList<>(), testIds = new ArrayList<>();
+                    for (String p : text.train()) trainIds.add(m.encode(p));
+                    for (String p : text.test()) testIds.add(m.encode(p));
+                    pr = new IdPrompts(trainIds, testIds, text.source());
+                }
+                List<int[]> train = pr.train(), test = pr.test();
+                String source = pr.source();
                 long t0 = System.nanoTime();
-                RoutingDataset trainData = RoutingRuns.record(m, train, genTokens);
-                RoutingDataset testData = RoutingRuns.record(m, test, genTokens);
+                RoutingDataset trainData = RoutingRuns.recordIds(m, train, null, genTokens);
+                RoutingDataset testData = RoutingRuns.recordIds(m, test, null, genTokens);
                 double recordS = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "%s: %d layers, %d experts, top-%d; prompts %s%n", model, c.numLayers(), c.numExperts(), c.topK(), source);
                 System.out.printf(Locale.ROOT, "recorded %d training tokens (%d prompts), %d held-out tokens (%d prompts), +%d generated each, in %.1f s%n",
@@ -170,7 +190,7 @@ public final class PredictCommand implements Runnable {
      */
     static final class Factory {
         private final StrataModel model;
-        private final java.util.function.Supplier<RoutingDataset> train;
+        final java.util.function.Supplier<RoutingDataset> train;
         private final int maxDepth, m;
         private final LearnedPredictor.Options opt;
         private final Path learnedIn, learnedOut;
@@ -352,6 +372,10 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--learned", description = "learned predictor JSON (else trained on the training prompts)")
         Path learnedIn;
 
+        @Option(names = "--score-train", description = "also score every predictor offline on the recorded training prompts "
+                + "(precision/recall where learned and prior were fitted; beside the measured prompts' live figures, it shows overfitting)")
+        boolean scoreTrain;
+
         @Option(names = "--epochs", defaultValue = "12", description = "learned predictor epochs (default: ${DEFAULT-VALUE})")
         int epochs;
 
@@ -400,6 +424,8 @@ public final class PredictCommand implements Runnable {
             Prompts text = pr == null ? Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery) : null;
             List<int[]> testIds = new ArrayList<>();
             List<ExpertPredictor> ps = new ArrayList<>();
+            List<Object> trainLog = new ArrayList<>();
+            PredictorEval.Report trainFit = null;
             int maxDepth = java.util.Arrays.stream(depths).max().orElse(1);
             // Routing is recorded (and the predictors built) under the measured budgets: the routes do not depend
             // on them, and a store the size of every expert may not fit in memory.
@@ -430,6 +456,17 @@ public final class PredictCommand implements Runnable {
                 }, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
                 for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
                 if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
+                for (var l : f.log) {
+                    trainLog.add(Map.of("layer", l.layer(), "ahead", l.ahead(), "samples", l.samples(),
+                            "loss_before", l.lossBefore(), "loss_after", l.lossAfter()));
+                }
+                List<ExpertPredictor> scored = ps.stream().filter(java.util.Objects::nonNull).toList();
+                if (scoreTrain && !scored.isEmpty()) {
+                    RoutingDataset d = f.train.get();
+                    trainFit = PredictorEval.run(scored, depths, mm, d, d.sequences());
+                    System.out.println("offline, on the training prompts:");
+                    System.out.print(trainFit.table());
+                }
             }
             System.out.printf(Locale.ROOT, "store %s: %d layers x %d experts of %.2f MiB; host budget %.2f MiB = %d experts (%.1f%%); policy %s; %d loader threads%n",
                     dir, c.numMoeLayers(), c.numExperts(), slot / 1048576.0, host / 1048576.0, host / slot, 100.0 * (host / slot) / totalExperts, policy, loaderThreads);
@@ -481,6 +518,8 @@ public final class PredictCommand implements Runnable {
                 root.put("measured_prompts", testIds.size());
                 root.put("decode_tokens_per_prompt", genTokens);
                 root.put("m", ms);
+                if (!trainLog.isEmpty()) root.put("learned_training", trainLog);
+                if (trainFit != null) root.put("train_fit", trainFit.toJson());
                 root.put("runs", io.strata.engine.predict.PrefetchBenchmark.json(rs));
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
             }
