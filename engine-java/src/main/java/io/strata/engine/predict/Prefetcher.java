@@ -17,8 +17,8 @@ import java.util.Map;
  * routed, calls {@link ExpertStore#prefetch} for them (nearest layer first), once per (layer, expert) and forward
  * pass. It never blocks and never waits on a load.
  *
- * <p>Order of the calls at layer L's routing (the MoE block has already requested and, in decode, pinned layer L's
- * own experts): first the withdrawals below, then the predicted hints, nearest layer first.
+ * <p>Order of the calls at layer L's routing (the MoE block has already requested layer L's own experts, and
+ * waits for them after this call): first the withdrawals below, then the predicted hints, nearest layer first.
  *
  * <p>The store's contract, which this class relies on and does not enforce: a prefetch is a hint served at lower
  * priority than every demand miss, it stays within the store's budgets, and it never evicts an expert that is
