@@ -51,9 +51,7 @@ import java.util.function.Supplier;
  * <p>acquire(layer, expert): a fast member is a FAST hit; a host-resident expert is a HOST hit and joins the fast
  * tier (evicting an unpinned member by the fast policy); otherwise a host slot is taken (free, or the host policy's
  * victim among unpinned loaded experts: non-members first, then fast members, then unused prefetches, then requested
- * experts) and the
- * expert is loaded from SSD; the caller blocks
- * until it is loaded and CRC-verified. Two concurrent acquires of one expert share one read. A handle pins its
+ * experts) and the expert is loaded from SSD; the caller blocks until it is loaded and CRC-verified. Two concurrent acquires of one expert share one read. A handle pins its
  * expert: pinned experts are never evicted, so the memory stays valid until {@link ExpertHandle#close()}. If all
  * slots are pinned or loading, acquire waits for a release; callers must not hold more pins than slots.
  *
@@ -63,9 +61,9 @@ import java.util.function.Supplier;
  * once and marks the expert requested until its acquire; it may evict unused prefetches, never another requested
  * expert. The loader queue serves every demand load before any prefetch load (first come, first served within each
  * class); a read under way is never interrupted. A request or acquire of an expert whose prefetch is still queued
- * moves that load into the demand class (the read still happens once). cancelPrefetch(layer, expert) withdraws a hint: a queued load
- * nobody waits for is removed from the queue and its slot freed; an expert already reading or read stays resident
- * but loses the protection of an unused prefetch, so it is evicted like any expert used once.
+ * moves that load into the demand class (the read still happens once). cancelPrefetch(layer, expert) withdraws a
+ * hint: a queued load nobody waits for is removed from the queue and its slot freed; an expert already reading or
+ * read stays resident but loses the protection of an unused prefetch, so it is evicted like any expert used once.
  *
  * <p>Loads use {@link BlobReader} (O_DIRECT where the file system allows it, else buffered, logged) on a small
  * pool of platform threads; a load that fails (I/O error, CRC mismatch) frees its slot and fails every waiting
