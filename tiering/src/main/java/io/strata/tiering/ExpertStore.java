@@ -20,6 +20,20 @@ public interface ExpertStore extends AutoCloseable {
     default void prefetch(int layer, int expert) {}
 
     /**
+     * The step being computed will acquire (layer, expert) shortly: start its load now, with the demand loads, and
+     * keep it from speculative eviction until that acquire. The MoE block calls it for all its experts before it
+     * waits on the first, so their loads overlap. Never blocks; may be ignored.
+     */
+    default void request(int layer, int expert) {}
+
+    /**
+     * Withdraws the hint {@link #prefetch}(layer, expert): a load it queued that has not started is dropped and its
+     * slot freed; one already reading may finish, and its expert then counts as an ordinary resident expert. Never
+     * touches an expert that an acquire holds or waits for. Never blocks; may be ignored.
+     */
+    default void cancelPrefetch(int layer, int expert) {}
+
+    /**
      * The engine is starting forward step {@code step} (the token index). Eviction policies use it as their clock
      * (recency and windowed frequency are counted in tokens). Optional: without it the store counts acquires.
      */

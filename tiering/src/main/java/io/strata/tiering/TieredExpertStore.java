@@ -50,15 +50,20 @@ import java.util.function.Supplier;
  *
  * <p>acquire(layer, expert): a fast member is a FAST hit; a host-resident expert is a HOST hit and joins the fast
  * tier (evicting an unpinned member by the fast policy); otherwise a host slot is taken (free, or the host policy's
- * victim among unpinned loaded experts: non-members first, then fast members, then unused prefetches) and the
- * expert is loaded from SSD; the caller blocks
- * until it is loaded and CRC-verified. Two concurrent acquires of one expert share one read. A handle pins its
+ * victim among unpinned loaded experts: non-members first, then fast members, then unused prefetches, then requested
+ * experts) and the expert is loaded from SSD; the caller blocks until it is loaded and CRC-verified. Two concurrent acquires of one expert share one read. A handle pins its
  * expert: pinned experts are never evicted, so the memory stays valid until {@link ExpertHandle#close()}. If all
  * slots are pinned or loading, acquire waits for a release; callers must not hold more pins than slots.
  *
  * <p>prefetch(layer, expert) starts a low-priority load into a free or evictable slot and returns at once; it never
- * evicts a pinned or loading expert and is dropped when there is no such slot. A demand acquire of an expert whose
- * prefetch is still queued re-queues it at demand priority (the read still happens once).
+ * evicts a pinned, loading, requested or prefetched-but-unused expert and is dropped (counted) when there is no such
+ * slot. request(layer, expert) (the current step's experts, before it acquires them) starts a demand-class load at
+ * once and marks the expert requested until its acquire; it may evict unused prefetches, never another requested
+ * expert. The loader queue serves every demand load before any prefetch load (first come, first served within each
+ * class); a read under way is never interrupted. A request or acquire of an expert whose prefetch is still queued
+ * moves that load into the demand class (the read still happens once). cancelPrefetch(layer, expert) withdraws a
+ * hint: a queued load nobody waits for is removed from the queue and its slot freed; an expert already reading or
+ * read stays resident but loses the protection of an unused prefetch, so it is evicted like any expert used once.
  *
  * <p>Loads use {@link BlobReader} (O_DIRECT where the file system allows it, else buffered, logged) on a small
  * pool of platform threads; a load that fails (I/O error, CRC mismatch) frees its slot and fails every waiting
@@ -85,6 +90,7 @@ public final class TieredExpertStore implements ExpertStore {
         private SlabAllocator allocator;
         private FastTier fastTier;
         private boolean perLayer;
+        private java.util.function.Consumer<ExpertKey> beforeRead = k -> {};
 
         private Builder(PackedStore store) {
             this.store = store;
@@ -169,6 +175,12 @@ public final class TieredExpertStore implements ExpertStore {
             return this;
         }
 
+        /** Called on the loader thread just before each read (tests hold a read here to see the queue order). */
+        Builder beforeRead(java.util.function.Consumer<ExpertKey> hook) {
+            this.beforeRead = hook;
+            return this;
+        }
+
         public TieredExpertStore build() {
             if (hostBudget < 0) {
                 throw new IllegalArgumentException("host budget is required (e.g. hostBudget(\"11GiB\"))");
@@ -227,7 +239,9 @@ public final class TieredExpertStore implements ExpertStore {
         boolean ready;
         boolean fast;
         boolean prefetched; // loaded by prefetch and not used yet
+        boolean requested;  // announced by request() for the current step, not acquired yet
         int pins;
+        LoadTask task;      // the queued task that reads it (its priority class can change while queued)
         volatile ExpertWeights weights;
 
         Entry(ExpertKey key, ExpertEntry loc, int slot, MemorySegment region) {
@@ -255,6 +269,8 @@ public final class TieredExpertStore implements ExpertStore {
 
         @Override
         public void run() {
+            // A task left behind by a promotion or a cancellation that lost the race to remove it finds its
+            // entry claimed and does nothing.
             if (e.claimed.compareAndSet(false, true)) {
                 load(e);
             }
@@ -269,6 +285,7 @@ public final class TieredExpertStore implements ExpertStore {
     private final EvictionPolicy hostPolicy;
     private final EvictionPolicy fastPolicy;
     private final BlobReader reader;
+    private final java.util.function.Consumer<ExpertKey> beforeRead;
     private final ThreadPoolExecutor loader;
     private final StatsRecorder stats = new StatsRecorder();
     private final ReentrantLock lock = new ReentrantLock();
@@ -307,6 +324,7 @@ public final class TieredExpertStore implements ExpertStore {
         this.hostPolicy = hostPolicy;
         this.fastPolicy = fastPolicy;
         this.reader = new BlobReader(b.directIo);
+        this.beforeRead = b.beforeRead;
         @SuppressWarnings("unchecked")
         ArrayDeque<Integer>[] free = new ArrayDeque[parts];
         for (int p = 0; p < parts; p++) {
@@ -408,6 +426,7 @@ public final class TieredExpertStore implements ExpertStore {
                 e = resident.get(key);
                 if (e != null) {
                     e.pins++;
+                    e.requested = false;
                     if (e.ready) {
                         tier = e.fast ? Tier.FAST : Tier.HOST;
                         wait = false;
@@ -415,9 +434,10 @@ public final class TieredExpertStore implements ExpertStore {
                         tier = Tier.SSD;
                         wait = true;
                         stats.joinedLoad();
-                        if (!e.claimed.get()) {
-                            loader.execute(new LoadTask(e, DEMAND)); // lift a queued prefetch to demand priority
+                        if (e.prefetched) {
+                            stats.prefetchLate();
                         }
+                        toDemand(e);
                     }
                     if (e.prefetched) {
                         e.prefetched = false;
@@ -425,13 +445,13 @@ public final class TieredExpertStore implements ExpertStore {
                     }
                     break;
                 }
-                int slot = takeSlot(key.layer(), time, true);
+                int slot = takeSlot(key.layer(), time, 4);
                 if (slot >= 0) {
                     e = newEntry(key, loc, slot, time);
                     e.pins = 1;
                     tier = Tier.SSD;
                     wait = true;
-                    loader.execute(new LoadTask(e, DEMAND));
+                    enqueue(e, DEMAND);
                     break;
                 }
                 released.awaitUninterruptibly(); // every slot pinned or loading
@@ -473,37 +493,111 @@ public final class TieredExpertStore implements ExpertStore {
             if (resident.containsKey(key)) {
                 return;
             }
-            int slot = takeSlot(key.layer(), now(), false);
+            int slot = takeSlot(key.layer(), now(), 2);
             if (slot < 0) {
+                stats.prefetchDropped();
                 return;
             }
             Entry e = newEntry(key, loc, slot, now());
             e.prefetched = true;
             stats.prefetchIssued();
-            loader.execute(new LoadTask(e, PREFETCH));
+            enqueue(e, PREFETCH);
         } finally {
             lock.unlock();
         }
     }
 
+    @Override
+    public void cancelPrefetch(int layer, int expert) {
+        if (closed) {
+            return;
+        }
+        ExpertKey key = new ExpertKey(layer, expert);
+        lock.lock();
+        try {
+            Entry e = resident.get(key);
+            if (e == null || !e.prefetched || e.pins > 0 || e.requested) {
+                return; // not a pending hint, or the current step needs it
+            }
+            e.prefetched = false;
+            if (e.ready || !e.claimed.compareAndSet(false, true)) {
+                return; // read or reading: stays resident, evictable like any expert used once
+            }
+            loader.remove(e.task);
+            resident.remove(key);
+            hostPolicy.onEvict(key);
+            freeSlots[part(layer)].add(e.slot);
+            stats.prefetchCancelled();
+            released.signalAll();
+            e.loaded.completeExceptionally(new StoreException("prefetch of " + key + " cancelled before its read"));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void request(int layer, int expert) {
+        if (closed) {
+            return;
+        }
+        ExpertKey key = new ExpertKey(layer, expert);
+        ExpertEntry loc = store.expert(layer, expert);
+        lock.lock();
+        try {
+            Entry e = resident.get(key);
+            if (e != null) {
+                e.requested = true;
+                if (!e.ready) {
+                    toDemand(e);
+                }
+                return;
+            }
+            int slot = takeSlot(key.layer(), now(), 3);
+            if (slot < 0) {
+                return; // every slot pinned, loading or requested: the acquire will wait for one
+            }
+            e = newEntry(key, loc, slot, now());
+            e.requested = true;
+            enqueue(e, DEMAND);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves e's queued read into the demand class if it is still queued as a prefetch. Under lock. */
+    private void toDemand(Entry e) {
+        if (!e.claimed.get() && e.task.priority != DEMAND) {
+            loader.remove(e.task);
+            enqueue(e, DEMAND);
+        }
+    }
+
+    /** Queues e's read in a priority class. Under lock. */
+    private void enqueue(Entry e, int priority) {
+        e.task = new LoadTask(e, priority);
+        loader.execute(e.task);
+    }
+
     /**
      * A free slot, or the slot of the host policy's victim; -1 if there is none. Under lock. Candidates are loaded,
-     * unpinned experts, in order of preference: (1) used and not fast members, (2) fast members, and for a demand
-     * load only (3) prefetched experts not used yet (a prefetch never evicts another prefetch, which would thrash).
+     * unpinned experts, in order of preference: (1) used and not fast members, (2) fast members, (3) prefetched
+     * experts not used yet, (4) requested experts not acquired yet; maxPass is 2 for a prefetch (a prefetch never
+     * evicts another prefetch, which would thrash, nor the current step's experts), 3 for a request, 4 for an acquire.
      */
-    private int takeSlot(int layer, long time, boolean demand) {
+    private int takeSlot(int layer, long time, int maxPass) {
         int part = part(layer);
         Integer free = freeSlots[part].poll();
         if (free != null) {
             return free;
         }
         List<ExpertKey> cands = new ArrayList<>();
-        for (int pass = 1; pass <= (demand ? 3 : 2) && cands.isEmpty(); pass++) {
+        for (int pass = 1; pass <= maxPass && cands.isEmpty(); pass++) {
             for (Entry x : resident.values()) {
                 boolean ok = x.ready && x.pins == 0 && part(x.key.layer()) == part && switch (pass) {
-                    case 1 -> !x.fast && !x.prefetched;
-                    case 2 -> x.fast && !x.prefetched;
-                    default -> x.prefetched;
+                    case 1 -> !x.fast && !x.prefetched && !x.requested;
+                    case 2 -> x.fast && !x.prefetched && !x.requested;
+                    case 3 -> x.prefetched && !x.requested;
+                    default -> x.requested;
                 };
                 if (ok) {
                     cands.add(x.key);
@@ -581,6 +675,7 @@ public final class TieredExpertStore implements ExpertStore {
             if (closed) {
                 throw new StoreException("store closed before " + e.key + " was loaded");
             }
+            beforeRead.accept(e.key);
             reader.read(file, e.loc.offset(), e.region);
             PackedStore.verifyExpert(e.loc, e.region, file);
             stats.ssdRead(e.loc.length(), System.nanoTime() - t0);
@@ -593,11 +688,16 @@ public final class TieredExpertStore implements ExpertStore {
             }
             e.loaded.complete(null);
         } catch (Throwable ex) {
-            stats.loadFailure();
             StoreException se = ex instanceof StoreException s ? s
                     : new StoreException(file + ": reading " + e.key + " at offset " + e.loc.offset() + " (" + e.loc.length()
                     + " bytes): " + ex, ex);
-            LOG.log(System.Logger.Level.ERROR, se.getMessage());
+            if (closed) {
+                // close() interrupts reads under way (a prefetch nobody waits for): not a failure of the store
+                LOG.log(System.Logger.Level.DEBUG, "store closing: " + se.getMessage());
+            } else {
+                stats.loadFailure();
+                LOG.log(System.Logger.Level.ERROR, se.getMessage());
+            }
             lock.lock();
             try {
                 if (resident.get(e.key) == e) {

@@ -3,6 +3,8 @@ package io.strata.tiering;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.strata.tiering.policy.EvictionPolicy;
+import io.strata.tiering.policy.LruPolicy;
 import io.strata.tiering.stats.StoreStats;
 import io.strata.tiering.store.PackedStore;
 import io.strata.tiering.store.StoreException;
@@ -261,6 +263,259 @@ class TieredExpertStoreTest {
             assertNotNull(b.readMode(0, 4), "buffered by request");
             String why = d.readMode(0, 4);
             System.out.println("direct I/O on " + storeDir + ": " + (why == null ? "yes" : "no, " + why));
+        }
+    }
+
+    /**
+     * One loader thread whose read of {@code held} waits until {@link #release}: while it waits, every other load
+     * queues, so the tests see the queue order ({@link #reads}: keys in the order their reads started).
+     */
+    static final class HeldLoader {
+        final ExpertKey held;
+        final CountDownLatch reading = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final List<ExpertKey> reads = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        HeldLoader(int layer, int expert) {
+            held = new ExpertKey(layer, expert);
+        }
+
+        void beforeRead(ExpertKey k) {
+            reads.add(k);
+            if (k.equals(held)) {
+                reading.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** Starts acquire(held) on another thread and returns once its read is under way (and held). */
+    private static Future<Tier> holdTheLoader(ExpertStore s, HeldLoader h, ExecutorService pool) throws Exception {
+        Future<Tier> f = pool.submit(() -> get(s, h.held.layer(), h.held.expert()));
+        assertTrue(h.reading.await(10, TimeUnit.SECONDS), "read of " + h.held + " started");
+        return f;
+    }
+
+    /** Waits (up to 10 s) until the store has completed n reads. */
+    private static void awaitReads(TieredExpertStore s, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (s.stats().ssdReads() < n && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertEquals(n, s.stats().ssdReads());
+    }
+
+    /** Blocks until some thread is waiting in acquire (its load queued), or fails after 10 s. */
+    private static void awaitJoined(TieredExpertStore s, long joined) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (s.stats().joinedLoads() < joined && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertEquals(joined, s.stats().joinedLoads());
+    }
+
+    @Test
+    void demandLoadsAreReadBeforeQueuedPrefetches() throws Exception {
+        HeldLoader h = new HeldLoader(0, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch inserted = new CountDownLatch(1); // (1,3) got its slot, under the store lock with its enqueue
+        ExpertKey k13 = new ExpertKey(1, 3);
+        java.util.function.Supplier<EvictionPolicy> host = () -> new EvictionPolicy() {
+            final LruPolicy lru = new LruPolicy();
+
+            public String name() {
+                return "lru";
+            }
+
+            public void onAccess(ExpertKey key, long time) {
+                lru.onAccess(key, time);
+            }
+
+            public void onInsert(ExpertKey key, long time) {
+                lru.onInsert(key, time);
+                if (key.equals(k13)) inserted.countDown();
+            }
+
+            public void onEvict(ExpertKey key) {
+                lru.onEvict(key);
+            }
+
+            public ExpertKey chooseVictim(List<ExpertKey> candidates, long time) {
+                return lru.chooseVictim(candidates, time);
+            }
+        };
+        try (TieredExpertStore s = builder(6, 6).policies(host, LruPolicy::new).loaderThreads(1)
+                .beforeRead(h::beforeRead).build()) {
+            Future<Tier> first = holdTheLoader(s, h, pool);
+            s.prefetch(1, 1);
+            s.prefetch(1, 2);
+            Future<Tier> demand = pool.submit(() -> get(s, 1, 3)); // queued after both prefetches
+            assertTrue(inserted.await(10, TimeUnit.SECONDS), "the demand acquire took a slot and queued its read");
+            h.release.countDown();
+            assertEquals(Tier.SSD, first.get(10, TimeUnit.SECONDS));
+            assertEquals(Tier.SSD, demand.get(10, TimeUnit.SECONDS));
+            awaitReads(s, 4);
+            assertEquals(List.of(new ExpertKey(0, 0), new ExpertKey(1, 3), new ExpertKey(1, 1), new ExpertKey(1, 2)), h.reads);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void demandAcquireOfAQueuedPrefetchMovesItAheadAndReadsItOnce() throws Exception {
+        HeldLoader h = new HeldLoader(0, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (TieredExpertStore s = builder(6, 6).loaderThreads(1).beforeRead(h::beforeRead).build()) {
+            Future<Tier> first = holdTheLoader(s, h, pool);
+            s.prefetch(1, 1);
+            s.prefetch(1, 2);
+            Future<Tier> demand = pool.submit(() -> get(s, 1, 2)); // joins the queued prefetch of (1, 2)
+            awaitJoined(s, 1);
+            h.release.countDown();
+            assertEquals(Tier.SSD, first.get(10, TimeUnit.SECONDS));
+            assertEquals(Tier.SSD, demand.get(10, TimeUnit.SECONDS)); // it waited for the read
+            awaitReads(s, 3);
+            assertEquals(List.of(new ExpertKey(0, 0), new ExpertKey(1, 2), new ExpertKey(1, 1)), h.reads);
+            StoreStats st = s.stats();
+            assertEquals(3, st.ssdReads(), "one read per expert");
+            assertEquals(2, st.prefetchIssued());
+            assertEquals(1, st.prefetchUseful());
+            assertEquals(Tier.HOST, get(s, 1, 1));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void cancelledQueuedPrefetchIsNeverReadAndFreesItsSlot() throws Exception {
+        HeldLoader h = new HeldLoader(0, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        // 3 host slots: (0,0) reading, (1,1) and (1,2) queued: full.
+        try (TieredExpertStore s = builder(3, 3).policy("lru").loaderThreads(1).beforeRead(h::beforeRead).build()) {
+            Future<Tier> first = holdTheLoader(s, h, pool);
+            s.prefetch(1, 1);
+            s.prefetch(1, 2);
+            s.prefetch(1, 3); // no slot: (0,0) is pinned and loading, the others are unused prefetches
+            assertEquals(1, s.stats().prefetchDropped());
+            s.cancelPrefetch(1, 1);
+            s.cancelPrefetch(1, 1); // no longer pending: ignored
+            s.prefetch(1, 3);       // takes the freed slot without an eviction
+            h.release.countDown();
+            assertEquals(Tier.SSD, first.get(10, TimeUnit.SECONDS));
+            awaitReads(s, 3);
+            assertEquals(List.of(new ExpertKey(0, 0), new ExpertKey(1, 2), new ExpertKey(1, 3)), h.reads);
+            StoreStats st = s.stats();
+            assertEquals(1, st.prefetchCancelled());
+            assertEquals(3, st.prefetchIssued());
+            assertEquals(0, st.hostEvictions());
+            assertEquals(Tier.HOST, get(s, 1, 2));
+            assertEquals(Tier.HOST, get(s, 1, 3));
+            assertEquals(Tier.SSD, get(s, 1, 1)); // read now, on demand
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void cancelNeverTouchesAnExpertAnAcquireWaitsFor() throws Exception {
+        HeldLoader h = new HeldLoader(0, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (TieredExpertStore s = builder(4, 4).loaderThreads(1).beforeRead(h::beforeRead).build()) {
+            Future<Tier> first = holdTheLoader(s, h, pool);
+            s.prefetch(1, 1);
+            Future<Tier> waiter = pool.submit(() -> get(s, 1, 1));
+            awaitJoined(s, 1);
+            s.cancelPrefetch(1, 1); // pinned by the waiting acquire: ignored
+            h.release.countDown();
+            assertEquals(Tier.SSD, first.get(10, TimeUnit.SECONDS));
+            assertEquals(Tier.SSD, waiter.get(10, TimeUnit.SECONDS));
+            assertEquals(0, s.stats().prefetchCancelled());
+            assertEquals(2, s.stats().ssdReads());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void cancelledPrefetchThatWasReadLosesItsProtection() throws Exception {
+        // 3 host slots, 3 fast, LRU. (0,0), (0,1) used (fast members); (0,2) prefetched and read, never used.
+        try (TieredExpertStore s = builder(3, 3).policy("lru").build()) {
+            get(s, 0, 0);
+            get(s, 0, 1);
+            s.prefetch(0, 2);
+            awaitReads(s, 3);
+            // Unused, (0,2) is evicted last: a demand miss takes the LRU fast member (0,0).
+            assertEquals(Tier.SSD, get(s, 0, 3));
+            assertEquals(Tier.HOST, get(s, 0, 2)); // host {1,2,3}; still there, now used
+            assertEquals(Tier.SSD, get(s, 0, 0));
+        }
+        try (TieredExpertStore s = builder(3, 3).policy("lru").build()) {
+            get(s, 0, 0);
+            get(s, 0, 1);
+            s.prefetch(0, 2);
+            awaitReads(s, 3);
+            s.cancelPrefetch(0, 2); // withdrawn after its read: an ordinary expert, not a fast member
+            assertEquals(Tier.SSD, get(s, 0, 3)); // evicts (0,2), the only non-member
+            assertEquals(Tier.FAST, get(s, 0, 0));
+            assertEquals(Tier.SSD, get(s, 0, 2));
+            assertEquals(0, s.stats().prefetchCancelled(), "read before it was withdrawn");
+        }
+    }
+
+    @Test
+    void prefetchNeverEvictsThePinnedExpertsOfTheCurrentLayer() throws Exception {
+        // A decode step pins its top-2 of layer 0, then hints layer 1 (what MoeModel does before the prefetcher runs).
+        try (TieredExpertStore s = builder(3, 3).policy("lru").build()) {
+            get(s, 1, 7);                     // used earlier: the only evictable expert
+            ExpertHandle a = s.acquire(0, 0);
+            ExpertHandle b = s.acquire(0, 1);
+            s.prefetch(1, 2);                 // evicts (1,7), not a pinned one
+            s.prefetch(1, 3);                 // nothing evictable: dropped
+            awaitReads(s, 4);
+            StoreStats st = s.stats();
+            assertEquals(1, st.hostEvictions());
+            assertEquals(1, st.prefetchIssued());
+            assertEquals(1, st.prefetchDropped());
+            StoreTestData.check(a.weights(), 0, 0);
+            StoreTestData.check(b.weights(), 0, 1);
+            a.close();
+            b.close();
+            assertEquals(Tier.FAST, get(s, 0, 0));
+            assertEquals(Tier.FAST, get(s, 0, 1));
+            assertEquals(Tier.HOST, get(s, 1, 2));
+        }
+    }
+
+    @Test
+    void requestedExpertIsReadWithTheDemandsAndKeptFromPrefetchEviction() throws Exception {
+        HeldLoader h = new HeldLoader(0, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (TieredExpertStore s = builder(6, 6).loaderThreads(1).beforeRead(h::beforeRead).build()) {
+            Future<Tier> first = holdTheLoader(s, h, pool);
+            s.prefetch(1, 1);
+            s.request(1, 2); // the current step's expert: read before the earlier hint
+            h.release.countDown();
+            assertEquals(Tier.SSD, first.get(10, TimeUnit.SECONDS));
+            awaitReads(s, 3);
+            assertEquals(List.of(new ExpertKey(0, 0), new ExpertKey(1, 2), new ExpertKey(1, 1)), h.reads);
+            assertEquals(1, s.stats().prefetchIssued(), "a request is not a prefetch");
+        } finally {
+            pool.shutdownNow();
+        }
+        try (TieredExpertStore s = builder(2, 2).build()) {
+            ExpertHandle a = s.acquire(0, 0);
+            s.request(0, 1);
+            awaitReads(s, 2);
+            s.prefetch(1, 0); // (0,0) pinned, (0,1) requested: nothing a prefetch may evict
+            s.cancelPrefetch(0, 1); // a request is not a hint: ignored
+            assertEquals(1, s.stats().prefetchDropped());
+            assertEquals(Tier.HOST, get(s, 0, 1));
+            a.close();
+            assertEquals(2, s.stats().ssdReads());
         }
     }
 }

@@ -43,6 +43,8 @@ public final class ModelLoader {
      * backend's quantized path; FloE stores go to {@link #loadCodecStore}.
      * Under CUDA, {@code --fast-budget} is the VRAM budget of the whole backend (dense weights, KV
      * cache, scratch and the expert cache) and the host tier is pinned so copies overlap compute.
+     * With --prefetch the store is wrapped in a {@link io.strata.engine.predict.TimedExpertStore},
+     * which gives the prefetcher its per-layer demand stall.
      */
     static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s) {
         PackedStore ps = PackedStore.open(dir);
@@ -80,7 +82,9 @@ public final class ModelLoader {
                 be.close();
                 throw e;
             }
-            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), experts, be);
+            boolean prefetch = s != null && s.prefetch != null && !s.prefetch.equals("off");
+            io.strata.tiering.ExpertStore served = prefetch ? new io.strata.engine.predict.TimedExpertStore(experts) : experts;
+            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), served, be);
             Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
             return StrataModel.of(dir, ps, m, tok, o.context);
         } catch (IOException e) {
@@ -94,6 +98,7 @@ public final class ModelLoader {
 
     /** The tiered store behind a model's expert store, or null when it has none. */
     public static TieredExpertStore tiered(io.strata.tiering.ExpertStore s) {
+        if (s instanceof io.strata.engine.predict.TimedExpertStore t) s = t.delegate();
         if (s instanceof TieredExpertStore t) return t;
         if (s instanceof io.strata.engine.store.TieredCodecStore t) return t.tiers();
         return null;
@@ -144,6 +149,20 @@ public final class ModelLoader {
         PREFETCHERS.put(m, pf);
     }
 
+    /** The prefetcher's counters (per layer: hints, precision, recall, unused bytes, demand stall), or null without --prefetch. */
+    public static io.strata.engine.predict.Prefetcher.Report prefetchReport(StrataModel m) {
+        var pf = PREFETCHERS.get(m);
+        return pf == null ? null : pf.report();
+    }
+
+    /**
+     * m's tiered store (under the timing wrapper of --prefetch, and for quantized stores under the
+     * codec wrapper), or null when its experts come from elsewhere.
+     */
+    public static TieredExpertStore tieredStore(StrataModel m) {
+        return tiered(m.model().store());
+    }
+
     /** Records every routing decision of m to file (closed at JVM exit, or by the caller). */
     public static TraceRecorder attachTrace(StrataModel m, Path file) {
         var c = m.config();
@@ -166,8 +185,9 @@ public final class ModelLoader {
                     + " moved on demand in %d copies, %.2f MiB prefetched", t.activations(), t.sparsity(), t.meanActiveChannels(),
                     t.bytesMoved() / 1048576.0, t.reads(), t.prefetchBytes() / 1048576.0);
         }
-        String pf = PREFETCHERS.containsKey(m) ? "\n" + PREFETCHERS.get(m).report().table() : "";
-        TieredExpertStore t = tiered(m.model().store());
+        var report = prefetchReport(m);
+        String pf = report != null ? "\n" + report.table() : "";
+        TieredExpertStore t = tieredStore(m);
         return t != null ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
     }
 
@@ -179,7 +199,12 @@ public final class ModelLoader {
                 throw new IllegalStateException(e);
             }
         }
-        TieredExpertStore t = tiered(m.model().store());
-        return t != null ? t.stats().toJson().toString() : null;
+        TieredExpertStore t = tieredStore(m);
+        var report = prefetchReport(m);
+        if (t == null && report == null) return null;
+        var om = new com.fasterxml.jackson.databind.ObjectMapper();
+        var o = t != null ? t.stats().toJson() : om.createObjectNode();
+        if (report != null) o.set("prefetch", om.valueToTree(report.toJson()));
+        return o.toString();
     }
 }

@@ -92,7 +92,7 @@ public final class BenchCommand implements Runnable {
                 for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + r.nextInt(c.vocabSize() - 3);
                 // warm-up: touches the dense weights and JIT-compiles the kernels
                 m.generateFixed(prompt, Math.max(1, warmup), SamplingConfig.GREEDY);
-                TieredExpertStore tiered = ModelLoader.tiered(m.model().store());
+                TieredExpertStore tiered = ModelLoader.tieredStore(m);
                 StoreStats[] atFirst = new StoreStats[1];
                 var cuda = m.model().backend() instanceof io.strata.engine.backend.cuda.CudaBackend cb ? cb : null;
                 long[][] vramAtFirst = new long[1][];

@@ -72,6 +72,17 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens generated after each prompt, also recorded (default: ${DEFAULT-VALUE})")
         int genTokens;
 
+        @Option(names = "--random-prompts", defaultValue = "0",
+                description = "use N seeded random token-id prompts instead of text (a model without a tokenizer); every --holdout-every-th "
+                        + "is held out (default: ${DEFAULT-VALUE}: text prompts)")
+        int randomPrompts;
+
+        @Option(names = "--prompt-tokens", defaultValue = "16", description = "tokens per random prompt (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = "--prompt-seed", defaultValue = "1", description = "seed of the random prompts (default: ${DEFAULT-VALUE})")
+        long promptSeed;
+
         @Option(names = "--inner", defaultValue = "512", description = "learned predictor hidden width (default: ${DEFAULT-VALUE})")
         int inner;
 
@@ -104,15 +115,24 @@ public final class PredictCommand implements Runnable {
                 if (d < 1) throw new IllegalArgumentException("--depth: expected distances ≥ 1, found " + d);
                 maxDepth = Math.max(maxDepth, d);
             }
-            Prompts pr = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
-            List<String> train = pr.train(), test = pr.test();
-            String source = pr.source();
             try (StrataModel m = StrataModel.load(model, new StrataModel.Options(backend, 4096))) {
                 var c = m.config();
                 int mm = topM > 0 ? topM : c.topK();
+                IdPrompts pr;
+                if (randomPrompts > 0) {
+                    pr = IdPrompts.random(randomPrompts, promptTokens, c.vocabSize(), promptSeed, holdoutEvery);
+                } else {
+                    Prompts text = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
+                    List<int[]> trainIds = new ArrayList<>(), testIds = new ArrayList<>();
+                    for (String p : text.train()) trainIds.add(m.encode(p));
+                    for (String p : text.test()) testIds.add(m.encode(p));
+                    pr = new IdPrompts(trainIds, testIds, text.source());
+                }
+                List<int[]> train = pr.train(), test = pr.test();
+                String source = pr.source();
                 long t0 = System.nanoTime();
-                RoutingDataset trainData = RoutingRuns.record(m, train, genTokens);
-                RoutingDataset testData = RoutingRuns.record(m, test, genTokens);
+                RoutingDataset trainData = RoutingRuns.recordIds(m, train, null, genTokens);
+                RoutingDataset testData = RoutingRuns.recordIds(m, test, null, genTokens);
                 double recordS = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "%s: %d layers, %d experts, top-%d; prompts %s%n", model, c.numLayers(), c.numExperts(), c.topK(), source);
                 System.out.printf(Locale.ROOT, "recorded %d training tokens (%d prompts), %d held-out tokens (%d prompts), +%d generated each, in %.1f s%n",
@@ -170,7 +190,7 @@ public final class PredictCommand implements Runnable {
      */
     static final class Factory {
         private final StrataModel model;
-        private final java.util.function.Supplier<RoutingDataset> train;
+        final java.util.function.Supplier<RoutingDataset> train;
         private final int maxDepth, m;
         private final LearnedPredictor.Options opt;
         private final Path learnedIn, learnedOut;
@@ -260,6 +280,26 @@ public final class PredictCommand implements Runnable {
         }
     }
 
+    /** Prompts as token ids: training prompts (learned, prior) and measured ones. */
+    record IdPrompts(List<int[]> train, List<int[]> test, String source) {
+        /** n prompts of len uniform ids in [3, vocab) from seed; every holdoutEvery-th is measured. */
+        static IdPrompts random(int n, int len, int vocab, long seed, int holdoutEvery) {
+            if (holdoutEvery < 2 || n < holdoutEvery || len < 1) {
+                throw new IllegalArgumentException("--random-prompts: expected N ≥ --holdout-every ≥ 2 and --prompt-tokens ≥ 1, found "
+                        + n + ", " + holdoutEvery + ", " + len);
+            }
+            java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+            List<int[]> train = new ArrayList<>(), test = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int[] ids = new int[len];
+                for (int t = 0; t < len; t++) ids[t] = 3 + r.nextInt(vocab - 3);
+                (i % holdoutEvery == holdoutEvery - 1 ? test : train).add(ids);
+            }
+            return new IdPrompts(train, test, n + " random prompts of " + len + " token ids (seed " + seed + "), every "
+                    + holdoutEvery + "th measured");
+        }
+    }
+
     /** Decode from a packed store with a small host budget: prefetch off vs each predictor. */
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Decode tokens/s and demand stall on the tiered store with prefetch off vs each predictor.")
@@ -296,8 +336,9 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--depth", split = ",", defaultValue = "1", description = "look-ahead distances (default: ${DEFAULT-VALUE})")
         int[] depths;
 
-        @Option(names = "--top-m", defaultValue = "0", description = "experts predicted per layer, 0 = the model's top-k")
-        int topM;
+        @Option(names = "--top-m", split = ",", defaultValue = "0",
+                description = "experts hinted per predicted layer, 0 = the model's top-k; several values are measured side by side (default: ${DEFAULT-VALUE})")
+        int[] topMs;
 
         @Option(names = "--train-prompts", description = "training prompts for learned/prior (passages separated by blank lines)")
         Path trainPrompts;
@@ -311,6 +352,17 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--holdout-every", defaultValue = "4", description = "every N-th built-in prompt is measured (default: ${DEFAULT-VALUE})")
         int holdoutEvery;
 
+        @Option(names = "--random-prompts", defaultValue = "0",
+                description = "use N seeded random token-id prompts instead of text (a model without a tokenizer, e.g. a synthetic one); "
+                        + "every --holdout-every-th is measured, the others train learned/prior (default: ${DEFAULT-VALUE}: text prompts)")
+        int randomPrompts;
+
+        @Option(names = "--prompt-tokens", defaultValue = "16", description = "tokens per random prompt (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = "--prompt-seed", defaultValue = "1", description = "seed of the random prompts (default: ${DEFAULT-VALUE})")
+        long promptSeed;
+
         @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens decoded per prompt (default: ${DEFAULT-VALUE})")
         int genTokens;
 
@@ -319,6 +371,10 @@ public final class PredictCommand implements Runnable {
 
         @Option(names = "--learned", description = "learned predictor JSON (else trained on the training prompts)")
         Path learnedIn;
+
+        @Option(names = "--score-train", description = "also score every predictor offline on the recorded training prompts "
+                + "(precision/recall where learned and prior were fitted; beside the measured prompts' live figures, it shows overfitting)")
+        boolean scoreTrain;
 
         @Option(names = "--epochs", defaultValue = "12", description = "learned predictor epochs (default: ${DEFAULT-VALUE})")
         int epochs;
@@ -350,43 +406,72 @@ public final class PredictCommand implements Runnable {
                     pack.call();
                 }
             }
-            Prompts pr = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
             long slot = io.strata.engine.predict.PrefetchBenchmark.expertBytes(dir);
-            io.strata.engine.predict.PrefetchBenchmark.Setup all;
             io.strata.engine.model.ModelConfig c;
-            List<int[]> testIds = new ArrayList<>();
-            List<ExpertPredictor> ps = new ArrayList<>();
-            int maxDepth = java.util.Arrays.stream(depths).max().orElse(1);
-            long totalExperts;
-            {
-                long everyExpert;
-                try (var pstore = io.strata.tiering.store.PackedStore.open(dir)) {
-                    everyExpert = (long) pstore.numLayers() * pstore.numExperts() * slot;
-                }
-                var full = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, everyExpert, 0, policy, backend, loaderThreads);
-                try (StrataModel m = io.strata.engine.predict.PrefetchBenchmark.open(full, 4096)) {
-                    c = m.config();
-                    totalExperts = (long) c.numMoeLayers() * c.numExperts();
-                    for (String p : pr.test()) testIds.add(m.encode(p));
-                    StrataModel fm = m;
-                    RoutingDataset[] trainData = new RoutingDataset[1];
-                    var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
-                    Factory f = new Factory(m, () -> {
-                        if (trainData[0] == null) trainData[0] = RoutingRuns.record(fm, pr.train(), genTokens);
-                        return trainData[0];
-                    }, maxDepth, topM > 0 ? topM : c.topK(), opt, learnedIn, learnedOut, gateMinRecall);
-                    for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
-                    if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
-                }
+            try (var pstore = io.strata.tiering.store.PackedStore.open(dir)) {
+                c = io.strata.engine.model.ModelConfig.parse(pstore.manifest().model(), dir);
             }
+            long totalExperts = (long) c.numMoeLayers() * c.numExperts();
             long host = hostBudget != null ? io.strata.tiering.host.ByteSize.parse(hostBudget)
                     : (long) Math.ceil(totalExperts * hostFraction) * slot;
             long fast = fastBudget != null ? io.strata.tiering.host.ByteSize.parse(fastBudget) : 0;
             var setup = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads);
-            int mm = topM > 0 ? topM : c.topK();
+            int[] ms = java.util.Arrays.stream(topMs).map(v -> v > 0 ? v : c.topK()).toArray();
+            int mm = java.util.Arrays.stream(ms).max().orElse(c.topK()); // what learned/prior/gated are built for
+            IdPrompts pr = randomPrompts > 0
+                    ? IdPrompts.random(randomPrompts, promptTokens, c.vocabSize(), promptSeed, holdoutEvery)
+                    : null;
+            Prompts text = pr == null ? Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery) : null;
+            List<int[]> testIds = new ArrayList<>();
+            List<ExpertPredictor> ps = new ArrayList<>();
+            List<Object> trainLog = new ArrayList<>();
+            PredictorEval.Report trainFit = null;
+            int maxDepth = java.util.Arrays.stream(depths).max().orElse(1);
+            // Routing is recorded (and the predictors built) under the measured budgets: the routes do not depend
+            // on them, and a store the size of every expert may not fit in memory.
+            try (StrataModel m = io.strata.engine.predict.PrefetchBenchmark.open(setup, 4096)) {
+                if (pr == null) {
+                    if (!m.hasTokenizer()) {
+                        throw new IllegalArgumentException(dir + " has no tokenizer.json: give --random-prompts N (token-id prompts)");
+                    }
+                    List<int[]> train = new ArrayList<>();
+                    for (String p : text.train()) train.add(m.encode(p));
+                    for (String p : text.test()) testIds.add(m.encode(p));
+                    pr = new IdPrompts(train, testIds, text.source());
+                } else {
+                    testIds.addAll(pr.test());
+                }
+                StrataModel fm = m;
+                IdPrompts fpr = pr;
+                RoutingDataset[] trainData = new RoutingDataset[1];
+                var opt = new LearnedPredictor.Options(512, new Mlp.TrainOptions(epochs, 32, 1e-3f, 1));
+                Factory f = new Factory(m, () -> {
+                    if (trainData[0] == null) {
+                        long t0 = System.nanoTime();
+                        trainData[0] = RoutingRuns.recordIds(fm, fpr.train(), null, genTokens);
+                        System.out.printf(Locale.ROOT, "recorded %d training tokens (%d prompts, %d decoded each) in %.1f s%n",
+                                trainData[0].totalTokens(), fpr.train().size(), genTokens, (System.nanoTime() - t0) / 1e9);
+                    }
+                    return trainData[0];
+                }, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
+                for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
+                if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
+                for (var l : f.log) {
+                    trainLog.add(Map.of("layer", l.layer(), "ahead", l.ahead(), "samples", l.samples(),
+                            "loss_before", l.lossBefore(), "loss_after", l.lossAfter()));
+                }
+                List<ExpertPredictor> scored = ps.stream().filter(java.util.Objects::nonNull).toList();
+                if (scoreTrain && !scored.isEmpty()) {
+                    RoutingDataset d = f.train.get();
+                    trainFit = PredictorEval.run(scored, depths, mm, d, d.sequences());
+                    System.out.println("offline, on the training prompts:");
+                    System.out.print(trainFit.table());
+                }
+            }
             System.out.printf(Locale.ROOT, "store %s: %d layers x %d experts of %.2f MiB; host budget %.2f MiB = %d experts (%.1f%%); policy %s; %d loader threads%n",
                     dir, c.numMoeLayers(), c.numExperts(), slot / 1048576.0, host / 1048576.0, host / slot, 100.0 * (host / slot) / totalExperts, policy, loaderThreads);
             System.out.printf(Locale.ROOT, "measured prompts: %d (%s), %d tokens decoded each%n", testIds.size(), pr.source(), genTokens);
+            System.out.printf(Locale.ROOT, "machine: %s%n", BenchCommand.machine());
             String readMode;
             try (StrataModel probe = io.strata.engine.predict.PrefetchBenchmark.open(
                     new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads), 16)) {
@@ -402,10 +487,12 @@ public final class PredictCommand implements Runnable {
             for (int round = 0; round < repeat; round++) {
                 for (ExpertPredictor p : ps) {
                     for (int d : (p == null ? new int[] {1} : depths)) {
-                        var r = io.strata.engine.predict.PrefetchBenchmark.run(setup, p, d, mm, testIds, genTokens, round);
-                        rs.add(r);
-                        System.out.print(io.strata.engine.predict.PrefetchBenchmark.table(List.of(r)).lines().skip(round == 0 && rs.size() == 1 ? 0 : 1)
-                                .map(l -> l + "\n").reduce("", String::concat));
+                        for (int mi : (p == null ? new int[] {ms[0]} : ms)) {
+                            var r = io.strata.engine.predict.PrefetchBenchmark.run(setup, p, d, mi, testIds, genTokens, round);
+                            rs.add(r);
+                            System.out.print(io.strata.engine.predict.PrefetchBenchmark.table(List.of(r)).lines()
+                                    .skip(round == 0 && rs.size() == 1 ? 0 : 1).map(l -> l + "\n").reduce("", String::concat));
+                        }
                     }
                 }
             }
@@ -425,10 +512,14 @@ public final class PredictCommand implements Runnable {
                 root.put("loader_threads", loaderThreads);
                 root.put("read_mode", readMode);
                 root.put("gate_min_recall", gateMinRecall);
+                root.put("machine", BenchCommand.machine());
                 root.put("prompts", pr.source());
+                root.put("train_prompts", pr.train().size());
                 root.put("measured_prompts", testIds.size());
                 root.put("decode_tokens_per_prompt", genTokens);
-                root.put("m", mm);
+                root.put("m", ms);
+                if (!trainLog.isEmpty()) root.put("learned_training", trainLog);
+                if (trainFit != null) root.put("train_fit", trainFit.toJson());
                 root.put("runs", io.strata.engine.predict.PrefetchBenchmark.json(rs));
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
             }

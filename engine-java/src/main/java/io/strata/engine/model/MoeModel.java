@@ -154,13 +154,15 @@ public final class MoeModel implements AutoCloseable {
                 wOf.get(e).add(ws[t][j]);
             }
         }
-        // Ask for every planned expert before waiting on the first, so their loads overlap.
-        for (int e : order) store.prefetch(l, e);
-        // Decode (at most top-k experts): pin them all before observers (prefetchers among them)
-        // hear of the plan, so a prefetch for the next layers can never evict an expert this
-        // layer still needs. Speculative loads queue behind demand loads anyway, so issuing them
-        // after the pins costs no overlap. A prefill step may route more experts than the store
-        // has slots, so it pins one at a time.
+        // Ask for every planned expert before waiting on the first, so their loads overlap. The
+        // store keeps requested experts from speculative eviction until they are acquired.
+        for (int e : order) store.request(l, e);
+        // Observers (prefetchers among them) hear of the plan before this layer waits for its
+        // misses: their hints for the next layers queue behind these demand loads, and their reads
+        // start as soon as a loader thread is free instead of after this layer's last miss.
+        for (RoutingObserver ob : observers) ob.onRouted(l, pos0, ids, ws);
+        // Decode (at most top-k experts): pin them all up front. A prefill step may route more
+        // experts than the store has slots, so it pins one at a time.
         ExpertHandle[] pinned = null;
         if (order.size() <= c.topK()) {
             pinned = new ExpertHandle[order.size()];
@@ -171,7 +173,6 @@ public final class MoeModel implements AutoCloseable {
                 throw ex;
             }
         }
-        for (RoutingObserver ob : observers) ob.onRouted(l, pos0, ids, ws);
         zero(out, n * h);
         try {
             for (int oi = 0; oi < order.size(); oi++) {

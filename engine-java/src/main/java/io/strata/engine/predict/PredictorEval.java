@@ -36,7 +36,7 @@ public final class PredictorEval {
         /** recall / precision per predictor × depth, and per target layer recall. */
         public String table() {
             StringBuilder sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT, "top-%d predicted vs top-%d routed, %d held-out tokens%n", m, topK, testTokens));
+            sb.append(String.format(Locale.ROOT, "top-%d predicted vs top-%d routed, %d tokens scored%n", m, topK, testTokens));
             sb.append(String.format(Locale.ROOT, "%-16s %5s %9s %9s %9s   recall per target layer%n", "predictor", "depth", "precision", "recall", "pairs"));
             for (Row t : totals()) {
                 sb.append(String.format(Locale.ROOT, "%-16s %5d %9.3f %9.3f %9d  ", t.predictor(), t.depth(), t.precision(), t.recall(), t.actual()));

@@ -26,7 +26,8 @@ import java.util.Map;
  * Each run opens the packed store afresh (cold tiers) under the same budgets, attaches a {@link Prefetcher} (none
  * for "off"), and for every prompt runs one prefill pass then {@code decodeTokens} greedy decode steps. Demand
  * stall is the wall time acquire() blocked ({@link TimedExpertStore}), split into prefill and decode; tokens/s is
- * decode steps over decode wall time.
+ * decode steps over decode wall time. The decode phases' store counters and the prefetcher's split of the decode
+ * misses (hinted in the pass or not) are kept apart from the prefill's.
  */
 public final class PrefetchBenchmark {
     private PrefetchBenchmark() {}
@@ -39,10 +40,20 @@ public final class PrefetchBenchmark {
      */
     public record Setup(Path store, long hostBudget, long fastBudget, String policy, String backend, int loaderThreads) {}
 
-    /** One measured run. predictor "off" = no prefetcher; report is null then. */
+    /**
+     * One measured run. predictor "off" = no prefetcher; report is null then, and every decode miss is unhinted.
+     *
+     * @param store       store counters of the whole run (prefill and decode)
+     * @param decodeStore store counters of the decode phases only
+     * @param decodeHintedMisses   decode misses of experts hinted in their pass (the prefetch was late or lost)
+     * @param decodeUnhintedMisses decode misses of experts not hinted in their pass (the predictor missed them)
+     * @param report       the prefetcher's counters of the whole run; decodeReport those of the decode phases
+     */
     public record Result(String predictor, int depth, int m, int round, long promptTokens, long decodeTokens,
                          double prefillSeconds, double decodeSeconds, long prefillStallNanos, long decodeStallNanos,
-                         long decodeMisses, long decodeAcquires, StoreStats store, Prefetcher.Report report) {
+                         long decodeMisses, long decodeAcquires, long decodeHintedMisses, long decodeHintedStallNanos,
+                         long decodeUnhintedMisses, long decodeUnhintedStallNanos, StoreStats store, StoreStats decodeStore,
+                         Prefetcher.Report report, Prefetcher.Report decodeReport) {
         public double decodeTokensPerSecond() {
             return decodeSeconds == 0 ? 0 : decodeTokens / decodeSeconds;
         }
@@ -114,11 +125,17 @@ public final class PrefetchBenchmark {
             }
             long promptTokens = 0, decoded = 0, prefillNs = 0, decodeNs = 0, prefillStall = 0, decodeStall = 0;
             long decodeMisses = 0, decodeAcq = 0;
+            long[] split = new long[4]; // decode: hinted misses, their stall, unhinted misses, their stall
+            Prefetcher.Report decodeReport = null;
+            TieredExpertStore tiered = (TieredExpertStore) timed.delegate();
+            StoreStats decodeStore = new io.strata.tiering.stats.StatsRecorder().snapshot(); // zero
             for (int[] ids : prompts) {
                 KvCache cache = model.newCache(ids.length + decodeTokens + 1);
                 long st0 = stall(timed, c), t0 = System.nanoTime();
                 float[] logits = model.forward(ids, 0, cache, false);
                 long t1 = System.nanoTime(), st1 = stall(timed, c), mi1 = misses(timed, c), ac1 = acquires(timed, c);
+                StoreStats ss1 = tiered.stats();
+                Prefetcher.Report pf1 = pf == null ? null : pf.report();
                 prefillNs += t1 - t0;
                 prefillStall += st1 - st0;
                 promptTokens += ids.length;
@@ -131,10 +148,25 @@ public final class PrefetchBenchmark {
                 decodeMisses += misses(timed, c) - mi1;
                 decodeAcq += acquires(timed, c) - ac1;
                 decoded += decodeTokens;
+                decodeStore = decodeStore.plus(tiered.stats().minus(ss1));
+                if (pf != null) {
+                    Prefetcher.Report d = pf.report().minus(pf1);
+                    decodeReport = decodeReport == null ? d : decodeReport.plus(d);
+                }
+            }
+            if (pf == null) { // nothing was hinted: every miss is unhinted
+                split[2] = decodeMisses;
+                split[3] = decodeStall;
+            } else {
+                Prefetcher.LayerStats t = decodeReport.total();
+                split[0] = t.hintedMisses();
+                split[1] = t.hintedStallNanos();
+                split[2] = t.unhintedMisses();
+                split[3] = t.unhintedStallNanos();
             }
             return new Result(predictor == null ? "off" : predictor.name(), predictor == null ? 0 : depth, predictor == null ? 0 : m,
                     round, promptTokens, decoded, prefillNs / 1e9, decodeNs / 1e9, prefillStall, decodeStall, decodeMisses,
-                    decodeAcq, tiered(sm).stats(), pf == null ? null : pf.report());
+                    decodeAcq, split[0], split[1], split[2], split[3], tiered.stats(), decodeStore, pf == null ? null : pf.report(), decodeReport);
         }
     }
 
@@ -156,16 +188,26 @@ public final class PrefetchBenchmark {
         return n;
     }
 
-    /** A table: one row per run. */
+    /**
+     * A table: one row per run, decode phases only. "pf loads" are the loads prefetch hints started, "useful" those
+     * an acquire then used (of which "late": it waited for the read), "cancelled" those withdrawn before their read;
+     * "not routed MiB" is the upper bound of the hints the router did not choose (resident experts included).
+     */
     public static String table(List<Result> rs) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-14s %5s %5s %9s %11s %12s %9s %10s %9s %11s %11s%n",
-                "predictor", "depth", "round", "decode/s", "stall ms/t", "decode miss%", "prefetch", "pf useful", "precision", "recall", "unused MiB"));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "%-14s %5s %3s %5s %9s %11s %12s %13s %15s %9s %7s %5s %9s %9s %7s %14s%n", "predictor", "depth", "m", "round", "decode/s",
+                "stall ms/t", "decode miss%", "hinted miss/t", "unhinted miss/t", "pf loads", "useful", "late", "cancelled",
+                "precision", "recall", "not routed MiB"));
         for (Result r : rs) {
-            Prefetcher.LayerStats t = r.report() == null ? null : r.report().total();
-            sb.append(String.format(Locale.ROOT, "%-14s %5s %5d %9.2f %11.3f %12.1f %9d %10d %9s %11s %11s%n", r.predictor(),
-                    r.depth() == 0 ? "-" : Integer.toString(r.depth()), r.round(), r.decodeTokensPerSecond(), r.decodeStallMsPerToken(),
-                    r.decodeAcquires() == 0 ? 0.0 : 100.0 * r.decodeMisses() / r.decodeAcquires(),
-                    r.store().prefetchIssued(), r.store().prefetchUseful(),
+            Prefetcher.LayerStats t = r.decodeReport() == null ? null : r.decodeReport().total();
+            double n = Math.max(1, r.decodeTokens());
+            StoreStats d = r.decodeStore();
+            sb.append(String.format(Locale.ROOT, "%-14s %5s %3s %5d %9.2f %11.3f %12.1f %13.2f %15.2f %9d %7d %5d %9d %9s %7s %14s%n",
+                    r.predictor(), r.depth() == 0 ? "-" : Integer.toString(r.depth()), r.depth() == 0 ? "-" : Integer.toString(r.m()),
+                    r.round(), r.decodeTokensPerSecond(),
+                    r.decodeStallMsPerToken(), r.decodeAcquires() == 0 ? 0.0 : 100.0 * r.decodeMisses() / r.decodeAcquires(),
+                    r.decodeHintedMisses() / n, r.decodeUnhintedMisses() / n,
+                    d.prefetchIssued(), d.prefetchUseful(), d.prefetchLate(), d.prefetchCancelled(),
                     t == null ? "-" : String.format(Locale.ROOT, "%.3f", t.precision()),
                     t == null ? "-" : String.format(Locale.ROOT, "%.3f", t.recall()),
                     t == null ? "-" : String.format(Locale.ROOT, "%.1f", t.wastedBytes() / 1048576.0)));
@@ -190,7 +232,18 @@ public final class PrefetchBenchmark {
         o.put("decode_stall_ms_per_token", r.decodeStallMsPerToken());
         o.put("decode_misses", r.decodeMisses());
         o.put("decode_acquires", r.decodeAcquires());
-        StoreStats st = r.store();
+        o.put("decode_hinted_misses", r.decodeHintedMisses());
+        o.put("decode_hinted_stall_ns", r.decodeHintedStallNanos());
+        o.put("decode_unhinted_misses", r.decodeUnhintedMisses());
+        o.put("decode_unhinted_stall_ns", r.decodeUnhintedStallNanos());
+        o.put("store", storeJson(r.store()));
+        o.put("store_decode", storeJson(r.decodeStore()));
+        if (r.report() != null) o.put("prefetch", r.report().toJson());
+        if (r.decodeReport() != null) o.put("prefetch_decode", r.decodeReport().toJson());
+        return o;
+    }
+
+    private static Map<String, Object> storeJson(StoreStats st) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("fast_hits", st.fastHits());
         s.put("host_hits", st.hostHits());
@@ -203,11 +256,12 @@ public final class PrefetchBenchmark {
         s.put("wait_ns_ssd", st.waitNs(io.strata.tiering.Tier.SSD));
         s.put("prefetch_issued", st.prefetchIssued());
         s.put("prefetch_useful", st.prefetchUseful());
+        s.put("prefetch_late", st.prefetchLate());
+        s.put("prefetch_dropped", st.prefetchDropped());
+        s.put("prefetch_cancelled", st.prefetchCancelled());
         s.put("host_evictions", st.hostEvictions());
         s.put("fast_evictions", st.fastEvictions());
-        o.put("store", s);
-        if (r.report() != null) o.put("prefetch", r.report().toJson());
-        return o;
+        return s;
     }
 
     /** Results as a list of maps. */

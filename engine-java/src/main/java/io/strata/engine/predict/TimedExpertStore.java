@@ -9,12 +9,18 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Forwards everything to the wrapped store; the wall time of each acquire() is its stall (a hit returns at once, a
- * miss waits on its load). prefetch(), beginStep(), stats() and (when the delegate supports it) cancelPrefetch()
- * pass through.
+ * miss waits on its load). prefetch(), request(), cancelPrefetch(), beginStep() and stats() pass through. A listener (the
+ * {@link Prefetcher}) hears of every acquire with its tier and stall, to split the stall by why it happened.
  */
-public final class TimedExpertStore implements ExpertStore, StallStatistics, PrefetchControl {
+public final class TimedExpertStore implements ExpertStore, StallStatistics {
+    /** Told of each acquire once it returns: the tier that served it and how long it blocked (ns). */
+    public interface AcquireListener {
+        void onAcquire(int layer, int expert, Tier servedFrom, long stallNanos);
+    }
+
     private final ExpertStore delegate;
     private final AtomicLongArray stall, misses, acquires; // (layers)
+    private volatile AcquireListener listener;
 
     public TimedExpertStore(ExpertStore delegate) {
         this.delegate = delegate;
@@ -26,6 +32,11 @@ public final class TimedExpertStore implements ExpertStore, StallStatistics, Pre
 
     public ExpertStore delegate() {
         return delegate;
+    }
+
+    /** Sets the one listener of acquires (null: none). */
+    public void listen(AcquireListener l) {
+        this.listener = l;
     }
 
     @Override
@@ -42,15 +53,23 @@ public final class TimedExpertStore implements ExpertStore, StallStatistics, Pre
     public ExpertHandle acquire(int layer, int expert) {
         long t0 = System.nanoTime();
         ExpertHandle h = delegate.acquire(layer, expert);
-        stall.addAndGet(layer, System.nanoTime() - t0);
+        long waited = System.nanoTime() - t0;
+        stall.addAndGet(layer, waited);
         acquires.incrementAndGet(layer);
         if (h.servedFrom() == Tier.SSD) misses.incrementAndGet(layer);
+        AcquireListener l = listener;
+        if (l != null) l.onAcquire(layer, expert, h.servedFrom(), waited);
         return h;
     }
 
     @Override
     public void prefetch(int layer, int expert) {
         delegate.prefetch(layer, expert);
+    }
+
+    @Override
+    public void request(int layer, int expert) {
+        delegate.request(layer, expert);
     }
 
     @Override
@@ -65,7 +84,7 @@ public final class TimedExpertStore implements ExpertStore, StallStatistics, Pre
 
     @Override
     public void cancelPrefetch(int layer, int expert) {
-        if (delegate instanceof PrefetchControl c) c.cancelPrefetch(layer, expert);
+        delegate.cancelPrefetch(layer, expert);
     }
 
     @Override

@@ -73,6 +73,16 @@ public final class TieredCodecStore implements ExpertStore {
     }
 
     @Override
+    public void request(int layer, int expert) {
+        tiers.request(layer, expert);
+    }
+
+    @Override
+    public void cancelPrefetch(int layer, int expert) {
+        tiers.cancelPrefetch(layer, expert);
+    }
+
+    @Override
     public void beginStep(long step) {
         tiers.beginStep(step);
     }

@@ -63,4 +63,30 @@ class PredictCommandTest {
         assertEquals(2, rc);
         assertTrue(err.toString().contains("expected lookahead, lookahead-norm, learned, prior") && err.toString().contains("'oracle'"), err.toString());
     }
+
+    @Test
+    void benchOnAStoreWithoutTokenizerUsesRandomTokenPrompts(@TempDir Path tmp) throws Exception {
+        var spec = io.strata.engine.synth.SyntheticCheckpoint.preset("tiny").withLayers(4);
+        Path ck = io.strata.engine.synth.SyntheticCheckpoint.write(spec, tmp.resolve("ck"), null);
+        Path store = tmp.resolve("store"), json = tmp.resolve("bench.json");
+        assertEquals(0, new CommandLine(new io.strata.engine.cli.PackCommand()).execute("--model", ck.toString(), "--out", store.toString(),
+                "--no-progress"));
+        int rc = new CommandLine(new PredictCommand()).execute("bench", "--model", store.toString(), "--random-prompts", "4",
+                "--holdout-every", "2", "--prompt-tokens", "5", "--gen-tokens", "3", "--predictor", "off,lookahead", "--top-m", "2,3",
+                "--repeat", "1", "--json", json.toString());
+        assertEquals(0, rc);
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertEquals(2, root.path("measured_prompts").asInt());
+        assertEquals(2, root.path("train_prompts").asInt());
+        JsonNode runs = root.path("runs");
+        assertEquals(3, runs.size(), "off, then lookahead with m = 2 and m = 3");
+        assertEquals("off", runs.get(0).path("predictor").asText());
+        assertEquals(3, runs.get(2).path("m").asInt());
+        for (JsonNode r : runs) {
+            assertEquals(6, r.path("decode_tokens").asLong(), r.toString());
+            assertEquals(r.path("decode_misses").asLong(), r.path("decode_hinted_misses").asLong() + r.path("decode_unhinted_misses").asLong(),
+                    r.toString());
+        }
+        assertTrue(runs.get(1).path("prefetch_decode").path("total").path("issued").asLong() > 0, runs.get(1).toString());
+    }
 }

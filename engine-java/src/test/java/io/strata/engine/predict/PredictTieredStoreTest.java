@@ -72,6 +72,8 @@ class PredictTieredStoreTest {
         assertTrue(r.total().issued() > 0 && r.total().used() > 0, r.table());
         assertTrue(r.total().stallNanos() >= 0 && r.total().acquires() > 0, "stall statistics come from the timing wrapper");
         assertEquals(r.total().routed(), r.layers().stream().mapToLong(Prefetcher.LayerStats::routed).sum());
+        assertEquals(r.total().misses(), r.total().hintedMisses() + r.total().unhintedMisses(),
+                "every SSD miss is of a hinted or of an unhinted expert");
     }
 
     @Test

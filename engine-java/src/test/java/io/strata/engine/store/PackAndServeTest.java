@@ -72,6 +72,19 @@ class PackAndServeTest {
             var st = ((TieredExpertStore) m.model().store()).stats();
             assertTrue(st.ssdBytesRead() >= expert, "experts were read from the store files");
         }
+        // With --prefetch the same logits, and the stats name the prefetcher's hints and the demand stall.
+        so.prefetch = "lookahead";
+        so.prefetchDepth = 1;
+        try (StrataModel m = ModelLoader.load(store, cpu(), so)) {
+            assertArrayEquals(want, logits(m, ids), 1e-5f);
+            assertTrue(ModelLoader.tieredStore(m).stats().ssdReads() > 0);
+            var r = ModelLoader.prefetchReport(m);
+            assertTrue(r.total().acquires() > 0 && r.total().stallNanos() >= 0, r.table());
+            assertTrue(ModelLoader.storeStats(m).contains("unhinted miss/ms"), ModelLoader.storeStats(m));
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ModelLoader.storeStatsJson(m));
+            assertTrue(json.path("prefetch").path("total").has("stall_ns"), json.toString());
+            assertTrue(json.has("ssd_reads"), json.toString());
+        }
     }
 
     @Test

@@ -14,6 +14,9 @@ public final class StatsRecorder {
     private final LongAdder joined = new LongAdder();
     private final LongAdder prefetchIssued = new LongAdder();
     private final LongAdder prefetchUseful = new LongAdder();
+    private final LongAdder prefetchDropped = new LongAdder();
+    private final LongAdder prefetchLate = new LongAdder();
+    private final LongAdder prefetchCancelled = new LongAdder();
     private final LongAdder hostEvictions = new LongAdder();
     private final LongAdder fastEvictions = new LongAdder();
     private final LongAdder loadFailures = new LongAdder();
@@ -54,6 +57,18 @@ public final class StatsRecorder {
         prefetchUseful.increment();
     }
 
+    public void prefetchDropped() {
+        prefetchDropped.increment();
+    }
+
+    public void prefetchLate() {
+        prefetchLate.increment();
+    }
+
+    public void prefetchCancelled() {
+        prefetchCancelled.increment();
+    }
+
     public void hostEviction() {
         hostEvictions.increment();
     }
@@ -74,6 +89,6 @@ public final class StatsRecorder {
             w[i] = waitNs[i].sum();
         }
         return new StoreStats(s, w, ssdBytes.sum(), ssdReads.sum(), ssdReadNs.sum(), promoted.sum(), joined.sum(),
-                prefetchIssued.sum(), prefetchUseful.sum(), hostEvictions.sum(), fastEvictions.sum(), loadFailures.sum());
+                prefetchIssued.sum(), prefetchUseful.sum(), prefetchDropped.sum(), prefetchLate.sum(), prefetchCancelled.sum(), hostEvictions.sum(), fastEvictions.sum(), loadFailures.sum());
     }
 }

@@ -21,13 +21,17 @@ import java.util.Locale;
  * @param joinedLoads     acquires that found their expert already loading and waited on that load (no second read)
  * @param prefetchIssued  prefetch calls that started a load
  * @param prefetchUseful  acquires served by a prefetched expert before its first use
+ * @param prefetchDropped prefetch calls that started no load: no free slot and no evictable expert
+ * @param prefetchLate    acquires that found their expert's prefetch load still queued or reading and waited on it
+ * @param prefetchCancelled prefetch loads withdrawn ({@link io.strata.tiering.ExpertStore#cancelPrefetch}) before
+ *                        their read started (their slot was freed; they are still counted in prefetchIssued)
  * @param hostEvictions   experts dropped from host slots
  * @param fastEvictions   experts dropped from the fast tier
  * @param loadFailures    loads that failed (I/O error or CRC mismatch)
  */
 public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long ssdReads, long ssdReadNs,
                          long promotedBytes, long joinedLoads, long prefetchIssued, long prefetchUseful,
-                         long hostEvictions, long fastEvictions, long loadFailures) {
+                         long prefetchDropped, long prefetchLate, long prefetchCancelled, long hostEvictions, long fastEvictions, long loadFailures) {
     public long acquires() {
         long n = 0;
         for (long s : served) {
@@ -88,7 +92,23 @@ public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long s
         return new StoreStats(s, w, ssdBytesRead - earlier.ssdBytesRead, ssdReads - earlier.ssdReads,
                 ssdReadNs - earlier.ssdReadNs, promotedBytes - earlier.promotedBytes, joinedLoads - earlier.joinedLoads,
                 prefetchIssued - earlier.prefetchIssued, prefetchUseful - earlier.prefetchUseful,
+                prefetchDropped - earlier.prefetchDropped, prefetchLate - earlier.prefetchLate, prefetchCancelled - earlier.prefetchCancelled,
                 hostEvictions - earlier.hostEvictions, fastEvictions - earlier.fastEvictions, loadFailures - earlier.loadFailures);
+    }
+
+    /** Counters of this and {@code other} added (e.g. the decode phases of several prompts). */
+    public StoreStats plus(StoreStats other) {
+        long[] s = served.clone();
+        long[] w = waitNs.clone();
+        for (int i = 0; i < s.length; i++) {
+            s[i] += other.served[i];
+            w[i] += other.waitNs[i];
+        }
+        return new StoreStats(s, w, ssdBytesRead + other.ssdBytesRead, ssdReads + other.ssdReads,
+                ssdReadNs + other.ssdReadNs, promotedBytes + other.promotedBytes, joinedLoads + other.joinedLoads,
+                prefetchIssued + other.prefetchIssued, prefetchUseful + other.prefetchUseful,
+                prefetchDropped + other.prefetchDropped, prefetchLate + other.prefetchLate, prefetchCancelled + other.prefetchCancelled,
+                hostEvictions + other.hostEvictions, fastEvictions + other.fastEvictions, loadFailures + other.loadFailures);
     }
 
     /** A human-readable table. */
@@ -106,8 +126,9 @@ public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long s
         sb.append(String.format(Locale.ROOT, "ssd: %d loads, %s read, %.1f MiB/s per loader thread; joined loads %d; "
                         + "load failures %d%n", ssdReads, ByteSize.format(ssdBytesRead), ssdBytesPerSecond() / (1 << 20),
                 joinedLoads, loadFailures));
-        sb.append(String.format(Locale.ROOT, "prefetch: %d issued, %d useful; evictions: host %d, fast %d; promoted %s%n",
-                prefetchIssued, prefetchUseful, hostEvictions, fastEvictions, ByteSize.format(promotedBytes)));
+        sb.append(String.format(Locale.ROOT, "prefetch: %d issued, %d useful (%d of them late), %d dropped (no slot), %d cancelled before reading; "
+                        + "evictions: host %d, fast %d; promoted %s%n",
+                prefetchIssued, prefetchUseful, prefetchLate, prefetchDropped, prefetchCancelled, hostEvictions, fastEvictions, ByteSize.format(promotedBytes)));
         return sb.toString();
     }
 
@@ -123,6 +144,7 @@ public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long s
                 .put("ssd_bytes_read", ssdBytesRead).put("ssd_reads", ssdReads).put("ssd_read_ns", ssdReadNs)
                 .put("promoted_bytes", promotedBytes).put("joined_loads", joinedLoads)
                 .put("prefetch_issued", prefetchIssued).put("prefetch_useful", prefetchUseful)
+                .put("prefetch_late", prefetchLate).put("prefetch_dropped", prefetchDropped).put("prefetch_cancelled", prefetchCancelled)
                 .put("host_evictions", hostEvictions).put("fast_evictions", fastEvictions)
                 .put("load_failures", loadFailures);
         return n;
