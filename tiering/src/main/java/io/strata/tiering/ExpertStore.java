@@ -20,11 +20,12 @@ public interface ExpertStore extends AutoCloseable {
     default void prefetch(int layer, int expert) {}
 
     /**
-     * The step being computed will acquire (layer, expert) shortly: start its load now, with the demand loads, and
-     * keep it from speculative eviction until that acquire. The MoE block calls it for all its experts before it
-     * waits on the first, so their loads overlap. Never blocks; may be ignored.
+     * The step being computed will acquire these experts of {@code layer} shortly: start their loads now, with the
+     * demand loads, and keep them from eviction (by prefetches, and by the loads of the others) until acquired. The
+     * MoE block calls it with all its experts before it waits on the first, so their loads overlap and a miss never
+     * evicts another expert of its own step. Never blocks; may be ignored.
      */
-    default void request(int layer, int expert) {}
+    default void request(int layer, int... experts) {}
 
     /**
      * Withdraws the hint {@link #prefetch}(layer, expert): a load it queued that has not started is dropped and its

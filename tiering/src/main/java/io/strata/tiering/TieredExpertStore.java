@@ -57,8 +57,9 @@ import java.util.function.Supplier;
  *
  * <p>prefetch(layer, expert) starts a low-priority load into a free or evictable slot and returns at once; it never
  * evicts a pinned, loading, requested or prefetched-but-unused expert and is dropped (counted) when there is no such
- * slot. request(layer, expert) (the current step's experts, before it acquires them) starts a demand-class load at
- * once and marks the expert requested until its acquire; it may evict unused prefetches, never another requested
+ * slot. request(layer, experts...) (the current step's experts, before it acquires them) marks them requested until
+ * their acquire, the resident ones first, then starts demand-class loads of the others (an acquire of an expert read
+ * this way counts as an SSD miss, however early its read finished); it may evict unused prefetches, never another requested
  * expert. The loader queue serves every demand load before any prefetch load (first come, first served within each
  * class); a read under way is never interrupted. A request or acquire of an expert whose prefetch is still queued
  * moves that load into the demand class (the read still happens once). cancelPrefetch(layer, expert) withdraws a
@@ -240,6 +241,7 @@ public final class TieredExpertStore implements ExpertStore {
         boolean fast;
         boolean prefetched; // loaded by prefetch and not used yet
         boolean requested;  // announced by request() for the current step, not acquired yet
+        boolean requestRead; // read for request() (a demand miss of the step): its acquire counts as an SSD miss
         int pins;
         LoadTask task;      // the queued task that reads it (its priority class can change while queued)
         volatile ExpertWeights weights;
@@ -427,7 +429,11 @@ public final class TieredExpertStore implements ExpertStore {
                 if (e != null) {
                     e.pins++;
                     e.requested = false;
-                    if (e.ready) {
+                    if (e.ready && e.requestRead) {
+                        // Read from the SSD for this step's request(): a miss, though the read finished before this acquire.
+                        tier = Tier.SSD;
+                        wait = false;
+                    } else if (e.ready) {
                         tier = e.fast ? Tier.FAST : Tier.HOST;
                         wait = false;
                     } else {
@@ -443,6 +449,7 @@ public final class TieredExpertStore implements ExpertStore {
                         e.prefetched = false;
                         stats.prefetchUseful();
                     }
+                    e.requestRead = false;
                     break;
                 }
                 int slot = takeSlot(key.layer(), time, 4);
@@ -536,29 +543,39 @@ public final class TieredExpertStore implements ExpertStore {
     }
 
     @Override
-    public void request(int layer, int expert) {
+    public void request(int layer, int... experts) {
         if (closed) {
             return;
         }
-        ExpertKey key = new ExpertKey(layer, expert);
-        ExpertEntry loc = store.expert(layer, expert);
         lock.lock();
         try {
-            Entry e = resident.get(key);
-            if (e != null) {
-                e.requested = true;
-                if (!e.ready) {
-                    toDemand(e);
+            // First every resident expert of the step is marked, so no load of the step can evict it (a step's hits
+            // are protected before any of its misses takes a slot), then the misses take slots.
+            for (int expert : experts) {
+                Entry e = resident.get(new ExpertKey(layer, expert));
+                if (e != null) {
+                    e.requested = true;
+                    if (!e.ready) {
+                        e.requestRead = true;
+                        toDemand(e);
+                    }
                 }
-                return;
             }
-            int slot = takeSlot(key.layer(), now(), 3);
-            if (slot < 0) {
-                return; // every slot pinned, loading or requested: the acquire will wait for one
+            long time = now();
+            for (int expert : experts) {
+                ExpertKey key = new ExpertKey(layer, expert);
+                if (resident.containsKey(key)) {
+                    continue;
+                }
+                int slot = takeSlot(layer, time, 3);
+                if (slot < 0) {
+                    return; // every slot pinned, loading or requested: the acquires will wait for one
+                }
+                Entry e = newEntry(key, store.expert(layer, expert), slot, time);
+                e.requested = true;
+                e.requestRead = true;
+                enqueue(e, DEMAND);
             }
-            e = newEntry(key, loc, slot, now());
-            e.requested = true;
-            enqueue(e, DEMAND);
         } finally {
             lock.unlock();
         }

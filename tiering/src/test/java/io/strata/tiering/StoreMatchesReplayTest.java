@@ -30,6 +30,12 @@ class StoreMatchesReplayTest {
      * together) with host and fast capacity equal, and compares its SSD loads with the simulator's misses.
      */
     private static long storeMisses(Path storeDir, RoutingTrace t, int slots, boolean perLayer, Supplier<EvictionPolicy> p) {
+        return storeMisses(storeDir, t, slots, perLayer, p, false);
+    }
+
+    /** As above; with requestFirst the step's experts are announced by request() before the first acquire (the engine's order). */
+    private static long storeMisses(Path storeDir, RoutingTrace t, int slots, boolean perLayer, Supplier<EvictionPolicy> p,
+                                    boolean requestFirst) {
         long slotBytes = 3 * SLOT;
         // slots per layer x layers: split by layer, or one pool of that size (the simulator's global mode)
         long budget = (long) slots * t.numLayers() * slotBytes;
@@ -38,6 +44,9 @@ class StoreMatchesReplayTest {
             for (TraceStep step : t.steps()) {
                 s.beginStep(step.token());
                 List<ExpertHandle> held = new ArrayList<>();
+                if (requestFirst) {
+                    s.request(step.layer(), step.experts());
+                }
                 for (int e : step.experts()) {
                     held.add(s.acquire(step.layer(), e));
                 }
@@ -63,5 +72,25 @@ class StoreMatchesReplayTest {
                 }
             }
         }
+    }
+
+    /** The engine requests a layer's experts before acquiring them: the store then protects the whole step (--pin step). */
+    @Test
+    void requestedStepsMatchTheSimulatorsStepPinning() {
+        RoutingTrace t = TraceReader.read(TestData.repo("models/tiny-moe/traces/hacker-lore.jsonl"), 0);
+        Path store = StoreTestData.write(dir.resolve("store"), t.numLayers(), t.numExperts(), 8, 8);
+        int differ = 0;
+        for (boolean perLayer : new boolean[] {true, false}) {
+            for (int slots = t.topK(); slots <= 5; slots++) {
+                for (Supplier<EvictionPolicy> p : List.<Supplier<EvictionPolicy>>of(LruPolicy::new, LfuPolicy::new)) {
+                    TraceReplay.Result step = TraceReplay.simulate(t, p.get(), slots, !perLayer, TraceReplay.Pinning.STEP, 0, Integer.MAX_VALUE);
+                    TraceReplay.Result served = TraceReplay.simulate(t, p.get(), slots, !perLayer, 0);
+                    long misses = storeMisses(store, t, slots, perLayer, p, true);
+                    assertEquals(step.requests() - step.hits(), misses, p.get().name() + " at " + slots + " slots, per layer " + perLayer);
+                    if (step.hits() != served.hits()) differ++;
+                }
+            }
+        }
+        assertTrue(differ > 0, "the trace has steps where the two pinnings differ");
     }
 }

@@ -48,10 +48,10 @@ public final class TraceCommand implements Runnable {
         @Option(names = "--global", description = "One pool of slots x layers shared by all layers instead of per-layer caches.")
         boolean global;
 
-        @Option(names = "--pin", defaultValue = "served",
-                description = "Resident experts a step protects while loading its misses: 'served' (those already served, "
-                        + "trace order, as the tiered store acquires them) or 'step' (all of the step's experts: hits first, "
-                        + "as mixtral-offloading does) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--pin", defaultValue = "step",
+                description = "Resident experts a step protects while loading its misses: 'step' (all of the step's experts: "
+                        + "hits first, as the engine's tiered store does after request(), and mixtral-offloading) or 'served' "
+                        + "(only those already served, in trace order) (default: ${DEFAULT-VALUE}).")
         String pin;
 
         @Option(names = "--layers", defaultValue = "32",

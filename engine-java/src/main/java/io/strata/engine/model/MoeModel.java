@@ -156,7 +156,7 @@ public final class MoeModel implements AutoCloseable {
         }
         // Ask for every planned expert before waiting on the first, so their loads overlap. The
         // store keeps requested experts from speculative eviction until they are acquired.
-        for (int e : order) store.request(l, e);
+        store.request(l, order.stream().mapToInt(Integer::intValue).toArray());
         // Observers (prefetchers among them) hear of the plan before this layer waits for its
         // misses: their hints for the next layers queue behind these demand loads, and their reads
         // start as soon as a loader thread is free instead of after this layer's last miss.

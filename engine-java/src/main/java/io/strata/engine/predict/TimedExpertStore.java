@@ -68,8 +68,8 @@ public final class TimedExpertStore implements ExpertStore, StallStatistics {
     }
 
     @Override
-    public void request(int layer, int expert) {
-        delegate.request(layer, expert);
+    public void request(int layer, int... experts) {
+        delegate.request(layer, experts);
     }
 
     @Override

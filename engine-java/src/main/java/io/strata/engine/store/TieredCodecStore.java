@@ -73,8 +73,8 @@ public final class TieredCodecStore implements ExpertStore {
     }
 
     @Override
-    public void request(int layer, int expert) {
-        tiers.request(layer, expert);
+    public void request(int layer, int... experts) {
+        tiers.request(layer, experts);
     }
 
     @Override
