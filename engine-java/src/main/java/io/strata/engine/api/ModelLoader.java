@@ -40,7 +40,7 @@ public final class ModelLoader {
      * A packed store: dense weights mapped, experts through the tiered store under the budgets
      * (host budget default: every expert fits; fast budget default: the host budget). Stores of a
      * group-quantizing codec (int8/int4/int3/int2) tier their encoded blobs and run them on the
-     * backend's quantized path; FloE stores go to {@link #loadCodecStore}.
+     * backend's quantized path; FloE stores go to {@link #loadFloeStore}.
      * Under CUDA, {@code --fast-budget} is the VRAM budget of the whole backend (dense weights, KV
      * cache, scratch and the expert cache) and the host tier is pinned so copies overlap compute.
      * With --prefetch the store is wrapped in a {@link io.strata.engine.predict.TimedExpertStore},
@@ -53,8 +53,11 @@ public final class ModelLoader {
             io.strata.compression.codec.CodecParams[][] codecParams = null;
             if (io.strata.engine.store.CodecStoreFiles.present(dir)) {
                 var cf = io.strata.engine.store.CodecStoreFiles.read(ps);
-                if (!(io.strata.compression.codec.ExpertCodecs.byName(cf.codec()) instanceof io.strata.compression.codec.GroupQuantCodec)) {
-                    return loadCodecStore(dir, ps, c, o);
+                var codec = io.strata.compression.codec.ExpertCodecs.byName(cf.codec());
+                if (codec instanceof io.strata.compression.codec.FloeCodec) return loadFloeStore(dir, ps, c, o);
+                if (!(codec instanceof io.strata.compression.codec.GroupQuantCodec)) {
+                    throw new IllegalArgumentException(dir + ": experts packed with codec '" + cf.codec()
+                            + "' cannot be served (expected a group-quantizing codec, int8/int4/int3/int2, or floe)");
                 }
                 codecParams = cf.experts();
             }
@@ -108,12 +111,10 @@ public final class ModelLoader {
      * A FloE store: blobs mapped and CRC-checked at open, experts served by the FloE store
      * (resident INT2 up, gate/down rows copied on demand from the mapped blobs).
      */
-    static StrataModel loadCodecStore(Path dir, PackedStore ps, ModelConfig c, ModelOptions o) throws IOException {
+    static StrataModel loadFloeStore(Path dir, PackedStore ps, ModelConfig c, ModelOptions o) throws IOException {
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
         var enc = io.strata.engine.store.CodecStoreFiles.open(ps, c, arena);
-        io.strata.tiering.ExpertStore store = enc.codec().startsWith("floe")
-                ? new io.strata.engine.floe.FloeExpertStore(enc, null, false)
-                : new io.strata.engine.floe.CodecExpertStore(enc, io.strata.engine.floe.CodecExpertStore.Mode.FUSED);
+        io.strata.tiering.ExpertStore store = new io.strata.engine.floe.FloeExpertStore(enc, null, false);
         Backend be = Backends.create(o.backend);
         MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
         Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
