@@ -30,7 +30,7 @@ S() {  # S LIMIT ARGS...: the CLI under a time limit
 }
 echo "=== Mixtral-8x7B shape, INT4 experts, --fast-budget 11GiB (host tier: every expert, pinned)"
 { time S 330 bench decode --preset mixtral-8x7b --codec int4 --cache-dir "$SYNTH" --backend cuda --fast-budget 11GiB \
-    --context 1024 --tokens 32 --json "$OUT/decode-mixtral-8x7b-int4-vram11g.json" ; } \
+    --context 1024 --warmup "${WARMUP:-2}" --tokens 32 --json "$OUT/decode-mixtral-8x7b-int4-vram11g.json" ; } \
   2>&1 | tee "$OUT/decode-mixtral-8x7b-int4-vram11g.txt" | tail -22
 du -sh "$SYNTH"/* 2>/dev/null
 if [ "$SECONDS" -lt "${SECOND_RUN_BEFORE:-420}" ]; then
