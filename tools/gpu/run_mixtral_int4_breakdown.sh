@@ -21,6 +21,6 @@ S 240 bench decode --preset mixtral-8x7b --codec int4 --cache-dir "$SYNTH" --bac
   2>&1 | tee "$OUT/decode-mixtral-8x7b-int4-vram11g-warm.txt" | grep -v -E "^(INFO|[A-Z][a-z]{2} [0-9]+, 20)" | tail -16
 echo "=== every expert in VRAM (40 GiB budget): compute alone"
 S 150 bench decode --model "$SYNTH/synthetic-mixtral-8x7b-int4" --backend cuda --fast-budget 40GiB \
-    --context 1024 --warmup 8 --tokens 32 --json "$OUT/decode-mixtral-8x7b-int4-vram40g.json" \
+    --context 1024 --warmup "${WARMUP40:-8}" --tokens 32 --json "$OUT/decode-mixtral-8x7b-int4-vram40g.json" \
   2>&1 | tee "$OUT/decode-mixtral-8x7b-int4-vram40g.txt" | grep -v -E "^(INFO|[A-Z][a-z]{2} [0-9]+, 20)" | tail -16
 ls -la "$OUT"
