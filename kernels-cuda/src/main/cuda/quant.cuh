@@ -11,12 +11,6 @@
 
 #define QGROUP 64
 
-// A code (< 2^23) as float without the quarter-rate integer conversion: the bits of 2^23 + v, minus 2^23.
-// Exact for every code, so results equal (float)v bit for bit.
-__device__ __forceinline__ float code_to_f32(uint32_t v) {
-    return __uint_as_float(0x4B000000u | v) - 8388608.f;
-}
-
 // out[t*rows + r] (+)= Σ_c W[src(r), c] · x[t*cols + c] with W dequantized on the fly.
 // One warp per row; each lane takes 16 bytes (32 INT4 or 64 INT2 values: half or one group).
 template <int BITS, int NT>
@@ -39,29 +33,20 @@ __device__ __forceinline__ void matvec_q_body(const uint8_t* __restrict__ q, con
 #pragma unroll
         for (int t = 0; t < NT; t++) acc[t] = 0.f;
         for (int k0 = lane; k0 < nv; k0 += 32 * MATVEC_UNROLL) {
-            // Codes, scales and zeros of the whole unrolled step are loaded before any is used, so their
-            // latencies overlap instead of adding up.
             uint4 raw[MATVEC_UNROLL];
-            float sc[MATVEC_UNROLL], ze[MATVEC_UNROLL];
 #pragma unroll
             for (int u = 0; u < MATVEC_UNROLL; u++) {
                 int k = k0 + 32 * u;
-                if (k < nv) {
-                    raw[u] = load_stream(qrow + (long)k * 16);
-                    const long g = src * groups + (k * PER_VEC) / QGROUP;
-                    sc[u] = f16_to_f32(scales[g]);
-                    ze[u] = f16_to_f32(zeros[g]);
-                } else {
-                    raw[u] = make_uint4(0, 0, 0, 0);
-                    sc[u] = 0.f;
-                    ze[u] = 0.f;
-                }
+                raw[u] = k < nv ? load_stream(qrow + (long)k * 16) : make_uint4(0, 0, 0, 0);
             }
 #pragma unroll
             for (int u = 0; u < MATVEC_UNROLL; u++) {
                 int k = k0 + 32 * u;
                 if (k < nv) {
                     const int c0 = k * PER_VEC;
+                    const long g = src * groups + c0 / QGROUP;
+                    const float s = f16_to_f32(scales[g]);
+                    const float z = f16_to_f32(zeros[g]);
                     const uint32_t words[4] = {raw[u].x, raw[u].y, raw[u].z, raw[u].w};
 #pragma unroll
                     for (int t = 0; t < NT; t++) {
@@ -74,14 +59,14 @@ __device__ __forceinline__ void matvec_q_body(const uint8_t* __restrict__ q, con
                                 for (int j = 0; j < PER_WORD; j += 4) {
                                     float4 xx = __ldg(xv + (wi * PER_WORD + j) / 4);
                                     uint32_t wd = words[wi];
-                                    sq += code_to_f32((wd >> (BITS * j)) & MASK) * xx.x
-                                        + code_to_f32((wd >> (BITS * (j + 1))) & MASK) * xx.y
-                                        + code_to_f32((wd >> (BITS * (j + 2))) & MASK) * xx.z
-                                        + code_to_f32((wd >> (BITS * (j + 3))) & MASK) * xx.w;
+                                    sq += (float)((wd >> (BITS * j)) & MASK) * xx.x
+                                        + (float)((wd >> (BITS * (j + 1))) & MASK) * xx.y
+                                        + (float)((wd >> (BITS * (j + 2))) & MASK) * xx.z
+                                        + (float)((wd >> (BITS * (j + 3))) & MASK) * xx.w;
                                     sx += (xx.x + xx.y) + (xx.z + xx.w);
                                 }
                             }
-                            acc[t] += sc[u] * (sq - ze[u] * sx);
+                            acc[t] += s * (sq - z * sx);
                         }
                     }
                 }
