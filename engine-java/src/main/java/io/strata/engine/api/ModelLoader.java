@@ -54,7 +54,7 @@ public final class ModelLoader {
             if (io.strata.engine.store.CodecStoreFiles.present(dir)) {
                 var cf = io.strata.engine.store.CodecStoreFiles.read(ps);
                 var codec = io.strata.compression.codec.ExpertCodecs.byName(cf.codec());
-                if (codec instanceof io.strata.compression.codec.FloeCodec) return loadFloeStore(dir, ps, c, o);
+                if (codec instanceof io.strata.compression.codec.FloeCodec) return loadFloeStore(dir, ps, cf, c, o);
                 if (!(codec instanceof io.strata.compression.codec.GroupQuantCodec)) {
                     throw new IllegalArgumentException(dir + ": experts packed with codec '" + cf.codec()
                             + "' cannot be served (expected a group-quantizing codec, int8/int4/int3/int2, or floe)");
@@ -111,9 +111,10 @@ public final class ModelLoader {
      * A FloE store: blobs mapped and CRC-checked at open, experts served by the FloE store
      * (resident INT2 up, gate/down rows copied on demand from the mapped blobs).
      */
-    static StrataModel loadFloeStore(Path dir, PackedStore ps, ModelConfig c, ModelOptions o) throws IOException {
+    static StrataModel loadFloeStore(Path dir, PackedStore ps, io.strata.engine.store.CodecStoreFiles.CodecFile cf, ModelConfig c,
+                                     ModelOptions o) throws IOException {
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
-        var enc = io.strata.engine.store.CodecStoreFiles.open(ps, c, arena);
+        var enc = io.strata.engine.store.CodecStoreFiles.open(ps, cf, c, arena);
         io.strata.tiering.ExpertStore store = new io.strata.engine.floe.FloeExpertStore(enc, null, false);
         Backend be = Backends.create(o.backend);
         MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);

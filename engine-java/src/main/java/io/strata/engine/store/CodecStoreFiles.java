@@ -9,6 +9,7 @@ import io.strata.engine.floe.EncodedExperts;
 import io.strata.engine.model.ModelConfig;
 import io.strata.tiering.store.PackedStore;
 import io.strata.tiering.store.StoreManifest.ExpertEntry;
+import io.strata.tiering.store.StoreManifest.MatrixEntry;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -65,7 +66,11 @@ public final class CodecStoreFiles {
      * parameters; nothing is served from a blob that fails.
      */
     public static EncodedExperts open(PackedStore ps, ModelConfig c, Arena arena) {
-        CodecFile cf = read(ps);
+        return open(ps, read(ps), c, arena);
+    }
+
+    /** As {@link #open(PackedStore, ModelConfig, Arena)} with the codec file already {@link #read}. */
+    public static EncodedExperts open(PackedStore ps, CodecFile cf, ModelConfig c, Arena arena) {
         Map<String, MemorySegment> maps = new HashMap<>();
         EncodedExpert[][] all = new EncodedExpert[c.numLayers()][];
         for (int l = 0; l < c.numLayers(); l++) {
@@ -83,15 +88,25 @@ public final class CodecStoreFiles {
                 });
                 MemorySegment region = map.asSlice(en.offset(), en.length());
                 PackedStore.verifyExpert(en, region, file);
-                var m = en.matrix(BLOB);
-                CodecParams p = cf.experts()[l][e];
-                if (m.length() != p.totalBytes()) {
-                    throw new CheckpointException(file + ": layer " + l + " expert " + e + ": blob of " + m.length()
-                            + " bytes, codec parameters expect " + p.totalBytes());
-                }
-                all[l][e] = new EncodedExpert(p, region.asSlice(m.offset(), m.length()));
+                var m = blob(ps, cf.experts(), l, e);
+                all[l][e] = new EncodedExpert(cf.experts()[l][e], region.asSlice(m.offset(), m.length()));
             }
         }
         return EncodedExperts.of(c, all);
+    }
+
+    /**
+     * Expert (layer, expert)'s blob entry in the manifest, checked against its codec parameters
+     * (present, and of the length they describe).
+     */
+    public static MatrixEntry blob(PackedStore ps, CodecParams[][] params, int layer, int expert) {
+        ExpertEntry en = ps.expert(layer, expert);
+        MatrixEntry m = en.matrix(BLOB);
+        CodecParams p = params[layer] == null ? null : params[layer][expert];
+        if (p == null || m.length() != p.totalBytes()) {
+            throw new CheckpointException(ps.file(en) + ": layer " + layer + " expert " + expert + ": blob of " + m.length()
+                    + " bytes, codec parameters expect " + (p == null ? "no expert" : p.totalBytes() + " bytes"));
+        }
+        return m;
     }
 }

@@ -28,16 +28,9 @@ public final class TieredCodecStore implements ExpertStore {
     public TieredCodecStore(TieredExpertStore tiers, CodecParams[][] params) {
         this.tiers = tiers;
         this.params = params;
-        var ps = tiers.packedStore();
         for (int l = 0; l < tiers.numLayers(); l++) {
             if (params[l] == null) continue;
-            for (int e = 0; e < tiers.numExperts(); e++) {
-                var m = ps.expert(l, e).matrix(CodecStoreFiles.BLOB);
-                if (params[l][e] == null || m.length() != params[l][e].totalBytes()) {
-                    throw new IllegalArgumentException(ps.directory() + ": layer " + l + " expert " + e + ": blob of " + m.length()
-                            + " bytes, " + CodecStoreFiles.FILE + " expects " + (params[l][e] == null ? "no expert" : params[l][e].totalBytes() + " bytes"));
-                }
-            }
+            for (int e = 0; e < tiers.numExperts(); e++) CodecStoreFiles.blob(tiers.packedStore(), params, l, e);
         }
     }
 
