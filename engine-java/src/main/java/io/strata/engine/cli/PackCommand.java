@@ -94,15 +94,12 @@ public final class PackCommand implements Callable<Integer> {
                     if (expertNames.contains(t.name()) || w.isDenseWritten(t.name())) continue;
                     w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
                 }
-                int h = c.hidden(), inter = c.expertIntermediate();
                 if (codec.equals("bf16")) {
                     for (int l = 0; l < c.numLayers(); l++) {
                         if (!c.moeLayer()[l]) continue;
                         for (int e = 0; e < c.numExperts(); e++) {
                             if (w.isWritten(l, e)) continue;
-                            w.writeExpert(l, e, new ExpertWeights(ck.matrix(TensorNames.expert(c.arch(), l, e, 0), inter, h),
-                                    ck.matrix(TensorNames.expert(c.arch(), l, e, 1), inter, h),
-                                    ck.matrix(TensorNames.expert(c.arch(), l, e, 2), h, inter)));
+                            w.writeExpert(l, e, c.expert(ck, l, e));
                         }
                     }
                 } else {

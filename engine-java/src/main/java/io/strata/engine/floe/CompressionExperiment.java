@@ -20,7 +20,6 @@ import io.strata.engine.checkpoint.Checkpoint;
 import io.strata.engine.generate.Sampler;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
-import io.strata.engine.model.TensorNames;
 import io.strata.engine.moe.ExpertOverride;
 import io.strata.engine.moe.RoutingObserver;
 import io.strata.engine.store.CheckpointExpertStore;
@@ -362,9 +361,8 @@ public final class CompressionExperiment {
             for (int e = 0; e < c.numExperts(); e++) {
                 int n = samples.n[l][e];
                 if (n == 0) continue;
-                Matrix gate = ck.matrix(TensorNames.expert(c.arch(), l, e, 0), inter, h);
-                Matrix up = ck.matrix(TensorNames.expert(c.arch(), l, e, 1), inter, h);
-                Matrix down = ck.matrix(TensorNames.expert(c.arch(), l, e, 2), h, inter);
+                var w = c.expert(ck, l, e);
+                Matrix gate = w.gate(), up = w.up(), down = w.down();
                 float[] x = samples.x[l][e], g = new float[n * inter], v = new float[n * inter];
                 k.matmul(gate, x, n, g, 0, inter);
                 k.matmul(up, x, n, v, 0, inter);
@@ -449,12 +447,11 @@ public final class CompressionExperiment {
     static double meanWeightError(ModelConfig c, Checkpoint ck, ExpertCodec codec, EncodedExperts blobs) {
         double sum = 0;
         int count = 0;
-        int h = c.hidden(), i = c.expertIntermediate();
         for (int l = 0; l < c.numLayers(); l++) {
             if (!c.moeLayer()[l]) continue;
             for (int e = 0; e < c.numExperts(); e++) {
-                var orig = new io.strata.compression.codec.ExpertWeights(ck.matrix(TensorNames.expert(c.arch(), l, e, 0), i, h),
-                        ck.matrix(TensorNames.expert(c.arch(), l, e, 1), i, h), ck.matrix(TensorNames.expert(c.arch(), l, e, 2), h, i));
+                var w = c.expert(ck, l, e);
+                var orig = new io.strata.compression.codec.ExpertWeights(w.gate(), w.up(), w.down());
                 try (Arena a = Arena.ofConfined()) {
                     EncodedExpert b = blobs.get(l, e);
                     sum += CompressionReport.weightErrors(orig, codec.decode(b, a)).get("all");

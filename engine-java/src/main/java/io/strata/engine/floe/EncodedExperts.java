@@ -1,7 +1,6 @@
 // Every routed expert of a model encoded with one codec: the lower-tier image the FloE and codec stores serve from.
 package io.strata.engine.floe;
 
-import io.strata.compression.Matrix;
 import io.strata.compression.codec.CodecParams;
 import io.strata.compression.codec.EncodedExpert;
 import io.strata.compression.codec.ExpertCodec;
@@ -10,7 +9,6 @@ import io.strata.compression.codec.ExpertWeights;
 import io.strata.compression.kernel.Parallel;
 import io.strata.engine.checkpoint.WeightSource;
 import io.strata.engine.model.ModelConfig;
-import io.strata.engine.model.TensorNames;
 import java.lang.foreign.Arena;
 
 /**
@@ -35,17 +33,15 @@ public final class EncodedExperts {
      * threads, blobs allocated from arena (which must be shared or global: pool threads write them).
      */
     public static EncodedExperts encode(ModelConfig c, WeightSource src, ExpertCodec codec, Arena arena) {
-        int layers = c.numLayers(), n = c.numExperts(), h = c.hidden(), i = c.expertIntermediate();
+        int layers = c.numLayers(), n = c.numExperts();
         EncodedExpert[][] out = new EncodedExpert[layers][];
         for (int l = 0; l < layers; l++) if (c.moeLayer()[l]) out[l] = new EncodedExpert[n];
         Parallel.forRange(layers * n, 1, (a, b) -> {
             for (int k = a; k < b; k++) {
                 int l = k / n, e = k % n;
                 if (out[l] == null) continue;
-                Matrix g = src.matrix(TensorNames.expert(c.arch(), l, e, 0), i, h);
-                Matrix u = src.matrix(TensorNames.expert(c.arch(), l, e, 1), i, h);
-                Matrix d = src.matrix(TensorNames.expert(c.arch(), l, e, 2), h, i);
-                out[l][e] = codec.encode(new ExpertWeights(g, u, d), arena);
+                var w = c.expert(src, l, e);
+                out[l][e] = codec.encode(new ExpertWeights(w.gate(), w.up(), w.down()), arena);
             }
         });
         return new EncodedExperts(c, codec.name(), out);

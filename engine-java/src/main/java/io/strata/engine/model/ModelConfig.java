@@ -112,6 +112,13 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
         return 3L * expertIntermediate * hidden * bytesPerWeight;
     }
 
+    /** Routed expert (layer, expert) of src: gate and up (intermediate, hidden), down (hidden, intermediate). */
+    public io.strata.tiering.ExpertWeights expert(io.strata.engine.checkpoint.WeightSource src, int layer, int expert) {
+        return new io.strata.tiering.ExpertWeights(src.matrix(TensorNames.expert(arch, layer, expert, 0), expertIntermediate, hidden),
+                src.matrix(TensorNames.expert(arch, layer, expert, 1), expertIntermediate, hidden),
+                src.matrix(TensorNames.expert(arch, layer, expert, 2), hidden, expertIntermediate));
+    }
+
     public int numMoeLayers() {
         int n = 0;
         for (boolean b : moeLayer) if (b) n++;

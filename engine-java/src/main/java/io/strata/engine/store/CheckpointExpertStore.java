@@ -1,10 +1,8 @@
 // Serves experts straight from an unpacked checkpoint's mapped safetensors files (no tiers, no copies).
 package io.strata.engine.store;
 
-import io.strata.compression.Matrix;
 import io.strata.engine.checkpoint.WeightSource;
 import io.strata.engine.model.ModelConfig;
-import io.strata.engine.model.TensorNames;
 import io.strata.tiering.ExpertHandle;
 import io.strata.tiering.ExpertKey;
 import io.strata.tiering.ExpertStore;
@@ -22,15 +20,11 @@ public final class CheckpointExpertStore implements ExpertStore {
     public CheckpointExpertStore(ModelConfig c, WeightSource src) {
         this.config = c;
         experts = new ExpertWeights[c.numLayers()][];
-        int h = c.hidden(), i = c.expertIntermediate();
         for (int l = 0; l < c.numLayers(); l++) {
             if (!c.moeLayer()[l]) continue;
             experts[l] = new ExpertWeights[c.numExperts()];
             for (int e = 0; e < c.numExperts(); e++) {
-                Matrix g = src.matrix(TensorNames.expert(c.arch(), l, e, 0), i, h);
-                Matrix u = src.matrix(TensorNames.expert(c.arch(), l, e, 1), i, h);
-                Matrix d = src.matrix(TensorNames.expert(c.arch(), l, e, 2), h, i);
-                experts[l][e] = new ExpertWeights(g, u, d);
+                experts[l][e] = c.expert(src, l, e);
             }
         }
     }
