@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Expert-prediction tools: {@code eval} (offline precision/recall) and {@code bench} (prefetch on a tiered store). */
@@ -55,33 +56,11 @@ public final class PredictCommand implements Runnable {
         @Option(names = "--top-m", defaultValue = "0", description = "experts predicted per layer, 0 = the model's top-k")
         int topM;
 
-        @Option(names = "--train-prompts", description = "training prompts (passages separated by blank lines)")
-        Path trainPrompts;
-
-        @Option(names = "--prompts", description = "held-out prompts (passages separated by blank lines)")
-        Path prompts;
-
-        @Option(names = "--prompt-set", defaultValue = "auto",
-                description = "built-in prompts when no file is given: genres (tiny-moe's five), all, auto = genres for a folder named tiny-moe (default: ${DEFAULT-VALUE})")
-        String promptSet;
-
-        @Option(names = "--holdout-every", defaultValue = "4",
-                description = "without separate files, every N-th prompt is held out (default: ${DEFAULT-VALUE})")
-        int holdoutEvery;
+        @Mixin
+        PromptOptions promptOpts;
 
         @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens generated after each prompt, also recorded (default: ${DEFAULT-VALUE})")
         int genTokens;
-
-        @Option(names = "--random-prompts", defaultValue = "0",
-                description = "use N seeded random token-id prompts instead of text (a model without a tokenizer); every --holdout-every-th "
-                        + "is held out (default: ${DEFAULT-VALUE}: text prompts)")
-        int randomPrompts;
-
-        @Option(names = "--prompt-tokens", defaultValue = "16", description = "tokens per random prompt (default: ${DEFAULT-VALUE})")
-        int promptTokens;
-
-        @Option(names = "--prompt-seed", defaultValue = "1", description = "seed of the random prompts (default: ${DEFAULT-VALUE})")
-        long promptSeed;
 
         @Option(names = "--inner", defaultValue = "512", description = "learned predictor hidden width (default: ${DEFAULT-VALUE})")
         int inner;
@@ -118,16 +97,7 @@ public final class PredictCommand implements Runnable {
             try (StrataModel m = StrataModel.load(model, new StrataModel.Options(backend, 4096))) {
                 var c = m.config();
                 int mm = topM > 0 ? topM : c.topK();
-                IdPrompts pr;
-                if (randomPrompts > 0) {
-                    pr = IdPrompts.random(randomPrompts, promptTokens, c.vocabSize(), promptSeed, holdoutEvery);
-                } else {
-                    Prompts text = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
-                    List<int[]> trainIds = new ArrayList<>(), testIds = new ArrayList<>();
-                    for (String p : text.train()) trainIds.add(m.encode(p));
-                    for (String p : text.test()) testIds.add(m.encode(p));
-                    pr = new IdPrompts(trainIds, testIds, text.source());
-                }
+                IdPrompts pr = promptOpts.resolve(m, model);
                 List<int[]> train = pr.train(), test = pr.test();
                 String source = pr.source();
                 long t0 = System.nanoTime();
@@ -168,12 +138,7 @@ public final class PredictCommand implements Runnable {
                     learned.put("lr", lr);
                     learned.put("seed", seed);
                     learned.put("train_seconds", trainS);
-                    List<Object> logs = new ArrayList<>();
-                    for (var l : log) {
-                        logs.add(Map.of("layer", l.layer(), "ahead", l.ahead(), "samples", l.samples(),
-                                "loss_before", l.lossBefore(), "loss_after", l.lossAfter()));
-                    }
-                    learned.put("networks", logs);
+                    learned.put("networks", trainLogJson(log));
                     root.put("learned", learned);
                     root.putAll(r.toJson());
                     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
@@ -249,6 +214,59 @@ public final class PredictCommand implements Runnable {
             }
             built.put(name, p);
             return p;
+        }
+    }
+
+    /** The learned predictor's training log as JSON-ready maps, one per network. */
+    static List<Object> trainLogJson(List<LearnedPredictor.TrainLog> log) {
+        List<Object> out = new ArrayList<>();
+        for (var l : log) {
+            out.add(Map.of("layer", l.layer(), "ahead", l.ahead(), "samples", l.samples(),
+                    "loss_before", l.lossBefore(), "loss_after", l.lossAfter()));
+        }
+        return out;
+    }
+
+    /** The prompts of eval and bench: text (files or built-in) or seeded random token ids, split into training and held-out. */
+    static final class PromptOptions {
+        @Option(names = "--train-prompts", description = "training prompts for learned/prior (passages separated by blank lines)")
+        Path trainPrompts;
+
+        @Option(names = "--prompts", description = "held-out (measured) prompts (passages separated by blank lines)")
+        Path prompts;
+
+        @Option(names = "--prompt-set", defaultValue = "auto",
+                description = "built-in prompts when no file is given: genres (tiny-moe's five), all, auto = genres for a folder named tiny-moe (default: ${DEFAULT-VALUE})")
+        String promptSet;
+
+        @Option(names = "--holdout-every", defaultValue = "4",
+                description = "without separate files, every N-th prompt is held out (measured) (default: ${DEFAULT-VALUE})")
+        int holdoutEvery;
+
+        @Option(names = "--random-prompts", defaultValue = "0",
+                description = "use N seeded random token-id prompts instead of text (a model without a tokenizer, e.g. a synthetic one); "
+                        + "every --holdout-every-th is held out (measured), the others train learned/prior (default: ${DEFAULT-VALUE}: text prompts)")
+        int randomPrompts;
+
+        @Option(names = "--prompt-tokens", defaultValue = "16", description = "tokens per random prompt (default: ${DEFAULT-VALUE})")
+        int promptTokens;
+
+        @Option(names = "--prompt-seed", defaultValue = "1", description = "seed of the random prompts (default: ${DEFAULT-VALUE})")
+        long promptSeed;
+
+        /** The prompts as token ids of m; model names the folder whose name picks the built-in set. */
+        IdPrompts resolve(StrataModel m, Path model) {
+            if (randomPrompts > 0) {
+                return IdPrompts.random(randomPrompts, promptTokens, m.config().vocabSize(), promptSeed, holdoutEvery);
+            }
+            Prompts text = Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery);
+            if (!m.hasTokenizer()) {
+                throw new IllegalArgumentException(m.dir() + " has no tokenizer.json: give --random-prompts N (token-id prompts)");
+            }
+            List<int[]> train = new ArrayList<>(), test = new ArrayList<>();
+            for (String p : text.train()) train.add(m.encode(p));
+            for (String p : text.test()) test.add(m.encode(p));
+            return new IdPrompts(train, test, text.source());
         }
     }
 
@@ -340,28 +358,8 @@ public final class PredictCommand implements Runnable {
                 description = "experts hinted per predicted layer, 0 = the model's top-k; several values are measured side by side (default: ${DEFAULT-VALUE})")
         int[] topMs;
 
-        @Option(names = "--train-prompts", description = "training prompts for learned/prior (passages separated by blank lines)")
-        Path trainPrompts;
-
-        @Option(names = "--prompts", description = "measured prompts (passages separated by blank lines)")
-        Path prompts;
-
-        @Option(names = "--prompt-set", defaultValue = "auto", description = "genres, all, auto (default: ${DEFAULT-VALUE})")
-        String promptSet;
-
-        @Option(names = "--holdout-every", defaultValue = "4", description = "every N-th built-in prompt is measured (default: ${DEFAULT-VALUE})")
-        int holdoutEvery;
-
-        @Option(names = "--random-prompts", defaultValue = "0",
-                description = "use N seeded random token-id prompts instead of text (a model without a tokenizer, e.g. a synthetic one); "
-                        + "every --holdout-every-th is measured, the others train learned/prior (default: ${DEFAULT-VALUE}: text prompts)")
-        int randomPrompts;
-
-        @Option(names = "--prompt-tokens", defaultValue = "16", description = "tokens per random prompt (default: ${DEFAULT-VALUE})")
-        int promptTokens;
-
-        @Option(names = "--prompt-seed", defaultValue = "1", description = "seed of the random prompts (default: ${DEFAULT-VALUE})")
-        long promptSeed;
+        @Mixin
+        PromptOptions promptOpts;
 
         @Option(names = "--gen-tokens", defaultValue = "32", description = "greedy tokens decoded per prompt (default: ${DEFAULT-VALUE})")
         int genTokens;
@@ -418,11 +416,8 @@ public final class PredictCommand implements Runnable {
             var setup = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads);
             int[] ms = java.util.Arrays.stream(topMs).map(v -> v > 0 ? v : c.topK()).toArray();
             int mm = java.util.Arrays.stream(ms).max().orElse(c.topK()); // what learned/prior/gated are built for
-            IdPrompts pr = randomPrompts > 0
-                    ? IdPrompts.random(randomPrompts, promptTokens, c.vocabSize(), promptSeed, holdoutEvery)
-                    : null;
-            Prompts text = pr == null ? Prompts.of(trainPrompts, prompts, Prompts.builtinSet(promptSet, model), holdoutEvery) : null;
-            List<int[]> testIds = new ArrayList<>();
+            IdPrompts pr;
+            List<int[]> testIds;
             List<ExpertPredictor> ps = new ArrayList<>();
             List<Object> trainLog = new ArrayList<>();
             PredictorEval.Report trainFit = null;
@@ -430,17 +425,8 @@ public final class PredictCommand implements Runnable {
             // Routing is recorded (and the predictors built) under the measured budgets: the routes do not depend
             // on them, and a store the size of every expert may not fit in memory.
             try (StrataModel m = io.strata.engine.predict.PrefetchBenchmark.open(setup, 4096)) {
-                if (pr == null) {
-                    if (!m.hasTokenizer()) {
-                        throw new IllegalArgumentException(dir + " has no tokenizer.json: give --random-prompts N (token-id prompts)");
-                    }
-                    List<int[]> train = new ArrayList<>();
-                    for (String p : text.train()) train.add(m.encode(p));
-                    for (String p : text.test()) testIds.add(m.encode(p));
-                    pr = new IdPrompts(train, testIds, text.source());
-                } else {
-                    testIds.addAll(pr.test());
-                }
+                pr = promptOpts.resolve(m, model);
+                testIds = pr.test();
                 StrataModel fm = m;
                 IdPrompts fpr = pr;
                 RoutingDataset[] trainData = new RoutingDataset[1];
@@ -456,10 +442,7 @@ public final class PredictCommand implements Runnable {
                 }, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
                 for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
                 if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
-                for (var l : f.log) {
-                    trainLog.add(Map.of("layer", l.layer(), "ahead", l.ahead(), "samples", l.samples(),
-                            "loss_before", l.lossBefore(), "loss_after", l.lossAfter()));
-                }
+                trainLog.addAll(trainLogJson(f.log));
                 List<ExpertPredictor> scored = ps.stream().filter(java.util.Objects::nonNull).toList();
                 if (scoreTrain && !scored.isEmpty()) {
                     RoutingDataset d = f.train.get();
