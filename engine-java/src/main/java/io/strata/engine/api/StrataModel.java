@@ -75,7 +75,7 @@ public final class StrataModel implements AutoCloseable {
     }
 
     /** The folder's tokenizer.json, or null when it has none (the model then takes token ids only). */
-    static Tokenizer tokenizerIfPresent(Path dir) throws IOException {
+    public static Tokenizer tokenizerIfPresent(Path dir) throws IOException {
         return Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
     }
 

@@ -14,7 +14,6 @@ import io.strata.tiering.stats.StoreStats;
 import io.strata.tiering.store.PackedStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,7 +77,7 @@ public final class PrefetchBenchmark {
             if (s.fastBudget() > 0) b.fastBudget(s.fastBudget());
             TimedExpertStore store = new TimedExpertStore(b.build());
             MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, Backends.create(s.backend()));
-            Tokenizer tok = Files.exists(s.store().resolve("tokenizer.json")) ? Tokenizer.load(s.store()) : null;
+            Tokenizer tok = StrataModel.tokenizerIfPresent(s.store());
             return StrataModel.of(s.store(), ps, m, tok, context);
         } catch (IOException e) {
             ps.close();
