@@ -34,7 +34,9 @@ public final class TraceCommand implements Runnable {
         Path trace;
 
         @Option(names = "--policy", split = ",", defaultValue = "lru,lfu,learned,belady",
-                description = "Policies: lru, lfu, learned, belady, random (default: ${DEFAULT-VALUE}).")
+                description = "Policies: lru, lfu, learned, belady, random; and two bounds for the simulator only: next-token "
+                        + "(knows the next token's routing) and learned-insample (the learned policy trained on the whole "
+                        + "trace, counted tokens included) (default: ${DEFAULT-VALUE}).")
         List<String> policies;
 
         @Option(names = "--slots", split = ",", defaultValue = "2,3,4,5,6",
@@ -67,9 +69,10 @@ public final class TraceCommand implements Runnable {
         @Option(names = "--learned-per-layer", description = "Train one learned-policy model per layer (default: one shared model).")
         boolean perLayer;
 
-        @Option(names = "--learned-pairwise",
-                description = "Train the learned policy with a pairwise ranking loss instead of regressing log next-use distance.")
-        boolean pairwise;
+        @Option(names = "--learned-loss", defaultValue = "pairwise",
+                description = "Loss the learned policy trains with: 'pairwise' (ranks the candidates of each eviction by "
+                        + "next-use distance) or 'regression' (regresses log next-use distance) (default: ${DEFAULT-VALUE}).")
+        String loss;
 
         @Option(names = "--seed", defaultValue = "1", description = "Seed for the random policy and training.")
         long seed;
@@ -81,6 +84,12 @@ public final class TraceCommand implements Runnable {
         public Integer call() throws Exception {
             TraceReplay.Pinning pinning = TraceReplay.Pinning.parse(pin);
             RoutingTrace t = TraceReader.read(trace, layers);
+            boolean pairwise = switch (loss) {
+                case "pairwise" -> true;
+                case "regression" -> false;
+                default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--learned-loss: expected 'pairwise' or 'regression', found '" + loss + "'");
+            };
             LearnedPolicy.Options opt = LearnedPolicy.Options.defaults().withPerLayer(perLayer).withPairwise(pairwise);
             LearnedPolicy.Model model = learnedModel != null ? LearnedPolicy.Model.load(learnedModel) : null;
             if (model == null && policies.contains("learned")) {

@@ -27,10 +27,21 @@ import java.util.Arrays;
  * <li>set transition: P(e used at the next token | this layer's exact expert set now), over past occurrences of
  *     that set (0 when the set is new)</li>
  * <li>{@code log1p(past occurrences of the current set) / 8}: how much feature 12 can be trusted</li>
+ * <li>neighbour vote: the current token is compared with each of the last {@value #POOL} tokens by the experts
+ *     both chose at this layer and the layers before it (overlap per layer, weighted {@code exp(-0.1 × layers
+ *     back)}); of the {@value #NEIGHBOURS} most similar earlier tokens u, the fraction whose next token u + 1 chose
+ *     e at this layer. Only tokens whose successor is already seen take part.</li>
+ * <li>as 14, the fraction whose token u + 2 chose e (neighbours with u + 2 not yet seen are left out)</li>
  * </ol>
  */
 public final class ExpertHistory {
-    public static final int FEATURES = 14;
+    public static final int FEATURES = 16;
+    /** Earlier tokens the neighbour features (14, 15) compare the current one with. */
+    static final int POOL = 1024;
+    /** Most similar earlier tokens that vote in features 14 and 15. */
+    static final int NEIGHBOURS = 20;
+    /** Weight decay per layer back of the neighbour similarity. */
+    private static final double LAYER_DECAY = 0.1;
     /** Lags (tokens) of the transition features 7, 10, 11. */
     private static final int[] LAGS = {1, 2, 4};
     /** Steps remembered per layer (> the largest lag). */
@@ -53,6 +64,15 @@ public final class ExpertHistory {
     private final long[] curTime;  // (layer) time of the current step, -1 none
     /** Per layer: exact expert set at token s -> (counts of each expert at token s + 1 ..., occurrences). */
     private final java.util.List<java.util.Map<java.util.BitSet, long[]>> setNext;
+    // Token history of the neighbour features: (slot = time % POOL, layer, word) expert bits, and each slot's time.
+    private final int words;
+    private final long[] tokBits;
+    private final long[] tokTime;
+    // Per layer, the neighbour votes last computed (layer, expert, lag 1 | 2) and for which step: its time and size.
+    private final long[] nbTime;
+    private final int[] nbSize;
+    private final double[] nbVote;
+    private final double[] layerWeight; // [layers back] exp(-LAYER_DECAY × layers back)
 
     public ExpertHistory(int numLayers, int numExperts) {
         this.numLayers = numLayers;
@@ -79,6 +99,110 @@ public final class ExpertHistory {
         for (int l = 0; l < numLayers; l++) {
             setNext.add(new java.util.HashMap<>());
         }
+        words = (numExperts + 63) / 64;
+        tokBits = new long[POOL * numLayers * words];
+        tokTime = new long[POOL];
+        Arrays.fill(tokTime, -1);
+        nbVote = new double[numLayers * 2 * numExperts];
+        nbTime = new long[numLayers];
+        Arrays.fill(nbTime, -1);
+        nbSize = new int[numLayers];
+        layerWeight = new double[numLayers];
+        for (int d = 0; d < numLayers; d++) {
+            layerWeight[d] = Math.exp(-LAYER_DECAY * d);
+        }
+    }
+
+    /** Offset of (time, layer) in {@code tokBits}, or -1 if that token is not (or no longer) remembered. */
+    private int tok(long time, int layer) {
+        if (time < 0) {
+            return -1;
+        }
+        int slot = (int) (time % POOL);
+        return tokTime[slot] == time ? (slot * numLayers + layer) * words : -1;
+    }
+
+    private void recordToken(int layer, int expert, long time) {
+        int slot = (int) (time % POOL);
+        if (tokTime[slot] != time) {
+            tokTime[slot] = time;
+            Arrays.fill(tokBits, slot * numLayers * words, (slot + 1) * numLayers * words, 0L);
+        }
+        tokBits[(slot * numLayers + layer) * words + expert / 64] |= 1L << (expert % 64);
+    }
+
+    private int popcountAnd(int a, int b) {
+        int n = 0;
+        for (int w = 0; w < words; w++) {
+            n += Long.bitCount(tokBits[a + w] & tokBits[b + w]);
+        }
+        return n;
+    }
+
+    private boolean has(int off, int expert) {
+        return (tokBits[off + expert / 64] & (1L << (expert % 64))) != 0;
+    }
+
+    /**
+     * Fills {@code nbVote} of {@code layer} for its current step at token {@code t} (features 14 and 15); returns
+     * the offset of that layer's votes.
+     */
+    private int neighbourVotes(int layer, long t) {
+        int size = 0;
+        int cur = tok(t, layer);
+        for (int e = 0; cur >= 0 && e < numExperts; e++) {
+            size += has(cur, e) ? 1 : 0;
+        }
+        int v = layer * 2 * numExperts;
+        if (t == nbTime[layer] && size == nbSize[layer]) {
+            return v;
+        }
+        nbTime[layer] = t;
+        nbSize[layer] = size;
+        Arrays.fill(nbVote, v, v + 2 * numExperts, 0);
+        long[] best = new long[NEIGHBOURS];    // token ids, most similar first
+        double[] bestSim = new double[NEIGHBOURS];
+        int found = 0;
+        for (long u = t - 1; u >= Math.max(0, t - POOL + 1); u--) {
+            if (tok(u, 0) < 0 || tok(u + 1, 0) < 0) {
+                continue;
+            }
+            double sim = 0;
+            for (int j = 0; j <= layer; j++) {
+                int a = tok(u, j);
+                int b = tok(t, j);
+                sim += layerWeight[layer - j] * popcountAnd(a, b);
+            }
+            // Insert keeping the list sorted by similarity, ties to the more recent token (seen first).
+            int pos = found;
+            while (pos > 0 && bestSim[pos - 1] < sim) {
+                pos--;
+            }
+            if (pos >= NEIGHBOURS) {
+                continue;
+            }
+            int last = Math.min(found, NEIGHBOURS - 1);
+            System.arraycopy(best, pos, best, pos + 1, last - pos);
+            System.arraycopy(bestSim, pos, bestSim, pos + 1, last - pos);
+            best[pos] = u;
+            bestSim[pos] = sim;
+            found = Math.min(found + 1, NEIGHBOURS);
+        }
+        int n2 = 0;
+        for (int i = 0; i < found; i++) {
+            int next = tok(best[i] + 1, layer);
+            int after = best[i] + 2 <= t ? tok(best[i] + 2, layer) : -1;
+            n2 += after >= 0 ? 1 : 0;
+            for (int e = 0; e < numExperts; e++) {
+                nbVote[v + e] += has(next, e) ? 1 : 0;
+                nbVote[v + numExperts + e] += after >= 0 && has(after, e) ? 1 : 0;
+            }
+        }
+        for (int e = 0; e < numExperts; e++) {
+            nbVote[v + e] = found == 0 ? 0 : nbVote[v + e] / found;
+            nbVote[v + numExperts + e] = n2 == 0 ? 0 : nbVote[v + numExperts + e] / n2;
+        }
+        return v;
     }
 
     private java.util.BitSet set(int ringOffset) {
@@ -159,6 +283,7 @@ public final class ExpertHistory {
             return; // a repeated request within one step adds nothing
         }
         ring[cs + expert] = true;
+        recordToken(layer, expert, time);
         for (int li = 0; li < LAGS.length; li++) {
             int ps = step(layer, time - LAGS[li]);
             if (ps >= 0) {
@@ -245,6 +370,14 @@ public final class ExpertHistory {
         long[] sc = cs >= 0 ? setNext.get(layer).get(set(cs)) : null;
         out[off + 12] = sc == null ? 0 : (double) sc[expert] / sc[numExperts];
         out[off + 13] = sc == null ? 0 : Math.log1p(sc[numExperts]) / 8;
+        if (curTime[layer] >= 0) {
+            int v = neighbourVotes(layer, curTime[layer]);
+            out[off + 14] = nbVote[v + expert];
+            out[off + 15] = nbVote[v + numExperts + expert];
+        } else {
+            out[off + 14] = 0;
+            out[off + 15] = 0;
+        }
     }
 
     private void check(int layer, int expert) {

@@ -7,6 +7,7 @@ import io.strata.tiering.policy.EvictionPolicy;
 import io.strata.tiering.policy.LearnedPolicy;
 import io.strata.tiering.policy.LfuPolicy;
 import io.strata.tiering.policy.LruPolicy;
+import io.strata.tiering.policy.NextTokenOraclePolicy;
 import io.strata.tiering.policy.RandomPolicy;
 import io.strata.tiering.trace.RoutingTrace;
 import io.strata.tiering.trace.TraceStep;
@@ -186,17 +187,62 @@ public final class TraceReplay {
         }
     }
 
-    /** Builds the named policy for one replay. */
+    /** The policy names {@link #policy} knows. */
+    public static final List<String> POLICIES = List.of("lru", "lfu", "learned", "belady", "random", "next-token",
+            "learned-insample");
+
+    /** Builds the named policy for one replay ("learned-insample" needs the in-sample model, the others not). */
     public static EvictionPolicy policy(String name, RoutingTrace trace, LearnedPolicy.Model learned, long seed) {
+        return policy(name, trace, learned, null, seed);
+    }
+
+    /**
+     * Builds the named policy for one replay. Two are bounds, not policies an engine could run: "next-token"
+     * ({@link NextTokenOraclePolicy}: knows the next token's worth of requests) and "learned-insample" (the
+     * learned policy trained on the whole trace, the counted tokens included: what its features and model could
+     * reach if the held-out tokens had been seen in training).
+     */
+    public static EvictionPolicy policy(String name, RoutingTrace trace, LearnedPolicy.Model learned,
+                                        LearnedPolicy.Model inSample, long seed) {
         return switch (name) {
             case "lru" -> new LruPolicy();
             case "lfu" -> new LfuPolicy();
             case "random" -> new RandomPolicy(seed);
             case "belady" -> new BeladyPolicy(requests(trace));
+            case "next-token" -> new NextTokenOraclePolicy(trace.steps(), trace.numLayers());
             case "learned" -> new LearnedPolicy(learned);
-            default -> throw new IllegalArgumentException("unknown policy '" + name
-                    + "' (expected lru, lfu, learned, belady or random)");
+            case "learned-insample" -> new NamedPolicy("learned-insample", new LearnedPolicy(inSample));
+            default -> throw new IllegalArgumentException("unknown policy '" + name + "' (expected one of "
+                    + String.join(", ", POLICIES) + ")");
         };
+    }
+
+    /** A policy reported under another name. */
+    private record NamedPolicy(String name, EvictionPolicy inner) implements EvictionPolicy {
+        @Override
+        public void onRouting(int layer, int[] experts, float[] weights, long time) {
+            inner.onRouting(layer, experts, weights, time);
+        }
+
+        @Override
+        public void onAccess(ExpertKey key, long time) {
+            inner.onAccess(key, time);
+        }
+
+        @Override
+        public void onInsert(ExpertKey key, long time) {
+            inner.onInsert(key, time);
+        }
+
+        @Override
+        public void onEvict(ExpertKey key) {
+            inner.onEvict(key);
+        }
+
+        @Override
+        public ExpertKey chooseVictim(List<ExpertKey> candidates, long time) {
+            return inner.chooseVictim(candidates, time);
+        }
     }
 
     /**
@@ -212,10 +258,21 @@ public final class TraceReplay {
         if (model == null && policies.contains("learned")) {
             model = LearnedPolicy.train(trace, holdout > 0 ? split : trace.numTokens(), options);
         }
+        for (String p : policies) {
+            if (!POLICIES.contains(p)) { // fail before any replay
+                throw new IllegalArgumentException("unknown policy '" + p + "' (expected one of "
+                        + String.join(", ", POLICIES) + ")");
+            }
+        }
+        LearnedPolicy.Model inSample = null;
+        if (policies.contains("learned-insample")) {
+            inSample = LearnedPolicy.train(trace, trace.numTokens(), options);
+        }
         List<Result> results = new ArrayList<>();
         for (int sl : slots) {
             for (String p : policies) {
-                results.add(simulate(trace, policy(p, trace, model, seed), sl, global, pinning, split, Integer.MAX_VALUE));
+                results.add(simulate(trace, policy(p, trace, model, inSample, seed), sl, global, pinning, split,
+                        Integer.MAX_VALUE));
             }
         }
         return new Report(trace.model(), trace.numLayers(), trace.numExperts(), trace.topK(), trace.numTokens(), holdout,

@@ -62,4 +62,72 @@ class ExpertHistoryTest {
     void noRouterWeightsGiveZero() {
         assertEquals(0, features(0)[9], EPS);
     }
+
+    @Test
+    void neighbourVotesOfTheMostSimilarEarlierTokens() {
+        // One layer, 4 experts: 0 {0,1}, 1 {2,3}, 2 {0,1}, 3 {0,2}; current token 4 {0,1}.
+        // Overlap with token 4: u=2 and u=0 share 2 experts, u=3 one, u=1 none; all four have a seen successor and
+        // vote (fewer than NEIGHBOURS). Successors: 3 {0,2}, 1 {2,3}, 4 {0,1}, 2 {0,1}.
+        ExpertHistory h = new ExpertHistory(1, 4);
+        int[][] steps = {{0, 1}, {2, 3}, {0, 1}, {0, 2}, {0, 1}};
+        for (int t = 0; t < steps.length; t++) {
+            for (int e : steps[t]) {
+                h.observe(0, e, t, Float.NaN);
+            }
+        }
+        double[] f = new double[ExpertHistory.FEATURES];
+        double[] lag1 = {3 / 4.0, 2 / 4.0, 2 / 4.0, 1 / 4.0};
+        // Lag 2 only for u <= 2: u=2 -> 4 {0,1}, u=0 -> 2 {0,1}, u=1 -> 3 {0,2}.
+        double[] lag2 = {3 / 3.0, 2 / 3.0, 1 / 3.0, 0};
+        for (int e = 0; e < 4; e++) {
+            h.features(0, e, 4, f, 0);
+            assertEquals(lag1[e], f[14], EPS, "expert " + e);
+            assertEquals(lag2[e], f[15], EPS, "expert " + e);
+        }
+    }
+
+    @Test
+    void onlyTheMostSimilarNeighboursVote() {
+        // Tokens 0..29 alternate {0,1} (even) and {2,3} (odd); token 30 is {0,1}. The 15 even tokens match it fully,
+        // the odd ones not at all: the top 20 are the 15 even and the 5 most recent odd (29, 27, 25, 23, 21).
+        // Next tokens: even -> odd {2,3}, odd -> even {0,1} (29 -> 30 itself).
+        ExpertHistory h = new ExpertHistory(1, 4);
+        for (int t = 0; t <= 30; t++) {
+            int a = t % 2 == 0 ? 0 : 2;
+            h.observe(0, a, t, Float.NaN);
+            h.observe(0, a + 1, t, Float.NaN);
+        }
+        assertEquals(20, ExpertHistory.NEIGHBOURS);
+        double[] f = new double[ExpertHistory.FEATURES];
+        h.features(0, 2, 30, f, 0);
+        assertEquals(15 / 20.0, f[14], EPS);
+        // Two tokens on: even u -> even {0,1}; of the odd, 29 has no token 31 yet, the other 4 -> odd {2,3}.
+        assertEquals(4 / 19.0, f[15], EPS);
+        h.features(0, 0, 30, f, 0);
+        assertEquals(5 / 20.0, f[14], EPS);
+        assertEquals(15 / 19.0, f[15], EPS);
+    }
+
+    @Test
+    void neighboursVoteWithTheirSuccessorsAtTheAskedLayer() {
+        // Two layers, 4 experts; token 2 is {0,1} at both. Both earlier tokens have a seen successor and vote.
+        ExpertHistory h = new ExpertHistory(2, 4);
+        int[][][] steps = {{{2, 3}, {0, 1}}, {{0, 1}, {2, 3}}, {{0, 1}, {0, 1}}};
+        for (int t = 0; t < steps.length; t++) {
+            for (int l = 0; l < 2; l++) {
+                for (int e : steps[t][l]) {
+                    h.observe(l, e, t, Float.NaN);
+                }
+            }
+        }
+        double[] f = new double[ExpertHistory.FEATURES];
+        // Successors at layer 1: token 0 -> token 1 {2,3}; token 1 -> token 2 {0,1}.
+        h.features(1, 2, 2, f, 0);
+        assertEquals(0.5, f[14], EPS);
+        h.features(1, 0, 2, f, 0);
+        assertEquals(0.5, f[14], EPS);
+        // Layer 0 of token 2 ({0,1}): token 1 matches (2), token 0 not (0); successors at layer 0: 1 {0,1}, 2 {0,1}.
+        h.features(0, 0, 2, f, 0);
+        assertEquals(1.0, f[14], EPS);
+    }
 }

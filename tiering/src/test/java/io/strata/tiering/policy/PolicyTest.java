@@ -102,7 +102,8 @@ class PolicyTest {
                 for (int slots = t.topK(); slots <= maxSlots; slots++) {
                     long belady = TraceReplay.simulate(t, new BeladyPolicy(TraceReplay.requests(t)), slots, global, pin,
                             from, Integer.MAX_VALUE).hits();
-                    for (EvictionPolicy p : List.of(new LruPolicy(), new LfuPolicy(), new RandomPolicy(3), new LearnedPolicy(m))) {
+                    for (EvictionPolicy p : List.of(new LruPolicy(), new LfuPolicy(), new RandomPolicy(3), new LearnedPolicy(m),
+                            new NextTokenOraclePolicy(t.steps(), t.numLayers()))) {
                         long h = TraceReplay.simulate(t, p, slots, global, pin, from, Integer.MAX_VALUE).hits();
                         assertTrue(belady >= h, p.name() + " " + h + " > belady " + belady + " at " + slots + " slots, global "
                                 + global + ", pinning " + pin + ", trace " + t.model());
@@ -248,14 +249,62 @@ class PolicyTest {
         assertTrue(learned >= 0.49, "learned " + learned);
         assertTrue(learned > random + 0.1, "learned " + learned + " random " + random);
         assertTrue(learned > lru, "learned " + learned + " lru " + lru);
-        // The ranking-loss variant learns the same structure.
-        LearnedPolicy.Model pw = LearnedPolicy.train(t, split, LearnedPolicy.Options.defaults().withPairwise(true));
-        double pairwise = TraceReplay.simulate(t, new LearnedPolicy(pw), 4, false, split).hitRate();
-        assertTrue(pairwise >= 0.49, "pairwise " + pairwise);
+        // The regression variant learns the same structure.
+        LearnedPolicy.Model rg = LearnedPolicy.train(t, split, LearnedPolicy.Options.defaults().withPairwise(false));
+        double regression = TraceReplay.simulate(t, new LearnedPolicy(rg), 4, false, split).hitRate();
+        assertTrue(regression >= 0.49, "regression " + regression);
         // Saved weights load back and make the same decisions.
         Path f = dir.resolve("learned.json");
         m.save(f);
         double again = TraceReplay.simulate(t, new LearnedPolicy(LearnedPolicy.Model.load(f)), 4, false, split).hitRate();
         assertEquals(learned, again);
+    }
+
+    private static TraceStep step(int token, int... experts) {
+        return new TraceStep(token, 0, experts, new float[0]);
+    }
+
+    @Test
+    void nextTokenOracleSeesOnlyItsWindowAndFallsBackToLfu() {
+        // One layer: tokens 0..6 use {0}, {0}, {1}, {2}, {2}, {1}, {0}. At token 3 the cache {0, 1} must take 2.
+        List<TraceStep> steps = List.of(step(0, 0), step(1, 0), step(2, 1), step(3, 2), step(4, 2), step(5, 1),
+                step(6, 0));
+        ExpertKey e0 = new ExpertKey(0, 0);
+        ExpertKey e1 = new ExpertKey(0, 1);
+        ExpertKey e2 = new ExpertKey(0, 2);
+        // Window 1 (token 4 only): neither 0 (next at 6) nor 1 (next at 5) is seen; 1 has fewer uses (1 < 2).
+        NextTokenOraclePolicy near = new NextTokenOraclePolicy(steps, 1);
+        // Window 3 (tokens 4..6): both are seen; the one needed last (0, at token 6) goes, as with Belady.
+        NextTokenOraclePolicy far = new NextTokenOraclePolicy(steps, 3);
+        BeladyPolicy belady = new BeladyPolicy(TraceReplay.requests(new RoutingTrace("t", 1, 3, 1, steps)));
+        for (EvictionPolicy p : List.<EvictionPolicy>of(near, far, belady)) {
+            p.onAccess(e0, 0);
+            p.onAccess(e0, 1);
+            p.onAccess(e1, 2);
+            p.onAccess(e2, 3);
+        }
+        assertEquals(e1, near.chooseVictim(List.of(e0, e1), 3));
+        assertEquals(e0, far.chooseVictim(List.of(e0, e1), 3));
+        assertEquals(e0, belady.chooseVictim(List.of(e0, e1), 3));
+        // Out of step with its plan: refused.
+        assertThrows(IllegalStateException.class, () -> near.onAccess(e0, 4));
+    }
+
+    @Test
+    void replayReportsTheTwoBoundsUnderTheirNames() {
+        RoutingTrace t = TestData.random(21, 3, 8, 2, 120);
+        TraceReplay.Report r = TraceReplay.run(t, List.of("lfu", "learned", "learned-insample", "next-token", "belady"),
+                new int[] {3, 4}, false, TraceReplay.Pinning.STEP, 0.5, null, LearnedPolicy.Options.defaults(), 1);
+        for (int slots : new int[] {3, 4}) {
+            double belady = r.hitRate("belady", slots);
+            for (String p : List.of("lfu", "learned", "learned-insample", "next-token")) {
+                assertFalse(Double.isNaN(r.hitRate(p, slots)), p);
+                assertTrue(r.hitRate(p, slots) <= belady, p + " above belady at " + slots);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TraceReplay.run(t,
+                List.of("lru", "mru"), new int[] {3}, false, TraceReplay.Pinning.STEP, 0, null,
+                LearnedPolicy.Options.defaults(), 1));
+        assertTrue(e.getMessage().contains("'mru'") && e.getMessage().contains("next-token"), e.getMessage());
     }
 }
