@@ -1,4 +1,4 @@
-// `strata predict`: evaluate expert predictors (gate look-ahead, learned MLP, frequency prior) on a model's routing.
+// `strata predict`: evaluate expert predictors (gate look-ahead, learned MLP, frequency prior, oracle) on a model's routing.
 package io.strata.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +11,7 @@ import io.strata.engine.predict.GatedPredictor;
 import io.strata.engine.predict.LearnedPredictor;
 import io.strata.engine.predict.LookaheadPredictor;
 import io.strata.engine.predict.Mlp;
+import io.strata.engine.predict.OraclePredictor;
 import io.strata.engine.predict.PredictorEval;
 import io.strata.engine.predict.RoutingDataset;
 import io.strata.engine.predict.RoutingRuns;
@@ -43,7 +44,8 @@ public final class PredictCommand implements Runnable {
         Path model;
 
         @Option(names = "--predictor", split = ",", defaultValue = "lookahead,learned,prior",
-                description = "lookahead, lookahead-norm (rescaled by the norm weights), learned, prior; NAME-gated keeps only the "
+                description = "lookahead, lookahead-norm (rescaled by the norm weights), learned, prior, oracle (built from the held-out "
+                        + "prompts' own routing: the reference row, precision 1 at m = top-k); NAME-gated keeps only the "
                         + "(layer, depth) pairs with training recall >= --gate-min-recall (default: ${DEFAULT-VALUE})")
         List<String> predictors;
 
@@ -108,7 +110,7 @@ public final class PredictCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "recorded %d training tokens (%d prompts), %d held-out tokens (%d prompts), +%d generated each, in %.1f s%n",
                         trainData.totalTokens(), train.size(), testData.totalTokens(), test.size(), genTokens, recordS);
                 var opt = new LearnedPredictor.Options(inner, new Mlp.TrainOptions(epochs, 32, lr, seed));
-                Factory f = new Factory(m, () -> trainData, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
+                Factory f = new Factory(m, () -> trainData, () -> testData, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
                 List<ExpertPredictor> ps = new ArrayList<>();
                 for (String p : predictors) ps.add(f.get(p));
                 List<LearnedPredictor.TrainLog> log = f.log;
@@ -150,12 +152,17 @@ public final class PredictCommand implements Runnable {
     }
 
     /**
-     * Builds predictors by name, each once: lookahead, lookahead-norm, learned (loaded or trained), prior, and
-     * NAME-gated (NAME restricted to its pairs with training recall ≥ the gate).
+     * Builds predictors by name, each once: lookahead, lookahead-norm, learned (loaded or trained), prior, oracle
+     * (from the routing of the measured prompts themselves), and NAME-gated (NAME restricted to its pairs with
+     * training recall ≥ the gate; not the oracle, which knows nothing of the training prompts).
      */
     static final class Factory {
+        /** What {@link #check} accepts besides NAME-gated. */
+        static final String EXPECTED = "expected lookahead, lookahead-norm, learned, prior, oracle, or one of the first four with -gated";
+
         private final StrataModel model;
         final java.util.function.Supplier<RoutingDataset> train;
+        private final java.util.function.Supplier<RoutingDataset> measured;
         private final int maxDepth, m;
         private final LearnedPredictor.Options opt;
         private final Path learnedIn, learnedOut;
@@ -164,10 +171,15 @@ public final class PredictCommand implements Runnable {
         final List<LearnedPredictor.TrainLog> log = new ArrayList<>();
         double trainSeconds;
 
-        Factory(StrataModel model, java.util.function.Supplier<RoutingDataset> train, int maxDepth, int m,
-                LearnedPredictor.Options opt, Path learnedIn, Path learnedOut, double gate) {
+        /**
+         * @param train    routing of the training prompts (learned, prior, gate calibration), recorded on first use
+         * @param measured routing of the measured (held-out) prompts, for the oracle, recorded on first use
+         */
+        Factory(StrataModel model, java.util.function.Supplier<RoutingDataset> train, java.util.function.Supplier<RoutingDataset> measured,
+                int maxDepth, int m, LearnedPredictor.Options opt, Path learnedIn, Path learnedOut, double gate) {
             this.model = model;
             this.train = train;
+            this.measured = measured;
             this.maxDepth = maxDepth;
             this.m = m;
             this.opt = opt;
@@ -178,10 +190,10 @@ public final class PredictCommand implements Runnable {
 
         /** Throws when name is not one {@link #get} knows. */
         static void check(String name) {
+            if (name.equals("oracle")) return;
             String base = name.endsWith("-gated") ? name.substring(0, name.length() - "-gated".length()) : name;
             if (!List.of("lookahead", "lookahead-norm", "learned", "prior").contains(base)) {
-                throw new IllegalArgumentException("--predictor: expected lookahead, lookahead-norm, learned, prior"
-                        + " or one of them with -gated, found '" + name + "'");
+                throw new IllegalArgumentException("--predictor: " + EXPECTED + ", found '" + name + "'");
             }
         }
 
@@ -199,6 +211,7 @@ public final class PredictCommand implements Runnable {
                         RoutingDataset d = train.get();
                         yield FrequencyPrior.train(d, d.sequences());
                     }
+                    case "oracle" -> OraclePredictor.of(measured.get());
                     case "learned" -> {
                         if (learnedIn != null) yield LearnedPredictor.load(learnedIn);
                         RoutingDataset d = train.get();
@@ -208,8 +221,7 @@ public final class PredictCommand implements Runnable {
                         if (learnedOut != null) lp.save(learnedOut);
                         yield lp;
                     }
-                    default -> throw new IllegalArgumentException("--predictor: expected lookahead, lookahead-norm, learned, prior"
-                            + " or one of them with -gated, found '" + name + "'");
+                    default -> throw new IllegalArgumentException("--predictor: " + EXPECTED + ", found '" + name + "'");
                 };
             }
             built.put(name, p);
@@ -345,7 +357,8 @@ public final class PredictCommand implements Runnable {
         int loaderThreads;
 
         @Option(names = "--predictor", split = ",", defaultValue = "off,lookahead,learned,prior",
-                description = "off, lookahead, lookahead-norm, learned, prior, NAME-gated (default: ${DEFAULT-VALUE})")
+                description = "off, lookahead, lookahead-norm, learned, prior, NAME-gated, oracle (knows the routes from an unmeasured "
+                        + "recording of the measured prompts: the upper bound of prefetch) (default: ${DEFAULT-VALUE})")
         List<String> predictors;
 
         @Option(names = "--gate-min-recall", defaultValue = "0.5", description = "threshold of the -gated predictors (default: ${DEFAULT-VALUE})")
@@ -439,11 +452,21 @@ public final class PredictCommand implements Runnable {
                                 trainData[0].totalTokens(), fpr.train().size(), genTokens, (System.nanoTime() - t0) / 1e9);
                     }
                     return trainData[0];
+                }, () -> {
+                    // The oracle's recording: the measured prompts, decoded as far as the measured runs decode them,
+                    // so that every router input of those runs repeats one recorded here.
+                    long t0 = System.nanoTime();
+                    RoutingDataset d = RoutingRuns.recordIds(fm, fpr.test(), null, genTokens);
+                    System.out.printf(Locale.ROOT, "recorded %d measured tokens for the oracle (%d prompts, %d decoded each) in %.1f s%n",
+                            d.totalTokens(), fpr.test().size(), genTokens, (System.nanoTime() - t0) / 1e9);
+                    return d;
                 }, maxDepth, mm, opt, learnedIn, learnedOut, gateMinRecall);
                 for (String p : predictors) ps.add(p.equals("off") ? null : f.get(p));
                 if (f.trainSeconds > 0) System.out.printf(Locale.ROOT, "trained the learned predictor in %.1f s%n", f.trainSeconds);
                 trainLog.addAll(trainLogJson(f.log));
-                List<ExpertPredictor> scored = ps.stream().filter(java.util.Objects::nonNull).toList();
+                // The oracle knows only the measured prompts: on the training prompts it would score nothing, and
+                // its lookups there would count as failures of the measured runs.
+                List<ExpertPredictor> scored = ps.stream().filter(p -> p != null && !(p instanceof OraclePredictor)).toList();
                 if (scoreTrain && !scored.isEmpty()) {
                     RoutingDataset d = f.train.get();
                     trainFit = PredictorEval.run(scored, depths, mm, d, d.sequences());
@@ -479,6 +502,17 @@ public final class PredictCommand implements Runnable {
                     }
                 }
             }
+            OraclePredictor oracle = null;
+            for (ExpertPredictor p : ps) if (p instanceof OraclePredictor o) oracle = o;
+            if (oracle != null) {
+                System.out.printf(Locale.ROOT, "oracle: %d lookups, %d matched within relative L2 distance %.0e but not bit for bit, "
+                        + "%d failures (router inputs not in its recording)%n", oracle.lookups(), oracle.nearMatches(), oracle.tolerance(),
+                        oracle.lookupFailures());
+                if (oracle.lookupFailures() > 0) {
+                    System.out.printf(Locale.ROOT, "warning: the oracle did not see every router input (%d of %d lookups failed; "
+                            + "did greedy decoding take another token?): its results are not an upper bound%n", oracle.lookupFailures(), oracle.lookups());
+                }
+            }
             if (json != null) {
                 Map<String, Object> root = new LinkedHashMap<>();
                 root.put("model", model.toString());
@@ -503,6 +537,15 @@ public final class PredictCommand implements Runnable {
                 root.put("m", ms);
                 if (!trainLog.isEmpty()) root.put("learned_training", trainLog);
                 if (trainFit != null) root.put("train_fit", trainFit.toJson());
+                if (oracle != null) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("lookups", oracle.lookups());
+                    o.put("near_matches", oracle.nearMatches());
+                    o.put("tolerance", oracle.tolerance());
+                    o.put("lookup_failures", oracle.lookupFailures());
+                    o.put("indexed_inputs", oracle.indexed());
+                    root.put("oracle", o);
+                }
                 root.put("runs", io.strata.engine.predict.PrefetchBenchmark.json(rs));
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
             }

@@ -7,7 +7,7 @@ package io.strata.engine.predict;
  * per method; every implementation is replayable on a {@link RoutingDataset}.
  */
 public interface ExpertPredictor {
-    /** Short name used on the command line and in reports ("lookahead", "learned", "prior"). */
+    /** Short name used on the command line and in reports ("lookahead", "learned", "prior", "oracle"). */
     String name();
 
     /** Layers of the model it was built for. */

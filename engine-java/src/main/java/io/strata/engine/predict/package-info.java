@@ -3,8 +3,10 @@
  * Predictors ({@link io.strata.engine.predict.ExpertPredictor}), one class each:
  * {@link io.strata.engine.predict.LookaheadPredictor} (routers of L+1..L+d on layer L's router input),
  * {@link io.strata.engine.predict.LearnedPredictor} (a FloE-style MLP per (layer, distance), trained here on
- * recorded routing, saved as JSON), {@link io.strata.engine.predict.FrequencyPrior} (baseline), and
- * {@link io.strata.engine.predict.GatedPredictor} (any of them, only where it proved reliable).
+ * recorded routing, saved as JSON), {@link io.strata.engine.predict.FrequencyPrior} (baseline),
+ * {@link io.strata.engine.predict.GatedPredictor} (any of them, only where it proved reliable), and
+ * {@link io.strata.engine.predict.OraclePredictor} (the routes of an earlier recording of the same prompts: the
+ * upper bound, for benchmarks only).
  *
  * <p>Data: {@link io.strata.engine.predict.RoutingRecorder} / {@link io.strata.engine.predict.RoutingRuns} record
  * router inputs and routes into a {@link io.strata.engine.predict.RoutingDataset};

@@ -58,10 +58,37 @@ class PredictCommandTest {
             cmd.getErr().println(ex.getMessage());
             return 2;
         });
-        int rc = cl.execute("eval", "--model", model.toString(), "--predictor", "oracle", "--gen-tokens", "0", "--prompt-set", "genres",
+        int rc = cl.execute("eval", "--model", model.toString(), "--predictor", "psychic", "--gen-tokens", "0", "--prompt-set", "genres",
                 "--holdout-every", "20");
         assertEquals(2, rc);
-        assertTrue(err.toString().contains("expected lookahead, lookahead-norm, learned, prior") && err.toString().contains("'oracle'"), err.toString());
+        assertTrue(err.toString().contains("expected lookahead, lookahead-norm, learned, prior, oracle") && err.toString().contains("'psychic'"),
+                err.toString());
+        // The oracle knows only the measured prompts: gating it on the training prompts is refused.
+        rc = cl.execute("eval", "--model", model.toString(), "--predictor", "oracle-gated", "--gen-tokens", "0", "--prompt-set", "genres",
+                "--holdout-every", "20");
+        assertEquals(2, rc);
+        assertTrue(err.toString().contains("'oracle-gated'"), err.toString());
+    }
+
+    @Test
+    void evalOracleIsExactOnTheHeldOutPrompts(@TempDir Path tmp) throws Exception {
+        Path model = tinyMoe();
+        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe not found at " + model);
+        Path train = tmp.resolve("train.txt"), test = tmp.resolve("test.txt"), json = tmp.resolve("eval.json");
+        Files.writeString(train, "In the beginning God created the heaven and the earth.\n");
+        Files.writeString(test, "And God said, Let there be light:\nand there was light.\n\nWer anderen eine Grube gräbt.\n");
+        int rc = new CommandLine(new PredictCommand()).execute("eval", "--model", model.toString(), "--predictor", "oracle,prior",
+                "--depth", "1,3", "--train-prompts", train.toString(), "--prompts", test.toString(), "--gen-tokens", "4",
+                "--json", json.toString());
+        assertEquals(0, rc);
+        int oracleRows = 0;
+        for (JsonNode r : new ObjectMapper().readTree(json.toFile()).path("results")) {
+            if (!r.path("predictor").asText().equals("oracle")) continue;
+            oracleRows++;
+            assertEquals(1.0, r.path("precision").asDouble(), r.toString());
+            assertEquals(1.0, r.path("recall").asDouble(), r.toString());
+        }
+        assertTrue(oracleRows >= 2, "oracle rows at depths 1 and 3: " + oracleRows);
     }
 
     @Test
@@ -88,5 +115,34 @@ class PredictCommandTest {
                     r.toString());
         }
         assertTrue(runs.get(1).path("prefetch_decode").path("total").path("issued").asLong() > 0, runs.get(1).toString());
+        assertTrue(root.path("oracle").isMissingNode(), "no oracle, no oracle figures");
+    }
+
+    @Test
+    void benchOracleSeesEveryRouterInputOfTheMeasuredRuns(@TempDir Path tmp) throws Exception {
+        var spec = io.strata.engine.synth.SyntheticCheckpoint.preset("tiny").withLayers(4);
+        Path ck = io.strata.engine.synth.SyntheticCheckpoint.write(spec, tmp.resolve("ck"), null);
+        Path store = tmp.resolve("store"), json = tmp.resolve("bench.json");
+        assertEquals(0, new CommandLine(new io.strata.engine.cli.PackCommand()).execute("--model", ck.toString(), "--out", store.toString(),
+                "--no-progress"));
+        int rc = new CommandLine(new PredictCommand()).execute("bench", "--model", store.toString(), "--random-prompts", "4",
+                "--holdout-every", "2", "--prompt-tokens", "5", "--gen-tokens", "3", "--predictor", "off,oracle", "--depth", "1,2",
+                "--repeat", "1", "--json", json.toString());
+        assertEquals(0, rc);
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        JsonNode oracle = root.path("oracle");
+        // One lookup per position (5 prompt tokens in prefill, 3 decode steps) of 2 prompts and per (L, a) pair of a
+        // run: depth 1 has (0,1) (1,1) (2,1), depth 2 adds (0,2) (1,2) to those: 3 + 5 pairs.
+        assertEquals(2L * (5 + 3) * (3 + 5), oracle.path("lookups").asLong(), oracle.toString());
+        assertEquals(0, oracle.path("lookup_failures").asLong(), oracle.toString());
+        assertTrue(oracle.path("near_matches").asLong() <= oracle.path("lookups").asLong(), oracle.toString());
+        JsonNode runs = root.path("runs");
+        assertEquals(3, runs.size(), "off, then the oracle at depths 1 and 2");
+        for (int i = 1; i < 3; i++) {
+            JsonNode t = runs.get(i).path("prefetch_decode").path("total");
+            assertEquals("oracle", runs.get(i).path("predictor").asText());
+            // Every hint is an expert the router then chose.
+            assertEquals(1.0, t.path("precision").asDouble(), runs.get(i).toString());
+        }
     }
 }
