@@ -69,9 +69,9 @@ public final class TraceCommand implements Runnable {
         @Option(names = "--learned-per-layer", description = "Train one learned-policy model per layer (default: one shared model).")
         boolean perLayer;
 
-        @Option(names = "--learned-loss", defaultValue = "pairwise",
-                description = "Loss the learned policy trains with: 'pairwise' (ranks the candidates of each eviction by "
-                        + "next-use distance) or 'regression' (regresses log next-use distance) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--learned-loss", defaultValue = "regression",
+                description = "Loss the learned policy trains with: 'regression' (regresses log next-use distance) or "
+                        + "'pairwise' (ranks the candidates of each eviction by next-use distance) (default: ${DEFAULT-VALUE}).")
         String loss;
 
         @Option(names = "--seed", defaultValue = "1", description = "Seed for the random policy and training.")
