@@ -11,23 +11,13 @@ import java.util.Map;
  * sequence and must see exactly that sequence through {@link #onAccess}, in order (it checks).
  */
 public final class BeladyPolicy implements EvictionPolicy {
-    private static final int NEVER = Integer.MAX_VALUE;
-    private final List<ExpertKey> requests;
-    /** nextUse[i]: index of the next request for requests[i] after i, or NEVER. */
-    private final int[] nextUse;
+    private static final int NEVER = PlannedRequests.NEVER;
+    private final PlannedRequests plan;
     private final Map<ExpertKey, Integer> nextOf = new HashMap<>();
-    private int cursor;
 
     /** @param requests every request of the replay, in the order the simulator will issue them */
     public BeladyPolicy(List<ExpertKey> requests) {
-        this.requests = List.copyOf(requests);
-        this.nextUse = new int[requests.size()];
-        Map<ExpertKey, Integer> seen = new HashMap<>();
-        for (int i = requests.size() - 1; i >= 0; i--) {
-            ExpertKey k = requests.get(i);
-            nextUse[i] = seen.getOrDefault(k, NEVER);
-            seen.put(k, i);
-        }
+        this.plan = new PlannedRequests(requests);
     }
 
     @Override
@@ -37,12 +27,7 @@ public final class BeladyPolicy implements EvictionPolicy {
 
     @Override
     public void onAccess(ExpertKey key, long time) {
-        if (cursor >= requests.size() || !requests.get(cursor).equals(key)) {
-            throw new IllegalStateException("Belady replay out of step at request " + cursor + ": expected "
-                    + (cursor < requests.size() ? requests.get(cursor) : "end of trace") + ", found " + key);
-        }
-        nextOf.put(key, nextUse[cursor]);
-        cursor++;
+        nextOf.put(key, plan.advance(key, "Belady"));
     }
 
     @Override

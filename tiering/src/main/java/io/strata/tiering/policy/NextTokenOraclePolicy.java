@@ -18,14 +18,12 @@ import java.util.Map;
  * only if every candidate is requested inside the window, the one requested last.
  */
 public final class NextTokenOraclePolicy implements EvictionPolicy {
-    private static final int NEVER = Integer.MAX_VALUE;
-    private final List<ExpertKey> requests;
+    private static final int NEVER = PlannedRequests.NEVER;
+    private final PlannedRequests plan;
     private final int[] stepOf;   // request index -> step index
-    private final int[] nextUse;  // request index -> index of the next request of the same expert, or NEVER
     private final int window;
     private final Map<ExpertKey, Integer> nextOf = new HashMap<>();
     private final Map<ExpertKey, Long> uses = new HashMap<>();
-    private int cursor;
 
     /**
      * @param steps  every step of the replay, in order (the simulator issues their experts in this order)
@@ -44,15 +42,8 @@ public final class NextTokenOraclePolicy implements EvictionPolicy {
                 stepIdx.add(s);
             }
         }
-        this.requests = List.copyOf(reqs);
+        this.plan = new PlannedRequests(reqs);
         this.stepOf = stepIdx.stream().mapToInt(Integer::intValue).toArray();
-        this.nextUse = new int[requests.size()];
-        Map<ExpertKey, Integer> seen = new HashMap<>();
-        for (int i = requests.size() - 1; i >= 0; i--) {
-            ExpertKey k = requests.get(i);
-            nextUse[i] = seen.getOrDefault(k, NEVER);
-            seen.put(k, i);
-        }
     }
 
     @Override
@@ -62,13 +53,8 @@ public final class NextTokenOraclePolicy implements EvictionPolicy {
 
     @Override
     public void onAccess(ExpertKey key, long time) {
-        if (cursor >= requests.size() || !requests.get(cursor).equals(key)) {
-            throw new IllegalStateException("next-token oracle out of step at request " + cursor + ": expected "
-                    + (cursor < requests.size() ? requests.get(cursor) : "end of trace") + ", found " + key);
-        }
-        nextOf.put(key, nextUse[cursor]);
+        nextOf.put(key, plan.advance(key, "next-token oracle"));
         uses.merge(key, 1L, Long::sum);
-        cursor++;
     }
 
     @Override
@@ -79,7 +65,7 @@ public final class NextTokenOraclePolicy implements EvictionPolicy {
 
     @Override
     public ExpertKey chooseVictim(List<ExpertKey> candidates, long time) {
-        int current = cursor == 0 ? 0 : stepOf[cursor - 1];
+        int current = plan.cursor() == 0 ? 0 : stepOf[plan.cursor() - 1];
         ExpertKey coldest = null;
         long fewest = Long.MAX_VALUE;
         ExpertKey latest = candidates.getFirst();
