@@ -351,6 +351,11 @@ public final class TieredExpertStore implements ExpertStore {
                 + ", " + b.loaderThreads + " loader threads");
     }
 
+    /** The eviction policy's name ("lru", "lfu", "learned", …). */
+    public String policyName() {
+        return hostPolicy.name();
+    }
+
     private void checkPerLayer(String tier, long budget, long min, int topK) {
         if (budget < min) {
             throw new IllegalArgumentException(tier + " budget " + ByteSize.format(budget) + " (" + budget

@@ -62,9 +62,19 @@ public final class ModelLoader {
                 codecParams = cf.experts();
             }
             long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
+            String policy = s != null && s.policy != null ? s.policy : "lru";
             TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
                     .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
-                    .policy(s != null && s.policy != null ? s.policy : "lru");
+                    .policy(policy);
+            if (policy.equals("learned")) {
+                if (s.policyModel == null) {
+                    throw new IllegalArgumentException("--policy learned needs --policy-model FILE: the weights written by "
+                            + "strata trace replay --save-learned, trained on a trace of this model (strata run --trace)");
+                }
+                b.learnedModel(io.strata.tiering.policy.LearnedPolicy.Model.load(s.policyModel));
+            } else if (s != null && s.policyModel != null) {
+                throw new IllegalArgumentException("--policy-model " + s.policyModel + " is for --policy learned, not '" + policy + "'");
+            }
             Backend be = Backends.create(o.backend);
             TieredExpertStore store;
             io.strata.tiering.ExpertStore experts;

@@ -11,8 +11,12 @@ public final class StoreOptions {
     @Option(names = "--fast-budget", description = "fast-tier budget, e.g. 11GiB (hard limit): under CUDA the whole backend's VRAM (weights, KV cache, scratch, expert cache), on the CPU the resident set of experts")
     public String fastBudget;
 
-    @Option(names = "--policy", defaultValue = "lru", description = "eviction policy: lru, lfu, learned (default: ${DEFAULT-VALUE})")
+    @Option(names = "--policy", defaultValue = "lru", description = "eviction policy: lru, lfu, learned (needs --policy-model), random (default: ${DEFAULT-VALUE})")
     public String policy;
+
+    @Option(names = "--policy-model", description = "learned eviction-policy weights (JSON from strata trace replay --save-learned, "
+            + "trained on a trace of this model: strata run --trace)")
+    public Path policyModel;
 
     @Option(names = "--prefetch", defaultValue = "off",
             description = "prefetch experts of the next layers: off, lookahead, learned (needs --prefetch-model) (default: ${DEFAULT-VALUE})")

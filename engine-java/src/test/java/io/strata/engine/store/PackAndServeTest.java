@@ -88,6 +88,48 @@ class PackAndServeTest {
     }
 
     @Test
+    void learnedPolicyTrainedOnARecordedTraceServesTheStore() throws Exception {
+        // What a user does: record a trace of the model, train the policy on it, serve the store with it.
+        Spec spec = new Spec(Architecture.MIXTRAL, 128, 32, 2, 4, 2, 16, 8, 2, 16, 0, DType.BF16, 11, 1 << 30);
+        Path ck = SyntheticCheckpoint.write(spec, tmp.resolve("ckl"), null);
+        Path store = tmp.resolve("storel");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", ck.toString(), "--out", store.toString(), "--no-progress"));
+        Path trace = tmp.resolve("run.jsonl");
+        int[] ids = new int[40];
+        for (int i = 0; i < ids.length; i++) ids[i] = (i * 37 + 5) % 128;
+        float[] want;
+        try (StrataModel m = ModelLoader.load(store, cpu(), null)) {
+            try (var rec = ModelLoader.attachTrace(m, trace)) {
+                want = m.model().forward(ids, 0, m.model().newCache(ids.length), true);
+            }
+        }
+        Path weights = tmp.resolve("learned.json");
+        assertEquals(0, StrataCli.commandLine().execute("trace", "replay", "--trace", trace.toString(), "--policy", "lru,learned",
+                "--slots", "4", "--save-learned", weights.toString()));
+        assertTrue(Files.size(weights) > 0);
+        StoreOptions so = new StoreOptions();
+        long blob;
+        try (PackedStore ps = PackedStore.open(store)) {
+            blob = ps.maxExpertBytes();
+        }
+        so.hostBudget = Long.toString(8 * blob); // 8 of 16 experts: evictions chosen by the policy
+        so.policy = "learned";
+        // Without its weights the policy is refused by name, saying where weights come from.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(store, cpu(), so));
+        assertTrue(e.getMessage().contains("--policy-model") && e.getMessage().contains("--save-learned"), e.getMessage());
+        so.policyModel = weights;
+        try (StrataModel m = ModelLoader.load(store, cpu(), so)) {
+            TieredExpertStore t = assertInstanceOf(TieredExpertStore.class, m.model().store());
+            assertEquals("learned", t.policyName());
+            assertArrayEquals(want, m.model().forward(ids, 0, m.model().newCache(ids.length), true), 1e-5f);
+            assertTrue(t.stats().hostEvictions() > 0, "the policy chose victims");
+        }
+        // Weights for another policy's flag are refused too.
+        so.policy = "lru";
+        assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(store, cpu(), so));
+    }
+
+    @Test
     void int4StoreServesThroughTheFusedKernels() throws Exception {
         Spec spec = new Spec(Architecture.MIXTRAL, 128, 64, 2, 4, 2, 16, 4, 2, 64, 0, DType.BF16, 9, 1 << 30);
         Path ck = SyntheticCheckpoint.write(spec, tmp.resolve("ck4"), null);
