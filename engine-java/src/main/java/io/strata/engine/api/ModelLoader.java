@@ -30,7 +30,8 @@ public final class ModelLoader {
         if (!Files.isDirectory(model)) {
             throw new IllegalArgumentException(model + ": not found (expected a Hugging Face checkpoint folder or a packed store)");
         }
-        StrataModel m = isPackedStore(model) ? loadStore(model, o, s) : StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
+        StrataModel m = isPackedStore(model) ? loadStore(model, o, s, false)
+                : StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
         if (s != null && s.trace != null) attachTrace(m, s.trace);
         if (s != null && s.prefetch != null && !s.prefetch.equals("off")) attachPrefetcher(m, s);
         return m;
@@ -43,10 +44,10 @@ public final class ModelLoader {
      * backend's quantized path; FloE stores go to {@link #loadFloeStore}.
      * Under CUDA, {@code --fast-budget} is the VRAM budget of the whole backend (dense weights, KV
      * cache, scratch and the expert cache) and the host tier is pinned so copies overlap compute.
-     * With --prefetch the store is wrapped in a {@link io.strata.engine.predict.TimedExpertStore},
+     * With --prefetch, or {@code timed}, the store is wrapped in a {@link io.strata.engine.predict.TimedExpertStore},
      * which gives the prefetcher its per-layer demand stall.
      */
-    static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s) {
+    public static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s, boolean timed) {
         PackedStore ps = PackedStore.open(dir);
         try {
             ModelConfig c = ModelConfig.parse(ps.manifest().model(), dir);
@@ -65,7 +66,8 @@ public final class ModelLoader {
             String policy = s != null && s.policy != null ? s.policy : "lru";
             TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
                     .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
-                    .policy(policy);
+                    .policy(policy)
+                    .loaderThreads(s != null ? s.loaderThreads : 2);
             if (policy.equals("learned")) {
                 if (s.policyModel == null) {
                     throw new IllegalArgumentException("--policy learned needs --policy-model FILE: the weights written by "
@@ -96,7 +98,7 @@ public final class ModelLoader {
                 throw e;
             }
             boolean prefetch = s != null && s.prefetch != null && !s.prefetch.equals("off");
-            io.strata.tiering.ExpertStore served = prefetch ? new io.strata.engine.predict.TimedExpertStore(experts) : experts;
+            io.strata.tiering.ExpertStore served = prefetch || timed ? new io.strata.engine.predict.TimedExpertStore(experts) : experts;
             MoeModel m = new MoeModel(c, new PackedWeightSource(ps), served, be);
             Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
             return StrataModel.of(dir, ps, m, tok, o.context);

@@ -28,6 +28,9 @@ public final class StoreOptions {
     @Option(names = "--prefetch-model", description = "learned predictor weights (JSON from strata predict eval --save-learned)")
     public Path prefetchModel;
 
+    @Option(names = "--loader-threads", defaultValue = "2", description = "threads reading experts from the SSD (default: ${DEFAULT-VALUE})")
+    public int loaderThreads = 2;
+
     @Option(names = "--trace", description = "record the routing trace of this run to FILE (JSON lines)")
     public Path trace;
 }

@@ -1,19 +1,17 @@
 // SSD-bound decode with prefetch off vs each predictor: tokens/s, demand stall, and prefetch accuracy.
 package io.strata.engine.predict;
 
+import io.strata.engine.api.ModelLoader;
 import io.strata.engine.api.StrataModel;
-import io.strata.engine.backend.Backends;
+import io.strata.engine.cli.ModelOptions;
+import io.strata.engine.cli.StoreOptions;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.generate.Sampler;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
-import io.strata.engine.store.PackedWeightSource;
-import io.strata.engine.tokenizer.Tokenizer;
 import io.strata.tiering.TieredExpertStore;
 import io.strata.tiering.stats.StoreStats;
 import io.strata.tiering.store.PackedStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,34 +61,32 @@ public final class PrefetchBenchmark {
         }
     }
 
-    /** Opens the packed store as a model whose experts come through a tiered store wrapped in a {@link TimedExpertStore}. */
+    /**
+     * Opens the packed store as {@code strata run} does ({@link ModelLoader#loadStore}) under the setup's budgets,
+     * policy and loader threads, with the experts' store wrapped in a {@link TimedExpertStore}.
+     */
     public static StrataModel open(Setup s, int context) {
-        PackedStore ps = PackedStore.open(s.store());
-        try {
+        try (PackedStore ps = PackedStore.open(s.store())) {
             if (!"bf16".equals(ps.codec())) {
                 throw new IllegalArgumentException(s.store() + ": expected a store packed with codec bf16 (served by the tiered store), found "
                         + ps.codec());
             }
-            ModelConfig c = ModelConfig.parse(ps.manifest().model(), s.store());
-            TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK()).hostBudget(s.hostBudget())
-                    .policy(s.policy()).loaderThreads(s.loaderThreads());
-            if (s.fastBudget() > 0) b.fastBudget(s.fastBudget());
-            TimedExpertStore store = new TimedExpertStore(b.build());
-            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, Backends.create(s.backend()));
-            Tokenizer tok = StrataModel.tokenizerIfPresent(s.store());
-            return StrataModel.of(s.store(), ps, m, tok, context);
-        } catch (IOException e) {
-            ps.close();
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            ps.close();
-            throw e;
         }
+        ModelOptions o = new ModelOptions();
+        o.backend = s.backend();
+        o.context = context;
+        StoreOptions so = new StoreOptions();
+        so.hostBudget = Long.toString(s.hostBudget());
+        so.fastBudget = s.fastBudget() > 0 ? Long.toString(s.fastBudget()) : null;
+        so.policy = s.policy();
+        so.prefetch = "off";
+        so.loaderThreads = s.loaderThreads();
+        return ModelLoader.loadStore(s.store(), o, so, true);
     }
 
     /** The tiered store under m's timing wrapper. */
     static TieredExpertStore tiered(StrataModel m) {
-        return (TieredExpertStore) ((TimedExpertStore) m.model().store()).delegate();
+        return ModelLoader.tiered(m.model().store());
     }
 
     /** How m's tiered store reads (layer, expert): null if with O_DIRECT, else why it reads buffered. */
