@@ -37,7 +37,7 @@ import java.util.Arrays;
 public final class ExpertHistory {
     public static final int FEATURES = 16;
     /** Earlier tokens the neighbour features (14, 15) compare the current one with. */
-    static final int POOL = 1024;
+    static final int POOL = 256;
     /** Most similar earlier tokens that vote in features 14 and 15. */
     static final int NEIGHBOURS = 20;
     /** Weight decay per layer back of the neighbour similarity. */
