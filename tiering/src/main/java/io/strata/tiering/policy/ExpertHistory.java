@@ -44,8 +44,6 @@ public final class ExpertHistory {
     private static final double LAYER_DECAY = 0.1;
     /** Lags (tokens) of the transition features 7, 10, 11. */
     private static final int[] LAGS = {1, 2, 4};
-    /** Steps remembered per layer (> the largest lag). */
-    private static final int RING = 8;
     private final int numLayers;
     private final int numExperts;
     private final long[] last;     // (layer, expert) last use time, -1 = never
@@ -58,16 +56,15 @@ public final class ExpertHistory {
     private final long[][] lagN;     // [lag] (layer, a) count of steps at s + lag after a step using a at s
     private final long[] co;       // (layer, a, b) count: a at layer-1 and b at layer, same token
     private final long[] coN;      // (layer, a) count of tokens with a at layer-1 that reached this layer
-    // The last RING steps per layer: membership (layer, ring, expert) and time (layer, ring), -1 = empty.
-    private final boolean[] ring;
-    private final long[] ringTime;
     private final long[] curTime;  // (layer) time of the current step, -1 none
+    private long latest = -1;      // the time of the step begun last, at any layer
     /** Per layer: exact expert set at token s -> (counts of each expert at token s + 1 ..., occurrences). */
     private final java.util.List<java.util.Map<java.util.BitSet, long[]>> setNext;
-    // Token history of the neighbour features: (slot = time % POOL, layer, word) expert bits, and each slot's time.
+    // The last POOL steps per layer (the lags, the set transitions and the neighbour features read them): expert
+    // bits at (slot = time % POOL, layer, word), and the time of each (slot, layer), -1 = empty.
     private final int words;
-    private final long[] tokBits;
-    private final long[] tokTime;
+    private final long[] stepBits;
+    private final long[] stepTime;
     // Per layer, the neighbour votes last computed (layer, expert, lag 1 | 2) and for which step: its time and size.
     private final long[] nbTime;
     private final int[] nbSize;
@@ -90,9 +87,6 @@ public final class ExpertHistory {
         lagN = new long[LAGS.length][le];
         co = new long[le * numExperts];
         coN = new long[le];
-        ring = new boolean[numLayers * RING * numExperts];
-        ringTime = new long[numLayers * RING];
-        Arrays.fill(ringTime, -1);
         curTime = new long[numLayers];
         Arrays.fill(curTime, -1);
         setNext = new java.util.ArrayList<>();
@@ -100,9 +94,9 @@ public final class ExpertHistory {
             setNext.add(new java.util.HashMap<>());
         }
         words = (numExperts + 63) / 64;
-        tokBits = new long[POOL * numLayers * words];
-        tokTime = new long[POOL];
-        Arrays.fill(tokTime, -1);
+        stepBits = new long[POOL * numLayers * words];
+        stepTime = new long[POOL * numLayers];
+        Arrays.fill(stepTime, -1);
         nbVote = new double[numLayers * 2 * numExperts];
         nbTime = new long[numLayers];
         Arrays.fill(nbTime, -1);
@@ -113,34 +107,37 @@ public final class ExpertHistory {
         }
     }
 
-    /** Offset of (time, layer) in {@code tokBits}, or -1 if that token is not (or no longer) remembered. */
-    private int tok(long time, int layer) {
+    /** Offset of the step (layer, time) in {@code stepBits}, or -1 if it is not (or no longer) remembered. */
+    private int step(int layer, long time) {
         if (time < 0) {
             return -1;
         }
-        int slot = (int) (time % POOL);
-        return tokTime[slot] == time ? (slot * numLayers + layer) * words : -1;
+        int r = (int) (time % POOL) * numLayers + layer;
+        return stepTime[r] == time ? r * words : -1;
     }
 
-    private void recordToken(int layer, int expert, long time) {
-        int slot = (int) (time % POOL);
-        if (tokTime[slot] != time) {
-            tokTime[slot] = time;
-            Arrays.fill(tokBits, slot * numLayers * words, (slot + 1) * numLayers * words, 0L);
-        }
-        tokBits[(slot * numLayers + layer) * words + expert / 64] |= 1L << (expert % 64);
+    /** Starts the step (layer, time) empty, in place of the one POOL tokens older; returns its offset. */
+    private int startStep(int layer, long time) {
+        int r = (int) (time % POOL) * numLayers + layer;
+        stepTime[r] = time;
+        Arrays.fill(stepBits, r * words, (r + 1) * words, 0L);
+        return r * words;
     }
 
+    /** Experts both steps chose (a step not remembered, -1, chose none). */
     private int popcountAnd(int a, int b) {
+        if (a < 0 || b < 0) {
+            return 0;
+        }
         int n = 0;
         for (int w = 0; w < words; w++) {
-            n += Long.bitCount(tokBits[a + w] & tokBits[b + w]);
+            n += Long.bitCount(stepBits[a + w] & stepBits[b + w]);
         }
         return n;
     }
 
     private boolean has(int off, int expert) {
-        return (tokBits[off + expert / 64] & (1L << (expert % 64))) != 0;
+        return (stepBits[off + expert / 64] & (1L << (expert % 64))) != 0;
     }
 
     /**
@@ -149,7 +146,7 @@ public final class ExpertHistory {
      */
     private int neighbourVotes(int layer, long t) {
         int size = 0;
-        int cur = tok(t, layer);
+        int cur = step(layer, t);
         for (int e = 0; cur >= 0 && e < numExperts; e++) {
             size += has(cur, e) ? 1 : 0;
         }
@@ -163,15 +160,18 @@ public final class ExpertHistory {
         long[] best = new long[NEIGHBOURS];    // token ids, most similar first
         double[] bestSim = new double[NEIGHBOURS];
         int found = 0;
-        for (long u = t - 1; u >= Math.max(0, t - POOL + 1); u--) {
-            if (tok(u, 0) < 0 || tok(u + 1, 0) < 0) {
+        int[] now = new int[layer + 1]; // this token's steps at layers 0..layer
+        for (int j = 0; j <= layer; j++) {
+            now[j] = step(j, t);
+        }
+        // Tokens whose slots a later token has begun to reuse (at any layer) are left out whole.
+        for (long u = t - 1; u >= Math.max(0, Math.max(t, latest) - POOL + 1); u--) {
+            if (step(layer, u) < 0 || step(layer, u + 1) < 0) { // not seen, or no successor to vote with
                 continue;
             }
             double sim = 0;
             for (int j = 0; j <= layer; j++) {
-                int a = tok(u, j);
-                int b = tok(t, j);
-                sim += layerWeight[layer - j] * popcountAnd(a, b);
+                sim += layerWeight[layer - j] * popcountAnd(step(j, u), now[j]);
             }
             // Insert keeping the list sorted by similarity, ties to the more recent token (seen first).
             int pos = found;
@@ -190,8 +190,8 @@ public final class ExpertHistory {
         }
         int n2 = 0;
         for (int i = 0; i < found; i++) {
-            int next = tok(best[i] + 1, layer);
-            int after = best[i] + 2 <= t ? tok(best[i] + 2, layer) : -1;
+            int next = step(layer, best[i] + 1);
+            int after = best[i] + 2 <= t ? step(layer, best[i] + 2) : -1;
             n2 += after >= 0 ? 1 : 0;
             for (int e = 0; e < numExperts; e++) {
                 nbVote[v + e] += has(next, e) ? 1 : 0;
@@ -205,14 +205,8 @@ public final class ExpertHistory {
         return v;
     }
 
-    private java.util.BitSet set(int ringOffset) {
-        java.util.BitSet b = new java.util.BitSet(numExperts);
-        for (int e = 0; e < numExperts; e++) {
-            if (ring[ringOffset + e]) {
-                b.set(e);
-            }
-        }
-        return b;
+    private java.util.BitSet set(int off) {
+        return java.util.BitSet.valueOf(Arrays.copyOfRange(stepBits, off, off + words));
     }
 
     public int numLayers() {
@@ -221,15 +215,6 @@ public final class ExpertHistory {
 
     public int numExperts() {
         return numExperts;
-    }
-
-    /** Offset of the ring entry holding (layer, time) in {@code ring}, or -1 if that step is not remembered. */
-    private int step(int layer, long time) {
-        if (time < 0) {
-            return -1;
-        }
-        int r = layer * RING + (int) (time % RING);
-        return ringTime[r] == time ? r * numExperts : -1;
     }
 
     /** Records that {@code expert} was requested at {@code layer}, {@code time}, with router weight (NaN = unknown). */
@@ -244,16 +229,15 @@ public final class ExpertHistory {
             if (done >= 0 && before >= 0) {
                 long[] c = setNext.get(layer).computeIfAbsent(set(before), k -> new long[numExperts + 1]);
                 for (int e = 0; e < numExperts; e++) {
-                    if (ring[done + e]) {
+                    if (has(done, e)) {
                         c[e]++;
                     }
                 }
                 c[numExperts]++;
             }
-            int r = layer * RING + (int) (time % RING);
-            ringTime[r] = time;
-            Arrays.fill(ring, r * numExperts, (r + 1) * numExperts, false);
+            startStep(layer, time);
             curTime[layer] = time;
+            latest = time; // steps come in time order; an earlier time is a clock that restarted (a new sequence)
             if (firstTime[layer] < 0) {
                 firstTime[layer] = time;
             }
@@ -261,7 +245,7 @@ public final class ExpertHistory {
             int pl = layer > 0 ? step(layer - 1, time) : -1;
             if (pl >= 0) {
                 for (int a = 0; a < numExperts; a++) {
-                    if (ring[pl + a]) {
+                    if (has(pl, a)) {
                         coN[base + a]++;
                     }
                 }
@@ -270,7 +254,7 @@ public final class ExpertHistory {
                 int ps = step(layer, time - LAGS[li]);
                 if (ps >= 0) {
                     for (int a = 0; a < numExperts; a++) {
-                        if (ring[ps + a]) {
+                        if (has(ps, a)) {
                             lagN[li][base + a]++;
                         }
                     }
@@ -279,16 +263,15 @@ public final class ExpertHistory {
         }
         int cs = step(layer, time);
         int i = base + expert;
-        if (ring[cs + expert]) {
+        if (has(cs, expert)) {
             return; // a repeated request within one step adds nothing
         }
-        ring[cs + expert] = true;
-        recordToken(layer, expert, time);
+        stepBits[cs + expert / 64] |= 1L << (expert % 64);
         for (int li = 0; li < LAGS.length; li++) {
             int ps = step(layer, time - LAGS[li]);
             if (ps >= 0) {
                 for (int a = 0; a < numExperts; a++) {
-                    if (ring[ps + a]) {
+                    if (has(ps, a)) {
                         lagCount[li][(base + a) * numExperts + expert]++;
                     }
                 }
@@ -297,7 +280,7 @@ public final class ExpertHistory {
         int pl = layer > 0 ? step(layer - 1, time) : -1;
         if (pl >= 0) {
             for (int a = 0; a < numExperts; a++) {
-                if (ring[pl + a]) {
+                if (has(pl, a)) {
                     co[(base + a) * numExperts + expert]++;
                 }
             }
@@ -344,7 +327,7 @@ public final class ExpertHistory {
             int n = 0;
             if (cs >= 0) {
                 for (int a = 0; a < numExperts; a++) {
-                    if (ring[cs + a]) {
+                    if (has(cs, a)) {
                         long den = lagN[li][base + a];
                         t += den == 0 ? 0 : (double) lagCount[li][(base + a) * numExperts + expert] / den;
                         n++;
@@ -358,7 +341,7 @@ public final class ExpertHistory {
         int pl = layer > 0 && curTime[layer] >= 0 ? step(layer - 1, curTime[layer]) : -1;
         if (pl >= 0) {
             for (int a = 0; a < numExperts; a++) {
-                if (ring[pl + a]) {
+                if (has(pl, a)) {
                     long den = coN[base + a];
                     c += den == 0 ? 0 : (double) co[(base + a) * numExperts + expert] / den;
                     m++;

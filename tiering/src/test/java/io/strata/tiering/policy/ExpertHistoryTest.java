@@ -130,4 +130,37 @@ class ExpertHistoryTest {
         h.features(0, 0, 2, f, 0);
         assertEquals(1.0, f[14], EPS);
     }
+
+    @Test
+    void aRestartedClockVotesWithTheNewSequenceOnly() {
+        // The engine's clock is the token position, so a second prompt starts again at 0. Its steps must replace
+        // the first prompt's at the same positions, not add to them: its neighbour votes are those of a history
+        // that saw the second prompt alone.
+        int[][] first = {{2, 3}, {2, 3}, {0, 3}, {1, 2}};
+        int[][] second = {{0, 1}, {2, 3}, {0, 1}};
+        ExpertHistory both = new ExpertHistory(1, 4);
+        ExpertHistory alone = new ExpertHistory(1, 4);
+        for (int t = 0; t < first.length; t++) {
+            for (int e : first[t]) {
+                both.observe(0, e, t, Float.NaN);
+            }
+        }
+        for (int t = 0; t < second.length; t++) {
+            for (int e : second[t]) {
+                both.observe(0, e, t, Float.NaN);
+                alone.observe(0, e, t, Float.NaN);
+            }
+        }
+        double[] f = new double[ExpertHistory.FEATURES];
+        double[] g = new double[ExpertHistory.FEATURES];
+        for (int e = 0; e < 4; e++) {
+            both.features(0, e, 2, f, 0);
+            alone.features(0, e, 2, g, 0);
+            assertEquals(g[14], f[14], EPS, "expert " + e);
+            assertEquals(g[15], f[15], EPS, "expert " + e);
+        }
+        // Hand check: token 2 {0,1}; u=1 ({2,3}, overlap 0) and u=0 ({0,1}, overlap 2) vote with tokens 2 and 1.
+        alone.features(0, 2, 2, g, 0);
+        assertEquals(0.5, g[14], EPS);
+    }
 }
