@@ -81,11 +81,18 @@ public final class LearnedPolicy implements EvictionPolicy {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    private final String name;
     private final Model model;
     private final ExpertHistory history;
     private final double[] feat = new double[ExpertHistory.FEATURES];
 
     public LearnedPolicy(Model model) {
+        this(model, "learned");
+    }
+
+    /** @param name what reports call it (e.g. "learned-insample" for a model trained on the replayed tokens too) */
+    public LearnedPolicy(Model model, String name) {
+        this.name = name;
         this.model = model;
         this.history = new ExpertHistory(model.numLayers(), model.numExperts());
     }
@@ -96,7 +103,7 @@ public final class LearnedPolicy implements EvictionPolicy {
 
     @Override
     public String name() {
-        return "learned";
+        return name;
     }
 
     @Override

@@ -211,38 +211,10 @@ public final class TraceReplay {
             case "belady" -> new BeladyPolicy(requests(trace));
             case "next-token" -> new NextTokenOraclePolicy(trace.steps(), trace.numLayers());
             case "learned" -> new LearnedPolicy(learned);
-            case "learned-insample" -> new NamedPolicy("learned-insample", new LearnedPolicy(inSample));
+            case "learned-insample" -> new LearnedPolicy(inSample, "learned-insample");
             default -> throw new IllegalArgumentException("unknown policy '" + name + "' (expected one of "
                     + String.join(", ", POLICIES) + ")");
         };
-    }
-
-    /** A policy reported under another name. */
-    private record NamedPolicy(String name, EvictionPolicy inner) implements EvictionPolicy {
-        @Override
-        public void onRouting(int layer, int[] experts, float[] weights, long time) {
-            inner.onRouting(layer, experts, weights, time);
-        }
-
-        @Override
-        public void onAccess(ExpertKey key, long time) {
-            inner.onAccess(key, time);
-        }
-
-        @Override
-        public void onInsert(ExpertKey key, long time) {
-            inner.onInsert(key, time);
-        }
-
-        @Override
-        public void onEvict(ExpertKey key) {
-            inner.onEvict(key);
-        }
-
-        @Override
-        public ExpertKey chooseVictim(List<ExpertKey> candidates, long time) {
-            return inner.chooseVictim(candidates, time);
-        }
     }
 
     /**
