@@ -91,13 +91,19 @@ class PredictCommandTest {
         assertTrue(oracleRows >= 2, "oracle rows at depths 1 and 3: " + oracleRows);
     }
 
-    @Test
-    void benchOnAStoreWithoutTokenizerUsesRandomTokenPrompts(@TempDir Path tmp) throws Exception {
+    /** A 4-layer synthetic model without tokenizer, packed into tmp/store. */
+    private static Path packedTinyStore(Path tmp) throws Exception {
         var spec = io.strata.engine.synth.SyntheticCheckpoint.preset("tiny").withLayers(4);
         Path ck = io.strata.engine.synth.SyntheticCheckpoint.write(spec, tmp.resolve("ck"), null);
-        Path store = tmp.resolve("store"), json = tmp.resolve("bench.json");
+        Path store = tmp.resolve("store");
         assertEquals(0, new CommandLine(new io.strata.engine.cli.PackCommand()).execute("--model", ck.toString(), "--out", store.toString(),
                 "--no-progress"));
+        return store;
+    }
+
+    @Test
+    void benchOnAStoreWithoutTokenizerUsesRandomTokenPrompts(@TempDir Path tmp) throws Exception {
+        Path store = packedTinyStore(tmp), json = tmp.resolve("bench.json");
         int rc = new CommandLine(new PredictCommand()).execute("bench", "--model", store.toString(), "--random-prompts", "4",
                 "--holdout-every", "2", "--prompt-tokens", "5", "--gen-tokens", "3", "--predictor", "off,lookahead", "--top-m", "2,3",
                 "--repeat", "1", "--json", json.toString());
@@ -120,11 +126,7 @@ class PredictCommandTest {
 
     @Test
     void benchOracleSeesEveryRouterInputOfTheMeasuredRuns(@TempDir Path tmp) throws Exception {
-        var spec = io.strata.engine.synth.SyntheticCheckpoint.preset("tiny").withLayers(4);
-        Path ck = io.strata.engine.synth.SyntheticCheckpoint.write(spec, tmp.resolve("ck"), null);
-        Path store = tmp.resolve("store"), json = tmp.resolve("bench.json");
-        assertEquals(0, new CommandLine(new io.strata.engine.cli.PackCommand()).execute("--model", ck.toString(), "--out", store.toString(),
-                "--no-progress"));
+        Path store = packedTinyStore(tmp), json = tmp.resolve("bench.json");
         int rc = new CommandLine(new PredictCommand()).execute("bench", "--model", store.toString(), "--random-prompts", "4",
                 "--holdout-every", "2", "--prompt-tokens", "5", "--gen-tokens", "3", "--predictor", "off,oracle", "--depth", "1,2",
                 "--repeat", "1", "--json", json.toString());
