@@ -92,14 +92,10 @@ public final class TraceCommand implements Runnable {
             };
             LearnedPolicy.Options opt = LearnedPolicy.Options.defaults().withPerLayer(perLayer).withPairwise(pairwise);
             LearnedPolicy.Model model = learnedModel != null ? LearnedPolicy.Model.load(learnedModel) : null;
-            if (model == null && policies.contains("learned")) {
-                int until = holdout > 0 ? t.splitToken(holdout) : t.numTokens();
-                model = LearnedPolicy.train(t, until, opt);
-                if (saveLearned != null) {
-                    model.save(saveLearned);
-                }
-            }
             TraceReplay.Report r = TraceReplay.run(t, policies, slots, global, pinning, holdout, model, opt, seed);
+            if (saveLearned != null && model == null && r.learned() != null) {
+                r.learned().save(saveLearned); // trained by this replay
+            }
             System.out.printf(Locale.ROOT, "trace %s: %d layers, %d experts, top-%d, %d tokens; %s; counted from token %d; "
                             + "pinning %s%n", t.model(), t.numLayers(), t.numExperts(), t.topK(), t.numTokens(),
                     holdout > 0 ? "holdout " + holdout : "no holdout (learned policy in-sample)", r.countFromToken(),

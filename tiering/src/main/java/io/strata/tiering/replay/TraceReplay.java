@@ -159,8 +159,10 @@ public final class TraceReplay {
     }
 
     /** A full sweep: every policy at every capacity. */
+    /** @param learned the learned policy's model (given or trained by the replay), null when it did not run */
     public record Report(String trace, int numLayers, int numExperts, int topK, int tokens, double holdout,
-                         int countFromToken, boolean global, Pinning pinning, List<Result> results) {
+                         int countFromToken, boolean global, Pinning pinning, List<Result> results,
+                         LearnedPolicy.Model learned) {
         public double hitRate(String policy, int slots) {
             return results.stream().filter(r -> r.policy().equals(policy) && r.slots() == slots)
                     .mapToDouble(Result::hitRate).findFirst().orElse(Double.NaN);
@@ -221,24 +223,27 @@ public final class TraceReplay {
      * Runs every policy at every capacity.
      *
      * @param holdout fraction of tokens for training / warm-up, 0 = none
-     * @param learned a trained model, or null to train one here (on the holdout part, or the whole trace)
+     * @param learned a trained model, or null to train one here (on the holdout part, or the whole trace); the
+     *                report carries the one used
      */
     public static Report run(RoutingTrace trace, List<String> policies, int[] slots, boolean global, Pinning pinning,
                              double holdout, LearnedPolicy.Model learned, LearnedPolicy.Options options, long seed) {
+        for (String p : policies) {
+            if (!POLICIES.contains(p)) { // fail before any training or replay
+                throw new IllegalArgumentException("unknown policy '" + p + "' (expected one of "
+                        + String.join(", ", POLICIES) + ")");
+            }
+        }
         int split = holdout > 0 ? trace.splitToken(holdout) : 0;
         LearnedPolicy.Model model = learned;
         if (model == null && policies.contains("learned")) {
             model = LearnedPolicy.train(trace, holdout > 0 ? split : trace.numTokens(), options);
         }
-        for (String p : policies) {
-            if (!POLICIES.contains(p)) { // fail before any replay
-                throw new IllegalArgumentException("unknown policy '" + p + "' (expected one of "
-                        + String.join(", ", POLICIES) + ")");
-            }
-        }
         LearnedPolicy.Model inSample = null;
         if (policies.contains("learned-insample")) {
-            inSample = LearnedPolicy.train(trace, trace.numTokens(), options);
+            // Without holdout the learned policy trained here already saw every token.
+            inSample = learned == null && holdout <= 0 && model != null ? model
+                    : LearnedPolicy.train(trace, trace.numTokens(), options);
         }
         List<Result> results = new ArrayList<>();
         for (int sl : slots) {
@@ -248,6 +253,6 @@ public final class TraceReplay {
             }
         }
         return new Report(trace.model(), trace.numLayers(), trace.numExperts(), trace.topK(), trace.numTokens(), holdout,
-                split, global, pinning, results);
+                split, global, pinning, results, model);
     }
 }
