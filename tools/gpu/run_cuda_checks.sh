@@ -52,18 +52,19 @@ JOPTS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xm
 console=$(ls .device/lib/junit-platform-console-standalone-*.jar 2>/dev/null | head -1)
 cp=$(ls .device/lib/*.jar | grep -v junit-platform-console-standalone | tr '\n' ':')
 
-# 3. GPU tests: every kernel vs its scalar reference, pinned memory, the VRAM cache.
+# 3. GPU tests: every kernel vs its scalar reference, pinned memory, the VRAM fast tier under the store's policy.
 # Test classes are directories (see prepare_device.sh); only those roots are scanned.
 tests=.device/test-classes/kernels-cuda
 step junit-kernels-cuda 80 "$JAVA" "${JOPTS[@]}" -Dstrata.cuda.checkLaunches=true -jar "$console" execute \
   --disable-banner --disable-ansi-colors --details=tree --class-path "$cp$tests" --scan-class-path "$tests" \
   --exclude-classname '.*KernelEmulationTest'   # the host emulator needs no GPU; it runs in CI
-# 3b. the engine's CUDA backend parity tests, when this tree has them
+# 3b. the engine's CUDA tests, when this tree has them: backend parity and goldens, and a run's VRAM hits against the
+#     replay of the trace it recorded (the store owns VRAM under its eviction policy)
 etests=.device/test-classes/engine-java
 if [ -d "$etests/io/strata/engine/backend/cuda" ]; then
   step junit-engine-cuda 50 "$JAVA" "${JOPTS[@]}" -Dstrata.cuda.checkLaunches=true -jar "$console" execute \
     --disable-banner --disable-ansi-colors --details=tree --class-path "$cp$etests" --scan-class-path "$etests" \
-    --include-package io.strata.engine.backend.cuda
+    --include-classname '.*\.(Cuda[A-Za-z]*Test|RunMatchesReplayTest)'
 fi
 
 # 4. bandwidth benchmark (launch checks off: they would serialise the timed launches)

@@ -13,7 +13,10 @@ public interface ExpertStore extends AutoCloseable {
 
     int numExperts();
 
-    /** Blocks until the expert is resident and returns a lease on it. */
+    /**
+     * Blocks until the expert is resident and returns a lease on it: plain data naming its layout and where its bytes
+     * are (host memory, and the fast tier's copy when that is elsewhere, e.g. VRAM). The store alone decides residency.
+     */
     ExpertHandle acquire(int layer, int expert);
 
     /** Hint: the expert will likely be needed soon. Never blocks; may be ignored. */
@@ -39,6 +42,19 @@ public interface ExpertStore extends AutoCloseable {
      * (recency and windowed frequency are counted in tokens). Optional: without it the store counts acquires.
      */
     default void beginStep(long step) {}
+
+    /** The distinct layouts of the experts it serves (a backend must support each); empty when it cannot tell. */
+    default java.util.List<ExpertLayout> layouts() {
+        return java.util.List.of();
+    }
+
+    /** Told of each acquire once it returns: the tier that served it and how long the caller blocked (ns). */
+    interface AcquireListener {
+        void onAcquire(int layer, int expert, Tier servedFrom, long stallNanos);
+    }
+
+    /** Sets the one listener of acquires (null: none). A store that does not time its acquires ignores it. */
+    default void listen(AcquireListener listener) {}
 
     /** Counters of every acquire so far (per-tier hits, bytes read, time waited); empty for a store without tiers. */
     default StoreStats stats() {

@@ -1,13 +1,18 @@
 // The tiered expert store: fast tier → host slots → packed store on SSD, with async deduplicated loads.
 package io.strata.tiering;
 
+import io.strata.compression.codec.CodecParams;
+import io.strata.compression.codec.EncodedExpert;
 import io.strata.tiering.fast.CpuFastTier;
+import io.strata.tiering.fast.FastSet;
+import io.strata.tiering.fast.FastSlot;
 import io.strata.tiering.fast.FastTier;
 import io.strata.tiering.host.ArenaSlabAllocator;
 import io.strata.tiering.host.ByteSize;
 import io.strata.tiering.host.HostTier;
 import io.strata.tiering.host.SlabAllocator;
 import io.strata.tiering.loader.BlobReader;
+import io.strata.tiering.loader.LoadQueue;
 import io.strata.tiering.policy.EvictionPolicy;
 import io.strata.tiering.policy.LearnedPolicy;
 import io.strata.tiering.policy.LfuPolicy;
@@ -23,17 +28,11 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.PriorityBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -72,8 +71,8 @@ import java.util.function.Supplier;
  */
 public final class TieredExpertStore implements ExpertStore {
     private static final System.Logger LOG = System.getLogger(TieredExpertStore.class.getName());
-    private static final int DEMAND = 0;
-    private static final int PREFETCH = 1;
+    private static final int DEMAND = LoadQueue.DEMAND;
+    private static final int PREFETCH = LoadQueue.PREFETCH;
 
     /** Configuration; see {@link #builder}. */
     public static final class Builder {
@@ -91,6 +90,7 @@ public final class TieredExpertStore implements ExpertStore {
         private SlabAllocator allocator;
         private FastTier fastTier;
         private boolean perLayer;
+        private CodecParams[][] codec;
         private java.util.function.Consumer<ExpertKey> beforeRead = k -> {};
 
         private Builder(PackedStore store) {
@@ -176,6 +176,16 @@ public final class TieredExpertStore implements ExpertStore {
             return this;
         }
 
+        /**
+         * The store was packed with a group-quantizing codec: each expert is one blob (matrix "blob") laid out as
+         * {@code params[layer][expert]} describes (codec.json); handles then carry the encoded blob. Blob sizes are
+         * checked against the manifest when the store is built.
+         */
+        public Builder codec(CodecParams[][] params) {
+            this.codec = params;
+            return this;
+        }
+
         /** Called on the loader thread just before each read (tests hold a read here to see the queue order). */
         Builder beforeRead(java.util.function.Consumer<ExpertKey> hook) {
             this.beforeRead = hook;
@@ -229,6 +239,14 @@ public final class TieredExpertStore implements ExpertStore {
         return b;
     }
 
+    /** Where an entry's bytes are. */
+    private enum State {
+        /** Its read is queued or under way; acquires wait on {@link Entry#loaded}. */
+        LOADING,
+        /** Read and CRC-verified in its host slot (and maybe a fast member too: see {@link FastSet}). */
+        READY
+    }
+
     /** One expert's residency. Fields are guarded by the store lock unless noted. */
     private static final class Entry {
         final ExpertKey key;
@@ -237,14 +255,14 @@ public final class TieredExpertStore implements ExpertStore {
         final MemorySegment region; // (loc.length) bytes of the slot
         final CompletableFuture<Void> loaded = new CompletableFuture<>();
         final AtomicBoolean claimed = new AtomicBoolean(); // set by the one loader task that reads it
-        boolean ready;
-        boolean fast;
+        State state = State.LOADING;
         boolean prefetched; // loaded by prefetch and not used yet
         boolean requested;  // announced by request() for the current step, not acquired yet
         boolean requestRead; // read for request() (a demand miss of the step): its acquire counts as an SSD miss
         int pins;
-        LoadTask task;      // the queued task that reads it (its priority class can change while queued)
-        volatile ExpertWeights weights;
+        LoadQueue.Task task; // the queued task that reads it (its priority class can change while queued)
+        volatile ExpertWeights weights;  // dense layout, built on first use
+        volatile EncodedExpert encoded;  // codec layout, built on first use
 
         Entry(ExpertKey key, ExpertEntry loc, int slot, MemorySegment region) {
             this.key = key;
@@ -252,59 +270,37 @@ public final class TieredExpertStore implements ExpertStore {
             this.slot = slot;
             this.region = region;
         }
-    }
 
-    private final class LoadTask implements Runnable, Comparable<LoadTask> {
-        final Entry e;
-        final int priority;
-        final long seq = taskSeq.incrementAndGet();
-
-        LoadTask(Entry e, int priority) {
-            this.e = e;
-            this.priority = priority;
-        }
-
-        @Override
-        public int compareTo(LoadTask o) {
-            return priority != o.priority ? Integer.compare(priority, o.priority) : Long.compare(seq, o.seq);
-        }
-
-        @Override
-        public void run() {
-            // A task left behind by a promotion or a cancellation that lost the race to remove it finds its
-            // entry claimed and does nothing.
-            if (e.claimed.compareAndSet(false, true)) {
-                load(e);
-            }
+        boolean ready() {
+            return state == State.READY;
         }
     }
 
     private final PackedStore store;
     private final boolean ownsStore;
     private final HostTier hostTier;
-    private final FastTier fastTier;
-    private final int fastCapacity;
+    private final FastSet fast;
     private final EvictionPolicy hostPolicy;
-    private final EvictionPolicy fastPolicy;
+    private final CodecParams[][] codec;    // [layer][expert] blob layouts, or null for the dense codec
     private final BlobReader reader;
     private final java.util.function.Consumer<ExpertKey> beforeRead;
-    private final ThreadPoolExecutor loader;
-    private final StatsRecorder stats = new StatsRecorder();
+    private final LoadQueue loader;
+    private final StatsRecorder stats;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
     private final Map<ExpertKey, Entry> resident = new HashMap<>();
-    private final Set<ExpertKey> fastMembers = new LinkedHashSet<>();
     private final int parts;               // 1 (global pool) or numLayers (per-layer partitions)
     private final ArrayDeque<Integer>[] freeSlots; // (part) free host slots
-    private final int[] fastCount;         // (part) fast members
-    private final AtomicLong taskSeq = new AtomicLong();
     private final AtomicLong acquireCount = new AtomicLong();
+    private volatile AcquireListener listener;
     private volatile long step = -1;
     private volatile boolean closed;
 
     private TieredExpertStore(Builder b, EvictionPolicy hostPolicy, EvictionPolicy fastPolicy) {
         this.store = b.store;
         this.ownsStore = b.ownsStore;
+        this.codec = b.codec;
+        if (codec != null) checkBlobs(store, codec);
         long slotBytes = store.maxExpertBytes();
         this.parts = b.perLayer ? store.numLayers() : 1;
         if (b.perLayer) {
@@ -313,18 +309,20 @@ public final class TieredExpertStore implements ExpertStore {
             checkPerLayer("fast", b.fastTier != null ? (long) b.fastTier.capacity() * slotBytes
                     : b.fastBudget >= 0 ? b.fastBudget : b.hostBudget, min, b.topK);
         }
+        this.stats = new StatsRecorder(store.numLayers());
         SlabAllocator alloc = b.allocator != null ? b.allocator : new ArenaSlabAllocator();
         this.hostTier = new HostTier(alloc, b.hostBudget, slotBytes, b.topK);
+        FastTier fastTier;
         try {
-            this.fastTier = b.fastTier != null ? b.fastTier
+            fastTier = b.fastTier != null ? b.fastTier
                     : new CpuFastTier(b.fastBudget >= 0 ? b.fastBudget : b.hostBudget, slotBytes, b.topK);
         } catch (RuntimeException e) {
             hostTier.close();
             throw e;
         }
-        this.fastCapacity = Math.min(fastTier.capacity(), hostTier.slots()) / parts; // per part
+        int fastCapacity = Math.min(fastTier.capacity(), hostTier.slots()) / parts; // per part
+        this.fast = new FastSet(fastTier, fastPolicy, fastCapacity, parts, stats);
         this.hostPolicy = hostPolicy;
-        this.fastPolicy = fastPolicy;
         this.reader = new BlobReader(b.directIo);
         this.beforeRead = b.beforeRead;
         @SuppressWarnings("unchecked")
@@ -336,19 +334,31 @@ public final class TieredExpertStore implements ExpertStore {
             free[i % parts].add(i);
         }
         this.freeSlots = free;
-        this.fastCount = new int[parts];
-        AtomicInteger n = new AtomicInteger();
-        this.loader = new ThreadPoolExecutor(b.loaderThreads, b.loaderThreads, 30, TimeUnit.SECONDS,
-                new PriorityBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "strata-loader-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.loader = new LoadQueue(b.loaderThreads, "strata-loader-");
         LOG.log(System.Logger.Level.INFO, "tiered store " + store.directory() + ": host " + hostTier.slots() + " slots x "
                 + ByteSize.format(slotBytes) + " (" + hostTier.describe() + ", budget " + ByteSize.format(b.hostBudget)
                 + "), fast " + fastCapacity + " experts" + (parts > 1 ? " per layer" : "") + " (" + fastTier.describe()
                 + "), policy " + hostPolicy.name()
                 + ", " + b.loaderThreads + " loader threads");
+    }
+
+    /** Every expert of a codec store has a "blob" matrix of the length its parameters describe. */
+    private static void checkBlobs(PackedStore ps, CodecParams[][] params) {
+        if (params.length != ps.numLayers()) {
+            throw new StoreException(ps.directory() + ": codec parameters for " + params.length + " layers, the store has " + ps.numLayers());
+        }
+        for (int l = 0; l < ps.numLayers(); l++) {
+            if (params[l] == null) continue;
+            for (int e = 0; e < ps.numExperts(); e++) {
+                ExpertEntry en = ps.expert(l, e);
+                var m = en.matrix("blob");
+                CodecParams p = params[l][e];
+                if (p == null || m.length() != p.totalBytes()) {
+                    throw new StoreException(ps.file(en) + ": layer " + l + " expert " + e + ": blob of " + m.length()
+                            + " bytes, codec parameters expect " + (p == null ? "no expert" : p.totalBytes() + " bytes"));
+                }
+            }
+        }
     }
 
     /** The eviction policy's name ("lru", "lfu", "learned", …). */
@@ -385,12 +395,37 @@ public final class TieredExpertStore implements ExpertStore {
 
     /** Experts the fast tier holds at once (per layer when partitioned by layer). */
     public int fastCapacity() {
-        return fastCapacity;
+        return fast.capacity();
+    }
+
+    /** The fast tier (VRAM on a GPU, the resident set on a CPU). */
+    public FastTier fastTier() {
+        return fast.tier();
     }
 
     /** Bytes of host memory allocated (≤ the host budget). */
     public long hostAllocatedBytes() {
         return hostTier.allocatedBytes();
+    }
+
+    /** Experts now in the fast tier, in admission order. */
+    public List<ExpertKey> fastMembers() {
+        lock.lock();
+        try {
+            return fast.members();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Experts now read and resident in host slots. */
+    public List<ExpertKey> hostResident() {
+        lock.lock();
+        try {
+            return resident.values().stream().filter(Entry::ready).map(e -> e.key).toList();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** How (layer, expert)'s blob file is read: null if direct, else the reason for buffered reads. */
@@ -415,6 +450,27 @@ public final class TieredExpertStore implements ExpertStore {
     }
 
     @Override
+    public List<ExpertLayout> layouts() {
+        java.util.LinkedHashSet<ExpertLayout> out = new java.util.LinkedHashSet<>();
+        for (int l = 0; l < store.numLayers(); l++) {
+            if (codec != null && codec[l] == null) continue;
+            for (int e = 0; e < store.numExperts(); e++) {
+                if (codec != null) out.add(ExpertLayout.of(codec[l][e]));
+                else if (store.expert(l, e) != null) {
+                    var m = store.expert(l, e).matrix("gate");
+                    out.add(new ExpertLayout.Dense(io.strata.compression.DType.fromSafetensors(m.dtype())));
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public void listen(AcquireListener l) {
+        this.listener = l;
+    }
+
+    @Override
     public ExpertHandle acquire(int layer, int expert) {
         checkOpen();
         ExpertKey key = new ExpertKey(layer, expert);
@@ -428,18 +484,18 @@ public final class TieredExpertStore implements ExpertStore {
         try {
             long time = now();
             hostPolicy.onAccess(key, time);
-            fastPolicy.onAccess(key, time);
+            fast.policy().onAccess(key, time);
             for (;;) {
                 e = resident.get(key);
                 if (e != null) {
                     e.pins++;
                     e.requested = false;
-                    if (e.ready && e.requestRead) {
+                    if (e.ready() && e.requestRead) {
                         // Read from the SSD for this step's request(): a miss, though the read finished before this acquire.
                         tier = Tier.SSD;
                         wait = false;
-                    } else if (e.ready) {
-                        tier = e.fast ? Tier.FAST : Tier.HOST;
+                    } else if (e.ready()) {
+                        tier = fast.contains(key) ? Tier.FAST : Tier.HOST;
                         wait = false;
                     } else {
                         tier = Tier.SSD;
@@ -476,21 +532,66 @@ public final class TieredExpertStore implements ExpertStore {
             try {
                 e.loaded.join();
             } catch (CompletionException ex) {
-                stats.acquire(Tier.SSD, System.nanoTime() - t0);
+                stats.acquire(layer, Tier.SSD, System.nanoTime() - t0);
                 throw ex.getCause() instanceof StoreException se ? new StoreException(se.getMessage(), se)
                         : new StoreException("loading " + key + ": " + ex.getCause(), ex.getCause());
             }
         }
+        ExpertHandle h;
         lock.lock();
         try {
-            if (!e.fast) {
-                promote(e, now());
-            }
+            // Joins the fast tier (the fast policy evicts a member that no lease holds and that the current step has
+            // not requested, as the simulator's step pinning does); when every member is in use the expert is served
+            // from its host slot this time.
+            FastSlot fs = fast.admit(e.key, segments(e), now(), k -> {
+                Entry x = resident.get(k);
+                return x.pins == 0 && !x.requested;
+            });
+            boolean leased = fs != null && !fs.inPlace();
+            if (leased) fast.lease(e.key);
+            Entry held = e;
+            h = handle(e, tier, fs, () -> release(held, leased));
         } finally {
             lock.unlock();
         }
-        stats.acquire(tier, System.nanoTime() - t0);
-        return new Handle(e, tier);
+        long waited = System.nanoTime() - t0;
+        stats.acquire(layer, tier, waited);
+        AcquireListener l = listener;
+        if (l != null) l.onAcquire(layer, expert, tier, waited);
+        return h;
+    }
+
+    /** The host segments the fast tier copies, in the order the compute addresses them. */
+    private MemorySegment[] segments(Entry e) {
+        if (codec == null) {
+            ExpertWeights w = weights(e);
+            return new MemorySegment[] {w.gate().data(), w.up().data(), w.down().data()};
+        }
+        return new MemorySegment[] {encoded(e).blob()};
+    }
+
+    private ExpertWeights weights(Entry e) {
+        ExpertWeights w = e.weights;
+        if (w == null) {
+            w = PackedStore.weights(e.loc, e.region);
+            e.weights = w;
+        }
+        return w;
+    }
+
+    private EncodedExpert encoded(Entry e) {
+        EncodedExpert x = e.encoded;
+        if (x == null) {
+            var m = e.loc.matrix("blob");
+            x = new EncodedExpert(codec[e.key.layer()][e.key.expert()], e.region.asSlice(m.offset(), m.length()));
+            e.encoded = x;
+        }
+        return x;
+    }
+
+    private ExpertHandle handle(Entry e, Tier tier, FastSlot fs, Runnable release) {
+        return codec == null ? ExpertHandle.dense(e.key, tier, weights(e), fs, release)
+                : ExpertHandle.encoded(e.key, tier, encoded(e), fs, release);
     }
 
     @Override
@@ -532,7 +633,7 @@ public final class TieredExpertStore implements ExpertStore {
                 return; // not a pending hint, or the current step needs it
             }
             e.prefetched = false;
-            if (e.ready || !e.claimed.compareAndSet(false, true)) {
+            if (e.ready() || !e.claimed.compareAndSet(false, true)) {
                 return; // read or reading: stays resident, evictable like any expert used once
             }
             loader.remove(e.task);
@@ -560,7 +661,7 @@ public final class TieredExpertStore implements ExpertStore {
                 Entry e = resident.get(new ExpertKey(layer, expert));
                 if (e != null) {
                     e.requested = true;
-                    if (!e.ready) {
+                    if (!e.ready()) {
                         e.requestRead = true;
                         toDemand(e);
                     }
@@ -588,7 +689,7 @@ public final class TieredExpertStore implements ExpertStore {
 
     /** Moves e's queued read into the demand class if it is still queued as a prefetch. Under lock. */
     private void toDemand(Entry e) {
-        if (!e.claimed.get() && e.task.priority != DEMAND) {
+        if (!e.claimed.get() && e.task.priority() != DEMAND) {
             loader.remove(e.task);
             enqueue(e, DEMAND);
         }
@@ -596,8 +697,13 @@ public final class TieredExpertStore implements ExpertStore {
 
     /** Queues e's read in a priority class. Under lock. */
     private void enqueue(Entry e, int priority) {
-        e.task = new LoadTask(e, priority);
-        loader.execute(e.task);
+        // A task left behind by a promotion or a cancellation that lost the race to remove it finds its entry
+        // claimed and does nothing.
+        e.task = loader.submit(() -> {
+            if (e.claimed.compareAndSet(false, true)) {
+                load(e);
+            }
+        }, priority);
     }
 
     /**
@@ -615,9 +721,10 @@ public final class TieredExpertStore implements ExpertStore {
         List<ExpertKey> cands = new ArrayList<>();
         for (int pass = 1; pass <= maxPass && cands.isEmpty(); pass++) {
             for (Entry x : resident.values()) {
-                boolean ok = x.ready && x.pins == 0 && part(x.key.layer()) == part && switch (pass) {
-                    case 1 -> !x.fast && !x.prefetched && !x.requested;
-                    case 2 -> x.fast && !x.prefetched && !x.requested;
+                boolean isFast = fast.contains(x.key);
+                boolean ok = x.ready() && x.pins == 0 && part(x.key.layer()) == part && switch (pass) {
+                    case 1 -> !isFast && !x.prefetched && !x.requested;
+                    case 2 -> isFast && !x.prefetched && !x.requested;
                     case 3 -> x.prefetched && !x.requested;
                     default -> x.requested;
                 };
@@ -631,12 +738,10 @@ public final class TieredExpertStore implements ExpertStore {
         }
         ExpertKey v = hostPolicy.chooseVictim(cands, time);
         Entry victim = resident.remove(v);
-        if (victim == null || victim.pins != 0 || !victim.ready) {
+        if (victim == null || victim.pins != 0 || !victim.ready()) {
             throw new IllegalStateException("host policy " + hostPolicy.name() + " chose " + v + ", not an evictable candidate");
         }
-        if (victim.fast) {
-            dropFast(victim);
-        }
+        fast.drop(v); // inclusive hierarchy: a host slot that goes takes its fast copy with it
         hostPolicy.onEvict(v);
         stats.hostEviction();
         return victim.slot;
@@ -653,42 +758,6 @@ public final class TieredExpertStore implements ExpertStore {
         return e;
     }
 
-    /** Makes a loaded, pinned entry a fast member if a member can make room. Under lock. */
-    private void promote(Entry e, long time) {
-        int part = part(e.key.layer());
-        if (fastCount[part] >= fastCapacity) {
-            List<ExpertKey> cands = new ArrayList<>();
-            for (ExpertKey k : fastMembers) {
-                if (part(k.layer()) == part && resident.get(k).pins == 0) {
-                    cands.add(k);
-                }
-            }
-            if (cands.isEmpty()) {
-                return; // every member is in use: serve from the host slot this time
-            }
-            ExpertKey v = fastPolicy.chooseVictim(cands, time);
-            Entry victim = resident.get(v);
-            if (victim == null || !fastMembers.contains(v) || victim.pins != 0) {
-                throw new IllegalStateException("fast policy " + fastPolicy.name() + " chose " + v + ", not an evictable member");
-            }
-            dropFast(victim);
-        }
-        stats.promoted(fastTier.admit(e.key, e.region));
-        fastMembers.add(e.key);
-        fastCount[part]++;
-        e.fast = true;
-        fastPolicy.onInsert(e.key, time);
-    }
-
-    private void dropFast(Entry e) {
-        fastTier.evict(e.key);
-        fastMembers.remove(e.key);
-        fastCount[part(e.key.layer())]--;
-        e.fast = false;
-        fastPolicy.onEvict(e.key);
-        stats.fastEviction();
-    }
-
     /** Runs on a loader thread: read, verify, publish; on failure free the slot and fail the waiters. */
     private void load(Entry e) {
         Path file = store.file(e.loc);
@@ -700,14 +769,16 @@ public final class TieredExpertStore implements ExpertStore {
             beforeRead.accept(e.key);
             reader.read(file, e.loc.offset(), e.region);
             PackedStore.verifyExpert(e.loc, e.region, file);
-            stats.ssdRead(e.loc.length(), System.nanoTime() - t0);
+            long readNs = System.nanoTime() - t0;
             lock.lock();
             try {
-                e.ready = true;
+                e.state = State.READY;
                 released.signalAll();
             } finally {
                 lock.unlock();
             }
+            // Counted only once the entry is ready: whoever sees the counter move finds the expert resident.
+            stats.ssdRead(e.loc.length(), readNs);
             e.loaded.complete(null);
         } catch (Throwable ex) {
             StoreException se = ex instanceof StoreException s ? s
@@ -735,72 +806,15 @@ public final class TieredExpertStore implements ExpertStore {
         }
     }
 
-    private void release(Entry e) {
+    private void release(Entry e, boolean leasedFast) {
         lock.lock();
         try {
+            if (leasedFast) fast.unlease(e.key);
             if (--e.pins == 0) {
                 released.signalAll();
             }
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** A pinned lease; weights are built on first use over the host slot. */
-    public final class Handle implements ExpertHandle {
-        private final Entry e;
-        private final Tier tier;
-        private final AtomicBoolean open = new AtomicBoolean(true);
-
-        private Handle(Entry e, Tier tier) {
-            this.e = e;
-            this.tier = tier;
-        }
-
-        @Override
-        public ExpertKey key() {
-            return e.key;
-        }
-
-        /** The dense codec's gate/up/down over the resident bytes; other codecs decode {@link #region()}. */
-        @Override
-        public ExpertWeights weights() {
-            checkLease();
-            ExpertWeights w = e.weights;
-            if (w == null) {
-                w = PackedStore.weights(e.loc, e.region);
-                e.weights = w;
-            }
-            return w;
-        }
-
-        /** The expert's packed region as stored (layout in {@link #location()}), valid until close. */
-        public MemorySegment region() {
-            checkLease();
-            return e.region;
-        }
-
-        /** Where the expert lives in the store and how its matrices are laid out. */
-        public ExpertEntry location() {
-            return e.loc;
-        }
-
-        @Override
-        public Tier servedFrom() {
-            return tier;
-        }
-
-        private void checkLease() {
-            if (!open.get()) {
-                throw new IllegalStateException(e.key + ": handle already closed");
-            }
-        }
-
-        @Override
-        public void close() {
-            if (open.compareAndSet(true, false)) {
-                release(e);
-            }
         }
     }
 
@@ -823,14 +837,9 @@ public final class TieredExpertStore implements ExpertStore {
         } finally {
             lock.unlock();
         }
-        loader.shutdownNow();
-        try {
-            loader.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-        }
+        loader.close();
         reader.close();
-        fastTier.close();
+        fast.close();
         hostTier.close();
         if (ownsStore) {
             store.close();

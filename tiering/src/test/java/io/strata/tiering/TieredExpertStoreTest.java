@@ -519,4 +519,31 @@ class TieredExpertStoreTest {
             assertEquals(2, s.stats().ssdReads());
         }
     }
+
+    /** The per-layer demand stall lives in the store's statistics, and a listener hears of every acquire. */
+    @Test
+    void statisticsCountAcquiresMissesAndStallPerLayer() {
+        List<String> heard = new ArrayList<>();
+        try (TieredExpertStore s = builder(8, 8).beforeRead(k -> {
+            if (k.layer() == 1) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            }
+        }).build()) {
+            s.listen((layer, expert, tier, ns) -> heard.add(layer + "/" + expert + "/" + tier));
+            get(s, 0, 0);
+            get(s, 0, 0);
+            get(s, 1, 0);
+            StoreStats st = s.stats();
+            assertArrayEquals(new long[] {2, 1}, st.layerAcquires());
+            assertArrayEquals(new long[] {1, 1}, st.layerMisses(), "one SSD read per layer; the second acquire of (0, 0) hits");
+            assertTrue(st.stallNanos(1) >= 20_000_000L, "layer 1 waited 20 ms for its read, recorded " + st.stallNanos(1) + " ns");
+            assertEquals(List.of("0/0/SSD", "0/0/FAST", "1/0/SSD"), heard);
+            assertEquals(st.waitNs(Tier.SSD) + st.waitNs(Tier.FAST) + st.waitNs(Tier.HOST), st.stallNanos(0) + st.stallNanos(1),
+                    "per-layer stall adds up to the per-tier waits");
+        }
+    }
 }

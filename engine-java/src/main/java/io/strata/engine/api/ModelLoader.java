@@ -44,8 +44,8 @@ public final class ModelLoader {
      * backend's quantized path; FloE stores go to {@link #loadFloeStore}.
      * Under CUDA, {@code --fast-budget} is the VRAM budget of the whole backend (dense weights, KV
      * cache, scratch and the expert cache) and the host tier is pinned so copies overlap compute.
-     * With --prefetch, or {@code timed}, the store is wrapped in a {@link io.strata.engine.predict.TimedExpertStore},
-     * which gives the prefetcher its per-layer demand stall.
+     * The store keeps the per-layer demand stall itself (its statistics); {@code timed} is kept for callers that
+     * asked for it and changes nothing.
      */
     public static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s, boolean timed) {
         PackedStore ps = PackedStore.open(dir);
@@ -77,29 +77,34 @@ public final class ModelLoader {
             } else if (s != null && s.policyModel != null) {
                 throw new IllegalArgumentException("--policy-model " + s.policyModel + " is for --policy learned, not '" + policy + "'");
             }
+            if (codecParams != null) b.codec(codecParams);
             Backend be = Backends.create(o.backend);
-            TieredExpertStore store;
-            io.strata.tiering.ExpertStore experts;
+            MoeModel m;
             try {
                 if (s != null && s.fastBudget != null) {
                     long fast = io.strata.tiering.host.ByteSize.parse(s.fastBudget);
-                    // On a GPU the fast tier is the CUDA backend's VRAM; the store's own fast tier
-                    // (the CPU's resident set) then equals its host tier.
+                    // On a GPU the fast tier is VRAM and --fast-budget the whole backend's VRAM budget.
                     if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb) cb.vramBudget(fast);
                     else b.fastBudget(fast);
                 }
                 if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb && !Boolean.getBoolean("strata.cuda.pageableHost")) {
                     b.allocator(new io.strata.kernels.cuda.PinnedSlabAllocator(cb.context()));
                 }
-                store = b.build();
-                experts = codecParams == null ? store : new io.strata.engine.store.TieredCodecStore(store, codecParams);
+                // Dense weights first: on a GPU they fix how much VRAM the expert slots get.
+                var weights = new io.strata.engine.model.ModelWeights(c, new PackedWeightSource(ps), be);
+                var vram = vramTier(be, storeSlotParts(ps, codecParams), c, o.context);
+                if (vram != null) b.fastTier(vram);
+                TieredExpertStore store = b.build();
+                try {
+                    m = new MoeModel(c, weights, store, be);
+                } catch (RuntimeException e) {
+                    store.close();
+                    throw e;
+                }
             } catch (RuntimeException e) {
                 be.close();
                 throw e;
             }
-            boolean prefetch = s != null && s.prefetch != null && !s.prefetch.equals("off");
-            io.strata.tiering.ExpertStore served = prefetch || timed ? new io.strata.engine.predict.TimedExpertStore(experts) : experts;
-            MoeModel m = new MoeModel(c, new PackedWeightSource(ps), served, be);
             Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
             return StrataModel.of(dir, ps, m, tok, o.context);
         } catch (IOException e) {
@@ -113,10 +118,48 @@ public final class ModelLoader {
 
     /** The tiered store behind a model's expert store, or null when it has none. */
     public static TieredExpertStore tiered(io.strata.tiering.ExpertStore s) {
-        if (s instanceof io.strata.engine.predict.TimedExpertStore t) s = t.delegate();
-        if (s instanceof TieredExpertStore t) return t;
-        if (s instanceof io.strata.engine.store.TieredCodecStore t) return t.tiers();
-        return null;
+        return s instanceof TieredExpertStore t ? t : null;
+    }
+
+    /**
+     * The VRAM fast tier for the expert store when {@code be} is the CUDA backend (null otherwise): slots for experts
+     * whose parts have the given sizes, in what the backend's VRAM budget leaves after the dense weights already
+     * uploaded and the KV cache at {@code context} positions.
+     */
+    public static io.strata.tiering.fast.FastTier vramTier(Backend be, long[] partBytes, ModelConfig c, int context) {
+        if (!(be instanceof io.strata.engine.backend.cuda.CudaBackend cb)) return null;
+        long kvBytes = 2L * c.numLayers() * context * c.kvDim() * Float.BYTES;
+        return cb.newFastTier(io.strata.kernels.cuda.VramFastTier.slotBytesFor(partBytes), kvBytes);
+    }
+
+    /** Part sizes (gate, up, down) of the largest routed expert of a checkpoint. */
+    public static long[] denseSlotParts(ModelConfig c, io.strata.engine.checkpoint.WeightSource src) {
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (!c.moeLayer()[l]) continue;
+            var w = c.expert(src, l, 0);
+            return new long[] {w.gate().byteSize(), w.up().byteSize(), w.down().byteSize()};
+        }
+        return new long[] {0};
+    }
+
+    /** Part sizes of the largest expert of a packed store: its blob, or its gate, up and down matrices. */
+    static long[] storeSlotParts(PackedStore ps, io.strata.compression.codec.CodecParams[][] codec) {
+        long[] best = {0};
+        long bestSlot = 0;
+        for (int l = 0; l < ps.numLayers(); l++) {
+            for (int e = 0; e < ps.numExperts(); e++) {
+                var en = ps.expert(l, e);
+                if (en == null || (codec != null && codec[l] == null)) continue;
+                long[] p = codec != null ? new long[] {codec[l][e].totalBytes()}
+                        : new long[] {en.matrix("gate").length(), en.matrix("up").length(), en.matrix("down").length()};
+                long slot = io.strata.kernels.cuda.VramFastTier.slotBytesFor(p);
+                if (slot > bestSlot) {
+                    bestSlot = slot;
+                    best = p;
+                }
+            }
+        }
+        return best;
     }
 
     /**
@@ -127,9 +170,25 @@ public final class ModelLoader {
                                      ModelOptions o) throws IOException {
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
         var enc = io.strata.engine.store.CodecStoreFiles.open(ps, cf, c, arena);
-        io.strata.tiering.ExpertStore store = new io.strata.engine.floe.FloeExpertStore(enc, null, false);
+        var store = new io.strata.engine.floe.FloeExpertStore(enc, null, false);
         Backend be = Backends.create(o.backend);
-        MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
+        MoeModel m;
+        try {
+            var weights = new io.strata.engine.model.ModelWeights(c, new PackedWeightSource(ps), be);
+            // On a GPU the FloE experts' fast copies (resident up, the rows loaded so far) live in VRAM, chosen by LRU.
+            long blob = 0;
+            for (int l = 0; l < c.numLayers(); l++) {
+                if (!c.moeLayer()[l]) continue;
+                for (int e = 0; e < c.numExperts(); e++) blob = Math.max(blob, enc.get(l, e).params().totalBytes());
+            }
+            var vram = vramTier(be, new long[] {blob}, c, o.context);
+            if (vram != null) store.fastTier(vram, new io.strata.tiering.policy.LruPolicy());
+            m = new MoeModel(c, weights, store, be);
+        } catch (RuntimeException e) {
+            store.close();
+            be.close();
+            throw e;
+        }
         Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
         AutoCloseable res = () -> {
             ps.close();
@@ -202,7 +261,17 @@ public final class ModelLoader {
         var report = prefetchReport(m);
         String pf = report != null ? "\n" + report.table() : "";
         TieredExpertStore t = tieredStore(m);
-        return t != null ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
+        if (t == null) {
+            var st = m.model().store().stats();  // a checkpoint folder: host (the mapping) and, on a GPU, VRAM
+            return st.acquires() > 0 && m.model().store() instanceof io.strata.engine.store.CheckpointExpertStore
+                    ? "fast tier: " + fastTierName(m) + System.lineSeparator() + st.toTable() + pf : (pf.isEmpty() ? null : pf);
+        }
+        return "fast tier: " + t.fastTier().describe() + System.lineSeparator() + t.stats().toTable() + pf;
+    }
+
+    private static String fastTierName(StrataModel m) {
+        return m.model().backend() instanceof io.strata.engine.backend.cuda.CudaBackend cb && cb.fastTier() != null
+                ? cb.fastTier().describe() : "none (experts served in place from the mapped checkpoint)";
     }
 
     public static String storeStatsJson(StrataModel m) {
@@ -218,6 +287,7 @@ public final class ModelLoader {
         if (t == null && report == null) return null;
         var om = new com.fasterxml.jackson.databind.ObjectMapper();
         var o = t != null ? t.stats().toJson() : om.createObjectNode();
+        if (t != null) o.put("fast_tier", t.fastTier().describe());
         if (report != null) o.set("prefetch", om.valueToTree(report.toJson()));
         return o.toString();
     }

@@ -62,7 +62,18 @@ public final class StrataModel implements AutoCloseable {
         try {
             ModelConfig c = ModelConfig.parse(ck.config(), dir);
             Backend be = Backends.create(opt.backend());
-            MoeModel m = new MoeModel(c, ck, new CheckpointExpertStore(c, ck), be);
+            MoeModel m;
+            try {
+                // Dense weights first: on a GPU they fix how much VRAM the expert slots get.
+                var weights = new io.strata.engine.model.ModelWeights(c, ck, be);
+                var vram = ModelLoader.vramTier(be, ModelLoader.denseSlotParts(c, ck), c, opt.context());
+                var store = vram == null ? new CheckpointExpertStore(c, ck)
+                        : new CheckpointExpertStore(c, ck, vram, new io.strata.tiering.policy.LruPolicy());
+                m = new MoeModel(c, weights, store, be);
+            } catch (RuntimeException e) {
+                be.close();
+                throw e;
+            }
             Tokenizer tok = tokenizerIfPresent(dir);
             return new StrataModel(dir, ck, m, tok, opt.context());
         } catch (IOException e) {

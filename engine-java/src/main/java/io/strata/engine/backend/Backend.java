@@ -3,8 +3,8 @@ package io.strata.engine.backend;
 
 import io.strata.compression.DType;
 import io.strata.compression.Matrix;
-import io.strata.compression.codec.EncodedExpert;
-import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertHandle;
+import io.strata.tiering.ExpertLayout;
 import io.strata.tiering.ExpertWeights;
 
 /**
@@ -21,8 +21,25 @@ public interface Backend extends AutoCloseable {
     /** Whether this backend implements op for weights of the given dtype. */
     boolean supports(Op op, DType weightDtype);
 
+    /**
+     * Whether {@link #expertFfn} computes experts stored in {@code layout}. Checked when a model loads, so an
+     * unsupported layout fails then, naming layout and backend, not at the first token.
+     */
+    boolean supports(ExpertLayout layout);
+
     /** A zeroed buffer of length f32 elements. */
     Buf alloc(int length);
+
+    /**
+     * Returns a buffer from {@link #alloc} (not a slice) once no queued work uses it. Optional for memory the garbage
+     * collector owns (the CPU backend); a device backend frees the allocation.
+     */
+    default void free(Buf b) {}
+
+    /** b[0, len) ← 0 (on the device where the buffer lives: no host copy). */
+    default void zero(Buf b, int len) {
+        write(b, new float[len], 0, len);
+    }
 
     /** dst[0, len) ← src[srcOff, srcOff + len). */
     void write(Buf dst, float[] src, int srcOff, int len);
@@ -60,6 +77,9 @@ public interface Backend extends AutoCloseable {
     /** A key/value cache for one sequence. */
     KvCache newKvCache(int layers, int capacity, int kvHeads, int headDim);
 
+    /** Returns a KV cache's memory (a device backend frees it; the CPU's is the garbage collector's). */
+    default void free(KvCache cache) {}
+
     /** Stores k, v (n, kvHeads, headDim) at positions pos0 .. pos0+n-1 of layer. */
     void kvStore(KvCache cache, int layer, int pos0, int n, Buf k, Buf v);
 
@@ -85,21 +105,18 @@ public interface Backend extends AutoCloseable {
     void scatterAddRows(Buf src, int[] rows, float[] weights, int dim, Buf dst);
 
     /**
-     * A SwiGLU expert on n tokens: out (n, hidden) = down · (SiLU(gate·x) ⊙ (up·x)).
-     * key identifies the expert so a backend can keep it resident (VRAM cache);
-     * key == null marks a dense FFN (shared expert, dense layer): a backend may keep it resident
-     * keyed by the identity of the matrices.
+     * A routed expert on n tokens: out (n, hidden) = down · (SiLU(gate·x) ⊙ (up·x)), computed by the kernel of the
+     * handle's {@link ExpertLayout} from where the store put its bytes: the fast tier's copy when the handle has one
+     * ({@link ExpertHandle#fast()}, e.g. VRAM), else host memory. The backend keeps no expert cache of its own.
      */
-    void expertFfn(ExpertKey key, ExpertWeights w, Buf x, int n, Buf out);
+    void expertFfn(ExpertHandle expert, Buf x, int n, Buf out);
 
     /**
-     * The same SwiGLU expert stored group-quantized (an int8/int4/int3/int2 codec blob: parts
-     * gate, up, down laid out as {@code QuantizedMatrix}), run without dequantizing it first.
-     * key as in {@link #expertFfn}. The default reads x to the host and runs the fused CPU kernels.
+     * A dense SwiGLU FFN (a shared expert, or the FFN of a dense layer) on n tokens: out (n, hidden) =
+     * down · (SiLU(gate·x) ⊙ (up·x)). These weights are part of the dense model: a backend may keep them resident,
+     * keyed by the identity of w.
      */
-    default void quantExpertFfn(ExpertKey key, EncodedExpert e, Buf x, int n, Buf out) {
-        HostQuantFfn.forward(this, e, x, n, out);
-    }
+    void denseFfn(ExpertWeights w, Buf x, int n, Buf out);
 
     @Override
     void close();

@@ -100,8 +100,9 @@ public final class BenchCommand implements Runnable {
                 GenerationResult res = m.generateFixed(prompt, tokens, SamplingConfig.GREEDY, id -> {
                     if (atFirst[0] == null && tiered != null) atFirst[0] = tiered.stats(); // end of prefill
                     if (vramAtFirst[0] == null && cuda != null) {
-                        vramAtFirst[0] = cuda.expertCacheStats();
-                        copiedAtFirst[0] = cuda.expertBytesCopied();
+                        StoreStats st = m.model().store().stats(); // the store owns VRAM: its fast tier is the GPU's
+                        vramAtFirst[0] = new long[] {st.fastHits(), st.fastMisses()};
+                        copiedAtFirst[0] = st.promotedBytes();
                     }
                     return true;
                 });
@@ -117,10 +118,10 @@ public final class BenchCommand implements Runnable {
                 double h2dPerToken = 0, pinnedBw = 0, h2dBound = 0, bw = 0, bound = 0;
                 long[] vram = null;
                 if (cuda != null) {
-                    long[] end = cuda.expertCacheStats();
-                    vramHits = end[0] - vramAtFirst[0][0];
-                    vramMisses = end[1] - vramAtFirst[0][1];
-                    h2dPerToken = (double) (cuda.expertBytesCopied() - copiedAtFirst[0]) / decoded;
+                    StoreStats st = m.model().store().stats();
+                    vramHits = st.fastHits() - vramAtFirst[0][0];
+                    vramMisses = st.fastMisses() - vramAtFirst[0][1];
+                    h2dPerToken = (double) (st.promotedBytes() - copiedAtFirst[0]) / decoded;
                     vram = cuda.vramUsage();
                     pinnedBw = cuda.measurePinnedHostToDevice(256L << 20, 7);
                     h2dBound = h2dPerToken > 0 ? pinnedBw / h2dPerToken : Double.POSITIVE_INFINITY;
@@ -212,8 +213,8 @@ public final class BenchCommand implements Runnable {
 
     /** Bytes of one routed expert as stored (encoded size for codec stores). */
     static long storedExpertBytes(StrataModel m) {
-        if (m.model().store() instanceof io.strata.engine.store.TieredCodecStore t) {
-            return t.tiers().packedStore().expert(0, 0).matrix(io.strata.engine.store.CodecStoreFiles.BLOB).length();
+        if (m.model().store() instanceof TieredExpertStore t && io.strata.engine.store.CodecStoreFiles.present(t.packedStore().directory())) {
+            return t.packedStore().expert(0, 0).matrix(io.strata.engine.store.CodecStoreFiles.BLOB).length();
         }
         return m.config().expertBytes(m.model().weights().embed.matrix().dtype().bytes);
     }

@@ -10,9 +10,9 @@ import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.checkpoint.WeightSource;
 import io.strata.engine.model.ModelConfig;
-import io.strata.engine.moe.ExpertOverride;
 import io.strata.tiering.ExpertHandle;
 import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertLayout;
 import io.strata.tiering.ExpertStore;
 import io.strata.tiering.ExpertWeights;
 import io.strata.tiering.Tier;
@@ -113,52 +113,21 @@ public final class CodecExpertStore implements ExpertStore {
     @Override
     public ExpertHandle acquire(int layer, int expert) {
         ExpertKey key = new ExpertKey(layer, expert);
-        if (mode == Mode.DEQUANTIZED) return new Plain(key, decoded[layer][expert]);
-        return new Fused(key, blobs.get(layer, expert));
+        if (mode == Mode.DEQUANTIZED) return ExpertHandle.dense(key, Tier.FAST, decoded[layer][expert], null, null);
+        return ExpertHandle.encoded(key, Tier.FAST, blobs.get(layer, expert), null, null);
     }
 
-    private record Plain(ExpertKey key, ExpertWeights weights) implements ExpertHandle {
-        @Override
-        public Tier servedFrom() {
-            return Tier.FAST;
+    @Override
+    public java.util.List<ExpertLayout> layouts() {
+        java.util.LinkedHashSet<ExpertLayout> out = new java.util.LinkedHashSet<>();
+        for (int l = 0; l < config.numLayers(); l++) {
+            if (!config.moeLayer()[l]) continue;
+            for (int e = 0; e < config.numExperts(); e++) {
+                out.add(mode == Mode.DEQUANTIZED ? new ExpertLayout.Dense(decoded[l][e].gate().dtype())
+                        : ExpertLayout.of(blobs.get(l, e).params()));
+            }
         }
-
-        @Override
-        public void close() {}
-    }
-
-    private final class Fused implements ExpertHandle, ExpertOverride {
-        private final ExpertKey key;
-        private final EncodedExpert blob;
-
-        Fused(ExpertKey key, EncodedExpert blob) {
-            this.key = key;
-            this.blob = blob;
-        }
-
-        @Override
-        public ExpertKey key() {
-            return key;
-        }
-
-        @Override
-        public ExpertWeights weights() {
-            return CodecExpertStore.this.weights(key.layer(), key.expert());
-        }
-
-        @Override
-        public Tier servedFrom() {
-            return Tier.FAST;
-        }
-
-        /** out (n, H) = Ŵ_down · (SiLU(Ŵ_gate·x) ⊙ Ŵ_up·x), x (n, H), on the backend's quantized path. */
-        @Override
-        public void forward(Backend backend, Buf in, int n, Buf out) {
-            backend.quantExpertFfn(key, blob, in, n, out);
-        }
-
-        @Override
-        public void close() {}
+        return java.util.List.copyOf(out);
     }
 
     @Override

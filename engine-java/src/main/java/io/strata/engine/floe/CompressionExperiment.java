@@ -20,7 +20,6 @@ import io.strata.engine.checkpoint.Checkpoint;
 import io.strata.engine.generate.Sampler;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
-import io.strata.engine.moe.ExpertOverride;
 import io.strata.engine.moe.RoutingObserver;
 import io.strata.engine.store.CheckpointExpertStore;
 import io.strata.engine.tokenizer.Tokenizer;
@@ -430,13 +429,12 @@ public final class CompressionExperiment {
         return ids;
     }
 
-    /** y (n, H) of expert (l, e) from the store on x (n, H): its own forward when it has one, else the dense SwiGLU. */
+    /** y (n, H) of expert (l, e) from the store on x (n, H), computed by the backend's kernel for its layout. */
     static float[] expertOutput(Backend be, ExpertStore store, int l, int e, float[] x, int n, int h) {
         Buf xb = be.alloc(n * h), yb = be.alloc(n * h);
         be.write(xb, x, 0, n * h);
         try (ExpertHandle handle = store.acquire(l, e)) {
-            if (handle instanceof ExpertOverride own) own.forward(be, xb, n, yb);
-            else be.expertFfn(new ExpertKey(l, e), handle.weights(), xb, n, yb);
+            be.expertFfn(handle, xb, n, yb);
         }
         float[] y = new float[n * h];
         be.read(yb, y, 0, n * h);

@@ -11,7 +11,6 @@ import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.checkpoint.WeightSource;
 import io.strata.engine.model.ModelConfig;
-import io.strata.engine.moe.ExpertOverride;
 import io.strata.tiering.ExpertHandle;
 import io.strata.tiering.ExpertKey;
 import io.strata.tiering.ExpertStore;
@@ -21,10 +20,9 @@ import java.lang.foreign.Arena;
 
 /**
  * Serves every routed expert as a {@link RowResidentExpert} over the {@link EncodedExperts} of a
- * floe codec (the lower tier). Handles implement {@link ExpertOverride}, so the MoE block runs
- * FloE's sparse forward instead of the dense SwiGLU; the activations go through the backend's
- * buffers ({@link Backend#read}/{@link Backend#write}), the arithmetic through the compression
- * module's CPU kernels. Thresholds are per layer, in units of {@code |x·W_upᵀ|}.
+ * floe codec (the lower tier). Handles are FloE layouts: the backend runs FloE's sparse forward from the
+ * expert's fast blob and asks the handle's row loader (the {@link RowResidentExpert}) for the rows it needs; this
+ * store owns which rows are resident. Thresholds are per layer, in units of {@code |x·W_upᵀ|}.
  */
 public final class FloeExpertStore implements ExpertStore {
     private static final System.Logger LOG = System.getLogger("strata.floe");
@@ -36,6 +34,8 @@ public final class FloeExpertStore implements ExpertStore {
     private final ExpertWeights[][] decoded;     // [layer][expert] lazily decoded for ExpertHandle.weights()
     private final Arena arena = Arena.ofShared();
     private final Arena ownedLower;              // the arena of blobs this store encoded itself, else null
+    private io.strata.tiering.fast.FastSet fastSet; // a fast tier holding copies elsewhere (VRAM), or null
+    private long clock;
 
     /**
      * @param lower      floe-codec blobs of every expert (the lower tier)
@@ -170,9 +170,60 @@ public final class FloeExpertStore implements ExpertStore {
         return config.numExperts();
     }
 
+    /**
+     * FAST: the resident up is in the fast tier; the handle's row loader copies the gate/downT rows the compute needs
+     * (counted in {@link #stats}). The backend computes from the fast blob.
+     */
     @Override
     public ExpertHandle acquire(int layer, int expert) {
-        return new Handle(new ExpertKey(layer, expert), expert(layer, expert));
+        RowResidentExpert x = expert(layer, expert);
+        ExpertKey key = new ExpertKey(layer, expert);
+        if (fastSet == null) return ExpertHandle.floe(key, Tier.FAST, x.fast(), x, null, null);
+        synchronized (this) {
+            fastSet.policy().onAccess(key, clock);
+            Tier tier = fastSet.contains(key) ? Tier.FAST : Tier.HOST;
+            // The whole fast blob (resident up, the rows loaded so far) is copied on admission; later rows follow
+            // through the expert's row sink.
+            var slot = fastSet.admit(key, new java.lang.foreign.MemorySegment[] {x.fast().blob()}, clock++, k -> true);
+            if (slot == null) return ExpertHandle.floe(key, Tier.HOST, x.fast(), x, null, null);
+            fastSet.lease(key);
+            return ExpertHandle.floe(key, tier, x.fast(), x, slot, () -> {
+                synchronized (FloeExpertStore.this) {
+                    fastSet.unlease(key);
+                }
+            });
+        }
+    }
+
+    /**
+     * Gives this store a fast tier that holds copies elsewhere (VRAM on a GPU), its members chosen by {@code policy}:
+     * an expert's fast blob is copied there on admission and every row loaded afterwards follows it, so the backend
+     * computes on the device from the copy. Call before the first acquire.
+     */
+    public synchronized void fastTier(io.strata.tiering.fast.FastTier tier, io.strata.tiering.policy.EvictionPolicy policy) {
+        if (fastSet != null) throw new IllegalStateException("the FloE store has its fast tier already");
+        fastSet = new io.strata.tiering.fast.FastSet(tier, policy, tier.capacity(), 1, new io.strata.tiering.stats.StatsRecorder());
+        for (int l = 0; l < experts.length; l++) {
+            if (experts[l] == null) continue;
+            for (int e = 0; e < experts[l].length; e++) {
+                ExpertKey key = new ExpertKey(l, e);
+                experts[l][e].sink((off, bytes) -> {
+                    synchronized (FloeExpertStore.this) {
+                        if (fastSet.contains(key)) fastSet.tier().update(key, 0, off, bytes);
+                    }
+                });
+            }
+        }
+    }
+
+    @Override
+    public java.util.List<io.strata.tiering.ExpertLayout> layouts() {
+        return java.util.List.of(io.strata.tiering.ExpertLayout.of(lower.get(firstMoeLayer(), 0).params()));
+    }
+
+    private int firstMoeLayer() {
+        for (int l = 0; l < config.numLayers(); l++) if (config.moeLayer()[l]) return l;
+        throw new IllegalStateException("the model has no MoE layer");
     }
 
     /** The expert dequantized in checkpoint orientation (for callers that need plain weights). */
@@ -187,48 +238,9 @@ public final class FloeExpertStore implements ExpertStore {
         return w;
     }
 
-    private final class Handle implements ExpertHandle, ExpertOverride {
-        private final ExpertKey key;
-        private final RowResidentExpert x;
-
-        Handle(ExpertKey key, RowResidentExpert x) {
-            this.key = key;
-            this.x = x;
-        }
-
-        @Override
-        public ExpertKey key() {
-            return key;
-        }
-
-        /** Dense weights decoded from the blob (up dequantized): what a dense expertFfn would compute with. */
-        @Override
-        public ExpertWeights weights() {
-            return decoded(key.layer(), key.expert());
-        }
-
-        /** FAST: the resident up is in the fast tier; gate/downT row traffic is counted in {@link #stats}. */
-        @Override
-        public Tier servedFrom() {
-            return Tier.FAST;
-        }
-
-        /** out (n, H) = FloE(x (n, H)). */
-        @Override
-        public void forward(Backend backend, Buf in, int n, Buf out) {
-            int h = config.hidden();
-            float[] xs = new float[n * h], ys = new float[n * h];
-            backend.read(in, xs, 0, n * h);
-            x.forward(xs, n, ys);
-            backend.write(out, ys, 0, n * h);
-        }
-
-        @Override
-        public void close() {}
-    }
-
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (fastSet != null) fastSet.close();
         arena.close();
         if (ownedLower != null) ownedLower.close();
     }

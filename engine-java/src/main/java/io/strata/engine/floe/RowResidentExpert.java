@@ -6,9 +6,7 @@ import io.strata.compression.codec.CodecParams;
 import io.strata.compression.codec.EncodedExpert;
 import io.strata.compression.codec.FloeCodec;
 import io.strata.compression.codec.PartLayout;
-import io.strata.compression.floe.DenseExpert;
 import io.strata.compression.kernel.Kernels;
-import io.strata.compression.kernel.Parallel;
 import io.strata.compression.kernel.QuantKernels;
 import io.strata.compression.quant.QuantizedMatrix;
 import java.lang.foreign.Arena;
@@ -33,7 +31,7 @@ import java.util.Arrays;
  * the gate rows and one of the downT rows (each part is row-contiguous, so a run is one range).
  * A channel once copied stays until {@link #evict()}; a later mask copies only what it adds.
  */
-public final class RowResidentExpert {
+public final class RowResidentExpert implements io.strata.compression.floe.PartialRows {
     private final String name;            // "layer L expert E", for errors
     private final EncodedExpert lower;    // lower-tier blob
     private final EncodedExpert fast;     // fast-tier blob, same layout; gate/downT rows valid where resident[i]
@@ -48,6 +46,17 @@ public final class RowResidentExpert {
     private final int hidden, intermediate;
     private volatile float threshold;     // t, units of v
     private int residentRows;
+    private volatile RowSink sink;        // told of every range copied into fast, or null
+
+    /** Told of each byte range copied into the fast blob (offset within the blob, the bytes now there). */
+    public interface RowSink {
+        void copied(long offset, MemorySegment bytes);
+    }
+
+    /** Registers the one sink of row copies (a VRAM copy of this expert mirrors them), or null. */
+    public void sink(RowSink s) {
+        this.sink = s;
+    }
 
     /**
      * @param lower   a floe / floe-bf16up / floe-intB blob in the lower tier
@@ -108,8 +117,21 @@ public final class RowResidentExpert {
         return intermediate;
     }
 
+    @Override
     public float threshold() {
         return threshold;
+    }
+
+    @Override
+    public synchronized long ensureRows(boolean[] need) {
+        long[] br = copyMissing(need);
+        stats.moved(br[0], br[1], br[2]);
+        return br[0];
+    }
+
+    @Override
+    public void activation(int active, int channels) {
+        stats.activation(active, channels);
     }
 
     public void setThreshold(float t) {
@@ -174,6 +196,11 @@ public final class RowResidentExpert {
             long g = gatePart.rowOffset(i), d = downPart.rowOffset(i);
             MemorySegment.copy(lower.blob(), g, fast.blob(), g, len);
             MemorySegment.copy(lower.blob(), d, fast.blob(), d, len);
+            RowSink sk = sink;
+            if (sk != null) {
+                sk.copied(g, fast.blob().asSlice(g, len));
+                sk.copied(d, fast.blob().asSlice(d, len));
+            }
             for (int k = i; k < j; k++) resident[k] = true;
             residentRows += j - i;
             bytes += 2 * len;
@@ -186,11 +213,7 @@ public final class RowResidentExpert {
 
     /** {@code v (n, I) = x (n, H) · W_upᵀ} on the resident up, rows split across threads. */
     public void up(float[] x, int n, float[] v) {
-        if (upQ != null) {
-            Parallel.forRange(intermediate, 64, (a, b) -> kernels.matmul(upQ, x, n, v, a, b));
-        } else {
-            Parallel.forRange(intermediate, 64, (a, b) -> Kernels.dense().matmul(upDense, x, n, v, a, b));
-        }
+        io.strata.engine.backend.FloeFfn.up(fast, kernels, x, n, v);
     }
 
     /** Predicted mask {@code |hidden·W_upᵀ| > t} for an early hidden state. hidden: (H); returns (I). */
@@ -209,44 +232,6 @@ public final class RowResidentExpert {
      * channels over the tokens.
      */
     public synchronized int forward(float[] x, int n, float[] y) {
-        if (x.length < n * hidden || y.length < n * hidden) {
-            throw new IllegalArgumentException(name + ": " + n + " tokens need x and y of " + n * hidden + " floats, found "
-                    + x.length + " and " + y.length);
-        }
-        float[] v = new float[n * intermediate]; // (n, I)
-        up(x, n, v);
-        float t = threshold;
-        int[][] idx = new int[n][];              // per token: active channels, ascending
-        boolean[] need = new boolean[intermediate];
-        int total = 0;
-        for (int tok = 0; tok < n; tok++) {
-            int[] ix = new int[intermediate];
-            int count = 0, base = tok * intermediate;
-            for (int i = 0; i < intermediate; i++) {
-                if (Math.abs(v[base + i]) > t) {
-                    ix[count++] = i;
-                    need[i] = true;
-                }
-            }
-            idx[tok] = Arrays.copyOf(ix, count);
-            total += count;
-            stats.activation(count, intermediate);
-        }
-        long[] br = copyMissing(need);
-        stats.moved(br[0], br[1], br[2]);
-        float[] xt = new float[hidden], yt = new float[hidden], h = new float[intermediate];
-        for (int tok = 0; tok < n; tok++) {
-            int[] ix = idx[tok];
-            int count = ix.length, base = tok * intermediate;
-            System.arraycopy(x, tok * hidden, xt, 0, hidden);
-            Arrays.fill(yt, 0f);
-            if (count > 0) {
-                kernels.gatherRows(gate, ix, count, xt, h);
-                for (int k = 0; k < count; k++) h[k] = DenseExpert.silu(h[k]) * v[base + ix[k]];
-                kernels.scatterRows(downT, ix, h, count, yt);
-            }
-            System.arraycopy(yt, 0, y, tok * hidden, hidden);
-        }
-        return total;
+        return io.strata.engine.backend.FloeFfn.forward(fast, this, kernels, x, n, y);
     }
 }

@@ -26,6 +26,14 @@ public final class Generator {
         }
         int vocab = model.config().vocabSize();
         KvCache cache = model.newCache(Math.min(contextLimit, prompt.length + req.maxTokens() + 1));
+        try {
+            return generate(req, listener, prompt, vocab, cache);
+        } finally {
+            model.backend().free(cache);  // device memory goes back at once, not when the GC finds it
+        }
+    }
+
+    private GenerationResult generate(GenerationRequest req, TokenListener listener, int[] prompt, int vocab, KvCache cache) {
         Sampler sampler = new Sampler(req.sampling());
         long t0 = System.nanoTime();
         float[] logits = null;

@@ -5,11 +5,10 @@ import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.checkpoint.WeightSource;
-import io.strata.engine.moe.ExpertOverride;
 import io.strata.engine.moe.Router;
 import io.strata.engine.moe.RoutingObserver;
 import io.strata.tiering.ExpertHandle;
-import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertLayout;
 import io.strata.tiering.ExpertStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,12 +26,74 @@ public final class MoeModel implements AutoCloseable {
     private final ModelWeights weights;
     private final ExpertStore store;
     private final List<RoutingObserver> observers = new CopyOnWriteArrayList<>();
+    private RunState run; // activations, allocated once and grown only for a longer chunk (guarded by this)
 
     public MoeModel(ModelConfig config, WeightSource dense, ExpertStore store, Backend backend) {
+        this(config, new ModelWeights(config, dense, backend), store, backend);
+    }
+
+    /**
+     * With dense weights already made resident on {@code backend} (a GPU loader uploads them before it sizes the
+     * VRAM tier of the store from what they leave). Fails when the backend cannot compute the store's expert layouts.
+     */
+    public MoeModel(ModelConfig config, ModelWeights weights, ExpertStore store, Backend backend) {
         this.config = config;
         this.backend = backend;
         this.store = store;
-        this.weights = new ModelWeights(config, dense, backend);
+        this.weights = weights;
+        for (ExpertLayout l : store.layouts()) {
+            if (!backend.supports(l)) {
+                throw new IllegalArgumentException("backend " + backend.name() + " cannot compute experts stored as " + l.name());
+            }
+        }
+    }
+
+    /**
+     * The activation buffers of one forward pass for chunks of up to {@code n} tokens, allocated once (as llama2.c's
+     * RunState) and reused by every step; shapes per token in the comments.
+     */
+    private static final class RunState {
+        final int n;
+        final Buf x, xn;      // (n, hidden) residual stream and its normalised copy
+        final Buf q, att;     // (n, heads·headDim)
+        final Buf k, v;       // (n, kvHeads·headDim)
+        final Buf o;          // (n, hidden) attention / FFN output
+        final Buf rl;         // (n, experts) router logits
+        final Buf xe, ye;     // (n, hidden) one expert's gathered input and output
+        final Buf ys;         // (n, hidden) shared expert output
+        final Buf g;          // (n) shared expert gate
+        final Buf logits;     // (n, vocab)
+
+        RunState(Backend be, ModelConfig c, int n) {
+            this.n = n;
+            int h = c.hidden();
+            x = be.alloc(n * h);
+            xn = be.alloc(n * h);
+            q = be.alloc(n * c.qDim());
+            att = be.alloc(n * c.qDim());
+            k = be.alloc(n * c.kvDim());
+            v = be.alloc(n * c.kvDim());
+            o = be.alloc(n * h);
+            rl = be.alloc(n * Math.max(1, c.numExperts()));
+            xe = be.alloc(n * h);
+            ye = be.alloc(n * h);
+            ys = be.alloc(n * h);
+            g = be.alloc(n);
+            logits = be.alloc(n * c.vocabSize());
+        }
+
+        void free(Backend be) {
+            for (Buf b : new Buf[] {x, xn, q, att, k, v, o, rl, xe, ye, ys, g, logits}) be.free(b);
+        }
+    }
+
+    /** The run state for chunks of n tokens: the existing one if large enough, else a new one (the old one freed). */
+    private RunState runState(int n) {
+        if (run == null || run.n < n) {
+            if (run != null) run.free(backend);
+            run = new RunState(backend, config, Math.max(n, 1));
+        }
+        return run;
     }
 
     public ModelConfig config() {
@@ -68,12 +129,14 @@ public final class MoeModel implements AutoCloseable {
      *
      * @param allLogits return logits of every token (n, vocab) instead of only the last (vocab)
      */
-    public float[] forward(int[] ids, int pos0, KvCache cache, boolean allLogits) {
+    public synchronized float[] forward(int[] ids, int pos0, KvCache cache, boolean allLogits) {
         ModelConfig c = config;
         Backend be = backend;
         int n = ids.length, h = c.hidden(), qd = c.qDim(), kvd = c.kvDim();
-        Buf x = be.alloc(n * h), xn = be.alloc(n * h);
-        Buf q = be.alloc(n * qd), k = be.alloc(n * kvd), v = be.alloc(n * kvd), att = be.alloc(n * qd), o = be.alloc(n * h);
+        RunState rs = runState(n);
+        Buf x = rs.x.slice(0, n * h), xn = rs.xn.slice(0, n * h);
+        Buf q = rs.q.slice(0, n * qd), k = rs.k.slice(0, n * kvd), v = rs.v.slice(0, n * kvd), att = rs.att.slice(0, n * qd);
+        Buf o = rs.o.slice(0, n * h);
         be.embed(weights.embed, ids, x);
         store.beginStep(pos0 + n - 1); // the eviction policies' clock counts tokens
         for (int l = 0; l < c.numLayers(); l++) {
@@ -109,16 +172,16 @@ public final class MoeModel implements AutoCloseable {
             // ---- feed-forward ----
             be.rmsnorm(x, L.postNorm, xn, n, h, c.rmsEps());
             if (c.moeLayer()[l]) {
-                moe(l, L, xn, n, pos0, o);
+                moe(l, L, xn, n, pos0, o, rs);
             } else {
-                be.expertFfn(null, L.dense, xn, n, o);
+                be.denseFfn(L.dense, xn, n, o);
             }
             be.axpy(x, o, 1f, n * h);
         }
         int first = allLogits ? 0 : n - 1, m = allLogits ? n : 1;
         Buf last = x.slice(first * h, m * h);
         be.rmsnorm(last, weights.finalNorm, last, m, h, c.rmsEps());
-        Buf logits = be.alloc(m * c.vocabSize());
+        Buf logits = rs.logits.slice(0, m * c.vocabSize());
         be.matmul(weights.lmHead, last, m, logits);
         float[] out = new float[m * c.vocabSize()];
         be.read(logits, out, 0, out.length);
@@ -126,12 +189,12 @@ public final class MoeModel implements AutoCloseable {
     }
 
     /** out (n, hidden) = Σ_k w_k · expert_k(xn) (+ σ(g·xn) · shared(xn)). */
-    private void moe(int l, ModelWeights.Layer L, Buf xn, int n, int pos0, Buf out) {
+    private void moe(int l, ModelWeights.Layer L, Buf xn, int n, int pos0, Buf out, RunState rs) {
         ModelConfig c = config;
         Backend be = backend;
         int h = c.hidden(), E = c.numExperts(), K = c.topK();
         for (RoutingObserver ob : observers) ob.beforeRouting(l, pos0, n, xn);
-        Buf rl = be.alloc(n * E);
+        Buf rl = rs.rl.slice(0, n * E);
         be.matmul(L.router, xn, n, rl);
         float[] logits = new float[n * E];
         be.read(rl, logits, 0, logits.length);
@@ -173,25 +236,21 @@ public final class MoeModel implements AutoCloseable {
                 throw ex;
             }
         }
-        zero(out, n * h);
+        be.zero(out, n * h);
         try {
             for (int oi = 0; oi < order.size(); oi++) {
                 int e = order.get(oi);
                 int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();
                 float[] w = new float[rows.length];
                 for (int i = 0; i < w.length; i++) w[i] = wOf.get(e).get(i);
-                Buf xe = xn, ye = be.alloc(rows.length * h);
+                Buf xe = xn, ye = rs.ye.slice(0, rows.length * h);
                 if (rows.length != n) {
-                    xe = be.alloc(rows.length * h);
+                    xe = rs.xe.slice(0, rows.length * h);
                     be.gatherRows(xn, rows, h, xe);
                 }
                 ExpertHandle handle = pinned != null ? pinned[oi] : store.acquire(l, e);
                 try {
-                    if (handle instanceof ExpertOverride own) {
-                        own.forward(be, xe, rows.length, ye);
-                    } else {
-                        be.expertFfn(new ExpertKey(l, e), handle.weights(), xe, rows.length, ye);
-                    }
+                    be.expertFfn(handle, xe, rows.length, ye);
                 } finally {
                     handle.close();
                     if (pinned != null) pinned[oi] = null;
@@ -202,8 +261,8 @@ public final class MoeModel implements AutoCloseable {
             if (pinned != null) for (ExpertHandle hd : pinned) if (hd != null) hd.close(); // after a failure
         }
         if (L.shared != null) {
-            Buf ys = be.alloc(n * h), g = be.alloc(n);
-            be.expertFfn(null, L.shared, xn, n, ys);
+            Buf ys = rs.ys.slice(0, n * h), g = rs.g.slice(0, n);
+            be.denseFfn(L.shared, xn, n, ys);
             be.matmul(L.sharedGate, xn, n, g);
             float[] gate = new float[n];
             be.read(g, gate, 0, n);
@@ -216,12 +275,12 @@ public final class MoeModel implements AutoCloseable {
         }
     }
 
-    private void zero(Buf b, int len) {
-        backend.write(b, new float[len], 0, len);
-    }
-
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (run != null) {
+            run.free(backend);
+            run = null;
+        }
         backend.close();
         store.close();
     }

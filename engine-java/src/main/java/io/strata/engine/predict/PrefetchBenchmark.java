@@ -22,7 +22,7 @@ import java.util.Map;
 /**
  * Each run opens the packed store afresh (cold tiers) under the same budgets, attaches a {@link Prefetcher} (none
  * for "off"), and for every prompt runs one prefill pass then {@code decodeTokens} greedy decode steps. Demand
- * stall is the wall time acquire() blocked ({@link TimedExpertStore}), split into prefill and decode; tokens/s is
+ * stall is the wall time acquire() blocked (the store's per-layer statistics), split into prefill and decode; tokens/s is
  * decode steps over decode wall time. The decode phases' store counters and the prefetcher's split of the decode
  * misses (hinted in the pass or not) are kept apart from the prefill's.
  */
@@ -63,7 +63,7 @@ public final class PrefetchBenchmark {
 
     /**
      * Opens the packed store as {@code strata run} does ({@link ModelLoader#loadStore}) under the setup's budgets,
-     * policy and loader threads, with the experts' store wrapped in a {@link TimedExpertStore}.
+     * policy and loader threads, with the store's per-layer stall statistics.
      */
     public static StrataModel open(Setup s, int context) {
         try (PackedStore ps = PackedStore.open(s.store())) {
@@ -112,17 +112,17 @@ public final class PrefetchBenchmark {
         try (StrataModel sm = open(s, maxLen + decodeTokens + 1)) {
             MoeModel model = sm.model();
             ModelConfig c = model.config();
-            TimedExpertStore timed = (TimedExpertStore) model.store();
+            StallStatistics timed = StallStatistics.of(model.store());
             Prefetcher pf = null;
             if (predictor != null) {
-                pf = new Prefetcher(timed, predictor, model.backend(), c.hidden(), depth, m, expertBytes(s.store()), timed);
+                pf = new Prefetcher(model.store(), predictor, model.backend(), c.hidden(), depth, m, expertBytes(s.store()), timed);
                 model.addObserver(pf);
             }
             long promptTokens = 0, decoded = 0, prefillNs = 0, decodeNs = 0, prefillStall = 0, decodeStall = 0;
             long decodeMisses = 0, decodeAcq = 0;
             long[] split = new long[4]; // decode: hinted misses, their stall, unhinted misses, their stall
             Prefetcher.Report decodeReport = null;
-            TieredExpertStore tiered = (TieredExpertStore) timed.delegate();
+            TieredExpertStore tiered = (TieredExpertStore) model.store();
             StoreStats decodeStore = new io.strata.tiering.stats.StatsRecorder().snapshot(); // zero
             for (int[] ids : prompts) {
                 KvCache cache = model.newCache(ids.length + decodeTokens + 1);

@@ -27,8 +27,8 @@ import java.util.Map;
  * <p>A hint is never issued for a layer already routed in the current pass. Once layer L is routed, hints for L
  * that the router did not choose are withdrawn ({@link ExpertStore#cancelPrefetch}) and counted as bytes prefetched
  * but never used (an upper bound: the store may have had the expert resident or dropped the hint). Stall time
- * comes from a {@link StallStatistics} when one is given. Over a {@link TimedExpertStore} it also hears of every
- * acquire, and splits the demand misses (acquires served from SSD) into those of experts hinted in the current
+ * comes from a {@link StallStatistics} when one is given, else from the store's own per-layer statistics. It also
+ * hears of every acquire (a store that times its acquires tells its listener), and splits the demand misses (acquires served from SSD) into those of experts hinted in the current
  * pass (the prefetch came too late, or the store dropped or evicted it) and those never hinted (the predictor
  * missed them).
  *
@@ -83,7 +83,8 @@ public final class Prefetcher implements RoutingObserver {
         this.layers = predictor.numLayers();
         this.experts = predictor.numExperts();
         this.expertBytes = expertBytes;
-        this.stalls = stalls != null ? stalls : store instanceof StallStatistics s ? s : null;
+        // A store that counts by layer gives its demand stall; one that keeps no statistics gives none (-1 in reports).
+        this.stalls = stalls != null ? stalls : store.stats().layers() > 0 ? StallStatistics.of(store) : null;
         issued = new boolean[layers][experts];
         hinted = new boolean[layers][experts];
         issuedCount = new long[layers];
@@ -96,7 +97,7 @@ public final class Prefetcher implements RoutingObserver {
         hintedStall = new long[layers];
         unhintedMisses = new long[layers];
         unhintedStall = new long[layers];
-        if (store instanceof TimedExpertStore t) t.listen(this::onAcquire);
+        store.listen(this::onAcquire);
     }
 
     /** One acquire of the model (on the model's thread, before or after this layer's onRouted). */
@@ -193,7 +194,7 @@ public final class Prefetcher implements RoutingObserver {
      * One layer's prefetch counters (layer = -1: all layers); stall figures are -1 without statistics.
      *
      * @param hintedMisses   demand misses of experts hinted in that pass (late, dropped or evicted prefetches);
-     *                       this and the next three are 0 unless the store is a {@link TimedExpertStore}
+     *                       this and the next three are 0 unless the store tells its listener of acquires
      * @param hintedStallNanos   their stall
      * @param unhintedMisses demand misses of experts never hinted in that pass (the predictor missed them)
      * @param unhintedStallNanos their stall

@@ -2,8 +2,7 @@
 package io.strata.engine.predict;
 
 /**
- * Implemented by {@link TimedExpertStore}, and by an adapter over a tiered store's own per-tier statistics
- * where one is present. Counters are cumulative since the store was opened.
+ * Read from the store's own per-layer statistics ({@link #of}). Counters are cumulative since the store was opened.
  */
 public interface StallStatistics {
     /** Nanoseconds acquire() calls of layer spent blocked waiting for an expert to become resident. */
@@ -14,4 +13,26 @@ public interface StallStatistics {
 
     /** acquire() calls of layer. */
     long acquires(int layer);
+
+    /** The per-layer counters of {@code store}'s statistics ({@link io.strata.tiering.stats.StoreStats}). */
+    static StallStatistics of(io.strata.tiering.ExpertStore store) {
+        return new StallStatistics() {
+            @Override
+            public long stallNanos(int layer) {
+                return store.stats().stallNanos(layer);
+            }
+
+            @Override
+            public long misses(int layer) {
+                var s = store.stats();
+                return layer < s.layers() ? s.layerMisses()[layer] : 0;
+            }
+
+            @Override
+            public long acquires(int layer) {
+                var s = store.stats();
+                return layer < s.layers() ? s.layerAcquires()[layer] : 0;
+            }
+        };
+    }
 }

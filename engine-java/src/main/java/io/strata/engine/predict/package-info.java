@@ -15,7 +15,7 @@
  * <p>Online: {@link io.strata.engine.predict.Prefetcher} is a {@link io.strata.engine.moe.RoutingObserver} that
  * turns predictions into {@link io.strata.tiering.ExpertStore#prefetch} calls and keeps per-layer counters
  * (hints issued, used, bytes never used, demand stall from {@link io.strata.engine.predict.StallStatistics});
- * {@link io.strata.engine.predict.TimedExpertStore} supplies the stall figures for any store;
+ * the store's own per-layer statistics supply the stall figures;
  * {@link io.strata.engine.predict.PrefetchBenchmark} measures decode on a tiered store with prefetch off vs on.
  */
 package io.strata.engine.predict;

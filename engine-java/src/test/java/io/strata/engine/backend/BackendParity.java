@@ -204,7 +204,9 @@ public final class BackendParity {
         float[][] out = new float[2][];
         for (int i = 0; i < 2; i++) {
             Buf o = bs[i].alloc(n * hidden);
-            bs[i].expertFfn(new ExpertKey(0, hidden), w, put(bs[i], x), n, o);
+            try (var h = TestHandles.dense(bs[i], new ExpertKey(0, hidden), w)) {
+                bs[i].expertFfn(h, put(bs[i], x), n, o);
+            }
             out[i] = get(bs[i], o, n * hidden);
         }
         compare("expertFfn " + hidden + "x" + inter + " n=" + n, out[0], out[1]);

@@ -46,7 +46,12 @@ public class GoldenForwardTest {
         JsonNode g = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
         try (Checkpoint ck = Checkpoint.open(dir)) {
             ModelConfig c = ModelConfig.parse(ck.config(), dir);
-            try (MoeModel m = new MoeModel(c, ck, new CheckpointExpertStore(c, ck), be)) {
+            // As StrataModel.load builds it: dense weights resident first; on a GPU the store owns a VRAM fast tier.
+            var weights = new ModelWeights(c, ck, be);
+            var vram = io.strata.engine.api.ModelLoader.vramTier(be, io.strata.engine.api.ModelLoader.denseSlotParts(c, ck), c, 64);
+            var store = vram == null ? new CheckpointExpertStore(c, ck)
+                    : new CheckpointExpertStore(c, ck, vram, new io.strata.tiering.policy.LruPolicy());
+            try (MoeModel m = new MoeModel(c, weights, store, be)) {
                 int[] ids = ints(g.get("input_ids"));
                 List<int[][]> routes = new ArrayList<>();
                 m.addObserver(new RoutingObserver() {

@@ -19,7 +19,9 @@ import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
 import io.strata.engine.synth.SyntheticCheckpoint;
 import io.strata.engine.synth.SyntheticCheckpoint.Spec;
+import io.strata.tiering.ExpertLayout;
 import io.strata.tiering.TieredExpertStore;
+import java.util.List;
 import io.strata.tiering.store.PackedStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,9 +151,10 @@ class PackAndServeTest {
         }
         tight.hostBudget = Long.toString(3 * blob);  // 3 of 8 experts: evictions and re-reads
         try (StrataModel m = ModelLoader.load(store, cpu(), tight)) {
-            TieredCodecStore t = assertInstanceOf(TieredCodecStore.class, m.model().store());
+            TieredExpertStore t = assertInstanceOf(TieredExpertStore.class, m.model().store());
+            assertEquals(List.of(new ExpertLayout.GroupQuant(4, 64)), t.layouts(), "the store hands out int4 blobs");
             q = logits(m, ids);
-            assertTrue(t.tiers().hostAllocatedBytes() <= 3 * blob, "host tier within its budget");
+            assertTrue(t.hostAllocatedBytes() <= 3 * blob, "host tier within its budget");
             assertTrue(t.stats().ssdBytesRead() > 3 * blob, "more than the budget was read: evictions happened");
         }
         // Independent reference: the same blobs dequantized to f32 and run as dense experts.

@@ -14,7 +14,7 @@ import io.strata.engine.checkpoint.Checkpoint;
 import io.strata.engine.cli.ModelOptions;
 import io.strata.engine.model.Architecture;
 import io.strata.engine.store.CodecStoreFiles;
-import io.strata.engine.store.TieredCodecStore;
+import io.strata.tiering.TieredExpertStore;
 import io.strata.tiering.store.PackedStore;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -80,7 +80,8 @@ class SyntheticStoreTest {
         o.backend = "cpu";
         o.context = 32;
         try (StrataModel m = ModelLoader.load(a, o, null)) {
-            assertTrue(m.model().store() instanceof TieredCodecStore);
+            assertTrue(m.model().store() instanceof TieredExpertStore t && !t.layouts().isEmpty()
+                    && t.layouts().get(0) instanceof io.strata.tiering.ExpertLayout.GroupQuant);
             float[] logits = m.model().forward(new int[] {1, 5, 9}, 0, m.model().newCache(8), false);
             double sum = 0;
             for (float v : logits) {

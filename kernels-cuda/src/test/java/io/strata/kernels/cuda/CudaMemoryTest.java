@@ -1,4 +1,4 @@
-// Pinned host memory, async copies ordered by events across streams, and the VRAM expert cache.
+// Pinned host memory, async copies ordered by events across streams, and the VRAM fast tier under the store's policy.
 // Needs a GPU: skipped where CudaAvailability says no.
 package io.strata.kernels.cuda;
 
@@ -10,7 +10,13 @@ import io.strata.compression.Matrix;
 import io.strata.compression.kernel.ScalarDenseKernels;
 import io.strata.tiering.ExpertKey;
 import io.strata.tiering.ExpertWeights;
-import io.strata.tiering.Tier;
+import io.strata.tiering.fast.FastSet;
+import io.strata.tiering.fast.FastSlot;
+import io.strata.tiering.policy.EvictionPolicy;
+import io.strata.tiering.policy.LfuPolicy;
+import io.strata.tiering.policy.LruPolicy;
+import io.strata.tiering.stats.StatsRecorder;
+import java.util.List;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
@@ -56,9 +62,8 @@ class CudaMemoryTest {
         assertThrows(IllegalArgumentException.class, () -> ctx.allocPinned(PinnedBuffer.MAX_SLAB_BYTES + 1));
     }
 
-    @Test
-    void vramCacheServesLeasesUnderBudget() {
-        Random rnd = new Random(21);
+    /** Five dense bf16 experts in pinned memory (hidden 128, intermediate 64). */
+    private static ExpertWeights[] pinnedExperts(Random rnd) {
         int hidden = 128, inter = 64;
         ExpertWeights[] experts = new ExpertWeights[5];
         for (int e = 0; e < experts.length; e++) {
@@ -67,38 +72,80 @@ class CudaMemoryTest {
                     pinnedCopy(hostMatrix("up" + e, gaussian(rnd, inter * hidden, 0.5f), DType.BF16, inter, hidden)),
                     pinnedCopy(hostMatrix("down" + e, gaussian(rnd, hidden * inter, 0.5f), DType.BF16, hidden, inter)));
         }
-        long slot = VramExpertCache.slotBytesFor(experts[0]);
+        return experts;
+    }
+
+    private static MemorySegment[] parts(ExpertWeights w) {
+        return new MemorySegment[] {w.gate().data(), w.up().data(), w.down().data()};
+    }
+
+    @Test
+    void vramTierServesSlotsUnderBudgetAndOrdersReuseAfterCompute() {
+        Random rnd = new Random(21);
+        ExpertWeights[] experts = pinnedExperts(rnd);
+        int hidden = 128, inter = 64;
+        long slot = VramFastTier.slotBytesFor(experts[0].gate().byteSize(), experts[0].up().byteSize(), experts[0].down().byteSize());
         long budget = 3 * slot + slot / 2;
         try (CudaStream copy = ctx.newStream(); CudaStream compute = ctx.newStream();
-             VramExpertCache cache = new VramExpertCache(ctx, budget, slot, copy);
              DeviceBuffer x = upload(ctx, gaussian(rnd, hidden, 1f), "x"); DeviceBuffer out = ctx.alloc(4L * inter, "out")) {
-            assertEquals(3, cache.slotCount());
-            assertTrue(cache.deviceBytes() <= budget, "device bytes " + cache.deviceBytes() + " over budget " + budget);
+            VramFastTier tier = new VramFastTier(ctx, budget, slot, 1024, copy, compute);
+            FastSet set = new FastSet(tier, new LruPolicy(), tier.capacity(), 1, new StatsRecorder());
+            assertEquals(3, tier.capacity());
+            assertTrue(tier.deviceBytes() <= budget, "device bytes " + tier.deviceBytes() + " over budget " + budget);
             float[] xh = x.downloadFloats(hidden);
             int[] order = {0, 1, 2, 0, 3, 4, 0, 1};
+            int copies = 0;
+            long time = 0;
             for (int e : order) {
                 ExpertKey key = new ExpertKey(0, e);
-                VramExpertCache.Lease lease = cache.acquire(key, experts[e]);
-                lease.awaitOn(compute);
-                ctx.kernels().matmul(compute, lease.gate(), x, out, 1, false);
-                lease.release(compute);
+                set.policy().onAccess(key, time);
+                boolean hit = set.contains(key);
+                FastSlot s = set.admit(key, parts(experts[e]), time++, k -> true);
+                if (!hit) copies++;
+                set.lease(key);
+                VramFastTier.awaitOn(s, compute);
+                DeviceMatrix gate = DeviceMatrix.view(tier.view(s.addresses()[0], experts[e].gate().byteSize()), experts[e].gate());
+                ctx.kernels().matmul(compute, gate, x, out, 1, false);
+                set.unlease(key);  // records the slot's consumed event after the matmul
                 compute.synchronize();
                 float[] want = new float[inter];
                 new ScalarDenseKernels().matmul(experts[e].gate(), xh, 1, want, 0, inter);
-                assertClose(want, out.downloadFloats(inter), null, 1e-4, 1e-4, "expert " + e + " served from " + lease.servedFrom());
+                assertClose(want, out.downloadFloats(inter), null, 1e-4, 1e-4, "expert " + e + (hit ? " (VRAM hit)" : " (copied)"));
             }
-            // 0,1,2 miss; 0 hit; 3 evicts 1 (LRU); 4 evicts 2; 0 hit; 1 miss
-            assertEquals(2, cache.hits());
-            assertEquals(6, cache.misses());
-            VramExpertCache.Lease a = cache.acquire(new ExpertKey(0, 0), experts[0]);
-            VramExpertCache.Lease b = cache.acquire(new ExpertKey(0, 4), experts[4]);
-            VramExpertCache.Lease c = cache.acquire(new ExpertKey(0, 1), experts[1]);
-            assertEquals(Tier.FAST, a.servedFrom());
-            IllegalStateException full = assertThrows(IllegalStateException.class, () -> cache.acquire(new ExpertKey(0, 2), experts[2]));
-            assertTrue(full.getMessage().contains("all 3 slots"), full.getMessage());
-            a.release(compute);
-            b.release(compute);
-            c.release(compute);
+            // 0,1,2 miss; 0 hit; 3 evicts 1 (LRU); 4 evicts 2; 0 hit; 1 miss (evicts 3)
+            assertEquals(6, copies);
+            assertEquals(List.of(new ExpertKey(0, 0), new ExpertKey(0, 4), new ExpertKey(0, 1)), set.members());
+            set.lease(new ExpertKey(0, 0));
+            set.lease(new ExpertKey(0, 4));
+            set.lease(new ExpertKey(0, 1));
+            assertNull(set.admit(new ExpertKey(0, 2), parts(experts[2]), time, k -> true), "every member leased: nothing to evict");
+            set.close();
+        }
+    }
+
+    /** The store's policy, not the tier, decides what stays in VRAM: LFU keeps the hot expert that LRU drops. */
+    @Test
+    void vramEvictionFollowsTheStorePolicy() {
+        ExpertWeights[] experts = pinnedExperts(new Random(5));
+        long slot = VramFastTier.slotBytesFor(experts[0].gate().byteSize(), experts[0].up().byteSize(), experts[0].down().byteSize());
+        // 0 used three times, then 1 and 2 once each: at the miss of 3 with 3 slots, LRU evicts 0, LFU evicts 1.
+        int[] order = {0, 0, 0, 1, 2, 3};
+        for (String policy : new String[] {"lru", "lfu"}) {
+            try (CudaStream copy = ctx.newStream(); CudaStream compute = ctx.newStream()) {
+                VramFastTier tier = new VramFastTier(ctx, 3 * slot, slot, 1024, copy, compute);
+                EvictionPolicy p = policy.equals("lru") ? new LruPolicy() : new LfuPolicy();
+                FastSet set = new FastSet(tier, p, tier.capacity(), 1, new StatsRecorder());
+                long time = 0;
+                for (int e : order) {
+                    ExpertKey key = new ExpertKey(0, e);
+                    p.onAccess(key, time);
+                    set.admit(key, parts(experts[e]), time++, k -> true);
+                }
+                boolean keptHot = tier.contains(new ExpertKey(0, 0));
+                assertEquals(policy.equals("lfu"), keptHot, policy + ": VRAM members " + set.members());
+                assertEquals(policy.equals("lru"), tier.contains(new ExpertKey(0, 1)), policy + ": VRAM members " + set.members());
+                set.close();
+            }
         }
     }
 

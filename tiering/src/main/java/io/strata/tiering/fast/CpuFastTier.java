@@ -42,12 +42,12 @@ public final class CpuFastTier implements FastTier {
     }
 
     @Override
-    public long admit(ExpertKey key, MemorySegment hostRegion) {
+    public FastSlot admit(ExpertKey key, MemorySegment[] parts) {
         if (members.size() >= capacity && !members.contains(key)) {
             throw new IllegalStateException("CPU fast tier full (" + capacity + " experts): cannot admit " + key);
         }
         members.add(key);
-        return 0;
+        return FastSlot.IN_PLACE;
     }
 
     @Override

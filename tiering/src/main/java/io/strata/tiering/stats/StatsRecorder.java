@@ -20,6 +20,19 @@ public final class StatsRecorder {
     private final LongAdder hostEvictions = new LongAdder();
     private final LongAdder fastEvictions = new LongAdder();
     private final LongAdder loadFailures = new LongAdder();
+    private final LongAdder[] layerAcquires, layerMisses, layerWaitNs; // (layers)
+
+    /** Counters without a per-layer breakdown. */
+    public StatsRecorder() {
+        this(0);
+    }
+
+    /** Counters with per-layer acquires, SSD misses and wait for {@code layers} layers. */
+    public StatsRecorder(int layers) {
+        layerAcquires = adders(layers);
+        layerMisses = adders(layers);
+        layerWaitNs = adders(layers);
+    }
 
     private static LongAdder[] adders(int n) {
         LongAdder[] a = new LongAdder[n];
@@ -33,6 +46,16 @@ public final class StatsRecorder {
     public void acquire(Tier tier, long waitedNs) {
         served[tier.ordinal()].increment();
         waitNs[tier.ordinal()].add(waitedNs);
+    }
+
+    /** One acquire of {@code layer} served by {@code tier} after blocking {@code waitedNs} (the demand stall). */
+    public void acquire(int layer, Tier tier, long waitedNs) {
+        acquire(tier, waitedNs);
+        if (layer < layerAcquires.length) {
+            layerAcquires[layer].increment();
+            layerWaitNs[layer].add(waitedNs);
+            if (tier == Tier.SSD) layerMisses[layer].increment();
+        }
     }
 
     public void ssdRead(long bytes, long ns) {
@@ -81,6 +104,12 @@ public final class StatsRecorder {
         loadFailures.increment();
     }
 
+    private static long[] sums(LongAdder[] a) {
+        long[] s = new long[a.length];
+        for (int i = 0; i < s.length; i++) s[i] = a[i].sum();
+        return s;
+    }
+
     public StoreStats snapshot() {
         long[] s = new long[served.length];
         long[] w = new long[served.length];
@@ -88,7 +117,7 @@ public final class StatsRecorder {
             s[i] = served[i].sum();
             w[i] = waitNs[i].sum();
         }
-        return new StoreStats(s, w, ssdBytes.sum(), ssdReads.sum(), ssdReadNs.sum(), promoted.sum(), joined.sum(),
+        return new StoreStats(s, w, sums(layerAcquires), sums(layerMisses), sums(layerWaitNs), ssdBytes.sum(), ssdReads.sum(), ssdReadNs.sum(), promoted.sum(), joined.sum(),
                 prefetchIssued.sum(), prefetchUseful.sum(), prefetchDropped.sum(), prefetchLate.sum(), prefetchCancelled.sum(), hostEvictions.sum(), fastEvictions.sum(), loadFailures.sum());
     }
 }

@@ -14,10 +14,13 @@ import java.util.Locale;
  *
  * @param served          acquires by serving tier, indexed by {@link Tier#ordinal()}
  * @param waitNs          nanoseconds acquire callers spent blocked, by serving tier
+ * @param layerAcquires   (layers) acquires per layer (empty for a store that does not count by layer)
+ * @param layerMisses     (layers) acquires per layer served from SSD (they waited for a read)
+ * @param layerWaitNs     (layers) nanoseconds acquires of each layer spent blocked: the per-layer demand stall
  * @param ssdBytesRead    bytes read from the store into host slots (demand and prefetch)
  * @param ssdReads        expert loads completed (demand and prefetch)
  * @param ssdReadNs       nanoseconds loader threads spent reading and verifying
- * @param promotedBytes   bytes copied host → fast (0 on a CPU fast tier, which serves in place)
+ * @param promotedBytes   bytes copied host → fast, i.e. host → VRAM on a GPU (0 on a CPU fast tier, which serves in place)
  * @param joinedLoads     acquires that found their expert already loading and waited on that load (no second read)
  * @param prefetchIssued  prefetch calls that started a load
  * @param prefetchUseful  acquires served by a prefetched expert before its first use
@@ -29,7 +32,7 @@ import java.util.Locale;
  * @param fastEvictions   experts dropped from the fast tier
  * @param loadFailures    loads that failed (I/O error or CRC mismatch)
  */
-public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long ssdReads, long ssdReadNs,
+public record StoreStats(long[] served, long[] waitNs, long[] layerAcquires, long[] layerMisses, long[] layerWaitNs, long ssdBytesRead, long ssdReads, long ssdReadNs,
                          long promotedBytes, long joinedLoads, long prefetchIssued, long prefetchUseful,
                          long prefetchDropped, long prefetchLate, long prefetchCancelled, long hostEvictions, long fastEvictions, long loadFailures) {
     public long acquires() {
@@ -81,6 +84,23 @@ public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long s
         return ssdReadNs == 0 ? 0 : ssdBytesRead * 1e9 / ssdReadNs;
     }
 
+    /** a + sign·b element-wise; the longer array's length (a store with no per-layer counts has empty arrays). */
+    private static long[] sub(long[] a, long[] b, int sign) {
+        long[] r = java.util.Arrays.copyOf(a, Math.max(a.length, b.length));
+        for (int i = 0; i < b.length; i++) r[i] += sign * b[i];
+        return r;
+    }
+
+    /** Layers with per-layer counts. */
+    public int layers() {
+        return layerAcquires.length;
+    }
+
+    /** The demand stall of {@code layer} in nanoseconds (0 for a layer without counts). */
+    public long stallNanos(int layer) {
+        return layer < layerWaitNs.length ? layerWaitNs[layer] : 0;
+    }
+
     /** Counters accumulated since {@code earlier}. */
     public StoreStats minus(StoreStats earlier) {
         long[] s = served.clone();
@@ -89,7 +109,8 @@ public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long s
             s[i] -= earlier.served[i];
             w[i] -= earlier.waitNs[i];
         }
-        return new StoreStats(s, w, ssdBytesRead - earlier.ssdBytesRead, ssdReads - earlier.ssdReads,
+        return new StoreStats(s, w, sub(layerAcquires, earlier.layerAcquires, -1), sub(layerMisses, earlier.layerMisses, -1),
+                sub(layerWaitNs, earlier.layerWaitNs, -1), ssdBytesRead - earlier.ssdBytesRead, ssdReads - earlier.ssdReads,
                 ssdReadNs - earlier.ssdReadNs, promotedBytes - earlier.promotedBytes, joinedLoads - earlier.joinedLoads,
                 prefetchIssued - earlier.prefetchIssued, prefetchUseful - earlier.prefetchUseful,
                 prefetchDropped - earlier.prefetchDropped, prefetchLate - earlier.prefetchLate, prefetchCancelled - earlier.prefetchCancelled,
@@ -104,7 +125,8 @@ public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long s
             s[i] += other.served[i];
             w[i] += other.waitNs[i];
         }
-        return new StoreStats(s, w, ssdBytesRead + other.ssdBytesRead, ssdReads + other.ssdReads,
+        return new StoreStats(s, w, sub(layerAcquires, other.layerAcquires, 1), sub(layerMisses, other.layerMisses, 1),
+                sub(layerWaitNs, other.layerWaitNs, 1), ssdBytesRead + other.ssdBytesRead, ssdReads + other.ssdReads,
                 ssdReadNs + other.ssdReadNs, promotedBytes + other.promotedBytes, joinedLoads + other.joinedLoads,
                 prefetchIssued + other.prefetchIssued, prefetchUseful + other.prefetchUseful,
                 prefetchDropped + other.prefetchDropped, prefetchLate + other.prefetchLate, prefetchCancelled + other.prefetchCancelled,
@@ -126,8 +148,13 @@ public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long s
         sb.append(String.format(Locale.ROOT, "ssd: %d loads, %s read, %.1f MiB/s per loader thread; joined loads %d; "
                         + "load failures %d%n", ssdReads, ByteSize.format(ssdBytesRead), ssdBytesPerSecond() / (1 << 20),
                 joinedLoads, loadFailures));
+        if (layerAcquires.length > 0) {
+            sb.append("stall per layer ms:");
+            for (int l = 0; l < layerWaitNs.length; l++) sb.append(String.format(Locale.ROOT, " %.2f", layerWaitNs[l] / 1e6));
+            sb.append(System.lineSeparator());
+        }
         sb.append(String.format(Locale.ROOT, "prefetch: %d issued, %d useful (%d of them late), %d dropped (no slot), %d cancelled before reading; "
-                        + "evictions: host %d, fast %d; promoted %s%n",
+                        + "evictions: host %d, fast %d; copied host -> fast %s%n",
                 prefetchIssued, prefetchUseful, prefetchLate, prefetchDropped, prefetchCancelled, hostEvictions, fastEvictions, ByteSize.format(promotedBytes)));
         return sb.toString();
     }
@@ -146,7 +173,12 @@ public record StoreStats(long[] served, long[] waitNs, long ssdBytesRead, long s
                 .put("prefetch_issued", prefetchIssued).put("prefetch_useful", prefetchUseful)
                 .put("prefetch_late", prefetchLate).put("prefetch_dropped", prefetchDropped).put("prefetch_cancelled", prefetchCancelled)
                 .put("host_evictions", hostEvictions).put("fast_evictions", fastEvictions)
-                .put("load_failures", loadFailures);
+                .put("load_failures", loadFailures).put("host_to_fast_bytes", promotedBytes);
+        var layers = n.putArray("layers");
+        for (int l = 0; l < layerAcquires.length; l++) {
+            layers.addObject().put("layer", l).put("acquires", layerAcquires[l]).put("ssd_misses", layerMisses[l])
+                    .put("stall_ns", layerWaitNs[l]);
+        }
         return n;
     }
 }

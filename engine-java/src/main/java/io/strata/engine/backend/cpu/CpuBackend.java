@@ -11,7 +11,12 @@ import io.strata.engine.backend.Buf;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.backend.Op;
 import io.strata.engine.backend.Weight;
-import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertHandle;
+import io.strata.tiering.ExpertLayout;
+import io.strata.compression.kernel.QuantKernels;
+import io.strata.compression.kernel.QuantKernelsProvider;
+import io.strata.engine.backend.FloeFfn;
+import io.strata.engine.backend.HostQuantFfn;
 import io.strata.tiering.ExpertWeights;
 
 /**
@@ -23,6 +28,7 @@ public final class CpuBackend implements Backend {
     /** Rows per thread below which a product runs on one thread (thread hand-off costs ~µs). */
     private static final int MIN_ROWS_PER_THREAD = 64;
     private final DenseKernels kernels;
+    private static final QuantKernels QUANT = QuantKernelsProvider.get();
 
     public CpuBackend() {
         this(Kernels.dense());
@@ -53,6 +59,12 @@ public final class CpuBackend implements Backend {
     @Override
     public Buf alloc(int length) {
         return new CpuBuf(new float[length], 0, length);
+    }
+
+    @Override
+    public void zero(Buf x, int len) {
+        CpuBuf b = b(x);
+        java.util.Arrays.fill(b.a(), b.off(), b.off() + len, 0f);
     }
 
     @Override
@@ -302,7 +314,39 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void expertFfn(ExpertKey key, ExpertWeights w, Buf x, int n, Buf out) {
+    public boolean supports(ExpertLayout layout) {
+        return switch (layout) {
+            case ExpertLayout.Dense d -> true;
+            case ExpertLayout.GroupQuant q -> true;
+            case ExpertLayout.Floe f -> true;
+        };
+    }
+
+    /** Computes from the expert's host bytes (the CPU's fast tier serves them in place). */
+    @Override
+    public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out) {
+        switch (expert.layout()) {
+            case ExpertLayout.Dense d -> denseFfn(expert.weights(), x, n, out);
+            case ExpertLayout.GroupQuant q -> {
+                CpuBuf xb = b(x), ob = b(out);
+                int h = expert.encoded().params().hidden();
+                float[] xs = xb.off() == 0 && xb.a().length == n * h ? xb.a() : java.util.Arrays.copyOfRange(xb.a(), xb.off(), xb.off() + n * h);
+                float[] ys = new float[n * h];
+                HostQuantFfn.forward(expert.encoded(), xs, n, ys);
+                System.arraycopy(ys, 0, ob.a(), ob.off(), n * h);
+            }
+            case ExpertLayout.Floe f -> {
+                CpuBuf xb = b(x), ob = b(out);
+                int h = expert.encoded().params().hidden();
+                float[] xs = java.util.Arrays.copyOfRange(xb.a(), xb.off(), xb.off() + n * h), ys = new float[n * h];
+                FloeFfn.forward(expert.encoded(), expert.rows(), QUANT, xs, n, ys);
+                System.arraycopy(ys, 0, ob.a(), ob.off(), n * h);
+            }
+        }
+    }
+
+    @Override
+    public void denseFfn(ExpertWeights w, Buf x, int n, Buf out) {
         int inter = w.gate().rows();
         Buf g = alloc(n * inter), u = alloc(n * inter);
         matmul(w.gate(), x, n, g);

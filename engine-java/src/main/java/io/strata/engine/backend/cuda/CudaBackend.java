@@ -1,10 +1,11 @@
 // The CUDA backend: every Backend op on our own kernels (kernels-cuda), dense weights uploaded once
-// to VRAM, routed experts served through the VRAM expert cache with copies on a separate stream.
+// to VRAM, routed experts computed from the VRAM copies the expert store placed (VramFastTier).
 package io.strata.engine.backend.cuda;
 
 import io.strata.compression.DType;
 import io.strata.compression.Matrix;
 import io.strata.compression.codec.EncodedExpert;
+import io.strata.compression.codec.PartLayout;
 import io.strata.compression.codec.GroupQuantCodec;
 import io.strata.compression.quant.QuantizedMatrix;
 import io.strata.engine.backend.Backend;
@@ -20,9 +21,12 @@ import io.strata.kernels.cuda.DeviceMatrix;
 import io.strata.kernels.cuda.LaunchConfig;
 import io.strata.kernels.cuda.PinnedBuffer;
 import io.strata.kernels.cuda.QuantMatrix;
-import io.strata.kernels.cuda.VramExpertCache;
-import io.strata.tiering.ExpertKey;
+import io.strata.kernels.cuda.VramFastTier;
+import io.strata.engine.backend.cpu.CpuBackend;
+import io.strata.tiering.ExpertHandle;
+import io.strata.tiering.ExpertLayout;
 import io.strata.tiering.ExpertWeights;
+import io.strata.tiering.fast.FastSlot;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,16 +38,16 @@ import java.util.Map;
  * calls return before the GPU is done; {@link #read} waits. Expert weights move on a second
  * (copy) stream and the compute stream waits only for the expert it is about to use.
  *
- * <p>VRAM for routed experts, fixed when the first expert arrives: with {@link #vramBudget(long)} (the
- * CLI's {@code --fast-budget}) the whole backend stays within that many bytes, so the expert cache gets
- * what the dense weights (attention, norms, embeddings, dense and shared FFNs: uploaded once, resident),
- * the KV caches at full capacity and {@link #SCRATCH_RESERVE} leave; otherwise
- * {@code -Dstrata.cuda.expertBudget=BYTES} sizes the cache alone, default 40 % of the device memory
- * then free. At most {@code -Dstrata.cuda.maxExpertSlots} (default 1024) slots.
+ * <p>This backend computes; it keeps no expert cache. The expert store owns VRAM residency through the
+ * {@link VramFastTier} this backend makes for it ({@link #newFastTier}): with {@link #vramBudget(long)} (the CLI's
+ * {@code --fast-budget}) the whole backend stays within that many bytes, so the expert slots get what the dense
+ * weights (uploaded once, resident), the KV caches at full context and {@link #SCRATCH_RESERVE} leave; every later
+ * device allocation (activations, KV growth, scratch) is checked against the budget and refused past it.
  *
- * <p>Experts arrive dense ({@link #expertFfn}) or as group-quantized codec blobs
- * ({@link #quantExpertFfn}: INT4/INT2 with groups of 64 run on the fused dequantize kernels from
- * the blob's copy in VRAM; other formats fall back to the host kernels, logged once).
+ * <p>{@link #expertFfn} dispatches on the handle's layout: a dense or INT4/INT2 (groups of 64) expert with a VRAM
+ * copy runs on our kernels from that copy, and so does a FloE expert (its rows loaded as the device selects them);
+ * one without a VRAM copy (the store served it from host memory), or in a layout without device kernels (INT8/INT3),
+ * runs on the host kernels: logged once per layout.
  */
 public final class CudaBackend implements Backend {
     private static final System.Logger LOG = System.getLogger("strata.cuda");
@@ -54,7 +58,11 @@ public final class CudaBackend implements Backend {
     private final CudaStream copyStream;   // expert weight uploads
     private final DevicePool pool;
     private final Map<ExpertWeights, Resident> residentFfns = new IdentityHashMap<>();
-    private VramExpertCache experts;
+    private final CpuBackend host = new CpuBackend();  // the host path of experts without a VRAM copy
+    private final java.util.Set<String> warnedHost = new java.util.HashSet<>();
+    private VramFastTier vram;             // the store's fast tier, made by newFastTier
+    private long activationReads, activationWrites;
+    private DeviceBuffer floeV, floeH, floeSel, floeIdx, floeCount; // (I) f32, (I) f32, (I) f32, (I) int32, (1) int32
     private PinnedBuffer staging;          // host side of write/read and of per-call int arrays
     private DeviceBuffer ints;             // (capacity) int32 device scratch for ids and positions
     private DeviceBuffer ffnGate, ffnUp;   // (n·inter) f32 scratch of expertFfn
@@ -62,9 +70,8 @@ public final class CudaBackend implements Backend {
     private final long baseline;           // context bytes allocated before this backend
     private long vramBudget = -1;          // whole-backend VRAM budget, or -1
     private long kvReserve, kvAllocated;   // KV caches: bytes at full capacity, bytes allocated
-    private boolean warnedHostQuant;
     /** VRAM kept free for activations and scratch when the expert cache is sized from the total budget. */
-    static final long SCRATCH_RESERVE = 128L << 20;
+    public static final long SCRATCH_RESERVE = 128L << 20;
 
     private record Resident(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down) {}
 
@@ -83,7 +90,7 @@ public final class CudaBackend implements Backend {
         this.k = ctx.kernels();
         this.stream = ctx.newStream();
         this.copyStream = ctx.newStream();
-        this.pool = new DevicePool(ctx);
+        this.pool = new DevicePool(ctx, this::checkBudget);
         this.baseline = ctx.allocatedBytes();
         ctx.resetPeak();
     }
@@ -117,6 +124,17 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void zero(Buf x, int len) {
+        if (len > 0) b(x).at(0, len).zeroAsync(stream);
+    }
+
+    @Override
+    public void free(Buf x) {
+        stream.synchronize();  // no queued kernel may still use it
+        pool.free(b(x));
+    }
+
+    @Override
     public Buf alloc(int length) {
         CudaBuf buf = pool.take(length);
         buf.mem.zeroAsync(stream);
@@ -129,7 +147,7 @@ public final class CudaBackend implements Backend {
                 stream.synchronize();
                 staging.close();
             }
-            staging = ctx.allocPinned(Math.max(1L << 20, DevicePool.sizeClass(bytes)));
+            staging = ctx.allocPinned(Math.max(1L << 20, DevicePool.pow2(bytes)));
         }
         return staging.segment().asSlice(0, bytes);
     }
@@ -144,6 +162,7 @@ public final class CudaBackend implements Backend {
         MemorySegment.copy(src, srcOff, st, ValueLayout.JAVA_FLOAT, 0, len);
         b(dst).at(0, len).copyFromHostAsync(st, 0, stream);
         stream.synchronize();
+        activationWrites++;
     }
 
     @Override
@@ -154,6 +173,26 @@ public final class CudaBackend implements Backend {
         b(src).at(0, len).copyToHostAsync(0, st, stream);
         stream.synchronize();
         MemorySegment.copy(st, ValueLayout.JAVA_FLOAT, 0, dst, dstOff, len);
+        activationReads++;
+    }
+
+    /**
+     * Activation copies so far: {reads device → host, writes host → device} of f32 buffers ({@link #read},
+     * {@link #write}). Index reads of FloE's channel selection are not activations and are not counted.
+     */
+    public long[] activationCopies() {
+        return new long[] {activationReads, activationWrites};
+    }
+
+    /** count int32 values of src, read to the host after the work queued so far. */
+    private int[] readInts(DeviceBuffer src, int count) {
+        if (count == 0) return new int[0];
+        MemorySegment st = staging(4L * count);
+        src.slice(0, 4L * count).copyToHostAsync(0, st, stream);
+        stream.synchronize();
+        int[] out = new int[count];
+        MemorySegment.copy(st, ValueLayout.JAVA_INT, 0, out, 0, count);
+        return out;
     }
 
     /** Uploads int32 values to device scratch (synchronously, as write does). */
@@ -162,7 +201,9 @@ public final class CudaBackend implements Backend {
         if (ints == null || ints.byteSize() < bytes) {
             stream.synchronize();
             if (ints != null) ints.close();
-            ints = ctx.alloc(DevicePool.sizeClass(bytes), "int-scratch");
+        for (DeviceBuffer d : new DeviceBuffer[] {floeV, floeH, floeSel, floeIdx, floeCount}) if (d != null) d.close();
+            checkBudget(DevicePool.pow2(bytes));
+            ints = ctx.alloc(DevicePool.pow2(bytes), "int-scratch");
         }
         MemorySegment st = staging(4L * values.length);
         MemorySegment.copy(values, 0, st, ValueLayout.JAVA_INT, 0, values.length);
@@ -244,6 +285,20 @@ public final class CudaBackend implements Backend {
         return new CudaKv(new DeviceBuffer[layers], new DeviceBuffer[layers], capacity, kvHeads, headDim);
     }
 
+    @Override
+    public void free(KvCache cache) {
+        CudaKv c = kv(cache);
+        stream.synchronize();  // no queued attention may still read it
+        for (DeviceBuffer[] arr : new DeviceBuffer[][] {c.k(), c.v()}) {
+            for (int l = 0; l < arr.length; l++) {
+                if (arr[l] == null) continue;
+                kvAllocated -= arr[l].byteSize();
+                arr[l].close();
+                arr[l] = null;
+            }
+        }
+    }
+
     private static CudaKv kv(KvCache c) {
         if (c instanceof CudaKv k) return k;
         throw new IllegalArgumentException("CUDA backend given a KV cache of another backend: " + c.getClass().getName());
@@ -254,8 +309,11 @@ public final class CudaBackend implements Backend {
         long row = 4L * c.kvHeads() * c.headDim();
         long have = c.k()[layer] == null ? 0 : c.k()[layer].byteSize() / row;
         if (have >= positions) return;
-        long cap = Math.min(c.capacity(), Math.max(positions, have == 0 ? 64 : 2 * have));
+        // Under a VRAM budget the cache is allocated whole at first use (its reserve is counted anyway): growing by
+        // doubling would hold the old and the new buffer at once and could pass the budget.
+        long cap = vramBudget >= 0 ? c.capacity() : Math.min(c.capacity(), Math.max(positions, have == 0 ? 64 : 2 * have));
         for (DeviceBuffer[] arr : new DeviceBuffer[][] {c.k(), c.v()}) {
+            checkBudget(cap * row - (arr[layer] == null ? 0 : arr[layer].byteSize()), true);
             DeviceBuffer grown = ctx.alloc(cap * row, (arr == c.k() ? "k" : "v") + "-cache-layer" + layer);
             kvAllocated += grown.byteSize() - (arr[layer] == null ? 0 : arr[layer].byteSize());
             grown.zeroAsync(stream);
@@ -319,59 +377,165 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void expertFfn(ExpertKey key, ExpertWeights w, Buf x, int n, Buf out) {
-        CudaBuf xb = b(x), ob = b(out);
-        if (key == null) {
-            Resident r = residentFfns.computeIfAbsent(w, ww -> new Resident(
-                    DeviceMatrix.upload(ctx, ww.gate()), DeviceMatrix.upload(ctx, ww.up()), DeviceMatrix.upload(ctx, ww.down())));
-            ffn(r.gate(), r.up(), r.down(), xb, n, ob);
-            return;
-        }
-        VramExpertCache cache = expertCache(w);
-        VramExpertCache.Lease lease = cache.acquire(key, w);
-        try {
-            lease.awaitOn(stream);
-            ffn(lease.gate(), lease.up(), lease.down(), xb, n, ob);
-        } finally {
-            lease.release(stream);
-        }
+    public boolean supports(ExpertLayout layout) {
+        return switch (layout) {
+            case ExpertLayout.Dense d -> true;
+            case ExpertLayout.GroupQuant q -> true;  // INT4/INT2 g64 on the device, others on the host kernels
+            case ExpertLayout.Floe f -> true;        // on the device from its VRAM copy, rows loaded as selected
+        };
+    }
+
+    /** Whether experts of {@code layout} with a VRAM copy run on the device (else on the host kernels). */
+    public static boolean onDevice(ExpertLayout layout) {
+        return switch (layout) {
+            case ExpertLayout.Dense d -> true;
+            case ExpertLayout.GroupQuant q -> (q.bits() == 4 || q.bits() == 2) && q.groupSize() == LaunchConfig.QUANT_GROUP;
+            case ExpertLayout.Floe f -> true;   // INT2 g64 or bf16 up, bf16 gate/downT rows
+        };
     }
 
     @Override
-    public void quantExpertFfn(ExpertKey key, EncodedExpert e, Buf x, int n, Buf out) {
-        QuantizedMatrix gate = GroupQuantCodec.view(e, "gate"), up = GroupQuantCodec.view(e, "up"), down = GroupQuantCodec.view(e, "down");
-        if (!QuantMatrix.supports(gate) || !QuantMatrix.supports(up) || !QuantMatrix.supports(down)) {
-            if (!warnedHostQuant) {
-                warnedHostQuant = true;
-                LOG.log(Level.WARNING, "codec " + e.params().codec() + ": the CUDA kernels read INT4/INT2 with groups of "
-                        + LaunchConfig.QUANT_GROUP + "; these experts run on the host kernels (slow)");
-            }
-            Backend.super.quantExpertFfn(key, e, x, n, out);
+    public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out) {
+        FastSlot slot = expert.fast();
+        ExpertLayout layout = expert.layout();
+        if (slot == null || !onDevice(layout)) {
+            hostExpert(expert, x, n, out, slot == null ? "served from host memory (not in VRAM)" : "no device kernel for " + layout.name());
             return;
         }
-        CudaBuf xb = b(x), ob = b(out);
-        checkLen(xb, (long) n * gate.cols(), e.params().codec() + " expert x");
-        checkLen(ob, (long) n * down.rows(), e.params().codec() + " expert out");
-        if (key == null) throw new IllegalArgumentException("a quantized expert needs its key (the VRAM cache holds it by key)");
-        VramExpertCache cache = expertCache(VramExpertCache.slotBytesFor(e.blob().byteSize()));
-        VramExpertCache.Lease lease = cache.acquireBlob(key, e.blob());
-        try {
-            lease.awaitOn(stream);
-            DeviceBuffer blob = lease.blob();
-            QuantMatrix g = QuantMatrix.view(blob.slice(e.params().part("gate").offset(), gate.byteSize()), gate);
-            QuantMatrix u = QuantMatrix.view(blob.slice(e.params().part("up").offset(), up.byteSize()), up);
-            QuantMatrix d = QuantMatrix.view(blob.slice(e.params().part("down").offset(), down.byteSize()), down);
-            int inter = g.rows();
-            ensureFfnScratch(4L * n * inter);
-            CudaBuf gb = new CudaBuf(null, ffnGate.slice(0, 4L * n * inter), n * inter);
-            CudaBuf ub = new CudaBuf(null, ffnUp.slice(0, 4L * n * inter), n * inter);
-            matmulQuant(g, xb, n, gb);
-            matmulQuant(u, xb, n, ub);
-            k.swiglu(stream, gb.mem, ub.mem, gb.mem, (long) n * inter);
-            matmulQuant(d, gb, n, ob);
-        } finally {
-            lease.release(stream);
+        if (vram == null || !vram.owns(slot.addresses()[0])) {
+            throw new IllegalArgumentException(expert.key() + ": its fast copy is not in this backend's VRAM tier");
         }
+        CudaBuf xb = b(x), ob = b(out);
+        VramFastTier.awaitOn(slot, stream);
+        long[] a = slot.addresses();
+        switch (layout) {
+            case ExpertLayout.Dense d -> {
+                ExpertWeights w = expert.weights();
+                ffn(DeviceMatrix.view(vram.view(a[0], w.gate().byteSize()), w.gate()),
+                        DeviceMatrix.view(vram.view(a[1], w.up().byteSize()), w.up()),
+                        DeviceMatrix.view(vram.view(a[2], w.down().byteSize()), w.down()), xb, n, ob);
+            }
+            case ExpertLayout.GroupQuant q -> {
+                EncodedExpert e = expert.encoded();
+                DeviceBuffer blob = vram.view(a[0], e.blob().byteSize());
+                QuantMatrix g = quantPart(e, blob, "gate"), u = quantPart(e, blob, "up"), d = quantPart(e, blob, "down");
+                checkLen(xb, (long) n * g.cols(), e.params().codec() + " expert x");
+                checkLen(ob, (long) n * d.rows(), e.params().codec() + " expert out");
+                int inter = g.rows();
+                ensureFfnScratch(4L * n * inter);
+                CudaBuf gb = new CudaBuf(null, ffnGate.slice(0, 4L * n * inter), n * inter);
+                CudaBuf ub = new CudaBuf(null, ffnUp.slice(0, 4L * n * inter), n * inter);
+                matmulQuant(g, xb, n, gb);
+                matmulQuant(u, xb, n, ub);
+                k.swiglu(stream, gb.mem, ub.mem, gb.mem, (long) n * inter);
+                matmulQuant(d, gb, n, ob);
+            }
+            case ExpertLayout.Floe f -> floe(expert, slot, xb, n, ob);
+        }
+    }
+
+    /**
+     * FloE on the device, token by token: v = x·W_upᵀ on the resident up; the channels with |v| &gt; t selected on the
+     * device ({@code selectAbove}); only their indices come back to the host, which asks the expert's row loader
+     * for their gate/downT rows (partial loads into the host copy and the VRAM copy, as on the CPU path); then
+     * h = SiLU(W_gate[sel]·x) ⊙ v[sel] and y = Σ h · W_downT[sel] by the gathered kernels. No activation leaves the
+     * device.
+     */
+    private void floe(ExpertHandle expert, FastSlot slot, CudaBuf x, int n, CudaBuf out) {
+        EncodedExpert e = expert.encoded();
+        var p = e.params();
+        int hdim = p.hidden(), inter = p.intermediate();
+        checkLen(x, (long) n * hdim, p.codec() + " expert x");
+        checkLen(out, (long) n * hdim, p.codec() + " expert out");
+        DeviceBuffer blob = vram.view(slot.addresses()[0], e.blob().byteSize());
+        io.strata.compression.Matrix gateH = io.strata.compression.codec.FloeCodec.bf16View(e, "gate");
+        io.strata.compression.Matrix downTH = io.strata.compression.codec.FloeCodec.bf16View(e, "downT");
+        DeviceMatrix gate = DeviceMatrix.view(blob.slice(p.part("gate").offset(), gateH.byteSize()), gateH);
+        DeviceMatrix downT = DeviceMatrix.view(blob.slice(p.part("downT").offset(), downTH.byteSize()), downTH);
+        boolean bf16Up = p.part("up").format().equals("bf16");
+        DeviceMatrix upD = null;
+        QuantMatrix upQ = null;
+        if (bf16Up) {
+            io.strata.compression.Matrix upH = io.strata.compression.codec.FloeCodec.bf16View(e, "up");
+            upD = DeviceMatrix.view(blob.slice(p.part("up").offset(), upH.byteSize()), upH);
+        } else {
+            QuantizedMatrix upH = io.strata.compression.codec.FloeCodec.upView(e);
+            if (!QuantMatrix.supports(upH)) {
+                hostExpert(expert, x, n, out, "with an up projection the device kernels do not read");
+                return;
+            }
+            upQ = QuantMatrix.view(blob.slice(p.part("up").offset(), upH.byteSize()), upH);
+        }
+        ensureFloeScratch(inter);
+        var rows = expert.rows();
+        float t = rows.threshold();
+        boolean[] need = new boolean[inter];
+        for (int tok = 0; tok < n; tok++) {
+            DeviceBuffer xt = x.at(tok * hdim, hdim), yt = out.at(tok * hdim, hdim);
+            if (upQ != null) k.matmulQuant(stream, upQ, null, inter, xt, floeV, 1, false);
+            else k.matmul(stream, upD, xt, floeV, 1, false);
+            k.selectAbove(stream, floeV, inter, t, floeIdx, floeCount);
+            int m = readInts(floeCount, 1)[0];
+            int[] sel = readInts(floeIdx, m);
+            rows.activation(m, inter);
+            java.util.Arrays.fill(need, false);
+            for (int i : sel) need[i] = true;
+            rows.ensureRows(need);                 // partial load: host copy, and the VRAM copy through the store
+            VramFastTier.awaitOn(slot, stream);    // the rows' copies land before the kernels read them
+            yt.zeroAsync(stream);
+            if (m == 0) continue;
+            k.matmulGathered(stream, gate, floeIdx, m, xt, floeH, 1, false);
+            k.gather(stream, floeV, floeIdx, m, floeSel);
+            k.swiglu(stream, floeH, floeSel, floeH, m);
+            k.downTransposedAccumulate(stream, downT, floeH, floeIdx, m, yt);
+        }
+    }
+
+    private void ensureFloeScratch(int inter) {
+        long bytes = 4L * inter;
+        if (floeV != null && floeV.byteSize() >= bytes) return;
+        stream.synchronize();
+        for (DeviceBuffer d : new DeviceBuffer[] {floeV, floeH, floeSel, floeIdx, floeCount}) if (d != null) d.close();
+        long size = DevicePool.pow2(bytes);
+        checkBudget(4 * size + 256);
+        floeV = ctx.alloc(size, "floe-v");
+        floeH = ctx.alloc(size, "floe-h");
+        floeSel = ctx.alloc(size, "floe-sel");
+        floeIdx = ctx.alloc(size, "floe-idx");
+        floeCount = ctx.alloc(256, "floe-count");
+    }
+
+    private static QuantMatrix quantPart(EncodedExpert e, DeviceBuffer blob, String name) {
+        QuantizedMatrix host = GroupQuantCodec.view(e, name);
+        PartLayout p = e.params().part(name);
+        return QuantMatrix.view(blob.slice(p.offset(), host.byteSize()), host);
+    }
+
+    /** The expert on the host kernels: x read back, computed from its host bytes, the result written to out. */
+    private void hostExpert(ExpertHandle expert, Buf x, int n, Buf out, String why) {
+        if (warnedHost.add(expert.layout().name() + why)) {
+            LOG.log(Level.INFO, expert.layout().name() + " experts " + why + " run on the host kernels (" + host.name() + ")");
+        }
+        int h = hostHidden(expert);
+        float[] xs = new float[n * h];
+        read(x, xs, 0, n * h);
+        Buf hx = host.alloc(n * h), hy = host.alloc(n * h);
+        host.write(hx, xs, 0, n * h);
+        host.expertFfn(expert, hx, n, hy);
+        float[] ys = new float[n * h];
+        host.read(hy, ys, 0, n * h);
+        write(out, ys, 0, n * h);
+    }
+
+    private static int hostHidden(ExpertHandle e) {
+        return e.layout() instanceof ExpertLayout.Dense ? e.weights().gate().cols() : e.encoded().params().hidden();
+    }
+
+    @Override
+    public void denseFfn(ExpertWeights w, Buf x, int n, Buf out) {
+        Resident r = residentFfns.computeIfAbsent(w, ww -> new Resident(
+                DeviceMatrix.upload(ctx, ww.gate()), DeviceMatrix.upload(ctx, ww.up()), DeviceMatrix.upload(ctx, ww.down())));
+        ffn(r.gate(), r.up(), r.down(), b(x), n, b(out));
     }
 
     /** out (n, rows) = x (n, cols) · Ŵᵀ in launches of at most 8 tokens. */
@@ -389,7 +553,8 @@ public final class CudaBackend implements Backend {
                 ffnGate.close();
                 ffnUp.close();
             }
-            long size = DevicePool.sizeClass(bytes);
+            long size = DevicePool.pow2(bytes);
+            checkBudget(2 * size);
             ffnGate = ctx.alloc(size, "ffn-gate");
             ffnUp = ctx.alloc(size, "ffn-up");
         }
@@ -408,39 +573,52 @@ public final class CudaBackend implements Backend {
         matmul(down, g, n, out);
     }
 
-    private VramExpertCache expertCache(ExpertWeights w) {
-        return expertCache(VramExpertCache.slotBytesFor(w));
-    }
-
-    private VramExpertCache expertCache(long slot) {
-        if (experts != null && experts.slotBytes() >= slot) return experts;
-        if (experts != null) {
-            // An expert larger than the slots (models have one expert size; tests mix them): rebuild.
-            LOG.log(Level.INFO, "VRAM expert cache: rebuilding for " + slot + "-byte experts (slots were " + experts.slotBytes() + ")");
-            experts.close();
-            experts = null;
+    /**
+     * The VRAM fast tier for the expert store: slots of {@code slotBytes} in what the budget leaves after the dense
+     * weights already uploaded, {@code kvBytes} for the KV caches at full context and {@link #SCRATCH_RESERVE}; without
+     * a budget, {@code -Dstrata.cuda.expertBudget=BYTES}, default 40 % of the device memory now free. At most
+     * {@code -Dstrata.cuda.maxExpertSlots} (default 1024) slots. One per backend.
+     */
+    public VramFastTier newFastTier(long slotBytes, long kvBytes) {
+        if (vram != null) throw new IllegalStateException("this backend's VRAM fast tier exists already");
+        long slot = VramFastTier.slotBytesFor(slotBytes);
+        long budget;
+        if (vramBudget < 0) {
+            budget = Long.getLong("strata.cuda.expertBudget", (long) (ctx.memoryInfo()[0] * 0.4));
+        } else {
+            long others = ctx.allocatedBytes() - baseline;  // dense weights and buffers so far
+            kvReserve = Math.max(kvReserve, kvBytes);
+            budget = vramBudget - others - kvReserve - SCRATCH_RESERVE;
+            if (budget < slot) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "VRAM budget of %.2f GiB too small: dense weights and buffers take %.2f GiB, the KV cache at full context"
+                                + " %.2f GiB, scratch %.2f GiB, leaving %.2f GiB for experts, less than one expert (%.1f MiB); raise"
+                                + " --fast-budget or lower --context", vramBudget / GIB, others / GIB, kvReserve / GIB,
+                        SCRATCH_RESERVE / GIB, Math.max(0, budget) / GIB, slot / (double) (1 << 20)));
+            }
         }
-        long budget = expertBudget(slot);
         int maxSlots = Integer.getInteger("strata.cuda.maxExpertSlots", 1024);
-        experts = new VramExpertCache(ctx, budget, slot, maxSlots, copyStream);
-        LOG.log(Level.INFO, "VRAM expert cache: " + experts.slotCount() + " slots of " + (experts.slotBytes() >> 10) + " KiB ("
-                + (experts.deviceBytes() >> 20) + " MiB of a " + (budget >> 20) + " MiB budget)");
-        return experts;
+        vram = new VramFastTier(ctx, budget, slot, maxSlots, copyStream, stream);
+        LOG.log(Level.INFO, "VRAM fast tier: " + vram.describe());
+        return vram;
     }
 
-    /** Bytes the expert cache may take now (see the class comment). */
-    private long expertBudget(long slot) {
-        if (vramBudget < 0) return Long.getLong("strata.cuda.expertBudget", (long) (ctx.memoryInfo()[0] * 0.4));
-        long others = ctx.allocatedBytes() - baseline - kvAllocated;  // dense weights, activations, scratch
-        long left = vramBudget - others - kvReserve - SCRATCH_RESERVE;
-        if (left < VramExpertCache.slotBytesFor(slot)) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                    "VRAM budget of %.2f GiB too small: dense weights and buffers take %.2f GiB, the KV cache at full context"
-                            + " %.2f GiB, scratch %.2f GiB, leaving %.2f GiB for experts, less than one expert (%.1f MiB); raise"
-                            + " --fast-budget or lower --context", vramBudget / GIB, others / GIB, kvReserve / GIB,
-                    SCRATCH_RESERVE / GIB, Math.max(0, left) / GIB, slot / (double) (1 << 20)));
+    /** Refuses a device allocation of {@code bytes} that would take the backend past its VRAM budget. */
+    private void checkBudget(long bytes) {
+        checkBudget(bytes, false);
+    }
+
+    /** As above; a KV cache allocation ({@code kv}) draws on the KV reserve first. */
+    private void checkBudget(long bytes, boolean kv) {
+        if (vramBudget < 0) return;
+        long used = ctx.allocatedBytes() - baseline;
+        long reserved = vram == null ? 0 : Math.max(0, kvReserve - kvAllocated);  // KV still to come into its reserve
+        if (kv) reserved = Math.max(0, reserved - bytes);
+        if (used + reserved + bytes > vramBudget) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "VRAM budget of %.3f GiB exceeded: %.3f GiB in use, %.3f GiB reserved for the KV cache, %d more bytes asked",
+                    vramBudget / GIB, used / GIB, reserved / GIB, bytes));
         }
-        return left;
     }
 
     private static final double GIB = 1024.0 * 1024 * 1024;
@@ -450,7 +628,7 @@ public final class CudaBackend implements Backend {
      * capacity, scratch and the expert cache together). Call before the first expert runs.
      */
     public void vramBudget(long bytes) {
-        if (experts != null) throw new IllegalStateException("the VRAM expert cache is already sized");
+        if (vram != null) throw new IllegalStateException("the VRAM fast tier is already sized");
         if (bytes <= 0) throw new IllegalArgumentException("VRAM budget must be positive, found " + bytes);
         vramBudget = bytes;
     }
@@ -460,14 +638,19 @@ public final class CudaBackend implements Backend {
         return new long[] {ctx.allocatedBytes() - baseline, ctx.peakAllocatedBytes() - baseline};
     }
 
-    /** Bytes of the VRAM expert cache (0 before the first expert). */
+    /** Bytes of the VRAM fast tier's slots (0 before {@link #newFastTier}). */
     public long expertCacheBytes() {
-        return experts == null ? 0 : experts.deviceBytes();
+        return vram == null ? 0 : vram.deviceBytes();
     }
 
-    /** Bytes copied host-to-device into the VRAM expert cache so far. */
+    /** Bytes copied host-to-device into the VRAM fast tier so far. */
     public long expertBytesCopied() {
-        return experts == null ? 0 : experts.bytesCopied();
+        return vram == null ? 0 : vram.bytesCopied();
+    }
+
+    /** The VRAM fast tier, or null before {@link #newFastTier}. */
+    public VramFastTier fastTier() {
+        return vram;
     }
 
     /**
@@ -497,17 +680,12 @@ public final class CudaBackend implements Backend {
         return ctx;
     }
 
-    /** Hits and misses of the VRAM expert cache ({0, 0} before the first expert). */
-    public long[] expertCacheStats() {
-        return experts == null ? new long[2] : new long[] {experts.hits(), experts.misses()};
-    }
-
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         stream.synchronize();
-        if (experts != null) experts.close();
+        // the VRAM fast tier belongs to the store, which closes it
         for (Resident r : residentFfns.values()) {
             r.gate().data().close();
             r.up().data().close();
@@ -519,6 +697,7 @@ public final class CudaBackend implements Backend {
             ffnUp.close();
         }
         if (ints != null) ints.close();
+        for (DeviceBuffer d : new DeviceBuffer[] {floeV, floeH, floeSel, floeIdx, floeCount}) if (d != null) d.close();
         if (staging != null) staging.close();
         pool.close();
         copyStream.close();

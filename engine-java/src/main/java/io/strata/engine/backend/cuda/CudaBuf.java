@@ -5,16 +5,16 @@ import io.strata.engine.backend.Buf;
 import io.strata.kernels.cuda.DeviceBuffer;
 
 /**
- * {@code length} f32 elements of device memory. Slices share the allocation and keep its
- * {@link DevicePool.Block} reachable; the memory returns to the pool once no view is reachable.
+ * {@code length} f32 elements of device memory. Slices share the allocation; the backend frees it explicitly
+ * ({@code Backend.free}) or when it closes.
  */
 final class CudaBuf implements Buf {
-    final DevicePool.Block block;  // owner of the allocation (null for memory the backend owns directly)
+    final DeviceBuffer owner;      // the allocation (null for memory the backend owns directly)
     final DeviceBuffer mem;        // exactly 4·length bytes
     private final int length;
 
-    CudaBuf(DevicePool.Block block, DeviceBuffer mem, int length) {
-        this.block = block;
+    CudaBuf(DeviceBuffer owner, DeviceBuffer mem, int length) {
+        this.owner = owner;
         this.mem = mem;
         this.length = length;
     }
@@ -29,7 +29,7 @@ final class CudaBuf implements Buf {
         if (offset < 0 || len < 0 || offset + len > length) {
             throw new IndexOutOfBoundsException("slice [" + offset + ", " + (offset + len) + ") of a CUDA buffer of " + length);
         }
-        return new CudaBuf(block, mem.slice(4L * offset, 4L * len), len);
+        return new CudaBuf(owner, mem.slice(4L * offset, 4L * len), len);
     }
 
     /** Elements [offset, offset+len) as a device buffer view. */

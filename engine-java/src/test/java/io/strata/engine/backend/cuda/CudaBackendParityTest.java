@@ -13,7 +13,10 @@ import io.strata.engine.backend.BackendParity;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.backend.cpu.CpuBackend;
 import io.strata.kernels.cuda.CudaAvailability;
+import io.strata.engine.backend.TestHandles;
+import io.strata.tiering.ExpertHandle;
 import io.strata.tiering.ExpertKey;
+import io.strata.tiering.Tier;
 import io.strata.tiering.ExpertWeights;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -36,7 +39,7 @@ class CudaBackendParityTest {
     }
 
     @Test
-    void repeatedExpertIsAVramCacheHitWithTheSameResult() {
+    void repeatedExpertIsAVramHitWithTheSameResult() {
         java.util.Random rnd = new java.util.Random(5);
         int hidden = 256, inter = 128, n = 11;  // n > 8: the matmuls run in two token chunks
         ExpertWeights w = new ExpertWeights(bf16(rnd, inter, hidden), bf16(rnd, inter, hidden), bf16(rnd, hidden, inter));
@@ -45,27 +48,26 @@ class CudaBackendParityTest {
         CpuBackend cpu = new CpuBackend(Kernels.scalar());
         Buf xc = cpu.alloc(x.length), oc = cpu.alloc(n * hidden);
         cpu.write(xc, x, 0, x.length);
-        cpu.expertFfn(new ExpertKey(3, 1), w, xc, n, oc);
+        cpu.denseFfn(w, xc, n, oc);
         float[] want = new float[n * hidden];
         cpu.read(oc, want, 0, want.length);
         try (CudaBackend cuda = CudaBackend.create()) {
             Buf xg = cuda.alloc(x.length);
             cuda.write(xg, x, 0, x.length);
+            Tier[] served = new Tier[2];
             for (int pass = 0; pass < 2; pass++) {
                 Buf og = cuda.alloc(n * hidden);
-                cuda.expertFfn(new ExpertKey(3, 1), w, xg, n, og);
+                try (ExpertHandle h = TestHandles.dense(cuda, new ExpertKey(3, 1), w)) {
+                    assertNotNull(h.fast(), "admitted to VRAM");
+                    served[pass] = h.servedFrom();
+                    cuda.expertFfn(h, xg, n, og);
+                }
                 float[] got = new float[n * hidden];
                 cuda.read(og, got, 0, got.length);
-                double num = 0, den = 0;
-                for (int i = 0; i < got.length; i++) {
-                    num += (got[i] - want[i]) * (double) (got[i] - want[i]);
-                    den += (double) want[i] * want[i];
-                }
-                assertTrue(Math.sqrt(num / den) < 1e-4, "pass " + pass + ": relative error " + Math.sqrt(num / den));
+                assertRelative(want, got, 1e-4, "pass " + pass);
             }
-            long[] stats = cuda.expertCacheStats();
-            assertEquals(1, stats[0], "hits");
-            assertEquals(1, stats[1], "misses");
+            assertArrayEquals(new Tier[] {Tier.HOST, Tier.FAST}, served, "copied once, then a VRAM hit");
+            assertEquals(w.byteSize(), cuda.expertBytesCopied(), "one copy of the expert");
         }
     }
 
@@ -77,8 +79,8 @@ class CudaBackendParityTest {
 
     /**
      * The quantized expert path: INT4 and INT2 run on the fused dequantize kernels from the blob's
-     * copy in VRAM, INT8 falls back to the host kernels; all against the CPU's fused kernels, with
-     * n = 1 and n = 11 (two token chunks), and a second pass served from the VRAM cache.
+     * copy in VRAM, INT8 runs on the host kernels; all against the CPU's fused kernels, with
+     * n = 1 and n = 11 (two token chunks), and a second pass served from VRAM.
      */
     @Test
     void quantizedExpertsMatchTheCpuFusedKernels() {
@@ -94,14 +96,18 @@ class CudaBackendParityTest {
                     for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
                     Buf xc = cpu.alloc(x.length), oc = cpu.alloc(n * hidden);
                     cpu.write(xc, x, 0, x.length);
-                    cpu.quantExpertFfn(new ExpertKey(0, id), e, xc, n, oc);
+                    try (ExpertHandle h = TestHandles.encoded(cpu, new ExpertKey(0, id), e)) {
+                        cpu.expertFfn(h, xc, n, oc);
+                    }
                     float[] want = new float[n * hidden];
                     cpu.read(oc, want, 0, want.length);
                     Buf xg = cuda.alloc(x.length);
                     cuda.write(xg, x, 0, x.length);
                     for (int pass = 0; pass < 2; pass++) {
                         Buf og = cuda.alloc(n * hidden);
-                        cuda.quantExpertFfn(new ExpertKey(0, id), e, xg, n, og);
+                        try (ExpertHandle h = TestHandles.encoded(cuda, new ExpertKey(0, id), e)) {
+                            cuda.expertFfn(h, xg, n, og);
+                        }
                         float[] got = new float[n * hidden];
                         cuda.read(og, got, 0, got.length);
                         assertRelative(want, got, 1e-4, codec + " n=" + n + " pass " + pass);
@@ -109,14 +115,10 @@ class CudaBackendParityTest {
                 }
                 id++;
             }
-            long[] stats = cuda.expertCacheStats();
-            // int4 and int2: n=1 misses then hits 3 times (second pass, and both passes of n=11); int8 never enters
-            assertEquals(6, stats[0], "hits");
-            assertEquals(2, stats[1], "misses");
         }
     }
 
-    /** A whole-backend VRAM budget sizes the expert cache from what is left and is never exceeded. */
+    /** A whole-backend VRAM budget sizes the expert slots from what is left and is never exceeded. */
     @Test
     void vramBudgetBoundsTheWholeBackend() {
         java.util.Random rnd = new java.util.Random(12);
@@ -125,27 +127,39 @@ class CudaBackendParityTest {
         for (int i = 0; i < experts.length; i++) experts[i] = encoded("int4", rnd, hidden, inter);
         long blob = experts[0].blob().byteSize();
         try (CudaBackend cuda = CudaBackend.create()) {
-            var dense = cuda.weight(bf16(rnd, 512, hidden));   // 256 KiB resident outside the cache
-            var kv = cuda.newKvCache(2, 64, 2, 64);            // 2·2·64·2·64·4 = 128 KiB reserved
+            long kvBytes = 2L * 2 * 64 * 2 * 64 * 4;           // 2 layers, 64 positions, 2 heads of 64: 128 KiB
             long budget = CudaBackend.SCRATCH_RESERVE + (1 << 20) + 3 * blob + blob / 2;
             cuda.vramBudget(budget);
-            Buf x = cuda.alloc(hidden), out = cuda.alloc(hidden);
+            var dense = cuda.weight(bf16(rnd, 512, hidden));   // 256 KiB resident outside the slots
+            var tier = cuda.newFastTier(blob, kvBytes);
+            assertTrue(tier.capacity() >= 3, "slots " + tier.capacity() + " hold at least 3 experts of " + blob);
+            var set = new io.strata.tiering.fast.FastSet(tier, new io.strata.tiering.policy.LruPolicy(), tier.capacity(), 1,
+                    new io.strata.tiering.stats.StatsRecorder());
+            var kv = cuda.newKvCache(2, 64, 2, 64);
+            Buf x = cuda.alloc(hidden), out = cuda.alloc(hidden), k = cuda.alloc(2 * 64), v = cuda.alloc(2 * 64);
+            cuda.kvStore(kv, 0, 0, 1, k, v);
+            long t = 0;
             for (int round = 0; round < 2; round++) {
-                for (int i = 0; i < experts.length; i++) cuda.quantExpertFfn(new ExpertKey(1, i), experts[i], x, 1, out);
+                for (int i = 0; i < experts.length; i++) {
+                    ExpertKey key = new ExpertKey(1, i);
+                    var s = set.admit(key, new java.lang.foreign.MemorySegment[] {experts[i].blob()}, t++, kk -> true);
+                    set.lease(key);
+                    try (ExpertHandle h = ExpertHandle.encoded(key, Tier.HOST, experts[i], s, () -> set.unlease(key))) {
+                        cuda.expertFfn(h, x, 1, out);
+                    }
+                }
             }
-            long cache = cuda.expertCacheBytes();
-            assertTrue(cache >= 3 * blob, "cache " + cache + " holds at least 3 experts of " + blob);
             long[] used = cuda.vramUsage();
             assertTrue(used[1] <= budget, "peak " + used[1] + " within budget " + budget);
-            assertEquals(12, cuda.expertCacheStats()[0] + cuda.expertCacheStats()[1]);
             assertNotNull(dense);
-            assertNotNull(kv);
+            // Past the budget, a device allocation is refused rather than served.
+            IllegalStateException over = assertThrows(IllegalStateException.class, () -> cuda.alloc((int) (budget / 4)));
+            assertTrue(over.getMessage().contains("VRAM budget"), over.getMessage());
+            set.close();
         }
         try (CudaBackend cuda = CudaBackend.create()) {
             cuda.vramBudget(CudaBackend.SCRATCH_RESERVE + blob / 2);
-            Buf x = cuda.alloc(hidden), out = cuda.alloc(hidden);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> cuda.quantExpertFfn(new ExpertKey(0, 0), experts[0], x, 1, out));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cuda.newFastTier(blob, 0));
             assertTrue(e.getMessage().contains("VRAM budget") && e.getMessage().contains("less than one expert"), e.getMessage());
         }
     }
