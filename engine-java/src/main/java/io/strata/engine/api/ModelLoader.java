@@ -1,10 +1,8 @@
-// Opens what --model names (checkpoint folder or packed store) with the options of the CLI.
+// Opens a model folder (Hugging Face checkpoint or packed store) under the engine options.
 package io.strata.engine.api;
 
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Backends;
-import io.strata.engine.cli.ModelOptions;
-import io.strata.engine.cli.StoreOptions;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
 import io.strata.engine.moe.RoutingObserver;
@@ -26,15 +24,60 @@ public final class ModelLoader {
         return Files.isRegularFile(dir.resolve(StoreWriter.MANIFEST));
     }
 
-    public static StrataModel load(Path model, ModelOptions o, StoreOptions s) {
+    /**
+     * Opens model (a packed store or a Hugging Face checkpoint folder) under options: see
+     * {@link StrataModel#load(Path, EngineOptions)}.
+     */
+    public static StrataModel load(Path model, EngineOptions options) {
         if (!Files.isDirectory(model)) {
             throw new IllegalArgumentException(model + ": not found (expected a Hugging Face checkpoint folder or a packed store)");
         }
-        StrataModel m = isPackedStore(model) ? loadStore(model, o, s, false)
-                : StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
-        if (s != null && s.trace != null) attachTrace(m, s.trace);
-        if (s != null && s.prefetch != null && !s.prefetch.equals("off")) attachPrefetcher(m, s);
+        applyThreads(options.threads());
+        StrataModel m;
+        if (isPackedStore(model)) {
+            m = loadStore(model, options, false);
+        } else {
+            refuseTierOptions(model, options);
+            m = StrataModel.loadCheckpoint(model, options);
+        }
+        try {
+            if (options.trace() != null) m.closeWith(attachTrace(m, options.trace()));
+            if (!options.prefetch().equals("off")) attachPrefetcher(m, options);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
         return m;
+    }
+
+    /**
+     * Budgets, policies and prefetch act on a packed store's tiers; a checkpoint folder serves its experts straight
+     * from the mapped safetensors, so they would be ignored: refuse them and say how to pack.
+     */
+    static void refuseTierOptions(Path model, EngineOptions o) {
+        if (!o.needsTieredStore()) return;
+        java.util.List<String> set = new java.util.ArrayList<>();
+        if (o.hostBudget() > 0) set.add("--host-budget");
+        if (o.fastBudget() > 0) set.add("--fast-budget");
+        if (!o.policy().equals("lru")) set.add("--policy " + o.policy());
+        if (!o.prefetch().equals("off")) set.add("--prefetch " + o.prefetch());
+        Path store = model.toAbsolutePath().normalize();
+        String out = (store.getFileName() == null ? "model" : store.getFileName().toString()) + "-store";
+        Path outPath = store.getParent() == null ? Path.of(out) : store.getParent().resolve(out);
+        throw new IllegalArgumentException(model + " is a checkpoint folder, not a packed store: " + String.join(", ", set)
+                + " act on a packed store's tiers. Pack it first, then serve the store: strata pack --model " + model
+                + " --out " + outPath + " && strata run --model " + outPath + " ...");
+    }
+
+    /** The CPU kernel pool is process-wide: the first request fixes it; a different later one is refused. */
+    static void applyThreads(int threads) {
+        if (threads <= 0) return;
+        if (System.getProperty("strata.threads") == null) System.setProperty("strata.threads", Integer.toString(threads));
+        int now = io.strata.compression.kernel.Parallel.threads();
+        if (now != threads) {
+            throw new IllegalArgumentException("threads: the CPU kernel pool of this JVM already runs " + now
+                    + " threads (fixed by the first model loaded, or -Dstrata.threads); " + threads + " requested");
+        }
     }
 
     /**
@@ -47,7 +90,8 @@ public final class ModelLoader {
      * With --prefetch, or {@code timed}, the store is wrapped in a {@link io.strata.engine.predict.TimedExpertStore},
      * which gives the prefetcher its per-layer demand stall.
      */
-    public static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s, boolean timed) {
+    public static StrataModel loadStore(Path dir, EngineOptions options, boolean timed) {
+        EngineOptions o = options, s = options;
         PackedStore ps = PackedStore.open(dir);
         try {
             ModelConfig c = ModelConfig.parse(ps.manifest().model(), dir);
@@ -63,26 +107,18 @@ public final class ModelLoader {
                 codecParams = cf.experts();
             }
             long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
-            String policy = s != null && s.policy != null ? s.policy : "lru";
+            String policy = s.policy(); // EngineOptions checked the name and that learned has its weights
             TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
-                    .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
+                    .hostBudget(s.hostBudget() > 0 ? s.hostBudget() : all)
                     .policy(policy)
-                    .loaderThreads(s != null ? s.loaderThreads : 2);
-            if (policy.equals("learned")) {
-                if (s.policyModel == null) {
-                    throw new IllegalArgumentException("--policy learned needs --policy-model FILE: the weights written by "
-                            + "strata trace replay --save-learned, trained on a trace of this model (strata run --trace)");
-                }
-                b.learnedModel(io.strata.tiering.policy.LearnedPolicy.Model.load(s.policyModel));
-            } else if (s != null && s.policyModel != null) {
-                throw new IllegalArgumentException("--policy-model " + s.policyModel + " is for --policy learned, not '" + policy + "'");
-            }
-            Backend be = Backends.create(o.backend);
+                    .loaderThreads(s.loaderThreads());
+            if (policy.equals("learned")) b.learnedModel(io.strata.tiering.policy.LearnedPolicy.Model.load(s.policyModel()));
+            Backend be = Backends.create(o.backend());
             TieredExpertStore store;
             io.strata.tiering.ExpertStore experts;
             try {
-                if (s != null && s.fastBudget != null) {
-                    long fast = io.strata.tiering.host.ByteSize.parse(s.fastBudget);
+                if (s.fastBudget() > 0) {
+                    long fast = s.fastBudget();
                     // On a GPU the fast tier is the CUDA backend's VRAM; the store's own fast tier
                     // (the CPU's resident set) then equals its host tier.
                     if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb) cb.vramBudget(fast);
@@ -97,11 +133,11 @@ public final class ModelLoader {
                 be.close();
                 throw e;
             }
-            boolean prefetch = s != null && s.prefetch != null && !s.prefetch.equals("off");
+            boolean prefetch = !s.prefetch().equals("off");
             io.strata.tiering.ExpertStore served = prefetch || timed ? new io.strata.engine.predict.TimedExpertStore(experts) : experts;
             MoeModel m = new MoeModel(c, new PackedWeightSource(ps), served, be);
             Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
-            return StrataModel.of(dir, ps, m, tok, o.context);
+            return StrataModel.of(dir, ps, m, tok, o);
         } catch (IOException e) {
             ps.close();
             throw new UncheckedIOException(e);
@@ -124,33 +160,32 @@ public final class ModelLoader {
      * (resident INT2 up, gate/down rows copied on demand from the mapped blobs).
      */
     static StrataModel loadFloeStore(Path dir, PackedStore ps, io.strata.engine.store.CodecStoreFiles.CodecFile cf, ModelConfig c,
-                                     ModelOptions o) throws IOException {
+                                     EngineOptions o) throws IOException {
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
         var enc = io.strata.engine.store.CodecStoreFiles.open(ps, cf, c, arena);
         io.strata.tiering.ExpertStore store = new io.strata.engine.floe.FloeExpertStore(enc, null, false);
-        Backend be = Backends.create(o.backend);
+        Backend be = Backends.create(o.backend());
         MoeModel m = new MoeModel(c, new PackedWeightSource(ps), store, be);
         Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
         AutoCloseable res = () -> {
             ps.close();
             arena.close();
         };
-        return StrataModel.of(dir, res, m, tok, o.context);
+        return StrataModel.of(dir, res, m, tok, o);
     }
 
     private static final java.util.Map<StrataModel, io.strata.engine.predict.Prefetcher> PREFETCHERS =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** Issues store prefetches for the predicted experts of the next --prefetch-depth layers. */
-    static void attachPrefetcher(StrataModel m, StoreOptions s) {
+    static void attachPrefetcher(StrataModel m, EngineOptions s) {
         var c = m.config();
-        io.strata.engine.predict.ExpertPredictor p = switch (s.prefetch) {
+        io.strata.engine.predict.ExpertPredictor p = switch (s.prefetch()) {
             case "lookahead" -> io.strata.engine.predict.LookaheadPredictor.of(m.model());
             case "learned" -> {
-                if (s.prefetchModel == null) throw new IllegalArgumentException("--prefetch learned needs --prefetch-model FILE");
-                yield io.strata.engine.predict.LearnedPredictor.load(s.prefetchModel);
+                yield io.strata.engine.predict.LearnedPredictor.load(s.prefetchModel());
             }
-            default -> throw new IllegalArgumentException("unknown --prefetch '" + s.prefetch + "' (off, lookahead, learned)");
+            default -> throw new IllegalArgumentException("unknown prefetch '" + s.prefetch() + "' (off, lookahead, learned)");
         };
         if (p.numLayers() != c.numLayers() || p.numExperts() != c.numExperts()) {
             throw new IllegalArgumentException("predictor is for " + p.numLayers() + " layers x " + p.numExperts()
@@ -158,7 +193,7 @@ public final class ModelLoader {
         }
         long expertBytes = c.expertBytes(2);
         var pf = new io.strata.engine.predict.Prefetcher(m.model().store(), p, m.model().backend(), c.hidden(),
-                s.prefetchDepth, c.topK(), expertBytes, null);
+                s.prefetchDepth(), c.topK(), expertBytes, null);
         m.model().addObserver(pf);
         PREFETCHERS.put(m, pf);
     }

@@ -85,7 +85,7 @@ public final class BenchCommand implements Runnable {
             } else if (codec != null) {
                 throw new IllegalArgumentException("--codec applies to --preset (a --model store already has its codec)");
             }
-            try (StrataModel m = ModelLoader.load(dir, opts, storeOpts)) {
+            try (StrataModel m = ModelLoader.load(dir, opts.engine(storeOpts))) {
                 ModelConfig c = m.config();
                 int[] prompt = new int[promptTokens];
                 SplittableRandom r = new SplittableRandom(1);

@@ -112,7 +112,7 @@ public final class CompressCommand implements Runnable {
         @Override
         public Integer call() {
             List<String> texts = FloeCalibration.readTexts(calibration);
-            try (StrataModel m = StrataModel.load(model, StrataModel.Options.defaults().withBackend("cpu"));
+            try (StrataModel m = StrataModel.load(model, io.strata.engine.api.EngineOptions.builder().backend("cpu").build());
                  Checkpoint ck = Checkpoint.open(model); Arena arena = Arena.ofShared()) {
                 List<int[]> ids = FloeCalibration.tokenize(m, texts);
                 FloeCalibration.UpProjection proj = up.equals("dense") ? FloeCalibration.UpProjection.of(m.model().store())

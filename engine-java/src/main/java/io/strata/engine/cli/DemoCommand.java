@@ -62,7 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
                     : new String[] {"And the LORD said unto Moses,", "A fool and his money", "Wer anderen eine Grube gräbt,",
                         "La vida es", "hacker n. A person who"};
         }
-        try (StrataModel m = StrataModel.load(dir, new StrataModel.Options(backend, 2048))) {
+        try (StrataModel m = StrataModel.load(dir, io.strata.engine.api.EngineOptions.builder().backend(backend).context(2048).build())) {
             ExpertUsage usage = new ExpertUsage(m.config().numLayers(), m.config().numExperts());
             m.model().addObserver(usage);
             long tokens = 0, decodeNanos = 0, ttft = 0;

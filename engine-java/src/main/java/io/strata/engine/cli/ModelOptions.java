@@ -11,6 +11,9 @@ public final class ModelOptions {
     @Option(names = "--context", defaultValue = "4096", description = "KV-cache positions (default: ${DEFAULT-VALUE})")
     public int context;
 
+    @Option(names = "--threads", defaultValue = "0", description = "CPU kernel threads, 0 = one per processor (default: ${DEFAULT-VALUE})")
+    public int threads;
+
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
     public float temperature;
 
@@ -22,6 +25,13 @@ public final class ModelOptions {
 
     @Option(names = "--seed", defaultValue = "0", description = "sampler seed")
     public long seed;
+
+    /** The engine options these and the store options s (may be null) stand for. */
+    public io.strata.engine.api.EngineOptions engine(StoreOptions s) {
+        var b = io.strata.engine.api.EngineOptions.builder().backend(backend).context(context).threads(threads);
+        if (s != null) s.applyTo(b);
+        return b.build();
+    }
 
     public SamplingConfig sampling() {
         return new SamplingConfig(temperature, topK, topP, seed);

@@ -106,7 +106,8 @@ public final class PackCommand implements Callable<Integer> {
                     packEncoded(ck, c, w);
                 }
                 // The tokenizer travels with the store so `strata run --model STORE` can take text.
-                for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
+                for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json",
+                        "chat_template.jinja", "chat_template.json"}) { // every chat-template file travels too
                     Path src = model.resolve(f);
                     if (java.nio.file.Files.isRegularFile(src)) {
                         java.nio.file.Files.copy(src, w.stagingDirectory().resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -96,7 +96,7 @@ public final class PredictCommand implements Runnable {
                 if (d < 1) throw new IllegalArgumentException("--depth: expected distances ≥ 1, found " + d);
                 maxDepth = Math.max(maxDepth, d);
             }
-            try (StrataModel m = StrataModel.load(model, new StrataModel.Options(backend, 4096))) {
+            try (StrataModel m = StrataModel.load(model, io.strata.engine.api.EngineOptions.builder().backend(backend).context(4096).build())) {
                 var c = m.config();
                 int mm = topM > 0 ? topM : c.topK();
                 IdPrompts pr = promptOpts.resolve(m, model);

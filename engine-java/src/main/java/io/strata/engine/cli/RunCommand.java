@@ -40,7 +40,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        try (StrataModel m = ModelLoader.load(model, opts, storeOpts)) {
+        try (StrataModel m = ModelLoader.load(model, opts.engine(storeOpts))) {
             ExpertUsage usage = new ExpertUsage(m.config().numLayers(), m.config().numExperts());
             m.model().addObserver(usage);
             m.tokenizer(); // fails here, before any output, when the model has no tokenizer

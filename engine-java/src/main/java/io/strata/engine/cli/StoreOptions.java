@@ -1,4 +1,4 @@
-// Options of the expert store: budgets, eviction policy, trace recording.
+// Options of the expert store (budgets, eviction policy, prefetch, trace recording), mapped onto EngineOptions.
 package io.strata.engine.cli;
 
 import java.nio.file.Path;
@@ -33,4 +33,24 @@ public final class StoreOptions {
 
     @Option(names = "--trace", description = "record the routing trace of this run to FILE (JSON lines)")
     public Path trace;
+
+    @Option(names = "--offload-compute", defaultValue = "auto",
+            description = "where an expert missing from the fast tier is computed: auto, gpu, cpu (default: ${DEFAULT-VALUE})")
+    public String offloadCompute = "auto";
+
+    /** Sets these options on an engine-options builder (budgets parsed here, so a bad size names its option). */
+    public void applyTo(io.strata.engine.api.EngineOptions.Builder b) {
+        try {
+            b.hostBudget(hostBudget);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--host-budget: " + e.getMessage(), e);
+        }
+        try {
+            b.fastBudget(fastBudget);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--fast-budget: " + e.getMessage(), e);
+        }
+        b.policy(policy).policyModel(policyModel).prefetch(prefetch).prefetchDepth(prefetchDepth).prefetchModel(prefetchModel)
+                .loaderThreads(loaderThreads).offloadCompute(offloadCompute).trace(trace);
+    }
 }

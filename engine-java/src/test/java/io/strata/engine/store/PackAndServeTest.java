@@ -10,8 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.strata.compression.DType;
 import io.strata.engine.api.ModelLoader;
 import io.strata.engine.api.StrataModel;
-import io.strata.engine.cli.ModelOptions;
-import io.strata.engine.cli.StoreOptions;
+import io.strata.engine.api.EngineOptions;
 import io.strata.engine.cli.StrataCli;
 import io.strata.engine.floe.CodecExpertStore;
 import io.strata.engine.model.Architecture;
@@ -31,11 +30,12 @@ class PackAndServeTest {
     @TempDir
     Path tmp;
 
-    static ModelOptions cpu() {
-        ModelOptions o = new ModelOptions();
-        o.backend = "cpu";
-        o.context = 64;
-        return o;
+    static EngineOptions cpu() {
+        return cpuBuilder().build();
+    }
+
+    static EngineOptions.Builder cpuBuilder() {
+        return EngineOptions.builder().backend("cpu").context(64);
     }
 
     static float maxAbs(float[] v) {
@@ -56,26 +56,30 @@ class PackAndServeTest {
         assertEquals(0, StrataCli.commandLine().execute("pack", "--model", ck.toString(), "--out", store.toString(), "--no-progress"));
         int[] ids = {1, 7, 99, 3, 42, 5};
         float[] want;
-        try (StrataModel m = ModelLoader.load(ck, cpu(), null)) {
+        try (StrataModel m = ModelLoader.load(ck, cpu())) {
             want = logits(m, ids);
         }
-        StoreOptions so = new StoreOptions();
         long expert = 3L * 16 * 32 * 2;
-        so.hostBudget = Long.toString(4 * 4096 * 3);   // a few slots only: forces evictions and SSD reads
-        so.fastBudget = Long.toString(2 * 4096 * 3);
-        so.policy = "lfu";
-        try (StrataModel m = ModelLoader.load(store, cpu(), so)) {
+        EngineOptions.Builder so = cpuBuilder()
+                .hostBudget(4 * 4096 * 3)   // a few slots only: forces evictions and SSD reads
+                .fastBudget(2 * 4096 * 3)
+                .policy("lfu");
+        try (StrataModel m = ModelLoader.load(store, so.build())) {
             assertTrue(m.model().store() instanceof TieredExpertStore);
             // Same bytes, same arithmetic; only the Vector API's lane-reduction order may differ
             // between interpreted and compiled code, so allow float rounding.
             assertArrayEquals(want, logits(m, ids), 1e-5f);
             var st = ((TieredExpertStore) m.model().store()).stats();
             assertTrue(st.ssdBytesRead() >= expert, "experts were read from the store files");
+            // The API's snapshot carries the same per-tier counts.
+            var tiers = m.stats().tiers();
+            assertEquals(3, tiers.size());
+            assertEquals(st.acquires(), tiers.stream().mapToLong(t -> t.served()).sum());
+            assertEquals(st.ssdBytesRead(), m.stats().ssdBytesRead());
         }
         // With --prefetch the same logits, and the stats name the prefetcher's hints and the demand stall.
-        so.prefetch = "lookahead";
-        so.prefetchDepth = 1;
-        try (StrataModel m = ModelLoader.load(store, cpu(), so)) {
+        so.prefetch("lookahead").prefetchDepth(1);
+        try (StrataModel m = ModelLoader.load(store, so.build())) {
             assertArrayEquals(want, logits(m, ids), 1e-5f);
             assertTrue(ModelLoader.tieredStore(m).stats().ssdReads() > 0);
             var r = ModelLoader.prefetchReport(m);
@@ -98,7 +102,7 @@ class PackAndServeTest {
         int[] ids = new int[40];
         for (int i = 0; i < ids.length; i++) ids[i] = (i * 37 + 5) % 128;
         float[] want;
-        try (StrataModel m = ModelLoader.load(store, cpu(), null)) {
+        try (StrataModel m = ModelLoader.load(store, cpu())) {
             try (var rec = ModelLoader.attachTrace(m, trace)) {
                 want = m.model().forward(ids, 0, m.model().newCache(ids.length), true);
             }
@@ -107,26 +111,25 @@ class PackAndServeTest {
         assertEquals(0, StrataCli.commandLine().execute("trace", "replay", "--trace", trace.toString(), "--policy", "lru,learned",
                 "--slots", "4", "--save-learned", weights.toString()));
         assertTrue(Files.size(weights) > 0);
-        StoreOptions so = new StoreOptions();
         long blob;
         try (PackedStore ps = PackedStore.open(store)) {
             blob = ps.maxExpertBytes();
         }
-        so.hostBudget = Long.toString(8 * blob); // 8 of 16 experts: evictions chosen by the policy
-        so.policy = "learned";
+        EngineOptions.Builder so = cpuBuilder().hostBudget(8 * blob) // 8 of 16 experts: evictions chosen by the policy
+                .policy("learned");
         // Without its weights the policy is refused by name, saying where weights come from.
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(store, cpu(), so));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, so::build);
         assertTrue(e.getMessage().contains("--policy-model") && e.getMessage().contains("--save-learned"), e.getMessage());
-        so.policyModel = weights;
-        try (StrataModel m = ModelLoader.load(store, cpu(), so)) {
+        so.policyModel(weights);
+        try (StrataModel m = ModelLoader.load(store, so.build())) {
             TieredExpertStore t = assertInstanceOf(TieredExpertStore.class, m.model().store());
             assertEquals("learned", t.policyName());
             assertArrayEquals(want, m.model().forward(ids, 0, m.model().newCache(ids.length), true), 1e-5f);
             assertTrue(t.stats().hostEvictions() > 0, "the policy chose victims");
         }
         // Weights for another policy's flag are refused too.
-        so.policy = "lru";
-        assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(store, cpu(), so));
+        so.policy("lru");
+        assertThrows(IllegalArgumentException.class, so::build);
     }
 
     @Test
@@ -139,16 +142,15 @@ class PackAndServeTest {
         assertTrue(Files.exists(store.resolve(CodecStoreFiles.FILE)));
         int[] ids = {1, 2, 3, 4};
         float[] dense, q;
-        try (StrataModel m = ModelLoader.load(ck, cpu(), null)) {
+        try (StrataModel m = ModelLoader.load(ck, cpu())) {
             dense = logits(m, ids);
         }
-        StoreOptions tight = new StoreOptions();
         long blob;
         try (PackedStore ps = PackedStore.open(store)) {
             blob = ps.maxExpertBytes();
         }
-        tight.hostBudget = Long.toString(3 * blob);  // 3 of 8 experts: evictions and re-reads
-        try (StrataModel m = ModelLoader.load(store, cpu(), tight)) {
+        EngineOptions tight = cpuBuilder().hostBudget(3 * blob).build();  // 3 of 8 experts: evictions and re-reads
+        try (StrataModel m = ModelLoader.load(store, tight)) {
             TieredCodecStore t = assertInstanceOf(TieredCodecStore.class, m.model().store());
             q = logits(m, ids);
             assertTrue(t.tiers().hostAllocatedBytes() <= 3 * blob, "host tier within its budget");
@@ -189,7 +191,7 @@ class PackAndServeTest {
         b[100] ^= 0x5A;
         Files.write(blobFile, b);
         // Blobs are checked when the tiers read them: the first use of the damaged expert fails.
-        try (StrataModel m = ModelLoader.load(store, cpu(), null)) {
+        try (StrataModel m = ModelLoader.load(store, cpu())) {
             Exception e = assertThrows(RuntimeException.class, () -> m.model().store().acquire(0, 0).close());
             assertTrue(e.getMessage().contains("layer 0 expert 0") && e.getMessage().contains("CRC"), e.getMessage());
             m.model().store().acquire(0, 1).close();  // the others still serve
@@ -206,7 +208,7 @@ class PackAndServeTest {
         Path store = tmp.resolve("floe");
         assertEquals(0, StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store.toString(),
                 "--codec", "floe", "--calibration", cal.toString(), "--sparsity", "0.5", "--no-progress"));
-        try (StrataModel m = ModelLoader.load(store, cpu(), null)) {
+        try (StrataModel m = ModelLoader.load(store, cpu())) {
             var r = m.generate("And the LORD said unto Moses,", 8, io.strata.engine.generate.SamplingConfig.GREEDY, s -> {});
             assertEquals(8, r.tokens().length);
             String stats = ModelLoader.storeStats(m);
