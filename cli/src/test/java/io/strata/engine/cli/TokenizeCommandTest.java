@@ -26,7 +26,9 @@ class TokenizeCommandTest {
     }
 
     private static String mistral() throws Exception {
-        return Path.of(TokenizeCommandTest.class.getClassLoader().getResource("tokenizer/mistral-spm-32k").toURI()).toString();
+        // The tokenizer fixtures live with the tokenizer's own tests in engine-java.
+        return Path.of(System.getProperty("strata.root", ".."), "engine-java", "src", "test", "resources", "tokenizer", "mistral-spm-32k")
+                .toString();
     }
 
     @Test
