@@ -57,7 +57,13 @@ public record EngineOptions(String backend, int context, int threads, long fastB
         /** computed on the CPU from the host tier */
         CPU;
 
-        /** Parses auto, gpu or cpu (any case). */
+        /**
+         * Parses a mode name.
+         *
+         * @param s auto, gpu or cpu (any case)
+         * @return the mode
+         * @throws IllegalArgumentException for any other name
+         */
         public static OffloadCompute parse(String s) {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
@@ -98,16 +104,29 @@ public record EngineOptions(String backend, int context, int threads, long fastB
         offloadCompute = offloadCompute == null ? OffloadCompute.AUTO : offloadCompute;
     }
 
-    /** Every field at its default: auto backend, 4096 positions, no budgets, LRU, no prefetch, no trace. */
+    /**
+     * Every field at its default: auto backend, 4096 positions, no budgets, LRU, no prefetch, no trace.
+     *
+     * @return the default options
+     */
     public static EngineOptions defaults() {
         return builder().build();
     }
 
+    /**
+     * A builder with every field at its default.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from these options. */
+    /**
+     * A builder starting from these options.
+     *
+     * @return a new builder holding these values
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.backend = backend;
@@ -127,7 +146,11 @@ public record EngineOptions(String backend, int context, int threads, long fastB
         return b;
     }
 
-    /** True when any option needs a packed store's tiers (budgets, a non-default policy, prefetch). */
+    /**
+     * Whether any option needs a packed store's tiers.
+     *
+     * @return true with a budget, a policy other than lru, or prefetch on
+     */
     public boolean needsTieredStore() {
         return fastBudget > 0 || hostBudget > 0 || !policy.equals("lru") || !prefetch.equals("off");
     }
@@ -151,109 +174,199 @@ public record EngineOptions(String backend, int context, int threads, long fastB
 
         private Builder() {}
 
-        /** @param b auto, cpu or cuda */
+        /**
+         * Sets the backend option.
+         *
+         * @param b auto, cpu or cuda
+         * @return this builder
+         */
         public Builder backend(String b) {
             this.backend = b;
             return this;
         }
 
-        /** @param positions KV-cache positions per session */
+        /**
+         * Sets the context option.
+         *
+         * @param positions KV-cache positions per session
+         * @return this builder
+         */
         public Builder context(int positions) {
             this.context = positions;
             return this;
         }
 
-        /** @param n CPU kernel threads, 0 = one per processor */
+        /**
+         * Sets the threads option.
+         *
+         * @param n CPU kernel threads, 0 = one per processor
+         * @return this builder
+         */
         public Builder threads(int n) {
             this.threads = n;
             return this;
         }
 
-        /** @param bytes fast-tier budget in bytes (0 = unset) */
+        /**
+         * Sets the fastBudget option.
+         *
+         * @param bytes fast-tier budget in bytes (0 = unset)
+         * @return this builder
+         */
         public Builder fastBudget(long bytes) {
             this.fastBudget = bytes;
             return this;
         }
 
-        /** @param size fast-tier budget such as "512MiB" or "11GiB"; null = unset */
+        /**
+         * Sets the fastBudget option.
+         *
+         * @param size fast-tier budget such as "512MiB" or "11GiB"; null = unset
+         * @return this builder
+         */
         public Builder fastBudget(String size) {
             this.fastBudget = size == null ? 0 : ByteSize.parse(size);
             return this;
         }
 
-        /** @param bytes host-tier budget in bytes (0 = unset) */
+        /**
+         * Sets the hostBudget option.
+         *
+         * @param bytes host-tier budget in bytes (0 = unset)
+         * @return this builder
+         */
         public Builder hostBudget(long bytes) {
             this.hostBudget = bytes;
             return this;
         }
 
-        /** @param size host-tier budget such as "2GiB"; null = unset */
+        /**
+         * Sets the hostBudget option.
+         *
+         * @param size host-tier budget such as "2GiB"; null = unset
+         * @return this builder
+         */
         public Builder hostBudget(String size) {
             this.hostBudget = size == null ? 0 : ByteSize.parse(size);
             return this;
         }
 
-        /** @param name lru, lfu, learned or random */
+        /**
+         * Sets the policy option.
+         *
+         * @param name lru, lfu, learned or random
+         * @return this builder
+         */
         public Builder policy(String name) {
             this.policy = name;
             return this;
         }
 
-        /** @param weights learned eviction-policy weights (for policy learned) */
+        /**
+         * Sets the policyModel option.
+         *
+         * @param weights learned eviction-policy weights (for policy learned)
+         * @return this builder
+         */
         public Builder policyModel(Path weights) {
             this.policyModel = weights;
             return this;
         }
 
-        /** @param predictor off, lookahead or learned */
+        /**
+         * Sets the prefetch option.
+         *
+         * @param predictor off, lookahead or learned
+         * @return this builder
+         */
         public Builder prefetch(String predictor) {
             this.prefetch = predictor;
             return this;
         }
 
-        /** @param layers layers ahead to prefetch */
+        /**
+         * Sets the prefetchDepth option.
+         *
+         * @param layers layers ahead to prefetch
+         * @return this builder
+         */
         public Builder prefetchDepth(int layers) {
             this.prefetchDepth = layers;
             return this;
         }
 
-        /** @param weights learned predictor weights (for prefetch learned) */
+        /**
+         * Sets the prefetchModel option.
+         *
+         * @param weights learned predictor weights (for prefetch learned)
+         * @return this builder
+         */
         public Builder prefetchModel(Path weights) {
             this.prefetchModel = weights;
             return this;
         }
 
-        /** @param n threads reading experts from the SSD */
+        /**
+         * Sets the loaderThreads option.
+         *
+         * @param n threads reading experts from the SSD
+         * @return this builder
+         */
         public Builder loaderThreads(int n) {
             this.loaderThreads = n;
             return this;
         }
 
-        /** @param mode where a fast-tier miss is computed */
+        /**
+         * Sets the offloadCompute option.
+         *
+         * @param mode where a fast-tier miss is computed
+         * @return this builder
+         */
         public Builder offloadCompute(OffloadCompute mode) {
             this.offloadCompute = mode;
             return this;
         }
 
-        /** @param mode auto, gpu or cpu */
+        /**
+         * Sets the offloadCompute option.
+         *
+         * @param mode auto, gpu or cpu
+         * @return this builder
+         */
         public Builder offloadCompute(String mode) {
             this.offloadCompute = OffloadCompute.parse(mode);
             return this;
         }
 
-        /** @param file routing trace to record (JSON lines), or null */
+        /**
+         * Sets the trace option.
+         *
+         * @param file routing trace to record (JSON lines), or null
+         * @return this builder
+         */
         public Builder trace(Path file) {
             this.trace = file;
             return this;
         }
 
-        /** @param file chat-template file overriding the checkpoint's, or null */
+        /**
+         * Sets the chatTemplate option.
+         *
+         * @param file chat-template file overriding the checkpoint's, or null
+         * @return this builder
+         */
         public Builder chatTemplate(Path file) {
             this.chatTemplate = file;
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first field that cannot work */
+        /**
+         * Checks the fields and builds the options.
+         *
+         * @return the options
+         * @throws IllegalArgumentException naming the first field that cannot work
+         */
         public EngineOptions build() {
             return new EngineOptions(backend, context, threads, fastBudget, hostBudget, policy, policyModel, prefetch,
                     prefetchDepth, prefetchModel, loaderThreads, offloadCompute, trace, chatTemplate);

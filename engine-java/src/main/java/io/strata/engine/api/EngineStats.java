@@ -36,16 +36,25 @@ public record EngineStats(long promptTokens, long generatedTokens, long prefillN
      */
     public record TierStats(String tier, long served, long waitNanos, double hitRate) {}
 
+    /** Copies the tier list so the snapshot stays immutable. */
     public EngineStats {
         tiers = List.copyOf(tiers);
     }
 
-    /** Decode speed over every session: generated tokens per second of decode forward passes (0 before any). */
+    /**
+     * Decode speed over every session.
+     *
+     * @return generated tokens per second of decode forward passes (0 before any)
+     */
     public double decodeTokensPerSecond() {
         return decodeNanos > 0 ? generatedTokens / (decodeNanos / 1e9) : 0;
     }
 
-    /** Prefill speed: prompt tokens per second of prefill forward passes (0 before any). */
+    /**
+     * Prefill speed over every session.
+     *
+     * @return prompt tokens per second of prefill forward passes (0 before any)
+     */
     public double prefillTokensPerSecond() {
         return prefillNanos > 0 ? promptTokens / (prefillNanos / 1e9) : 0;
     }

@@ -17,9 +17,20 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+/**
+ * Assembles a {@link StrataModel} from a folder: picks the expert store (tiered packed store, codec store, FloE
+ * store or checkpoint), the backend, the prefetcher and the trace recorder from {@link EngineOptions}. Most users
+ * call {@link StrataModel#load(Path, EngineOptions)}; the rest is for tools that inspect the store.
+ */
 public final class ModelLoader {
     private ModelLoader() {}
 
+    /**
+     * Whether a folder is a packed store.
+     *
+     * @param dir a folder
+     * @return true when it holds a store manifest
+     */
     public static boolean isPackedStore(Path dir) {
         return Files.isRegularFile(dir.resolve(StoreWriter.MANIFEST));
     }
@@ -27,6 +38,10 @@ public final class ModelLoader {
     /**
      * Opens model (a packed store or a Hugging Face checkpoint folder) under options: see
      * {@link StrataModel#load(Path, EngineOptions)}.
+     *
+     * @param model   a packed store or a checkpoint folder
+     * @param options how to serve it
+     * @return the loaded model
      */
     public static StrataModel load(Path model, EngineOptions options) {
         if (!Files.isDirectory(model)) {
@@ -89,6 +104,11 @@ public final class ModelLoader {
      * cache, scratch and the expert cache) and the host tier is pinned so copies overlap compute.
      * With --prefetch, or {@code timed}, the store is wrapped in a {@link io.strata.engine.predict.TimedExpertStore},
      * which gives the prefetcher its per-layer demand stall.
+     *
+     * @param dir     the packed store
+     * @param options how to serve it
+     * @param timed   wrap the store to time each acquire (for the prefetch benchmark)
+     * @return the loaded model
      */
     public static StrataModel loadStore(Path dir, EngineOptions options, boolean timed) {
         EngineOptions o = options, s = options;
@@ -147,7 +167,12 @@ public final class ModelLoader {
         }
     }
 
-    /** The tiered store behind a model's expert store, or null when it has none. */
+    /**
+     * The tiered store behind an expert store.
+     *
+     * @param s an expert store, possibly wrapped
+     * @return the tiered store under the wrappers, or null when it has none
+     */
     public static TieredExpertStore tiered(io.strata.tiering.ExpertStore s) {
         if (s instanceof io.strata.engine.predict.TimedExpertStore t) s = t.delegate();
         if (s instanceof TieredExpertStore t) return t;
@@ -198,7 +223,12 @@ public final class ModelLoader {
         PREFETCHERS.put(m, pf);
     }
 
-    /** The prefetcher's counters (per layer: hints, precision, recall, unused bytes, demand stall), or null without --prefetch. */
+    /**
+     * The prefetcher's counters.
+     *
+     * @param m a loaded model
+     * @return per layer: hints, precision, recall, unused bytes, demand stall; null without prefetch
+     */
     public static io.strata.engine.predict.Prefetcher.Report prefetchReport(StrataModel m) {
         var pf = PREFETCHERS.get(m);
         return pf == null ? null : pf.report();
@@ -206,13 +236,22 @@ public final class ModelLoader {
 
     /**
      * m's tiered store (under the timing wrapper of --prefetch, and for quantized stores under the
-     * codec wrapper), or null when its experts come from elsewhere.
+     * codec wrapper).
+     *
+     * @param m a loaded model
+     * @return the tiered store, or null when its experts come from elsewhere
      */
     public static TieredExpertStore tieredStore(StrataModel m) {
         return tiered(m.model().store());
     }
 
-    /** Records every routing decision of m to file (closed at JVM exit, or by the caller). */
+    /**
+     * Records every routing decision of m to file (closed at JVM exit, or by the caller).
+     *
+     * @param m    a loaded model
+     * @param file the trace to write (JSON lines)
+     * @return the recorder
+     */
     public static TraceRecorder attachTrace(StrataModel m, Path file) {
         var c = m.config();
         TraceRecorder rec = TraceRecorder.open(file, m.dir().getFileName().toString(), c.numLayers(), c.numExperts(), c.topK(), null);
@@ -226,7 +265,12 @@ public final class ModelLoader {
         return rec;
     }
 
-    /** Human-readable statistics of the model's expert store, or null when it keeps none. */
+    /**
+     * Human-readable statistics of the model's expert store.
+     *
+     * @param m a loaded model
+     * @return a table, or null when the store keeps none
+     */
     public static String storeStats(StrataModel m) {
         if (m.model().store() instanceof io.strata.engine.floe.FloeExpertStore f) {
             var t = f.totals();
@@ -240,6 +284,12 @@ public final class ModelLoader {
         return t != null ? t.stats().toTable() + pf : (pf.isEmpty() ? null : pf);
     }
 
+    /**
+     * Statistics of the model's expert store as JSON.
+     *
+     * @param m a loaded model
+     * @return a JSON object, or null when the store keeps none
+     */
     public static String storeStatsJson(StrataModel m) {
         if (m.model().store() instanceof io.strata.engine.floe.FloeExpertStore f) {
             try {

@@ -40,20 +40,38 @@ public final class Session implements AutoCloseable {
         model.sessionOpened();
     }
 
-    /** The reply of a chat turn. */
+    /**
+     * The reply of a chat turn.
+     *
+     * @param text         the reply's text, without the end-of-turn token
+     * @param result       its tokens and timings
+     * @param reusedTokens prompt tokens found already in the session's cache (not recomputed)
+     */
     public record ChatReply(String text, GenerationResult result, int reusedTokens) {}
 
-    /** Positions this session can hold (prompt + generated). */
+    /**
+     * Positions this session can hold.
+     *
+     * @return KV-cache positions (prompt + generated)
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** Tokens whose keys and values are in the cache now. */
+    /**
+     * Tokens whose keys and values are in the cache now.
+     *
+     * @return cached positions
+     */
     public int cachedTokens() {
         return length;
     }
 
-    /** Prompt tokens the last call found already in the cache (not recomputed). */
+    /**
+     * Prompt tokens the last call found already in the cache.
+     *
+     * @return tokens not recomputed by the last call
+     */
     public int lastReusedTokens() {
         return lastReused;
     }
@@ -69,7 +87,9 @@ public final class Session implements AutoCloseable {
      *
      * @param messages  the whole conversation so far (system / user / assistant turns)
      * @param maxTokens new tokens at most
+     * @param sampling  how tokens are chosen (seeded per call)
      * @param onText    receives decoded text pieces as they are generated (may be null)
+     * @return the reply
      * @throws IllegalArgumentException the rendered conversation does not fit the context
      */
     public ChatReply chat(List<ChatMessage> messages, int maxTokens, SamplingConfig sampling, Consumer<String> onText) {
@@ -96,7 +116,14 @@ public final class Session implements AutoCloseable {
         return new ChatReply(text.toString(), r, lastReused);
     }
 
-    /** As {@link #chat(List, int, SamplingConfig, Consumer)} with the rest of the context as the token limit. */
+    /**
+     * As {@link #chat(List, int, SamplingConfig, Consumer)} with the rest of the context as the token limit.
+     *
+     * @param messages the whole conversation so far
+     * @param sampling how tokens are chosen
+     * @param onText   receives decoded text pieces (may be null)
+     * @return the reply
+     */
     public ChatReply chat(List<ChatMessage> messages, SamplingConfig sampling, Consumer<String> onText) {
         return chat(messages, Integer.MAX_VALUE, sampling, onText);
     }
@@ -104,6 +131,12 @@ public final class Session implements AutoCloseable {
     /**
      * Completes text (BOS added) until a stop token or maxTokens, streaming decoded pieces (never half a UTF-8
      * character) to onText.
+     *
+     * @param prompt    text to continue
+     * @param maxTokens new tokens at most
+     * @param s         how tokens are chosen
+     * @param onText    receives decoded text pieces
+     * @return the generated tokens and timings
      */
     public GenerationResult complete(String prompt, int maxTokens, SamplingConfig s, Consumer<String> onText) {
         StreamDecoder dec = model.tokenizer().newStreamDecoder(true);
@@ -127,7 +160,9 @@ public final class Session implements AutoCloseable {
      * @param sequence   the whole sequence to continue (≥ 1 token)
      * @param maxTokens  new tokens at most (clipped to the room left in the context)
      * @param stopTokens generation ends after emitting one of these
+     * @param sampling   how tokens are chosen
      * @param listener   called for each new token; false stops (may be null)
+     * @return the generated tokens and timings
      * @throws IllegalArgumentException the sequence does not fit the context, or maxTokens is negative
      */
     public GenerationResult generate(int[] sequence, int maxTokens, int[] stopTokens, SamplingConfig sampling, TokenListener listener) {

@@ -71,6 +71,9 @@ public final class StrataModel implements AutoCloseable {
      * Hugging Face checkpoint folder (config.json + safetensors [+ tokenizer.json]; budgets, policy and prefetch are
      * refused there with the command that packs it).
      *
+     * @param dir     a packed store or a checkpoint folder
+     * @param options how to serve it ({@link EngineOptions#defaults()} for the defaults)
+     * @return the loaded model, to be closed
      * @throws IllegalArgumentException the folder is missing or an option cannot apply to it
      */
     public static StrataModel load(Path dir, EngineOptions options) {
@@ -96,12 +99,27 @@ public final class StrataModel implements AutoCloseable {
         }
     }
 
-    /** The folder's tokenizer.json, or null when it has none (the model then takes token ids only). */
+    /**
+     * The folder's tokenizer.
+     *
+     * @param dir a model folder
+     * @return its tokenizer.json, or null when it has none (the model then takes token ids only)
+     * @throws IOException the tokenizer cannot be read
+     */
     public static Tokenizer tokenizerIfPresent(Path dir) throws IOException {
         return Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
     }
 
-    /** Wraps an assembled model (used by loaders); resources are closed with the model. */
+    /**
+     * Wraps an assembled model (used by loaders).
+     *
+     * @param dir       the folder it came from
+     * @param resources closed with the model (mapped files, stores)
+     * @param model     the forward pass
+     * @param tok       its tokenizer, or null
+     * @param options   the options it was loaded with
+     * @return the model
+     */
     public static StrataModel of(Path dir, AutoCloseable resources, MoeModel model, Tokenizer tok, EngineOptions options) {
         return new StrataModel(dir, resources, model, tok, options);
     }
@@ -111,41 +129,76 @@ public final class StrataModel implements AutoCloseable {
         resources.add(r);
     }
 
-    /** A new conversation with its own KV cache of {@link #context()} positions. */
+    /**
+     * A new conversation with its own KV cache of {@link #context()} positions.
+     *
+     * @return a session, to be closed
+     */
     public Session newSession() {
         return new Session(this, context);
     }
 
-    /** The options the model was loaded with. */
+    /**
+     * The options the model was loaded with.
+     *
+     * @return the options
+     */
     public EngineOptions options() {
         return options;
     }
 
-    /** KV-cache positions of one session: the options' context, at most the model's max_position_embeddings. */
+    /**
+     * KV-cache positions of one session.
+     *
+     * @return the options' context, at most the model's max_position_embeddings
+     */
     public int context() {
         return context;
     }
 
-    /** The forward pass (advanced use: bypasses the step lock and the counters). */
+    /**
+     * The forward pass (advanced use: calls on it bypass the step lock and the counters).
+     *
+     * @return the model
+     */
     public MoeModel model() {
         return model;
     }
 
+    /**
+     * The model's configuration.
+     *
+     * @return layers, experts, dimensions and vocabulary
+     */
     public ModelConfig config() {
         return model.config();
     }
 
-    /** The folder the model was loaded from. */
+    /**
+     * The folder the model was loaded from.
+     *
+     * @return the folder
+     */
     public Path dir() {
         return dir;
     }
 
-    /** @throws IllegalStateException the folder has no tokenizer.json */
+    /**
+     * The model's tokenizer.
+     *
+     * @return the tokenizer
+     * @throws IllegalStateException the folder has no tokenizer.json
+     */
     public Tokenizer tokenizer() {
         if (tokenizer == null) throw new IllegalStateException(dir + ": no tokenizer.json; pass token ids instead of text");
         return tokenizer;
     }
 
+    /**
+     * Whether the model takes text.
+     *
+     * @return true when the folder has a tokenizer.json
+     */
     public boolean hasTokenizer() {
         return tokenizer != null;
     }
@@ -154,6 +207,7 @@ public final class StrataModel implements AutoCloseable {
      * The chat template: the options' {@code chatTemplate} file when set, else the checkpoint's own
      * (tokenizer_config.json's "chat_template", chat_template.jinja or chat_template.json).
      *
+     * @return the template
      * @throws IllegalStateException the model ships no template and none was given
      */
     public ChatTemplate chatTemplate() {
@@ -171,32 +225,64 @@ public final class StrataModel implements AutoCloseable {
         return t;
     }
 
-    /** Token ids of text with the tokenizer's special tokens (BOS) added. */
+    /**
+     * Encodes text with the tokenizer's special tokens (BOS) added.
+     *
+     * @param text text to encode
+     * @return token ids
+     */
     public int[] encode(String text) {
         return tokenizer().encode(text, true);
     }
 
-    /** Stop tokens: the tokenizer's EOS ids, else config.json's eos_token_id. */
+    /**
+     * Stop tokens.
+     *
+     * @return the tokenizer's EOS ids, else config.json's eos_token_id
+     */
     public int[] stopTokens() {
         if (tokenizer != null && tokenizer.eosIds().length > 0) return tokenizer.eosIds();
         return model.config().eosIds();
     }
 
-    /** Generates from token ids in a fresh session until a stop token or maxTokens; onToken returns false to stop. */
+    /**
+     * Generates from token ids in a fresh session until a stop token or maxTokens.
+     *
+     * @param prompt    token ids
+     * @param maxTokens new tokens at most
+     * @param s         how tokens are chosen
+     * @param onToken   called for each new token; false stops
+     * @return the generated tokens and timings
+     */
     public GenerationResult generate(int[] prompt, int maxTokens, SamplingConfig s, IntPredicate onToken) {
         try (Session session = sized(prompt.length, maxTokens)) {
             return session.generate(prompt, maxTokens, stopTokens(), s, onToken::test);
         }
     }
 
-    /** Generates exactly maxTokens tokens, ignoring stop tokens (benchmarks). */
+    /**
+     * Generates exactly maxTokens tokens, ignoring stop tokens (benchmarks).
+     *
+     * @param prompt    token ids
+     * @param maxTokens tokens to generate
+     * @param s         how tokens are chosen
+     * @return the generated tokens and timings
+     */
     public GenerationResult generateFixed(int[] prompt, int maxTokens, SamplingConfig s) {
         try (Session session = sized(prompt.length, maxTokens)) {
             return session.generate(prompt, maxTokens, new int[0], s, null);
         }
     }
 
-    /** As {@link #generateFixed(int[], int, SamplingConfig)}, calling onToken for every token. */
+    /**
+     * As {@link #generateFixed(int[], int, SamplingConfig)}, calling onToken for every token.
+     *
+     * @param prompt    token ids
+     * @param maxTokens tokens to generate
+     * @param s         how tokens are chosen
+     * @param onToken   called for each new token; false stops
+     * @return the generated tokens and timings
+     */
     public GenerationResult generateFixed(int[] prompt, int maxTokens, SamplingConfig s, IntPredicate onToken) {
         try (Session session = sized(prompt.length, maxTokens)) {
             return session.generate(prompt, maxTokens, new int[0], s, onToken::test);
@@ -211,14 +297,26 @@ public final class StrataModel implements AutoCloseable {
         return new Session(this, (int) Math.min(context, (long) promptTokens + maxTokens + 1));
     }
 
-    /** Generates from text in a fresh session, streaming decoded pieces (never half a UTF-8 character) to onText. */
+    /**
+     * Generates from text in a fresh session, streaming decoded pieces (never half a UTF-8 character) to onText.
+     *
+     * @param prompt    text to continue (BOS added)
+     * @param maxTokens new tokens at most
+     * @param s         how tokens are chosen
+     * @param onText    receives decoded text pieces
+     * @return the generated tokens and timings
+     */
     public GenerationResult generate(String prompt, int maxTokens, SamplingConfig s, Consumer<String> onText) {
         try (Session session = newSession()) {
             return session.complete(prompt, maxTokens, s, onText);
         }
     }
 
-    /** An immutable snapshot of the counters: tokens, time, tokens/s, sessions and (for a packed store) the tiers. */
+    /**
+     * An immutable snapshot of the counters.
+     *
+     * @return tokens, time, tokens/s, sessions and (for a packed store) the tiers
+     */
     public EngineStats stats() {
         return EngineStats.of(this, promptTokens.sum(), generatedTokens.sum(), prefillNanos.sum(), decodeNanos.sum(),
                 stepWaitNanos.sum(), openSessions.get(), stepLock.getQueueLength(), System.nanoTime() - createdNanos);
