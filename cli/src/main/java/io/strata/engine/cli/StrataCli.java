@@ -16,6 +16,7 @@ public final class StrataCli implements Runnable {
         cl.addSubcommand(new DemoCommand());
         cl.addSubcommand(new RunCommand());
         cl.addSubcommand(new ChatCommand());
+        cl.addSubcommand(new ServeCommand());
         cl.addSubcommand(new TokenizeCommand());
         cl.addSubcommand(new TraceCommand());
         cl.addSubcommand(new BenchCommand());
