@@ -79,8 +79,8 @@ public final class ModelLoader {
         Path store = model.toAbsolutePath().normalize();
         String out = (store.getFileName() == null ? "model" : store.getFileName().toString()) + "-store";
         Path outPath = store.getParent() == null ? Path.of(out) : store.getParent().resolve(out);
-        throw new IllegalArgumentException(model + " is a checkpoint folder, not a packed store: " + String.join(", ", set)
-                + " act on a packed store's tiers. Pack it first, then serve the store: strata pack --model " + model
+        throw new IllegalArgumentException(model + " is a checkpoint folder, not a packed store, and " + String.join(", ", set)
+                + " need" + (set.size() == 1 ? "s" : "") + " a packed store's tiers. Pack it first, then serve the store: strata pack --model " + model
                 + " --out " + outPath + " && strata run --model " + outPath + " ...");
     }
 

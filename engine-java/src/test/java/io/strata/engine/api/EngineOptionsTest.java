@@ -70,6 +70,14 @@ class EngineOptionsTest {
         }
     }
 
+    @Test
+    void threadsAreProcessWideAndADifferentLaterRequestIsRefused() {
+        int now = io.strata.compression.kernel.Parallel.threads();
+        ModelLoader.applyThreads(0); // 0 = leave as it is
+        ModelLoader.applyThreads(now);
+        assertMessage(() -> ModelLoader.applyThreads(now + 1), "already runs " + now + " threads");
+    }
+
     static void assertMessage(org.junit.jupiter.api.function.Executable x, String part) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, x);
         assertTrue(e.getMessage().contains(part), e.getMessage());
