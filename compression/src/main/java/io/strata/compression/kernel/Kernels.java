@@ -22,7 +22,9 @@ public final class Kernels {
             synchronized (Kernels.class) {
                 if (dense == null) {
                     dense = choose();
-                    LOG.log(Level.INFO, "CPU kernels: " + dense.name() + " (" + reason + ")");
+                    // Chosen lazily, possibly mid-generation: the usual choice is DEBUG so it never interleaves with streamed
+                    // text on a terminal; a fallback to the scalar kernels stays INFO with its reason.
+                    LOG.log(dense.name().contains("scalar") ? Level.INFO : Level.DEBUG, "CPU kernels: " + dense.name() + " (" + reason + ")");
                 }
                 d = dense;
             }

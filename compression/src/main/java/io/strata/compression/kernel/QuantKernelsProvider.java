@@ -22,7 +22,9 @@ public final class QuantKernelsProvider {
             synchronized (QuantKernelsProvider.class) {
                 if (kernels == null) {
                     kernels = choose();
-                    LOG.log(Level.INFO, "quantized CPU kernels: " + kernels.name() + " (" + reason + ")");
+                    // Chosen lazily, possibly mid-generation: the usual choice is DEBUG so it never interleaves with streamed
+                    // text on a terminal; a fallback to the scalar kernels stays INFO with its reason.
+                    LOG.log(kernels.name().contains("scalar") ? Level.INFO : Level.DEBUG, "quantized CPU kernels: " + kernels.name() + " (" + reason + ")");
                 }
                 k = kernels;
             }

@@ -1,10 +1,8 @@
-// Opens what --model names (checkpoint folder or packed store) with the options of the CLI.
+// Opens a model folder (Hugging Face checkpoint or packed store) under the engine options.
 package io.strata.engine.api;
 
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Backends;
-import io.strata.engine.cli.ModelOptions;
-import io.strata.engine.cli.StoreOptions;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
 import io.strata.engine.moe.RoutingObserver;
@@ -19,22 +17,82 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+/**
+ * Assembles a {@link StrataModel} from a folder: picks the expert store (tiered packed store, codec store, FloE
+ * store or checkpoint), the backend, the prefetcher and the trace recorder from {@link EngineOptions}. Most users
+ * call {@link StrataModel#load(Path, EngineOptions)}; the rest is for tools that inspect the store.
+ */
 public final class ModelLoader {
     private ModelLoader() {}
 
+    /**
+     * Whether a folder is a packed store.
+     *
+     * @param dir a folder
+     * @return true when it holds a store manifest
+     */
     public static boolean isPackedStore(Path dir) {
         return Files.isRegularFile(dir.resolve(StoreWriter.MANIFEST));
     }
 
-    public static StrataModel load(Path model, ModelOptions o, StoreOptions s) {
+    /**
+     * Opens model (a packed store or a Hugging Face checkpoint folder) under options: see
+     * {@link StrataModel#load(Path, EngineOptions)}.
+     *
+     * @param model   a packed store or a checkpoint folder
+     * @param options how to serve it
+     * @return the loaded model
+     */
+    public static StrataModel load(Path model, EngineOptions options) {
         if (!Files.isDirectory(model)) {
             throw new IllegalArgumentException(model + ": not found (expected a Hugging Face checkpoint folder or a packed store)");
         }
-        StrataModel m = isPackedStore(model) ? loadStore(model, o, s, false)
-                : StrataModel.load(model, new StrataModel.Options(o.backend, o.context));
-        if (s != null && s.trace != null) attachTrace(m, s.trace);
-        if (s != null && s.prefetch != null && !s.prefetch.equals("off")) attachPrefetcher(m, s);
+        applyThreads(options.threads());
+        StrataModel m;
+        if (isPackedStore(model)) {
+            m = loadStore(model, options, false);
+        } else {
+            refuseTierOptions(model, options);
+            m = StrataModel.loadCheckpoint(model, options);
+        }
+        try {
+            if (options.trace() != null) m.closeWith(attachTrace(m, options.trace()));
+            if (!options.prefetch().equals("off")) attachPrefetcher(m, options);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
         return m;
+    }
+
+    /**
+     * Budgets, policies and prefetch act on a packed store's tiers; a checkpoint folder serves its experts straight
+     * from the mapped safetensors, so they would be ignored: refuse them and say how to pack.
+     */
+    static void refuseTierOptions(Path model, EngineOptions o) {
+        if (!o.needsTieredStore()) return;
+        java.util.List<String> set = new java.util.ArrayList<>();
+        if (o.hostBudget() > 0) set.add("--host-budget");
+        if (o.fastBudget() > 0) set.add("--fast-budget");
+        if (!o.policy().equals("lru")) set.add("--policy " + o.policy());
+        if (!o.prefetch().equals("off")) set.add("--prefetch " + o.prefetch());
+        Path store = model.toAbsolutePath().normalize();
+        String out = (store.getFileName() == null ? "model" : store.getFileName().toString()) + "-store";
+        Path outPath = store.getParent() == null ? Path.of(out) : store.getParent().resolve(out);
+        throw new IllegalArgumentException(model + " is a checkpoint folder, not a packed store, and " + String.join(", ", set)
+                + " need" + (set.size() == 1 ? "s" : "") + " a packed store's tiers. Pack it first, then serve the store: strata pack --model " + model
+                + " --out " + outPath + " && strata run --model " + outPath + " ...");
+    }
+
+    /** The CPU kernel pool is process-wide: the first request fixes it; a different later one is refused. */
+    static void applyThreads(int threads) {
+        if (threads <= 0) return;
+        if (System.getProperty("strata.threads") == null) System.setProperty("strata.threads", Integer.toString(threads));
+        int now = io.strata.compression.kernel.Parallel.threads();
+        if (now != threads) {
+            throw new IllegalArgumentException("threads: the CPU kernel pool of this JVM already runs " + now
+                    + " threads (fixed by the first model loaded, or -Dstrata.threads); " + threads + " requested");
+        }
     }
 
     /**
@@ -44,10 +102,15 @@ public final class ModelLoader {
      * backend's quantized path; FloE stores go to {@link #loadFloeStore}.
      * Under CUDA, {@code --fast-budget} is the VRAM budget of the whole backend (dense weights, KV
      * cache, scratch and the expert cache) and the host tier is pinned so copies overlap compute.
-     * The store keeps the per-layer demand stall itself (its statistics); {@code timed} is kept for callers that
-     * asked for it and changes nothing.
+     * The store keeps the per-layer demand stall itself (its statistics).
+     *
+     * @param dir     the packed store
+     * @param options how to serve it
+     * @param timed   kept for callers that asked for a timed store: the store's own statistics time every acquire
+     * @return the loaded model
      */
-    public static StrataModel loadStore(Path dir, ModelOptions o, StoreOptions s, boolean timed) {
+    public static StrataModel loadStore(Path dir, EngineOptions options, boolean timed) {
+        EngineOptions o = options, s = options;
         PackedStore ps = PackedStore.open(dir);
         try {
             ModelConfig c = ModelConfig.parse(ps.manifest().model(), dir);
@@ -63,26 +126,18 @@ public final class ModelLoader {
                 codecParams = cf.experts();
             }
             long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
-            String policy = s != null && s.policy != null ? s.policy : "lru";
+            String policy = s.policy(); // EngineOptions checked the name and that learned has its weights
             TieredExpertStore.Builder b = TieredExpertStore.builder(ps).topK(c.topK())
-                    .hostBudget(s != null && s.hostBudget != null ? s.hostBudget : Long.toString(all))
+                    .hostBudget(s.hostBudget() > 0 ? s.hostBudget() : all)
                     .policy(policy)
-                    .loaderThreads(s != null ? s.loaderThreads : 2);
-            if (policy.equals("learned")) {
-                if (s.policyModel == null) {
-                    throw new IllegalArgumentException("--policy learned needs --policy-model FILE: the weights written by "
-                            + "strata trace replay --save-learned, trained on a trace of this model (strata run --trace)");
-                }
-                b.learnedModel(io.strata.tiering.policy.LearnedPolicy.Model.load(s.policyModel));
-            } else if (s != null && s.policyModel != null) {
-                throw new IllegalArgumentException("--policy-model " + s.policyModel + " is for --policy learned, not '" + policy + "'");
-            }
+                    .loaderThreads(s.loaderThreads());
+            if (policy.equals("learned")) b.learnedModel(io.strata.tiering.policy.LearnedPolicy.Model.load(s.policyModel()));
             if (codecParams != null) b.codec(codecParams);
-            Backend be = Backends.create(o.backend);
+            Backend be = Backends.create(o.backend());
             MoeModel m;
             try {
-                if (s != null && s.fastBudget != null) {
-                    long fast = io.strata.tiering.host.ByteSize.parse(s.fastBudget);
+                if (s.fastBudget() > 0) {
+                    long fast = s.fastBudget();
                     // On a GPU the fast tier is VRAM and --fast-budget the whole backend's VRAM budget.
                     if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb) cb.vramBudget(fast);
                     else b.fastBudget(fast);
@@ -92,7 +147,7 @@ public final class ModelLoader {
                 }
                 // Dense weights first: on a GPU they fix how much VRAM the expert slots get.
                 var weights = new io.strata.engine.model.ModelWeights(c, new PackedWeightSource(ps), be);
-                var vram = vramTier(be, storeSlotParts(ps, codecParams), c, o.context);
+                var vram = vramTier(be, storeSlotParts(ps, codecParams), c, o.context());
                 if (vram != null) b.fastTier(vram);
                 TieredExpertStore store = b.build();
                 try {
@@ -106,7 +161,7 @@ public final class ModelLoader {
                 throw e;
             }
             Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
-            return StrataModel.of(dir, ps, m, tok, o.context);
+            return StrataModel.of(dir, ps, m, tok, o);
         } catch (IOException e) {
             ps.close();
             throw new UncheckedIOException(e);
@@ -116,7 +171,12 @@ public final class ModelLoader {
         }
     }
 
-    /** The tiered store behind a model's expert store, or null when it has none. */
+    /**
+     * The tiered store behind an expert store.
+     *
+     * @param s an expert store, possibly wrapped
+     * @return the tiered store under the wrappers, or null when it has none
+     */
     public static TieredExpertStore tiered(io.strata.tiering.ExpertStore s) {
         return s instanceof TieredExpertStore t ? t : null;
     }
@@ -167,11 +227,11 @@ public final class ModelLoader {
      * (resident INT2 up, gate/down rows copied on demand from the mapped blobs).
      */
     static StrataModel loadFloeStore(Path dir, PackedStore ps, io.strata.engine.store.CodecStoreFiles.CodecFile cf, ModelConfig c,
-                                     ModelOptions o) throws IOException {
+                                     EngineOptions o) throws IOException {
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
         var enc = io.strata.engine.store.CodecStoreFiles.open(ps, cf, c, arena);
         var store = new io.strata.engine.floe.FloeExpertStore(enc, null, false);
-        Backend be = Backends.create(o.backend);
+        Backend be = Backends.create(o.backend());
         MoeModel m;
         try {
             var weights = new io.strata.engine.model.ModelWeights(c, new PackedWeightSource(ps), be);
@@ -181,7 +241,7 @@ public final class ModelLoader {
                 if (!c.moeLayer()[l]) continue;
                 for (int e = 0; e < c.numExperts(); e++) blob = Math.max(blob, enc.get(l, e).params().totalBytes());
             }
-            var vram = vramTier(be, new long[] {blob}, c, o.context);
+            var vram = vramTier(be, new long[] {blob}, c, o.context());
             if (vram != null) store.fastTier(vram, new io.strata.tiering.policy.LruPolicy());
             m = new MoeModel(c, weights, store, be);
         } catch (RuntimeException e) {
@@ -194,22 +254,21 @@ public final class ModelLoader {
             ps.close();
             arena.close();
         };
-        return StrataModel.of(dir, res, m, tok, o.context);
+        return StrataModel.of(dir, res, m, tok, o);
     }
 
     private static final java.util.Map<StrataModel, io.strata.engine.predict.Prefetcher> PREFETCHERS =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** Issues store prefetches for the predicted experts of the next --prefetch-depth layers. */
-    static void attachPrefetcher(StrataModel m, StoreOptions s) {
+    static void attachPrefetcher(StrataModel m, EngineOptions s) {
         var c = m.config();
-        io.strata.engine.predict.ExpertPredictor p = switch (s.prefetch) {
+        io.strata.engine.predict.ExpertPredictor p = switch (s.prefetch()) {
             case "lookahead" -> io.strata.engine.predict.LookaheadPredictor.of(m.model());
             case "learned" -> {
-                if (s.prefetchModel == null) throw new IllegalArgumentException("--prefetch learned needs --prefetch-model FILE");
-                yield io.strata.engine.predict.LearnedPredictor.load(s.prefetchModel);
+                yield io.strata.engine.predict.LearnedPredictor.load(s.prefetchModel());
             }
-            default -> throw new IllegalArgumentException("unknown --prefetch '" + s.prefetch + "' (off, lookahead, learned)");
+            default -> throw new IllegalArgumentException("unknown prefetch '" + s.prefetch() + "' (off, lookahead, learned)");
         };
         if (p.numLayers() != c.numLayers() || p.numExperts() != c.numExperts()) {
             throw new IllegalArgumentException("predictor is for " + p.numLayers() + " layers x " + p.numExperts()
@@ -217,12 +276,17 @@ public final class ModelLoader {
         }
         long expertBytes = c.expertBytes(2);
         var pf = new io.strata.engine.predict.Prefetcher(m.model().store(), p, m.model().backend(), c.hidden(),
-                s.prefetchDepth, c.topK(), expertBytes, null);
+                s.prefetchDepth(), c.topK(), expertBytes, null);
         m.model().addObserver(pf);
         PREFETCHERS.put(m, pf);
     }
 
-    /** The prefetcher's counters (per layer: hints, precision, recall, unused bytes, demand stall), or null without --prefetch. */
+    /**
+     * The prefetcher's counters.
+     *
+     * @param m a loaded model
+     * @return per layer: hints, precision, recall, unused bytes, demand stall; null without prefetch
+     */
     public static io.strata.engine.predict.Prefetcher.Report prefetchReport(StrataModel m) {
         var pf = PREFETCHERS.get(m);
         return pf == null ? null : pf.report();
@@ -230,13 +294,22 @@ public final class ModelLoader {
 
     /**
      * m's tiered store (under the timing wrapper of --prefetch, and for quantized stores under the
-     * codec wrapper), or null when its experts come from elsewhere.
+     * codec wrapper).
+     *
+     * @param m a loaded model
+     * @return the tiered store, or null when its experts come from elsewhere
      */
     public static TieredExpertStore tieredStore(StrataModel m) {
         return tiered(m.model().store());
     }
 
-    /** Records every routing decision of m to file (closed at JVM exit, or by the caller). */
+    /**
+     * Records every routing decision of m to file (closed at JVM exit, or by the caller).
+     *
+     * @param m    a loaded model
+     * @param file the trace to write (JSON lines)
+     * @return the recorder
+     */
     public static TraceRecorder attachTrace(StrataModel m, Path file) {
         var c = m.config();
         TraceRecorder rec = TraceRecorder.open(file, m.dir().getFileName().toString(), c.numLayers(), c.numExperts(), c.topK(), null);
@@ -250,7 +323,12 @@ public final class ModelLoader {
         return rec;
     }
 
-    /** Human-readable statistics of the model's expert store, or null when it keeps none. */
+    /**
+     * Human-readable statistics of the model's expert store.
+     *
+     * @param m a loaded model
+     * @return a table, or null when the store keeps none
+     */
     public static String storeStats(StrataModel m) {
         if (m.model().store() instanceof io.strata.engine.floe.FloeExpertStore f) {
             var t = f.totals();
@@ -274,6 +352,12 @@ public final class ModelLoader {
                 ? cb.fastTier().describe() : "none (experts served in place from the mapped checkpoint)";
     }
 
+    /**
+     * Statistics of the model's expert store as JSON.
+     *
+     * @param m a loaded model
+     * @return a JSON object, or null when the store keeps none
+     */
     public static String storeStatsJson(StrataModel m) {
         if (m.model().store() instanceof io.strata.engine.floe.FloeExpertStore f) {
             try {

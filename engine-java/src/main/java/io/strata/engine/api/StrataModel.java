@@ -1,62 +1,87 @@
-// The library entry point: load a checkpoint (or packed store), tokenize, generate with streaming.
+// The library entry point: load a checkpoint or packed store once, serve many sessions, generate and chat.
 package io.strata.engine.api;
 
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Backends;
+import io.strata.engine.chat.ChatTemplate;
 import io.strata.engine.checkpoint.Checkpoint;
-import io.strata.engine.generate.GenerationRequest;
 import io.strata.engine.generate.GenerationResult;
-import io.strata.engine.generate.Generator;
 import io.strata.engine.generate.SamplingConfig;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.MoeModel;
 import io.strata.engine.store.CheckpointExpertStore;
-import io.strata.engine.tokenizer.StreamDecoder;
 import io.strata.engine.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 
 /**
+ * A loaded model: its weights, expert store, backend and tokenizer, shared by any number of {@link Session}s.
+ *
  * <pre>{@code
- * try (StrataModel m = StrataModel.load(Path.of("models/tiny-moe"), StrataModel.Options.defaults())) {
+ * try (StrataModel m = StrataModel.load(Path.of("models/tiny-moe"), EngineOptions.defaults())) {
  *     m.generate("In the beginning", 32, SamplingConfig.GREEDY, System.out::print);
  * }
  * }</pre>
+ *
+ * <h2>Thread safety</h2>
+ * A {@code StrataModel} is safe to use from many threads at once: {@link #newSession()}, the {@code generate}
+ * methods, {@link #stats()} and {@link #chatTemplate()} may be called concurrently. The forward passes of all
+ * sessions are serialized by one fair lock (one prefill chunk or one decode step at a time, in arrival order), so
+ * concurrent sessions interleave step by step and each produces exactly the tokens it would produce alone. A
+ * {@link Session} itself is not thread-safe: use each session from one thread at a time. {@link #close()} must not
+ * race with running sessions.
  */
 public final class StrataModel implements AutoCloseable {
-    /**
-     * @param backend  "auto", "cpu" or "cuda"
-     * @param context  KV-cache positions (prompt + generated)
-     */
-    public record Options(String backend, int context) {
-        public static Options defaults() {
-            return new Options("auto", 4096);
-        }
-
-        public Options withBackend(String b) {
-            return new Options(b, context);
-        }
-    }
-
-    private final AutoCloseable resources;
+    private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
     private final MoeModel model;
     private final Tokenizer tokenizer;
-    private final Generator generator;
     private final Path dir;
+    private final EngineOptions options;
+    private final int context;
+    /** Serializes forward passes: the backend's scratch buffers and the store's step clock are shared. */
+    private final ReentrantLock stepLock = new ReentrantLock(true);
+    private volatile ChatTemplate template;
+    // Counters of every session, for stats(): tokens and nanoseconds spent in forward passes.
+    private final LongAdder promptTokens = new LongAdder(), generatedTokens = new LongAdder();
+    private final LongAdder prefillNanos = new LongAdder(), decodeNanos = new LongAdder(), stepWaitNanos = new LongAdder();
+    private final AtomicInteger openSessions = new AtomicInteger();
+    private final long createdNanos = System.nanoTime();
 
-    private StrataModel(Path dir, AutoCloseable resources, MoeModel model, Tokenizer tokenizer, int context) {
+    private StrataModel(Path dir, AutoCloseable resources, MoeModel model, Tokenizer tokenizer, EngineOptions options) {
         this.dir = dir;
-        this.resources = resources;
+        this.resources.add(resources);
         this.model = model;
         this.tokenizer = tokenizer;
-        this.generator = new Generator(model, context);
+        this.options = options;
+        this.context = Math.min(options.context(), model.config().maxPositions());
     }
 
-    /** Loads a Hugging Face checkpoint folder (config.json + safetensors [+ tokenizer.json]). */
-    public static StrataModel load(Path dir, Options opt) {
+    /**
+     * Opens a packed store (experts served through the tiers under the options' budgets, policy and prefetch) or a
+     * Hugging Face checkpoint folder (config.json + safetensors [+ tokenizer.json]; budgets, policy and prefetch are
+     * refused there with the command that packs it).
+     *
+     * @param dir     a packed store or a checkpoint folder
+     * @param options how to serve it ({@link EngineOptions#defaults()} for the defaults)
+     * @return the loaded model, to be closed
+     * @throws IllegalArgumentException the folder is missing or an option cannot apply to it
+     */
+    public static StrataModel load(Path dir, EngineOptions options) {
+        return ModelLoader.load(dir, options);
+    }
+
+    /** A checkpoint folder with its experts mapped from the safetensors (no tiers). */
+    static StrataModel loadCheckpoint(Path dir, EngineOptions opt) {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a folder");
         Checkpoint ck = Checkpoint.open(dir);
         try {
@@ -68,14 +93,15 @@ public final class StrataModel implements AutoCloseable {
                 var weights = new io.strata.engine.model.ModelWeights(c, ck, be);
                 var vram = ModelLoader.vramTier(be, ModelLoader.denseSlotParts(c, ck), c, opt.context());
                 var store = vram == null ? new CheckpointExpertStore(c, ck)
-                        : new CheckpointExpertStore(c, ck, vram, new io.strata.tiering.policy.LruPolicy());
+                        : new CheckpointExpertStore(c, ck, vram, opt.policy().equals("lfu") ? new io.strata.tiering.policy.LfuPolicy()
+                                : new io.strata.tiering.policy.LruPolicy());
                 m = new MoeModel(c, weights, store, be);
             } catch (RuntimeException e) {
                 be.close();
                 throw e;
             }
             Tokenizer tok = tokenizerIfPresent(dir);
-            return new StrataModel(dir, ck, m, tok, opt.context());
+            return new StrataModel(dir, ck, m, tok, opt);
         } catch (IOException e) {
             ck.close();
             throw new UncheckedIOException(e);
@@ -85,84 +111,287 @@ public final class StrataModel implements AutoCloseable {
         }
     }
 
-    /** The folder's tokenizer.json, or null when it has none (the model then takes token ids only). */
+    /**
+     * The folder's tokenizer.
+     *
+     * @param dir a model folder
+     * @return its tokenizer.json, or null when it has none (the model then takes token ids only)
+     * @throws IOException the tokenizer cannot be read
+     */
     public static Tokenizer tokenizerIfPresent(Path dir) throws IOException {
         return Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
     }
 
-    public static StrataModel of(Path dir, AutoCloseable resources, MoeModel model, Tokenizer tok, int context) {
-        return new StrataModel(dir, resources, model, tok, context);
+    /**
+     * Wraps an assembled model (used by loaders).
+     *
+     * @param dir       the folder it came from
+     * @param resources closed with the model (mapped files, stores)
+     * @param model     the forward pass
+     * @param tok       its tokenizer, or null
+     * @param options   the options it was loaded with
+     * @return the model
+     */
+    public static StrataModel of(Path dir, AutoCloseable resources, MoeModel model, Tokenizer tok, EngineOptions options) {
+        return new StrataModel(dir, resources, model, tok, options);
     }
 
+    /** Closes r when this model closes (e.g. a trace recorder). */
+    void closeWith(AutoCloseable r) {
+        resources.add(r);
+    }
+
+    /**
+     * A new conversation with its own KV cache of {@link #context()} positions.
+     *
+     * @return a session, to be closed
+     */
+    public Session newSession() {
+        return new Session(this, context);
+    }
+
+    /**
+     * The options the model was loaded with.
+     *
+     * @return the options
+     */
+    public EngineOptions options() {
+        return options;
+    }
+
+    /**
+     * KV-cache positions of one session.
+     *
+     * @return the options' context, at most the model's max_position_embeddings
+     */
+    public int context() {
+        return context;
+    }
+
+    /**
+     * The forward pass (advanced use: calls on it bypass the step lock and the counters).
+     *
+     * @return the model
+     */
     public MoeModel model() {
         return model;
     }
 
+    /**
+     * The model's configuration.
+     *
+     * @return layers, experts, dimensions and vocabulary
+     */
     public ModelConfig config() {
         return model.config();
     }
 
+    /**
+     * The folder the model was loaded from.
+     *
+     * @return the folder
+     */
     public Path dir() {
         return dir;
     }
 
+    /**
+     * The model's tokenizer.
+     *
+     * @return the tokenizer
+     * @throws IllegalStateException the folder has no tokenizer.json
+     */
     public Tokenizer tokenizer() {
         if (tokenizer == null) throw new IllegalStateException(dir + ": no tokenizer.json; pass token ids instead of text");
         return tokenizer;
     }
 
+    /**
+     * Whether the model takes text.
+     *
+     * @return true when the folder has a tokenizer.json
+     */
     public boolean hasTokenizer() {
         return tokenizer != null;
     }
 
-    /** Token ids of text with the tokenizer's special tokens (BOS) added. */
+    /**
+     * The chat template: the options' {@code chatTemplate} file when set, else the checkpoint's own
+     * (tokenizer_config.json's "chat_template", chat_template.jinja or chat_template.json).
+     *
+     * @return the template
+     * @throws IllegalStateException the model ships no template and none was given
+     */
+    public ChatTemplate chatTemplate() {
+        ChatTemplate t = template;
+        if (t != null) return t;
+        try {
+            t = options.chatTemplate() != null ? ChatTemplate.loadFile(options.chatTemplate(), dir) : ChatTemplate.load(dir);
+        } catch (NoSuchFileException e) {
+            throw new IllegalStateException((options.chatTemplate() != null ? options.chatTemplate() : dir)
+                    + ": no chat template (" + e.getReason() + "); give one with --chat-template FILE (EngineOptions.chatTemplate)", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        template = t;
+        return t;
+    }
+
+    /**
+     * Encodes text with the tokenizer's special tokens (BOS) added.
+     *
+     * @param text text to encode
+     * @return token ids
+     */
     public int[] encode(String text) {
         return tokenizer().encode(text, true);
     }
 
-    /** Stop tokens: the tokenizer's EOS ids, else config.json's eos_token_id. */
+    /**
+     * Stop tokens.
+     *
+     * @return the tokenizer's EOS ids, else config.json's eos_token_id
+     */
     public int[] stopTokens() {
         if (tokenizer != null && tokenizer.eosIds().length > 0) return tokenizer.eosIds();
         return model.config().eosIds();
     }
 
-    public GenerationResult generate(int[] prompt, int maxTokens, SamplingConfig s, java.util.function.IntPredicate onToken) {
-        return generator.generate(new GenerationRequest(prompt, maxTokens, stopTokens(), s), onToken::test);
+    /**
+     * Generates from token ids in a fresh session until a stop token or maxTokens.
+     *
+     * @param prompt    token ids
+     * @param maxTokens new tokens at most
+     * @param s         how tokens are chosen
+     * @param onToken   called for each new token; false stops
+     * @return the generated tokens and timings
+     */
+    public GenerationResult generate(int[] prompt, int maxTokens, SamplingConfig s, IntPredicate onToken) {
+        try (Session session = sized(prompt.length, maxTokens)) {
+            return session.generate(prompt, maxTokens, stopTokens(), s, onToken::test);
+        }
     }
 
-    /** Generates exactly maxTokens tokens, ignoring stop tokens (benchmarks). */
+    /**
+     * Generates exactly maxTokens tokens, ignoring stop tokens (benchmarks).
+     *
+     * @param prompt    token ids
+     * @param maxTokens tokens to generate
+     * @param s         how tokens are chosen
+     * @return the generated tokens and timings
+     */
     public GenerationResult generateFixed(int[] prompt, int maxTokens, SamplingConfig s) {
-        return generator.generate(new GenerationRequest(prompt, maxTokens, new int[0], s), null);
+        try (Session session = sized(prompt.length, maxTokens)) {
+            return session.generate(prompt, maxTokens, new int[0], s, null);
+        }
     }
 
-    /** As {@link #generateFixed(int[], int, SamplingConfig)}, calling onToken for every token. */
-    public GenerationResult generateFixed(int[] prompt, int maxTokens, SamplingConfig s, java.util.function.IntPredicate onToken) {
-        return generator.generate(new GenerationRequest(prompt, maxTokens, new int[0], s), onToken::test);
+    /**
+     * As {@link #generateFixed(int[], int, SamplingConfig)}, calling onToken for every token.
+     *
+     * @param prompt    token ids
+     * @param maxTokens tokens to generate
+     * @param s         how tokens are chosen
+     * @param onToken   called for each new token; false stops
+     * @return the generated tokens and timings
+     */
+    public GenerationResult generateFixed(int[] prompt, int maxTokens, SamplingConfig s, IntPredicate onToken) {
+        try (Session session = sized(prompt.length, maxTokens)) {
+            return session.generate(prompt, maxTokens, new int[0], s, onToken::test);
+        }
     }
 
-    /** Generates from text, streaming decoded text pieces (never half a UTF-8 character) to onText. */
+    /**
+     * A one-shot session no larger than the call needs: a backend may reserve a cache's whole capacity up front
+     * (CUDA counts it against the VRAM budget), so a short generation should not claim the full context.
+     */
+    private Session sized(int promptTokens, int maxTokens) {
+        return new Session(this, (int) Math.min(context, (long) promptTokens + maxTokens + 1));
+    }
+
+    /**
+     * Generates from text in a fresh session, streaming decoded pieces (never half a UTF-8 character) to onText.
+     *
+     * @param prompt    text to continue (BOS added)
+     * @param maxTokens new tokens at most
+     * @param s         how tokens are chosen
+     * @param onText    receives decoded text pieces
+     * @return the generated tokens and timings
+     */
     public GenerationResult generate(String prompt, int maxTokens, SamplingConfig s, Consumer<String> onText) {
-        StreamDecoder dec = tokenizer().newStreamDecoder(true);
-        int[] ids = encode(prompt);
-        // Prime the decoder with the prompt so the first piece keeps its leading space.
-        for (int id : ids) dec.feed(id);
-        GenerationResult r = generate(ids, maxTokens, s, id -> {
-            String piece = dec.feed(id);
-            if (!piece.isEmpty()) onText.accept(piece);
-            return true;
-        });
-        String rest = dec.flush();
-        if (!rest.isEmpty()) onText.accept(rest);
-        return r;
+        try (Session session = newSession()) {
+            return session.complete(prompt, maxTokens, s, onText);
+        }
+    }
+
+    /**
+     * An immutable snapshot of the counters.
+     *
+     * @return tokens, time, tokens/s, sessions and (for a packed store) the tiers
+     */
+    public EngineStats stats() {
+        return EngineStats.of(this, promptTokens.sum(), generatedTokens.sum(), prefillNanos.sum(), decodeNanos.sum(),
+                stepWaitNanos.sum(), openSessions.get(), stepLock.getQueueLength(), System.nanoTime() - createdNanos);
+    }
+
+    // ---- used by Session ----
+
+    /**
+     * Runs one forward pass under the step lock and counts it.
+     *
+     * @param decode true for a one-token decode step, false for a prefill chunk
+     */
+    float[] step(int[] ids, int pos0, io.strata.engine.backend.KvCache cache, boolean decode) {
+        long t0 = System.nanoTime();
+        stepLock.lock();
+        try {
+            long t1 = System.nanoTime();
+            stepWaitNanos.add(t1 - t0);
+            float[] logits = model.forward(ids, pos0, cache, false);
+            long dt = System.nanoTime() - t1;
+            if (decode) decodeNanos.add(dt);
+            else {
+                prefillNanos.add(dt);
+                promptTokens.add(ids.length);
+            }
+            return logits;
+        } finally {
+            stepLock.unlock();
+        }
+    }
+
+    void countGenerated(int n) {
+        generatedTokens.add(n);
+    }
+
+    io.strata.engine.backend.KvCache newCache(int capacity) {
+        stepLock.lock(); // the backend's allocator is not assumed thread-safe
+        try {
+            return model.newCache(capacity);
+        } finally {
+            stepLock.unlock();
+        }
+    }
+
+    void sessionOpened() {
+        openSessions.incrementAndGet();
+    }
+
+    void sessionClosed() {
+        openSessions.decrementAndGet();
     }
 
     @Override
     public void close() {
         model.close();
-        try {
-            resources.close();
-        } catch (Exception e) {
-            throw new RuntimeException(e);
+        RuntimeException first = null;
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (first == null) first = e instanceof RuntimeException re ? re : new RuntimeException(e);
+            }
         }
+        if (first != null) throw first;
     }
 }

@@ -26,7 +26,8 @@ public final class Backends {
                 try {
                     return cuda();
                 } catch (BackendUnavailableException e) {
-                    LOG.log(Level.INFO, "backend auto: using the CPU (" + e.getMessage() + ")");
+                    // On a machine without CUDA this is the normal case: one DEBUG line with the reason, no stack trace.
+                    LOG.log(Level.DEBUG, "backend auto: using the CPU (" + e.getMessage() + ")");
                     return cpu();
                 }
             }

@@ -149,6 +149,26 @@ public final class ChatTemplate {
         throw new ChatTemplateException(where + ": chat_template expected a string or a list of {name, template}, found " + tpl.getNodeType());
     }
 
+    /**
+     * A template from a file (the {@code --chat-template FILE} override): a Jinja source ({@code .jinja} or any
+     * other text) or a JSON file with a "chat_template" string. BOS / EOS come from the checkpoint's
+     * tokenizer_config.json when checkpointDir holds one.
+     */
+    public static ChatTemplate loadFile(Path file, Path checkpointDir) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "chat template file not found");
+        Path config = checkpointDir == null ? null : checkpointDir.resolve("tokenizer_config.json");
+        JsonNode c = config != null && Files.isRegularFile(config) ? readJson(config) : JSON.createObjectNode();
+        String source;
+        if (file.getFileName().toString().endsWith(".json")) {
+            JsonNode t = readJson(file).get("chat_template");
+            if (t == null || !t.isTextual()) throw new ChatTemplateException(file + ": expected a \"chat_template\" string");
+            source = t.asText();
+        } else {
+            source = Files.readString(file, StandardCharsets.UTF_8);
+        }
+        return of(source, tokenName(c.get("bos_token")), tokenName(c.get("eos_token")));
+    }
+
     private static JsonNode readJson(Path p) throws IOException {
         try {
             return JSON.readTree(p.toFile());

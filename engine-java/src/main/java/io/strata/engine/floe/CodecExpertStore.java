@@ -24,7 +24,7 @@ import java.lang.foreign.Arena;
  * <ul>
  *   <li>{@link Mode#DEQUANTIZED}: decoded once to checkpoint-orientation matrices (bf16 parts
  *       bit-exact, quantized parts as f32) and run by the backend's dense {@code expertFfn}; or</li>
- *   <li>{@link Mode#FUSED}: group-quantized codecs run by {@link Backend#quantExpertFfn} ({@link QuantKernels#matmul} on the CPU) straight
+ *   <li>{@link Mode#FUSED}: group-quantized codecs handed out as their blobs, run by {@link Backend#expertFfn} ({@link QuantKernels#matmul} on the CPU) straight
  *       from the blob ({@code g = Ŵ_gate·x, u = Ŵ_up·x, y = Ŵ_down·(SiLU(g) ⊙ u)}); other codecs
  *       fall back to DEQUANTIZED, which is logged.</li>
  * </ul>

@@ -14,6 +14,8 @@ public interface RoutingObserver {
     /**
      * Called once the plan of layer is known.
      *
+     * @param layer   layer index
+     * @param pos0    position of the first of the n tokens
      * @param experts (n, k) expert ids in rank order per token
      * @param weights (n, k) combine weights
      */

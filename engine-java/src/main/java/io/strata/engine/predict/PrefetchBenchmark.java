@@ -3,8 +3,7 @@ package io.strata.engine.predict;
 
 import io.strata.engine.api.ModelLoader;
 import io.strata.engine.api.StrataModel;
-import io.strata.engine.cli.ModelOptions;
-import io.strata.engine.cli.StoreOptions;
+import io.strata.engine.api.EngineOptions;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.generate.Sampler;
 import io.strata.engine.model.ModelConfig;
@@ -72,16 +71,9 @@ public final class PrefetchBenchmark {
                         + ps.codec());
             }
         }
-        ModelOptions o = new ModelOptions();
-        o.backend = s.backend();
-        o.context = context;
-        StoreOptions so = new StoreOptions();
-        so.hostBudget = Long.toString(s.hostBudget());
-        so.fastBudget = s.fastBudget() > 0 ? Long.toString(s.fastBudget()) : null;
-        so.policy = s.policy();
-        so.prefetch = "off";
-        so.loaderThreads = s.loaderThreads();
-        return ModelLoader.loadStore(s.store(), o, so, true);
+        EngineOptions o = EngineOptions.builder().backend(s.backend()).context(context).hostBudget(s.hostBudget())
+                .fastBudget(Math.max(0, s.fastBudget())).policy(s.policy()).prefetch("off").loaderThreads(s.loaderThreads()).build();
+        return ModelLoader.loadStore(s.store(), o, true);
     }
 
     /** The tiered store under m's timing wrapper. */

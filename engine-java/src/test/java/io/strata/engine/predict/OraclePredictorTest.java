@@ -117,7 +117,7 @@ class OraclePredictorTest {
         // The first two share their first token: a duplicate key at position 0.
         List<int[]> prompts = List.of(new int[] {5, 17, 99, 3, 140}, new int[] {5, 201, 64}, new int[] {77, 12, 250, 31, 9, 160, 4});
         int gen = 6, k = spec.topK();
-        try (StrataModel m = StrataModel.load(dir, new StrataModel.Options("cpu", 64))) {
+        try (StrataModel m = StrataModel.load(dir, io.strata.engine.api.EngineOptions.builder().backend("cpu").context(64).build())) {
             OraclePredictor p = OraclePredictor.of(RoutingRuns.recordIds(m, prompts, null, gen));
 
             RoutingRecorder rec = new RoutingRecorder(m.model().backend(), m.config());

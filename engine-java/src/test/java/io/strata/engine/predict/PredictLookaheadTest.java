@@ -49,7 +49,7 @@ class PredictLookaheadTest {
     void reproducesTrueRoutingWhenFedTheNextRouterInput(@TempDir Path tmp) throws Exception {
         var spec = SyntheticCheckpoint.preset("tiny").withLayers(4);
         Path dir = SyntheticCheckpoint.write(spec, tmp.resolve("tiny"), null);
-        try (StrataModel m = StrataModel.load(dir, new StrataModel.Options("cpu", 64))) {
+        try (StrataModel m = StrataModel.load(dir, io.strata.engine.api.EngineOptions.builder().backend("cpu").context(64).build())) {
             RoutingRecorder rec = new RoutingRecorder(m.model().backend(), m.config());
             m.model().addObserver(rec);
             int[] ids = new int[40];

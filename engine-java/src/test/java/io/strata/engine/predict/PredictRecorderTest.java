@@ -18,7 +18,7 @@ class PredictRecorderTest {
         var spec = SyntheticCheckpoint.preset("tiny").withLayers(3);
         Path dir = SyntheticCheckpoint.write(spec, tmp.resolve("tiny"), null);
         int[] ids = {1, 9, 77, 140, 3, 200, 31, 64};
-        try (StrataModel m = StrataModel.load(dir, new StrataModel.Options("cpu", 64))) {
+        try (StrataModel m = StrataModel.load(dir, io.strata.engine.api.EngineOptions.builder().backend("cpu").context(64).build())) {
             RoutingRecorder rec = new RoutingRecorder(m.model().backend(), m.config());
             m.model().addObserver(rec);
             m.model().forward(ids, 0, m.model().newCache(16), false);

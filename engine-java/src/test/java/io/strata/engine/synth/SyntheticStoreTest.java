@@ -11,7 +11,7 @@ import io.strata.compression.codec.GroupQuantCodec;
 import io.strata.engine.api.ModelLoader;
 import io.strata.engine.api.StrataModel;
 import io.strata.engine.checkpoint.Checkpoint;
-import io.strata.engine.cli.ModelOptions;
+import io.strata.engine.api.EngineOptions;
 import io.strata.engine.model.Architecture;
 import io.strata.engine.store.CodecStoreFiles;
 import io.strata.tiering.TieredExpertStore;
@@ -76,10 +76,7 @@ class SyntheticStoreTest {
             }
             assertTrue(pa.expert(0, 0).crc32c() != pa.expert(0, 1).crc32c(), "experts differ from each other");
         }
-        ModelOptions o = new ModelOptions();
-        o.backend = "cpu";
-        o.context = 32;
-        try (StrataModel m = ModelLoader.load(a, o, null)) {
+        try (StrataModel m = ModelLoader.load(a, EngineOptions.builder().backend("cpu").context(32).build())) {
             assertTrue(m.model().store() instanceof TieredExpertStore t && !t.layouts().isEmpty()
                     && t.layouts().get(0) instanceof io.strata.tiering.ExpertLayout.GroupQuant);
             float[] logits = m.model().forward(new int[] {1, 5, 9}, 0, m.model().newCache(8), false);

@@ -1,0 +1,122 @@
+// strata pack: writes a Hugging Face checkpoint as a packed expert store (atomic, resumable, with progress).
+package io.strata.engine.cli;
+
+import io.strata.engine.checkpoint.Checkpoint;
+import io.strata.engine.checkpoint.TensorInfo;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.model.TensorNames;
+import io.strata.tiering.ExpertWeights;
+import io.strata.tiering.store.StoreWriter;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "pack", mixinStandardHelpOptions = true,
+        description = "Pack a Hugging Face checkpoint into a store (manifest + 4 KiB-aligned expert blobs with CRC32C). "
+                + "An interrupted pack resumes when run again with the same arguments.")
+public final class PackCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder")
+    Path model;
+
+    @Option(names = "--out", required = true, description = "store folder to create")
+    Path out;
+
+    @Option(names = "--codec", defaultValue = "bf16",
+            description = "expert codec: bf16 (weights as stored), int8, int4, int3, int2, floe (default: ${DEFAULT-VALUE})")
+    String codec;
+
+    @Option(names = "--calibration", description = "floe: text file (paragraphs) to calibrate the per-layer thresholds on")
+    Path calibration;
+
+    @Option(names = "--sparsity", defaultValue = "0.85", description = "floe: target fraction of skipped channels (default: ${DEFAULT-VALUE})")
+    double sparsity;
+
+    @Option(names = "--no-progress", description = "no progress bar")
+    boolean noProgress;
+
+    /** Encodes every expert with the codec (FloE: calibrates thresholds first) and writes one blob each. */
+    private void packEncoded(Checkpoint ck, ModelConfig c, StoreWriter w) throws java.io.IOException {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            var codecImpl = io.strata.compression.codec.ExpertCodecs.byName(codec);
+            var enc = io.strata.engine.floe.EncodedExperts.encode(c, ck, codecImpl, arena);
+            float[] thresholds = null;
+            if (codec.startsWith("floe")) {
+                var texts = io.strata.engine.floe.FloeCalibration.readTexts(calibration);
+                var tok = io.strata.engine.tokenizer.Tokenizer.load(model);
+                java.util.List<int[]> ids = new java.util.ArrayList<>();
+                for (String t : texts) ids.add(tok.encode(t, true));
+                try (var dense = new io.strata.engine.model.MoeModel(c, ck, new io.strata.engine.store.CheckpointExpertStore(c, ck),
+                        new io.strata.engine.backend.cpu.CpuBackend())) {
+                    thresholds = io.strata.engine.floe.FloeCalibration.calibrate(dense, ids, sparsity, enc);
+                }
+                System.out.println("calibrated FloE thresholds for sparsity " + sparsity + ": " + java.util.Arrays.toString(thresholds));
+            }
+            io.strata.compression.codec.CodecParams[][] params = new io.strata.compression.codec.CodecParams[c.numLayers()][c.numExperts()];
+            for (int l = 0; l < c.numLayers(); l++) {
+                if (!c.moeLayer()[l]) continue;
+                for (int e = 0; e < c.numExperts(); e++) {
+                    var x = enc.get(l, e);
+                    params[l][e] = thresholds != null ? x.params().withThreshold(thresholds[l]) : x.params();
+                    if (w.isWritten(l, e)) continue;
+                    w.writeExpert(l, e, java.util.List.of(new StoreWriter.Blob(io.strata.engine.store.CodecStoreFiles.BLOB,
+                            io.strata.compression.DType.U8, new long[] {x.blob().byteSize()}, x.blob())));
+                }
+            }
+            io.strata.engine.store.CodecStoreFiles.write(w.stagingDirectory(), codec, params);
+        }
+    }
+
+    @Override
+    public Integer call() throws java.io.IOException {
+        if (!codec.equals("bf16") && !io.strata.compression.codec.ExpertCodecs.NAMES.contains(codec)) {
+            throw new IllegalArgumentException("unknown codec '" + codec + "' (expected one of " + io.strata.compression.codec.ExpertCodecs.NAMES + ")");
+        }
+        if (codec.startsWith("floe") && calibration == null) {
+            throw new IllegalArgumentException("codec " + codec + " needs --calibration FILE (text to calibrate its thresholds on)");
+        }
+        if (sparsity < 0 || sparsity >= 1) throw new IllegalArgumentException("--sparsity must be in [0, 1), found " + sparsity);
+        try (Checkpoint ck = Checkpoint.open(model)) {
+            ModelConfig c = ModelConfig.parse(ck.config(), model);
+            long total = 0;
+            for (TensorInfo t : ck.tensors().values()) total += t.data().byteSize();
+            Set<String> expertNames = new HashSet<>();
+            for (int l = 0; l < c.numLayers(); l++) {
+                if (!c.moeLayer()[l]) continue;
+                for (int e = 0; e < c.numExperts(); e++) for (int p = 0; p < 3; p++) expertNames.add(TensorNames.expert(c.arch(), l, e, p));
+            }
+            try (StoreWriter w = StoreWriter.create(out, ck.config(), codec, c.numLayers(), c.numExperts(),
+                    new StoreWriter.Options(!noProgress, total))) {
+                if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
+                for (TensorInfo t : ck.tensors().values()) {
+                    if (expertNames.contains(t.name()) || w.isDenseWritten(t.name())) continue;
+                    w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
+                }
+                if (codec.equals("bf16")) {
+                    for (int l = 0; l < c.numLayers(); l++) {
+                        if (!c.moeLayer()[l]) continue;
+                        for (int e = 0; e < c.numExperts(); e++) {
+                            if (w.isWritten(l, e)) continue;
+                            w.writeExpert(l, e, c.expert(ck, l, e));
+                        }
+                    }
+                } else {
+                    packEncoded(ck, c, w);
+                }
+                // The tokenizer travels with the store so `strata run --model STORE` can take text.
+                for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json",
+                        "chat_template.jinja", "chat_template.json"}) { // every chat-template file travels too
+                    Path src = model.resolve(f);
+                    if (java.nio.file.Files.isRegularFile(src)) {
+                        java.nio.file.Files.copy(src, w.stagingDirectory().resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                Path done = w.commit();
+                System.out.println("packed " + model + " → " + done + " (codec " + codec + ")");
+            }
+        }
+        return 0;
+    }
+}

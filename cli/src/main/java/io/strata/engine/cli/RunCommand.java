@@ -1,0 +1,93 @@
+// strata run: generate text from a prompt with a checkpoint or packed store.
+package io.strata.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.engine.api.ExpertUsage;
+import io.strata.engine.api.ModelLoader;
+import io.strata.engine.api.StrataModel;
+import io.strata.engine.generate.GenerationResult;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Generate text from a prompt.")
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder or packed store")
+    Path model;
+
+    @Option(names = "--prompt", required = true, description = "prompt text")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "64", description = "new tokens at most (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--stats", description = "print expert usage and store statistics")
+    boolean stats;
+
+    @Option(names = "--json", description = "write the result and timings as JSON to this file")
+    Path json;
+
+    @Mixin
+    ModelOptions opts;
+
+    @Mixin
+    StoreOptions storeOpts;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        try (StrataModel m = ModelLoader.load(model, opts.engine(storeOpts))) {
+            ExpertUsage usage = new ExpertUsage(m.config().numLayers(), m.config().numExperts());
+            m.model().addObserver(usage);
+            m.tokenizer(); // fails here, before any output, when the model has no tokenizer
+            out.print(prompt);
+            GenerationResult r = m.generate(prompt, maxTokens, opts.sampling(), s -> {
+                out.print(s);
+                out.flush();
+            });
+            out.println();
+            report(out, m, r, usage, stats);
+            if (json != null) writeJson(json, m, r, usage, prompt);
+        }
+        return 0;
+    }
+
+    static void report(PrintStream out, StrataModel m, GenerationResult r, ExpertUsage usage, boolean stats) {
+        out.printf("%n%d prompt tokens, %d generated (%s) | time to first token %.1f ms | decode %.2f tokens/s | backend %s%n",
+                r.promptTokens(), r.tokens().length, r.stoppedBy(), r.ttftNanos() / 1e6, r.decodeTokensPerSecond(),
+                m.model().backend().name());
+        if (stats) {
+            out.println(usage.table());
+            String s = ModelLoader.storeStats(m);
+            if (s != null) out.println(s);
+        }
+    }
+
+    static void writeJson(Path file, StrataModel m, GenerationResult r, ExpertUsage usage, String prompt) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode o = om.createObjectNode();
+        o.put("model", m.dir().toString());
+        o.put("backend", m.model().backend().name());
+        o.put("prompt", prompt);
+        o.put("prompt_tokens", r.promptTokens());
+        o.put("generated_tokens", r.tokens().length);
+        o.put("stopped_by", r.stoppedBy());
+        o.put("ttft_ms", r.ttftNanos() / 1e6);
+        o.put("decode_tokens_per_s", r.decodeTokensPerSecond());
+        var ids = o.putArray("token_ids");
+        for (int t : r.tokens()) ids.add(t);
+        if (m.hasTokenizer()) o.put("text", m.tokenizer().decode(r.tokens(), true));
+        var u = o.putArray("expert_counts");
+        for (int l = 0; l < usage.layers(); l++) {
+            var row = u.addArray();
+            for (int e = 0; e < usage.experts(); e++) row.add(usage.count(l, e));
+        }
+        String s = ModelLoader.storeStatsJson(m);
+        if (s != null) o.set("store", om.readTree(s));
+        om.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), o);
+    }
+}

@@ -1,0 +1,113 @@
+// Packed stores on the CUDA backend (a GPU, or the host CUDA emulator in CI): the store owns VRAM under the budget,
+// and FloE experts run on the device with the CPU path's partial loads and no activation round trips.
+package io.strata.engine.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.strata.engine.api.ModelLoader;
+import io.strata.engine.api.StrataModel;
+import io.strata.engine.backend.cuda.CudaBackend;
+import io.strata.engine.api.EngineOptions;
+import io.strata.engine.cli.StrataCli;
+import io.strata.engine.floe.FloeExpertStore;
+import io.strata.engine.generate.SamplingConfig;
+import io.strata.kernels.cuda.CudaAvailability;
+import io.strata.tiering.Tier;
+import io.strata.tiering.TieredExpertStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CudaStoreTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void requireCuda() {
+        Assumptions.assumeTrue(CudaAvailability.available(), CudaAvailability.reason());
+    }
+
+    static EngineOptions.Builder on(String backend) {
+        return EngineOptions.builder().backend(backend).context(32);
+    }
+
+    /** The golden tiny Mixtral (2 layers, 8 experts, top-2): from the class path when a runner puts it there, else the engine's test resources. */
+    static Path golden() throws Exception {
+        var url = CudaStoreTest.class.getResource("/golden/mixtral/config.json");
+        if (url != null) return Path.of(url.toURI()).getParent();
+        Path p = Path.of(System.getProperty("strata.root", ".."), "engine-java", "src", "test", "resources", "golden", "mixtral");
+        Assumptions.assumeTrue(Files.isRegularFile(p.resolve("config.json")), "golden fixture not found at " + p);
+        return p;
+    }
+
+    /** --fast-budget on CUDA is the whole backend's VRAM: the peak stays within it, and the store's policy fills VRAM. */
+    @Test
+    void vramBudgetOfAPackedStoreHoldsAtItsPeak() throws Exception {
+        Path store = tmp.resolve("store");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", golden().toString(), "--out", store.toString(), "--no-progress"));
+        long budget = CudaBackend.SCRATCH_RESERVE + (2L << 20);  // dense weights, KV, scratch and a few expert slots
+        try (StrataModel m = ModelLoader.load(store, on("cuda").fastBudget(budget).policy("lfu").build())) {
+            m.generateFixed(new int[] {1, 5, 9}, 12, SamplingConfig.GREEDY);
+            CudaBackend cb = (CudaBackend) m.model().backend();
+            long[] vram = cb.vramUsage();
+            assertTrue(vram[1] <= budget, "peak VRAM " + vram[1] + " within the budget " + budget);
+            var st = m.model().store().stats();
+            assertTrue(st.served(Tier.FAST) > 0, "VRAM hits: " + st.toTable());
+            assertEquals(st.promotedBytes(), cb.expertBytesCopied(), "host -> VRAM bytes as the store counts them");
+            String table = ModelLoader.storeStats(m);
+            assertTrue(table.contains("VRAM"), table);
+            assertTrue(((TieredExpertStore) m.model().store()).fastMembers().size() <= cb.fastTier().capacity());
+        }
+    }
+
+    /**
+     * FloE on the device: the same greedy tokens and the same partial-load bytes as the CPU path, and per decoded
+     * token no activation copy between device and host beyond each layer's router logits and the final logits.
+     */
+    @Test
+    void floeRunsOnTheDeviceWithTheCpuPathsPartialLoads() throws Exception {
+        Path model = Path.of(System.getProperty("strata.root", "."), "models", "tiny-moe");
+        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe absent");
+        Path cal = tmp.resolve("cal.txt");
+        Files.writeString(cal, "And God said, Let there be light: and there was light.\n\nhacker n. A person who enjoys exploring"
+                + " the details of programmable systems.\n");
+        Path store = tmp.resolve("floe");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store.toString(),
+                "--codec", "floe", "--calibration", cal.toString(), "--sparsity", "0.5", "--no-progress"));
+        int[] prompt = {1, 450, 3303};
+        int decode = 6;
+        long[] moved = new long[2];
+        int[][] tokens = new int[2][];
+        String[] backends = {"cpu", "cuda"};
+        for (int b = 0; b < 2; b++) {
+            try (StrataModel m = ModelLoader.load(store, on(backends[b]).build())) {
+                FloeExpertStore f = (FloeExpertStore) m.model().store();
+                long[] before = new long[2];
+                int[] step = {0};
+                var r = m.generateFixed(prompt, decode, SamplingConfig.GREEDY, id -> {
+                    if (m.model().backend() instanceof CudaBackend cb && step[0]++ == 0) {
+                        before[0] = cb.activationCopies()[0];
+                        before[1] = cb.activationCopies()[1];
+                    }
+                    return true;
+                });
+                tokens[b] = r.tokens();
+                moved[b] = f.totals().bytesMoved();
+                if (m.model().backend() instanceof CudaBackend cb) {
+                    long[] after = cb.activationCopies();
+                    int layers = m.config().numLayers();
+                    // decode - 1 forward passes after the first token: each reads its routers' logits and the final logits
+                    assertEquals((long) (decode - 1) * (layers + 1), after[0] - before[0], "device -> host activation reads");
+                    assertEquals(0, after[1] - before[1], "host -> device activation writes");
+                    assertTrue(cb.expertBytesCopied() > 0, "FloE experts ran from their VRAM copies");
+                }
+            }
+        }
+        assertEquals(java.util.Arrays.toString(tokens[0]), java.util.Arrays.toString(tokens[1]), "greedy tokens, CPU vs CUDA");
+        assertEquals(moved[0], moved[1], "gate/downT row bytes moved, CPU vs CUDA");
+    }
+}
