@@ -90,17 +90,28 @@ public final class VectorDenseKernels implements DenseKernels {
                         }
                     }
                 }
-                for (int k = 0; k < nb; k++) {
-                    FloatVector a = k == 0 ? a0 : k == 1 ? a1 : k == 2 ? a2 : a3;
-                    float acc = a.reduceLanes(VectorOperators.ADD);
-                    int xoff = (t0 + k) * cols;
+                sums(a0, a1, a2, a3, nb, out, t0 * rows + r, rows);
+                for (int k = 0; k < nb && vecCols < cols; k++) {
+                    int xoff = (t0 + k) * cols, o = (t0 + k) * rows + r;
+                    float acc = out[o];
                     for (int c = vecCols; c < cols; c++) {
                         acc += Halfs.bf16ToFloat(seg.get(Layouts.I16, base + 2L * c)) * x[xoff + c];
                     }
-                    out[(t0 + k) * rows + r] = acc;
+                    out[o] = acc;
                 }
             }
         }
+    }
+
+    /** Lane sums of the first nb of a0..a3 into out[o + k·stride] (fixed order, see {@link LaneSum}). */
+    private static void sums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, int nb, float[] out, int o, int stride) {
+        if (nb == 4) {
+            LaneSum.sum4(a0, a1, a2, a3, out, o, stride);
+            return;
+        }
+        out[o] = LaneSum.sum(a0);
+        if (nb > 1) out[o + stride] = LaneSum.sum(a1);
+        if (nb > 2) out[o + 2 * stride] = LaneSum.sum(a2);
     }
 
     /** out[r .. r+3] for one token (see matmulBf16 for the even/odd trick). */
@@ -124,8 +135,9 @@ public final class VectorDenseKernels implements DenseKernels {
             a2 = i2.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a2);
             a3 = i3.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        LaneSum.sum4(a0, a1, a2, a3, out, r, 1);
+        if (vecCols == cols) return;
+        float s0 = out[r], s1 = out[r + 1], s2 = out[r + 2], s3 = out[r + 3];
         for (int c = vecCols; c < cols; c++) {
             float xc = x[c];
             s0 += Halfs.bf16ToFloat(seg.get(Layouts.I16, b0 + 2L * c)) * xc;
@@ -161,12 +173,12 @@ public final class VectorDenseKernels implements DenseKernels {
                         }
                     }
                 }
-                for (int k = 0; k < nb; k++) {
-                    FloatVector a = k == 0 ? a0 : k == 1 ? a1 : k == 2 ? a2 : a3;
-                    float acc = a.reduceLanes(VectorOperators.ADD);
-                    int xoff = (t0 + k) * cols;
+                sums(a0, a1, a2, a3, nb, out, t0 * rows + r, rows);
+                for (int k = 0; k < nb && vecCols < cols; k++) {
+                    int xoff = (t0 + k) * cols, o = (t0 + k) * rows + r;
+                    float acc = out[o];
                     for (int c = vecCols; c < cols; c++) acc += seg.get(Layouts.F32, base + 4L * c) * x[xoff + c];
-                    out[(t0 + k) * rows + r] = acc;
+                    out[o] = acc;
                 }
             }
         }
@@ -189,13 +201,118 @@ public final class VectorDenseKernels implements DenseKernels {
         return dotArrays(a, ao, b, bo, len);
     }
 
+    @Override
+    public void rmsnorm(float[] x, int xo, float[] w, int wo, float[] out, int oo, int dim, float eps) {
+        int vec = dim - dim % L;
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < vec; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            acc = v.fma(v, acc);
+        }
+        float ss = LaneSum.sum(acc);
+        for (int i = vec; i < dim; i++) ss += x[xo + i] * x[xo + i];
+        float inv = (float) (1.0 / Math.sqrt((double) ss / dim + eps));
+        FloatVector vi = FloatVector.broadcast(F, inv);
+        for (int i = 0; i < vec; i += L) {
+            FloatVector.fromArray(F, x, xo + i).mul(vi).mul(FloatVector.fromArray(F, w, wo + i)).intoArray(out, oo + i);
+        }
+        for (int i = vec; i < dim; i++) out[oo + i] = x[xo + i] * inv * w[wo + i];
+    }
+
+    @Override
+    public void rope(float[] a, int off, int heads, int headDim, float[] cos, float[] sin) {
+        int half = headDim / 2, vec = half - half % L;
+        for (int h = 0; h < heads; h++) {
+            int o = off + h * headDim;
+            for (int i = 0; i < vec; i += L) {
+                FloatVector x1 = FloatVector.fromArray(F, a, o + i), x2 = FloatVector.fromArray(F, a, o + i + half);
+                FloatVector c = FloatVector.fromArray(F, cos, i), s = FloatVector.fromArray(F, sin, i);
+                x1.mul(c).sub(x2.mul(s)).intoArray(a, o + i);
+                x2.mul(c).add(x1.mul(s)).intoArray(a, o + i + half);
+            }
+            for (int i = vec; i < half; i++) {
+                float x1 = a[o + i], x2 = a[o + i + half];
+                a[o + i] = x1 * cos[i] - x2 * sin[i];
+                a[o + i + half] = x2 * cos[i] + x1 * sin[i];
+            }
+        }
+    }
+
+    /*
+     * SiLU with a polynomial exp built from lane-wise fma/mul/add only: the Vector API's EXP runs
+     * a native math library in C2 but Math.exp per lane in the interpreter, which would make
+     * results depend on the JIT's state. exp(-x) = 2^n · e^r with n = round(-x·log2 e) and
+     * |r| ≤ ln2/2, e^r by its degree-6 Taylor polynomial (relative error < 2e-7), 2^n by building
+     * the float's exponent bits. -x is clamped to [-87, 87] so 2^n stays a normal float; there
+     * σ(x) is already 0 or 1 to float precision.
+     */
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
+    private static final float ROUND = 12582912f; // 1.5·2^23: adding it rounds to an integer in the low bits
+
+    static FloatVector expNeg(FloatVector x) {
+        FloatVector t = x.neg().max(-87f).min(87f);
+        FloatVector k = t.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+        FloatVector n = k.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), t);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, 1f / 720);
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        // the integer n sits in the low mantissa bits of k: (k_bits − bits(ROUND) + 127) << 23 is 2^n
+        IntVector e = k.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(e.reinterpretAsFloats());
+    }
+
+    @Override
+    public void siluMul(float[] g, int go, float[] u, int uo, float[] o, int oo, int len) {
+        int vec = len - len % L;
+        for (int i = 0; i < vec; i += L) {
+            FloatVector x = FloatVector.fromArray(F, g, go + i);
+            x.div(expNeg(x).add(1f)).mul(FloatVector.fromArray(F, u, uo + i)).intoArray(o, oo + i);
+        }
+        for (int i = vec; i < len; i++) {
+            float x = g[go + i];
+            o[oo + i] = x / (1f + (float) Math.exp(-x)) * u[uo + i];
+        }
+    }
+
+    @Override
+    public void axpy(float[] y, int yo, float[] x, int xo, float alpha, int len) {
+        int vec = len - len % L;
+        FloatVector a = FloatVector.broadcast(F, alpha);
+        for (int i = 0; i < vec; i += L) {
+            FloatVector.fromArray(F, x, xo + i).fma(a, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (int i = vec; i < len; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    @Override
+    public void add(float[] y, int yo, float[] x, int xo, int len) {
+        int vec = len - len % L;
+        for (int i = 0; i < vec; i += L) {
+            FloatVector.fromArray(F, y, yo + i).add(FloatVector.fromArray(F, x, xo + i)).intoArray(y, yo + i);
+        }
+        for (int i = vec; i < len; i++) y[yo + i] += x[xo + i];
+    }
+
+    @Override
+    public void clamp(float[] x, int xo, int len, float lo, float hi) {
+        int vec = len - len % L;
+        for (int i = 0; i < vec; i += L) FloatVector.fromArray(F, x, xo + i).max(lo).min(hi).intoArray(x, xo + i);
+        for (int i = vec; i < len; i++) x[xo + i] = Math.max(lo, Math.min(hi, x[xo + i]));
+    }
+
     static float dotArrays(float[] a, int ao, float[] b, int bo, int len) {
         int vec = len - len % L;
         FloatVector acc = FloatVector.zero(F);
         for (int i = 0; i < vec; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = LaneSum.sum(acc);
         for (int i = vec; i < len; i++) s += a[ao + i] * b[bo + i];
         return s;
     }

@@ -1,5 +1,5 @@
 // Vector API kernels for quantized and gathered-row layouts. Vector constants live here, never in
-// the provider (QuantKernelsProvider), so the provider loads and logs a fallback without the module.
+// the provider (Kernels), so the provider loads and logs a fallback without the module.
 package io.strata.compression.kernel;
 
 import io.strata.compression.Halfs;
@@ -32,11 +32,6 @@ public final class VectorQuantKernels implements QuantKernels {
     static final int ROW_BLOCK = 4;
 
     private final ScalarQuantKernels scalar = new ScalarQuantKernels();
-
-    /** Bits of the machine's preferred float vector; below 256 the provider stays scalar. */
-    public static int preferredBits() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
-    }
 
     @Override
     public String name() {
@@ -203,7 +198,7 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 14).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(acc);
     }
 
     /** INT2 codes 8-15 of each lane. */
@@ -222,7 +217,7 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 30).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 15 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(acc);
     }
 
     /** INT4: the 8 codes of each lane. */
@@ -241,7 +236,7 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(acc);
     }
 
     /** INT8: the 4 codes of each lane. */
@@ -256,7 +251,7 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return LaneSum.sum(acc);
     }
 
     /*
@@ -284,7 +279,7 @@ public final class VectorQuantKernels implements QuantKernels {
                 a0 = iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xe, j), a0);
                 a1 = iv.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xo, j), a1);
             }
-            float acc = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            float acc = LaneSum.sum(a0.add(a1));
             for (int c = vecCols; c < cols; c++) acc += Halfs.bf16ToFloat(seg.get(Layouts.I16, base + 2L * c)) * x[c];
             out[k] = acc;
         }
