@@ -14,7 +14,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-public final class BaselineDenseKernels implements DenseKernels {
+public final class BaselineDenseKernels {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final int L = F.length();
@@ -26,12 +26,10 @@ public final class BaselineDenseKernels implements DenseKernels {
         return L;
     }
 
-    @Override
     public String name() {
         return "vector-" + F.vectorBitSize();
     }
 
-    @Override
     public void matmul(Matrix w, float[] x, int n, float[] out, int r0, int r1) {
         switch (w.dtype()) {
             case BF16 -> matmulBf16(w, x, n, out, r0, r1);
@@ -186,7 +184,6 @@ public final class BaselineDenseKernels implements DenseKernels {
         }
     }
 
-    @Override
     public float dot(float[] a, int ao, float[] b, int bo, int len) {
         return dotArrays(a, ao, b, bo, len);
     }
