@@ -18,7 +18,7 @@ for path in sys.argv[1:]:
         scores[name].append(b["primaryMetric"]["score"])
         unit = b["primaryMetric"]["scoreUnit"]
 
-pairs = [("Before", "Now"), ("Scalar", "Vector")]
+pairs = [("Before", "Now"), ("Scalar", "Vector"), ("Before", "Vector")]
 print(f"| pair | first ({unit}) per round | second ({unit}) per round | median second/first | min–max |")
 print("|---|---|---|---:|---|")
 for name in sorted(scores):

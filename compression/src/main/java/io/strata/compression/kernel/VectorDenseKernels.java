@@ -64,6 +64,26 @@ public final class VectorDenseKernels implements DenseKernels {
             // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
             // the loads per weight byte and the loop stays memory-bound rather than load-port-bound.
             for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out);
+        } else {
+            // Prefill: two rows × four tokens per pass (see rows2x4Bf16); a last odd row runs below.
+            float[] sums = new float[8];
+            for (; r + 2 <= r1; r += 2) {
+                for (int t0 = 0; t0 < n; t0 += 4) {
+                    int nb = Math.min(4, n - t0);
+                    rows2x4Bf16(seg, r * rowBytes, rowBytes, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
+                            (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, sums);
+                    for (int k = 0; k < nb; k++) {
+                        int t = t0 + k, xoff = t * cols;
+                        float s0 = sums[k], s1 = sums[4 + k];
+                        for (int c = vecCols; c < cols; c++) {
+                            s0 += Halfs.bf16ToFloat(seg.get(Layouts.I16, r * rowBytes + 2L * c)) * x[xoff + c];
+                            s1 += Halfs.bf16ToFloat(seg.get(Layouts.I16, (r + 1) * rowBytes + 2L * c)) * x[xoff + c];
+                        }
+                        out[t * rows + r] = s0;
+                        out[t * rows + r + 1] = s1;
+                    }
+                }
+            }
         }
         for (; r < r1; r++) {
             long base = r * rowBytes;
@@ -112,6 +132,47 @@ public final class VectorDenseKernels implements DenseKernels {
         out[o] = LaneSum.sum(a0);
         if (nb > 1) out[o + stride] = LaneSum.sum(a1);
         if (nb > 2) out[o + 2 * stride] = LaneSum.sum(a2);
+    }
+
+    /**
+     * Rows at byte offsets b0 and b0 + rowBytes against the four tokens whose even/odd x halves start
+     * at o0..o3 in xe/xo: sums[k] (first row), sums[4 + k] (second row), vector columns only. Each
+     * weight load and bf16 split serves four tokens and each x load two rows: eight fma chains, in
+     * the same per-chain order as the one-row loop, so blocking does not change the bits.
+     */
+    private static void rows2x4Bf16(MemorySegment seg, long b0, long rowBytes, int vecCols, float[] xe, float[] xo,
+                                    int o0, int o1, int o2, int o3, float[] sums) {
+        long b1 = b0 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
+            IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + 2L * c, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + 2L * c, LE);
+            FloatVector e0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d0 = i0.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector e1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d1 = i1.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), x1 = FloatVector.fromArray(F, xe, o1 + j);
+            FloatVector x2 = FloatVector.fromArray(F, xe, o2 + j), x3 = FloatVector.fromArray(F, xe, o3 + j);
+            a0 = e0.fma(x0, a0);
+            a1 = e0.fma(x1, a1);
+            a2 = e0.fma(x2, a2);
+            a3 = e0.fma(x3, a3);
+            c0 = e1.fma(x0, c0);
+            c1 = e1.fma(x1, c1);
+            c2 = e1.fma(x2, c2);
+            c3 = e1.fma(x3, c3);
+            x0 = FloatVector.fromArray(F, xo, o0 + j);
+            x1 = FloatVector.fromArray(F, xo, o1 + j);
+            x2 = FloatVector.fromArray(F, xo, o2 + j);
+            x3 = FloatVector.fromArray(F, xo, o3 + j);
+            a0 = d0.fma(x0, a0);
+            a1 = d0.fma(x1, a1);
+            a2 = d0.fma(x2, a2);
+            a3 = d0.fma(x3, a3);
+            c0 = d1.fma(x0, c0);
+            c1 = d1.fma(x1, c1);
+            c2 = d1.fma(x2, c2);
+            c3 = d1.fma(x3, c3);
+        }
+        LaneSum.sum4(a0, a1, a2, a3, sums, 0, 1);
+        LaneSum.sum4(c0, c1, c2, c3, sums, 4, 1);
     }
 
     /** out[r .. r+3] for one token (see matmulBf16 for the even/odd trick). */

@@ -73,12 +73,135 @@ public final class VectorQuantKernels implements QuantKernels {
                 xsum[t * groups + g] = s;
             }
         }
+        if (n >= BATCH_MIN_TOKENS) {
+            rowsBatched(w, x, xp, xsum, n, out, r0, r1, vecCols);
+            return;
+        }
         switch (bits) {
             case 2 -> rowsInt2(w, x, xp, xsum, n, out, r0, r1, vecCols);
             case 4 -> rowsInt4(w, x, xp, xsum, n, out, r0, r1, vecCols);
             case 8 -> rowsInt8(w, x, xp, xsum, n, out, r0, r1, vecCols);
             default -> throw new IllegalStateException("bits " + bits);
         }
+    }
+
+    /** From this many tokens on, a row is dequantized once and multiplied with all tokens (prefill). */
+    static final int BATCH_MIN_TOKENS = 2;
+
+    /*
+     * Prefill (n ≥ 2 tokens): the code extraction (shift, mask, convert: three instructions per
+     * weight and lane, against one fma) is what bounds the one-token kernel, so for a batch each
+     * row is dequantized once, to q·s in the lane order of xp, into an L1-resident float row, and
+     * that row meets the tokens in a register-blocked loop: two rows × four tokens per pass, eight
+     * independent fma chains, six loads per eight fmas. Each (row, token) sum is one fma chain
+     * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
+     * Missing tokens of the last block repeat token 0 (computed and dropped), so one loop serves
+     * every n.
+     */
+    private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
+                                    int vecCols) {
+        int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
+        MemorySegment seg = w.data();
+        long rowBytes = w.format().codeBytesPerRow(cols);
+        short[] raw = new short[2 * groups];               // (2, groups) f16 scales, then zeros, of one row
+        float[] scale0 = new float[groups + L], zs0 = new float[groups], scale1 = new float[groups + L], zs1 = new float[groups];
+        float[] laneScale = new float[vecCols * bits / 32]; // (vecCols / vpl) scale of each lane run
+        float[] d0 = new float[vecCols], d1 = new float[vecCols]; // (vecCols) rows r and r+1 dequantized, lane order
+        float[] sums = new float[8];                        // (2 rows, 4 tokens) dot products of one block
+        for (int r = r0; r < r1; r += 2) {
+            boolean pair = r + 1 < r1;
+            rowParams(w, r, raw, scale0, zs0, laneScale);
+            dequantRow(bits, seg, r * rowBytes, laneScale, d0, vecCols);
+            if (pair) {
+                rowParams(w, r + 1, raw, scale1, zs1, laneScale);
+                dequantRow(bits, seg, (r + 1) * rowBytes, laneScale, d1, vecCols);
+            }
+            for (int t0 = 0; t0 < n; t0 += 4) {
+                int nb = Math.min(4, n - t0);
+                int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
+                dot2x4(pair ? d1 : d0, d0, xp, o0, o1, o2, o3, vecCols, sums);
+                for (int k = 0; k < nb; k++) {
+                    int t = t0 + k;
+                    out[t * rows + r] = finish(w, r, t, sums[k], x, scale0, zs0, xsum, vecCols);
+                    if (pair) out[t * rows + r + 1] = finish(w, r + 1, t, sums[4 + k], x, scale1, zs1, xsum, vecCols);
+                }
+            }
+        }
+    }
+
+    /** Row codes × lane scales into d, in the lane order of xp (see {@link #matmul}). */
+    private static void dequantRow(int bits, MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols) {
+        switch (bits) {
+            case 8 -> {
+                for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
+                    IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
+                    FloatVector s = FloatVector.fromArray(F, laneScale, j);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
+                }
+            }
+            case 4 -> {
+                for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
+                    IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
+                    FloatVector s = FloatVector.fromArray(F, laneScale, j);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 4 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 5 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 6 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 7 * L);
+                }
+            }
+            case 2 -> {
+                dequantInt2(seg, base, laneScale, d, vecCols, 0);
+                dequantInt2(seg, base, laneScale, d, vecCols, 8);
+            }
+            default -> throw new IllegalStateException("bits " + bits);
+        }
+    }
+
+    /** INT2 codes k0 .. k0+7 of each lane (two calls per row: at most 8 extractions per loop, see rowsInt2). */
+    private static void dequantInt2(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols, int k0) {
+        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
+            IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
+            FloatVector s = FloatVector.fromArray(F, laneScale, j);
+            int o = c + k0 * L, sh = 2 * k0;
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 2).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 4).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 2 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 6).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 3 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 8).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 4 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 10).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 5 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 12).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 6 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 14).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 7 * L);
+        }
+    }
+
+    /**
+     * sums[k] = Σ_c d0[c]·xp[ok + c], sums[4 + k] = Σ_c d1[c]·xp[ok + c] for the four token offsets
+     * ok, c ∈ [0, vecCols); eight fma chains, reduced in fixed order ({@link LaneSum}).
+     */
+    static void dot2x4(float[] d1, float[] d0, float[] xp, int o0, int o1, int o2, int o3, int vecCols, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int c = 0; c < vecCols; c += L) {
+            FloatVector w0 = FloatVector.fromArray(F, d0, c), w1 = FloatVector.fromArray(F, d1, c);
+            FloatVector x0 = FloatVector.fromArray(F, xp, o0 + c), x1 = FloatVector.fromArray(F, xp, o1 + c);
+            FloatVector x2 = FloatVector.fromArray(F, xp, o2 + c), x3 = FloatVector.fromArray(F, xp, o3 + c);
+            a0 = w0.fma(x0, a0);
+            a1 = w0.fma(x1, a1);
+            a2 = w0.fma(x2, a2);
+            a3 = w0.fma(x3, a3);
+            b0 = w1.fma(x0, b0);
+            b1 = w1.fma(x1, b1);
+            b2 = w1.fma(x2, b2);
+            b3 = w1.fma(x3, b3);
+        }
+        LaneSum.sum4(a0, a1, a2, a3, sums, 0, 1);
+        LaneSum.sum4(b0, b1, b2, b3, sums, 4, 1);
     }
 
     /**
