@@ -44,8 +44,18 @@ final class LaneSum {
         return VectorMask.fromArray(F, m, 0);
     }
 
-    /** Σ of the lanes of v in butterfly order. */
-    static float sum(FloatVector v) {
+    /*
+     * Vectors cross no method boundary here: callers store their accumulators into a small
+     * scratch array and these methods load them back. A FloatVector argument of a call that C2
+     * does not inline is boxed, and C2 will not inline a callee whose own compiled code is large
+     * (InlineSmallCode), which the Vector API code of these methods is: passing vectors made the
+     * bf16 one-token kernel 3.5x slower. A store and a reload (forwarded from the store buffer)
+     * cost a few cycles per row.
+     */
+
+    /** Σ of the L floats {@code p[off .. off+L)} (a stored accumulator) in butterfly order. */
+    static float sum(float[] p, int off) {
+        FloatVector v = FloatVector.fromArray(F, p, off);
         // L is a constant: C2 folds the branches away.
         if (L >= 16) v = v.add(v.rearrange(X8));
         if (L >= 8) v = v.add(v.rearrange(X4));
@@ -55,35 +65,38 @@ final class LaneSum {
     }
 
     /**
-     * The lane sums of a0..a3 into {@code out[o], out[o + stride], out[o + 2·stride], out[o + 3·stride]},
-     * each bit-identical to {@link #sum} of that vector.
+     * The lane sums of the four stored accumulators {@code p[off + k·L .. +L)}, k = 0..3, into
+     * {@code out[o + k·stride]}, each bit-identical to {@link #sum} of that accumulator.
      */
-    static void sum4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out, int o, int stride) {
+    static void sum4(float[] p, int off, float[] out, int o, int stride) {
+        FloatVector a0 = FloatVector.fromArray(F, p, off), a1 = FloatVector.fromArray(F, p, off + L);
+        FloatVector a2 = FloatVector.fromArray(F, p, off + 2 * L), a3 = FloatVector.fromArray(F, p, off + 3 * L);
+        // One butterfly step of two vectors at once, u.blend(v, Mk) + v.blend(u, Mk).rearrange(Xk):
+        // lanes without bit k hold u[i] + u[i^k], lanes with bit k hold v[i] + v[i^k] (addition
+        // commutes exactly, so each equals the one-vector step). Written out, not a helper method:
+        // see the comment above on vectors and calls.
         FloatVector q;
         if (L == 16) {
-            q = pair(pair(a0, a1, M8, X8), pair(a2, a3, M8, X8), M4, X4);
+            FloatVector p01 = a0.blend(a1, M8).add(a1.blend(a0, M8).rearrange(X8));
+            FloatVector p23 = a2.blend(a3, M8).add(a3.blend(a2, M8).rearrange(X8));
+            q = p01.blend(p23, M4).add(p23.blend(p01, M4).rearrange(X4));
             q = q.add(q.rearrange(X2));
             q = q.add(q.rearrange(X1));
         } else if (L == 8) {
-            q = pair(pair(a0, a1, M4, X4), pair(a2, a3, M4, X4), M2, X2);
+            FloatVector p01 = a0.blend(a1, M4).add(a1.blend(a0, M4).rearrange(X4));
+            FloatVector p23 = a2.blend(a3, M4).add(a3.blend(a2, M4).rearrange(X4));
+            q = p01.blend(p23, M2).add(p23.blend(p01, M2).rearrange(X2));
             q = q.add(q.rearrange(X1));
         } else {
-            q = pair(pair(a0, a1, M2, X2), pair(a2, a3, M2, X2), M1, X1);
+            FloatVector p01 = a0.blend(a1, M2).add(a1.blend(a0, M2).rearrange(X2));
+            FloatVector p23 = a2.blend(a3, M2).add(a3.blend(a2, M2).rearrange(X2));
+            q = p01.blend(p23, M1).add(p23.blend(p01, M1).rearrange(X1));
         }
         // a0 ends in lane 0, a1 in lane L/2, a2 in lane L/4, a3 in lane 3L/4
         out[o] = q.lane(0);
         out[o + stride] = q.lane(L / 2);
         out[o + 2 * stride] = q.lane(L / 4);
         out[o + 3 * stride] = q.lane(3 * L / 4);
-    }
-
-    /**
-     * One butterfly step of two vectors at once: lanes without bit k hold {@code u[i] + u[i^k]},
-     * lanes with bit k hold {@code v[i] + v[i^k]} (addition commutes exactly, so each equals the
-     * single-vector step).
-     */
-    private static FloatVector pair(FloatVector u, FloatVector v, VectorMask<Float> mk, VectorShuffle<Float> xk) {
-        return u.blend(v, mk).add(v.blend(u, mk).rearrange(xk));
     }
 
     /** The specification of {@link #sum}: the butterfly over {@code p[off .. off+lanes)} in plain Java. */

@@ -47,7 +47,9 @@ public final class StreamRead {
                 for (; off + F.vectorByteSize() <= end; off += F.vectorByteSize()) {
                     a0 = a0.add(FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN));
                 }
-                sums[p] = LaneSum.sum(a0.add(a1)); // fixed order: the same sum whatever the JIT's state
+                float[] lanes = new float[F.length()];
+                a0.add(a1).intoArray(lanes, 0);
+                sums[p] = LaneSum.sum(lanes, 0); // fixed order: the same sum whatever the JIT's state
             }
         });
         float s = 0;

@@ -59,11 +59,12 @@ public final class VectorDenseKernels implements DenseKernels {
         }
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 2;
+        float[] lanes = new float[8 * L]; // accumulators stored for the fixed-order lane sums
         int r = r0;
         if (n == 1) {
             // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
             // the loads per weight byte and the loop stays memory-bound rather than load-port-bound.
-            for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out);
+            for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out, lanes);
         } else {
             // Prefill: two rows × four tokens per pass (see rows2x4Bf16); a last odd row runs below.
             float[] sums = new float[8];
@@ -71,7 +72,7 @@ public final class VectorDenseKernels implements DenseKernels {
                 for (int t0 = 0; t0 < n; t0 += 4) {
                     int nb = Math.min(4, n - t0);
                     rows2x4Bf16(seg, r * rowBytes, rowBytes, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
-                            (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, sums);
+                            (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, lanes, sums);
                     for (int k = 0; k < nb; k++) {
                         int t = t0 + k, xoff = t * cols;
                         float s0 = sums[k], s1 = sums[4 + k];
@@ -110,7 +111,11 @@ public final class VectorDenseKernels implements DenseKernels {
                         }
                     }
                 }
-                sums(a0, a1, a2, a3, nb, out, t0 * rows + r, rows);
+                a0.intoArray(lanes, 0);
+                a1.intoArray(lanes, L);
+                a2.intoArray(lanes, 2 * L);
+                a3.intoArray(lanes, 3 * L);
+                sums(lanes, nb, out, t0 * rows + r, rows);
                 for (int k = 0; k < nb && vecCols < cols; k++) {
                     int xoff = (t0 + k) * cols, o = (t0 + k) * rows + r;
                     float acc = out[o];
@@ -123,16 +128,15 @@ public final class VectorDenseKernels implements DenseKernels {
         }
     }
 
-    /** Lane sums of the first nb of a0..a3 into out[o + k·stride] (fixed order, see {@link LaneSum}). */
-    private static void sums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, int nb, float[] out, int o, int stride) {
+    /** Lane sums of the first nb of the accumulators stored in lanes (4·L) into out[o + k·stride] (fixed order, see {@link LaneSum}). */
+    private static void sums(float[] lanes, int nb, float[] out, int o, int stride) {
         if (nb == 4) {
-            LaneSum.sum4(a0, a1, a2, a3, out, o, stride);
+            LaneSum.sum4(lanes, 0, out, o, stride);
             return;
         }
-        out[o] = LaneSum.sum(a0);
-        if (nb > 1) out[o + stride] = LaneSum.sum(a1);
-        if (nb > 2) out[o + 2 * stride] = LaneSum.sum(a2);
+        for (int k = 0; k < nb; k++) out[o + k * stride] = LaneSum.sum(lanes, k * L);
     }
+
 
     /**
      * Rows at byte offsets b0 and b0 + rowBytes against the four tokens whose even/odd x halves start
@@ -141,7 +145,7 @@ public final class VectorDenseKernels implements DenseKernels {
      * the same per-chain order as the one-row loop, so blocking does not change the bits.
      */
     private static void rows2x4Bf16(MemorySegment seg, long b0, long rowBytes, int vecCols, float[] xe, float[] xo,
-                                    int o0, int o1, int o2, int o3, float[] sums) {
+                                    int o0, int o1, int o2, int o3, float[] lanes, float[] sums) {
         long b1 = b0 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
         for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
@@ -171,13 +175,21 @@ public final class VectorDenseKernels implements DenseKernels {
             c2 = d1.fma(x2, c2);
             c3 = d1.fma(x3, c3);
         }
-        LaneSum.sum4(a0, a1, a2, a3, sums, 0, 1);
-        LaneSum.sum4(c0, c1, c2, c3, sums, 4, 1);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        c0.intoArray(lanes, 4 * L);
+        c1.intoArray(lanes, 5 * L);
+        c2.intoArray(lanes, 6 * L);
+        c3.intoArray(lanes, 7 * L);
+        LaneSum.sum4(lanes, 0, sums, 0, 1);
+        LaneSum.sum4(lanes, 4 * L, sums, 4, 1);
     }
 
     /** out[r .. r+3] for one token (see matmulBf16 for the even/odd trick). */
     private static void rows4Bf16(MemorySegment seg, int r, long rowBytes, int cols, int vecCols, int half,
-                                  float[] xe, float[] xo, float[] x, float[] out) {
+                                  float[] xe, float[] xo, float[] x, float[] out, float[] lanes) {
         long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
@@ -196,7 +208,11 @@ public final class VectorDenseKernels implements DenseKernels {
             a2 = i2.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a2);
             a3 = i3.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a3);
         }
-        LaneSum.sum4(a0, a1, a2, a3, out, r, 1);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        LaneSum.sum4(lanes, 0, out, r, 1);
         if (vecCols == cols) return;
         float s0 = out[r], s1 = out[r + 1], s2 = out[r + 2], s3 = out[r + 3];
         for (int c = vecCols; c < cols; c++) {
@@ -217,6 +233,7 @@ public final class VectorDenseKernels implements DenseKernels {
         int vecCols = cols - cols % L;
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 4;
+        float[] lanes = new float[4 * L]; // accumulators stored for the fixed-order lane sums
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
             for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
@@ -234,7 +251,11 @@ public final class VectorDenseKernels implements DenseKernels {
                         }
                     }
                 }
-                sums(a0, a1, a2, a3, nb, out, t0 * rows + r, rows);
+                a0.intoArray(lanes, 0);
+                a1.intoArray(lanes, L);
+                a2.intoArray(lanes, 2 * L);
+                a3.intoArray(lanes, 3 * L);
+                sums(lanes, nb, out, t0 * rows + r, rows);
                 for (int k = 0; k < nb && vecCols < cols; k++) {
                     int xoff = (t0 + k) * cols, o = (t0 + k) * rows + r;
                     float acc = out[o];
@@ -270,7 +291,9 @@ public final class VectorDenseKernels implements DenseKernels {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
             acc = v.fma(v, acc);
         }
-        float ss = LaneSum.sum(acc);
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        float ss = LaneSum.sum(lanes, 0);
         for (int i = vec; i < dim; i++) ss += x[xo + i] * x[xo + i];
         float inv = (float) (1.0 / Math.sqrt((double) ss / dim + eps));
         FloatVector vi = FloatVector.broadcast(F, inv);
@@ -373,7 +396,9 @@ public final class VectorDenseKernels implements DenseKernels {
         for (int i = 0; i < vec; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = LaneSum.sum(acc);
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        float s = LaneSum.sum(lanes, 0);
         for (int i = vec; i < len; i++) s += a[ao + i] * b[bo + i];
         return s;
     }

@@ -28,6 +28,8 @@ public final class VectorQuantKernels implements QuantKernels {
     static final VectorShuffle<Float> SPREAD_2 = VectorShuffle.fromOp(F, i -> i >> 1);
     static final VectorShuffle<Float> SPREAD_4 = VectorShuffle.fromOp(F, i -> i >> 2);
     static final VectorShuffle<Float> SPREAD_8 = VectorShuffle.fromOp(F, i -> i >> 3);
+    /** Bits of the float 1.0f: OR-ed onto codes placed in the top mantissa bits (see rowDotInt4). */
+    static final int ONE = 0x3F800000;
     /** Rows of a gathered down projection combined per pass over a y tile (y is loaded once per 4 rows). */
     static final int ROW_BLOCK = 4;
 
@@ -59,6 +61,7 @@ public final class VectorQuantKernels implements QuantKernels {
         int vpl = 32 / bits, chunk = L * vpl, vecCols = cols - cols % chunk;
         float[] xp = new float[n * cols];     // (n, cols) x permuted to the lane order of the codes
         float[] xsum = new float[n * groups]; // (n, groups) Σ x over each group
+        float[] xsumVec = new float[n * groups]; // (n, groups) Σ x over the vector columns [0, vecCols) of each group
         for (int t = 0; t < n; t++) {
             int xo = t * cols;
             for (int c0 = 0; c0 < vecCols; c0 += chunk) {
@@ -68,19 +71,23 @@ public final class VectorQuantKernels implements QuantKernels {
             }
             System.arraycopy(x, xo + vecCols, xp, xo + vecCols, cols - vecCols);
             for (int g = 0; g < groups; g++) {
-                float s = 0f;
-                for (int c = g * gs; c < (g + 1) * gs; c++) s += x[xo + c];
+                float s = 0f, sv = 0f;
+                for (int c = g * gs; c < (g + 1) * gs; c++) {
+                    s += x[xo + c];
+                    if (c < vecCols) sv += x[xo + c];
+                }
                 xsum[t * groups + g] = s;
+                xsumVec[t * groups + g] = sv;
             }
         }
         if (n >= BATCH_MIN_TOKENS) {
-            rowsBatched(w, x, xp, xsum, n, out, r0, r1, vecCols);
+            rowsBatched(w, x, xp, xsum, xsumVec, n, out, r0, r1, vecCols);
             return;
         }
         switch (bits) {
-            case 2 -> rowsInt2(w, x, xp, xsum, n, out, r0, r1, vecCols);
-            case 4 -> rowsInt4(w, x, xp, xsum, n, out, r0, r1, vecCols);
-            case 8 -> rowsInt8(w, x, xp, xsum, n, out, r0, r1, vecCols);
+            case 2 -> rowsInt2(w, x, xp, xsum, xsumVec, n, out, r0, r1, vecCols);
+            case 4 -> rowsInt4(w, x, xp, xsum, xsumVec, n, out, r0, r1, vecCols);
+            case 8 -> rowsInt8(w, x, xp, xsum, xsumVec, n, out, r0, r1, vecCols);
             default -> throw new IllegalStateException("bits " + bits);
         }
     }
@@ -98,7 +105,7 @@ public final class VectorQuantKernels implements QuantKernels {
      * Missing tokens of the last block repeat token 0 (computed and dropped), so one loop serves
      * every n.
      */
-    private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
+    private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, float[] xsumVec, int n, float[] out, int r0, int r1,
                                     int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
         MemorySegment seg = w.data();
@@ -108,6 +115,7 @@ public final class VectorQuantKernels implements QuantKernels {
         float[] laneScale = new float[vecCols * bits / 32]; // (vecCols / vpl) scale of each lane run
         float[] d0 = new float[vecCols], d1 = new float[vecCols]; // (vecCols) rows r and r+1 dequantized, lane order
         float[] sums = new float[8];                        // (2 rows, 4 tokens) dot products of one block
+        float[] lanes = new float[8 * L];                   // the eight accumulators, stored for the lane sums
         for (int r = r0; r < r1; r += 2) {
             boolean pair = r + 1 < r1;
             rowParams(w, r, raw, scale0, zs0, laneScale);
@@ -119,11 +127,11 @@ public final class VectorQuantKernels implements QuantKernels {
             for (int t0 = 0; t0 < n; t0 += 4) {
                 int nb = Math.min(4, n - t0);
                 int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
-                dot2x4(pair ? d1 : d0, d0, xp, o0, o1, o2, o3, vecCols, sums);
+                dot2x4(pair ? d1 : d0, d0, xp, o0, o1, o2, o3, vecCols, lanes, sums);
                 for (int k = 0; k < nb; k++) {
                     int t = t0 + k;
-                    out[t * rows + r] = finish(w, r, t, sums[k], x, scale0, zs0, xsum, vecCols);
-                    if (pair) out[t * rows + r + 1] = finish(w, r + 1, t, sums[4 + k], x, scale1, zs1, xsum, vecCols);
+                    out[t * rows + r] = finish(w, r, t, sums[k], x, scale0, zs0, xsum, xsumVec, 0f, vecCols);
+                    if (pair) out[t * rows + r + 1] = finish(w, r + 1, t, sums[4 + k], x, scale1, zs1, xsum, xsumVec, 0f, vecCols);
                 }
             }
         }
@@ -185,7 +193,7 @@ public final class VectorQuantKernels implements QuantKernels {
      * sums[k] = Σ_c d0[c]·xp[ok + c], sums[4 + k] = Σ_c d1[c]·xp[ok + c] for the four token offsets
      * ok, c ∈ [0, vecCols); eight fma chains, reduced in fixed order ({@link LaneSum}).
      */
-    static void dot2x4(float[] d1, float[] d0, float[] xp, int o0, int o1, int o2, int o3, int vecCols, float[] sums) {
+    static void dot2x4(float[] d1, float[] d0, float[] xp, int o0, int o1, int o2, int o3, int vecCols, float[] lanes, float[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         for (int c = 0; c < vecCols; c += L) {
             FloatVector w0 = FloatVector.fromArray(F, d0, c), w1 = FloatVector.fromArray(F, d1, c);
@@ -200,8 +208,16 @@ public final class VectorQuantKernels implements QuantKernels {
             b2 = w1.fma(x2, b2);
             b3 = w1.fma(x3, b3);
         }
-        LaneSum.sum4(a0, a1, a2, a3, sums, 0, 1);
-        LaneSum.sum4(b0, b1, b2, b3, sums, 4, 1);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        b0.intoArray(lanes, 4 * L);
+        b1.intoArray(lanes, 5 * L);
+        b2.intoArray(lanes, 6 * L);
+        b3.intoArray(lanes, 7 * L);
+        LaneSum.sum4(lanes, 0, sums, 0, 1);
+        LaneSum.sum4(lanes, 4 * L, sums, 4, 1);
     }
 
     /**
@@ -235,12 +251,16 @@ public final class VectorQuantKernels implements QuantKernels {
         }
     }
 
-    /** Adds the scalar tail columns [vecCols, cols) and subtracts the zero-point terms of all groups. */
+    /**
+     * Adds the scalar tail columns [vecCols, cols) and subtracts the zero-point terms of all groups,
+     * and for a row dot of biased codes (see rowDotInt4) the bias: {@code bias · s_g · Σ x} over the
+     * vector columns of each group g.
+     */
     private static float finish(QuantizedMatrix w, int r, int t, float y, float[] x, float[] scale, float[] zs, float[] xsum,
-                                int vecCols) {
+                                float[] xsumVec, float bias, int vecCols) {
         int cols = w.cols(), gs = w.format().groupSize(), groups = zs.length, xo = t * cols;
         for (int c = vecCols; c < cols; c++) y += w.code(r, c) * scale[c / gs] * x[xo + c];
-        for (int g = 0; g < groups; g++) y -= zs[g] * xsum[t * groups + g];
+        for (int g = 0; g < groups; g++) y -= zs[g] * xsum[t * groups + g] + bias * scale[g] * xsumVec[t * groups + g];
         return y;
     }
 
@@ -253,128 +273,143 @@ public final class VectorQuantKernels implements QuantKernels {
      * load (codes 0-7 and 8-15 of each lane); the second pass reads the row from L1. The row dots
      * return floats, never vectors, so nothing is boxed across the call. Two partial sums halve
      * the fma dependency chain.
+     *
+     * Biased codes instead of an int→float conversion: a code c of b bits is shifted into the top
+     * mantissa bits (22 − b + 1 .. 22) of a float whose exponent is that of 1.0, which reads as
+     * the float 1 + c/2^b, exactly. One shift and one and/or (a single vpternlogd on AVX-512)
+     * replace shift, and, convert: the shift and the convert both need the same execution port,
+     * which bounded the loop. The row dot then holds Σ s·(1 + c/2^b)·x, so the caller scales it by
+     * 2^b and removes 2^b·s·Σx per group with the zero point (finish). The extra term is of the
+     * size of the zero-point term the kernel already subtracts, so rounding stays of that order.
      */
-    private static void rowsInt2(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
+    private static void rowsInt2(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, float[] xsumVec, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
         float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 16];
+        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols) + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols);
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
+                float y = 4f * (rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols, lanes) + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols, lanes));
+                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, xsumVec, 4f, vecCols);
             }
         }
     }
 
-    private static void rowsInt4(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
+    private static void rowsInt4(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, float[] xsumVec, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
         float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 8];
+        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = rowDotInt4(seg, base, xp, xo, laneScale, vecCols);
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
+                float y = 16f * (rowDotInt4(seg, base, xp, xo, laneScale, vecCols, lanes));
+                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, xsumVec, 16f, vecCols);
             }
         }
     }
 
-    private static void rowsInt8(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
+    private static void rowsInt8(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, float[] xsumVec, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
         float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 4];
+        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = rowDotInt8(seg, base, xp, xo, laneScale, vecCols);
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
+                float y = 256f * (rowDotInt8(seg, base, xp, xo, laneScale, vecCols, lanes));
+                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, xsumVec, 256f, vecCols);
             }
         }
     }
 
     /** INT2 codes 0-7 of each lane: Σ_j laneScale · Σ q·x over [0, vecCols). */
-    private static float rowDotInt2Lo(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
+    private static float rowDotInt2Lo(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             int o = xo + c;
-            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 2).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 6).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 10).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 14).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
+            FloatVector a0 = p.lanewise(VectorOperators.LSHL, 21).and(0x00600000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o));
+            FloatVector a1 = p.lanewise(VectorOperators.LSHL, 19).and(0x00600000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = p.lanewise(VectorOperators.LSHL, 17).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHL, 15).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
+            a0 = p.lanewise(VectorOperators.LSHL, 13).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHL, 11).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
+            a0 = p.lanewise(VectorOperators.LSHL, 9).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHL, 7).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return LaneSum.sum(acc);
+        acc.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /** INT2 codes 8-15 of each lane. */
-    private static float rowDotInt2Hi(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
+    private static float rowDotInt2Hi(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             int o = xo + c;
-            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 8 * L));
-            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 18).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 9 * L));
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 10 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 22).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 11 * L), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 12 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 26).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 13 * L), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 14 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 30).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 15 * L), a1);
+            FloatVector a0 = p.lanewise(VectorOperators.LSHL, 5).and(0x00600000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 8 * L));
+            FloatVector a1 = p.lanewise(VectorOperators.LSHL, 3).and(0x00600000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 9 * L));
+            a0 = p.lanewise(VectorOperators.LSHL, 1).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 10 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHR, 1).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 11 * L), a1);
+            a0 = p.lanewise(VectorOperators.LSHR, 3).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 12 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHR, 5).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 13 * L), a1);
+            a0 = p.lanewise(VectorOperators.LSHR, 7).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 14 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHR, 9).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 15 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return LaneSum.sum(acc);
+        acc.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /** INT4: the 8 codes of each lane. */
-    private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
+    private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
             int o = xo + c;
-            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
+            FloatVector a0 = p.lanewise(VectorOperators.LSHL, 19).and(0x00780000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o));
+            FloatVector a1 = p.lanewise(VectorOperators.LSHL, 15).and(0x00780000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = p.lanewise(VectorOperators.LSHL, 11).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHL, 7).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
+            a0 = p.lanewise(VectorOperators.LSHL, 3).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHR, 1).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
+            a0 = p.lanewise(VectorOperators.LSHR, 5).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHR, 9).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return LaneSum.sum(acc);
+        acc.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /** INT8: the 4 codes of each lane. */
-    private static float rowDotInt8(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
+    private static float rowDotInt8(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
             int o = xo + c;
-            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(255).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(255).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
-            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
-            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
+            FloatVector a0 = p.lanewise(VectorOperators.LSHL, 15).and(0x007F8000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o));
+            FloatVector a1 = p.lanewise(VectorOperators.LSHL, 7).and(0x007F8000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = p.lanewise(VectorOperators.LSHR, 1).and(0x007F8000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = p.lanewise(VectorOperators.LSHR, 9).and(0x007F8000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return LaneSum.sum(acc);
+        acc.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /*
@@ -393,6 +428,7 @@ public final class VectorQuantKernels implements QuantKernels {
         }
         MemorySegment seg = w.data();
         long rowBytes = 2L * cols;
+        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int k = k0; k < k1; k++) {
             long base = rows[k] * rowBytes;
             // two accumulators: the fma latency chain is the bound once the row streams from cache
@@ -402,7 +438,8 @@ public final class VectorQuantKernels implements QuantKernels {
                 a0 = iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xe, j), a0);
                 a1 = iv.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xo, j), a1);
             }
-            float acc = LaneSum.sum(a0.add(a1));
+            a0.add(a1).intoArray(lanes, 0);
+            float acc = LaneSum.sum(lanes, 0);
             for (int c = vecCols; c < cols; c++) acc += Halfs.bf16ToFloat(seg.get(Layouts.I16, base + 2L * c)) * x[c];
             out[k] = acc;
         }
