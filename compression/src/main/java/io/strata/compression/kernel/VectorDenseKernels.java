@@ -59,29 +59,32 @@ public final class VectorDenseKernels implements DenseKernels {
         }
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 2;
-        float[] lanes = new float[8 * L]; // accumulators stored for the fixed-order lane sums
+        float[] lanes = new float[16 * L]; // accumulators stored for the fixed-order lane sums
         int r = r0;
         if (n == 1) {
             // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
             // the loads per weight byte and the loop stays memory-bound rather than load-port-bound.
             for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out, lanes);
         } else {
-            // Prefill: two rows × four tokens per pass (see rows2x4Bf16); a last odd row runs below.
-            float[] sums = new float[8];
-            for (; r + 2 <= r1; r += 2) {
+            // Prefill: four rows × four tokens per pass (see rows4x4Bf16); missing rows of the last
+            // block repeat row r (computed and dropped), so every row takes this path.
+            float[] sums = new float[16];
+            for (; r < r1; r += 4) {
+                int nr = Math.min(4, r1 - r);
+                long b0 = r * rowBytes, b1 = (r + (nr > 1 ? 1 : 0)) * rowBytes, b2 = (r + (nr > 2 ? 2 : 0)) * rowBytes,
+                        b3 = (r + (nr > 3 ? 3 : 0)) * rowBytes;
                 for (int t0 = 0; t0 < n; t0 += 4) {
                     int nb = Math.min(4, n - t0);
-                    rows2x4Bf16(seg, r * rowBytes, rowBytes, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
+                    rows4x4Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
                             (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, lanes, sums);
-                    for (int k = 0; k < nb; k++) {
-                        int t = t0 + k, xoff = t * cols;
-                        float s0 = sums[k], s1 = sums[4 + k];
-                        for (int c = vecCols; c < cols; c++) {
-                            s0 += Halfs.bf16ToFloat(seg.get(Layouts.I16, r * rowBytes + 2L * c)) * x[xoff + c];
-                            s1 += Halfs.bf16ToFloat(seg.get(Layouts.I16, (r + 1) * rowBytes + 2L * c)) * x[xoff + c];
+                    for (int i = 0; i < nr; i++) {
+                        long base = (r + i) * rowBytes;
+                        for (int k = 0; k < nb; k++) {
+                            int t = t0 + k, xoff = t * cols;
+                            float acc = sums[4 * i + k];
+                            for (int c = vecCols; c < cols; c++) acc += Halfs.bf16ToFloat(seg.get(Layouts.I16, base + 2L * c)) * x[xoff + c];
+                            out[t * rows + r + i] = acc;
                         }
-                        out[t * rows + r] = s0;
-                        out[t * rows + r + 1] = s1;
                     }
                 }
             }
@@ -139,41 +142,67 @@ public final class VectorDenseKernels implements DenseKernels {
 
 
     /**
-     * Rows at byte offsets b0 and b0 + rowBytes against the four tokens whose even/odd x halves start
-     * at o0..o3 in xe/xo: sums[k] (first row), sums[4 + k] (second row), vector columns only. Each
-     * weight load and bf16 split serves four tokens and each x load two rows: eight fma chains, in
-     * the same per-chain order as the one-row loop, so blocking does not change the bits.
+     * Rows at byte offsets b0..b3 against the four tokens whose even/odd x halves start at o0..o3 in
+     * xe/xo: sums[4·i + k] for row i and token k, vector columns only. Each weight load and bf16
+     * split serves four tokens and each x load four rows: sixteen fma chains, each in the same
+     * order as the one-row loop (even then odd elements per step), so blocking does not change
+     * the bits.
      */
-    private static void rows2x4Bf16(MemorySegment seg, long b0, long rowBytes, int vecCols, float[] xe, float[] xo,
+    private static void rows4x4Bf16(MemorySegment seg, long b0, long b1, long b2, long b3, int vecCols, float[] xe, float[] xo,
                                     int o0, int o1, int o2, int o3, float[] lanes, float[] sums) {
-        long b1 = b0 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, c0 = z, c1 = z, c2 = z, c3 = z;
+        FloatVector e0 = z, e1 = z, e2 = z, e3 = z, g0 = z, g1 = z, g2 = z, g3 = z;
         for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
-            IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + 2L * c, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + 2L * c, LE);
-            FloatVector e0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d0 = i0.and(0xFFFF0000).reinterpretAsFloats();
-            FloatVector e1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d1 = i1.and(0xFFFF0000).reinterpretAsFloats();
+            long off = 2L * c;
+            IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
+            IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE), i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
             FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), x1 = FloatVector.fromArray(F, xe, o1 + j);
             FloatVector x2 = FloatVector.fromArray(F, xe, o2 + j), x3 = FloatVector.fromArray(F, xe, o3 + j);
-            a0 = e0.fma(x0, a0);
-            a1 = e0.fma(x1, a1);
-            a2 = e0.fma(x2, a2);
-            a3 = e0.fma(x3, a3);
-            c0 = e1.fma(x0, c0);
-            c1 = e1.fma(x1, c1);
-            c2 = e1.fma(x2, c2);
-            c3 = e1.fma(x3, c3);
+            FloatVector w = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            a2 = w.fma(x2, a2);
+            a3 = w.fma(x3, a3);
+            w = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            c2 = w.fma(x2, c2);
+            c3 = w.fma(x3, c3);
+            w = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+            e2 = w.fma(x2, e2);
+            e3 = w.fma(x3, e3);
+            w = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            g0 = w.fma(x0, g0);
+            g1 = w.fma(x1, g1);
+            g2 = w.fma(x2, g2);
+            g3 = w.fma(x3, g3);
             x0 = FloatVector.fromArray(F, xo, o0 + j);
             x1 = FloatVector.fromArray(F, xo, o1 + j);
             x2 = FloatVector.fromArray(F, xo, o2 + j);
             x3 = FloatVector.fromArray(F, xo, o3 + j);
-            a0 = d0.fma(x0, a0);
-            a1 = d0.fma(x1, a1);
-            a2 = d0.fma(x2, a2);
-            a3 = d0.fma(x3, a3);
-            c0 = d1.fma(x0, c0);
-            c1 = d1.fma(x1, c1);
-            c2 = d1.fma(x2, c2);
-            c3 = d1.fma(x3, c3);
+            w = i0.and(0xFFFF0000).reinterpretAsFloats();
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            a2 = w.fma(x2, a2);
+            a3 = w.fma(x3, a3);
+            w = i1.and(0xFFFF0000).reinterpretAsFloats();
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            c2 = w.fma(x2, c2);
+            c3 = w.fma(x3, c3);
+            w = i2.and(0xFFFF0000).reinterpretAsFloats();
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+            e2 = w.fma(x2, e2);
+            e3 = w.fma(x3, e3);
+            w = i3.and(0xFFFF0000).reinterpretAsFloats();
+            g0 = w.fma(x0, g0);
+            g1 = w.fma(x1, g1);
+            g2 = w.fma(x2, g2);
+            g3 = w.fma(x3, g3);
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
@@ -183,8 +212,15 @@ public final class VectorDenseKernels implements DenseKernels {
         c1.intoArray(lanes, 5 * L);
         c2.intoArray(lanes, 6 * L);
         c3.intoArray(lanes, 7 * L);
-        LaneSum.sum4(lanes, 0, sums, 0, 1);
-        LaneSum.sum4(lanes, 4 * L, sums, 4, 1);
+        e0.intoArray(lanes, 8 * L);
+        e1.intoArray(lanes, 9 * L);
+        e2.intoArray(lanes, 10 * L);
+        e3.intoArray(lanes, 11 * L);
+        g0.intoArray(lanes, 12 * L);
+        g1.intoArray(lanes, 13 * L);
+        g2.intoArray(lanes, 14 * L);
+        g3.intoArray(lanes, 15 * L);
+        for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
     }
 
     /** out[r .. r+3] for one token (see matmulBf16 for the even/odd trick). */

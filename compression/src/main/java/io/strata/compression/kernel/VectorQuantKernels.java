@@ -99,8 +99,8 @@ public final class VectorQuantKernels implements QuantKernels {
      * Prefill (n ≥ 2 tokens): the code extraction (shift, mask, convert: three instructions per
      * weight and lane, against one fma) is what bounds the one-token kernel, so for a batch each
      * row is dequantized once, to q·s in the lane order of xp, into an L1-resident float row, and
-     * that row meets the tokens in a register-blocked loop: two rows × four tokens per pass, eight
-     * independent fma chains, six loads per eight fmas. Each (row, token) sum is one fma chain
+     * those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
+     * sixteen independent fma chains, eight loads per sixteen fmas. Each (row, token) sum is one fma chain
      * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
      * Missing tokens of the last block repeat token 0 (computed and dropped), so one loop serves
      * every n.
@@ -110,28 +110,29 @@ public final class VectorQuantKernels implements QuantKernels {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[2 * groups];               // (2, groups) f16 scales, then zeros, of one row
-        float[] scale0 = new float[groups + L], zs0 = new float[groups], scale1 = new float[groups + L], zs1 = new float[groups];
-        float[] laneScale = new float[vecCols * bits / 32]; // (vecCols / vpl) scale of each lane run
-        float[] d0 = new float[vecCols], d1 = new float[vecCols]; // (vecCols) rows r and r+1 dequantized, lane order
-        float[] sums = new float[8];                        // (2 rows, 4 tokens) dot products of one block
-        float[] lanes = new float[8 * L];                   // the eight accumulators, stored for the lane sums
-        for (int r = r0; r < r1; r += 2) {
-            boolean pair = r + 1 < r1;
-            rowParams(w, r, raw, scale0, zs0, laneScale);
-            dequantRow(bits, seg, r * rowBytes, laneScale, d0, vecCols);
-            if (pair) {
-                rowParams(w, r + 1, raw, scale1, zs1, laneScale);
-                dequantRow(bits, seg, (r + 1) * rowBytes, laneScale, d1, vecCols);
+        short[] raw = new short[2 * groups];                  // (2, groups) f16 scales, then zeros, of one row
+        float[][] scale = new float[4][groups + L], zs = new float[4][groups]; // per row of the block
+        float[] laneScale = new float[vecCols * bits / 32];    // (vecCols / vpl) scale of each lane run
+        float[][] d = new float[4][vecCols];                   // (4, vecCols) the block's rows dequantized, lane order
+        float[] sums = new float[16];                          // (4 rows, 4 tokens) dot products of one block
+        float[] lanes = new float[16 * L];                     // the sixteen accumulators, stored for the lane sums
+        for (int r = r0; r < r1; r += 4) {
+            int nr = Math.min(4, r1 - r);
+            for (int i = 0; i < nr; i++) {
+                rowParams(w, r + i, raw, scale[i], zs[i], laneScale);
+                dequantRow(bits, seg, (r + i) * rowBytes, laneScale, d[i], vecCols);
             }
+            // missing rows of the last block repeat row r (computed and dropped)
+            float[] d1 = d[nr > 1 ? 1 : 0], d2 = d[nr > 2 ? 2 : 0], d3 = d[nr > 3 ? 3 : 0];
             for (int t0 = 0; t0 < n; t0 += 4) {
                 int nb = Math.min(4, n - t0);
                 int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
-                dot2x4(pair ? d1 : d0, d0, xp, o0, o1, o2, o3, vecCols, lanes, sums);
-                for (int k = 0; k < nb; k++) {
-                    int t = t0 + k;
-                    out[t * rows + r] = finish(w, r, t, sums[k], x, scale0, zs0, xsum, xsumVec, 0f, vecCols);
-                    if (pair) out[t * rows + r + 1] = finish(w, r + 1, t, sums[4 + k], x, scale1, zs1, xsum, xsumVec, 0f, vecCols);
+                dot4x4(d[0], d1, d2, d3, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                for (int i = 0; i < nr; i++) {
+                    for (int k = 0; k < nb; k++) {
+                        int t = t0 + k;
+                        out[t * rows + r + i] = finish(w, r + i, t, sums[4 * i + k], x, scale[i], zs[i], xsum, xsumVec, 0f, vecCols);
+                    }
                 }
             }
         }
@@ -190,23 +191,39 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /**
-     * sums[k] = Σ_c d0[c]·xp[ok + c], sums[4 + k] = Σ_c d1[c]·xp[ok + c] for the four token offsets
-     * ok, c ∈ [0, vecCols); eight fma chains, reduced in fixed order ({@link LaneSum}).
+     * sums[4·i + k] = Σ_c di[c]·xp[ok + c] for rows d0..d3 and the four token offsets ok,
+     * c ∈ [0, vecCols): sixteen fma chains, four weight and four x loads per sixteen fmas (the x
+     * of a long batch streams from L2, so each x load serves four rows). Reduced in fixed order
+     * ({@link LaneSum}).
      */
-    static void dot2x4(float[] d1, float[] d0, float[] xp, int o0, int o1, int o2, int o3, int vecCols, float[] lanes, float[] sums) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    static void dot4x4(float[] d0, float[] d1, float[] d2, float[] d3, float[] xp, int o0, int o1, int o2, int o3, int vecCols,
+                       float[] lanes, float[] sums) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
         for (int c = 0; c < vecCols; c += L) {
-            FloatVector w0 = FloatVector.fromArray(F, d0, c), w1 = FloatVector.fromArray(F, d1, c);
             FloatVector x0 = FloatVector.fromArray(F, xp, o0 + c), x1 = FloatVector.fromArray(F, xp, o1 + c);
             FloatVector x2 = FloatVector.fromArray(F, xp, o2 + c), x3 = FloatVector.fromArray(F, xp, o3 + c);
-            a0 = w0.fma(x0, a0);
-            a1 = w0.fma(x1, a1);
-            a2 = w0.fma(x2, a2);
-            a3 = w0.fma(x3, a3);
-            b0 = w1.fma(x0, b0);
-            b1 = w1.fma(x1, b1);
-            b2 = w1.fma(x2, b2);
-            b3 = w1.fma(x3, b3);
+            FloatVector w = FloatVector.fromArray(F, d0, c);
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            a2 = w.fma(x2, a2);
+            a3 = w.fma(x3, a3);
+            w = FloatVector.fromArray(F, d1, c);
+            b0 = w.fma(x0, b0);
+            b1 = w.fma(x1, b1);
+            b2 = w.fma(x2, b2);
+            b3 = w.fma(x3, b3);
+            w = FloatVector.fromArray(F, d2, c);
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            c2 = w.fma(x2, c2);
+            c3 = w.fma(x3, c3);
+            w = FloatVector.fromArray(F, d3, c);
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+            e2 = w.fma(x2, e2);
+            e3 = w.fma(x3, e3);
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
@@ -216,8 +233,15 @@ public final class VectorQuantKernels implements QuantKernels {
         b1.intoArray(lanes, 5 * L);
         b2.intoArray(lanes, 6 * L);
         b3.intoArray(lanes, 7 * L);
-        LaneSum.sum4(lanes, 0, sums, 0, 1);
-        LaneSum.sum4(lanes, 4 * L, sums, 4, 1);
+        c0.intoArray(lanes, 8 * L);
+        c1.intoArray(lanes, 9 * L);
+        c2.intoArray(lanes, 10 * L);
+        c3.intoArray(lanes, 11 * L);
+        e0.intoArray(lanes, 12 * L);
+        e1.intoArray(lanes, 13 * L);
+        e2.intoArray(lanes, 14 * L);
+        e3.intoArray(lanes, 15 * L);
+        for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
     }
 
     /**
