@@ -28,8 +28,6 @@ public final class VectorQuantKernels implements QuantKernels {
     static final VectorShuffle<Float> SPREAD_2 = VectorShuffle.fromOp(F, i -> i >> 1);
     static final VectorShuffle<Float> SPREAD_4 = VectorShuffle.fromOp(F, i -> i >> 2);
     static final VectorShuffle<Float> SPREAD_8 = VectorShuffle.fromOp(F, i -> i >> 3);
-    /** Bits of the float 1.0f: OR-ed onto codes placed in the top mantissa bits (see rowDotInt4). */
-    static final int ONE = 0x3F800000;
     /** Rows of a gathered down projection combined per pass over a y tile (y is loaded once per 4 rows). */
     static final int ROW_BLOCK = 4;
 
@@ -61,7 +59,6 @@ public final class VectorQuantKernels implements QuantKernels {
         int vpl = 32 / bits, chunk = L * vpl, vecCols = cols - cols % chunk;
         float[] xp = new float[n * cols];     // (n, cols) x permuted to the lane order of the codes
         float[] xsum = new float[n * groups]; // (n, groups) Σ x over each group
-        float[] xsumVec = new float[n * groups]; // (n, groups) Σ x over the vector columns [0, vecCols) of each group
         for (int t = 0; t < n; t++) {
             int xo = t * cols;
             for (int c0 = 0; c0 < vecCols; c0 += chunk) {
@@ -71,23 +68,19 @@ public final class VectorQuantKernels implements QuantKernels {
             }
             System.arraycopy(x, xo + vecCols, xp, xo + vecCols, cols - vecCols);
             for (int g = 0; g < groups; g++) {
-                float s = 0f, sv = 0f;
-                for (int c = g * gs; c < (g + 1) * gs; c++) {
-                    s += x[xo + c];
-                    if (c < vecCols) sv += x[xo + c];
-                }
+                float s = 0f;
+                for (int c = g * gs; c < (g + 1) * gs; c++) s += x[xo + c];
                 xsum[t * groups + g] = s;
-                xsumVec[t * groups + g] = sv;
             }
         }
         if (n >= BATCH_MIN_TOKENS) {
-            rowsBatched(w, x, xp, xsum, xsumVec, n, out, r0, r1, vecCols);
+            rowsBatched(w, x, xp, xsum, n, out, r0, r1, vecCols);
             return;
         }
         switch (bits) {
-            case 2 -> rowsInt2(w, x, xp, xsum, xsumVec, n, out, r0, r1, vecCols);
-            case 4 -> rowsInt4(w, x, xp, xsum, xsumVec, n, out, r0, r1, vecCols);
-            case 8 -> rowsInt8(w, x, xp, xsum, xsumVec, n, out, r0, r1, vecCols);
+            case 2 -> rowsInt2(w, x, xp, xsum, n, out, r0, r1, vecCols);
+            case 4 -> rowsInt4(w, x, xp, xsum, n, out, r0, r1, vecCols);
+            case 8 -> rowsInt8(w, x, xp, xsum, n, out, r0, r1, vecCols);
             default -> throw new IllegalStateException("bits " + bits);
         }
     }
@@ -105,7 +98,7 @@ public final class VectorQuantKernels implements QuantKernels {
      * Missing tokens of the last block repeat token 0 (computed and dropped), so one loop serves
      * every n.
      */
-    private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, float[] xsumVec, int n, float[] out, int r0, int r1,
+    private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
                                     int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
         MemorySegment seg = w.data();
@@ -131,7 +124,7 @@ public final class VectorQuantKernels implements QuantKernels {
                 for (int i = 0; i < nr; i++) {
                     for (int k = 0; k < nb; k++) {
                         int t = t0 + k;
-                        out[t * rows + r + i] = finish(w, r + i, t, sums[4 * i + k], x, scale[i], zs[i], xsum, xsumVec, 0f, vecCols);
+                        out[t * rows + r + i] = finish(w, r + i, t, sums[4 * i + k], x, scale[i], zs[i], xsum, vecCols);
                     }
                 }
             }
@@ -275,16 +268,12 @@ public final class VectorQuantKernels implements QuantKernels {
         }
     }
 
-    /**
-     * Adds the scalar tail columns [vecCols, cols) and subtracts the zero-point terms of all groups,
-     * and for a row dot of biased codes (see rowDotInt4) the bias: {@code bias · s_g · Σ x} over the
-     * vector columns of each group g.
-     */
+    /** Adds the scalar tail columns [vecCols, cols) and subtracts the zero-point terms of all groups. */
     private static float finish(QuantizedMatrix w, int r, int t, float y, float[] x, float[] scale, float[] zs, float[] xsum,
-                                float[] xsumVec, float bias, int vecCols) {
+                                int vecCols) {
         int cols = w.cols(), gs = w.format().groupSize(), groups = zs.length, xo = t * cols;
         for (int c = vecCols; c < cols; c++) y += w.code(r, c) * scale[c / gs] * x[xo + c];
-        for (int g = 0; g < groups; g++) y -= zs[g] * xsum[t * groups + g] + bias * scale[g] * xsumVec[t * groups + g];
+        for (int g = 0; g < groups; g++) y -= zs[g] * xsum[t * groups + g];
         return y;
     }
 
@@ -297,16 +286,8 @@ public final class VectorQuantKernels implements QuantKernels {
      * load (codes 0-7 and 8-15 of each lane); the second pass reads the row from L1. The row dots
      * return floats, never vectors, so nothing is boxed across the call. Two partial sums halve
      * the fma dependency chain.
-     *
-     * Biased codes instead of an int→float conversion: a code c of b bits is shifted into the top
-     * mantissa bits (22 − b + 1 .. 22) of a float whose exponent is that of 1.0, which reads as
-     * the float 1 + c/2^b, exactly. One shift and one and/or (a single vpternlogd on AVX-512)
-     * replace shift, and, convert: the shift and the convert both need the same execution port,
-     * which bounded the loop. The row dot then holds Σ s·(1 + c/2^b)·x, so the caller scales it by
-     * 2^b and removes 2^b·s·Σx per group with the zero point (finish). The extra term is of the
-     * size of the zero-point term the kernel already subtracts, so rounding stays of that order.
      */
-    private static void rowsInt2(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, float[] xsumVec, int n, float[] out, int r0, int r1, int vecCols) {
+    private static void rowsInt2(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
@@ -318,13 +299,13 @@ public final class VectorQuantKernels implements QuantKernels {
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = 4f * (rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols, lanes) + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols, lanes));
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, xsumVec, 4f, vecCols);
+                float y = rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols, lanes) + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols, lanes);
+                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
             }
         }
     }
 
-    private static void rowsInt4(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, float[] xsumVec, int n, float[] out, int r0, int r1, int vecCols) {
+    private static void rowsInt4(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
@@ -336,13 +317,13 @@ public final class VectorQuantKernels implements QuantKernels {
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = 16f * (rowDotInt4(seg, base, xp, xo, laneScale, vecCols, lanes));
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, xsumVec, 16f, vecCols);
+                float y = rowDotInt4(seg, base, xp, xo, laneScale, vecCols, lanes);
+                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
             }
         }
     }
 
-    private static void rowsInt8(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, float[] xsumVec, int n, float[] out, int r0, int r1, int vecCols) {
+    private static void rowsInt8(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
@@ -354,8 +335,8 @@ public final class VectorQuantKernels implements QuantKernels {
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = 256f * (rowDotInt8(seg, base, xp, xo, laneScale, vecCols, lanes));
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, xsumVec, 256f, vecCols);
+                float y = rowDotInt8(seg, base, xp, xo, laneScale, vecCols, lanes);
+                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
             }
         }
     }
@@ -366,14 +347,14 @@ public final class VectorQuantKernels implements QuantKernels {
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             int o = xo + c;
-            FloatVector a0 = p.lanewise(VectorOperators.LSHL, 21).and(0x00600000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = p.lanewise(VectorOperators.LSHL, 19).and(0x00600000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 1 * L));
-            a0 = p.lanewise(VectorOperators.LSHL, 17).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHL, 15).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
-            a0 = p.lanewise(VectorOperators.LSHL, 13).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHL, 11).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
-            a0 = p.lanewise(VectorOperators.LSHL, 9).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHL, 7).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
+            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
+            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 2).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 6).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 10).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 14).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
         acc.intoArray(lanes, 0);
@@ -386,14 +367,14 @@ public final class VectorQuantKernels implements QuantKernels {
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             int o = xo + c;
-            FloatVector a0 = p.lanewise(VectorOperators.LSHL, 5).and(0x00600000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 8 * L));
-            FloatVector a1 = p.lanewise(VectorOperators.LSHL, 3).and(0x00600000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 9 * L));
-            a0 = p.lanewise(VectorOperators.LSHL, 1).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 10 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHR, 1).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 11 * L), a1);
-            a0 = p.lanewise(VectorOperators.LSHR, 3).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 12 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHR, 5).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 13 * L), a1);
-            a0 = p.lanewise(VectorOperators.LSHR, 7).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 14 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHR, 9).and(0x00600000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 15 * L), a1);
+            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 8 * L));
+            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 18).and(3).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 9 * L));
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 10 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 22).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 11 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 12 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 26).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 13 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 14 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 30).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 15 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
         acc.intoArray(lanes, 0);
@@ -406,14 +387,14 @@ public final class VectorQuantKernels implements QuantKernels {
         for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
             int o = xo + c;
-            FloatVector a0 = p.lanewise(VectorOperators.LSHL, 19).and(0x00780000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = p.lanewise(VectorOperators.LSHL, 15).and(0x00780000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 1 * L));
-            a0 = p.lanewise(VectorOperators.LSHL, 11).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHL, 7).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
-            a0 = p.lanewise(VectorOperators.LSHL, 3).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHR, 1).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
-            a0 = p.lanewise(VectorOperators.LSHR, 5).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHR, 9).and(0x00780000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
+            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
+            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 4 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
         acc.intoArray(lanes, 0);
@@ -426,10 +407,10 @@ public final class VectorQuantKernels implements QuantKernels {
         for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
             int o = xo + c;
-            FloatVector a0 = p.lanewise(VectorOperators.LSHL, 15).and(0x007F8000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o));
-            FloatVector a1 = p.lanewise(VectorOperators.LSHL, 7).and(0x007F8000).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, xp, o + 1 * L));
-            a0 = p.lanewise(VectorOperators.LSHR, 1).and(0x007F8000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
-            a1 = p.lanewise(VectorOperators.LSHR, 9).and(0x007F8000).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
+            FloatVector a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(255).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o));
+            FloatVector a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(255).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, o + 1 * L));
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 2 * L), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
         acc.intoArray(lanes, 0);
