@@ -12,7 +12,6 @@ import io.strata.compression.floe.FloeExpert;
 import io.strata.compression.kernel.DenseKernels;
 import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
 import io.strata.compression.quant.HqqFit;
 import io.strata.compression.quant.QuantFormat;
 import io.strata.compression.quant.QuantizedMatrix;
@@ -44,7 +43,7 @@ public final class CompressionCpuTimeMain {
                 result.put(s.name(), measure(s, arena));
             }
         }
-        result.put("kernels", Map.of("dense", Kernels.dense().name(), "quant", QuantKernelsProvider.get().name(),
+        result.put("kernels", Map.of("dense", Kernels.dense().name(), "quant", Kernels.quant().name(),
                 "threads", 1, "statistic", "median thread-CPU µs per call of 15 rounds"));
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(out), result);
         System.out.println("wrote " + out);
@@ -57,7 +56,7 @@ public final class CompressionCpuTimeMain {
         QuantizedMatrix int2 = FloeCodec.upView(e);
         QuantizedMatrix int4 = QuantizedMatrix.encode(dense.up(), QuantFormat.INT4_G64, HqqFit.RTN, arena);
         DenseKernels dk = Kernels.dense();
-        QuantKernels qk = QuantKernelsProvider.get();
+        QuantKernels qk = Kernels.quant();
         int hidden = s.hidden(), inter = s.intermediate();
         float[] x = ExpertShape.randomVector(hidden, 7), y = new float[hidden], g = new float[inter], v = new float[inter];
         FloeExpert probe = FloeExpert.of(e, 0f, qk);

@@ -10,7 +10,6 @@ import io.strata.compression.kernel.DenseKernels;
 import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.Parallel;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
 import io.strata.compression.Matrix;
 import io.strata.compression.quant.HqqFit;
 import java.lang.foreign.Arena;
@@ -56,8 +55,8 @@ public class CompressionGatherBench {
         gate = FloeCodec.bf16View(e, "gate");
         downT = FloeCodec.bf16View(e, "downT");
         denseKernels = Kernels.dense();
-        vector = QuantKernelsProvider.get();
-        scalar = QuantKernelsProvider.scalar();
+        vector = Kernels.quant();
+        scalar = Kernels.scalarQuant();
         x = ExpertShape.randomVector(s.hidden(), 7);
         y = new float[s.hidden()];
         g = new float[s.intermediate()];
@@ -75,7 +74,7 @@ public class CompressionGatherBench {
         count = FloeExpert.mask(v, t, idx);
         for (int k = 0; k < count; k++) h[k] = (float) Math.sin(k); // coefficients for the down rows
         System.out.printf("%n%s: %d of %d channels active; dense kernels %s (%s); quant kernels %s (%s)%n", shape, count,
-                s.intermediate(), denseKernels.name(), Kernels.reason(), vector.name(), QuantKernelsProvider.reason());
+                s.intermediate(), denseKernels.name(), Kernels.reason(), vector.name(), Kernels.reason());
     }
 
     @TearDown(Level.Trial)

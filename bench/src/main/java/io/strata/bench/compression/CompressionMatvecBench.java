@@ -6,7 +6,6 @@ import io.strata.compression.kernel.DenseKernels;
 import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.Parallel;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
 import io.strata.compression.quant.HqqFit;
 import io.strata.compression.quant.QuantFormat;
 import io.strata.compression.quant.QuantizedMatrix;
@@ -38,12 +37,12 @@ public class CompressionMatvecBench {
         int2 = QuantizedMatrix.encode(bf16, QuantFormat.INT2_G64, HqqFit.RTN, arena);
         int4 = QuantizedMatrix.encode(bf16, QuantFormat.INT4_G64, HqqFit.RTN, arena);
         dense = Kernels.dense();
-        vector = QuantKernelsProvider.get();
-        scalar = QuantKernelsProvider.scalar();
+        vector = Kernels.quant();
+        scalar = Kernels.scalarQuant();
         x = ExpertShape.randomVector(s.hidden(), 5);
         y = new float[s.intermediate()];
         System.out.printf("%n%s [%d, %d]: bf16 %d B, int4 %d B, int2 %d B; dense %s, quant %s (%s)%n", shape, s.intermediate(),
-                s.hidden(), bf16.byteSize(), int4.byteSize(), int2.byteSize(), dense.name(), vector.name(), QuantKernelsProvider.reason());
+                s.hidden(), bf16.byteSize(), int4.byteSize(), int2.byteSize(), dense.name(), vector.name(), Kernels.reason());
     }
 
     @TearDown(Level.Trial)

@@ -13,7 +13,7 @@ import io.strata.compression.codec.FloeCodec;
 import io.strata.compression.floe.CompressionReport;
 import io.strata.compression.floe.FloeExpert;
 import io.strata.compression.floe.ThresholdCalibration;
-import io.strata.compression.kernel.QuantKernelsProvider;
+import io.strata.compression.kernel.Kernels;
 import java.io.File;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -46,7 +46,7 @@ public final class CompressionReportMain {
             }
             // floe at a threshold calibrated for 85 % sparsity on other random inputs
             EncodedExpert e = new FloeCodec().encode(w, arena);
-            FloeExpert f0 = FloeExpert.of(e, 0f, QuantKernelsProvider.get());
+            FloeExpert f0 = FloeExpert.of(e, 0f, Kernels.quant());
             List<float[]> samples = new ArrayList<>();
             Random rnd = new Random(5);
             for (int s = 0; s < 32; s++) {
@@ -58,7 +58,7 @@ public final class CompressionReportMain {
             Map<String, Object> floe = new LinkedHashMap<>();
             for (double sparsity : new double[] {0.0, 0.8, 0.85, 0.9}) {
                 float t = sparsity == 0 ? 0f : ThresholdCalibration.threshold(samples, sparsity);
-                double err = CompressionReport.floeOutputRelativeError(w, FloeExpert.of(e, t, QuantKernelsProvider.get()), 8, 11);
+                double err = CompressionReport.floeOutputRelativeError(w, FloeExpert.of(e, t, Kernels.quant()), 8, 11);
                 floe.put("sparsity " + sparsity, Map.of("threshold", t, "outputRelativeError", err));
                 System.out.printf("floe sparsity %.2f: t = %.4f, output rel. error %.4f%n", sparsity, t, err);
             }

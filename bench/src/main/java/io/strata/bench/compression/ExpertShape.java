@@ -31,7 +31,7 @@ public record ExpertShape(String name, int hidden, int intermediate) {
      * A {@code [rows, cols]} bf16 matrix of uniform values from a 64-bit LCG: java.util.Random
      * would take seconds per Mixtral matrix, and the values only need to be non-degenerate.
      */
-    static Matrix random(String name, int rows, int cols, Arena arena, long seed) {
+    public static Matrix random(String name, int rows, int cols, Arena arena, long seed) {
         long n = (long) rows * cols;
         MemorySegment seg = arena.allocate(n * 2, 4096);
         long s = seed * 0x9E3779B97F4A7C15L + 1;
@@ -44,7 +44,7 @@ public record ExpertShape(String name, int hidden, int intermediate) {
     }
 
     /** A random activation of length n, values ~ N(0, 1). */
-    static float[] randomVector(int n, long seed) {
+    public static float[] randomVector(int n, long seed) {
         java.util.Random r = new java.util.Random(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();

@@ -7,7 +7,6 @@ import io.strata.compression.codec.FloeCodec;
 import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.Parallel;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
 import io.strata.compression.quant.QuantizedMatrix;
 
 /**
@@ -43,7 +42,7 @@ public final class FloeExpert {
     /** The expert in e with its own threshold (0 when none) and the provider's kernels. */
     public static FloeExpert of(EncodedExpert e) {
         Float t = e.params().threshold();
-        return of(e, t == null ? 0f : t, QuantKernelsProvider.get());
+        return of(e, t == null ? 0f : t, Kernels.quant());
     }
 
     /** The expert in e with threshold t and the given kernels. */

@@ -7,7 +7,7 @@ import io.strata.compression.quant.QuantizedMatrix;
 /**
  * Matrix-vector kernels that read weights in their stored layout. Implementations:
  * {@link ScalarQuantKernels} (the specification) and {@link VectorQuantKernels}; pick one through
- * {@link QuantKernelsProvider#get()}. The range methods compute a slice and are what threads
+ * {@link Kernels#quant()}. The range methods compute a slice and are what threads
  * split; the default methods run a whole product over {@link Parallel}.
  */
 public interface QuantKernels {

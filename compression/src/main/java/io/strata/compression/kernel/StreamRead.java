@@ -5,7 +5,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 public final class StreamRead {
@@ -48,7 +47,9 @@ public final class StreamRead {
                 for (; off + F.vectorByteSize() <= end; off += F.vectorByteSize()) {
                     a0 = a0.add(FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN));
                 }
-                sums[p] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+                float[] lanes = new float[F.length()];
+                a0.add(a1).intoArray(lanes, 0);
+                sums[p] = LaneSum.sum(lanes, 0); // fixed order: the same sum whatever the JIT's state
             }
         });
         float s = 0;

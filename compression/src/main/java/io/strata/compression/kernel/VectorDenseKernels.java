@@ -59,11 +59,35 @@ public final class VectorDenseKernels implements DenseKernels {
         }
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 2;
+        float[] lanes = new float[16 * L]; // accumulators stored for the fixed-order lane sums
         int r = r0;
         if (n == 1) {
             // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
             // the loads per weight byte and the loop stays memory-bound rather than load-port-bound.
-            for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out);
+            for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out, lanes);
+        } else {
+            // Prefill: four rows × four tokens per pass (see rows4x4Bf16); missing rows of the last
+            // block repeat row r (computed and dropped), so every row takes this path.
+            float[] sums = new float[16];
+            for (; r < r1; r += 4) {
+                int nr = Math.min(4, r1 - r);
+                long b0 = r * rowBytes, b1 = (r + (nr > 1 ? 1 : 0)) * rowBytes, b2 = (r + (nr > 2 ? 2 : 0)) * rowBytes,
+                        b3 = (r + (nr > 3 ? 3 : 0)) * rowBytes;
+                for (int t0 = 0; t0 < n; t0 += 4) {
+                    int nb = Math.min(4, n - t0);
+                    rows4x4Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
+                            (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, lanes, sums);
+                    for (int i = 0; i < nr; i++) {
+                        long base = (r + i) * rowBytes;
+                        for (int k = 0; k < nb; k++) {
+                            int t = t0 + k, xoff = t * cols;
+                            float acc = sums[4 * i + k];
+                            for (int c = vecCols; c < cols; c++) acc += Halfs.bf16ToFloat(seg.get(Layouts.I16, base + 2L * c)) * x[xoff + c];
+                            out[t * rows + r + i] = acc;
+                        }
+                    }
+                }
+            }
         }
         for (; r < r1; r++) {
             long base = r * rowBytes;
@@ -90,22 +114,118 @@ public final class VectorDenseKernels implements DenseKernels {
                         }
                     }
                 }
-                for (int k = 0; k < nb; k++) {
-                    FloatVector a = k == 0 ? a0 : k == 1 ? a1 : k == 2 ? a2 : a3;
-                    float acc = a.reduceLanes(VectorOperators.ADD);
-                    int xoff = (t0 + k) * cols;
+                a0.intoArray(lanes, 0);
+                a1.intoArray(lanes, L);
+                a2.intoArray(lanes, 2 * L);
+                a3.intoArray(lanes, 3 * L);
+                sums(lanes, nb, out, t0 * rows + r, rows);
+                for (int k = 0; k < nb && vecCols < cols; k++) {
+                    int xoff = (t0 + k) * cols, o = (t0 + k) * rows + r;
+                    float acc = out[o];
                     for (int c = vecCols; c < cols; c++) {
                         acc += Halfs.bf16ToFloat(seg.get(Layouts.I16, base + 2L * c)) * x[xoff + c];
                     }
-                    out[(t0 + k) * rows + r] = acc;
+                    out[o] = acc;
                 }
             }
         }
     }
 
+    /** Lane sums of the first nb of the accumulators stored in lanes (4·L) into out[o + k·stride] (fixed order, see {@link LaneSum}). */
+    private static void sums(float[] lanes, int nb, float[] out, int o, int stride) {
+        if (nb == 4) {
+            LaneSum.sum4(lanes, 0, out, o, stride);
+            return;
+        }
+        for (int k = 0; k < nb; k++) out[o + k * stride] = LaneSum.sum(lanes, k * L);
+    }
+
+
+    /**
+     * Rows at byte offsets b0..b3 against the four tokens whose even/odd x halves start at o0..o3 in
+     * xe/xo: sums[4·i + k] for row i and token k, vector columns only. Each weight load and bf16
+     * split serves four tokens and each x load four rows: sixteen fma chains, each in the same
+     * order as the one-row loop (even then odd elements per step), so blocking does not change
+     * the bits.
+     */
+    private static void rows4x4Bf16(MemorySegment seg, long b0, long b1, long b2, long b3, int vecCols, float[] xe, float[] xo,
+                                    int o0, int o1, int o2, int o3, float[] lanes, float[] sums) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, c0 = z, c1 = z, c2 = z, c3 = z;
+        FloatVector e0 = z, e1 = z, e2 = z, e3 = z, g0 = z, g1 = z, g2 = z, g3 = z;
+        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
+            long off = 2L * c;
+            IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
+            IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE), i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
+            FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), x1 = FloatVector.fromArray(F, xe, o1 + j);
+            FloatVector x2 = FloatVector.fromArray(F, xe, o2 + j), x3 = FloatVector.fromArray(F, xe, o3 + j);
+            FloatVector w = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            a2 = w.fma(x2, a2);
+            a3 = w.fma(x3, a3);
+            w = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            c2 = w.fma(x2, c2);
+            c3 = w.fma(x3, c3);
+            w = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+            e2 = w.fma(x2, e2);
+            e3 = w.fma(x3, e3);
+            w = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            g0 = w.fma(x0, g0);
+            g1 = w.fma(x1, g1);
+            g2 = w.fma(x2, g2);
+            g3 = w.fma(x3, g3);
+            x0 = FloatVector.fromArray(F, xo, o0 + j);
+            x1 = FloatVector.fromArray(F, xo, o1 + j);
+            x2 = FloatVector.fromArray(F, xo, o2 + j);
+            x3 = FloatVector.fromArray(F, xo, o3 + j);
+            w = i0.and(0xFFFF0000).reinterpretAsFloats();
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            a2 = w.fma(x2, a2);
+            a3 = w.fma(x3, a3);
+            w = i1.and(0xFFFF0000).reinterpretAsFloats();
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            c2 = w.fma(x2, c2);
+            c3 = w.fma(x3, c3);
+            w = i2.and(0xFFFF0000).reinterpretAsFloats();
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+            e2 = w.fma(x2, e2);
+            e3 = w.fma(x3, e3);
+            w = i3.and(0xFFFF0000).reinterpretAsFloats();
+            g0 = w.fma(x0, g0);
+            g1 = w.fma(x1, g1);
+            g2 = w.fma(x2, g2);
+            g3 = w.fma(x3, g3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        c0.intoArray(lanes, 4 * L);
+        c1.intoArray(lanes, 5 * L);
+        c2.intoArray(lanes, 6 * L);
+        c3.intoArray(lanes, 7 * L);
+        e0.intoArray(lanes, 8 * L);
+        e1.intoArray(lanes, 9 * L);
+        e2.intoArray(lanes, 10 * L);
+        e3.intoArray(lanes, 11 * L);
+        g0.intoArray(lanes, 12 * L);
+        g1.intoArray(lanes, 13 * L);
+        g2.intoArray(lanes, 14 * L);
+        g3.intoArray(lanes, 15 * L);
+        for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
+    }
+
     /** out[r .. r+3] for one token (see matmulBf16 for the even/odd trick). */
     private static void rows4Bf16(MemorySegment seg, int r, long rowBytes, int cols, int vecCols, int half,
-                                  float[] xe, float[] xo, float[] x, float[] out) {
+                                  float[] xe, float[] xo, float[] x, float[] out, float[] lanes) {
         long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
@@ -124,8 +244,13 @@ public final class VectorDenseKernels implements DenseKernels {
             a2 = i2.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a2);
             a3 = i3.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        LaneSum.sum4(lanes, 0, out, r, 1);
+        if (vecCols == cols) return;
+        float s0 = out[r], s1 = out[r + 1], s2 = out[r + 2], s3 = out[r + 3];
         for (int c = vecCols; c < cols; c++) {
             float xc = x[c];
             s0 += Halfs.bf16ToFloat(seg.get(Layouts.I16, b0 + 2L * c)) * xc;
@@ -144,6 +269,7 @@ public final class VectorDenseKernels implements DenseKernels {
         int vecCols = cols - cols % L;
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 4;
+        float[] lanes = new float[4 * L]; // accumulators stored for the fixed-order lane sums
         for (int r = r0; r < r1; r++) {
             long base = r * rowBytes;
             for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
@@ -161,12 +287,16 @@ public final class VectorDenseKernels implements DenseKernels {
                         }
                     }
                 }
-                for (int k = 0; k < nb; k++) {
-                    FloatVector a = k == 0 ? a0 : k == 1 ? a1 : k == 2 ? a2 : a3;
-                    float acc = a.reduceLanes(VectorOperators.ADD);
-                    int xoff = (t0 + k) * cols;
+                a0.intoArray(lanes, 0);
+                a1.intoArray(lanes, L);
+                a2.intoArray(lanes, 2 * L);
+                a3.intoArray(lanes, 3 * L);
+                sums(lanes, nb, out, t0 * rows + r, rows);
+                for (int k = 0; k < nb && vecCols < cols; k++) {
+                    int xoff = (t0 + k) * cols, o = (t0 + k) * rows + r;
+                    float acc = out[o];
                     for (int c = vecCols; c < cols; c++) acc += seg.get(Layouts.F32, base + 4L * c) * x[xoff + c];
-                    out[(t0 + k) * rows + r] = acc;
+                    out[o] = acc;
                 }
             }
         }
@@ -189,13 +319,122 @@ public final class VectorDenseKernels implements DenseKernels {
         return dotArrays(a, ao, b, bo, len);
     }
 
+    @Override
+    public void rmsnorm(float[] x, int xo, float[] w, int wo, float[] out, int oo, int dim, float eps) {
+        int vec = dim - dim % L;
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < vec; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            acc = v.fma(v, acc);
+        }
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        float ss = LaneSum.sum(lanes, 0);
+        for (int i = vec; i < dim; i++) ss += x[xo + i] * x[xo + i];
+        float inv = (float) (1.0 / Math.sqrt((double) ss / dim + eps));
+        FloatVector vi = FloatVector.broadcast(F, inv);
+        for (int i = 0; i < vec; i += L) {
+            FloatVector.fromArray(F, x, xo + i).mul(vi).mul(FloatVector.fromArray(F, w, wo + i)).intoArray(out, oo + i);
+        }
+        for (int i = vec; i < dim; i++) out[oo + i] = x[xo + i] * inv * w[wo + i];
+    }
+
+    @Override
+    public void rope(float[] a, int off, int heads, int headDim, float[] cos, float[] sin) {
+        int half = headDim / 2, vec = half - half % L;
+        for (int h = 0; h < heads; h++) {
+            int o = off + h * headDim;
+            for (int i = 0; i < vec; i += L) {
+                FloatVector x1 = FloatVector.fromArray(F, a, o + i), x2 = FloatVector.fromArray(F, a, o + i + half);
+                FloatVector c = FloatVector.fromArray(F, cos, i), s = FloatVector.fromArray(F, sin, i);
+                x1.mul(c).sub(x2.mul(s)).intoArray(a, o + i);
+                x2.mul(c).add(x1.mul(s)).intoArray(a, o + i + half);
+            }
+            for (int i = vec; i < half; i++) {
+                float x1 = a[o + i], x2 = a[o + i + half];
+                a[o + i] = x1 * cos[i] - x2 * sin[i];
+                a[o + i + half] = x2 * cos[i] + x1 * sin[i];
+            }
+        }
+    }
+
+    /*
+     * SiLU with a polynomial exp built from lane-wise fma/mul/add only: the Vector API's EXP runs
+     * a native math library in C2 but Math.exp per lane in the interpreter, which would make
+     * results depend on the JIT's state. exp(-x) = 2^n · e^r with n = round(-x·log2 e) and
+     * |r| ≤ ln2/2, e^r by its degree-6 Taylor polynomial (relative error < 2e-7), 2^n by building
+     * the float's exponent bits. -x is clamped to [-87, 87] so 2^n stays a normal float; there
+     * σ(x) is already 0 or 1 to float precision.
+     */
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
+    private static final float ROUND = 12582912f; // 1.5·2^23: adding it rounds to an integer in the low bits
+
+    static FloatVector expNeg(FloatVector x) {
+        FloatVector t = x.neg().max(-87f).min(87f);
+        FloatVector k = t.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+        FloatVector n = k.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), t);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, 1f / 720);
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        // the integer n sits in the low mantissa bits of k: (k_bits − bits(ROUND) + 127) << 23 is 2^n
+        IntVector e = k.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND) - 127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(e.reinterpretAsFloats());
+    }
+
+    @Override
+    public void siluMul(float[] g, int go, float[] u, int uo, float[] o, int oo, int len) {
+        int vec = len - len % L;
+        for (int i = 0; i < vec; i += L) {
+            FloatVector x = FloatVector.fromArray(F, g, go + i);
+            x.div(expNeg(x).add(1f)).mul(FloatVector.fromArray(F, u, uo + i)).intoArray(o, oo + i);
+        }
+        for (int i = vec; i < len; i++) {
+            float x = g[go + i];
+            o[oo + i] = x / (1f + (float) Math.exp(-x)) * u[uo + i];
+        }
+    }
+
+    @Override
+    public void axpy(float[] y, int yo, float[] x, int xo, float alpha, int len) {
+        int vec = len - len % L;
+        FloatVector a = FloatVector.broadcast(F, alpha);
+        for (int i = 0; i < vec; i += L) {
+            FloatVector.fromArray(F, x, xo + i).fma(a, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (int i = vec; i < len; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    @Override
+    public void add(float[] y, int yo, float[] x, int xo, int len) {
+        int vec = len - len % L;
+        for (int i = 0; i < vec; i += L) {
+            FloatVector.fromArray(F, y, yo + i).add(FloatVector.fromArray(F, x, xo + i)).intoArray(y, yo + i);
+        }
+        for (int i = vec; i < len; i++) y[yo + i] += x[xo + i];
+    }
+
+    @Override
+    public void clamp(float[] x, int xo, int len, float lo, float hi) {
+        int vec = len - len % L;
+        for (int i = 0; i < vec; i += L) FloatVector.fromArray(F, x, xo + i).max(lo).min(hi).intoArray(x, xo + i);
+        for (int i = vec; i < len; i++) x[xo + i] = Math.max(lo, Math.min(hi, x[xo + i]));
+    }
+
     static float dotArrays(float[] a, int ao, float[] b, int bo, int len) {
         int vec = len - len % L;
         FloatVector acc = FloatVector.zero(F);
         for (int i = 0; i < vec; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        float s = LaneSum.sum(lanes, 0);
         for (int i = vec; i < len; i++) s += a[ao + i] * b[bo + i];
         return s;
     }

@@ -1,5 +1,5 @@
 // Vector API kernels for quantized and gathered-row layouts. Vector constants live here, never in
-// the provider (QuantKernelsProvider), so the provider loads and logs a fallback without the module.
+// the provider (Kernels), so the provider loads and logs a fallback without the module.
 package io.strata.compression.kernel;
 
 import io.strata.compression.Halfs;
@@ -32,11 +32,6 @@ public final class VectorQuantKernels implements QuantKernels {
     static final int ROW_BLOCK = 4;
 
     private final ScalarQuantKernels scalar = new ScalarQuantKernels();
-
-    /** Bits of the machine's preferred float vector; below 256 the provider stays scalar. */
-    public static int preferredBits() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
-    }
 
     @Override
     public String name() {
@@ -78,12 +73,168 @@ public final class VectorQuantKernels implements QuantKernels {
                 xsum[t * groups + g] = s;
             }
         }
+        if (n >= BATCH_MIN_TOKENS) {
+            rowsBatched(w, x, xp, xsum, n, out, r0, r1, vecCols);
+            return;
+        }
         switch (bits) {
             case 2 -> rowsInt2(w, x, xp, xsum, n, out, r0, r1, vecCols);
             case 4 -> rowsInt4(w, x, xp, xsum, n, out, r0, r1, vecCols);
             case 8 -> rowsInt8(w, x, xp, xsum, n, out, r0, r1, vecCols);
             default -> throw new IllegalStateException("bits " + bits);
         }
+    }
+
+    /** From this many tokens on, a row is dequantized once and multiplied with all tokens (prefill). */
+    static final int BATCH_MIN_TOKENS = 2;
+
+    /*
+     * Prefill (n ≥ 2 tokens): the code extraction (shift, mask, convert: three instructions per
+     * weight and lane, against one fma) is what bounds the one-token kernel, so for a batch each
+     * row is dequantized once, to q·s in the lane order of xp, into an L1-resident float row, and
+     * those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
+     * sixteen independent fma chains, eight loads per sixteen fmas. Each (row, token) sum is one fma chain
+     * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
+     * Missing tokens of the last block repeat token 0 (computed and dropped), so one loop serves
+     * every n.
+     */
+    private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
+                                    int vecCols) {
+        int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
+        MemorySegment seg = w.data();
+        long rowBytes = w.format().codeBytesPerRow(cols);
+        short[] raw = new short[2 * groups];                  // (2, groups) f16 scales, then zeros, of one row
+        float[][] scale = new float[4][groups + L], zs = new float[4][groups]; // per row of the block
+        float[] laneScale = new float[vecCols * bits / 32];    // (vecCols / vpl) scale of each lane run
+        float[][] d = new float[4][vecCols];                   // (4, vecCols) the block's rows dequantized, lane order
+        float[] sums = new float[16];                          // (4 rows, 4 tokens) dot products of one block
+        float[] lanes = new float[16 * L];                     // the sixteen accumulators, stored for the lane sums
+        for (int r = r0; r < r1; r += 4) {
+            int nr = Math.min(4, r1 - r);
+            for (int i = 0; i < nr; i++) {
+                rowParams(w, r + i, raw, scale[i], zs[i], laneScale);
+                dequantRow(bits, seg, (r + i) * rowBytes, laneScale, d[i], vecCols);
+            }
+            // missing rows of the last block repeat row r (computed and dropped)
+            float[] d1 = d[nr > 1 ? 1 : 0], d2 = d[nr > 2 ? 2 : 0], d3 = d[nr > 3 ? 3 : 0];
+            for (int t0 = 0; t0 < n; t0 += 4) {
+                int nb = Math.min(4, n - t0);
+                int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
+                dot4x4(d[0], d1, d2, d3, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                for (int i = 0; i < nr; i++) {
+                    for (int k = 0; k < nb; k++) {
+                        int t = t0 + k;
+                        out[t * rows + r + i] = finish(w, r + i, t, sums[4 * i + k], x, scale[i], zs[i], xsum, vecCols);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row codes × lane scales into d, in the lane order of xp (see {@link #matmul}). */
+    private static void dequantRow(int bits, MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols) {
+        switch (bits) {
+            case 8 -> {
+                for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
+                    IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
+                    FloatVector s = FloatVector.fromArray(F, laneScale, j);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
+                }
+            }
+            case 4 -> {
+                for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
+                    IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
+                    FloatVector s = FloatVector.fromArray(F, laneScale, j);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 4 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 5 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 6 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 7 * L);
+                }
+            }
+            case 2 -> {
+                dequantInt2(seg, base, laneScale, d, vecCols, 0);
+                dequantInt2(seg, base, laneScale, d, vecCols, 8);
+            }
+            default -> throw new IllegalStateException("bits " + bits);
+        }
+    }
+
+    /** INT2 codes k0 .. k0+7 of each lane (two calls per row: at most 8 extractions per loop, see rowsInt2). */
+    private static void dequantInt2(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols, int k0) {
+        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
+            IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
+            FloatVector s = FloatVector.fromArray(F, laneScale, j);
+            int o = c + k0 * L, sh = 2 * k0;
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 2).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 4).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 2 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 6).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 3 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 8).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 4 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 10).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 5 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 12).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 6 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 14).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 7 * L);
+        }
+    }
+
+    /**
+     * sums[4·i + k] = Σ_c di[c]·xp[ok + c] for rows d0..d3 and the four token offsets ok,
+     * c ∈ [0, vecCols): sixteen fma chains, four weight and four x loads per sixteen fmas (the x
+     * of a long batch streams from L2, so each x load serves four rows). Reduced in fixed order
+     * ({@link LaneSum}).
+     */
+    static void dot4x4(float[] d0, float[] d1, float[] d2, float[] d3, float[] xp, int o0, int o1, int o2, int o3, int vecCols,
+                       float[] lanes, float[] sums) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
+        for (int c = 0; c < vecCols; c += L) {
+            FloatVector x0 = FloatVector.fromArray(F, xp, o0 + c), x1 = FloatVector.fromArray(F, xp, o1 + c);
+            FloatVector x2 = FloatVector.fromArray(F, xp, o2 + c), x3 = FloatVector.fromArray(F, xp, o3 + c);
+            FloatVector w = FloatVector.fromArray(F, d0, c);
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            a2 = w.fma(x2, a2);
+            a3 = w.fma(x3, a3);
+            w = FloatVector.fromArray(F, d1, c);
+            b0 = w.fma(x0, b0);
+            b1 = w.fma(x1, b1);
+            b2 = w.fma(x2, b2);
+            b3 = w.fma(x3, b3);
+            w = FloatVector.fromArray(F, d2, c);
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            c2 = w.fma(x2, c2);
+            c3 = w.fma(x3, c3);
+            w = FloatVector.fromArray(F, d3, c);
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+            e2 = w.fma(x2, e2);
+            e3 = w.fma(x3, e3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        b0.intoArray(lanes, 4 * L);
+        b1.intoArray(lanes, 5 * L);
+        b2.intoArray(lanes, 6 * L);
+        b3.intoArray(lanes, 7 * L);
+        c0.intoArray(lanes, 8 * L);
+        c1.intoArray(lanes, 9 * L);
+        c2.intoArray(lanes, 10 * L);
+        c3.intoArray(lanes, 11 * L);
+        e0.intoArray(lanes, 12 * L);
+        e1.intoArray(lanes, 13 * L);
+        e2.intoArray(lanes, 14 * L);
+        e3.intoArray(lanes, 15 * L);
+        for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
     }
 
     /**
@@ -142,12 +293,13 @@ public final class VectorQuantKernels implements QuantKernels {
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
         float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 16];
+        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols) + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols);
+                float y = rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols, lanes) + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols, lanes);
                 out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
             }
         }
@@ -159,12 +311,13 @@ public final class VectorQuantKernels implements QuantKernels {
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
         float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 8];
+        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = rowDotInt4(seg, base, xp, xo, laneScale, vecCols);
+                float y = rowDotInt4(seg, base, xp, xo, laneScale, vecCols, lanes);
                 out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
             }
         }
@@ -176,19 +329,20 @@ public final class VectorQuantKernels implements QuantKernels {
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
         float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 4];
+        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int r = r0; r < r1; r++) {
             rowParams(w, r, raw, scale, zs, laneScale);
             long base = r * rowBytes;
             for (int t = 0; t < n; t++) {
                 int xo = t * cols;
-                float y = rowDotInt8(seg, base, xp, xo, laneScale, vecCols);
+                float y = rowDotInt8(seg, base, xp, xo, laneScale, vecCols, lanes);
                 out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
             }
         }
     }
 
     /** INT2 codes 0-7 of each lane: Σ_j laneScale · Σ q·x over [0, vecCols). */
-    private static float rowDotInt2Lo(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
+    private static float rowDotInt2Lo(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
@@ -203,11 +357,12 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 14).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        acc.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /** INT2 codes 8-15 of each lane. */
-    private static float rowDotInt2Hi(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
+    private static float rowDotInt2Hi(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
@@ -222,11 +377,12 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 30).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 15 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        acc.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /** INT4: the 8 codes of each lane. */
-    private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
+    private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
@@ -241,11 +397,12 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        acc.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /** INT8: the 4 codes of each lane. */
-    private static float rowDotInt8(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols) {
+    private static float rowDotInt8(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
@@ -256,7 +413,8 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        acc.intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0);
     }
 
     /*
@@ -275,6 +433,7 @@ public final class VectorQuantKernels implements QuantKernels {
         }
         MemorySegment seg = w.data();
         long rowBytes = 2L * cols;
+        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int k = k0; k < k1; k++) {
             long base = rows[k] * rowBytes;
             // two accumulators: the fma latency chain is the bound once the row streams from cache
@@ -284,7 +443,8 @@ public final class VectorQuantKernels implements QuantKernels {
                 a0 = iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, xe, j), a0);
                 a1 = iv.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xo, j), a1);
             }
-            float acc = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            a0.add(a1).intoArray(lanes, 0);
+            float acc = LaneSum.sum(lanes, 0);
             for (int c = vecCols; c < cols; c++) acc += Halfs.bf16ToFloat(seg.get(Layouts.I16, base + 2L * c)) * x[c];
             out[k] = acc;
         }

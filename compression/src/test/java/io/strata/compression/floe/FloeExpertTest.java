@@ -11,7 +11,7 @@ import io.strata.compression.codec.ExpertCodecs;
 import io.strata.compression.codec.ExpertWeights;
 import io.strata.compression.codec.FloeCodec;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
+import io.strata.compression.kernel.Kernels;
 import io.strata.compression.quant.HqqFit;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -30,8 +30,8 @@ class FloeExpertTest {
     }
 
     static List<QuantKernels> kernels() {
-        List<QuantKernels> l = new ArrayList<>(List.of(QuantKernelsProvider.scalar()));
-        QuantKernels v = QuantKernelsProvider.vectorOrNull();
+        List<QuantKernels> l = new ArrayList<>(List.of(Kernels.scalarQuant()));
+        QuantKernels v = Kernels.vectorQuantOrNull();
         if (v != null) l.add(v);
         return l;
     }
@@ -63,7 +63,7 @@ class FloeExpertTest {
         EncodedExpert e = new FloeCodec().encode(w, Arena.ofAuto());
         float[] x = TestData.gaussian(rnd, H, 1f);
         // t halfway between two neighbouring |v| near the 85 % quantile, so rounding cannot flip a channel
-        FloeExpert probe = FloeExpert.of(e, 0f, QuantKernelsProvider.scalar());
+        FloeExpert probe = FloeExpert.of(e, 0f, Kernels.scalarQuant());
         float[] v = new float[I];
         probe.up(x, v);
         float[] a = new float[I];
@@ -88,7 +88,7 @@ class FloeExpertTest {
         Random rnd = new Random(3);
         ExpertWeights w = expert(rnd, H, I);
         EncodedExpert e = new FloeCodec().encode(w, Arena.ofAuto());
-        FloeExpert dense0 = FloeExpert.of(e, 0f, QuantKernelsProvider.get());
+        FloeExpert dense0 = FloeExpert.of(e, 0f, Kernels.quant());
         double errNoSparsity = CompressionReport.floeOutputRelativeError(w, dense0, 8, 11);
         // calibrate t for 85 % sparsity on other inputs
         List<float[]> samples = new ArrayList<>();
@@ -98,7 +98,7 @@ class FloeExpertTest {
             samples.add(v);
         }
         float t = ThresholdCalibration.threshold(samples, 0.85);
-        double err85 = CompressionReport.floeOutputRelativeError(w, FloeExpert.of(e, t, QuantKernelsProvider.get()), 8, 11);
+        double err85 = CompressionReport.floeOutputRelativeError(w, FloeExpert.of(e, t, Kernels.quant()), 8, 11);
         System.out.printf("FloE INT2 up [I=%d, H=%d]: output rel. error %.3f at t=0, %.3f at 85%% sparsity (t=%.4f)%n", I, H,
                 errNoSparsity, err85, t);
         // INT2 HQQ up alone: ~0.3-0.4 relative error on Gaussian weights
@@ -133,8 +133,8 @@ class FloeExpertTest {
         Random rnd = new Random(4);
         ExpertWeights next = expert(rnd, H, I);
         EncodedExpert e = new FloeCodec().encode(next, Arena.ofAuto());
-        FloeExpert f = FloeExpert.of(e, 0f, QuantKernelsProvider.get());
-        IntraExpertPredictor p = new IntraExpertPredictor(QuantKernelsProvider.get());
+        FloeExpert f = FloeExpert.of(e, 0f, Kernels.quant());
+        IntraExpertPredictor p = new IntraExpertPredictor(Kernels.quant());
         // t for 85 % sparsity of the INT2 up outputs, as the FloE forward uses them
         List<float[]> calib = new ArrayList<>();
         for (int s = 0; s < 16; s++) {

@@ -17,15 +17,15 @@ import org.junit.jupiter.api.Test;
 
 class QuantKernelsTest {
     static final int[] AWKWARD = {1, 13, 207, 4098};
-    final QuantKernels scalar = QuantKernelsProvider.scalar();
+    final QuantKernels scalar = Kernels.scalarQuant();
     final List<QuantKernels> all = available();
 
     static List<QuantKernels> available() {
         List<QuantKernels> l = new ArrayList<>();
-        l.add(QuantKernelsProvider.scalar());
-        QuantKernels v = QuantKernelsProvider.vectorOrNull();
+        l.add(Kernels.scalarQuant());
+        QuantKernels v = Kernels.vectorQuantOrNull();
         if (v != null) l.add(v);
-        else System.out.println("vector quant kernels unavailable: " + QuantKernelsProvider.reason());
+        else System.out.println("vector quant kernels unavailable: " + Kernels.reason());
         return l;
     }
 
@@ -184,8 +184,8 @@ class QuantKernelsTest {
 
     @Test
     void providerSaysWhy() {
-        assertNotNull(QuantKernelsProvider.get());
-        assertFalse(QuantKernelsProvider.reason().isBlank());
-        System.out.println("provider: " + QuantKernelsProvider.get().name() + " (" + QuantKernelsProvider.reason() + ")");
+        assertNotNull(Kernels.quant());
+        assertFalse(Kernels.reason().isBlank());
+        System.out.println("provider: " + Kernels.quant().name() + " (" + Kernels.reason() + ")");
     }
 }

@@ -77,6 +77,78 @@ class VectorScalarDenseParityTest {
         assertEquals(s, v, 1e-5 * Math.sqrt(len) * 4);
     }
 
+    /** Relative L2 distance of b from a. */
+    static double rel(float[] a, float[] b) {
+        double num = 0, den = 0;
+        for (int i = 0; i < a.length; i++) {
+            assertTrue(!Float.isNaN(b[i]), "NaN at " + i);
+            num += (a[i] - (double) b[i]) * (a[i] - (double) b[i]);
+            den += (double) a[i] * a[i];
+        }
+        return Math.sqrt(num / Math.max(den, 1e-30));
+    }
+
+    static float[] gauss(SplittableRandom r, int n, double std) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextGaussian() * std);
+        return a;
+    }
+
+    /** The per-element ops: each vector version against its scalar twin, at offsets, over awkward lengths. */
+    @ParameterizedTest
+    @CsvSource({"1", "13", "207", "4098"})
+    void elementOpsMatchScalar(int len) {
+        DenseKernels s = new ScalarDenseKernels(), v = Kernels.vectorOrNull();
+        assertNotNull(v, Kernels.reason());
+        SplittableRandom r = new SplittableRandom(len * 7L);
+        float[] x = gauss(r, len + 5, 1.5), w = gauss(r, len + 2, 1), u = gauss(r, len + 3, 1);
+        // rmsnorm, out at an offset
+        float[] a = new float[len + 1], b = new float[len + 1];
+        s.rmsnorm(x, 5, w, 2, a, 1, len, 1e-6f);
+        v.rmsnorm(x, 5, w, 2, b, 1, len, 1e-6f);
+        assertTrue(rel(a, b) < 1e-6, "rmsnorm " + len + ": " + rel(a, b));
+        // siluMul over a range wide enough to hit the clamps of the exp (|x| up to ~100)
+        float[] big = gauss(r, len + 5, 30);
+        a = new float[len];
+        b = new float[len];
+        s.siluMul(big, 5, u, 3, a, 0, len);
+        v.siluMul(big, 5, u, 3, b, 0, len);
+        assertTrue(rel(a, b) < 1e-6, "siluMul " + len + ": " + rel(a, b));
+        for (int i = 0; i < len; i++) {
+            assertEquals(a[i], b[i], 1e-6 * Math.abs(a[i]) + 1e-30, "siluMul element " + i + " of " + len + " at x = " + big[5 + i]);
+        }
+        // axpy, add, clamp in place
+        float[] ya = java.util.Arrays.copyOf(w, len + 2), yb = ya.clone();
+        s.axpy(ya, 2, x, 5, -0.37f, len);
+        v.axpy(yb, 2, x, 5, -0.37f, len);
+        assertTrue(rel(ya, yb) < 1e-6, "axpy " + len);
+        s.add(ya, 1, u, 3, len);
+        v.add(yb, 1, u, 3, len);
+        assertTrue(rel(ya, yb) < 1e-6, "add " + len);
+        s.clamp(ya, 2, len, -0.5f, 0.25f);
+        v.clamp(yb, 2, len, -0.5f, 0.25f);
+        assertTrue(rel(ya, yb) < 1e-6, "clamp " + len);
+        for (int i = 2; i < len + 2; i++) assertTrue(ya[i] >= -0.5f && ya[i] <= 0.25f);
+    }
+
+    /** Rotary embedding over head sizes whose halves are below, at and past the vector width. */
+    @ParameterizedTest
+    @CsvSource({"2,1", "26,3", "64,4", "128,2", "414,1"})
+    void ropeMatchesScalar(int headDim, int heads) {
+        SplittableRandom r = new SplittableRandom(headDim);
+        int half = headDim / 2;
+        float[] cos = new float[half], sin = new float[half];
+        for (int i = 0; i < half; i++) {
+            double ang = 37 * Math.pow(10000, -2.0 * i / headDim);
+            cos[i] = (float) Math.cos(ang);
+            sin[i] = (float) Math.sin(ang);
+        }
+        float[] a = gauss(r, 3 + heads * headDim, 1), b = a.clone();
+        new ScalarDenseKernels().rope(a, 3, heads, headDim, cos, sin);
+        Kernels.vectorOrNull().rope(b, 3, heads, headDim, cos, sin);
+        assertTrue(rel(a, b) < 1e-6, "rope " + headDim + ": " + rel(a, b));
+    }
+
     @org.junit.jupiter.api.Test
     void bf16ConversionRoundsToNearestEven() {
         // 1 + 2^-8 lies exactly between two bf16 values (1 and 1 + 2^-7): ties go to the even one (1).

@@ -21,8 +21,9 @@ import io.strata.tiering.ExpertWeights;
 
 /**
  * Computes on the CPU from mapped or host-tier memory directly (no weight copies).
- * Matrix products use {@link Kernels#dense()} (Vector API, or the scalar twin with
- * {@code -Dstrata.vector=false}), split over rows with {@link Parallel}.
+ * Matrix products and the per-element ops (norm, rotary embedding, SwiGLU gate, axpy, clamp) use
+ * {@link Kernels#dense()} (Vector API, or the scalar twin with {@code -Dstrata.vector=false});
+ * products are split over rows with {@link Parallel}.
  */
 public final class CpuBackend implements Backend {
     /** Rows per thread below which a product runs on one thread (thread hand-off costs ~µs). */
@@ -125,22 +126,14 @@ public final class CpuBackend implements Backend {
     @Override
     public void addBias(Buf x, Buf bias, int n, int dim) {
         CpuBuf xb = b(x), bb = b(bias);
-        for (int t = 0; t < n; t++) {
-            for (int i = 0; i < dim; i++) xb.a()[xb.off() + t * dim + i] += bb.a()[bb.off() + i];
-        }
+        for (int t = 0; t < n; t++) kernels.add(xb.a(), xb.off() + t * dim, bb.a(), bb.off(), dim);
     }
 
     @Override
     public void rmsnorm(Buf x, Buf weight, Buf out, int n, int dim, float eps) {
         CpuBuf xb = b(x), wb = b(weight), ob = b(out);
         float[] xa = xb.a(), wa = wb.a(), oa = ob.a();
-        for (int t = 0; t < n; t++) {
-            int xo = xb.off() + t * dim, oo = ob.off() + t * dim;
-            double ss = 0;
-            for (int i = 0; i < dim; i++) ss += (double) xa[xo + i] * xa[xo + i];
-            float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
-            for (int i = 0; i < dim; i++) oa[oo + i] = xa[xo + i] * inv * wa[wb.off() + i];
-        }
+        for (int t = 0; t < n; t++) kernels.rmsnorm(xa, xb.off() + t * dim, wa, wb.off(), oa, ob.off() + t * dim, dim, eps);
     }
 
     @Override
@@ -157,24 +150,14 @@ public final class CpuBackend implements Backend {
                 cos[i] = (float) Math.cos(ang);
                 sin[i] = (float) Math.sin(ang);
             }
-            for (int h = 0; h < heads; h++) {
-                int o = xb.off() + (t * heads + h) * headDim;
-                for (int i = 0; i < half; i++) {
-                    float x1 = a[o + i], x2 = a[o + i + half];
-                    a[o + i] = x1 * cos[i] - x2 * sin[i];
-                    a[o + i + half] = x2 * cos[i] + x1 * sin[i];
-                }
-            }
+            kernels.rope(a, xb.off() + t * heads * headDim, heads, headDim, cos, sin);
         }
     }
 
     @Override
     public void clamp(Buf x, int len, float lo, float hi) {
         CpuBuf xb = b(x);
-        for (int i = 0; i < len; i++) {
-            float v = xb.a()[xb.off() + i];
-            xb.a()[xb.off() + i] = Math.max(lo, Math.min(hi, v));
-        }
+        kernels.clamp(xb.a(), xb.off(), len, lo, hi);
     }
 
     /** Keys and values per layer: float[(capacity, kvHeads, headDim)]. */
@@ -266,11 +249,7 @@ public final class CpuBackend implements Backend {
                 }
                 int oo = ob.off() + (t * heads + h) * hd;
                 java.util.Arrays.fill(ob.a(), oo, oo + hd, 0f);
-                for (int p = 0; p <= last; p++) {
-                    float w = scores[p] / sum;
-                    int vo = (p * kvh + kh) * hd;
-                    for (int i = 0; i < hd; i++) ob.a()[oo + i] += w * V[vo + i];
-                }
+                for (int p = 0; p <= last; p++) kernels.axpy(ob.a(), oo, V, (p * kvh + kh) * hd, scores[p] / sum, hd);
             }
         });
     }
@@ -278,16 +257,13 @@ public final class CpuBackend implements Backend {
     @Override
     public void siluMul(Buf gate, Buf up, Buf out, int len) {
         CpuBuf g = b(gate), u = b(up), o = b(out);
-        for (int i = 0; i < len; i++) {
-            float x = g.a()[g.off() + i];
-            o.a()[o.off() + i] = x / (1f + (float) Math.exp(-x)) * u.a()[u.off() + i];
-        }
+        kernels.siluMul(g.a(), g.off(), u.a(), u.off(), o.a(), o.off(), len);
     }
 
     @Override
     public void axpy(Buf y, Buf x, float alpha, int len) {
         CpuBuf yb = b(y), xb = b(x);
-        for (int i = 0; i < len; i++) yb.a()[yb.off() + i] += alpha * xb.a()[xb.off() + i];
+        kernels.axpy(yb.a(), yb.off(), xb.a(), xb.off(), alpha, len);
     }
 
     @Override
@@ -308,8 +284,7 @@ public final class CpuBackend implements Backend {
         CpuBuf s = b(src), d = b(dst);
         for (int i = 0; i < rows.length; i++) {
             int so = s.off() + i * dim, dO = d.off() + rows[i] * dim;
-            float w = weights[i];
-            for (int c = 0; c < dim; c++) d.a()[dO + c] += w * s.a()[so + c];
+            kernels.axpy(d.a(), dO, s.a(), so, weights[i], dim);
         }
     }
 

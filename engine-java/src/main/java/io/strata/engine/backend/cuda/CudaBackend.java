@@ -281,7 +281,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public KvCache newKvCache(int layers, int capacity, int kvHeads, int headDim) {
-        kvReserve += 2L * layers * capacity * kvHeads * headDim * 4;
+        // Before the VRAM tier is sized, each cache adds its full size to the KV reserve the tier leaves free; after,
+        // the reserve the loader asked for stands, and caches beyond it must fit in what the budget has left.
+        if (vram == null) kvReserve += 2L * layers * capacity * kvHeads * headDim * 4;
         return new CudaKv(new DeviceBuffer[layers], new DeviceBuffer[layers], capacity, kvHeads, headDim);
     }
 
