@@ -55,8 +55,22 @@ struct Warp {
     // buffer only after its lanes passed the intervening barrier, i.e. after all reads of it.
     uint64_t slot[2][32];
 };
+// A suspended fiber's registers. On x86-64 only the stack pointer: strata_emu_switch pushes the
+// callee-saved registers onto the fiber's own stack. Why not swapcontext there: it makes a
+// sigprocmask system call on every switch, and a matvec launch switches millions of times.
+// Other architectures use ucontext (so does x86-64 with -DSTRATA_EMU_UCONTEXT, to test that path).
+#if defined(__x86_64__) && !defined(STRATA_EMU_UCONTEXT)
+#define STRATA_EMU_ASM_SWITCH 1
+#else
+#define STRATA_EMU_ASM_SWITCH 0
+#endif
+#if STRATA_EMU_ASM_SWITCH
+struct Context { void* sp = nullptr; };
+#else
+struct Context { ucontext_t uc; };
+#endif
 struct Fiber {
-    ucontext_t ctx;
+    Context ctx;
     dim3 tIdx;
     Warp* warp = nullptr;
     const Barrier* waitOn = nullptr;  // null while runnable
@@ -68,7 +82,7 @@ struct Block {
     std::vector<Fiber> fibers;
     std::vector<Warp> warps;
     Barrier bar;
-    ucontext_t home;             // the launching code, resumed when every fiber has finished
+    Context home;                // the launching code, resumed when every fiber has finished
     unsigned live = 0;           // fibers not yet finished
     void (*body)(void*) = nullptr;
     void* arg = nullptr;
@@ -84,7 +98,67 @@ inline thread_local unsigned char* dynamicSmem;
 #define gridDim emu::gDim
 #define blockDim emu::bDim
 
+#if STRATA_EMU_ASM_SWITCH
+// strata_emu_switch(&from, to): saves the callee-saved registers (System V ABI) on the current
+// stack, stores its pointer in *from, loads `to` and pops that fiber's registers; `ret` resumes it.
+// MXCSR and the x87 control word are left alone: no kernel changes them. Weak, as every binary
+// built on this header defines it.
+extern "C" void strata_emu_switch(void** from, void* to);
+asm(R"(
+    .text
+    .weak strata_emu_switch
+    .type strata_emu_switch, @function
+strata_emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size strata_emu_switch, .-strata_emu_switch
+)");
+#endif
+
 namespace emu {
+inline void fiberMain();
+
+inline void jump(Context& from, Context& to) {
+#if STRATA_EMU_ASM_SWITCH
+    strata_emu_switch(&from.sp, to.sp);
+#else
+    swapcontext(&from.uc, &to.uc);
+#endif
+}
+
+// Makes c start fiberMain on the given stack at its next jump.
+inline void prepare(Context& c, unsigned char* stack, size_t size) {
+#if STRATA_EMU_ASM_SWITCH
+    // What strata_emu_switch pops: six zeroed registers, then fiberMain as the return address;
+    // above it a null return address for fiberMain (which never returns), placed so that the
+    // stack is 16-byte aligned minus 8 at fiberMain's entry, as after a call.
+    auto* top = reinterpret_cast<void**>((reinterpret_cast<uintptr_t>(stack + size)) & ~uintptr_t(15));
+    top[-1] = nullptr;
+    top[-2] = reinterpret_cast<void*>(&fiberMain);
+    for (int i = 3; i <= 8; i++) top[-i] = nullptr;
+    c.sp = top - 8;
+#else
+    getcontext(&c.uc);
+    c.uc.uc_stack.ss_sp = stack;
+    c.uc.uc_stack.ss_size = size;
+    c.uc.uc_link = nullptr;
+    makecontext(&c.uc, fiberMain, 0);
+#endif
+}
+
 inline bool runnable(const Fiber& f) { return !f.done && (f.waitOn == nullptr || f.waitOn->gen != f.waitGen); }
 
 [[noreturn]] inline void deadlock() {
@@ -117,7 +191,7 @@ inline void yield() {
         if (!runnable(*f)) continue;
         if (f == me) return;
         cur = f;
-        swapcontext(&me->ctx, &f->ctx);
+        jump(me->ctx, f->ctx);
         cur = me;
         return;
     }
@@ -141,7 +215,7 @@ inline void fiberMain() {
     Block& b = *block;
     b.body(b.arg);
     cur->done = true;
-    if (--b.live == 0) setcontext(&b.home);
+    if (--b.live == 0) jump(cur->ctx, b.home);
     // Some other fiber must be able to run; if none can, yield() reports the deadlock.
     yield();
     std::fprintf(stderr, "cuda_emu: a finished thread was resumed\n");
@@ -249,15 +323,11 @@ template <class K, class... A> void launch(K k, dim3 grid, dim3 blk, size_t smem
                 f.warp = &b.warps[t / 32];
                 f.waitOn = nullptr;
                 f.done = false;
-                getcontext(&f.ctx);
-                f.ctx.uc_stack.ss_sp = stackBase + (size_t)t * STACK;
-                f.ctx.uc_stack.ss_size = STACK;
-                f.ctx.uc_link = nullptr;
-                makecontext(&f.ctx, fiberMain, 0);
+                prepare(f.ctx, stackBase + (size_t)t * STACK, STACK);
             }
             b.live = n;
             cur = &b.fibers[0];
-            swapcontext(&b.home, &b.fibers[0].ctx);
+            jump(b.home, b.fibers[0].ctx);
         }
     block = nullptr;
     cur = nullptr;
