@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #define __global__
@@ -77,7 +78,7 @@ struct Fiber {
     uint64_t waitGen = 0;
     bool done = false;
 };
-// The state of the block being run by this OS thread.
+// The state of the block being run.
 struct Block {
     std::vector<Fiber> fibers;
     std::vector<Warp> warps;
@@ -87,10 +88,14 @@ struct Block {
     void (*body)(void*) = nullptr;
     void* arg = nullptr;
 };
-inline thread_local Block* block;
-inline thread_local Fiber* cur;
-inline thread_local dim3 bIdx, gDim, bDim;
-inline thread_local unsigned char* dynamicSmem;
+// The running launch. Plain globals, not thread_local: launches hold launchLock (they must, as
+// __shared__ variables are static storage), and in a shared library (fake_libcuda) every
+// thread_local read would call __tls_get_addr, while threadIdx is read all the time.
+inline std::mutex launchLock;
+inline Block* block;
+inline Fiber* cur;
+inline dim3 bIdx, gDim, bDim;
+inline unsigned char* dynamicSmem;
 }  // namespace emu
 
 #define threadIdx (emu::cur->tIdx)
@@ -222,7 +227,7 @@ inline void fiberMain() {
     std::abort();
 }
 
-// Fiber stacks, kept per OS thread across launches: each STACK bytes with a guard page at its low
+// Fiber stacks, kept across launches (used under launchLock): each STACK bytes with a guard page at its low
 // end, so an overflowing kernel faults instead of writing into its neighbour.
 constexpr size_t STACK = 256 << 10;
 struct Stacks {
@@ -241,7 +246,7 @@ struct Stacks {
     }
     ~Stacks() { if (base) munmap(base, count * STACK); }
 };
-inline thread_local Stacks stacks;
+inline Stacks stacks;
 }  // namespace emu
 
 template <class T> inline T __ldg(const T* p) { return *p; }
@@ -287,15 +292,17 @@ inline unsigned __ballot_sync(unsigned, bool pred) {
     for (int i = 0; i < 32; i++) r |= (unsigned)slot[i] << i;
     return r;
 }
-// Fibers of one launch never preempt each other mid-update, but the atomic keeps the sum right
-// should launches on different OS threads ever touch the same memory at once.
+// Launches run one at a time and fibers never preempt each other mid-update, so a plain add would
+// do; the atomic costs little and keeps the sum right should that ever change.
 inline float atomicAdd(float* p, float v) { return std::atomic_ref<float>(*p).fetch_add(v); }
 
 namespace emu {
 // Runs kernel k over grid × block threads (block.x a multiple of 32), smem bytes of dynamic shared
 // memory, on the calling OS thread: blocks in turn, the threads of a block as fibers (see top).
+// Launches from several OS threads run one at a time.
 template <class K, class... A> void launch(K k, dim3 grid, dim3 blk, size_t smem, A... args) {
     const unsigned n = blk.x;
+    std::lock_guard<std::mutex> serial(launchLock);
     if (n == 0 || n % 32 != 0 || n > 1024) {
         std::fprintf(stderr, "cuda_emu: block of %u threads; expected a multiple of 32, at most 1024\n", n);
         std::abort();
