@@ -1,6 +1,6 @@
 // A host emulator of the CUDA features our kernels use, so src/main/cuda compiles as plain C++ and
 // runs without a GPU. Every CUDA thread of a block is a fiber (a user-level context with its own
-// small stack, ucontext), and all fibers of a block take turns on the calling OS thread: a fiber
+// small stack; see Context), and all fibers of a block take turns on the calling OS thread: a fiber
 // runs until it reaches a barrier point (__syncthreads, __syncwarp, the exchange inside shuffles
 // and ballots), then hands over to the next fiber that can run. Blocks run one after another (so
 // __shared__ maps to static storage). A barrier that not all the threads it waits for can reach
@@ -107,11 +107,12 @@ inline unsigned char* dynamicSmem;
 // strata_emu_switch(&from, to): saves the callee-saved registers (System V ABI) on the current
 // stack, stores its pointer in *from, loads `to` and pops that fiber's registers; `ret` resumes it.
 // MXCSR and the x87 control word are left alone: no kernel changes them. Weak, as every binary
-// built on this header defines it.
+// built on this header defines it; hidden, so fake_libcuda neither exports it nor calls via PLT.
 extern "C" void strata_emu_switch(void** from, void* to);
 asm(R"(
-    .text
+    .pushsection .text
     .weak strata_emu_switch
+    .hidden strata_emu_switch
     .type strata_emu_switch, @function
 strata_emu_switch:
     pushq %rbp
@@ -130,6 +131,7 @@ strata_emu_switch:
     popq %rbp
     ret
     .size strata_emu_switch, .-strata_emu_switch
+    .popsection
 )");
 #endif
 
