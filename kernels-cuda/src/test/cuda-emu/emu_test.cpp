@@ -9,6 +9,10 @@
 #include <random>
 #include <string>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 static int failures = 0, checks = 0;
 static std::mt19937_64 rng(12345);
 
@@ -360,6 +364,38 @@ static void selectCase(int len) {
     std::free(v); std::free(idx); std::free(count);
 }
 
+// ---- the emulator itself: a barrier that not all its threads reach must abort with a message ----
+// (on a GPU such a kernel hangs or is undefined). Each bad kernel runs in a forked child; the
+// parent expects SIGABRT within 20 s and the deadlock message on the child's stderr.
+__global__ void bad_exit_before_syncthreads() { if (threadIdx.x == 5) return; __syncthreads(); }
+__global__ void bad_half_warp_syncwarp() { if ((threadIdx.x & 31) < 16) __syncwarp(); }
+__global__ void bad_mixed_barriers() { if (threadIdx.x < 16) __syncthreads(); else __syncwarp(); }
+__global__ void bad_shuffle_skipped() { float v = threadIdx.x; if (threadIdx.x != 40) v = warp_sum(v); }
+template <class K> static void misuseCase(const char* what, K kern, unsigned threads) {
+    checks++;
+    int fds[2];
+    if (pipe(fds) != 0) { std::perror("pipe"); std::exit(2); }
+    std::fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        alarm(20);  // a hang shows as SIGALRM instead of SIGABRT
+        emu::launch(kern, dim3(2), dim3(threads), 0);
+        _exit(0);
+    }
+    close(fds[1]);
+    std::string err;
+    char buf[512];
+    for (ssize_t r; (r = read(fds[0], buf, sizeof buf)) > 0;) err.append(buf, (size_t)r);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    bool ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT && err.find("cuda_emu: deadlock") != std::string::npos;
+    std::printf("%s misuse %s aborts: %s", ok ? "ok  " : "FAIL", what, err.empty() ? "(no message)\n" : err.c_str());
+    if (!ok) failures++;
+}
+
 int main() {
     int shapes[][2] = {{1, 1}, {13, 13}, {20, 207}, {9, 4098}, {13, 4096}, {3, 64}};
     for (auto& s : shapes)
@@ -402,6 +438,10 @@ int main() {
     for (long c : {1L, 13L, 207L, 4098L}) elementwiseCase(c);
     for (int dim : {1, 13, 4098}) embedCase(dim);
     for (int len : {1, 13, 207, 4098}) selectCase(len);
+    misuseCase("thread exits before __syncthreads", bad_exit_before_syncthreads, 64);
+    misuseCase("half a warp at __syncwarp", bad_half_warp_syncwarp, 64);
+    misuseCase("__syncthreads and __syncwarp mixed", bad_mixed_barriers, 32);
+    misuseCase("one lane skips a shuffle", bad_shuffle_skipped, 64);
     std::printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

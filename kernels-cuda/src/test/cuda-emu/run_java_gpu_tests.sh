@@ -2,7 +2,8 @@
 # Runs the Java GPU tests (normally skipped without a GPU) against the host emulator: builds a
 # stand-in libcuda.so.1 (fake_libcuda.cpp: driver-API calls on the host, kernels on cuda_emu.h)
 # and puts it on LD_LIBRARY_PATH, so JCuda, our runtime and the CUDA backend run end to end.
-# Slow (one std::thread per CUDA thread); checks logic and driver-API use, not speed or races.
+# Kernels run on one OS thread (a block's CUDA threads as fibers), so this checks logic and
+# driver-API use, not speed or races.
 # Usage (repo root): kernels-cuda/src/test/cuda-emu/run_java_gpu_tests.sh [-Dtest=...] [-pl engine-java]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

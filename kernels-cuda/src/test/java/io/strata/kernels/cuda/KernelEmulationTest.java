@@ -1,6 +1,6 @@
 // Runs every CUDA kernel without a GPU: src/test/cuda-emu compiles src/main/cuda as host C++ on a
-// small CUDA emulator (one std::thread per CUDA thread) and checks each kernel against a
-// double-precision reference. Skipped where g++ (C++20) is not installed.
+// small CUDA emulator (a block's threads run as fibers on one OS thread) and checks each kernel
+// against a double-precision reference. Skipped where g++ (C++20) is not installed.
 package io.strata.kernels.cuda;
 
 import static org.junit.jupiter.api.Assertions.*;
