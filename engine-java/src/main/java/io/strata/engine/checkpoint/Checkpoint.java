@@ -19,7 +19,7 @@ import java.util.TreeSet;
  * {@code model.safetensors.index.json}. Files are memory-mapped into a shared arena that
  * {@link #close()} releases.
  */
-public final class Checkpoint implements AutoCloseable, WeightSource {
+public final class Checkpoint implements ModelSource {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;
     private final JsonNode config;
@@ -95,8 +95,33 @@ public final class Checkpoint implements AutoCloseable, WeightSource {
         return dir;
     }
 
+    @Override
     public JsonNode config() {
         return config;
+    }
+
+    @Override
+    public Path path() {
+        return dir;
+    }
+
+    @Override
+    public java.util.List<String> tensorNames() {
+        return java.util.List.copyOf(tensors.keySet());
+    }
+
+    @Override
+    public TensorInfo load(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) throw new CheckpointException(dir + ": missing tensor " + name);
+        return t;
+    }
+
+    @Override
+    public long totalBytes() {
+        long total = 0;
+        for (TensorInfo t : tensors.values()) total += t.data().byteSize();
+        return total;
     }
 
     public Map<String, TensorInfo> tensors() {

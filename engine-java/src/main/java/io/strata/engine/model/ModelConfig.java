@@ -21,7 +21,11 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
                           boolean[] moeLayer, int bosId, int[] eosIds) {
 
     public static ModelConfig parse(JsonNode c, Path where) {
-        String src = where == null ? "config.json" : where.resolve("config.json").toString();
+        return parse(c, where == null ? "config.json" : where.resolve("config.json").toString());
+    }
+
+    /** As {@link #parse(JsonNode, Path)}, with src naming where the config came from in every error. */
+    public static ModelConfig parse(JsonNode c, String src) {
         try {
             Architecture arch = Architecture.fromModelType(c.path("model_type").asText(""));
             checkArchitectures(c, arch, src);
