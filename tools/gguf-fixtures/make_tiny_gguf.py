@@ -184,7 +184,38 @@ def save_bf16(path, tensors):
             f.write(b)
 
 
+def write_metadata_fixture(out: Path):
+    """metadata.gguf: one key of every GGUF value type, arrays (nested too), alignment 64, two small tensors."""
+    from gguf import GGUFValueType as V
+    w = gguf.GGUFWriter(out / "metadata.gguf", "test")
+    w.add_uint8("t.u8", 200)
+    w.add_int8("t.i8", -100)
+    w.add_uint16("t.u16", 60000)
+    w.add_int16("t.i16", -30000)
+    w.add_uint32("t.u32", 4000000000)
+    w.add_int32("t.i32", -2000000000)
+    w.add_float32("t.f32", 1.5)
+    w.add_uint64("t.u64", 2 ** 40)
+    w.add_int64("t.i64", -(2 ** 40))
+    w.add_float64("t.f64", 0.1)
+    w.add_bool("t.bool", True)
+    w.add_string("t.str", "héllo ✓")
+    w.add_key_value("t.arr_i32", [1, -2, 3], V.ARRAY, V.INT32)
+    w.add_key_value("t.arr_f32", [0.5, -0.25], V.ARRAY, V.FLOAT32)
+    w.add_array("t.arr_str", ["a", "", "ünï"])
+    w.add_key_value("t.arr_bool", [True, False], V.ARRAY, V.BOOL)
+    w.add_array("t.arr_nested", [[1, 2], [3]])
+    w.add_custom_alignment(64)
+    w.add_tensor("a", np.arange(6, dtype=np.float32).reshape(2, 3))
+    w.add_tensor("b", np.arange(64, dtype=np.float32).reshape(2, 32).astype(np.float16))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def main(golden: Path, out: Path):
+    write_metadata_fixture(out)
     write(golden / "mixtral", out / "mixtral-f32", "mixtral", T.F32, shards=2)
     write(golden / "qwen2_moe", out / "qwen2_moe-f16", "qwen2_moe", T.F16)
     write(golden / "olmoe", out / "olmoe-bf16", "olmoe", T.BF16)
