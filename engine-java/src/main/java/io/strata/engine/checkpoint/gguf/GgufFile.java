@@ -254,17 +254,41 @@ public final class GgufFile {
             return v;
         }
 
+        private final java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+
         String string(String what) {
-            long len = u64("length of " + what);
-            need(len, what + " (a string of " + Long.toUnsignedString(len) + " bytes)");
+            return string(what, -1);
+        }
+
+        /**
+         * A string; when index >= 0 it is element index of the array what (the message is only
+         * built on failure: vocabularies hold hundreds of thousands of strings).
+         */
+        String string(String what, int index) {
+            if (remaining() < 8) need(8, "length of " + label(what, index));
+            long len = m.get(I64, pos);
+            pos += 8;
+            if (len < 0 || len > remaining()) need(len, label(what, index) + " (a string of " + Long.toUnsignedString(len) + " bytes)");
             byte[] b = m.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
             pos += len;
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
-            } catch (CharacterCodingException e) {
-                throw new CheckpointException(path + ": " + what + " at offset " + (pos - len) + " is not valid UTF-8");
+            boolean ascii = true;
+            for (byte x : b) {
+                if (x < 0) {
+                    ascii = false;
+                    break;
+                }
             }
+            if (ascii) return new String(b, StandardCharsets.ISO_8859_1);
+            try {
+                return utf8.reset().decode(java.nio.ByteBuffer.wrap(b)).toString();
+            } catch (CharacterCodingException e) {
+                throw new CheckpointException(path + ": " + label(what, index) + " at offset " + (pos - len) + " is not valid UTF-8");
+            }
+        }
+
+        private static String label(String what, int index) {
+            return index < 0 ? what : what + " element " + index;
         }
 
         Object value(int type, String what, int depth) {
@@ -290,6 +314,19 @@ public final class GgufFile {
             };
         }
 
+        /** An integer element without boxing (token types arrays are as long as the vocabulary). */
+        long integer(int type, String what) {
+            return switch (type) {
+                case UINT8 -> u8(what);
+                case INT8 -> (byte) u8(what);
+                case UINT16 -> u16(what) & 0xFFFF;
+                case INT16 -> u16(what);
+                case UINT32 -> Integer.toUnsignedLong(u32(what));
+                case INT32 -> u32(what);
+                default -> u64(what);
+            };
+        }
+
         GgufArray array(String what, int depth) {
             if (depth >= MAX_DEPTH) throw new CheckpointException(path + ": " + what + ": arrays nested deeper than " + MAX_DEPTH);
             int et = u32("element type of " + what);
@@ -306,7 +343,7 @@ public final class GgufFile {
             switch (et) {
                 case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> {
                     long[] v = new long[len];
-                    for (int i = 0; i < len; i++) v[i] = (Long) value(et, what, depth);
+                    for (int i = 0; i < len; i++) v[i] = integer(et, what);
                     return new GgufArray(et, v, len);
                 }
                 case FLOAT32 -> {
@@ -326,7 +363,7 @@ public final class GgufFile {
                 }
                 case STRING -> {
                     String[] v = new String[len];
-                    for (int i = 0; i < len; i++) v[i] = string(el + i);
+                    for (int i = 0; i < len; i++) v[i] = string(what, i);
                     return new GgufArray(et, v, len);
                 }
                 default -> {
