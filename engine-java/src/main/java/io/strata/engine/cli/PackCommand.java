@@ -118,6 +118,11 @@ public final class PackCommand implements Callable<Integer> {
                             + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec)
                             + "; their quantized bytes are not kept (no Strata kernel reads them yet)");
                 }
+                if (ck instanceof io.strata.engine.checkpoint.Checkpoint hc && hc.hasFp8()) {
+                    System.out.println("F8_E4M3 weights were dequantized with their block scales to F32: dense tensors are stored as F32, experts "
+                            + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec)
+                            + "; the FP8 bytes are not kept (no Strata kernel reads them yet)");
+                }
                 Path done = w.commit();
                 System.out.println("packed " + model + " → " + done + " (codec " + codec + ")");
             }

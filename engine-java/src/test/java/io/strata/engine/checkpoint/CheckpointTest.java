@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class CheckpointTest {
+public class CheckpointTest {
     @TempDir
     Path tmp;
 
@@ -106,7 +106,7 @@ class CheckpointTest {
     }
 
     /** A safetensors file from a JSON header and data bytes (the header padded with spaces to 8 bytes, as writers do). */
-    static Path writeSafetensors(Path f, String header, byte[] data) throws Exception {
+    public static Path writeSafetensors(Path f, String header, byte[] data) throws Exception {
         byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         int n = (h.length + 7) / 8 * 8;
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + n + data.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);

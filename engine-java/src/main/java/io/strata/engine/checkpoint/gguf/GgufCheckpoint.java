@@ -50,6 +50,9 @@ import java.util.regex.Pattern;
  */
 public final class GgufCheckpoint implements ModelSource {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** GGUF general.architecture → the model_type it is read as (for `strata models`). */
+    public static final Map<String, String> ARCHITECTURES = Map.of("llama (with expert_count)", "mixtral", "qwen2moe", "qwen2_moe",
+            "qwen3moe", "qwen3_moe", "olmoe", "olmoe");
     private static final Pattern BLK = Pattern.compile("blk\\.(\\d+)\\.(.+)");
     private static final Pattern OLD_EXPERT = Pattern.compile("ffn_(gate|up|down)\\.(\\d+)\\.weight");
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * 0.19.0) from the golden tiny models; each twin holds exactly the values its GGUF file holds
  * (Mixtral's twin is the golden model itself: F32 both).
  */
-class GgufCheckpointTest {
+public class GgufCheckpointTest {
     @TempDir
     Path tmp;
 
@@ -49,14 +49,14 @@ class GgufCheckpointTest {
         return Files.isDirectory(t) ? t : GoldenForwardTest.fixture(goldenArch);
     }
 
-    static int[] inputIds(String goldenArch) throws Exception {
+    public static int[] inputIds(String goldenArch) throws Exception {
         JsonNode g = new ObjectMapper().readTree(GoldenForwardTest.fixture(goldenArch).resolve("golden.json").toFile());
         int[] ids = new int[g.get("input_ids").size()];
         for (int i = 0; i < ids.length; i++) ids[i] = g.get("input_ids").get(i).asInt();
         return ids;
     }
 
-    static float[] logits(ModelConfig c, WeightSource w, int[] ids) {
+    public static float[] logits(ModelConfig c, WeightSource w, int[] ids) {
         try (MoeModel m = new MoeModel(c, w, new CheckpointExpertStore(c, w), new CpuBackend())) {
             return m.forward(ids, 0, m.newCache(64), true);
         }
