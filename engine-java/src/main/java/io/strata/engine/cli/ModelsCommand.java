@@ -43,8 +43,8 @@ public final class ModelsCommand implements Callable<Integer> {
         System.out.println("Formats:");
         for (String f : new TreeMap<>(FORMATS).keySet()) System.out.printf("  %-12s %s%n", f, FORMATS.get(f));
         System.out.println("GGUF tensor types read: " + ggml);
-        System.out.println("GGUF tokenizers converted: tokenizer.ggml.model 'gpt2' with pre-tokenizer qwen2, llama-bpe, default, gpt-2, olmo, dbrx "
-                + "(others: strata pack --tokenizer DIR)");
+        System.out.println("GGUF tokenizers converted: tokenizer.ggml.model 'llama' (SentencePiece BPE), 'gpt2' with pre-tokenizer qwen2, "
+                + "llama-bpe, default, gpt-2, olmo, dbrx (others: strata pack --tokenizer DIR)");
         if (json != null) {
             ObjectMapper om = new ObjectMapper();
             ObjectNode root = om.createObjectNode();

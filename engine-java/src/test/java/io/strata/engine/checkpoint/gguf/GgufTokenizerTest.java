@@ -90,13 +90,69 @@ class GgufTokenizerTest {
         assertEquals("<|im_end|>", cfg.get("eos_token").asText());
     }
 
+    /**
+     * Mistral's SentencePiece BPE (test resources) as llama.cpp stores it: tokens in id order,
+     * scores, token types (unknown, control, byte, normal); the converted tokenizer must
+     * reproduce the reference encodings.
+     */
+    @Test
+    void sentencePieceTokenizerRoundTripsThroughGgufMetadata() throws Exception {
+        Path dir = Path.of(getClass().getResource("/tokenizer/mistral-spm-32k/tokenizer.json").toURI()).getParent();
+        ObjectMapper om = new ObjectMapper();
+        JsonNode tj = om.readTree(dir.resolve("tokenizer.json").toFile());
+        int n = tj.get("model").get("vocab").size();
+        String[] tokens = new String[n];
+        for (Iterator<Map.Entry<String, JsonNode>> it = tj.get("model").get("vocab").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            tokens[e.getValue().asInt()] = e.getKey();
+        }
+        // tokenizer.json has no SentencePiece scores; its merges were ranked by them, so the rank of
+        // the first merge that makes a piece stands in for its score (pieces no merge makes: 0).
+        float[] scores = new float[n];
+        Map<String, Integer> ids = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) ids.put(tokens[i], i);
+        JsonNode mj = tj.get("model").get("merges");
+        for (int r = mj.size() - 1; r >= 0; r--) {
+            JsonNode mg = mj.get(r);
+            String merged = mg.isArray() ? mg.get(0).asText() + mg.get(1).asText() : mg.asText().replaceFirst(" ", "");
+            scores[ids.get(merged)] = -1 - r;
+        }
+        GgufFileTest.Builder b = GgufFileTest.header(0, 8);
+        b.str("tokenizer.ggml.model").u32(GgufFile.STRING).str("llama");
+        stringArray(b, "tokenizer.ggml.tokens", tokens);
+        b.str("tokenizer.ggml.scores").u32(GgufFile.ARRAY).u32(GgufFile.FLOAT32).u64(n);
+        for (int i = 0; i < n; i++) b.u32(Float.floatToIntBits(scores[i]));
+        b.str("tokenizer.ggml.token_type").u32(GgufFile.ARRAY).u32(GgufFile.INT32).u64(n);
+        for (int i = 0; i < n; i++) b.u32(i == 0 ? 2 : i < 3 ? 3 : i < 259 ? 6 : 1);
+        b.str("tokenizer.ggml.bos_token_id").u32(GgufFile.UINT32).u32(1);
+        b.str("tokenizer.ggml.eos_token_id").u32(GgufFile.UINT32).u32(2);
+        b.str("tokenizer.ggml.unknown_token_id").u32(GgufFile.UINT32).u32(0);
+        b.str("tokenizer.ggml.add_bos_token").u32(GgufFile.BOOL).bytes(new byte[] {1});
+        Path out = Files.createDirectory(tmp.resolve("spm"));
+        try (GgufModel g = GgufModel.open(b.write(tmp.resolve("spm.gguf")))) {
+            assertNull(GgufTokenizer.write(g, out));
+        }
+        Tokenizer tok = Tokenizer.load(out);
+        int cases = 0;
+        for (JsonNode c : om.readTree(dir.resolve("golden-encodings.json").toFile())) {
+            int[] want = new int[c.get("ids").size()];
+            for (int i = 0; i < want.length; i++) want[i] = c.get("ids").get(i).asInt();
+            assertArrayEquals(want, tok.encode(c.get("text").asText(), false), c.get("text").asText());
+            assertEquals(c.get("decoded").asText(), tok.decode(want, false));
+            cases++;
+        }
+        assertTrue(cases > 10);
+        int[] withBos = tok.encode("Hello", true);
+        assertEquals(1, withBos[0], "add_bos_token: <s> first");
+    }
+
     @Test
     void unsupportedTokenizersAreNamed() throws Exception {
         GgufFileTest.Builder b = GgufFileTest.header(0, 1);
-        b.str("tokenizer.ggml.model").u32(GgufFile.STRING).str("llama");
-        try (GgufModel g = GgufModel.open(b.write(tmp.resolve("spm.gguf")))) {
+        b.str("tokenizer.ggml.model").u32(GgufFile.STRING).str("t5");
+        try (GgufModel g = GgufModel.open(b.write(tmp.resolve("t5.gguf")))) {
             String why = GgufTokenizer.write(g, tmp);
-            assertTrue(why.contains("spm.gguf") && why.contains("'llama'") && why.contains("gpt2"), why);
+            assertTrue(why.contains("t5.gguf") && why.contains("'t5'") && why.contains("gpt2"), why);
         }
         b = GgufFileTest.header(0, 2);
         b.str("tokenizer.ggml.model").u32(GgufFile.STRING).str("gpt2");
