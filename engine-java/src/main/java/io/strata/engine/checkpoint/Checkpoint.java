@@ -143,10 +143,16 @@ public final class Checkpoint implements ModelSource {
         int rows = (int) t.shape()[0], cols = (int) t.shape()[1];
         int[] blk = fp8Block();
         TensorInfo s = tensors.get(t.name() + SCALE_INV);
-        float[] v = new float[Math.multiplyExact(rows, cols)];
-        io.strata.compression.Fp8.dequantizeBlockScaled(t.data(), s.data(), s.dtype(), rows, cols, blk[0], blk[1], v);
-        java.lang.foreign.MemorySegment out = Arena.ofAuto().allocate((long) v.length * 4, 64);
-        java.lang.foreign.MemorySegment.copy(v, 0, out, io.strata.compression.Layouts.F32, 0, v.length);
+        java.lang.foreign.MemorySegment out = Arena.ofAuto().allocate((long) rows * cols * 4, 64);
+        // One band of blk[0] rows at a time: the transient heap copy is a band, not the whole weight.
+        float[] band = new float[Math.multiplyExact(Math.min(rows, blk[0]), cols)];
+        long scaleRowBytes = (long) ((cols + blk[1] - 1) / blk[1]) * s.dtype().bytes;
+        for (int r0 = 0; r0 < rows; r0 += blk[0]) {
+            int n = Math.min(blk[0], rows - r0);
+            io.strata.compression.Fp8.dequantizeBlockScaled(t.data().asSlice((long) r0 * cols, (long) n * cols),
+                    s.data().asSlice(r0 / blk[0] * scaleRowBytes, scaleRowBytes), s.dtype(), n, cols, blk[0], blk[1], band);
+            java.lang.foreign.MemorySegment.copy(band, 0, out, io.strata.compression.Layouts.F32, (long) r0 * cols * 4, n * cols);
+        }
         return new TensorInfo(t.name(), t.file(), io.strata.compression.DType.F32, t.shape(), out);
     }
 

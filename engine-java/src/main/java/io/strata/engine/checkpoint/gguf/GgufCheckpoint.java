@@ -348,14 +348,24 @@ public final class GgufCheckpoint implements ModelSource {
         if (plain == null) synchronized (this) {
             converted.add(t.type());
         }
-        float[] v = new float[(int) numel];
         int rowLen = (int) t.ne()[0];
-        // Row by row: a block never straddles rows, so each row's bytes are a whole number of blocks.
+        long rows = numel / rowLen;
+        // Row by row into the output (a block never straddles rows, so each row's bytes are whole
+        // blocks): the transient heap copy is one row, not the tensor (an expert is hundreds of MB).
         long rowBytes = rowLen / t.type().blockSize * (long) t.type().typeSize;
-        for (int row = 0; row < numel / rowLen; row++) GgmlDequant.dequantize(t.type(), src, row * rowBytes, v, row * rowLen, rowLen);
-        if (r.heads() > 0) v = unpermute(v, r.shape(), r.heads());
         MemorySegment out = Arena.ofAuto().allocate(numel * 4, 64);
-        MemorySegment.copy(v, 0, out, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
+        float[] row = new float[rowLen];
+        ValueLayout.OfFloat f32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < rows; i++) {
+            GgmlDequant.dequantize(t.type(), src, i * rowBytes, row, 0, rowLen);
+            MemorySegment.copy(row, 0, out, f32, i * rowLen * 4, rowLen);
+        }
+        if (r.heads() > 0) {
+            // q/k projections only (small): un-permute through one heap copy.
+            float[] v = out.toArray(f32);
+            v = unpermute(v, r.shape(), r.heads());
+            MemorySegment.copy(v, 0, out, f32, 0, v.length);
+        }
         return new TensorInfo(name, t.file(), DType.F32, r.shape(), out);
     }
 
