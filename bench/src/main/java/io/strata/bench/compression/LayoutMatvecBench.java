@@ -1,4 +1,4 @@
-// JMH: matvec straight from GGUF block layouts (Q8_0, Q4_K, MXFP4; vector and scalar twin) beside INT4, dense bf16 and a streaming read.
+// JMH: matvec straight from the GGUF block layouts (Q8_0, Q4_K, MXFP4) and block-scaled FP8 (vector and scalar twin) beside INT4, dense bf16 and a streaming read.
 package io.strata.bench.compression;
 
 import io.strata.compression.Halfs;
@@ -13,6 +13,8 @@ import io.strata.compression.kernel.StreamRead;
 import io.strata.compression.ggml.GgmlKernels;
 import io.strata.compression.ggml.GgmlMatrix;
 import io.strata.compression.ggml.GgmlType;
+import io.strata.compression.fp8.Fp8Kernels;
+import io.strata.compression.fp8.Fp8Matrix;
 import io.strata.compression.quant.HqqFit;
 import io.strata.compression.quant.QuantFormat;
 import io.strata.compression.quant.QuantizedMatrix;
@@ -33,7 +35,7 @@ import org.openjdk.jmh.annotations.*;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 4, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
-public class GgmlMatvecBench {
+public class LayoutMatvecBench {
     static final int ROWS = 14336, COLS = 4096;
     static final long STREAM_BYTES = 512L << 20;
 
@@ -45,6 +47,8 @@ public class GgmlMatvecBench {
     private DenseKernels dense;
     private QuantKernels quant;
     private GgmlKernels vector, scalar;
+    private Fp8Matrix fp8;             // 128 x 128 blocks, as DeepSeek-V3 and the Qwen3 FP8 releases
+    private Fp8Kernels fp8Vector, fp8Scalar;
     private final float[] x = ExpertShape.randomVector(COLS, 5), y = new float[ROWS];
 
     /** Random blocks with finite, realistic f16 / e8m0 scales: the kernels' speed does not depend on the values. */
@@ -79,15 +83,22 @@ public class GgmlMatvecBench {
         q8 = randomBlocks(GgmlType.Q8_0, arena, 11);
         q4k = randomBlocks(GgmlType.Q4_K, arena, 12);
         mxfp4 = randomBlocks(GgmlType.MXFP4, arena, 13);
+        MemorySegment codes = arena.allocate((long) ROWS * COLS, 4096);
+        for (long i = 0; i < (long) ROWS * COLS; i++) codes.set(ValueLayout.JAVA_BYTE, i, (byte) ((i * 37) % 126)); // no NaN code (0x7F)
+        MemorySegment scales = arena.allocate((long) (ROWS / 128) * (COLS / 128) * 4, 64);
+        for (long i = 0; i < scales.byteSize() / 4; i++) scales.setAtIndex(Layouts.F32, i, 0.001f);
+        fp8 = new Fp8Matrix("up-fp8", ROWS, COLS, 128, 128, codes, scales);
+        fp8Vector = Fp8Kernels.best();
+        fp8Scalar = new Fp8Kernels.Scalar();
         stream = arena.allocate(STREAM_BYTES, 4096);
         for (long i = 0; i < STREAM_BYTES / 4; i++) stream.setAtIndex(Layouts.F32, i, (i & 7) * 0.5f);
         dense = Kernels.dense();
         quant = QuantKernelsProvider.get();
         vector = GgmlKernels.best();
         scalar = new GgmlKernels.Scalar();
-        System.out.printf("%n[%d, %d] bytes: bf16 %d, int4 %d, Q8_0 %d, Q4_K %d, MXFP4 %d; stream %d; kernels %s / %s / %s%n", ROWS, COLS,
-                bf16.byteSize(), int4.byteSize(), q8.data().byteSize(), q4k.data().byteSize(), mxfp4.data().byteSize(), STREAM_BYTES,
-                dense.name(), quant.name(), vector.name());
+        System.out.printf("%n[%d, %d] bytes: bf16 %d, int4 %d, Q8_0 %d, Q4_K %d, MXFP4 %d, FP8 %d; stream %d; kernels %s / %s / %s / %s%n", ROWS, COLS,
+                bf16.byteSize(), int4.byteSize(), q8.data().byteSize(), q4k.data().byteSize(), mxfp4.data().byteSize(),
+                fp8.codes().byteSize() + fp8.scales().byteSize(), STREAM_BYTES, dense.name(), quant.name(), vector.name(), fp8Vector.name());
     }
 
     @TearDown(Level.Trial)
@@ -140,6 +151,18 @@ public class GgmlMatvecBench {
     @Benchmark
     public float mxfp4Scalar() {
         scalar.matvec(mxfp4, x, y);
+        return y[0];
+    }
+
+    @Benchmark
+    public float fp8Vector() {
+        fp8Vector.matvec(fp8, x, y);
+        return y[0];
+    }
+
+    @Benchmark
+    public float fp8Scalar() {
+        fp8Scalar.matvec(fp8, x, y);
         return y[0];
     }
 
