@@ -1,8 +1,10 @@
 // strata pack: writes a Hugging Face checkpoint as a packed expert store (atomic, resumable, with progress).
 package io.strata.engine.cli;
 
-import io.strata.engine.checkpoint.Checkpoint;
+import io.strata.engine.checkpoint.ModelSource;
 import io.strata.engine.checkpoint.TensorInfo;
+import io.strata.engine.checkpoint.gguf.GgufCheckpoint;
+import io.strata.engine.checkpoint.gguf.GgufTokenizer;
 import io.strata.engine.model.ModelConfig;
 import io.strata.engine.model.TensorNames;
 import io.strata.tiering.ExpertWeights;
@@ -15,17 +17,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "pack", mixinStandardHelpOptions = true,
-        description = "Pack a Hugging Face checkpoint into a store (manifest + 4 KiB-aligned expert blobs with CRC32C). "
+        description = "Pack a Hugging Face checkpoint or a GGUF file into a store (manifest + 4 KiB-aligned expert blobs with CRC32C). "
                 + "An interrupted pack resumes when run again with the same arguments.")
 public final class PackCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder")
+    @Option(names = "--model", required = true,
+            description = "Hugging Face checkpoint folder, or a .gguf file (one shard NAME-00001-of-0000N.gguf opens the set)")
     Path model;
+
+    @Option(names = "--tokenizer", description = "folder whose tokenizer.json (and tokenizer_config.json) the store takes "
+            + "instead of the model's own (for a GGUF file whose tokenizer Strata cannot convert)")
+    Path tokenizer;
 
     @Option(names = "--out", required = true, description = "store folder to create")
     Path out;
 
     @Option(names = "--codec", defaultValue = "bf16",
-            description = "expert codec: bf16 (weights as stored), int8, int4, int3, int2, floe (default: ${DEFAULT-VALUE})")
+            description = "expert codec: bf16 (weights as stored), int8, int4, int3, int2 (group 64; int<B>-g<G> for another group), floe "
+                    + "(default: ${DEFAULT-VALUE})")
     String codec;
 
     @Option(names = "--calibration", description = "floe: text file (paragraphs) to calibrate the per-layer thresholds on")
@@ -38,14 +46,14 @@ public final class PackCommand implements Callable<Integer> {
     boolean noProgress;
 
     /** Encodes every expert with the codec (FloE: calibrates thresholds first) and writes one blob each. */
-    private void packEncoded(Checkpoint ck, ModelConfig c, StoreWriter w) throws java.io.IOException {
+    private void packEncoded(ModelSource ck, ModelConfig c, StoreWriter w) throws java.io.IOException {
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
             var codecImpl = io.strata.compression.codec.ExpertCodecs.byName(codec);
             var enc = io.strata.engine.floe.EncodedExperts.encode(c, ck, codecImpl, arena);
             float[] thresholds = null;
             if (codec.startsWith("floe")) {
                 var texts = io.strata.engine.floe.FloeCalibration.readTexts(calibration);
-                var tok = io.strata.engine.tokenizer.Tokenizer.load(model);
+                var tok = io.strata.engine.tokenizer.Tokenizer.load(w.stagingDirectory());
                 java.util.List<int[]> ids = new java.util.ArrayList<>();
                 for (String t : texts) ids.add(tok.encode(t, true));
                 try (var dense = new io.strata.engine.model.MoeModel(c, ck, new io.strata.engine.store.CheckpointExpertStore(c, ck),
@@ -71,27 +79,27 @@ public final class PackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        if (!codec.equals("bf16") && !io.strata.compression.codec.ExpertCodecs.NAMES.contains(codec)) {
-            throw new IllegalArgumentException("unknown codec '" + codec + "' (expected one of " + io.strata.compression.codec.ExpertCodecs.NAMES + ")");
-        }
+        io.strata.compression.codec.ExpertCodecs.byName(codec); // an unknown name fails here, listing the known ones
         if (codec.startsWith("floe") && calibration == null) {
             throw new IllegalArgumentException("codec " + codec + " needs --calibration FILE (text to calibrate its thresholds on)");
         }
         if (sparsity < 0 || sparsity >= 1) throw new IllegalArgumentException("--sparsity must be in [0, 1), found " + sparsity);
-        try (Checkpoint ck = Checkpoint.open(model)) {
-            ModelConfig c = ModelConfig.parse(ck.config(), model);
-            long total = 0;
-            for (TensorInfo t : ck.tensors().values()) total += t.data().byteSize();
+        try (ModelSource ck = ModelSource.open(model)) {
+            ModelConfig c = ck instanceof GgufCheckpoint ? ModelConfig.parse(ck.config(), model + " (its metadata as config.json)")
+                    : ModelConfig.parse(ck.config(), model);
             Set<String> expertNames = new HashSet<>();
             for (int l = 0; l < c.numLayers(); l++) {
                 if (!c.moeLayer()[l]) continue;
                 for (int e = 0; e < c.numExperts(); e++) for (int p = 0; p < 3; p++) expertNames.add(TensorNames.expert(c.arch(), l, e, p));
             }
             try (StoreWriter w = StoreWriter.create(out, ck.config(), codec, c.numLayers(), c.numExperts(),
-                    new StoreWriter.Options(!noProgress, total))) {
+                    new StoreWriter.Options(!noProgress, ck.totalBytes()))) {
                 if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
-                for (TensorInfo t : ck.tensors().values()) {
-                    if (expertNames.contains(t.name()) || w.isDenseWritten(t.name())) continue;
+                // The tokenizer travels with the store so `strata run --model STORE` can take text (and FloE can calibrate).
+                copyTokenizer(ck, w.stagingDirectory());
+                for (String name : ck.tensorNames()) {
+                    if (expertNames.contains(name) || w.isDenseWritten(name)) continue;
+                    TensorInfo t = ck.load(name);
                     w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
                 }
                 if (codec.equals("bf16")) {
@@ -105,18 +113,42 @@ public final class PackCommand implements Callable<Integer> {
                 } else {
                     packEncoded(ck, c, w);
                 }
-                // The tokenizer travels with the store so `strata run --model STORE` can take text.
-                for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json",
-                        "chat_template.jinja", "chat_template.json"}) { // every chat-template file travels too
-                    Path src = model.resolve(f);
-                    if (java.nio.file.Files.isRegularFile(src)) {
-                        java.nio.file.Files.copy(src, w.stagingDirectory().resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    }
+                if (ck instanceof GgufCheckpoint g && !g.convertedTypes().isEmpty()) {
+                    System.out.println("GGUF types " + g.convertedTypes() + " were dequantized to F32: dense tensors are stored as F32, experts "
+                            + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec)
+                            + "; their quantized bytes are not kept (no Strata kernel reads them yet)");
+                }
+                if (ck instanceof io.strata.engine.checkpoint.Checkpoint hc && hc.hasFp8()) {
+                    System.out.println("F8_E4M3 weights were dequantized with their block scales to F32: dense tensors are stored as F32, experts "
+                            + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec)
+                            + "; the FP8 bytes are not kept (no Strata kernel reads them yet)");
                 }
                 Path done = w.commit();
                 System.out.println("packed " + model + " → " + done + " (codec " + codec + ")");
             }
         }
         return 0;
+    }
+
+    /** tokenizer.json and friends: from --tokenizer, the checkpoint folder, or converted from the GGUF metadata. */
+    private void copyTokenizer(ModelSource ck, Path staging) throws java.io.IOException {
+        Path from = tokenizer != null ? tokenizer : ck instanceof GgufCheckpoint ? null : model;
+        if (from == null) {
+            GgufCheckpoint g = (GgufCheckpoint) ck;
+            String why = GgufTokenizer.write(g.gguf(), staging);
+            System.out.println(why == null ? "tokenizer and chat template converted from the GGUF metadata"
+                    : "no tokenizer in the store: " + why + " (give --tokenizer DIR with a tokenizer.json to add one)");
+            return;
+        }
+        if (tokenizer != null && !java.nio.file.Files.isRegularFile(tokenizer.resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException("--tokenizer " + tokenizer + ": no tokenizer.json in that folder");
+        }
+        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json",
+                "chat_template.jinja", "chat_template.json"}) { // every chat-template file travels too
+            Path src = from.resolve(f);
+            if (java.nio.file.Files.isRegularFile(src)) {
+                java.nio.file.Files.copy(src, staging.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 }

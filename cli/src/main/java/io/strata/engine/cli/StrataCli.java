@@ -23,6 +23,7 @@ public final class StrataCli implements Runnable {
         cl.addSubcommand(new PackCommand());
         cl.addSubcommand(new CompressCommand());
         cl.addSubcommand(new PredictCommand());
+        cl.addSubcommand(new ModelsCommand());
         // Bad input ends with one clear line (file, tensor, expectation), not a stack trace.
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("strata " + cmd.getCommandName() + ": " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));

@@ -19,7 +19,7 @@ import java.util.TreeSet;
  * {@code model.safetensors.index.json}. Files are memory-mapped into a shared arena that
  * {@link #close()} releases.
  */
-public final class Checkpoint implements AutoCloseable, WeightSource {
+public final class Checkpoint implements ModelSource {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;
     private final JsonNode config;
@@ -84,6 +84,7 @@ public final class Checkpoint implements AutoCloseable, WeightSource {
             } else {
                 throw new CheckpointException(dir + ": no model.safetensors or model.safetensors.index.json");
             }
+            c.checkFp8Scales();
         } catch (RuntimeException e) {
             c.close();
             throw e;
@@ -91,12 +92,108 @@ public final class Checkpoint implements AutoCloseable, WeightSource {
         return c;
     }
 
+    /** Suffix of the block scales of an FP8 weight: "x.weight" has "x.weight_scale_inv". */
+    public static final String SCALE_INV = "_scale_inv";
+
+    /** (rows, cols) of one FP8 scale block: quantization_config.weight_block_size, default 128 x 128. */
+    private int[] fp8Block() {
+        JsonNode b = config.path("quantization_config").path("weight_block_size");
+        if (b.isArray() && b.size() == 2 && b.get(0).canConvertToInt() && b.get(1).canConvertToInt()
+                && b.get(0).asInt() > 0 && b.get(1).asInt() > 0) {
+            return new int[] {b.get(0).asInt(), b.get(1).asInt()};
+        }
+        if (!b.isMissingNode()) {
+            throw new CheckpointException(dir.resolve("config.json") + ": quantization_config.weight_block_size is " + b
+                    + ", expected [rows, cols] of positive integers");
+        }
+        return new int[] {128, 128};
+    }
+
+    /** Every FP8 tensor is a 2-D weight with its block scales of the right shape beside it. */
+    private void checkFp8Scales() {
+        int[] blk = null;
+        for (TensorInfo t : tensors.values()) {
+            if (t.dtype() != io.strata.compression.DType.F8_E4M3) continue;
+            if (blk == null) blk = fp8Block();
+            if (t.shape().length != 2) {
+                throw new CheckpointException(t.file() + ": tensor " + t.name() + " is F8_E4M3 with shape " + t.shapeString()
+                        + "; only 2-D weights with block scales are supported");
+            }
+            TensorInfo s = tensors.get(t.name() + SCALE_INV);
+            long[] want = {(t.shape()[0] + blk[0] - 1) / blk[0], (t.shape()[1] + blk[1] - 1) / blk[1]};
+            if (s == null) {
+                throw new CheckpointException(t.file() + ": F8_E4M3 tensor " + t.name() + " has no block scales " + t.name() + SCALE_INV
+                        + " (expected shape " + Arrays.toString(want) + " for " + blk[0] + "x" + blk[1] + " blocks)");
+            }
+            if (!Arrays.equals(s.shape(), want) || !s.dtype().isFloat()) {
+                throw new CheckpointException(s.file() + ": tensor " + s.name() + " has " + s.dtype() + " " + s.shapeString() + ", expected a float tensor of shape "
+                        + Arrays.toString(want) + " (" + t.name() + " is " + t.shapeString() + " in " + blk[0] + "x" + blk[1] + " blocks)");
+            }
+        }
+    }
+
+    /** True when some weight is stored as block-scaled FP8 (and is dequantized to F32 when read). */
+    public boolean hasFp8() {
+        for (TensorInfo t : tensors.values()) if (t.dtype() == io.strata.compression.DType.F8_E4M3) return true;
+        return false;
+    }
+
+    /** An FP8 weight with its scales, dequantized to F32 (a fresh off-heap copy the GC frees). */
+    private TensorInfo dequantizeFp8(TensorInfo t) {
+        int rows = (int) t.shape()[0], cols = (int) t.shape()[1];
+        int[] blk = fp8Block();
+        TensorInfo s = tensors.get(t.name() + SCALE_INV);
+        java.lang.foreign.MemorySegment out = Arena.ofAuto().allocate((long) rows * cols * 4, 64);
+        // One band of blk[0] rows at a time: the transient heap copy is a band, not the whole weight.
+        float[] band = new float[Math.multiplyExact(Math.min(rows, blk[0]), cols)];
+        long scaleRowBytes = (long) ((cols + blk[1] - 1) / blk[1]) * s.dtype().bytes;
+        for (int r0 = 0; r0 < rows; r0 += blk[0]) {
+            int n = Math.min(blk[0], rows - r0);
+            io.strata.compression.Fp8.dequantizeBlockScaled(t.data().asSlice((long) r0 * cols, (long) n * cols),
+                    s.data().asSlice(r0 / blk[0] * scaleRowBytes, scaleRowBytes), s.dtype(), n, cols, blk[0], blk[1], band);
+            java.lang.foreign.MemorySegment.copy(band, 0, out, io.strata.compression.Layouts.F32, (long) r0 * cols * 4, n * cols);
+        }
+        return new TensorInfo(t.name(), t.file(), io.strata.compression.DType.F32, t.shape(), out);
+    }
+
     public Path dir() {
         return dir;
     }
 
+    @Override
     public JsonNode config() {
         return config;
+    }
+
+    @Override
+    public Path path() {
+        return dir;
+    }
+
+    @Override
+    public java.util.List<String> tensorNames() {
+        java.util.List<String> r = new java.util.ArrayList<>();
+        for (TensorInfo t : tensors.values()) {
+            String n = t.name();
+            if (n.endsWith(SCALE_INV) && tensors.containsKey(n.substring(0, n.length() - SCALE_INV.length()))
+                    && tensors.get(n.substring(0, n.length() - SCALE_INV.length())).dtype() == io.strata.compression.DType.F8_E4M3) continue;
+            r.add(n);
+        }
+        return r;
+    }
+
+    @Override
+    public TensorInfo load(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) throw new CheckpointException(dir + ": missing tensor " + name);
+        return t.dtype() == io.strata.compression.DType.F8_E4M3 ? dequantizeFp8(t) : t;
+    }
+
+    @Override
+    public long totalBytes() {
+        long total = 0;
+        for (TensorInfo t : tensors.values()) total += t.data().byteSize() * (t.dtype() == io.strata.compression.DType.F8_E4M3 ? 4 : 1);
+        return total;
     }
 
     public Map<String, TensorInfo> tensors() {
@@ -118,8 +215,9 @@ public final class Checkpoint implements AutoCloseable, WeightSource {
             throw new CheckpointException(t.file() + ": tensor " + name + " has shape " + t.shapeString() + ", expected "
                     + Arrays.toString(expectedShape));
         }
+        if (t.dtype() == io.strata.compression.DType.F8_E4M3) return dequantizeFp8(t);
         if (!t.dtype().isFloat()) {
-            throw new CheckpointException(t.file() + ": tensor " + name + " has dtype " + t.dtype() + ", expected F32, F16 or BF16");
+            throw new CheckpointException(t.file() + ": tensor " + name + " has dtype " + t.dtype() + ", expected F32, F16, BF16 or F8_E4M3 with block scales");
         }
         return t;
     }

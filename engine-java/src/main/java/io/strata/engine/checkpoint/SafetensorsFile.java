@@ -61,6 +61,7 @@ public final class SafetensorsFile {
                 if (e.getKey().equals("__metadata__")) continue;
                 f.tensors.put(e.getKey(), parse(path, e.getKey(), e.getValue(), map, dataStart, size));
             }
+            checkDisjoint(path, f.tensors, map.address() + dataStart);
         } catch (IOException e) {
             throw new CheckpointException(path + ": cannot read: " + e.getMessage(), e);
         }
@@ -94,6 +95,26 @@ public final class SafetensorsFile {
                     + " but the file has " + size + " bytes");
         }
         return new TensorInfo(name, path, dtype, shape, map.asSlice(dataStart + begin, end - begin));
+    }
+
+    /**
+     * Two tensors sharing bytes would make one silently read the other's weights: sort by start
+     * offset and require each tensor to begin at or after the end of the previous one. Empty
+     * tensors (zero bytes) overlap nothing.
+     */
+    private static void checkDisjoint(Path path, Map<String, TensorInfo> tensors, long dataAddress) {
+        java.util.List<TensorInfo> byStart = new java.util.ArrayList<>();
+        for (TensorInfo t : tensors.values()) if (t.data().byteSize() > 0) byStart.add(t);
+        byStart.sort(java.util.Comparator.comparingLong(t -> t.data().address()));
+        for (int i = 1; i < byStart.size(); i++) {
+            TensorInfo a = byStart.get(i - 1), b = byStart.get(i);
+            long aBegin = a.data().address() - dataAddress, aEnd = aBegin + a.data().byteSize();
+            long bBegin = b.data().address() - dataAddress, bEnd = bBegin + b.data().byteSize();
+            if (bBegin < aEnd) {
+                throw new CheckpointException(path + ": tensors " + a.name() + " (data_offsets [" + aBegin + ", " + aEnd + ")) and "
+                        + b.name() + " (data_offsets [" + bBegin + ", " + bEnd + ")) overlap; each tensor must have its own bytes");
+            }
+        }
     }
 
     public Path path() {

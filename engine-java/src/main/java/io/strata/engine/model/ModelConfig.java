@@ -21,9 +21,14 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
                           boolean[] moeLayer, int bosId, int[] eosIds) {
 
     public static ModelConfig parse(JsonNode c, Path where) {
-        String src = where == null ? "config.json" : where.resolve("config.json").toString();
+        return parse(c, where == null ? "config.json" : where.resolve("config.json").toString());
+    }
+
+    /** As {@link #parse(JsonNode, Path)}, with src naming where the config came from in every error. */
+    public static ModelConfig parse(JsonNode c, String src) {
         try {
             Architecture arch = Architecture.fromModelType(c.path("model_type").asText(""));
+            checkArchitectures(c, arch, src);
             int hidden = req(c, "hidden_size", src);
             int layers = req(c, "num_hidden_layers", src);
             int heads = req(c, "num_attention_heads", src);
@@ -71,15 +76,50 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             }
             float clip = c.hasNonNull("clip_qkv") ? (float) c.get("clip_qkv").asDouble() : Float.NaN;
             boolean qkvBias = arch == Architecture.QWEN2_MOE ? c.path("qkv_bias").asBoolean(true) : c.path("attention_bias").asBoolean(false);
+            int topK = req(c, "num_experts_per_tok", src);
+            if (experts > 0 && (topK < 1 || topK > experts)) {
+                throw new CheckpointException(src + ": num_experts_per_tok " + topK + " must be between 1 and the number of experts ("
+                        + (c.has("num_experts") && arch != Architecture.MIXTRAL ? "num_experts " : "num_local_experts ") + experts + ")");
+            }
             int bos = c.path("bos_token_id").asInt(-1);
             int[] eos = ints(c.path("eos_token_id"));
             return new ModelConfig(arch, req(c, "vocab_size", src), hidden, layers, heads, kv, headDim, experts,
-                    req(c, "num_experts_per_tok", src), norm, expertInter, denseInter, sharedInter, theta,
+                    topK, norm, expertInter, denseInter, sharedInter, theta,
                     (float) c.path("rms_norm_eps").asDouble(1e-6), c.path("tie_word_embeddings").asBoolean(false),
                     clip, qkvBias, c.path("max_position_embeddings").asInt(4096), moe, bos, eos);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(src + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * config.json names the model twice: {@code model_type} and the transformers class in
+     * {@code architectures}. They must agree (a "mixtral" config claiming LlamaForCausalLM is not a
+     * Mixtral checkpoint); the class of model_type "a_b2" is "AB2ForCausalLM", as transformers names
+     * them. An absent or empty list is accepted (older writers omit it).
+     */
+    static void checkArchitectures(JsonNode c, Architecture arch, String src) {
+        JsonNode list = c.path("architectures");
+        if (list.isMissingNode() || list.isNull()) return;
+        String expected = causalLmClass(arch.modelType);
+        if (!list.isArray()) {
+            throw new CheckpointException(src + ": 'architectures' must be a list of class names (expected [\"" + expected + "\"])");
+        }
+        for (JsonNode n : list) {
+            if (!n.isTextual() || !n.asText().equalsIgnoreCase(expected)) {
+                throw new CheckpointException(src + ": architectures " + list + " does not match model_type '" + arch.modelType
+                        + "' (expected [\"" + expected + "\"]); the checkpoint would be run as the wrong model");
+            }
+        }
+    }
+
+    /** "qwen3_moe" -> "Qwen3MoeForCausalLM". */
+    public static String causalLmClass(String modelType) {
+        StringBuilder b = new StringBuilder();
+        for (String part : modelType.split("_")) {
+            if (!part.isEmpty()) b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return b.append("ForCausalLM").toString();
     }
 
     private static int[] ints(JsonNode n) {

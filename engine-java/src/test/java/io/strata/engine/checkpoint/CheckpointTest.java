@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class CheckpointTest {
+public class CheckpointTest {
     @TempDir
     Path tmp;
 
@@ -103,5 +103,60 @@ class CheckpointTest {
             CheckpointException e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(f, arena));
             assertTrue(e.getMessage().contains("bad.safetensors") && e.getMessage().contains("header"), e.getMessage());
         }
+    }
+
+    /** A safetensors file from a JSON header and data bytes (the header padded with spaces to 8 bytes, as writers do). */
+    public static Path writeSafetensors(Path f, String header, byte[] data) throws Exception {
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int n = (h.length + 7) / 8 * 8;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + n + data.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(n).put(h);
+        for (int i = h.length; i < n; i++) b.put((byte) ' ');
+        b.put(data);
+        Files.write(f, b.array());
+        return f;
+    }
+
+    @Test
+    void overlappingDataOffsetsNameFileAndBothTensors() throws Exception {
+        Path f = writeSafetensors(tmp.resolve("overlap.safetensors"),
+                "{\"a.weight\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                        + "\"b.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", new byte[16]);
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(f, arena));
+            assertTrue(e.getMessage().contains("overlap.safetensors") && e.getMessage().contains("a.weight")
+                    && e.getMessage().contains("b.weight") && e.getMessage().contains("overlap"), e.getMessage());
+        }
+        // Adjacent tensors are fine, and so is an empty tensor anywhere.
+        Path ok = writeSafetensors(tmp.resolve("adjacent.safetensors"),
+                "{\"a.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                        + "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},"
+                        + "\"b.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", new byte[16]);
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            assertEquals(3, SafetensorsFile.open(ok, arena).tensors().size());
+        }
+    }
+
+    @Test
+    void architecturesMustMatchModelType() throws Exception {
+        Path dir = SyntheticCheckpoint.write(tiny(Architecture.MIXTRAL).withLayers(1), tmp.resolve("arch"), null);
+        String cfg = Files.readString(dir.resolve("config.json")).replace("\"MixtralForCausalLM\"", "\"LlamaForCausalLM\"");
+        Files.writeString(dir.resolve("config.json"), cfg);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> ModelConfig.parse(Checkpoint.readConfig(dir), dir));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("LlamaForCausalLM")
+                && e.getMessage().contains("mixtral") && e.getMessage().contains("MixtralForCausalLM"), e.getMessage());
+        assertEquals("Qwen3MoeForCausalLM", ModelConfig.causalLmClass("qwen3_moe"));
+        assertEquals("OlmoeForCausalLM", ModelConfig.causalLmClass("olmoe"));
+        assertEquals("Qwen2MoeForCausalLM", ModelConfig.causalLmClass("qwen2_moe"));
+    }
+
+    @Test
+    void topKAboveExpertCountIsRefusedAtParse() throws Exception {
+        Path dir = SyntheticCheckpoint.write(tiny(Architecture.QWEN3_MOE).withLayers(1), tmp.resolve("topk"), null);
+        String cfg = Files.readString(dir.resolve("config.json")).replace("\"num_experts_per_tok\" : 2", "\"num_experts_per_tok\" : 9");
+        Files.writeString(dir.resolve("config.json"), cfg);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> ModelConfig.parse(Checkpoint.readConfig(dir), dir));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("num_experts_per_tok 9")
+                && e.getMessage().contains("num_experts 4"), e.getMessage());
     }
 }
