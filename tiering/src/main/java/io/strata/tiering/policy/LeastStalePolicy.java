@@ -15,7 +15,9 @@ import java.util.Map;
  * <p>The histogram is smoothed with its layer's pooled histogram ({@value #PRIOR} pseudo-observations), so an
  * expert with few reuses borrows its layer's shape. When no recorded distance exceeds the age, the expert has been
  * idle longer than anything seen: its expected residual is taken as {@code a + 1} plus the largest distance seen
- * (it sorts after every expert with an observed longer distance). Buckets: distances 1..{@value #EXACT} exact, then
+ * (it sorts after every expert with an observed longer distance). The layer's histogram takes a token's reuses only
+ * once the token is over, so a decision does not depend on whether the step's own requests were reported before it
+ * (the replay) or after (a store that loads announced misses before they are acquired). Buckets: distances 1..{@value #EXACT} exact, then
  * half-octaves up to 2^20 tokens, each represented by its geometric midpoint. Never-requested experts go first.
  */
 public final class LeastStalePolicy implements EvictionPolicy {
@@ -56,6 +58,7 @@ public final class LeastStalePolicy implements EvictionPolicy {
 
     private final Map<ExpertKey, Hist> hist = new HashMap<>();
     private final Map<Integer, Hist> layerHist = new HashMap<>();
+    private final java.util.ArrayDeque<long[]> layerPending = new java.util.ArrayDeque<>(); // (time, layer, distance)
     private final Map<ExpertKey, Long> last = new HashMap<>();
     private final Map<ExpertKey, Long> lastSeq = new HashMap<>();
     private long seq;
@@ -70,17 +73,25 @@ public final class LeastStalePolicy implements EvictionPolicy {
         Long l = last.get(key);
         if (l != null && time > l) {
             long d = time - l;
-            int b = bucket(d);
-            Hist h = hist.computeIfAbsent(key, k -> new Hist());
-            Hist lh = layerHist.computeIfAbsent(key.layer(), k -> new Hist());
-            for (Hist x : new Hist[] {h, lh}) {
-                x.n[b]++;
-                x.total++;
-                x.maxSeen = Math.max(x.maxSeen, d);
-            }
+            add(hist.computeIfAbsent(key, k -> new Hist()), d);
+            layerPending.add(new long[] {time, key.layer(), d});
         }
         last.put(key, time);
         lastSeq.put(key, ++seq);
+    }
+
+    private static void add(Hist x, long d) {
+        x.n[bucket(d)]++;
+        x.total++;
+        x.maxSeen = Math.max(x.maxSeen, d);
+    }
+
+    /** Moves the reuses of tokens before {@code time} into their layers' histograms. */
+    private void flush(long time) {
+        while (!layerPending.isEmpty() && layerPending.peekFirst()[0] < time) {
+            long[] r = layerPending.pollFirst();
+            add(layerHist.computeIfAbsent((int) r[1], k -> new Hist()), r[2]);
+        }
     }
 
     @Override
@@ -95,6 +106,7 @@ public final class LeastStalePolicy implements EvictionPolicy {
         if (l == null) {
             return Double.POSITIVE_INFINITY;
         }
+        flush(time);
         long age = time - l;
         Hist h = hist.get(key);
         Hist lh = layerHist.get(key.layer());
