@@ -22,9 +22,9 @@ import java.util.List;
  */
 public final class LearnedPolicy implements EvictionPolicy {
     /**
-     * Model inputs: the {@link ExpertHistory} features, then three scores of the classical policies (kept by
+     * Model inputs: the {@link ExpertHistory} features, then four scores of the classical policies (kept by
      * {@link BaselineScores}): {@value ExpertHistory#FEATURES} = least-stale's expected tokens to the next use,
-     * {@code log1p(min(r, 4096)) / 8}; +1 and +2 = LRFU's log2 CRF at λ = 1/4 and λ = 1/32 per token, / 8
+     * {@code log1p(min(r, 4096)) / 8}; +1, +2, +3 = LRFU's log2 CRF at λ = 1/4, 1/32 and 1/128 per token, / 8
      * (−8 when never used).
      */
     public static final int FEATURES = ExpertHistory.FEATURES + BaselineScores.FEATURES;
@@ -219,7 +219,10 @@ public final class LearnedPolicy implements EvictionPolicy {
         ExpertKey best = candidates.getFirst();
         double far = Double.NEGATIVE_INFINITY;
         for (ExpertKey k : candidates) {
-            double p = predict(k, time);
+            // An expert the router chose for this very step (heard through onRouting, not yet served: served
+            // pinning) is needed now: it goes last. The MLP never saw such samples (training skips the step's
+            // experts), so its prediction for them is an extrapolation.
+            double p = history.lastUse(k.layer(), k.expert()) == time ? Double.NEGATIVE_INFINITY : predict(k, time);
             if (p > far) {
                 far = p;
                 best = k;
