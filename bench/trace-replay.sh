@@ -21,6 +21,13 @@ for trace in mixtral-8x7b-instruct.active_experts.txt flame-moe-290m-dynande.jso
       --json "$TMP/$name-$pin.json"
   done
 done
+# Bounds on what the learned policy's inputs allow (step pinning): its MLP trained on the whole trace, the counted
+# half included (learned-insample), beside the best baselines and Belady.
+for trace in mixtral-8x7b-instruct.active_experts.txt flame-moe-290m-dynande.jsonl; do
+  name="${trace%%[.-]*}"
+  ./strata trace replay --trace "$TRACES/$trace" --policy lfu-aging,least-stale,learned-insample,belady --holdout 0.5 \
+    --pin step --json "$OUT/tiering-trace-replay-bounds-$name.json"
+done
 python3 - "$TMP" "$OUT/tiering-trace-replay.json" <<'PY'
 import glob, json, sys
 tmp, out = sys.argv[1], sys.argv[2]

@@ -16,7 +16,8 @@ import javax.imageio.ImageIO;
 
 /**
  * x: cache slots per layer (the report's slot values, evenly spaced as categories), y: hit rate on the counted
- * tokens. Belady is drawn dashed (an offline bound), the learned policy thick; a legend names every line.
+ * tokens. Belady is drawn dashed (an offline bound), the learned policy thick and last (on top); a legend names every
+ * line.
  */
 public final class ReplayPlot {
     private static final int W = 900, H = 560, LEFT = 80, TOP = 60, PW = 560, PH = 420;
@@ -41,7 +42,10 @@ public final class ReplayPlot {
                 r.global() ? "global pool" : "per-layer caches", r.pinning().label(),
                 r.holdout() > 0 ? "counted from token " + r.countFromToken() : "all tokens counted"), LEFT - 40, 30);
         List<Integer> slots = r.results().stream().map(TraceReplay.Result::slots).distinct().sorted().toList();
-        List<String> policies = r.results().stream().map(TraceReplay.Result::policy).distinct().toList();
+        // The learned policy last, so it is drawn over a baseline or its own MLP where they coincide.
+        List<String> policies = java.util.stream.Stream.concat(
+                r.results().stream().map(TraceReplay.Result::policy).distinct().filter(p -> !p.equals("learned")),
+                r.results().stream().map(TraceReplay.Result::policy).filter(p -> p.equals("learned")).limit(1)).toList();
         double lo = 1, hi = 0;
         for (TraceReplay.Result x : r.results()) {
             lo = Math.min(lo, x.hitRate());

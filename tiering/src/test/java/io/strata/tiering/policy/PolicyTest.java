@@ -411,4 +411,45 @@ class PolicyTest {
                 LearnedPolicy.Options.defaults(), 1));
         assertTrue(e.getMessage().contains("'mru'") && e.getMessage().contains("next-token-oracle"), e.getMessage());
     }
+
+    @Test
+    void learnedSelectionChoosesOnTheTrainingTokensOnly() {
+        RoutingTrace t = TestData.random(13, 2, 8, 2, 160);
+        RoutingTrace u = perturbedFrom(t, 80, 5);
+        int[] slots = {3, 4};
+        LearnedPolicy.Model m = io.strata.tiering.replay.LearnedSelection.train(t, 80, slots, TraceReplay.Pinning.STEP,
+                false, LearnedPolicy.Options.defaults());
+        LearnedPolicy.Model mu = io.strata.tiering.replay.LearnedSelection.train(u, 80, slots, TraceReplay.Pinning.STEP,
+                false, LearnedPolicy.Options.defaults());
+        assertEquals(m.choices(), mu.choices()); // tokens >= 80 play no part
+        assertArrayEquals(m.shared().w1(), mu.shared().w1());
+        assertEquals(2, m.choices().size());
+        for (LearnedPolicy.Choice c : m.choices()) {
+            assertEquals(1 + Policies.BASELINES.size(), c.innerHitRates().size());
+            double best = c.innerHitRates().values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+            assertEquals(best, c.innerHitRates().get(c.policy()), c.toString());
+            // The policy built for that size runs the choice.
+            LearnedPolicy p = new LearnedPolicy(m, "learned", m.choiceFor(c.slots(), "step", false), true);
+            assertEquals(c.policy().equals(LearnedPolicy.Choice.MLP) ? "mlp" : c.policy(), p.running());
+        }
+        assertEquals(LearnedPolicy.Choice.MLP, m.choiceFor(7, "step", false)); // not chosen for: the MLP
+    }
+
+    @Test
+    void reportNamesTheBestBaselineAndTheGapClosed() {
+        assertArrayEquals(new int[] {1, 2, 3, 4, 5}, TraceReplay.defaultSlots(8));
+        assertArrayEquals(new int[] {8, 16, 32}, TraceReplay.defaultSlots(64));
+        assertArrayEquals(new int[] {16, 32, 64}, TraceReplay.defaultSlots(128));
+        RoutingTrace t = TestData.random(17, 2, 8, 2, 120);
+        TraceReplay.Report r = TraceReplay.run(t, List.of("lru", "lfu", "least-stale", "learned", "belady"),
+                new int[] {2, 4}, false, TraceReplay.Pinning.STEP, 0.5, null, LearnedPolicy.Options.defaults(), 1);
+        TraceReplay.Gap g4 = r.gaps().get(1);
+        assertEquals(4, g4.slots());
+        double best = Math.max(r.hitRate("lru", 4), Math.max(r.hitRate("lfu", 4), r.hitRate("least-stale", 4)));
+        assertEquals(best, g4.bestBaselineHitRate());
+        assertEquals(best, r.hitRate(g4.bestBaseline(), 4));
+        assertEquals((r.hitRate("learned", 4) - best) / (r.hitRate("belady", 4) - best), g4.gapClosed(), 1e-12);
+        // 2 slots = top-2 under step pinning: every policy equal, no gap.
+        assertTrue(Double.isNaN(r.gaps().get(0).gapClosed()));
+    }
 }
