@@ -13,12 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Evicts the candidate with the largest predicted next-use distance. The predictor per layer is an {@link Mlp}
- * over the causal features of {@link ExpertHistory}, trained offline on a trace to regress
- * {@code log1p(min(next use - t, horizon))} (tokens), the quantity Belady's optimum evicts by, or to rank the
- * candidates of each eviction context by it ({@link Options#pairwise}). One model is
- * trained over the samples of all layers; per-layer models are optional ({@link Options#perLayer}), and layers
- * with too few samples fall back to the shared one.
+ * Evicts the candidate with the largest predicted next-use distance. The predictor is an {@link Mlp} over
+ * {@link #FEATURES} causal inputs — the history features of {@link ExpertHistory} and the classical policies'
+ * scores ({@link BaselineScores}) — trained offline on a trace to regress {@code log1p(min(next use - t, horizon))}
+ * (tokens), the quantity Belady's optimum evicts by, or to rank the candidates of each eviction context by it
+ * ({@link Options#pairwise}). One model is trained over the samples of all layers; per-layer models are optional
+ * ({@link Options#perLayer}), and layers with too few samples fall back to the shared one. A model may carry, per
+ * cache configuration, the choice made on an inner split of its training tokens
+ * ({@link io.strata.tiering.replay.LearnedSelection}): the MLP, or the baseline that beat it there, which this policy
+ * then runs instead (the floor).
  */
 public final class LearnedPolicy implements EvictionPolicy {
     /**
