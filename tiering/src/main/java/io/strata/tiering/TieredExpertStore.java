@@ -222,7 +222,7 @@ public final class TieredExpertStore implements ExpertStore {
                 }
                 case "belady" -> throw new IllegalArgumentException(
                         "policy 'belady' needs the future request sequence: it exists only in trace replay");
-                default -> throw new IllegalArgumentException("unknown policy '" + name + "' (expected lru, lfu, learned or random)");
+                default -> io.strata.tiering.policy.Policies.online(name, perLayer); // lfu-aging, lrfu, arc, least-stale; else a clear error
             };
         }
     }

@@ -11,7 +11,8 @@ public final class StoreOptions {
     @Option(names = "--fast-budget", description = "fast-tier budget, e.g. 11GiB (hard limit): under CUDA the whole backend's VRAM (weights, KV cache, scratch, expert cache), on the CPU the resident set of experts")
     public String fastBudget;
 
-    @Option(names = "--policy", defaultValue = "lru", description = "eviction policy: lru, lfu, learned (needs --policy-model), random (default: ${DEFAULT-VALUE})")
+    @Option(names = "--policy", defaultValue = "lru", description = "eviction policy: lru, lfu (no aging), lfu-aging[:H] (halve counts every H tokens), lrfu[:LAMBDA], arc, "
+            + "least-stale, learned (needs --policy-model), random (default: ${DEFAULT-VALUE})")
     public String policy;
 
     @Option(names = "--policy-model", description = "learned eviction-policy weights (JSON from strata trace replay --save-learned, "

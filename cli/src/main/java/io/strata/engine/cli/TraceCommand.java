@@ -25,6 +25,15 @@ public final class TraceCommand implements Runnable {
         CommandLine.usage(this, System.out);
     }
 
+    static double meanClosed(TraceReplay.Report r) {
+        return r.gaps().stream().mapToDouble(TraceReplay.Gap::gapClosed).filter(d -> !Double.isNaN(d)).average()
+                .orElse(Double.NaN);
+    }
+
+    static String pct(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
+    }
+
     /** Replays a trace for every policy × capacity, prints a table and optionally writes JSON. */
     @Command(name = "replay", mixinStandardHelpOptions = true,
             description = "Cache hit rate of eviction policies replayed on a routing trace.")
@@ -33,15 +42,23 @@ public final class TraceCommand implements Runnable {
                 description = "Trace file: Strata JSON lines, or Mixtral active_experts.txt (one line per token x layer).")
         Path trace;
 
-        @Option(names = "--policy", split = ",", defaultValue = "lru,lfu,learned,belady",
-                description = "Policies: lru, lfu, learned, belady, random; and two bounds for the simulator only: next-token "
-                        + "(knows the next token's routing) and learned-insample (the learned policy trained on the whole "
-                        + "trace, counted tokens included) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--policy", split = ",", defaultValue = "lru,lfu,lfu-aging,lrfu,arc,least-stale,learned,belady",
+                description = "Policies. Baselines: lru, lfu (no aging), lfu-aging[:H] (counts halved every H tokens, "
+                        + "default 64), lrfu[:LAMBDA] (Lee et al., decay per token in [0, 1], default 1/16), arc, least-stale "
+                        + "(largest expected time to next use from reuse-distance histograms); random[:SEED]; learned (trained "
+                        + "here: an MLP over history features and the baselines' scores, or the baseline that beat it on an inner "
+                        + "split of the training tokens), learned-mlp (its MLP alone); for the simulator only: belady (the offline "
+                        + "optimum), next-token-oracle (LFU told the next token's routing; not a bound) and learned-insample (the "
+                        + "MLP trained on the whole trace, counted tokens included) (default: ${DEFAULT-VALUE}).")
         List<String> policies;
 
-        @Option(names = "--slots", split = ",", defaultValue = "2,3,4,5,6",
-                description = "Cached experts per layer (with --global: per layer on average) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--slots", split = ",",
+                description = "Cached experts per layer (with --global: per layer on average) (default: 1/8, 1/4 and 1/2 of "
+                        + "the experts per layer, and 3, 4, 5 for 8-expert models).")
         int[] slots;
+
+        @Option(names = "--plot", description = "Write a PNG of hit rate against cache size, one line per policy.")
+        Path plot;
 
         @Option(names = "--holdout", defaultValue = "0",
                 description = "Train the learned policy on this fraction of tokens; count hits only on the rest.")
@@ -92,7 +109,10 @@ public final class TraceCommand implements Runnable {
             };
             LearnedPolicy.Options opt = LearnedPolicy.Options.defaults().withPerLayer(perLayer).withPairwise(pairwise);
             LearnedPolicy.Model model = learnedModel != null ? LearnedPolicy.Model.load(learnedModel) : null;
-            TraceReplay.Report r = TraceReplay.run(t, policies, slots, global, pinning, holdout, model, opt, seed);
+            int[] sizes = slots != null ? slots : TraceReplay.defaultSlots(t.numExperts());
+            long t0 = System.nanoTime();
+            TraceReplay.Report r = TraceReplay.run(t, policies, sizes, global, pinning, holdout, model, opt, seed);
+            double seconds = (System.nanoTime() - t0) / 1e9;
             if (saveLearned != null && model == null && r.learned() != null) {
                 r.learned().save(saveLearned); // trained by this replay
             }
@@ -101,6 +121,20 @@ public final class TraceCommand implements Runnable {
                     holdout > 0 ? "holdout " + holdout : "no holdout (learned policy in-sample)", r.countFromToken(),
                     pinning.label());
             System.out.print(r.table());
+            boolean compare = policies.contains("learned") && policies.contains("belady");
+            if (compare) {
+                System.out.print(r.gapTable());
+                System.out.printf(Locale.ROOT, "mean share of the best-baseline-to-Belady gap closed by learned: %s%n",
+                        pct(meanClosed(r)));
+            }
+            if (r.learned() != null && r.learned().choices() != null) {
+                for (LearnedPolicy.Choice c : r.learned().choices()) {
+                    System.out.printf(Locale.ROOT, "learned at %d slots runs %s (inner split)%n", c.slots(), c.policy());
+                }
+            }
+            if (plot != null) {
+                io.strata.tiering.replay.ReplayPlot.write(r, plot);
+            }
             if (json != null) {
                 ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
                 List<Object> rows = new ArrayList<>();
@@ -121,6 +155,26 @@ public final class TraceCommand implements Runnable {
                 root.put("global", global);
                 root.put("pinning", pinning.label());
                 root.put("results", rows);
+                if (compare) {
+                    List<Object> gaps = new ArrayList<>();
+                    for (TraceReplay.Gap g : r.gaps()) {
+                        var row = new java.util.LinkedHashMap<String, Object>();
+                        row.put("slots", g.slots());
+                        row.put("best_baseline", g.bestBaseline());
+                        row.put("best_baseline_hit_rate", g.bestBaselineHitRate());
+                        row.put("learned", g.learned());
+                        row.put("belady", g.belady());
+                        row.put("gap_closed", Double.isNaN(g.gapClosed()) ? null : g.gapClosed());
+                        gaps.add(row);
+                    }
+                    root.put("gap", gaps);
+                    double mc = meanClosed(r);
+                    root.put("mean_gap_closed", Double.isNaN(mc) ? null : mc);
+                }
+                if (r.learned() != null && r.learned().choices() != null) {
+                    root.put("learned_choices", r.learned().choices());
+                }
+                root.put("seconds", seconds);
                 m.writeValue(json.toFile(), root);
             }
             return 0;

@@ -218,6 +218,12 @@ public final class ExpertHistory {
     }
 
     /** Records that {@code expert} was requested at {@code layer}, {@code time}, with router weight (NaN = unknown). */
+    /** The last time {@code expert} was requested at {@code layer}, -1 if never. */
+    public long lastUse(int layer, int expert) {
+        check(layer, expert);
+        return last[layer * numExperts + expert];
+    }
+
     public void observe(int layer, int expert, long time, float routerWeight) {
         check(layer, expert);
         int base = layer * numExperts;

@@ -5,9 +5,8 @@ import io.strata.tiering.ExpertKey;
 import io.strata.tiering.policy.BeladyPolicy;
 import io.strata.tiering.policy.EvictionPolicy;
 import io.strata.tiering.policy.LearnedPolicy;
-import io.strata.tiering.policy.LfuPolicy;
-import io.strata.tiering.policy.LruPolicy;
 import io.strata.tiering.policy.NextTokenOraclePolicy;
+import io.strata.tiering.policy.Policies;
 import io.strata.tiering.policy.RandomPolicy;
 import io.strata.tiering.trace.RoutingTrace;
 import io.strata.tiering.trace.TraceStep;
@@ -168,6 +167,44 @@ public final class TraceReplay {
                     .mapToDouble(Result::hitRate).findFirst().orElse(Double.NaN);
         }
 
+        /**
+         * Per slots value: the best of the baselines ({@link Policies#BASELINES}) that ran, the learned policy and
+         * Belady, and the share of the gap from the best baseline to Belady the learned policy closes (NaN where
+         * there is no gap, e.g. slots = top-k, or a policy did not run).
+         */
+        public List<Gap> gaps() {
+            List<Gap> out = new ArrayList<>();
+            for (int sl : results.stream().map(Result::slots).distinct().toList()) {
+                String best = null;
+                double bestRate = Double.NaN;
+                for (String b : Policies.BASELINES) {
+                    double v = hitRate(b, sl);
+                    if (!Double.isNaN(v) && (best == null || v > bestRate)) {
+                        best = b;
+                        bestRate = v;
+                    }
+                }
+                double learned = hitRate("learned", sl);
+                double belady = hitRate("belady", sl);
+                double gap = belady - bestRate;
+                double closed = gap > 1e-12 ? (learned - bestRate) / gap : Double.NaN;
+                out.add(new Gap(sl, best, bestRate, learned, belady, closed));
+            }
+            return out;
+        }
+
+        /** The gap rows as text. */
+        public String gapTable() {
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-8s %-12s %8s %8s %8s %8s%n",
+                    global ? "slots/L*" : "slots/L", "best base", "hit", "learned", "belady", "closed"));
+            for (Gap x : gaps()) {
+                sb.append(String.format(Locale.ROOT, "%-8d %-12s %8.4f %8.4f %8.4f %8s%n", x.slots(), x.bestBaseline(),
+                        x.bestBaselineHitRate(), x.learned(), x.belady(),
+                        Double.isNaN(x.gapClosed()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * x.gapClosed())));
+            }
+            return sb.toString();
+        }
+
         /** A plain-text table: one row per slots value, one column per policy. */
         public String table() {
             List<String> policies = results.stream().map(Result::policy).distinct().toList();
@@ -189,9 +226,36 @@ public final class TraceReplay {
         }
     }
 
-    /** The policy names {@link #policy} knows. */
-    public static final List<String> POLICIES = List.of("lru", "lfu", "learned", "belady", "random", "next-token",
-            "learned-insample");
+    /**
+     * One row of the comparison at one cache size.
+     *
+     * @param gapClosed {@code (learned - best) / (belady - best)}; NaN without a gap
+     */
+    public record Gap(int slots, String bestBaseline, double bestBaselineHitRate, double learned, double belady,
+                      double gapClosed) {}
+
+    /**
+     * The cache sizes the comparison uses: 1/8, 1/4 and 1/2 of the experts per layer (at least 1), and for
+     * 8-expert models 3, 4 and 5 as well; ascending, without repeats.
+     */
+    public static int[] defaultSlots(int numExperts) {
+        java.util.TreeSet<Integer> s = new java.util.TreeSet<>();
+        for (int d : new int[] {8, 4, 2}) {
+            s.add(Math.max(1, numExperts / d));
+        }
+        if (numExperts == 8) {
+            s.addAll(List.of(3, 4, 5));
+        }
+        return s.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The policy names {@link #policy} knows (online ones may carry a parameter, e.g. "lrfu:0.1"). */
+    public static final List<String> POLICIES = java.util.stream.Stream.concat(Policies.ONLINE.stream(),
+            java.util.stream.Stream.of("learned", "learned-mlp", "belady", "next-token-oracle", "learned-insample")).toList();
+
+    private static boolean known(String spec) {
+        return Policies.isOnline(spec) || POLICIES.contains(spec);
+    }
 
     /** Builds the named policy for one replay ("learned-insample" needs the in-sample model, the others not). */
     public static EvictionPolicy policy(String name, RoutingTrace trace, LearnedPolicy.Model learned, long seed) {
@@ -199,20 +263,31 @@ public final class TraceReplay {
     }
 
     /**
-     * Builds the named policy for one replay. Two are bounds, not policies an engine could run: "next-token"
-     * ({@link NextTokenOraclePolicy}: knows the next token's worth of requests) and "learned-insample" (the
+     * Builds the named policy for one replay. Two are references an engine could not run: "next-token-oracle"
+     * ({@link NextTokenOraclePolicy}: LFU told the next token's worth of requests) and "learned-insample" (the
      * learned policy trained on the whole trace, the counted tokens included: what its features and model could
      * reach if the held-out tokens had been seen in training).
      */
     public static EvictionPolicy policy(String name, RoutingTrace trace, LearnedPolicy.Model learned,
                                         LearnedPolicy.Model inSample, long seed) {
+        return policy(name, trace, learned, inSample, seed, 0, Pinning.STEP, false);
+    }
+
+    /** As above, for a global pool ({@code global}) or per-layer caches. */
+    public static EvictionPolicy policy(String name, RoutingTrace trace, LearnedPolicy.Model learned,
+                                        LearnedPolicy.Model inSample, long seed, int slots, Pinning pinning,
+                                        boolean global) {
+        if (name.equals("random")) {
+            return new RandomPolicy(seed);
+        }
+        if (Policies.isOnline(name)) {
+            return Policies.online(name, !global).get();
+        }
         return switch (name) {
-            case "lru" -> new LruPolicy();
-            case "lfu" -> new LfuPolicy();
-            case "random" -> new RandomPolicy(seed);
             case "belady" -> new BeladyPolicy(requests(trace));
-            case "next-token" -> new NextTokenOraclePolicy(trace.steps(), trace.numLayers());
-            case "learned" -> new LearnedPolicy(learned);
+            case "next-token-oracle" -> new NextTokenOraclePolicy(trace.steps(), trace.numLayers());
+            case "learned" -> new LearnedPolicy(learned, "learned", learned.choiceFor(slots, pinning.label(), global), !global);
+            case "learned-mlp" -> new LearnedPolicy(learned, "learned-mlp");
             case "learned-insample" -> new LearnedPolicy(inSample, "learned-insample");
             default -> throw new IllegalArgumentException("unknown policy '" + name + "' (expected one of "
                     + String.join(", ", POLICIES) + ")");
@@ -229,15 +304,15 @@ public final class TraceReplay {
     public static Report run(RoutingTrace trace, List<String> policies, int[] slots, boolean global, Pinning pinning,
                              double holdout, LearnedPolicy.Model learned, LearnedPolicy.Options options, long seed) {
         for (String p : policies) {
-            if (!POLICIES.contains(p)) { // fail before any training or replay
+            if (!known(p)) { // fail before any training or replay
                 throw new IllegalArgumentException("unknown policy '" + p + "' (expected one of "
                         + String.join(", ", POLICIES) + ")");
             }
         }
         int split = holdout > 0 ? trace.splitToken(holdout) : 0;
         LearnedPolicy.Model model = learned;
-        if (model == null && policies.contains("learned")) {
-            model = LearnedPolicy.train(trace, holdout > 0 ? split : trace.numTokens(), options);
+        if (model == null && (policies.contains("learned") || policies.contains("learned-mlp"))) {
+            model = LearnedSelection.train(trace, holdout > 0 ? split : trace.numTokens(), slots, pinning, global, options);
         }
         LearnedPolicy.Model inSample = null;
         if (policies.contains("learned-insample")) {
@@ -248,7 +323,7 @@ public final class TraceReplay {
         List<Result> results = new ArrayList<>();
         for (int sl : slots) {
             for (String p : policies) {
-                results.add(simulate(trace, policy(p, trace, model, inSample, seed), sl, global, pinning, split,
+                results.add(simulate(trace, policy(p, trace, model, inSample, seed, sl, pinning, global), sl, global, pinning, split,
                         Integer.MAX_VALUE));
             }
         }
