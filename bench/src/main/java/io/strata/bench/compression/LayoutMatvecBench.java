@@ -8,7 +8,6 @@ import io.strata.compression.kernel.DenseKernels;
 import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.Parallel;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
 import io.strata.compression.kernel.StreamRead;
 import io.strata.compression.ggml.GgmlKernels;
 import io.strata.compression.ggml.GgmlMatrix;
@@ -93,7 +92,7 @@ public class LayoutMatvecBench {
         stream = arena.allocate(STREAM_BYTES, 4096);
         for (long i = 0; i < STREAM_BYTES / 4; i++) stream.setAtIndex(Layouts.F32, i, (i & 7) * 0.5f);
         dense = Kernels.dense();
-        quant = QuantKernelsProvider.get();
+        quant = Kernels.quant();
         vector = GgmlKernels.best();
         scalar = new GgmlKernels.Scalar();
         System.out.printf("%n[%d, %d] bytes: bf16 %d, int4 %d, Q8_0 %d, Q4_K %d, MXFP4 %d, FP8 %d; stream %d; kernels %s / %s / %s / %s%n", ROWS, COLS,

@@ -6,12 +6,12 @@ import io.strata.compression.codec.GroupQuantCodec;
 import io.strata.compression.floe.DenseExpert;
 import io.strata.compression.kernel.Parallel;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
+import io.strata.compression.kernel.Kernels;
 import io.strata.compression.quant.QuantizedMatrix;
 
 /** {@code out = Ŵ_down · (SiLU(Ŵ_gate·x) ⊙ Ŵ_up·x)} with Ŵ read from the blob by {@link QuantKernels}. */
 public final class HostQuantFfn {
-    private static final QuantKernels KERNELS = QuantKernelsProvider.get();
+    private static final QuantKernels KERNELS = Kernels.quant();
 
     private HostQuantFfn() {}
 

@@ -11,7 +11,6 @@ import io.strata.compression.floe.CompressionReport;
 import io.strata.compression.floe.IntraExpertPredictor;
 import io.strata.compression.floe.MaskQuality;
 import io.strata.compression.kernel.Kernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.backend.KvCache;
@@ -489,7 +488,7 @@ public final class CompressionExperiment {
         private final ModelConfig c;
         private final EncodedExperts floe;
         private final float[] thresholds;
-        private final IntraExpertPredictor intra = new IntraExpertPredictor(QuantKernelsProvider.get());
+        private final IntraExpertPredictor intra = new IntraExpertPredictor(Kernels.quant());
         private MaskQuality total = new MaskQuality(0, 0, 0, 0);
         private long hits, wanted, comparisons;
 

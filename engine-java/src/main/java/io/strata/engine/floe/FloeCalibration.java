@@ -7,7 +7,6 @@ import io.strata.compression.floe.ThresholdCalibration;
 import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.Parallel;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
 import io.strata.compression.quant.QuantizedMatrix;
 import io.strata.engine.api.StrataModel;
 import io.strata.engine.backend.Buf;
@@ -52,7 +51,7 @@ public final class FloeCalibration {
             if (!floe.codec().startsWith(FloeCodec.NAME)) {
                 throw new IllegalArgumentException("resident up projections need floe blobs, found codec '" + floe.codec() + "'");
             }
-            QuantKernels k = QuantKernelsProvider.get();
+            QuantKernels k = Kernels.quant();
             return (l, e, x, n, v) -> {
                 var blob = floe.get(l, e);
                 if (blob.params().part("up").format().equals("bf16")) {

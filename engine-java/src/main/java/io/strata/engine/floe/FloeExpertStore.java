@@ -6,7 +6,7 @@ import io.strata.compression.codec.ExpertCodec;
 import io.strata.compression.codec.ExpertCodecs;
 import io.strata.compression.codec.FloeCodec;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
+import io.strata.compression.kernel.Kernels;
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.checkpoint.WeightSource;
@@ -43,7 +43,7 @@ public final class FloeExpertStore implements ExpertStore {
      * @param preload    copy every gate/downT row to the fast tier now; false: on demand
      */
     public FloeExpertStore(EncodedExperts lower, float[] thresholds, boolean preload) {
-        this(lower, thresholds, preload, QuantKernelsProvider.get(), null);
+        this(lower, thresholds, preload, Kernels.quant(), null);
     }
 
     private FloeExpertStore(EncodedExperts lower, float[] thresholds, boolean preload, QuantKernels kernels, Arena owned) {
@@ -87,7 +87,7 @@ public final class FloeExpertStore implements ExpertStore {
         }
         Arena a = Arena.ofShared();
         try {
-            return new FloeExpertStore(EncodedExperts.encode(c, src, k, a), thresholds, preload, QuantKernelsProvider.get(), a);
+            return new FloeExpertStore(EncodedExperts.encode(c, src, k, a), thresholds, preload, Kernels.quant(), a);
         } catch (RuntimeException ex) {
             a.close();
             throw ex;

@@ -14,7 +14,7 @@ import io.strata.compression.codec.ExpertCodecs;
 import io.strata.compression.codec.ExpertWeights;
 import io.strata.compression.codec.PartLayout;
 import io.strata.compression.floe.DenseExpert;
-import io.strata.compression.kernel.QuantKernelsProvider;
+import io.strata.compression.kernel.Kernels;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -54,7 +54,7 @@ class FloePartialLoadTest {
             boolean[] m1 = mask(v1, t), m2 = mask(v2, t);
 
             TransferStats stats = new TransferStats();
-            RowResidentExpert x = new RowResidentExpert("file expert", lower, t, QuantKernelsProvider.get(), stats, arena, false);
+            RowResidentExpert x = new RowResidentExpert("file expert", lower, t, Kernels.quant(), stats, arena, false);
             float[] y = new float[H];
             int active = x.forward(x1, 1, y);
 
@@ -96,7 +96,7 @@ class FloePartialLoadTest {
         try (Arena arena = Arena.ofShared()) {
             EncodedExpert lower = ExpertCodecs.byName("floe").encode(w, arena);
             TransferStats stats = new TransferStats();
-            RowResidentExpert x = new RowResidentExpert("e", lower, 0f, QuantKernelsProvider.get(), stats, arena, false);
+            RowResidentExpert x = new RowResidentExpert("e", lower, 0f, Kernels.quant(), stats, arena, false);
             int[] channels = {40, 5, 6, 7, 41, 90}; // runs {5..7}, {40, 41}, {90}
             long bytes = x.ensureRows(channels, channels.length);
             assertEquals(6 * 4L * H, bytes);

@@ -14,7 +14,6 @@ import io.strata.engine.backend.Weight;
 import io.strata.tiering.ExpertHandle;
 import io.strata.tiering.ExpertLayout;
 import io.strata.compression.kernel.QuantKernels;
-import io.strata.compression.kernel.QuantKernelsProvider;
 import io.strata.engine.backend.FloeFfn;
 import io.strata.engine.backend.HostQuantFfn;
 import io.strata.tiering.ExpertWeights;
@@ -29,7 +28,7 @@ public final class CpuBackend implements Backend {
     /** Rows per thread below which a product runs on one thread (thread hand-off costs ~µs). */
     private static final int MIN_ROWS_PER_THREAD = 64;
     private final DenseKernels kernels;
-    private static final QuantKernels QUANT = QuantKernelsProvider.get();
+    private static final QuantKernels QUANT = Kernels.quant();
 
     public CpuBackend() {
         this(Kernels.dense());
