@@ -185,6 +185,12 @@ public final class ModelLoader {
      * The VRAM fast tier for the expert store when {@code be} is the CUDA backend (null otherwise): slots for experts
      * whose parts have the given sizes, in what the backend's VRAM budget leaves after the dense weights already
      * uploaded and the KV cache at {@code context} positions.
+     *
+     * @param be        the backend the model computes on
+     * @param partBytes bytes of each part of the largest expert (gate, up, down; or one codec blob)
+     * @param c         the model's configuration
+     * @param context   KV-cache positions to reserve VRAM for
+     * @return the VRAM tier, or null when {@code be} is not the CUDA backend
      */
     public static io.strata.tiering.fast.FastTier vramTier(Backend be, long[] partBytes, ModelConfig c, int context) {
         if (!(be instanceof io.strata.engine.backend.cuda.CudaBackend cb)) return null;
@@ -192,7 +198,13 @@ public final class ModelLoader {
         return cb.newFastTier(io.strata.kernels.cuda.VramFastTier.slotBytesFor(partBytes), kvBytes);
     }
 
-    /** Part sizes (gate, up, down) of the largest routed expert of a checkpoint. */
+    /**
+     * Part sizes of a checkpoint's routed experts.
+     *
+     * @param c   the model's configuration
+     * @param src the checkpoint's weights
+     * @return bytes of gate, up and down of the first routed expert (all routed experts have one shape)
+     */
     public static long[] denseSlotParts(ModelConfig c, io.strata.engine.checkpoint.WeightSource src) {
         for (int l = 0; l < c.numLayers(); l++) {
             if (!c.moeLayer()[l]) continue;
