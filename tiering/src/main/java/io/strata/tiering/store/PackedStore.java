@@ -47,9 +47,42 @@ public final class PackedStore implements AutoCloseable {
         this.experts = new ExpertEntry[m.numLayers() * m.numExperts()];
     }
 
+    /**
+     * Says what {@code dir} is when it holds store files but no manifest.json, or null when it holds none: the
+     * staging folder of an unfinished pack (its journal present), or a store whose manifest was removed (expert or
+     * dense blob files present). Lets a caller that expected a checkpoint or a store name what is actually missing.
+     */
+    public static String describeIncomplete(Path dir) {
+        if (!Files.isDirectory(dir) || Files.isRegularFile(dir.resolve(StoreWriter.MANIFEST))) {
+            return null;
+        }
+        if (Files.isRegularFile(dir.resolve(StoreWriter.JOURNAL))) {
+            return dir + ": an unfinished pack (" + StoreWriter.JOURNAL + " present, no " + StoreWriter.MANIFEST
+                    + "): run the same strata pack command again to finish it";
+        }
+        java.util.List<String> blobs;
+        try (var files = Files.list(dir)) {
+            blobs = files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.equals(StoreWriter.DENSE_FILE) || n.matches("experts-\\d{3}\\.bin")).sorted().toList();
+        } catch (IOException e) {
+            return null;
+        }
+        if (blobs.isEmpty()) {
+            return null;
+        }
+        return dir + ": looks like a packed store (" + String.join(", ", blobs.subList(0, Math.min(3, blobs.size())))
+                + (blobs.size() > 3 ? ", ... " + blobs.size() + " blob files" : "") + " present) without its "
+                + StoreWriter.MANIFEST + ", which lists where every expert lies and its checksum; the blobs cannot be used"
+                + " without it: restore " + StoreWriter.MANIFEST + " or pack the model again";
+    }
+
     public static PackedStore open(Path dir) {
         Path mf = dir.resolve(StoreWriter.MANIFEST);
         if (!Files.isRegularFile(mf)) {
+            String incomplete = describeIncomplete(dir);
+            if (incomplete != null) {
+                throw new StoreException(incomplete);
+            }
             String hint = Files.isDirectory(dir.resolveSibling(dir.getFileName() + ".partial"))
                     ? " (an unfinished pack is in " + dir.getFileName() + ".partial: run the pack again to resume)" : "";
             throw new StoreException(dir + ": not a packed store, expected " + mf + hint);
