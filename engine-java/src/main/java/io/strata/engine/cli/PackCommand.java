@@ -76,9 +76,9 @@ public final class PackCommand implements Callable<Integer> {
      */
     private RuntimeException unfinished(StoreWriter w, Exception ex) {
         String msg = ex.getMessage() != null ? ex.getMessage() : ex.toString();
-        boolean io = ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException
+        boolean diskFailure = ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException
                 || ex.getCause() instanceof java.io.IOException;
-        if (!io && w.resumedExperts() == 0) {
+        if (!diskFailure && w.resumedExperts() == 0) {
             try {
                 w.discard();
                 return new io.strata.tiering.store.StoreException(msg + " (pack failed; removed the unfinished "

@@ -28,7 +28,12 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             int layers = req(c, "num_hidden_layers", src);
             int heads = req(c, "num_attention_heads", src);
             int kv = c.path("num_key_value_heads").asInt(heads);
+            positive(src, "hidden_size", hidden, MAX_DIM);
+            positive(src, "num_hidden_layers", layers, MAX_LAYERS); // sizes the per-layer tables below
+            positive(src, "num_attention_heads", heads, MAX_DIM);
+            positive(src, "num_key_value_heads", kv, MAX_DIM);
             int headDim = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : hidden / heads;
+            positive(src, "head_dim", headDim, MAX_DIM);
             if (heads % kv != 0) {
                 throw new CheckpointException(src + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kv);
             }
@@ -73,12 +78,31 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             boolean qkvBias = arch == Architecture.QWEN2_MOE ? c.path("qkv_bias").asBoolean(true) : c.path("attention_bias").asBoolean(false);
             int bos = c.path("bos_token_id").asInt(-1);
             int[] eos = ints(c.path("eos_token_id"));
-            return new ModelConfig(arch, req(c, "vocab_size", src), hidden, layers, heads, kv, headDim, experts,
-                    req(c, "num_experts_per_tok", src), norm, expertInter, denseInter, sharedInter, theta,
+            if (experts < 0 || expertInter < 0 || denseInter < 0 || sharedInter < 0) {
+                throw new CheckpointException(src + ": expected expert count and intermediate sizes >= 0, found experts "
+                        + experts + ", intermediate " + expertInter + ", dense " + denseInter + ", shared " + sharedInter);
+            }
+            int vocab = req(c, "vocab_size", src);
+            positive(src, "vocab_size", vocab, Integer.MAX_VALUE);
+            int topK = req(c, "num_experts_per_tok", src);
+            if (experts > 0 && (topK < 1 || topK > experts)) {
+                throw new CheckpointException(src + ": expected num_experts_per_tok in [1, " + experts + "], found " + topK);
+            }
+            return new ModelConfig(arch, vocab, hidden, layers, heads, kv, headDim, experts,
+                    topK, norm, expertInter, denseInter, sharedInter, theta,
                     (float) c.path("rms_norm_eps").asDouble(1e-6), c.path("tie_word_embeddings").asBoolean(false),
                     clip, qkvBias, c.path("max_position_embeddings").asInt(4096), moe, bos, eos);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(src + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Largest layer count and dimension a config may declare: far above real models, a guard on table sizes. */
+    private static final int MAX_LAYERS = 1 << 16, MAX_DIM = 1 << 20;
+
+    private static void positive(String src, String key, int v, int max) {
+        if (v < 1 || v > max) {
+            throw new CheckpointException(src + ": expected '" + key + "' in [1, " + max + "], found " + v);
         }
     }
 
