@@ -134,7 +134,9 @@ class ConcurrentSoakTest {
                                 return got.size() < stopAfter; // false: cancel the generation here
                             });
                         } catch (RuntimeException ex) {
-                            errors.add("job " + j + ": " + ex);
+                            var sw = new java.io.StringWriter();
+                            ex.printStackTrace(new java.io.PrintWriter(sw));
+                            errors.add("job " + j + ": " + sw);
                             return;
                         }
                         int[] g = got.stream().mapToInt(Integer::intValue).toArray();
