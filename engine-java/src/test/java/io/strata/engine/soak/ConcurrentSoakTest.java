@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * store with host room for exactly threads x top-k experts (the fewest that cannot deadlock: each generating thread
  * pins at most top-k experts at a time), a fast tier of half that, and lookahead prefetch. Each thread repeatedly takes
  * a random job (a random token-id prompt and length) from a fixed pool and may cancel it after a random number of
- * tokens. Duration: {@code -Dstrata.soak.seconds} (default 10, the CI version); threads: {@code -Dstrata.soak.threads}
+ * tokens. Duration: {@code -Dstrata.soak.seconds} (default 5, the CI version); threads: {@code -Dstrata.soak.threads}
  * (default 4). Figures go to target/soak.json.
  */
 class ConcurrentSoakTest {
@@ -56,7 +56,7 @@ class ConcurrentSoakTest {
             model = Path.of("..").resolve("models/tiny-moe");
         }
         Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe not found");
-        int seconds = Integer.getInteger("strata.soak.seconds", 10);
+        int seconds = Integer.getInteger("strata.soak.seconds", 5);
         int threads = Integer.getInteger("strata.soak.threads", 4);
         Path store = tmp.resolve("store");
         assertEquals(0, StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store.toString(), "--no-progress"));
