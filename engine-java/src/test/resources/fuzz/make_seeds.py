@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the small seed inputs of the parser fuzz targets (io.strata.engine.fuzz) from the real files of the repo
 and of ../shared/data (when present). Run from the repository root: python3 engine-java/src/test/resources/fuzz/make_seeds.py
-The codec seeds come from CodecSeedsTest (-Dstrata.fuzz.writeSeeds=true), which needs the real codec layouts."""
+The codec seeds come from ParserFuzzTest.writeCodecSeeds (-Dstrata.fuzz.writeSeeds=true), which needs the real codec layouts."""
 import json, os, struct, sys
 
 ROOT = os.path.dirname(os.path.abspath(__file__))

@@ -175,4 +175,43 @@ class LoadFaultTest {
         FaultMatrix.record("blob corrupted after open", "load: demand and prefetch", "resident copy (read before) keeps serving;"
                 + " every read of the corrupt blob fails its CRC32C check, StoreException naming layer, expert, file; nothing served", 2);
     }
+
+    @Test
+    void loadFailureReachesTheCallerOnceAsTheErrorWithoutAnErrorLogLine() throws Exception {
+        // A CRC error used to print an ERROR (SEVERE) log line, once per failed load, before the error itself.
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(TieredExpertStore.class.getName());
+        java.util.List<java.util.logging.LogRecord> loud = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    loud.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        log.addHandler(h);
+        try (RandomAccessFile f = new RandomAccessFile(storeDir.resolve("experts-000.bin").toFile(), "rw")) {
+            long off = offset(0, 4) + 100;
+            f.seek(off);
+            int b = f.read();
+            f.seek(off);
+            f.write(b ^ 0x01);
+        }
+        try (TieredExpertStore s = builder(3, new FaultyIo((k, f, n) -> null)).build()) {
+            s.prefetch(0, 4); // a failed prefetch nobody waits for: counted, not logged
+            Thread.sleep(100);
+            StoreException e = assertThrows(StoreException.class, () -> s.acquire(0, 4));
+            assertTrue(e.getMessage().contains("CRC32C mismatch"), e.getMessage());
+            assertTrue(s.stats().loadFailures() >= 1);
+        } finally {
+            log.removeHandler(h);
+        }
+        assertTrue(loud.isEmpty(), "log lines at WARNING or above: " + loud.stream().map(java.util.logging.LogRecord::getMessage).toList());
+    }
 }
