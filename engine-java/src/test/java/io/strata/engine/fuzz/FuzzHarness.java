@@ -69,7 +69,7 @@ final class FuzzHarness {
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-XX:+EnableDynamicAgentLoading", "-cp", cp,
                 "com.code_intelligence.jazzer.Jazzer",
-                "--target_class=" + target.getName(),
+                "--target_class=" + target.getName(), "--reproducer_path=" + crashes,
                 "--instrumentation_includes=io.strata.**", "--custom_hook_includes=io.strata.**",
                 // tokenizer.json ships its pre-tokenizer regexes: compiling them is the format, not an injection.
                 // A pattern that backtracks without end is still caught, as a hang, by the per-input timeout.
