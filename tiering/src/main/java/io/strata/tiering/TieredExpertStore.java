@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -92,6 +93,8 @@ public final class TieredExpertStore implements ExpertStore {
         private boolean perLayer;
         private CodecParams[][] codec;
         private java.util.function.Consumer<ExpertKey> beforeRead = k -> {};
+        private io.strata.tiering.store.StoreIo fileIo = io.strata.tiering.store.StoreIo.DEFAULT;
+        private long loadTimeoutNanos = TimeUnit.SECONDS.toNanos(120);
 
         private Builder(PackedStore store) {
             this.store = store;
@@ -186,6 +189,26 @@ public final class TieredExpertStore implements ExpertStore {
             return this;
         }
 
+        /** Where blob files are opened: the file system (default), or a fault-injecting seam in tests. */
+        public Builder fileIo(io.strata.tiering.store.StoreIo files) {
+            this.fileIo = java.util.Objects.requireNonNull(files);
+            return this;
+        }
+
+        /**
+         * How long an acquire waits for its expert's load (queueing and read) before it fails with a
+         * {@link StoreException}; default 120 s, far above any expert read of a working disk. A read that never returns
+         * then costs one loader thread and one host slot (kept until the read returns, as the read may still write
+         * into it), not the engine.
+         */
+        public Builder loadTimeout(java.time.Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("expected a positive load timeout, found " + timeout);
+            }
+            this.loadTimeoutNanos = timeout.toNanos();
+            return this;
+        }
+
         /** Called on the loader thread just before each read (tests hold a read here to see the queue order). */
         Builder beforeRead(java.util.function.Consumer<ExpertKey> hook) {
             this.beforeRead = hook;
@@ -259,6 +282,7 @@ public final class TieredExpertStore implements ExpertStore {
         boolean prefetched; // loaded by prefetch and not used yet
         boolean requested;  // announced by request() for the current step, not acquired yet
         boolean requestRead; // read for request() (a demand miss of the step): its acquire counts as an SSD miss
+        boolean abandoned;  // its acquire timed out during the read: the slot is freed when the read returns
         int pins;
         LoadQueue.Task task; // the queued task that reads it (its priority class can change while queued)
         volatile ExpertWeights weights;  // dense layout, built on first use
@@ -284,6 +308,7 @@ public final class TieredExpertStore implements ExpertStore {
     private final CodecParams[][] codec;    // [layer][expert] blob layouts, or null for the dense codec
     private final BlobReader reader;
     private final java.util.function.Consumer<ExpertKey> beforeRead;
+    private final long loadTimeoutNanos;
     private final LoadQueue loader;
     private final StatsRecorder stats;
     private final ReentrantLock lock = new ReentrantLock();
@@ -323,8 +348,9 @@ public final class TieredExpertStore implements ExpertStore {
         int fastCapacity = Math.min(fastTier.capacity(), hostTier.slots()) / parts; // per part
         this.fast = new FastSet(fastTier, fastPolicy, fastCapacity, parts, stats);
         this.hostPolicy = hostPolicy;
-        this.reader = new BlobReader(b.directIo);
+        this.reader = new BlobReader(b.directIo, b.fileIo);
         this.beforeRead = b.beforeRead;
+        this.loadTimeoutNanos = b.loadTimeoutNanos;
         @SuppressWarnings("unchecked")
         ArrayDeque<Integer>[] free = new ArrayDeque[parts];
         for (int p = 0; p < parts; p++) {
@@ -530,7 +556,7 @@ public final class TieredExpertStore implements ExpertStore {
         }
         if (wait) {
             try {
-                e.loaded.join();
+                awaitLoad(e, loc);
             } catch (CompletionException ex) {
                 stats.acquire(layer, Tier.SSD, System.nanoTime() - t0);
                 throw ex.getCause() instanceof StoreException se ? new StoreException(se.getMessage(), se)
@@ -592,6 +618,55 @@ public final class TieredExpertStore implements ExpertStore {
     private ExpertHandle handle(Entry e, Tier tier, FastSlot fs, Runnable release) {
         return codec == null ? ExpertHandle.dense(e.key, tier, weights(e), fs, release)
                 : ExpertHandle.encoded(e.key, tier, encoded(e), fs, release);
+    }
+
+    /** Waits for e's load up to the load timeout; on timeout fails every waiter of e and gives its slot up. */
+    private void awaitLoad(Entry e, ExpertEntry loc) {
+        StoreException why;
+        try {
+            e.loaded.get(loadTimeoutNanos, TimeUnit.NANOSECONDS);
+            return;
+        } catch (java.util.concurrent.ExecutionException ex) {
+            throw new CompletionException(ex.getCause());
+        } catch (java.util.concurrent.TimeoutException ex) {
+            why = new StoreException(store.file(loc) + ": " + e.key + " at offset " + loc.offset() + " (" + loc.length()
+                    + " bytes) not loaded within " + TimeUnit.NANOSECONDS.toMillis(loadTimeoutNanos) + " ms (the read has not"
+                    + " returned: a stalled disk?); other experts are still served");
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            why = new StoreException("interrupted while waiting for " + e.key + " to load from " + store.file(loc));
+        }
+        abandon(e, why);
+        e.loaded.join(); // done now: throws the load's failure (ours, or the read's if it lost the race)
+    }
+
+    /**
+     * Gives up a load its acquire can no longer wait for, unless it finished meanwhile. A queued read is withdrawn
+     * and its slot freed; a read under way keeps its slot until it returns ({@link #load} frees it then).
+     */
+    private void abandon(Entry e, StoreException why) {
+        lock.lock();
+        try {
+            if (e.ready() || e.loaded.isDone()) {
+                return; // finished meanwhile (published or failed under this lock): the waiter sees its outcome
+            }
+            e.pins--;
+            if (resident.get(e.key) == e) {
+                resident.remove(e.key);
+                hostPolicy.onEvict(e.key);
+            }
+            if (e.claimed.compareAndSet(false, true)) {
+                loader.remove(e.task); // still queued: nothing writes the slot
+                freeSlots[part(e.key.layer())].add(e.slot);
+            } else {
+                e.abandoned = true;
+            }
+            stats.loadFailure();
+            released.signalAll();
+            e.loaded.completeExceptionally(why);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -772,7 +847,11 @@ public final class TieredExpertStore implements ExpertStore {
             long readNs = System.nanoTime() - t0;
             lock.lock();
             try {
-                e.state = State.READY;
+                if (e.abandoned) {
+                    freeSlots[part(e.key.layer())].add(e.slot); // its waiters timed out: nothing serves this copy
+                } else {
+                    e.state = State.READY;
+                }
                 released.signalAll();
             } finally {
                 lock.unlock();
@@ -788,14 +867,18 @@ public final class TieredExpertStore implements ExpertStore {
                 // close() interrupts reads under way (a prefetch nobody waits for): not a failure of the store
                 LOG.log(System.Logger.Level.DEBUG, "store closing: " + se.getMessage());
             } else {
+                // Not logged louder: the error reaches every waiting acquire (and the user) once, as the exception;
+                // a failed prefetch nobody waits for is counted, and its acquire reads again.
                 stats.loadFailure();
-                LOG.log(System.Logger.Level.ERROR, se.getMessage());
+                LOG.log(System.Logger.Level.DEBUG, "load failed: " + se.getMessage());
             }
             lock.lock();
             try {
                 if (resident.get(e.key) == e) {
                     resident.remove(e.key);
                     hostPolicy.onEvict(e.key);
+                    freeSlots[part(e.key.layer())].add(e.slot);
+                } else if (e.abandoned) {
                     freeSlots[part(e.key.layer())].add(e.slot);
                 }
                 released.signalAll();

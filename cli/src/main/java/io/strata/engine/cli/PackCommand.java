@@ -77,6 +77,29 @@ public final class PackCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A failed pack never leaves OUT.partial behind unannounced. A fresh pack that failed on its input (shapes,
+     * calibration, codec) is removed: running it again cannot succeed without a change. A failure of the disk (I/O,
+     * no space) or a pack that resumed earlier work keeps it, and the error says where it is and how to resume.
+     */
+    private RuntimeException unfinished(StoreWriter w, Exception ex) {
+        String msg = ex.getMessage() != null ? ex.getMessage() : ex.toString();
+        boolean diskFailure = ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException
+                || ex.getCause() instanceof java.io.IOException;
+        if (!diskFailure && w.resumedExperts() == 0) {
+            try {
+                w.discard();
+                return new io.strata.tiering.store.StoreException(msg + " (pack failed; removed the unfinished "
+                        + w.stagingDirectory() + ")", ex);
+            } catch (RuntimeException cleanup) {
+                ex.addSuppressed(cleanup);
+            }
+        }
+        return new io.strata.tiering.store.StoreException(msg + " (pack failed; the unfinished store is kept in "
+                + w.stagingDirectory() + ", " + io.strata.tiering.host.ByteSize.format(w.stagingBytes())
+                + ": run the same command again to resume, or delete it to start over)", ex);
+    }
+
     @Override
     public Integer call() throws java.io.IOException {
         io.strata.compression.codec.ExpertCodecs.byName(codec); // an unknown name fails here, listing the known ones
@@ -92,8 +115,9 @@ public final class PackCommand implements Callable<Integer> {
                 if (!c.moeLayer()[l]) continue;
                 for (int e = 0; e < c.numExperts(); e++) for (int p = 0; p < 3; p++) expertNames.add(TensorNames.expert(c.arch(), l, e, p));
             }
-            try (StoreWriter w = StoreWriter.create(out, ck.config(), codec, c.numLayers(), c.numExperts(),
-                    new StoreWriter.Options(!noProgress, ck.totalBytes()))) {
+            StoreWriter w = StoreWriter.create(out, ck.config(), codec, c.numLayers(), c.numExperts(),
+                    new StoreWriter.Options(!noProgress, ck.totalBytes()));
+            try (w) {
                 if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
                 // The tokenizer travels with the store so `strata run --model STORE` can take text (and FloE can calibrate).
                 copyTokenizer(ck, w.stagingDirectory());
@@ -125,6 +149,8 @@ public final class PackCommand implements Callable<Integer> {
                 }
                 Path done = w.commit();
                 System.out.println("packed " + model + " → " + done + " (codec " + codec + ")");
+            } catch (RuntimeException | java.io.IOException ex) {
+                throw unfinished(w, ex);
             }
         }
         return 0;

@@ -219,8 +219,15 @@ class PackAndServeTest {
         }
         Files.writeString(cal, "  \n\n ");
         Path store2 = tmp.resolve("floe2");
-        int rc = StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store2.toString(),
+        var cli = StrataCli.commandLine();
+        var err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err, true));
+        int rc = cli.execute("pack", "--model", model.toString(), "--out", store2.toString(),
                 "--codec", "floe", "--calibration", cal.toString(), "--no-progress");
         assertEquals(2, rc, "a calibration file with no text is refused");
+        // The dense tensors were already written when calibration failed: the unfinished store is removed, and said so.
+        assertTrue(!Files.exists(tmp.resolve("floe2.partial")), "no floe2.partial left behind");
+        assertTrue(err.toString().contains("removed the unfinished " + tmp.resolve("floe2.partial").toAbsolutePath().normalize()),
+                err.toString());
     }
 }

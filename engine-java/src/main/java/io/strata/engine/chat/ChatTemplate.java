@@ -45,6 +45,7 @@ public final class ChatTemplate {
     private final String bosToken;   // "" when the checkpoint names none
     private final String eosToken;
     private final Jinjava jinjava;
+    private String origin = "chat template"; // the file it came from, named in render errors
 
     private ChatTemplate(String source, String bosToken, String eosToken) {
         this.source = source;
@@ -112,6 +113,16 @@ public final class ChatTemplate {
      * or chat_template.json in the same folder is used.
      */
     public static ChatTemplate load(Path dir, String name) throws IOException {
+        return loadFrom(dir, name);
+    }
+
+    private static ChatTemplate of(String source, String bos, String eos, String origin) {
+        ChatTemplate t = of(source, bos, eos);
+        t.origin = origin;
+        return t;
+    }
+
+    private static ChatTemplate loadFrom(Path dir, String name) throws IOException {
         Path folder = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
         Path configPath = Files.isDirectory(dir) ? dir.resolve("tokenizer_config.json") : dir;
         JsonNode config = Files.isRegularFile(configPath) ? readJson(configPath) : JSON.createObjectNode();
@@ -123,7 +134,7 @@ public final class ChatTemplate {
             Path jinja = folder.resolve("chat_template.jinja");
             Path json = folder.resolve("chat_template.json");
             if (Files.isRegularFile(jinja)) {
-                return of(Files.readString(jinja, StandardCharsets.UTF_8), bos, eos);
+                return of(readText(jinja), bos, eos, jinja.toString());
             }
             if (Files.isRegularFile(json)) {
                 tpl = readJson(json).get("chat_template");
@@ -136,13 +147,13 @@ public final class ChatTemplate {
         }
         if (tpl.isTextual()) {
             if (!name.equals("default")) throw new ChatTemplateException(where + ": chat_template is a single template; found no template named '" + name + "'");
-            return of(tpl.asText(), bos, eos);
+            return of(tpl.asText(), bos, eos, where);
         }
         if (tpl.isArray()) {
             List<String> names = new ArrayList<>();
             for (JsonNode t : tpl) {
                 names.add(t.path("name").asText());
-                if (t.path("name").asText().equals(name) && t.path("template").isTextual()) return of(t.get("template").asText(), bos, eos);
+                if (t.path("name").asText().equals(name) && t.path("template").isTextual()) return of(t.get("template").asText(), bos, eos, where + " (template '" + name + "')");
             }
             throw new ChatTemplateException(where + ": chat_template has no template named '" + name + "' (found " + names + ")");
         }
@@ -164,9 +175,17 @@ public final class ChatTemplate {
             if (t == null || !t.isTextual()) throw new ChatTemplateException(file + ": expected a \"chat_template\" string");
             source = t.asText();
         } else {
-            source = Files.readString(file, StandardCharsets.UTF_8);
+            source = readText(file);
         }
         return of(source, tokenName(c.get("bos_token")), tokenName(c.get("eos_token")));
+    }
+
+    private static String readText(Path p) throws IOException {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ChatTemplateException(p + ": expected UTF-8 text, found undecodable bytes", e);
+        }
     }
 
     private static JsonNode readJson(Path p) throws IOException {
@@ -174,6 +193,9 @@ public final class ChatTemplate {
             return JSON.readTree(p.toFile());
         } catch (JacksonException e) {
             throw new ChatTemplateException(p + ": malformed JSON: " + e.getOriginalMessage(), e);
+        } catch (java.io.CharConversionException e) {
+            // Jackson guessed an encoding (UTF-16/32) from the first bytes and found bytes that are none.
+            throw new ChatTemplateException(p + ": expected UTF-8 JSON, found undecodable bytes: " + e.getMessage(), e);
         }
     }
 
@@ -220,7 +242,7 @@ public final class ChatTemplate {
                 Throwable cause = e.getException();
                 while (cause != null && !(cause instanceof ChatTemplateException)) cause = cause.getCause();
                 String message = cause != null ? cause.getMessage() : e.getMessage();
-                throw new ChatTemplateException("chat template error at line " + e.getLineno() + ": " + message, cause);
+                throw new ChatTemplateException(origin + ": chat template error at line " + e.getLineno() + ": " + message, cause);
             }
         }
         return r.getOutput();

@@ -39,6 +39,10 @@ public final class Checkpoint implements ModelSource {
     public static JsonNode readConfig(Path dir) {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {
+            String store = io.strata.tiering.store.PackedStore.describeIncomplete(dir);
+            if (store != null) {
+                throw new CheckpointException(store); // not a checkpoint at all: say what is missing from the store
+            }
             throw new CheckpointException(cfg + ": not found (a Hugging Face checkpoint folder needs config.json)");
         }
         try {

@@ -33,7 +33,12 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             int layers = req(c, "num_hidden_layers", src);
             int heads = req(c, "num_attention_heads", src);
             int kv = c.path("num_key_value_heads").asInt(heads);
+            positive(src, "hidden_size", hidden, MAX_DIM);
+            positive(src, "num_hidden_layers", layers, MAX_LAYERS); // sizes the per-layer tables below
+            positive(src, "num_attention_heads", heads, MAX_DIM);
+            positive(src, "num_key_value_heads", kv, MAX_DIM);
             int headDim = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : hidden / heads;
+            positive(src, "head_dim", headDim, MAX_DIM);
             if (heads % kv != 0) {
                 throw new CheckpointException(src + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kv);
             }
@@ -83,7 +88,13 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             }
             int bos = c.path("bos_token_id").asInt(-1);
             int[] eos = ints(c.path("eos_token_id"));
-            return new ModelConfig(arch, req(c, "vocab_size", src), hidden, layers, heads, kv, headDim, experts,
+            if (experts < 0 || expertInter < 0 || denseInter < 0 || sharedInter < 0) {
+                throw new CheckpointException(src + ": expected expert count and intermediate sizes >= 0, found experts "
+                        + experts + ", intermediate " + expertInter + ", dense " + denseInter + ", shared " + sharedInter);
+            }
+            int vocab = req(c, "vocab_size", src);
+            positive(src, "vocab_size", vocab, Integer.MAX_VALUE);
+            return new ModelConfig(arch, vocab, hidden, layers, heads, kv, headDim, experts,
                     topK, norm, expertInter, denseInter, sharedInter, theta,
                     (float) c.path("rms_norm_eps").asDouble(1e-6), c.path("tie_word_embeddings").asBoolean(false),
                     clip, qkvBias, c.path("max_position_embeddings").asInt(4096), moe, bos, eos);
@@ -120,6 +131,15 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             if (!part.isEmpty()) b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
         }
         return b.append("ForCausalLM").toString();
+    }
+
+    /** Largest layer count and dimension a config may declare: far above real models, a guard on table sizes. */
+    private static final int MAX_LAYERS = 1 << 16, MAX_DIM = 1 << 20;
+
+    private static void positive(String src, String key, int v, int max) {
+        if (v < 1 || v > max) {
+            throw new CheckpointException(src + ": expected '" + key + "' in [1, " + max + "], found " + v);
+        }
     }
 
     private static int[] ints(JsonNode n) {

@@ -124,7 +124,9 @@ public final class Prefetcher implements RoutingObserver {
     }
 
     @Override
-    public void beforeRouting(int layer, int pos0, int n, Buf x) {
+    // Synchronized: the pass state (pending, issued, passPos0) belongs to one stream at a time; generations running
+    // concurrently through one model take turns here instead of corrupting it (found by the concurrent soak test).
+    public synchronized void beforeRouting(int layer, int pos0, int n, Buf x) {
         if (pos0 != passPos0 || layer <= lastLayer) { // a new forward pass
             for (boolean[] row : issued) java.util.Arrays.fill(row, false);
             for (boolean[] row : hinted) java.util.Arrays.fill(row, false);
@@ -160,7 +162,7 @@ public final class Prefetcher implements RoutingObserver {
     }
 
     @Override
-    public void onRouted(int layer, int pos0, int[][] ids, float[][] weights) {
+    public synchronized void onRouted(int layer, int pos0, int[][] ids, float[][] weights) {
         boolean[] routed = new boolean[experts];
         for (int[] t : ids) for (int e : t) routed[e] = true;
         long used = 0, wasted = 0, nRouted = 0;

@@ -51,12 +51,23 @@ public final class CodecStoreFiles {
         } catch (IOException e) {
             throw new CheckpointException(f + ": cannot read codec parameters: " + e.getMessage(), e);
         }
+        if (cf == null || cf.codec() == null) {
+            throw new CheckpointException(f + ": expected {\"codec\": NAME, \"experts\": [[parameters per expert] per layer]}, found "
+                    + (cf == null ? "null" : "no codec name"));
+        }
         if (!cf.codec().equals(ps.codec())) {
             throw new CheckpointException(f + ": codec '" + cf.codec() + "' but the manifest says '" + ps.codec() + "'");
         }
         if (cf.experts() == null || cf.experts().length != ps.numLayers()) {
             throw new CheckpointException(f + ": expected parameters for " + ps.numLayers() + " layers, found "
                     + (cf.experts() == null ? "none" : cf.experts().length));
+        }
+        for (int l = 0; l < cf.experts().length; l++) {
+            CodecParams[] row = cf.experts()[l];
+            if (row != null && row.length != ps.numExperts()) {
+                throw new CheckpointException(f + ": layer " + l + ": expected parameters for " + ps.numExperts()
+                        + " experts, found " + row.length);
+            }
         }
         return cf;
     }
@@ -105,7 +116,8 @@ public final class CodecStoreFiles {
         CodecParams p = params[layer] == null ? null : params[layer][expert];
         if (p == null || m.length() != p.totalBytes()) {
             throw new CheckpointException(ps.file(en) + ": layer " + layer + " expert " + expert + ": blob of " + m.length()
-                    + " bytes, codec parameters expect " + (p == null ? "no expert" : p.totalBytes() + " bytes"));
+                    + " bytes, the parameters in " + ps.directory().resolve(FILE) + " expect "
+                    + (p == null ? "no expert" : p.totalBytes() + " bytes"));
         }
         return m;
     }

@@ -222,6 +222,9 @@ public final class Tokenizer {
         } catch (JacksonException e) {
             throw new TokenizerFormatException(p + ": malformed JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() : ""), e);
+        } catch (java.io.CharConversionException e) {
+            // Jackson guessed an encoding (UTF-16/32) from the first bytes and found bytes that are none.
+            throw new TokenizerFormatException(p + ": expected UTF-8 JSON, found undecodable bytes: " + e.getMessage(), e);
         }
     }
 

@@ -159,4 +159,24 @@ public class CheckpointTest {
         assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("num_experts_per_tok 9")
                 && e.getMessage().contains("num_experts 4"), e.getMessage());
     }
+
+    @Test
+    void storeFolderWithoutManifestSaysSoInsteadOfAskingForConfigJson() throws Exception {
+        // A packed store whose manifest.json was deleted: blob files, no manifest, no config.json.
+        Path dir = Files.createDirectories(tmp.resolve("store"));
+        Files.write(dir.resolve("experts-000.bin"), new byte[4096]);
+        Files.write(dir.resolve("dense.bin"), new byte[4096]);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.open(dir));
+        assertTrue(e.getMessage().contains("looks like a packed store (dense.bin, experts-000.bin present) without its manifest.json"),
+                e.getMessage());
+        assertTrue(!e.getMessage().contains("config.json"), e.getMessage());
+        // An unfinished pack's staging folder names its journal.
+        Files.writeString(dir.resolve("progress.jsonl"), "{}\n");
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.open(dir));
+        assertTrue(e.getMessage().contains("an unfinished pack (progress.jsonl present"), e.getMessage());
+        // A folder with neither still asks for config.json.
+        Path none = Files.createDirectories(tmp.resolve("none"));
+        e = assertThrows(CheckpointException.class, () -> Checkpoint.open(none));
+        assertTrue(e.getMessage().contains("config.json: not found"), e.getMessage());
+    }
 }

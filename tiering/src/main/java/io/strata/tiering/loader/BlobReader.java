@@ -2,6 +2,7 @@
 package io.strata.tiering.loader;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import io.strata.tiering.store.StoreIo;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -29,12 +30,19 @@ public final class BlobReader implements AutoCloseable {
     private record Open(FileChannel channel, boolean direct) {}
 
     private final boolean wantDirect;
+    private final StoreIo io;
     private final ConcurrentHashMap<Path, Open> files = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Path, String> fallbackReasons = new ConcurrentHashMap<>();
 
     /** @param direct try O_DIRECT (false: always buffered) */
     public BlobReader(boolean direct) {
+        this(direct, StoreIo.DEFAULT);
+    }
+
+    /** @param io where files are opened (the file system, or a fault-injecting seam in tests) */
+    public BlobReader(boolean direct, StoreIo io) {
         this.wantDirect = direct;
+        this.io = io;
     }
 
     /** True if reads of {@code file} bypass the page cache. */
@@ -64,7 +72,7 @@ public final class BlobReader implements AutoCloseable {
                 throw e;
             }
             // Some file systems accept O_DIRECT at open and refuse it at read time (EINVAL).
-            Open b = new Open(FileChannel.open(file, StandardOpenOption.READ), false);
+            Open b = new Open(io.open(file, StandardOpenOption.READ), false);
             fallback(file, "direct read failed: " + e.getMessage());
             Open prev = files.put(file, b);
             if (prev != null) {
@@ -98,7 +106,7 @@ public final class BlobReader implements AutoCloseable {
                         fallback(f, "file system block size " + block + " does not divide 4096");
                     } else {
                         try {
-                            return new Open(FileChannel.open(f, StandardOpenOption.READ, ExtendedOpenOption.DIRECT), true);
+                            return new Open(io.open(f, StandardOpenOption.READ, ExtendedOpenOption.DIRECT), true);
                         } catch (IOException | UnsupportedOperationException e) {
                             fallback(f, "O_DIRECT refused: " + e);
                         }
@@ -106,7 +114,7 @@ public final class BlobReader implements AutoCloseable {
                 } else {
                     fallbackReasons.put(f, "direct I/O disabled by configuration");
                 }
-                return new Open(FileChannel.open(f, StandardOpenOption.READ), false);
+                return new Open(io.open(f, StandardOpenOption.READ), false);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("opening blob file " + f, e);
             }

@@ -47,9 +47,42 @@ public final class PackedStore implements AutoCloseable {
         this.experts = new ExpertEntry[m.numLayers() * m.numExperts()];
     }
 
+    /**
+     * Says what {@code dir} is when it holds store files but no manifest.json, or null when it holds none: the
+     * staging folder of an unfinished pack (its journal present), or a store whose manifest was removed (expert or
+     * dense blob files present). Lets a caller that expected a checkpoint or a store name what is actually missing.
+     */
+    public static String describeIncomplete(Path dir) {
+        if (!Files.isDirectory(dir) || Files.isRegularFile(dir.resolve(StoreWriter.MANIFEST))) {
+            return null;
+        }
+        if (Files.isRegularFile(dir.resolve(StoreWriter.JOURNAL))) {
+            return dir + ": an unfinished pack (" + StoreWriter.JOURNAL + " present, no " + StoreWriter.MANIFEST
+                    + "): run the same strata pack command again to finish it";
+        }
+        java.util.List<String> blobs;
+        try (var files = Files.list(dir)) {
+            blobs = files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.equals(StoreWriter.DENSE_FILE) || n.matches("experts-\\d{3}\\.bin")).sorted().toList();
+        } catch (IOException e) {
+            return null;
+        }
+        if (blobs.isEmpty()) {
+            return null;
+        }
+        return dir + ": looks like a packed store (" + String.join(", ", blobs.subList(0, Math.min(3, blobs.size())))
+                + (blobs.size() > 3 ? ", ... " + blobs.size() + " blob files" : "") + " present) without its "
+                + StoreWriter.MANIFEST + ", which lists where every expert lies and its checksum; the blobs cannot be used"
+                + " without it: restore " + StoreWriter.MANIFEST + " or pack the model again";
+    }
+
     public static PackedStore open(Path dir) {
         Path mf = dir.resolve(StoreWriter.MANIFEST);
         if (!Files.isRegularFile(mf)) {
+            String incomplete = describeIncomplete(dir);
+            if (incomplete != null) {
+                throw new StoreException(incomplete);
+            }
             String hint = Files.isDirectory(dir.resolveSibling(dir.getFileName() + ".partial"))
                     ? " (an unfinished pack is in " + dir.getFileName() + ".partial: run the pack again to resume)" : "";
             throw new StoreException(dir + ": not a packed store, expected " + mf + hint);
@@ -63,6 +96,12 @@ public final class PackedStore implements AutoCloseable {
         if (!StoreManifest.FORMAT.equals(m.format()) || m.version() != StoreManifest.VERSION) {
             throw new StoreException(mf + ": expected format " + StoreManifest.FORMAT + " version " + StoreManifest.VERSION
                     + ", found " + m.format() + " version " + m.version());
+        }
+        // Checked before anything is sized by them: the expert table has numLayers x numExperts entries.
+        int listed = m.experts() == null ? 0 : m.experts().size();
+        if (m.numLayers() < 1 || m.numExperts() < 1 || (long) m.numLayers() * m.numExperts() != listed) {
+            throw new StoreException(mf + ": expected " + (long) m.numLayers() * m.numExperts() + " experts (" + m.numLayers()
+                    + " layers x " + m.numExperts() + ", each at least 1), found " + listed);
         }
         PackedStore s = new PackedStore(dir, m);
         try {
@@ -80,11 +119,10 @@ public final class PackedStore implements AutoCloseable {
             throw new StoreException(mf + ": expected alignment " + StoreManifest.ALIGNMENT + ", found " + align);
         }
         Map<String, Long> sizes = new HashMap<>();
-        if (manifest.experts() == null || manifest.experts().size() != experts.length) {
-            throw new StoreException(mf + ": expected " + experts.length + " experts (" + manifest.numLayers() + " layers x "
-                    + manifest.numExperts() + "), found " + (manifest.experts() == null ? 0 : manifest.experts().size()));
-        }
         for (ExpertEntry e : manifest.experts()) {
+            if (e == null || e.file() == null || e.matrices() == null) {
+                throw new StoreException(mf + ": expected every expert entry to have a file and a list of matrices, found " + e);
+            }
             String where = mf + ": layer " + e.layer() + " expert " + e.expert() + " in " + e.file();
             if (e.layer() < 0 || e.layer() >= manifest.numLayers() || e.expert() < 0 || e.expert() >= manifest.numExperts()) {
                 throw new StoreException(where + ": outside " + manifest.numLayers() + " layers x " + manifest.numExperts()
@@ -94,27 +132,27 @@ public final class PackedStore implements AutoCloseable {
             if (experts[i] != null) {
                 throw new StoreException(where + ": listed twice");
             }
-            if (e.offset() % align != 0 || e.length() % align != 0 || e.length() <= 0) {
+            if (e.offset() < 0 || e.offset() % align != 0 || e.length() % align != 0 || e.length() <= 0) {
                 throw new StoreException(where + ": expected offset and length multiples of " + align + ", found offset "
                         + e.offset() + " length " + e.length());
             }
             long size = sizes.computeIfAbsent(e.file(), f -> fileSize(mf, f, where));
-            if (e.offset() + e.length() > size) {
+            if (e.length() > size - e.offset()) {
                 throw new StoreException(where + ": needs bytes [" + e.offset() + ", " + (e.offset() + e.length())
                         + ") but the file has " + size + " bytes (truncated?)");
             }
             for (MatrixEntry m : e.matrices()) {
-                if (m.offset() < 0 || m.offset() + m.length() > e.length()) {
+                if (m == null || m.name() == null || m.dtype() == null || m.shape() == null) {
+                    throw new StoreException(where + ": expected each matrix to have a name, dtype and shape, found " + m);
+                }
+                if (m.offset() < 0 || m.length() < 0 || m.length() > e.length() - m.offset()) {
                     throw new StoreException(where + ": matrix " + m.name() + " [" + m.offset() + ", "
                             + (m.offset() + m.length()) + ") lies outside the expert's " + e.length() + " bytes");
                 }
-                DType dt = DType.fromSafetensors(m.dtype());
+                DType dt = dtype(m.dtype(), where + ": matrix " + m.name());
                 if (dt.isFloat()) {
-                    long elems = 1;
-                    for (long d : m.shape()) {
-                        elems *= d;
-                    }
-                    if (elems * dt.bytes != m.length()) {
+                    long elems = elements(m.shape(), where + ": matrix " + m.name());
+                    if (elems > Long.MAX_VALUE / dt.bytes || elems * dt.bytes != m.length()) {
                         throw new StoreException(where + ": matrix " + m.name() + " " + Arrays.toString(m.shape()) + " "
                                 + dt + " needs " + elems * dt.bytes + " bytes, manifest says " + m.length());
                     }
@@ -123,9 +161,18 @@ public final class PackedStore implements AutoCloseable {
             experts[i] = e;
         }
         for (DenseEntry d : manifest.dense() == null ? java.util.List.<DenseEntry>of() : manifest.dense()) {
+            if (d == null || d.name() == null || d.file() == null || d.dtype() == null || d.shape() == null) {
+                throw new StoreException(mf + ": expected every dense entry to have a name, file, dtype and shape, found " + d);
+            }
             String where = mf + ": dense tensor " + d.name() + " in " + d.file();
+            DType dt = dtype(d.dtype(), where);
+            long elems = elements(d.shape(), where);
+            if (elems > Long.MAX_VALUE / dt.bytes || elems * dt.bytes != d.length()) {
+                throw new StoreException(where + ": " + Arrays.toString(d.shape()) + " " + dt + " needs " + elems + " x "
+                        + dt.bytes + " bytes, manifest says " + d.length());
+            }
             long size = sizes.computeIfAbsent(d.file(), f -> fileSize(mf, f, where));
-            if (d.offset() < 0 || d.offset() + d.length() > size) {
+            if (d.offset() < 0 || d.length() < 0 || d.length() > size - d.offset()) {
                 throw new StoreException(where + ": needs bytes [" + d.offset() + ", " + (d.offset() + d.length())
                         + ") but the file has " + size + " bytes (truncated?)");
             }
@@ -133,10 +180,42 @@ public final class PackedStore implements AutoCloseable {
         }
     }
 
+    private static DType dtype(String name, String where) {
+        try {
+            return DType.fromSafetensors(name);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException(where + ": " + e.getMessage());
+        }
+    }
+
+    /** Elements of a shape: each dimension >= 0, the product without overflow. */
+    private static long elements(long[] shape, String where) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new StoreException(where + ": expected dimensions >= 0, found " + Arrays.toString(shape));
+            }
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new StoreException(where + ": shape " + Arrays.toString(shape) + " has more than 2^63 elements");
+            }
+        }
+        return n;
+    }
+
     private long fileSize(Path mf, String file, String where) {
-        Path p = dir.resolve(file);
+        Path p;
+        try {
+            p = dir.resolve(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new StoreException(where + ": invalid file name: " + e.getMessage());
+        }
         if (!p.normalize().startsWith(dir.normalize())) {
             throw new StoreException(where + ": file name escapes the store directory");
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new StoreException(where + ": blob file " + p + " missing or not a regular file");
         }
         try {
             return Files.size(p);

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,8 +36,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  *
  * <p>Atomicity: everything is written into {@code OUT.partial/} beside the target. Each expert or dense tensor is
  * written, its file fsynced, and only then recorded in {@code OUT.partial/progress.jsonl} (fsynced). {@link #commit}
- * writes {@code manifest.json} under a temporary name, fsyncs and renames it, removes the journal and renames the
- * directory to {@code OUT}. A store directory without a manifest is never produced.
+ * writes {@code manifest.json} under a temporary name, fsyncs and renames it, renames the directory to {@code OUT}
+ * and then removes the journal. A store directory without a manifest is never produced. All file operations go
+ * through a {@link StoreIo} (the file system unless a caller passes another).
  *
  * <p>Resume: {@link #create} on a target whose {@code .partial} directory exists re-reads the journal, re-checks
  * every recorded item's CRC32C against the file, keeps the good ones (see {@link #isWritten}) and truncates each
@@ -64,6 +64,7 @@ public final class StoreWriter implements AutoCloseable {
 
     private final Path out;
     private final Path staging;
+    private final StoreIo io;
     private final JsonNode modelConfig;
     private final String codec;
     private final int numLayers;
@@ -78,9 +79,10 @@ public final class StoreWriter implements AutoCloseable {
     private boolean committed;
     private int resumedExperts;
 
-    private StoreWriter(Path out, JsonNode modelConfig, String codec, int numLayers, int numExperts, Options opt)
-            throws IOException {
+    private StoreWriter(Path out, JsonNode modelConfig, String codec, int numLayers, int numExperts, Options opt,
+                        StoreIo io) throws IOException {
         this.out = out;
+        this.io = io;
         this.staging = out.resolveSibling(out.getFileName() + ".partial");
         this.modelConfig = modelConfig;
         this.codec = codec;
@@ -96,10 +98,14 @@ public final class StoreWriter implements AutoCloseable {
             ObjectNode h = StoreManifest.JSON.createObjectNode();
             h.put("kind", "header").put("codec", codec).put("num_layers", numLayers).put("num_experts", numExperts);
             h.set("model", modelConfig);
-            Files.writeString(journalPath, StoreManifest.JSON.writer().without(
-                    com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(h) + "\n");
+            // Header under a temporary name, then renamed: a journal that exists always has its whole header.
+            Path tmp = staging.resolve(JOURNAL + ".tmp");
+            writeFile(tmp, (StoreManifest.JSON.writer().without(
+                    com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(h) + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            move(tmp, journalPath);
         }
-        this.journal = FileChannel.open(journalPath, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        this.journal = io.open(journalPath, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         this.journal.force(true);
         if (opt.progress()) {
             this.progress = new ProgressBarBuilder().setTaskName("pack " + out.getFileName())
@@ -123,6 +129,12 @@ public final class StoreWriter implements AutoCloseable {
 
     public static StoreWriter create(Path out, JsonNode modelConfig, String codec, int numLayers, int numExperts,
                                      Options options) {
+        return create(out, modelConfig, codec, numLayers, numExperts, options, StoreIo.DEFAULT);
+    }
+
+    /** As {@link #create(Path, JsonNode, String, int, int, Options)}, writing every file through {@code io}. */
+    public static StoreWriter create(Path out, JsonNode modelConfig, String codec, int numLayers, int numExperts,
+                                     Options options, StoreIo io) {
         if (numLayers < 1 || numExperts < 1) {
             throw new IllegalArgumentException("expected numLayers >= 1 and numExperts >= 1, found " + numLayers + ", "
                     + numExperts);
@@ -132,7 +144,7 @@ public final class StoreWriter implements AutoCloseable {
             throw new StoreException(out + ": target already exists (a committed store is never overwritten)");
         }
         try {
-            return new StoreWriter(out, modelConfig, codec, numLayers, numExperts, options);
+            return new StoreWriter(out, modelConfig, codec, numLayers, numExperts, options, io);
         } catch (IOException e) {
             throw new StoreException("creating store " + out + ": " + e.getMessage(), e);
         }
@@ -181,7 +193,7 @@ public final class StoreWriter implements AutoCloseable {
         try {
             FileChannel ch = layerFiles.get(layer);
             if (ch == null) {
-                ch = FileChannel.open(staging.resolve(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                ch = io.open(staging.resolve(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.READ);
                 layerFiles.put(layer, ch);
             }
@@ -225,7 +237,7 @@ public final class StoreWriter implements AutoCloseable {
         checkBlob(new Blob(name, dtype, shape, data), "dense tensor " + name);
         try {
             if (denseFile == null) {
-                denseFile = FileChannel.open(staging.resolve(DENSE_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                denseFile = io.open(staging.resolve(DENSE_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.READ);
             }
             long start = Crc.alignUp(fileEnd.getOrDefault(DENSE_FILE, denseFile.size()), StoreManifest.ALIGNMENT);
@@ -272,15 +284,15 @@ public final class StoreWriter implements AutoCloseable {
             StoreManifest man = new StoreManifest(StoreManifest.FORMAT, StoreManifest.VERSION, modelConfig, codec, dtype,
                     numLayers, numExperts, StoreManifest.ALIGNMENT, shapes, list, new ArrayList<>(dense.values()));
             Path tmp = staging.resolve(MANIFEST + ".tmp");
-            Files.write(tmp, StoreManifest.JSON.writeValueAsBytes(man));
-            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                c.force(true);
-            }
+            writeFile(tmp, StoreManifest.JSON.writeValueAsBytes(man));
             move(tmp, staging.resolve(MANIFEST));
-            Files.delete(staging.resolve(JOURNAL));
             fsyncDir(staging);
+            // Renamed with its journal still inside: a crash before the rename resumes (every item verifies, the
+            // manifest is written again identically); a crash after it leaves a complete store plus a journal.
             move(staging, out);
             fsyncDir(out.getParent());
+            io.delete(out.resolve(JOURNAL));
+            fsyncDir(out);
             committed = true;
             if (progress != null) {
                 progress.close();
@@ -303,6 +315,36 @@ public final class StoreWriter implements AutoCloseable {
             progress.close();
         }
         committed = true;
+    }
+
+    /** Bytes currently in the staging directory ({@code OUT.partial}), 0 if it is gone. */
+    public long stagingBytes() {
+        if (!Files.isDirectory(staging)) {
+            return 0;
+        }
+        try (var files = Files.walk(staging)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Gives up this pack: closes the files and deletes {@code OUT.partial} (for a pack that failed on its input, where
+     * resuming cannot help). No-op after {@link #commit}.
+     */
+    public synchronized void discard() {
+        if (committed && Files.exists(out)) {
+            return;
+        }
+        close();
+        try (var files = Files.walk(staging)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new StoreException("removing the unfinished store " + staging + ": " + e.getMessage(), e);
+        }
     }
 
     // ---- internals ----
@@ -352,7 +394,7 @@ public final class StoreWriter implements AutoCloseable {
             for (Path f : files.toList()) {
                 String name = f.getFileName().toString();
                 if (name.endsWith(".bin")) {
-                    try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                    try (FileChannel c = io.open(f, StandardOpenOption.WRITE)) {
                         c.truncate(fileEnd.getOrDefault(name, 0L));
                         c.force(true);
                     }
@@ -360,16 +402,16 @@ public final class StoreWriter implements AutoCloseable {
             }
         }
         Path tmp = staging.resolve(JOURNAL + ".tmp");
-        Files.write(tmp, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
+        writeFile(tmp, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
         move(tmp, journalPath);
         return bytes;
     }
 
-    private static boolean verify(Path file, long offset, long length, long crc) throws IOException {
-        if (!Files.isRegularFile(file) || Files.size(file) < offset + length) {
+    private boolean verify(Path file, long offset, long length, long crc) throws IOException {
+        if (offset < 0 || length < 0 || !Files.isRegularFile(file) || Files.size(file) < offset + length) {
             return false;
         }
-        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ); Arena a = Arena.ofConfined()) {
+        try (FileChannel c = io.open(file, StandardOpenOption.READ); Arena a = Arena.ofConfined()) {
             MemorySegment m = c.map(FileChannel.MapMode.READ_ONLY, offset, length, a);
             return Crc.crc32c(m) == crc;
         }
@@ -465,16 +507,29 @@ public final class StoreWriter implements AutoCloseable {
         }
     }
 
-    private static void move(Path from, Path to) throws IOException {
+    private void move(Path from, Path to) throws IOException {
         try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            io.move(from, to);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("file system cannot rename " + from + " to " + to + " atomically", e);
         }
     }
 
-    private static void fsyncDir(Path dir) {
-        try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
+    /** Creates or replaces {@code file} with {@code bytes} and fsyncs it. */
+    private void writeFile(Path file, byte[] bytes) throws IOException {
+        try (FileChannel c = io.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            long pos = 0;
+            while (b.hasRemaining()) {
+                pos += c.write(b, pos);
+            }
+            c.force(true);
+        }
+    }
+
+    private void fsyncDir(Path dir) {
+        try (FileChannel c = io.open(dir, StandardOpenOption.READ)) {
             c.force(true);
         } catch (IOException e) {
             // Some file systems refuse to open directories for fsync; the renames are still atomic there.

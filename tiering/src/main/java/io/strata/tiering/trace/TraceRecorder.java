@@ -75,6 +75,12 @@ public final class TraceRecorder implements AutoCloseable {
                 throw new IllegalArgumentException("trace " + file + ": token " + token + " layer " + layer + ": expert "
                         + e + " outside [0, " + numExperts + ")");
             }
+            for (int k = 0; k < ex.size(); k++) {
+                if (ex.get(k).asInt() == e) {
+                    throw new IllegalArgumentException("trace " + file + ": token " + token + " layer " + layer + ": expert "
+                            + e + " listed twice (the reader expects distinct ids)");
+                }
+            }
             ex.add(e);
         }
         if (weights != null) {

@@ -178,10 +178,16 @@ class PackedStoreTest {
         Files.writeString(mf, orig.replace("\"num_experts\" : 3", "\"num_experts\" : 4"));
         ex = assertThrows(StoreException.class, () -> PackedStore.open(out));
         assertTrue(ex.getMessage().contains("expected 8 experts"), ex.getMessage());
-        // No manifest at all.
+        // No manifest at all: the blobs are there, so the error says it is a store without its manifest.
         Files.delete(mf);
         ex = assertThrows(StoreException.class, () -> PackedStore.open(out));
-        assertTrue(ex.getMessage().contains("not a packed store"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("looks like a packed store (dense.bin, experts-000.bin, experts-001.bin present)"
+                + " without its manifest.json"), ex.getMessage());
+        // An empty folder is simply not a store.
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        ex = assertThrows(StoreException.class, () -> PackedStore.open(empty));
+        assertTrue(ex.getMessage().contains("not a packed store, expected"), ex.getMessage());
+        assertNull(PackedStore.describeIncomplete(empty));
     }
 
     static void flipByte(Path f, long offset) throws IOException {

@@ -47,7 +47,7 @@ class TraceReaderTest {
             for (int l = layers - 1; l >= 0; l--) { // layer-major, reversed
                 for (int t = 0; t < tokens; t++) {
                     int layer = l, token = t;
-                    pool.submit(() -> rec.record(token, layer, new int[] {token % experts, (token + layer + 1) % experts, 63, 7, 9},
+                    pool.submit(() -> rec.record(token, layer, new int[] {token % 50, 50 + (token + layer + 1) % 5, 63, 60, 61},
                             new float[] {0.5f, 0.2f, 0.1f, 0.1f, 0.1f}));
                 }
             }
@@ -61,7 +61,7 @@ class TraceReaderTest {
             TraceStep s = t.steps().get(i);
             assertEquals(i / layers, s.token());
             assertEquals(i % layers, s.layer());
-            assertArrayEquals(new int[] {s.token() % experts, (s.token() + s.layer() + 1) % experts, 63, 7, 9}, s.experts());
+            assertArrayEquals(new int[] {s.token() % 50, 50 + (s.token() + s.layer() + 1) % 5, 63, 60, 61}, s.experts());
         }
     }
 
@@ -105,5 +105,81 @@ class TraceReaderTest {
         assertEquals(8, t.numExperts());
         assertEquals(2, t.topK());
         assertEquals(32 * 8 + 773 * 32 * 2, t.numRequests());
+    }
+
+    private static final String HEADER = "{\"format\":\"strata-trace\",\"version\":1,\"model\":\"m\",\"num_layers\":2,"
+            + "\"num_experts\":4,\"top_k\":2}";
+
+    /** Writes a trace of the header and the given step lines and expects a TraceFormatException naming file:line. */
+    private void assertRejected(String line, String expectation, String... steps) throws Exception {
+        Path f = dir.resolve("bad.jsonl");
+        List<String> all = new java.util.ArrayList<>();
+        all.add(HEADER);
+        all.addAll(List.of(steps));
+        Files.write(f, all);
+        TraceFormatException e = assertThrows(TraceFormatException.class, () -> TraceReader.read(f, 0));
+        assertTrue(e.getMessage().startsWith(f + ":" + line + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(expectation), e.getMessage());
+    }
+
+    @Test
+    void rejectsNonIntegerExpertIds() throws Exception {
+        // Read as [0, 2] before: a string and a fraction silently became ids.
+        assertRejected("2", "expected integer expert ids in [0, 4) in \"experts\", found \"abc\"",
+                "{\"token\":0,\"layer\":0,\"experts\":[\"abc\",2.9],\"weights\":[0.5,0.5]}");
+        assertRejected("3", "found 2.9 at index 1",
+                "{\"token\":0,\"layer\":0,\"experts\":[1,2]}", "{\"token\":0,\"layer\":1,\"experts\":[1,2.9]}");
+        assertRejected("2", "found 4 at index 0", "{\"token\":0,\"layer\":0,\"experts\":[4,1]}");
+    }
+
+    @Test
+    void rejectsDuplicateExperts() throws Exception {
+        assertRejected("2", "expected distinct expert ids in \"experts\", found 1 twice",
+                "{\"token\":0,\"layer\":0,\"experts\":[1,1]}");
+    }
+
+    @Test
+    void rejectsTokenGaps() throws Exception {
+        // Tokens 0, 1, 5 were replayed with exit code 0 before; the line of token 5 is named.
+        assertRejected("4", "expected tokens 0..N-1 without gaps, found token 5 after token 1 (missing token 2)",
+                "{\"token\":0,\"layer\":0,\"experts\":[0,1]}", "{\"token\":1,\"layer\":0,\"experts\":[0,1]}",
+                "{\"token\":5,\"layer\":0,\"experts\":[0,1]}");
+        assertRejected("2", "found token 3 after none (missing token 0)", "{\"token\":3,\"layer\":0,\"experts\":[0,1]}");
+    }
+
+    @Test
+    void rejectsMalformedLinesAndFields() throws Exception {
+        assertRejected("2", "expected one JSON object per line", "{\"token\":0,");
+        assertRejected("2", "expected integer field \"layer\" in [0, 1], found 2", "{\"token\":0,\"layer\":2,\"experts\":[0]}");
+        assertRejected("2", "expected integer field \"token\" in [0,", "{\"token\":\"0\",\"layer\":0,\"experts\":[0]}");
+        assertRejected("2", "expected \"weights\" as an array of 2 numbers", "{\"token\":0,\"layer\":0,\"experts\":[0,1],\"weights\":[1]}");
+        assertRejected("2", "expected numbers in \"weights\"", "{\"token\":0,\"layer\":0,\"experts\":[0,1],\"weights\":[1,\"x\"]}");
+        assertRejected("2", "expected a non-empty \"experts\" array", "{\"token\":0,\"layer\":0,\"experts\":[]}");
+        Path f = dir.resolve("h.jsonl");
+        Files.write(f, List.of(HEADER.replace("\"top_k\":2", "\"top_k\":9")));
+        TraceFormatException e = assertThrows(TraceFormatException.class, () -> TraceReader.read(f, 0));
+        assertTrue(e.getMessage().contains(":1: expected integer field \"top_k\" in [1, 4], found 9"), e.getMessage());
+    }
+
+    @Test
+    void mixtralImportRejectsDuplicatesNegativesAndMissingLayerCount() throws Exception {
+        Path f = dir.resolve("m.txt");
+        Files.write(f, List.of("0,1", "1,1"));
+        TraceFormatException e = assertThrows(TraceFormatException.class, () -> TraceReader.readMixtral(f, 2, 0));
+        assertTrue(e.getMessage().contains(":2: expected distinct expert ids, found 1 twice"), e.getMessage());
+        Files.write(f, List.of("0,-1", "1,2"));
+        e = assertThrows(TraceFormatException.class, () -> TraceReader.readMixtral(f, 2, 0));
+        assertTrue(e.getMessage().contains(":1: expected expert ids in [0, 65536), found -1"), e.getMessage());
+        // Not JSON and no layer count: before, a division by zero.
+        e = assertThrows(TraceFormatException.class, () -> TraceReader.read(f, 0));
+        assertTrue(e.getMessage().contains("needs the number of MoE layers"), e.getMessage());
+    }
+
+    @Test
+    void repeatedTokenLayerPairsStayReadable() throws Exception {
+        // A chat records every turn from position 0 again; such traces stay readable.
+        Path f = dir.resolve("chat.jsonl");
+        Files.write(f, List.of(HEADER, "{\"token\":0,\"layer\":0,\"experts\":[0,1]}", "{\"token\":0,\"layer\":0,\"experts\":[2,3]}"));
+        assertEquals(2, TraceReader.read(f, 0).steps().size());
     }
 }
