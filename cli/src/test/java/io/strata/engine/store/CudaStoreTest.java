@@ -2,6 +2,7 @@
 // and FloE experts run on the device with the CPU path's partial loads and no activation round trips.
 package io.strata.engine.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -109,5 +110,63 @@ class CudaStoreTest {
         }
         assertEquals(java.util.Arrays.toString(tokens[0]), java.util.Arrays.toString(tokens[1]), "greedy tokens, CPU vs CUDA");
         assertEquals(moved[0], moved[1], "gate/downT row bytes moved, CPU vs CUDA");
+    }
+
+    /**
+     * A blob corrupted after the store opened is caught by its CRC when the host tier reads it, before any copy to VRAM:
+     * the generation fails naming file, layer and expert, nothing corrupt reaches the device, and once the file is
+     * whole again the same model generates the clean run's tokens.
+     */
+    @Test
+    void blobCorruptedAfterOpenNeverReachesVram() throws Exception {
+        Path store = tmp.resolve("store");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", golden().toString(), "--out", store.toString(), "--no-progress"));
+        long slot;
+        java.util.List<io.strata.tiering.store.StoreManifest.ExpertEntry> layer1 = new java.util.ArrayList<>();
+        Path file;
+        try (var ps = io.strata.tiering.store.PackedStore.open(store)) {
+            slot = ps.maxExpertBytes();
+            for (int e = 0; e < ps.numExperts(); e++) layer1.add(ps.expert(1, e));
+            file = ps.file(layer1.get(0));
+            for (var en : layer1) assertEquals(file, ps.file(en), "the golden store keeps its experts in one file");
+        }
+        int[] prompt = {1, 5, 9, 77};
+        int[] clean;
+        try (StrataModel m = ModelLoader.load(store, on("cuda").build())) {
+            clean = m.generateFixed(prompt, 8, SamplingConfig.GREEDY).tokens();
+        }
+        // Three host slots for 16 experts: experts are read again and again, so the corrupt one is read after open.
+        try (StrataModel m = ModelLoader.load(store, on("cuda").hostBudget(3 * slot).build())) {
+            byte[] whole = Files.readAllBytes(file);
+            byte[] bad = whole.clone();
+            for (var en : layer1) for (long i = en.offset(); i < en.offset() + en.length(); i += 512) bad[(int) i] ^= 0x5A;
+            Files.write(file, bad);
+            long copiedBefore = ((CudaBackend) m.model().backend()).expertBytesCopied();
+            boolean failed = false;
+            try {
+                for (int round = 0; round < 4 && !failed; round++) {
+                    int[] p = {1 + round, 5, 9, 77 + round, 3, 200};
+                    try {
+                        m.generateFixed(p, 8, SamplingConfig.GREEDY);
+                    } catch (io.strata.tiering.store.StoreException e) {
+                        failed = true;
+                        assertTrue(e.getMessage().contains(file.getFileName().toString()) && e.getMessage().contains("layer 1 expert")
+                                && e.getMessage().contains("CRC32C"), e.getMessage());
+                    }
+                }
+                long copied = ((CudaBackend) m.model().backend()).expertBytesCopied() - copiedBefore;
+                assertTrue(failed, "a layer-1 expert was read after the corruption and failed its CRC");
+                assertTrue(copied % slotBytesOf(m) == 0, "only whole verified experts went to VRAM");
+            } finally {
+                Files.write(file, whole);
+            }
+            assertArrayEquals(clean, m.generateFixed(prompt, 8, SamplingConfig.GREEDY).tokens(), "the model serves again once the file is whole");
+        }
+    }
+
+    /** Bytes one expert copy to VRAM moves (gate + up + down of the golden model). */
+    private static long slotBytesOf(StrataModel m) {
+        var c = m.config();
+        return 3L * c.hidden() * c.expertIntermediate() * 4;  // f32 golden weights
     }
 }
