@@ -24,7 +24,8 @@ class ParserFuzzTest {
                 Arguments.of("codec", CodecFileTarget.class),
                 Arguments.of("trace", TraceTarget.class),
                 Arguments.of("tokenizer", TokenizerTarget.class),
-                Arguments.of("chat-template", ChatTemplateTarget.class));
+                Arguments.of("chat-template", ChatTemplateTarget.class),
+                Arguments.of("gguf", GgufTarget.class));
     }
 
     /** Regenerates the codec.json seeds from the real int4 layout ({@code -Dstrata.fuzz.writeSeeds=true}). */
