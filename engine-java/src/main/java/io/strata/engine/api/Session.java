@@ -239,6 +239,7 @@ public final class Session implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        if (cache != null) model.freeCache(cache);
         cache = null;
         tokens = new int[0];
         length = 0;

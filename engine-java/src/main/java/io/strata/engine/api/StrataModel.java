@@ -36,8 +36,11 @@ import java.util.function.IntPredicate;
  * <h2>Thread safety</h2>
  * A {@code StrataModel} is safe to use from many threads at once: {@link #newSession()}, the {@code generate}
  * methods, {@link #stats()} and {@link #chatTemplate()} may be called concurrently. The forward passes of all
- * sessions are serialized by one fair lock (one prefill chunk or one decode step at a time, in arrival order), so
- * concurrent sessions interleave step by step and each produces exactly the tokens it would produce alone. A
+ * sessions are serialized by one fair lock (one prefill chunk at a time, in arrival order). Decode steps are batched
+ * continuously: the decode steps of every session waiting for the lock run as one forward pass
+ * ({@link MoeModel#forwardBatch}), so an expert routed by several sessions is loaded and read once for all of them;
+ * each session still produces exactly the tokens it would produce alone. Batching is off for a model with routing
+ * observers (trace recording, prefetch), whose positions are per sequence, and with {@code -Dstrata.batching=false}. A
  * {@link Session} itself is not thread-safe: use each session from one thread at a time. {@link #close()} must not
  * race with running sessions.
  */
@@ -55,6 +58,14 @@ public final class StrataModel implements AutoCloseable {
     private final LongAdder promptTokens = new LongAdder(), generatedTokens = new LongAdder();
     private final LongAdder prefillNanos = new LongAdder(), decodeNanos = new LongAdder(), stepWaitNanos = new LongAdder();
     private final AtomicInteger openSessions = new AtomicInteger();
+    /** Decode steps waiting for the step lock; whoever holds it runs them all as one batch. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingDecode> pendingDecode = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final LongAdder batchedSteps = new LongAdder(), batchedRows = new LongAdder();
+    private static final boolean BATCHING = !"false".equals(System.getProperty("strata.batching"));
+
+    /** One session's decode step: its token at its position over its cache, and where its logits go. */
+    private record PendingDecode(int id, int pos, io.strata.engine.backend.KvCache cache,
+                                 java.util.concurrent.CompletableFuture<float[]> logits) {}
     private final long createdNanos = System.nanoTime();
 
     private StrataModel(Path dir, AutoCloseable resources, MoeModel model, Tokenizer tokenizer, EngineOptions options) {
@@ -342,6 +353,7 @@ public final class StrataModel implements AutoCloseable {
      * @param decode true for a one-token decode step, false for a prefill chunk
      */
     float[] step(int[] ids, int pos0, io.strata.engine.backend.KvCache cache, boolean decode) {
+        if (decode && ids.length == 1 && BATCHING && !model.hasObservers()) return decodeBatched(ids[0], pos0, cache);
         long t0 = System.nanoTime();
         stepLock.lock();
         try {
@@ -355,6 +367,75 @@ public final class StrataModel implements AutoCloseable {
                 promptTokens.add(ids.length);
             }
             return logits;
+        } finally {
+            stepLock.unlock();
+        }
+    }
+
+    /**
+     * Continuous batching by combining: the step is queued, then whoever gets the step lock takes every queued step
+     * and runs them as one forward pass; a step some other holder already ran is simply collected. A lone step runs
+     * the ordinary single-sequence pass.
+     */
+    private float[] decodeBatched(int id, int pos, io.strata.engine.backend.KvCache cache) {
+        PendingDecode me = new PendingDecode(id, pos, cache, new java.util.concurrent.CompletableFuture<>());
+        pendingDecode.add(me);
+        long t0 = System.nanoTime();
+        stepLock.lock();
+        try {
+            long t1 = System.nanoTime();
+            stepWaitNanos.add(t1 - t0);
+            if (!me.logits().isDone()) {  // not taken by an earlier holder: it is still queued, run it with the others
+                List<PendingDecode> batch = new java.util.ArrayList<>();
+                for (PendingDecode p; (p = pendingDecode.poll()) != null; ) batch.add(p);
+                try {
+                    int b = batch.size(), vocab = model.config().vocabSize();
+                    if (b == 1) {
+                        me.logits().complete(model.forward(new int[] {id}, pos, cache, false));
+                    } else {
+                        int[] ids = new int[b], positions = new int[b];
+                        var caches = new io.strata.engine.backend.KvCache[b];
+                        for (int i = 0; i < b; i++) {
+                            ids[i] = batch.get(i).id();
+                            positions[i] = batch.get(i).pos();
+                            caches[i] = batch.get(i).cache();
+                        }
+                        float[] all = model.forwardBatch(ids, positions, caches);
+                        for (int i = 0; i < b; i++) batch.get(i).logits().complete(java.util.Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab));
+                    }
+                    batchedSteps.increment();
+                    batchedRows.add(b);
+                } catch (RuntimeException | Error e) {
+                    for (PendingDecode p : batch) p.logits().completeExceptionally(e);
+                }
+                decodeNanos.add(System.nanoTime() - t1);
+            }
+        } finally {
+            stepLock.unlock();
+        }
+        try {
+            return me.logits().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof Error er) throw er;
+            throw e;
+        }
+    }
+
+    /**
+     * How continuous batching went so far.
+     *
+     * @return {forward passes that ran queued decode steps, the decode steps they held}; the ratio is the mean batch
+     */
+    public long[] decodeBatches() {
+        return new long[] {batchedSteps.sum(), batchedRows.sum()};
+    }
+
+    /** Returns a session's KV cache to the backend (device memory on a GPU). */
+    void freeCache(io.strata.engine.backend.KvCache cache) {
+        stepLock.lock();
+        try {
+            model.backend().free(cache);
         } finally {
             stepLock.unlock();
         }

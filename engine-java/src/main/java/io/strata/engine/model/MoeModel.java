@@ -143,40 +143,14 @@ public final class MoeModel implements AutoCloseable {
             ModelWeights.Layer L = weights.layers[l];
             // ---- attention ----
             be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
-            be.matmul(L.wq, xn, n, q);
-            be.matmul(L.wk, xn, n, k);
-            be.matmul(L.wv, xn, n, v);
-            if (L.bq != null) {
-                be.addBias(q, L.bq, n, qd);
-                be.addBias(k, L.bk, n, kvd);
-                be.addBias(v, L.bv, n, kvd);
-            }
-            if (c.arch() == Architecture.QWEN3_MOE) { // per-head norm over head_dim
-                be.rmsnorm(q, L.qNorm, q, n * c.numHeads(), c.headDim(), c.rmsEps());
-                be.rmsnorm(k, L.kNorm, k, n * c.numKvHeads(), c.headDim(), c.rmsEps());
-            } else if (c.arch() == Architecture.OLMOE) { // norm over the whole projection
-                be.rmsnorm(q, L.qNorm, q, n, qd, c.rmsEps());
-                be.rmsnorm(k, L.kNorm, k, n, kvd, c.rmsEps());
-            }
-            if (!Float.isNaN(c.clipQkv())) { // OLMoE: clamp q, k (normed) and v
-                be.clamp(q, n * qd, -c.clipQkv(), c.clipQkv());
-                be.clamp(k, n * kvd, -c.clipQkv(), c.clipQkv());
-                be.clamp(v, n * kvd, -c.clipQkv(), c.clipQkv());
-            }
+            qkv(L, xn, n, q, k, v);
             be.rope(q, n, c.numHeads(), c.headDim(), pos0, c.ropeTheta());
             be.rope(k, n, c.numKvHeads(), c.headDim(), pos0, c.ropeTheta());
             be.kvStore(cache, l, pos0, n, k, v);
             be.attention(q, cache, l, pos0, n, c.numHeads(), att);
             be.matmul(L.wo, att, n, o);
             be.axpy(x, o, 1f, n * h);
-            // ---- feed-forward ----
-            be.rmsnorm(x, L.postNorm, xn, n, h, c.rmsEps());
-            if (c.moeLayer()[l]) {
-                moe(l, L, xn, n, pos0, o, rs);
-            } else {
-                be.denseFfn(L.dense, xn, n, o);
-            }
-            be.axpy(x, o, 1f, n * h);
+            feedForward(l, L, x, xn, n, pos0, o, rs);
         }
         int first = allLogits ? 0 : n - 1, m = allLogits ? n : 1;
         Buf last = x.slice(first * h, m * h);
@@ -186,6 +160,97 @@ public final class MoeModel implements AutoCloseable {
         float[] out = new float[m * c.vocabSize()];
         be.read(logits, out, 0, out.length);
         return out;
+    }
+
+    /** q (n, qDim), k, v (n, kvDim) from xn (n, hidden): projections, biases, the q/k norms and the clamp. */
+    private void qkv(ModelWeights.Layer L, Buf xn, int n, Buf q, Buf k, Buf v) {
+        ModelConfig c = config;
+        Backend be = backend;
+        int qd = c.qDim(), kvd = c.kvDim();
+        be.matmul(L.wq, xn, n, q);
+        be.matmul(L.wk, xn, n, k);
+        be.matmul(L.wv, xn, n, v);
+        if (L.bq != null) {
+            be.addBias(q, L.bq, n, qd);
+            be.addBias(k, L.bk, n, kvd);
+            be.addBias(v, L.bv, n, kvd);
+        }
+        if (c.arch() == Architecture.QWEN3_MOE) { // per-head norm over head_dim
+            be.rmsnorm(q, L.qNorm, q, n * c.numHeads(), c.headDim(), c.rmsEps());
+            be.rmsnorm(k, L.kNorm, k, n * c.numKvHeads(), c.headDim(), c.rmsEps());
+        } else if (c.arch() == Architecture.OLMOE) { // norm over the whole projection
+            be.rmsnorm(q, L.qNorm, q, n, qd, c.rmsEps());
+            be.rmsnorm(k, L.kNorm, k, n, kvd, c.rmsEps());
+        }
+        if (!Float.isNaN(c.clipQkv())) { // OLMoE: clamp q, k (normed) and v
+            be.clamp(q, n * qd, -c.clipQkv(), c.clipQkv());
+            be.clamp(k, n * kvd, -c.clipQkv(), c.clipQkv());
+            be.clamp(v, n * kvd, -c.clipQkv(), c.clipQkv());
+        }
+    }
+
+    /** x (n, hidden) += FFN(RMSNorm(x)): the MoE block or the dense FFN of layer l; xn and o are scratch. */
+    private void feedForward(int l, ModelWeights.Layer L, Buf x, Buf xn, int n, int pos0, Buf o, RunState rs) {
+        ModelConfig c = config;
+        backend.rmsnorm(x, L.postNorm, xn, n, c.hidden(), c.rmsEps());
+        if (c.moeLayer()[l]) {
+            moe(l, L, xn, n, pos0, o, rs);
+        } else {
+            backend.denseFfn(L.dense, xn, n, o);
+        }
+        backend.axpy(x, o, 1f, n * c.hidden());
+    }
+
+    /**
+     * One decode step of several sequences at once (continuous batching): token ids[t] of sequence t at position
+     * pos[t], with its own KV cache caches[t]. Attention runs per sequence; everything else, the MoE block above all,
+     * runs on the B rows together, so an expert routed by several sequences is acquired and read once for all of
+     * them. Each row's result equals what {@link #forward} gives that sequence alone (the kernels' results do not
+     * depend on how rows are grouped). Returns the logits (B, vocab). Routing observers hear of the batch as rows
+     * from pos[0]; callers batch only models without observers (see StrataModel).
+     */
+    public synchronized float[] forwardBatch(int[] ids, int[] pos, KvCache[] caches) {
+        ModelConfig c = config;
+        Backend be = backend;
+        int n = ids.length, h = c.hidden(), qd = c.qDim(), kvd = c.kvDim();
+        if (pos.length != n || caches.length != n || n == 0) {
+            throw new IllegalArgumentException("expected one position and one cache per token, found " + n + " tokens, "
+                    + pos.length + " positions, " + caches.length + " caches");
+        }
+        RunState rs = runState(n);
+        Buf x = rs.x.slice(0, n * h), xn = rs.xn.slice(0, n * h);
+        Buf q = rs.q.slice(0, n * qd), k = rs.k.slice(0, n * kvd), v = rs.v.slice(0, n * kvd), att = rs.att.slice(0, n * qd);
+        Buf o = rs.o.slice(0, n * h);
+        be.embed(weights.embed, ids, x);
+        int last = 0;
+        for (int p : pos) last = Math.max(last, p);
+        store.beginStep(last); // the eviction policies' clock counts tokens
+        for (int l = 0; l < c.numLayers(); l++) {
+            ModelWeights.Layer L = weights.layers[l];
+            be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
+            qkv(L, xn, n, q, k, v);
+            for (int t = 0; t < n; t++) { // each sequence at its own position, over its own cache
+                Buf qt = q.slice(t * qd, qd), kt = k.slice(t * kvd, kvd), vt = v.slice(t * kvd, kvd);
+                be.rope(qt, 1, c.numHeads(), c.headDim(), pos[t], c.ropeTheta());
+                be.rope(kt, 1, c.numKvHeads(), c.headDim(), pos[t], c.ropeTheta());
+                be.kvStore(caches[t], l, pos[t], 1, kt, vt);
+                be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd));
+            }
+            be.matmul(L.wo, att, n, o);
+            be.axpy(x, o, 1f, n * h);
+            feedForward(l, L, x, xn, n, pos[0], o, rs);
+        }
+        be.rmsnorm(x, weights.finalNorm, x, n, h, c.rmsEps());
+        Buf logits = rs.logits.slice(0, n * c.vocabSize());
+        be.matmul(weights.lmHead, x, n, logits);
+        float[] out = new float[n * c.vocabSize()];
+        be.read(logits, out, 0, out.length);
+        return out;
+    }
+
+    /** Whether any routing observer (trace recorder, prefetcher) is attached. */
+    public boolean hasObservers() {
+        return !observers.isEmpty();
     }
 
     /** out (n, hidden) = Σ_k w_k · expert_k(xn) (+ σ(g·xn) · shared(xn)). */

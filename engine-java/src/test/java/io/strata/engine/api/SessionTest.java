@@ -145,4 +145,43 @@ class SessionTest {
             return new int[][] {a, b};
         }
     }
+
+    /**
+     * Continuous batching: sessions decoding at once share forward passes (an expert routed by several of them is read
+     * once for all), and every session still gets exactly the greedy tokens it gets alone.
+     */
+    @Test
+    void concurrentDecodeStepsRunAsBatchesWithTheSoloTokens() throws Exception {
+        String[] prompts = {"In the beginning", "And the LORD said unto Moses,", "Blessed are the", "The sea"};
+        int tokens = 24;
+        int[][] solo = new int[prompts.length][];
+        for (int i = 0; i < prompts.length; i++) {
+            try (Session s = model.newSession()) {
+                solo[i] = s.generate(model.encode(prompts[i]), tokens, new int[0], SamplingConfig.GREEDY, null).tokens();
+            }
+        }
+        long[] before = model.decodeBatches();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(prompts.length);
+        ExecutorService pool = Executors.newFixedThreadPool(prompts.length);
+        try {
+            List<Future<int[]>> fs = new ArrayList<>();
+            for (int i = 0; i < prompts.length; i++) {
+                int i0 = i;
+                fs.add(pool.submit(() -> {
+                    try (Session s = model.newSession()) {
+                        int[] p = model.encode(prompts[i0]);
+                        start.await();
+                        return s.generate(p, tokens, new int[0], SamplingConfig.GREEDY, null).tokens();
+                    }
+                }));
+            }
+            for (int i = 0; i < prompts.length; i++) assertArrayEquals(solo[i], fs.get(i).get(), "session " + i);
+        } finally {
+            pool.shutdownNow();
+        }
+        long[] after = model.decodeBatches();
+        long steps = after[0] - before[0], rows = after[1] - before[1];
+        assertEquals((long) prompts.length * (tokens - 1), rows, "every decode step ran through the batcher");
+        assertTrue(steps < rows, "decode steps of different sessions shared forward passes: " + rows + " steps in " + steps + " passes");
+    }
 }
