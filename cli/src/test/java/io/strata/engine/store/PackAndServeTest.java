@@ -72,6 +72,11 @@ class PackAndServeTest {
             // between interpreted and compiled code, so allow float rounding.
             assertArrayEquals(want, logits(m, ids), 1e-5f);
             var st = ((TieredExpertStore) m.model().store()).stats();
+            // Where the experts are now: at most the 4 host slots, at most 2 in the fast tier, the fast ones also in host.
+            var where = m.residency();
+            assertEquals(4, where.hostSlots(), where.toString());
+            assertTrue(!where.host().isEmpty() && where.host().size() <= 4 && !where.fast().isEmpty() && where.fast().size() <= 2
+                    && where.host().containsAll(where.fast()), where.toString());
             assertTrue(st.ssdBytesRead() >= expert, "experts were read from the store files");
             // The API's snapshot carries the same per-tier counts.
             var tiers = m.stats().tiers();

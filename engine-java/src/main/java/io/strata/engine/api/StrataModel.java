@@ -336,6 +336,29 @@ public final class StrataModel implements AutoCloseable {
     }
 
     /**
+     * Which experts are where now, as the store sees them.
+     *
+     * @return an immutable snapshot of the fast (VRAM or resident set) and host tiers' contents
+     */
+    public ExpertResidency residency() {
+        stepLock.lock(); // between forward passes: a consistent picture
+        try {
+            var store = model.store();
+            if (store instanceof io.strata.tiering.TieredExpertStore t) {
+                return new ExpertResidency(t.fastTier().describe(), t.fastMembers(), t.hostResident(), t.hostSlots());
+            }
+            if (store instanceof io.strata.engine.store.CheckpointExpertStore c) {
+                String tier = model.backend() instanceof io.strata.engine.backend.cuda.CudaBackend cb && cb.fastTier() != null
+                        ? cb.fastTier().describe() : "none";
+                return new ExpertResidency(tier, c.fastMembers(), List.of(), 0);
+            }
+            return new ExpertResidency("none", List.of(), List.of(), 0);
+        } finally {
+            stepLock.unlock();
+        }
+    }
+
+    /**
      * An immutable snapshot of the counters.
      *
      * @return tokens, time, tokens/s, sessions and (for a packed store) the tiers

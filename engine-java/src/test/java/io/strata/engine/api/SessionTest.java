@@ -184,4 +184,13 @@ class SessionTest {
         assertEquals((long) prompts.length * (tokens - 1), rows, "every decode step ran through the batcher");
         assertTrue(steps < rows, "decode steps of different sessions shared forward passes: " + rows + " steps in " + steps + " passes");
     }
+
+    /** A checkpoint folder on the CPU: no fast tier, every expert mapped in place; the snapshot says so. */
+    @Test
+    void residencyOfACheckpointFolderNamesNoTiers() {
+        ExpertResidency r = model.residency();
+        assertEquals("none", r.fastTier());
+        assertTrue(r.fast().isEmpty() && r.host().isEmpty() && r.hostSlots() == 0, r.toString());
+        assertThrows(UnsupportedOperationException.class, () -> r.fast().add(new io.strata.tiering.ExpertKey(0, 0)));
+    }
 }
