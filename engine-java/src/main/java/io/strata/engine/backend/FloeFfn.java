@@ -26,6 +26,15 @@ import java.util.Arrays;
 public final class FloeFfn {
     private FloeFfn() {}
 
+    /** x (n, H) read from {@code be}, the result written to out (n, H) of {@code be}. */
+    public static void forward(Backend be, EncodedExpert fast, PartialRows rows, QuantKernels kernels, Buf in, int n, Buf out) {
+        int h = fast.params().hidden();
+        float[] x = new float[n * h], y = new float[n * h];
+        be.read(in, x, 0, n * h);
+        forward(fast, rows, kernels, x, n, y);
+        be.write(out, y, 0, n * h);
+    }
+
     /** y (n, H) = FloE(x (n, H)); returns Σ active channels over the tokens. */
     public static int forward(EncodedExpert fast, PartialRows rows, QuantKernels kernels, float[] x, int n, float[] y) {
         int hidden = fast.params().hidden(), inter = fast.params().intermediate();

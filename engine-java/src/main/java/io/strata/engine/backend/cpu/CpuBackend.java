@@ -301,21 +301,8 @@ public final class CpuBackend implements Backend {
     public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out) {
         switch (expert.layout()) {
             case ExpertLayout.Dense d -> denseFfn(expert.weights(), x, n, out);
-            case ExpertLayout.GroupQuant q -> {
-                CpuBuf xb = b(x), ob = b(out);
-                int h = expert.encoded().params().hidden();
-                float[] xs = xb.off() == 0 && xb.a().length == n * h ? xb.a() : java.util.Arrays.copyOfRange(xb.a(), xb.off(), xb.off() + n * h);
-                float[] ys = new float[n * h];
-                HostQuantFfn.forward(expert.encoded(), xs, n, ys);
-                System.arraycopy(ys, 0, ob.a(), ob.off(), n * h);
-            }
-            case ExpertLayout.Floe f -> {
-                CpuBuf xb = b(x), ob = b(out);
-                int h = expert.encoded().params().hidden();
-                float[] xs = java.util.Arrays.copyOfRange(xb.a(), xb.off(), xb.off() + n * h), ys = new float[n * h];
-                FloeFfn.forward(expert.encoded(), expert.rows(), QUANT, xs, n, ys);
-                System.arraycopy(ys, 0, ob.a(), ob.off(), n * h);
-            }
+            case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
+            case ExpertLayout.Floe f -> FloeFfn.forward(this, expert.encoded(), expert.rows(), QUANT, x, n, out);
         }
     }
 
