@@ -181,8 +181,9 @@ public final class TieredExpertStore implements ExpertStore {
 
         /**
          * The store was packed with a group-quantizing codec: each expert is one blob (matrix "blob") laid out as
-         * {@code params[layer][expert]} describes (codec.json); handles then carry the encoded blob. Blob sizes are
-         * checked against the manifest when the store is built.
+         * {@code params[layer][expert]} describes (codec.json); handles then carry the encoded blob. The caller checks
+         * the blob sizes against the manifest first (the engine's {@code CodecStoreFiles.checkBlobs}); a blob of another
+         * size fails its acquire.
          */
         public Builder codec(CodecParams[][] params) {
             this.codec = params;
@@ -325,7 +326,6 @@ public final class TieredExpertStore implements ExpertStore {
         this.store = b.store;
         this.ownsStore = b.ownsStore;
         this.codec = b.codec;
-        if (codec != null) checkBlobs(store, codec);
         long slotBytes = store.maxExpertBytes();
         this.parts = b.perLayer ? store.numLayers() : 1;
         if (b.perLayer) {
@@ -366,25 +366,6 @@ public final class TieredExpertStore implements ExpertStore {
                 + "), fast " + fastCapacity + " experts" + (parts > 1 ? " per layer" : "") + " (" + fastTier.describe()
                 + "), policy " + hostPolicy.name()
                 + ", " + b.loaderThreads + " loader threads");
-    }
-
-    /** Every expert of a codec store has a "blob" matrix of the length its parameters describe. */
-    private static void checkBlobs(PackedStore ps, CodecParams[][] params) {
-        if (params.length != ps.numLayers()) {
-            throw new StoreException(ps.directory() + ": codec parameters for " + params.length + " layers, the store has " + ps.numLayers());
-        }
-        for (int l = 0; l < ps.numLayers(); l++) {
-            if (params[l] == null) continue;
-            for (int e = 0; e < ps.numExperts(); e++) {
-                ExpertEntry en = ps.expert(l, e);
-                var m = en.matrix("blob");
-                CodecParams p = params[l][e];
-                if (p == null || m.length() != p.totalBytes()) {
-                    throw new StoreException(ps.file(en) + ": layer " + l + " expert " + e + ": blob of " + m.length()
-                            + " bytes, codec parameters expect " + (p == null ? "no expert" : p.totalBytes() + " bytes"));
-                }
-            }
-        }
     }
 
     /** The eviction policy's name ("lru", "lfu", "learned", …). */
@@ -569,14 +550,12 @@ public final class TieredExpertStore implements ExpertStore {
             // Joins the fast tier (the fast policy evicts a member that no lease holds and that the current step has
             // not requested, as the simulator's step pinning does); when every member is in use the expert is served
             // from its host slot this time.
-            FastSlot fs = fast.admit(e.key, segments(e), now(), k -> {
+            FastSlot fs = fast.admitLeased(e.key, segments(e), now(), k -> {
                 Entry x = resident.get(k);
                 return x.pins == 0 && !x.requested;
             });
-            boolean leased = fs != null && !fs.inPlace();
-            if (leased) fast.lease(e.key);
             Entry held = e;
-            h = handle(e, tier, fs, () -> release(held, leased));
+            h = handle(e, tier, fs, () -> release(held, fs != null));
         } finally {
             lock.unlock();
         }

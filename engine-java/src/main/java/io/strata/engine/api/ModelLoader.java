@@ -124,6 +124,7 @@ public final class ModelLoader {
                             + "' cannot be served (expected a group-quantizing codec, int8/int4/int3/int2, or floe)");
                 }
                 codecParams = cf.experts();
+                io.strata.engine.store.CodecStoreFiles.checkBlobs(ps, codecParams);
             }
             long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
             String policy = s.policy(); // EngineOptions checked the name and that learned has its weights

@@ -106,6 +106,14 @@ public final class CodecStoreFiles {
         return EncodedExperts.of(c, all);
     }
 
+    /** Every routed expert's blob entry, checked as {@link #blob} checks it (at load, before any is served). */
+    public static void checkBlobs(PackedStore ps, CodecParams[][] params) {
+        for (int l = 0; l < ps.numLayers(); l++) {
+            if (params[l] == null) continue;
+            for (int e = 0; e < ps.numExperts(); e++) blob(ps, params, l, e);
+        }
+    }
+
     /**
      * Expert (layer, expert)'s blob entry in the manifest, checked against its codec parameters
      * (present, and of the length they describe).
