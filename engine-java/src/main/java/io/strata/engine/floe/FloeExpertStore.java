@@ -184,9 +184,8 @@ public final class FloeExpertStore implements ExpertStore {
             Tier tier = fastSet.contains(key) ? Tier.FAST : Tier.HOST;
             // The whole fast blob (resident up, the rows loaded so far) is copied on admission; later rows follow
             // through the expert's row sink.
-            var slot = fastSet.admit(key, new java.lang.foreign.MemorySegment[] {x.fast().blob()}, clock++, k -> true);
+            var slot = fastSet.admitLeased(key, new java.lang.foreign.MemorySegment[] {x.fast().blob()}, clock++, k -> true);
             if (slot == null) return ExpertHandle.floe(key, Tier.HOST, x.fast(), x, null, null);
-            fastSet.lease(key);
             return ExpertHandle.floe(key, tier, x.fast(), x, slot, () -> {
                 synchronized (FloeExpertStore.this) {
                     fastSet.unlease(key);

@@ -101,7 +101,6 @@ public final class CheckpointExpertStore implements ExpertStore {
         ExpertKey key = new ExpertKey(layer, expert);
         Tier tier;
         FastSlot slot = null;
-        boolean leased = false;
         if (fast == null) {
             tier = Tier.HOST;
         } else {
@@ -110,15 +109,10 @@ public final class CheckpointExpertStore implements ExpertStore {
                 acquires++;
                 fast.policy().onAccess(key, time);
                 tier = fast.contains(key) ? Tier.FAST : Tier.HOST;
-                slot = fast.admit(key, new MemorySegment[] {w.gate().data(), w.up().data(), w.down().data()}, time, k -> true);
-                if (slot != null && !slot.inPlace()) {
-                    fast.lease(key);
-                    leased = true;
-                }
+                slot = fast.admitLeased(key, new MemorySegment[] {w.gate().data(), w.up().data(), w.down().data()}, time, k -> true);
             }
         }
-        boolean release = leased;
-        ExpertHandle h = ExpertHandle.dense(key, tier, w, slot, release ? () -> unlease(key) : null);
+        ExpertHandle h = ExpertHandle.dense(key, tier, w, slot, slot != null ? () -> unlease(key) : null);
         long waited = System.nanoTime() - t0;
         stats.acquire(layer, tier, waited);
         AcquireListener l = listener;

@@ -59,9 +59,7 @@ public final class TestHandles {
 
     private static FastSlot admit(FastSet set, ExpertKey key, MemorySegment[] parts) {
         set.policy().onAccess(key, time);
-        FastSlot s = set.admit(key, parts, time++, k -> true);
-        if (s != null) set.lease(key);
-        return s;
+        return set.admitLeased(key, parts, time++, k -> true);
     }
 
     private static Runnable release(FastSet set, ExpertKey key, FastSlot s) {

@@ -100,6 +100,16 @@ public final class FastSet {
         return s;
     }
 
+    /**
+     * {@link #admit}, and when that gives a slot, a {@link #lease} on it: what a store does for each acquire. The caller
+     * ends the lease with {@link #unlease} when the handle reading the slot closes.
+     */
+    public FastSlot admitLeased(ExpertKey key, MemorySegment[] segments, long time, Predicate<ExpertKey> evictable) {
+        FastSlot s = admit(key, segments, time, evictable);
+        if (s != null) lease(key);
+        return s;
+    }
+
     /** A lease now reads {@code key}'s fast copy: it cannot be evicted until {@link #unlease}. */
     public void lease(ExpertKey key) {
         leases.merge(key, 1, Integer::sum);
