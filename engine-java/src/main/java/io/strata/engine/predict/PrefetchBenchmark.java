@@ -104,10 +104,10 @@ public final class PrefetchBenchmark {
         try (StrataModel sm = open(s, maxLen + decodeTokens + 1)) {
             MoeModel model = sm.model();
             ModelConfig c = model.config();
-            StallStatistics timed = StallStatistics.of(model.store());
+            StallStatistics stalls = StallStatistics.of(model.store());
             Prefetcher pf = null;
             if (predictor != null) {
-                pf = new Prefetcher(model.store(), predictor, model.backend(), c.hidden(), depth, m, expertBytes(s.store()), timed);
+                pf = new Prefetcher(model.store(), predictor, model.backend(), c.hidden(), depth, m, expertBytes(s.store()), stalls);
                 model.addObserver(pf);
             }
             long promptTokens = 0, decoded = 0, prefillNs = 0, decodeNs = 0, prefillStall = 0, decodeStall = 0;
@@ -118,9 +118,9 @@ public final class PrefetchBenchmark {
             StoreStats decodeStore = new io.strata.tiering.stats.StatsRecorder().snapshot(); // zero
             for (int[] ids : prompts) {
                 KvCache cache = model.newCache(ids.length + decodeTokens + 1);
-                long st0 = stall(timed, c), t0 = System.nanoTime();
+                long st0 = stall(stalls, c), t0 = System.nanoTime();
                 float[] logits = model.forward(ids, 0, cache, false);
-                long t1 = System.nanoTime(), st1 = stall(timed, c), mi1 = misses(timed, c), ac1 = acquires(timed, c);
+                long t1 = System.nanoTime(), st1 = stall(stalls, c), mi1 = misses(stalls, c), ac1 = acquires(stalls, c);
                 StoreStats ss1 = tiered.stats();
                 Prefetcher.Report pf1 = pf == null ? null : pf.report();
                 prefillNs += t1 - t0;
@@ -131,9 +131,9 @@ public final class PrefetchBenchmark {
                     logits = model.forward(new int[] {Sampler.argmax(logits, 0, logits.length)}, pos++, cache, false);
                 }
                 decodeNs += System.nanoTime() - t1;
-                decodeStall += stall(timed, c) - st1;
-                decodeMisses += misses(timed, c) - mi1;
-                decodeAcq += acquires(timed, c) - ac1;
+                decodeStall += stall(stalls, c) - st1;
+                decodeMisses += misses(stalls, c) - mi1;
+                decodeAcq += acquires(stalls, c) - ac1;
                 decoded += decodeTokens;
                 decodeStore = decodeStore.plus(tiered.stats().minus(ss1));
                 if (pf != null) {

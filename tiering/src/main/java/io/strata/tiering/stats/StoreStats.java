@@ -85,7 +85,7 @@ public record StoreStats(long[] served, long[] waitNs, long[] layerAcquires, lon
     }
 
     /** a + sign·b element-wise; the longer array's length (a store with no per-layer counts has empty arrays). */
-    private static long[] sub(long[] a, long[] b, int sign) {
+    private static long[] plusScaled(long[] a, long[] b, int sign) {
         long[] r = java.util.Arrays.copyOf(a, Math.max(a.length, b.length));
         for (int i = 0; i < b.length; i++) r[i] += sign * b[i];
         return r;
@@ -109,8 +109,8 @@ public record StoreStats(long[] served, long[] waitNs, long[] layerAcquires, lon
             s[i] -= earlier.served[i];
             w[i] -= earlier.waitNs[i];
         }
-        return new StoreStats(s, w, sub(layerAcquires, earlier.layerAcquires, -1), sub(layerMisses, earlier.layerMisses, -1),
-                sub(layerWaitNs, earlier.layerWaitNs, -1), ssdBytesRead - earlier.ssdBytesRead, ssdReads - earlier.ssdReads,
+        return new StoreStats(s, w, plusScaled(layerAcquires, earlier.layerAcquires, -1), plusScaled(layerMisses, earlier.layerMisses, -1),
+                plusScaled(layerWaitNs, earlier.layerWaitNs, -1), ssdBytesRead - earlier.ssdBytesRead, ssdReads - earlier.ssdReads,
                 ssdReadNs - earlier.ssdReadNs, promotedBytes - earlier.promotedBytes, joinedLoads - earlier.joinedLoads,
                 prefetchIssued - earlier.prefetchIssued, prefetchUseful - earlier.prefetchUseful,
                 prefetchDropped - earlier.prefetchDropped, prefetchLate - earlier.prefetchLate, prefetchCancelled - earlier.prefetchCancelled,
@@ -125,8 +125,8 @@ public record StoreStats(long[] served, long[] waitNs, long[] layerAcquires, lon
             s[i] += other.served[i];
             w[i] += other.waitNs[i];
         }
-        return new StoreStats(s, w, sub(layerAcquires, other.layerAcquires, 1), sub(layerMisses, other.layerMisses, 1),
-                sub(layerWaitNs, other.layerWaitNs, 1), ssdBytesRead + other.ssdBytesRead, ssdReads + other.ssdReads,
+        return new StoreStats(s, w, plusScaled(layerAcquires, other.layerAcquires, 1), plusScaled(layerMisses, other.layerMisses, 1),
+                plusScaled(layerWaitNs, other.layerWaitNs, 1), ssdBytesRead + other.ssdBytesRead, ssdReads + other.ssdReads,
                 ssdReadNs + other.ssdReadNs, promotedBytes + other.promotedBytes, joinedLoads + other.joinedLoads,
                 prefetchIssued + other.prefetchIssued, prefetchUseful + other.prefetchUseful,
                 prefetchDropped + other.prefetchDropped, prefetchLate + other.prefetchLate, prefetchCancelled + other.prefetchCancelled,
