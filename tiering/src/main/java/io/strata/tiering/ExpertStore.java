@@ -19,6 +19,30 @@ public interface ExpertStore extends AutoCloseable {
      */
     ExpertHandle acquire(int layer, int expert);
 
+    /** Where an acquire wants the expert's bytes: see {@link #acquire(int, int, Placement)}. */
+    enum Placement {
+        /** In the fast tier: admitted there (copied) if it is not a member yet. */
+        FAST,
+        /**
+         * In host memory: not admitted to the fast tier, so the caller computes it from the host copy (a GPU run
+         * computing a missed expert on the CPU). A fast member is still handed out with its fast copy.
+         */
+        HOST
+    }
+
+    /**
+     * {@link #acquire(int, int)} with the caller's choice of where the bytes should be. A store without a separate fast
+     * tier ignores the placement.
+     */
+    default ExpertHandle acquire(int layer, int expert, Placement placement) {
+        return acquire(layer, expert);
+    }
+
+    /** Where (layer, expert) is now; never blocks. A store that cannot tell says {@link Residency#HOST}. */
+    default Residency residency(int layer, int expert) {
+        return Residency.HOST;
+    }
+
     /** Hint: the expert will likely be needed soon. Never blocks; may be ignored. */
     default void prefetch(int layer, int expert) {}
 

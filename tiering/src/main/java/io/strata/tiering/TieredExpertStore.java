@@ -95,6 +95,7 @@ public final class TieredExpertStore implements ExpertStore {
         private java.util.function.Consumer<ExpertKey> beforeRead = k -> {};
         private io.strata.tiering.store.StoreIo fileIo = io.strata.tiering.store.StoreIo.DEFAULT;
         private long loadTimeoutNanos = TimeUnit.SECONDS.toNanos(120);
+        private boolean prefetchIntoFast;
 
         private Builder(PackedStore store) {
             this.store = store;
@@ -158,6 +159,16 @@ public final class TieredExpertStore implements ExpertStore {
         /** Loader threads (platform). Default 2. */
         public Builder loaderThreads(int n) {
             this.loaderThreads = n;
+            return this;
+        }
+
+        /**
+         * Whether prefetch hints also admit the expert into the fast tier once it is read (default false: they fill
+         * the host tier only). A GPU run that prefetches into VRAM sets it: the host-to-device copy of a predicted
+         * expert is then issued layers before its use, overlapping the compute of the layers between.
+         */
+        public Builder prefetchIntoFast(boolean p) {
+            this.prefetchIntoFast = p;
             return this;
         }
 
@@ -284,6 +295,7 @@ public final class TieredExpertStore implements ExpertStore {
         boolean requested;  // announced by request() for the current step, not acquired yet
         boolean requestRead; // read for request() (a demand miss of the step): its acquire counts as an SSD miss
         boolean abandoned;  // its acquire timed out during the read: the slot is freed when the read returns
+        boolean fastByPrefetch; // admitted to the fast tier by a prefetch hint, not acquired since
         int pins;
         LoadQueue.Task task; // the queued task that reads it (its priority class can change while queued)
         volatile ExpertWeights weights;  // dense layout, built on first use
@@ -310,6 +322,7 @@ public final class TieredExpertStore implements ExpertStore {
     private final BlobReader reader;
     private final java.util.function.Consumer<ExpertKey> beforeRead;
     private final long loadTimeoutNanos;
+    private final boolean prefetchIntoFast;
     private final LoadQueue loader;
     private final StatsRecorder stats;
     private final ReentrantLock lock = new ReentrantLock();
@@ -351,6 +364,7 @@ public final class TieredExpertStore implements ExpertStore {
         this.reader = new BlobReader(b.directIo, b.fileIo);
         this.beforeRead = b.beforeRead;
         this.loadTimeoutNanos = b.loadTimeoutNanos;
+        this.prefetchIntoFast = b.prefetchIntoFast;
         @SuppressWarnings("unchecked")
         ArrayDeque<Integer>[] free = new ArrayDeque[parts];
         for (int p = 0; p < parts; p++) {
@@ -479,6 +493,26 @@ public final class TieredExpertStore implements ExpertStore {
 
     @Override
     public ExpertHandle acquire(int layer, int expert) {
+        return acquire(layer, expert, Placement.FAST);
+    }
+
+    @Override
+    public Residency residency(int layer, int expert) {
+        ExpertKey key = new ExpertKey(layer, expert);
+        lock.lock();
+        try {
+            Entry e = resident.get(key);
+            if (e == null) return Residency.SSD;
+            if (!e.ready()) return Residency.LOADING;
+            if (fast.contains(key)) return e.fastByPrefetch ? Residency.FAST_PREFETCHED : Residency.FAST;
+            return Residency.HOST;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public ExpertHandle acquire(int layer, int expert, Placement placement) {
         checkOpen();
         ExpertKey key = new ExpertKey(layer, expert);
         ExpertEntry loc = store.expert(layer, expert);
@@ -549,11 +583,10 @@ public final class TieredExpertStore implements ExpertStore {
         try {
             // Joins the fast tier (the fast policy evicts a member that no lease holds and that the current step has
             // not requested, as the simulator's step pinning does); when every member is in use the expert is served
-            // from its host slot this time.
-            FastSlot fs = fast.admitLeased(e.key, segments(e), now(), k -> {
-                Entry x = resident.get(k);
-                return x.pins == 0 && !x.requested;
-            });
+            // from its host slot this time. A HOST placement is not admitted (a member still comes with its fast copy).
+            e.fastByPrefetch = false;
+            FastSlot fs = placement == Placement.HOST && !fast.contains(e.key) ? null
+                    : fast.admitLeased(e.key, segments(e), now(), this::fastEvictable);
             Entry held = e;
             h = handle(e, tier, fs, () -> release(held, fs != null));
         } finally {
@@ -564,6 +597,18 @@ public final class TieredExpertStore implements ExpertStore {
         AcquireListener l = listener;
         if (l != null) l.onAcquire(layer, expert, tier, waited);
         return h;
+    }
+
+    /** A fast member the fast policy may evict now: no acquire holds it and the current step has not requested it. */
+    private boolean fastEvictable(ExpertKey k) {
+        Entry x = resident.get(k);
+        return x == null || (x.pins == 0 && !x.requested);
+    }
+
+    /** Admits a read entry to the fast tier for a prefetch hint (no lease), when the tier has a member to spare. Under lock. */
+    private void admitPrefetched(Entry e) {
+        if (!prefetchIntoFast || fast.contains(e.key) || closed) return;
+        if (fast.admit(e.key, segments(e), now(), this::fastEvictable) != null) e.fastByPrefetch = true;
     }
 
     /** The host segments the fast tier copies, in the order the compute addresses them. */
@@ -657,7 +702,9 @@ public final class TieredExpertStore implements ExpertStore {
         ExpertEntry loc = store.expert(layer, expert);
         lock.lock();
         try {
-            if (resident.containsKey(key)) {
+            Entry have = resident.get(key);
+            if (have != null) {
+                if (have.ready() && prefetchIntoFast) admitPrefetched(have); // in host memory: issue its fast copy now
                 return;
             }
             int slot = takeSlot(key.layer(), now(), 2);
@@ -830,6 +877,7 @@ public final class TieredExpertStore implements ExpertStore {
                     freeSlots[part(e.key.layer())].add(e.slot); // its waiters timed out: nothing serves this copy
                 } else {
                     e.state = State.READY;
+                    if (e.prefetched && e.pins == 0) admitPrefetched(e); // a hint read ahead: its fast copy follows
                 }
                 released.signalAll();
             } finally {

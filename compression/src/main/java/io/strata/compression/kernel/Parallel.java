@@ -21,6 +21,8 @@ public final class Parallel {
         return t;
     });
 
+    private static final ThreadLocal<Integer> CAP = new ThreadLocal<>();
+
     private Parallel() {}
 
     public static int threads() {
@@ -28,11 +30,27 @@ public final class Parallel {
     }
 
     /**
+     * Runs body with its {@link #forRange} calls (made on this thread) split over at most {@code k} threads: how a
+     * calibration measures a kernel at 1, 2, .. N threads in one process.
+     */
+    public static void withThreads(int k, Runnable body) {
+        Integer before = CAP.get();
+        CAP.set(Math.max(1, k));
+        try {
+            body.run();
+        } finally {
+            if (before == null) CAP.remove();
+            else CAP.set(before);
+        }
+    }
+
+    /**
      * Runs body over [0, n) in up to {@link #threads()} contiguous chunks, the calling thread
      * taking the first. Small ranges (below minChunk per thread) run inline.
      */
     public static void forRange(int n, int minChunk, RangeBody body) {
-        int parts = Math.min(THREADS, Math.max(1, n / Math.max(1, minChunk)));
+        Integer cap = CAP.get();
+        int parts = Math.min(cap == null ? THREADS : Math.min(cap, THREADS), Math.max(1, n / Math.max(1, minChunk)));
         // A call from one of our own pool threads runs inline: waiting on tasks queued behind
         // itself in the fixed pool could deadlock.
         if (parts <= 1 || Thread.currentThread().getName().startsWith(POOL_PREFIX)) {

@@ -149,10 +149,17 @@ public final class ModelLoader {
                 // Dense weights first: on a GPU they fix how much VRAM the expert slots get.
                 var weights = new io.strata.engine.model.ModelWeights(c, new PackedWeightSource(ps), be);
                 var vram = vramTier(be, storeSlotParts(ps, codecParams), c, o.context());
-                if (vram != null) b.fastTier(vram);
+                if (vram != null) {
+                    b.fastTier(vram);
+                    b.prefetchIntoFast(!s.prefetch().equals("off")); // on a GPU a prediction's copy goes to VRAM early
+                }
                 TieredExpertStore store = b.build();
                 try {
                     m = new MoeModel(c, weights, store, be);
+                    if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb) {
+                        var layout = store.layouts().getFirst();
+                        m.planner(stepPlanner(o.offloadCompute(), cb, c), ps.maxExpertBytes(), layout);
+                    }
                 } catch (RuntimeException e) {
                     store.close();
                     throw e;
@@ -170,6 +177,35 @@ public final class ModelLoader {
             ps.close();
             throw e;
         }
+    }
+
+    /**
+     * The step planner of a GPU run: {@code gpu} copies every miss, {@code cpu} computes every miss on the CPU,
+     * {@code auto} plans from the calibration `strata calibrate` saved ({@link io.strata.engine.hybrid.Calibration#defaultPath}),
+     * or, without one for this machine, from a brief calibration made now (and says so).
+     */
+    static io.strata.engine.hybrid.StepPlanner stepPlanner(EngineOptions.OffloadCompute mode,
+                                                           io.strata.engine.backend.cuda.CudaBackend cb, ModelConfig c) {
+        var m = switch (mode) {
+            case AUTO -> io.strata.engine.hybrid.StepPlanner.Mode.AUTO;
+            case GPU -> io.strata.engine.hybrid.StepPlanner.Mode.GPU;
+            case CPU -> io.strata.engine.hybrid.StepPlanner.Mode.CPU;
+        };
+        if (m != io.strata.engine.hybrid.StepPlanner.Mode.AUTO) return new io.strata.engine.hybrid.StepPlanner(null, m);
+        Path saved = io.strata.engine.hybrid.Calibration.defaultPath();
+        io.strata.engine.hybrid.Calibration cal = null;
+        if (Files.isRegularFile(saved)) {
+            cal = io.strata.engine.hybrid.Calibration.load(saved);
+            if (!cal.machine().equals(io.strata.engine.hybrid.Calibration.thisMachine()) || !cal.hasGpu()) cal = null;
+        }
+        if (cal == null) {
+            long t0 = System.nanoTime();
+            cal = new io.strata.engine.hybrid.Calibrator(c.hidden(), c.expertIntermediate(), true, msg -> {})
+                    .rates(cb);
+            System.err.printf("offload-compute auto: no calibration of this machine with a GPU at %s; measured briefly in %.1f s"
+                    + " (run `strata calibrate --backend cuda` for the full one)%n", saved, (System.nanoTime() - t0) / 1e9);
+        }
+        return new io.strata.engine.hybrid.StepPlanner(cal, m);
     }
 
     /**

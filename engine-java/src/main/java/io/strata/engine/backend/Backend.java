@@ -36,6 +36,14 @@ public interface Backend extends AutoCloseable {
      */
     default void free(Buf b) {}
 
+    /**
+     * The backend that computes experts from host memory beside this one: itself on the CPU; on a GPU, the CPU
+     * kernels, which a step plan runs on missed experts while the device computes the others.
+     */
+    default Backend host() {
+        return this;
+    }
+
     /** b[0, len) ← 0 (on the device where the buffer lives: no host copy). */
     default void zero(Buf b, int len) {
         write(b, new float[len], 0, len);

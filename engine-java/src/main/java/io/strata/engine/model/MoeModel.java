@@ -5,11 +5,14 @@ import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.checkpoint.WeightSource;
+import io.strata.engine.hybrid.PathCounts;
+import io.strata.engine.hybrid.StepPlanner;
 import io.strata.engine.moe.Router;
 import io.strata.engine.moe.RoutingObserver;
 import io.strata.tiering.ExpertHandle;
 import io.strata.tiering.ExpertLayout;
 import io.strata.tiering.ExpertStore;
+import io.strata.tiering.Residency;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,6 +30,12 @@ public final class MoeModel implements AutoCloseable {
     private final ExpertStore store;
     private final List<RoutingObserver> observers = new CopyOnWriteArrayList<>();
     private RunState run; // activations, allocated once and grown only for a longer chunk (guarded by this)
+    private final PathCounts paths = new PathCounts();
+    private final boolean floeStore; // the store's experts are FloE blobs: a miss moves rows only
+    private volatile StepPlan stepPlan; // null: every expert through the store's default placement
+
+    /** The planner of each layer's expert paths, with what it needs to know of the store's (uniform) experts. */
+    private record StepPlan(StepPlanner planner, long expertBytes, String layout, boolean floe) {}
 
     public MoeModel(ModelConfig config, WeightSource dense, ExpertStore store, Backend backend) {
         this(config, new ModelWeights(config, dense, backend), store, backend);
@@ -41,6 +50,7 @@ public final class MoeModel implements AutoCloseable {
         this.backend = backend;
         this.store = store;
         this.weights = weights;
+        this.floeStore = store.layouts().stream().anyMatch(l -> l instanceof ExpertLayout.Floe);
         for (ExpertLayout l : store.layouts()) {
             if (!backend.supports(l)) {
                 throw new IllegalArgumentException("backend " + backend.name() + " cannot compute experts stored as " + l.name());
@@ -61,6 +71,7 @@ public final class MoeModel implements AutoCloseable {
         final Buf rl;         // (n, experts) router logits
         final Buf xe, ye;     // (n, hidden) one expert's gathered input and output
         final Buf ys;         // (n, hidden) shared expert output
+        final Buf ya;         // (n·topK, hidden) every routed expert's output, when a step plan puts some on the CPU
         final Buf g;          // (n) shared expert gate
         final Buf logits;     // (n, vocab)
 
@@ -78,12 +89,13 @@ public final class MoeModel implements AutoCloseable {
             xe = be.alloc(n * h);
             ye = be.alloc(n * h);
             ys = be.alloc(n * h);
+            ya = be.alloc(n * Math.max(1, c.topK()) * h);
             g = be.alloc(n);
             logits = be.alloc(n * c.vocabSize());
         }
 
         void free(Backend be) {
-            for (Buf b : new Buf[] {x, xn, q, att, k, v, o, rl, xe, ye, ys, g, logits}) be.free(b);
+            for (Buf b : new Buf[] {x, xn, q, att, k, v, o, rl, xe, ye, ys, ya, g, logits}) be.free(b);
         }
     }
 
@@ -110,6 +122,20 @@ public final class MoeModel implements AutoCloseable {
 
     public ModelWeights weights() {
         return weights;
+    }
+
+    /**
+     * Plans each layer's missed experts with {@code planner} (copy to the fast tier, or compute on {@link Backend#host}
+     * from host memory while the backend computes the others); null turns planning off. The store's experts are
+     * {@code expertBytes} each, of layout {@code layout}.
+     */
+    public void planner(StepPlanner planner, long expertBytes, ExpertLayout layout) {
+        stepPlan = planner == null ? null : new StepPlan(planner, expertBytes, layout.name(), layout instanceof ExpertLayout.Floe);
+    }
+
+    /** How many routed experts took each path so far (VRAM hit, prefetched, copied, CPU, FloE rows). */
+    public PathCounts.Snapshot paths() {
+        return paths.snapshot();
     }
 
     public void addObserver(RoutingObserver o) {
@@ -139,6 +165,7 @@ public final class MoeModel implements AutoCloseable {
         Buf o = rs.o.slice(0, n * h);
         be.embed(weights.embed, ids, x);
         store.beginStep(pos0 + n - 1); // the eviction policies' clock counts tokens
+        paths.step();
         for (int l = 0; l < c.numLayers(); l++) {
             ModelWeights.Layer L = weights.layers[l];
             // ---- attention ----
@@ -225,6 +252,7 @@ public final class MoeModel implements AutoCloseable {
         int last = 0;
         for (int p : pos) last = Math.max(last, p);
         store.beginStep(last); // the eviction policies' clock counts tokens
+        paths.step();
         for (int l = 0; l < c.numLayers(); l++) {
             ModelWeights.Layer L = weights.layers[l];
             be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
@@ -289,41 +317,34 @@ public final class MoeModel implements AutoCloseable {
         // misses: their hints for the next layers queue behind these demand loads, and their reads
         // start as soon as a loader thread is free instead of after this layer's last miss.
         for (RoutingObserver ob : observers) ob.onRouted(l, pos0, ids, ws);
-        // Decode (at most top-k experts): pin them all up front. A prefill step may route more
-        // experts than the store has slots, so it pins one at a time.
-        ExpertHandle[] pinned = null;
-        if (order.size() <= c.topK()) {
-            pinned = new ExpertHandle[order.size()];
-            try {
-                for (int i = 0; i < pinned.length; i++) pinned[i] = store.acquire(l, order.get(i));
-            } catch (RuntimeException ex) {
-                for (ExpertHandle hd : pinned) if (hd != null) hd.close();
-                throw ex;
-            }
-        }
+        int m = order.size();
+        Residency[] where = new Residency[m];
+        for (int i = 0; i < m; i++) where[i] = store.residency(l, order.get(i));
+        StepPlanner.Path[] path = plan(where, order, rowsOf);
         be.zero(out, n * h);
-        try {
-            for (int oi = 0; oi < order.size(); oi++) {
-                int e = order.get(oi);
+        boolean anyCpu = false;
+        for (StepPlanner.Path p : path) anyCpu |= p == StepPlanner.Path.CPU;
+        if (!anyCpu) {
+            deviceExperts(l, order, rowsOf, wOf, xn, n, out, rs, path, null);
+        } else {
+            // The CPU's experts read this copy of xn, taken while the device is idle (the router's read waited for
+            // it). The device's experts are queued first and run while the CPU computes. Every expert's output is
+            // kept apart and they are summed in first-use order, as without a plan: the sum's order does not depend on
+            // which path each took.
+            float[] hx = new float[n * h];
+            be.read(xn, hx, 0, n * h);
+            int[] at = new int[m]; // each expert's first row in ya
+            for (int i = 1; i < m; i++) at[i] = at[i - 1] + rowsOf.get(order.get(i - 1)).size();
+            Buf ya = rs.ya.slice(0, (at[m - 1] + rowsOf.get(order.get(m - 1)).size()) * h);
+            deviceExperts(l, order, rowsOf, wOf, xn, n, ya, rs, path, at);
+            hostExperts(l, order, rowsOf, hx, path, ya, at);
+            for (int i = 0; i < m; i++) {
+                int e = order.get(i);
                 int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();
                 float[] w = new float[rows.length];
-                for (int i = 0; i < w.length; i++) w[i] = wOf.get(e).get(i);
-                Buf xe = xn, ye = rs.ye.slice(0, rows.length * h);
-                if (rows.length != n) {
-                    xe = rs.xe.slice(0, rows.length * h);
-                    be.gatherRows(xn, rows, h, xe);
-                }
-                ExpertHandle handle = pinned != null ? pinned[oi] : store.acquire(l, e);
-                try {
-                    be.expertFfn(handle, xe, rows.length, ye);
-                } finally {
-                    handle.close();
-                    if (pinned != null) pinned[oi] = null;
-                }
-                be.scatterAddRows(ye, rows, w, h, out);
+                for (int r = 0; r < w.length; r++) w[r] = wOf.get(e).get(r);
+                be.scatterAddRows(ya.slice(at[i] * h, rows.length * h), rows, w, h, out);
             }
-        } finally {
-            if (pinned != null) for (ExpertHandle hd : pinned) if (hd != null) hd.close(); // after a failure
         }
         if (L.shared != null) {
             Buf ys = rs.ys.slice(0, n * h), g = rs.g.slice(0, n);
@@ -337,6 +358,124 @@ public final class MoeModel implements AutoCloseable {
                 gate[t] = (float) (1.0 / (1.0 + Math.exp(-gate[t])));
             }
             be.scatterAddRows(ys, rows, gate, h, out);
+        }
+    }
+
+    /**
+     * Each routed expert's path: the planner's choice where one is set; otherwise what the store's default placement
+     * gives (a fast member is a hit, anything else is copied to the fast tier, FloE moves rows).
+     */
+    private StepPlanner.Path[] plan(Residency[] where, List<Integer> order, List<List<Integer>> rowsOf) {
+        int m = where.length;
+        StepPlan sp = stepPlan;
+        if (sp != null) {
+            long[] bytes = new long[m];
+            String[] layout = new String[m];
+            boolean[] floe = new boolean[m];
+            int[] tokens = new int[m];
+            for (int i = 0; i < m; i++) {
+                bytes[i] = sp.expertBytes();
+                layout[i] = sp.layout();
+                floe[i] = sp.floe();
+                tokens[i] = rowsOf.get(order.get(i)).size();
+            }
+            return sp.planner().plan(where, bytes, layout, floe, tokens).paths();
+        }
+        StepPlanner.Path[] p = new StepPlanner.Path[m];
+        for (int i = 0; i < m; i++) {
+            p[i] = switch (where[i]) {
+                case FAST -> StepPlanner.Path.HIT;
+                case FAST_PREFETCHED -> StepPlanner.Path.PREFETCHED;
+                default -> floeStore ? StepPlanner.Path.FLOE : StepPlanner.Path.COPY;
+            };
+        }
+        return p;
+    }
+
+    /**
+     * The experts not planned for the CPU, through the backend, in first-use order; each acquire asks the store for a
+     * fast copy. Without {@code at}, each output is added into {@code out} (weighted) as it is computed; with it, expert
+     * i's output goes to rows {@code at[i]..} of {@code out} for a later ordered sum. Decode pins them all up front (at
+     * most top-k); a prefill step may route more experts than the store has slots, so it pins one at a time.
+     */
+    private void deviceExperts(int l, List<Integer> order, List<List<Integer>> rowsOf, List<List<Float>> wOf, Buf xn,
+                               int n, Buf out, RunState rs, StepPlanner.Path[] path, int[] at) {
+        Backend be = backend;
+        int h = config.hidden();
+        List<Integer> run = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) if (path[i] != StepPlanner.Path.CPU) run.add(i);
+        ExpertHandle[] pinned = null;
+        if (order.size() <= config.topK()) {
+            pinned = new ExpertHandle[run.size()];
+            try {
+                for (int j = 0; j < pinned.length; j++) pinned[j] = store.acquire(l, order.get(run.get(j)), ExpertStore.Placement.FAST);
+            } catch (RuntimeException ex) {
+                for (ExpertHandle hd : pinned) if (hd != null) hd.close();
+                throw ex;
+            }
+        }
+        try {
+            for (int j = 0; j < run.size(); j++) {
+                int i = run.get(j), e = order.get(i);
+                int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();
+                Buf xe = xn, ye = at != null ? out.slice(at[i] * h, rows.length * h) : rs.ye.slice(0, rows.length * h);
+                if (rows.length != n) {
+                    xe = rs.xe.slice(0, rows.length * h);
+                    be.gatherRows(xn, rows, h, xe);
+                }
+                ExpertHandle handle = pinned != null ? pinned[j] : store.acquire(l, e, ExpertStore.Placement.FAST);
+                try {
+                    paths.add(served(path[i], handle));
+                    be.expertFfn(handle, xe, rows.length, ye);
+                } finally {
+                    handle.close();
+                    if (pinned != null) pinned[j] = null;
+                }
+                if (at == null) {
+                    float[] w = new float[rows.length];
+                    for (int r = 0; r < w.length; r++) w[r] = wOf.get(e).get(r);
+                    be.scatterAddRows(ye, rows, w, h, out);
+                }
+            }
+        } finally {
+            if (pinned != null) for (ExpertHandle hd : pinned) if (hd != null) hd.close(); // after a failure
+        }
+    }
+
+    /** The path an expert really took: a planned copy that the fast tier could not take was served from host memory. */
+    private static StepPlanner.Path served(StepPlanner.Path planned, ExpertHandle h) {
+        if (h.fast() == null && h.layout() instanceof ExpertLayout.Floe == false) return StepPlanner.Path.CPU;
+        return planned;
+    }
+
+    /**
+     * The CPU-path experts on {@link Backend#host}, from the host copy {@code hx} of xn (n, hidden); expert i's output
+     * is written to rows {@code at[i]..} of {@code ya}. Each is acquired without a fast copy.
+     */
+    private void hostExperts(int l, List<Integer> order, List<List<Integer>> rowsOf, float[] hx, StepPlanner.Path[] path,
+                             Buf ya, int[] at) {
+        Backend hb = backend.host();
+        int h = config.hidden();
+        for (int i = 0; i < order.size(); i++) {
+            if (path[i] != StepPlanner.Path.CPU) continue;
+            int e = order.get(i);
+            List<Integer> rows = rowsOf.get(e);
+            int r = rows.size();
+            float[] xs = new float[r * h];
+            for (int t = 0; t < r; t++) System.arraycopy(hx, rows.get(t) * h, xs, t * h, h);
+            Buf x = hb.alloc(r * h), y = hb.alloc(r * h);
+            try {
+                hb.write(x, xs, 0, r * h);
+                try (ExpertHandle handle = store.acquire(l, e, ExpertStore.Placement.HOST)) {
+                    paths.add(StepPlanner.Path.CPU);
+                    hb.expertFfn(handle, x, r, y);
+                }
+                hb.read(y, xs, 0, r * h);
+            } finally {
+                hb.free(x);
+                hb.free(y);
+            }
+            backend.write(ya.slice(at[i] * h, r * h), xs, 0, r * h);
         }
     }
 

@@ -677,6 +677,32 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** Measured device-to-host bandwidth into pinned memory (bytes/s): median of {@code reps} timed copies. */
+    public double measurePinnedDeviceToHost(long bytes, int reps) {
+        try (PinnedBuffer h = ctx.allocPinned(bytes); DeviceBuffer d = ctx.alloc(bytes, "d2h-bandwidth")) {
+            d.copyFromHostAsync(h.segment(), 0, copyStream);
+            copyStream.synchronize();
+            double[] s = new double[reps];
+            for (int i = 0; i < reps; i++) {
+                long t0 = System.nanoTime();
+                d.copyToHost(0, h.segment());
+                s[i] = (System.nanoTime() - t0) / 1e9;
+            }
+            java.util.Arrays.sort(s);
+            return bytes / s[reps / 2];
+        }
+    }
+
+    @Override
+    public Backend host() {
+        return host;
+    }
+
+    /** The device's name. */
+    public String deviceName() {
+        return ctx.deviceName();
+    }
+
     /** The CUDA context (for pinned host allocations that must share it). */
     public io.strata.kernels.cuda.CudaContext context() {
         return ctx;

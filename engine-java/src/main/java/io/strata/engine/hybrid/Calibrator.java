@@ -1,0 +1,319 @@
+// Measures the rates a step plan is made of, on this machine: memory, the SSD under the store, CPU expert kernels, PCIe.
+package io.strata.engine.hybrid;
+
+import io.strata.compression.DType;
+import io.strata.compression.Matrix;
+import io.strata.compression.codec.EncodedExpert;
+import io.strata.compression.codec.ExpertCodec;
+import io.strata.compression.codec.ExpertCodecs;
+import io.strata.compression.kernel.Parallel;
+import io.strata.compression.kernel.StreamRead;
+import io.strata.engine.backend.Backend;
+import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.cpu.CpuBackend;
+import io.strata.engine.backend.cuda.CudaBackend;
+import io.strata.tiering.ExpertHandle;
+import io.strata.tiering.ExpertKey;
+import io.strata.tiering.ExpertLayout;
+import io.strata.tiering.ExpertWeights;
+import io.strata.tiering.Tier;
+import io.strata.tiering.fast.FastSlot;
+import io.strata.tiering.fast.FastTier;
+import io.strata.tiering.loader.BlobReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * Every rate is measured on a working set that cannot sit in a cache: the CPU expert kernels cycle through copies of an
+ * encoded expert totalling at least twice the last-level cache, the SSD reads go through O_DIRECT, the memory pass
+ * reads twice the LLC. Each is the median of several repetitions.
+ */
+public final class Calibrator {
+    /** The codecs whose CPU kernels are measured (FloE's cost depends on its sparsity: it is planned as its INT2 up). */
+    public static final List<String> CODECS = List.of("f32", "bf16", "int8", "int4", "int3", "int2");
+
+    private final int hidden, intermediate;
+    private final boolean brief;
+    private final Consumer<String> log;
+
+    /**
+     * @param hidden, intermediate the expert shape measured (the store's, when one is given)
+     * @param brief               fewer and smaller repetitions (a run that found no calibration)
+     */
+    public Calibrator(int hidden, int intermediate, boolean brief, Consumer<String> log) {
+        this.hidden = hidden;
+        this.intermediate = intermediate;
+        this.brief = brief;
+        this.log = log;
+    }
+
+    /** The rates a GPU run's plan needs (no SSD): what a run without a saved calibration measures briefly. */
+    public Calibration rates(CudaBackend cuda) {
+        return run(cuda, null);
+    }
+
+    /** Measures everything this machine has: CUDA rates only with {@code cuda} non-null, the SSD only with {@code disk}. */
+    public Calibration run(CudaBackend cuda, Path disk) {
+        long llc = lastLevelCacheBytes();
+        log.accept("last-level cache " + (llc >> 20) + " MiB; expert shape hidden " + hidden + ", intermediate " + intermediate);
+        double mem = StreamRead.bytesPerSecond(Math.max(2 * llc, 256L << 20), brief ? 3 : 7);
+        log.accept(String.format("memory read %.2f GB/s", mem / 1e9));
+        double ssd = Double.NaN;
+        boolean direct = false;
+        if (disk != null) {
+            double[] r = ssdRead(disk, brief ? 64L << 20 : 512L << 20, brief ? 3 : 5);
+            ssd = r[0];
+            direct = r[1] > 0;
+            log.accept(String.format("SSD read %.2f GB/s on %s%s", ssd / 1e9, disk, direct ? " (O_DIRECT)" : " (buffered: not a disk speed)"));
+        }
+        Map<String, double[]> cpu = new LinkedHashMap<>();
+        Map<String, Double> gpu = new LinkedHashMap<>();
+        double h2d = Double.NaN, d2h = Double.NaN;
+        CpuBackend host = new CpuBackend();
+        // One VRAM tier for the device rates (a backend makes one), with slots for the largest (bf16) expert.
+        FastTier vram = cuda == null ? null : cuda.newFastTier(4L * 3 * hidden * intermediate + (3L << 12), 0);
+        io.strata.compression.codec.ExpertWeights w;
+        try (Arena weights = Arena.ofShared()) {
+            w = randomExpert(weights, hidden, intermediate);
+            for (String codec : CODECS) {
+            try (Arena arena = Arena.ofShared()) {
+                Sample s = sample(codec, w, arena, llc);
+                double[] perThreads = new double[Parallel.threads()];
+                for (int t = brief ? perThreads.length : 1; t <= perThreads.length; t++) {
+                    int tt = t;
+                    double[] rate = new double[1];
+                    Parallel.withThreads(tt, () -> rate[0] = expertRate(host, s, null));
+                    perThreads[t - 1] = rate[0];
+                }
+                cpu.put(s.layout.name(), perThreads);
+                log.accept(String.format("CPU %s expert: %s GB/s at 1..%d threads", s.layout.name(),
+                        Arrays.toString(Arrays.stream(perThreads).map(v -> Math.round(v / 1e7) / 100.0).toArray()), perThreads.length));
+                if (cuda != null && cuda.supports(s.layout) && CudaBackend.onDevice(s.layout)) {
+                    double g = expertRate(cuda, s, vram);
+                    gpu.put(s.layout.name(), g);
+                    log.accept(String.format("GPU %s expert: %.2f GB/s", s.layout.name(), g / 1e9));
+                }
+            }
+            }
+        }
+        String device = null;
+        if (cuda != null) {
+            vram.close();
+            h2d = cuda.measurePinnedHostToDevice(64L << 20, brief ? 3 : 9);
+            d2h = cuda.measurePinnedDeviceToHost(64L << 20, brief ? 3 : 9);
+            device = cuda.deviceName();
+            log.accept(String.format("PCIe pinned host→device %.2f GB/s, device→host %.2f GB/s (%s)", h2d / 1e9, d2h / 1e9, device));
+        }
+        return new Calibration(Calibration.thisMachine(), Instant.now().toString(), Parallel.threads(), mem, ssd,
+                disk == null ? null : disk.toAbsolutePath().toString(), direct, cpu, h2d, d2h, gpu, device, brief);
+    }
+
+    /** Copies of one encoded expert of the codec, as many as make twice the LLC (at least 4, at most 1.5 GiB). */
+    private record Sample(ExpertLayout layout, List<ExpertHandle> handles, long expertBytes) {}
+
+    private Sample sample(String codec, io.strata.compression.codec.ExpertWeights w, Arena arena, long llc) {
+        if (codec.equals("f32")) return f32Sample(w, arena, llc);
+        ExpertCodec c = ExpertCodecs.byName(codec);
+        EncodedExpert one = c.encode(w, arena);
+        long bytes = one.blob().byteSize();
+        long cap = brief ? 256L << 20 : 3L << 29; // brief: less than the LLC may be (a rougher, higher rate)
+        int copies = (int) Math.max(4, Math.min(4096, Math.min(cap / bytes, (2 * llc + bytes - 1) / bytes)));
+        List<ExpertHandle> hs = new ArrayList<>();
+        ExpertLayout layout = codec.equals("bf16") ? new ExpertLayout.Dense(DType.BF16) : ExpertLayout.of(one.params());
+        for (int i = 0; i < copies; i++) {
+            MemorySegment blob = arena.allocate(bytes, 4096);
+            blob.copyFrom(one.blob());
+            EncodedExpert e = new EncodedExpert(one.params(), blob);
+            ExpertKey key = new ExpertKey(0, i);
+            if (codec.equals("bf16")) {
+                var d = c.decode(e, arena); // bf16 parts come back bit-exact as BF16 matrices
+                hs.add(ExpertHandle.dense(key, Tier.HOST, new ExpertWeights(d.gate(), d.up(), d.down()), null, () -> {}));
+            } else {
+                hs.add(ExpertHandle.encoded(key, Tier.HOST, e, null, () -> {}));
+            }
+        }
+        return new Sample(layout, hs, bytes);
+    }
+
+    /**
+     * Weight bytes per second of one token's expert FFN on {@code be}, cycling through the sample's copies: median of
+     * several timed rounds after a warm-up round (the JIT compiles the kernels during it). With a VRAM {@code tier}, the
+     * copies are first admitted to it (up to 1 GiB of them) and the rate is the device's (the copies are not timed).
+     */
+    private double expertRate(Backend be, Sample s, FastTier tier) {
+        List<ExpertHandle> hs = s.handles;
+        List<ExpertKey> admitted = new ArrayList<>();
+        if (tier != null) {
+            int n = (int) Math.min(hs.size(), Math.max(2, (1L << 30) / s.expertBytes));
+            List<ExpertHandle> dev = new ArrayList<>();
+            for (int i = 0; i < Math.min(n, tier.capacity()); i++) {
+                ExpertHandle h = hs.get(i);
+                FastSlot fs = tier.admit(h.key(), segments(h));
+                admitted.add(h.key());
+                FastTier t = tier;
+                dev.add(h.layout() instanceof ExpertLayout.Dense ? ExpertHandle.dense(h.key(), Tier.FAST, h.weights(), fs, () -> t.released(h.key()))
+                        : ExpertHandle.encoded(h.key(), Tier.FAST, h.encoded(), fs, () -> t.released(h.key())));
+            }
+            hs = dev;
+        }
+        try {
+            Buf x = be.alloc(hidden), y = be.alloc(hidden);
+            float[] xs = new float[hidden];
+            SplittableRandom r = new SplittableRandom(7);
+            for (int i = 0; i < hidden; i++) xs[i] = (float) r.nextGaussian();
+            be.write(x, xs, 0, hidden);
+            int rounds = brief ? 3 : 7;
+            int perRound = Math.max(hs.size(), brief ? 8 : 24);
+            double[] rates = new double[rounds];
+            float[] sink = new float[1];
+            for (int round = -1; round < rounds; round++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < perRound; i++) be.expertFfn(hs.get(i % hs.size()), x, 1, y);
+                be.read(y, sink, 0, 1); // waits for the device's queue
+                long dt = System.nanoTime() - t0;
+                if (round >= 0) rates[round] = (double) perRound * s.expertBytes / (dt / 1e9);
+            }
+            be.free(x);
+            be.free(y);
+            Arrays.sort(rates);
+            return rates[rounds / 2];
+        } finally {
+            for (ExpertKey k : admitted) tier.evict(k);
+        }
+    }
+
+    /** Dense f32 copies of w (checkpoints stored in f32 keep that dtype in their stores). */
+    private Sample f32Sample(io.strata.compression.codec.ExpertWeights w, Arena arena, long llc) {
+        long bytes = 2 * (w.gate().byteSize() + w.up().byteSize() + w.down().byteSize());
+        long cap = brief ? 256L << 20 : 3L << 29;
+        int copies = (int) Math.max(4, Math.min(4096, Math.min(cap / bytes, (2 * llc + bytes - 1) / bytes)));
+        List<ExpertHandle> hs = new ArrayList<>();
+        for (int i = 0; i < copies; i++) {
+            hs.add(ExpertHandle.dense(new ExpertKey(0, i), Tier.HOST,
+                    new ExpertWeights(f32(w.gate(), arena), f32(w.up(), arena), f32(w.down(), arena)), null, () -> {}));
+        }
+        return new Sample(new ExpertLayout.Dense(DType.F32), hs, bytes);
+    }
+
+    private static Matrix f32(Matrix m, Arena arena) {
+        long n = (long) m.rows() * m.cols();
+        MemorySegment out = arena.allocate(4 * n, 64);
+        for (long i = 0; i < n; i++) {
+            int bits = (m.data().get(ValueLayout.JAVA_SHORT_UNALIGNED, 2 * i) & 0xffff) << 16;
+            out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, 4 * i, Float.intBitsToFloat(bits));
+        }
+        return new Matrix(m.name(), out, DType.F32, m.rows(), m.cols());
+    }
+
+    private static MemorySegment[] segments(ExpertHandle h) {
+        if (h.layout() instanceof ExpertLayout.Dense) {
+            return new MemorySegment[] {h.weights().gate().data(), h.weights().up().data(), h.weights().down().data()};
+        }
+        return new MemorySegment[] {h.encoded().blob()};
+    }
+
+    /** Gaussian bf16 weights of one expert (the kernels' speed does not depend on the values, only on their format). */
+    static io.strata.compression.codec.ExpertWeights randomExpert(Arena arena, int h, int inter) {
+        SplittableRandom r = new SplittableRandom(42);
+        return new io.strata.compression.codec.ExpertWeights(bf16(arena, "gate", inter, h, r), bf16(arena, "up", inter, h, r),
+                bf16(arena, "down", h, inter, r));
+    }
+
+    private static Matrix bf16(Arena arena, String name, int rows, int cols, SplittableRandom r) {
+        MemorySegment m = arena.allocate(2L * rows * cols, 64);
+        float scale = (float) (1 / Math.sqrt(cols));
+        for (long i = 0; i < (long) rows * cols; i++) {
+            int bits = Float.floatToRawIntBits((float) r.nextGaussian() * scale);
+            m.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2 * i, (short) (bits >>> 16));
+        }
+        return new Matrix(name, m, DType.BF16, rows, cols);
+    }
+
+    /**
+     * Reads a scratch file of {@code bytes} in {@code dir} in 4 MiB blocks, {@code passes} times with the block order
+     * shuffled each pass: {median bytes/s, 1 if O_DIRECT else 0}. The file is deleted afterwards.
+     */
+    public static double[] ssdRead(Path dir, long bytes, int passes) {
+        long block = 4L << 20;
+        int blocks = (int) Math.max(1, bytes / block);
+        Path f = null;
+        try {
+            Files.createDirectories(dir);
+            f = Files.createTempFile(dir, "strata-calibrate-", ".bin");
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.allocateDirect((int) block);
+                SplittableRandom r = new SplittableRandom(3);
+                while (b.hasRemaining()) b.put((byte) r.nextInt());
+                for (int i = 0; i < blocks; i++) {
+                    b.clear();
+                    while (b.hasRemaining()) ch.write(b, (long) i * block + b.position());
+                }
+                ch.force(true);
+            }
+            double[] rates = new double[passes];
+            boolean direct;
+            try (BlobReader reader = new BlobReader(true); Arena arena = Arena.ofConfined()) {
+                direct = reader.isDirect(f);
+                MemorySegment dst = arena.allocate(block, 4096);
+                SplittableRandom r = new SplittableRandom(11);
+                int[] order = new int[blocks];
+                for (int p = 0; p < passes; p++) {
+                    for (int i = 0; i < blocks; i++) order[i] = i;
+                    for (int i = blocks - 1; i > 0; i--) {
+                        int j = r.nextInt(i + 1), t = order[i];
+                        order[i] = order[j];
+                        order[j] = t;
+                    }
+                    long t0 = System.nanoTime();
+                    for (int i : order) reader.read(f, (long) i * block, dst);
+                    rates[p] = (double) blocks * block / ((System.nanoTime() - t0) / 1e9);
+                }
+            }
+            Arrays.sort(rates);
+            return new double[] {rates[passes / 2], direct ? 1 : 0};
+        } catch (IOException e) {
+            throw new UncheckedIOException("measuring SSD reads in " + dir + ": " + e.getMessage(), e);
+        } finally {
+            if (f != null) {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException ignored) {
+                    // a scratch file left in the store folder is harmless
+                }
+            }
+        }
+    }
+
+    /** The last-level cache of cpu0 from sysfs (bytes); 32 MiB when it cannot be read. */
+    public static long lastLevelCacheBytes() {
+        long best = 0;
+        Path base = Path.of("/sys/devices/system/cpu/cpu0/cache");
+        try (var dirs = Files.list(base)) {
+            for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("index")).toList()) {
+                String size = Files.readString(d.resolve("size")).trim();
+                long mult = size.endsWith("K") ? 1024 : size.endsWith("M") ? 1 << 20 : 1;
+                long v = Long.parseLong(size.replaceAll("[^0-9]", "")) * mult;
+                best = Math.max(best, v);
+            }
+        } catch (IOException | RuntimeException e) {
+            return 32L << 20;
+        }
+        return best > 0 ? best : 32L << 20;
+    }
+}

@@ -1,0 +1,111 @@
+// Per layer of a decode step: which path each routed expert takes (VRAM hit, prefetched, copy, CPU, FloE rows).
+package io.strata.engine.hybrid;
+
+import io.strata.tiering.Residency;
+
+/**
+ * The cost model of one MoE layer on a GPU with a host tier below it. Three resources work at once: the copy engine
+ * (host→VRAM copies, one after another), the GPU (expert FFNs one after another, each after its copy), and the CPU
+ * threads (host-tier experts computed with the fused kernels). SSD reads come first for an expert on the SSD, whatever
+ * its path. Misses are assigned greedily, largest first, to the path that ends the layer soonest (list scheduling);
+ * a tie goes to the copy, which leaves the expert in VRAM for the next tokens. All rates come from a
+ * {@link Calibration}; times are in seconds.
+ */
+public final class StepPlanner {
+    /** Where a routed expert is computed this step. */
+    public enum Path {
+        /** In VRAM already: computed on the GPU. */
+        HIT,
+        /** Copied into VRAM ahead of need by a prefetch hint: computed on the GPU. */
+        PREFETCHED,
+        /** Copied host→VRAM now, then computed on the GPU. */
+        COPY,
+        /** Computed on the CPU from the host tier while the GPU works; the result is added on the GPU. */
+        CPU,
+        /** FloE: only the active gate/down rows are copied. */
+        FLOE
+    }
+
+    /** What the user asked: the plan ({@code AUTO}), always copy ({@code GPU}), or every miss on the CPU ({@code CPU}). */
+    public enum Mode {
+        AUTO, GPU, CPU
+    }
+
+    private final Calibration cal;
+    private final Mode mode;
+
+    /** @param cal the measured rates; needed only by {@code AUTO} (null otherwise) */
+    public StepPlanner(Calibration cal, Mode mode) {
+        if (mode == Mode.AUTO && cal == null) throw new IllegalArgumentException("the AUTO plan needs a calibration");
+        this.cal = cal;
+        this.mode = mode;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** The paths chosen and the layer's predicted time. */
+    public record Plan(Path[] paths, double seconds) {}
+
+    /**
+     * @param where  each routed expert's residency now
+     * @param bytes  each expert's weight bytes
+     * @param layout each expert's layout name (calibration key)
+     * @param floe   whether each expert is a FloE blob (its misses move rows only)
+     * @param tokens how many of the step's tokens each expert serves
+     */
+    public Plan plan(Residency[] where, long[] bytes, String[] layout, boolean[] floe, int[] tokens) {
+        int m = where.length;
+        Path[] out = new Path[m];
+        double gpu = 0, copy = 0, cpu = 0, ssd = 0;
+        double[] ready = new double[m]; // when each expert's bytes are in host memory
+        for (int i = 0; i < m; i++) {
+            Residency r = where[i];
+            if (r == Residency.FAST || r == Residency.FAST_PREFETCHED) {
+                out[i] = r == Residency.FAST ? Path.HIT : Path.PREFETCHED;
+                if (mode == Mode.AUTO) gpu += gpuTime(bytes[i], layout[i], tokens[i]);
+            } else if (mode == Mode.AUTO && (r == Residency.SSD || r == Residency.LOADING)) {
+                ssd += bytes[i] / rate(cal.ssdRead(), "SSD read");
+                ready[i] = ssd;
+            }
+        }
+        Integer[] order = new Integer[m];
+        for (int i = 0; i < m; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Long.compare(bytes[b], bytes[a]));
+        for (int i : order) {
+            if (out[i] != null) continue;
+            if (mode != Mode.AUTO) { // a fixed rule needs no rates
+                out[i] = mode == Mode.CPU ? Path.CPU : floe[i] ? Path.FLOE : Path.COPY;
+                continue;
+            }
+            double copyEnd = Math.max(copy, ready[i]) + (floe[i] ? 0 : bytes[i] / rate(cal.h2d(), "host-to-device copy"));
+            double gpuEnd = Math.max(gpu, copyEnd) + gpuTime(bytes[i], layout[i], tokens[i]);
+            double cpuEnd = Math.max(cpu, ready[i]) + tokens[i] * bytes[i] / rate(cal.cpuExpertRate(layout[i]), layout[i] + " CPU kernel");
+            boolean onCpu = switch (mode) {
+                case CPU -> true;
+                case GPU -> false;
+                case AUTO -> Math.max(cpuEnd, gpu) < Math.max(gpuEnd, cpu);
+            };
+            if (onCpu) {
+                out[i] = Path.CPU;
+                cpu = cpuEnd;
+            } else {
+                out[i] = floe[i] ? Path.FLOE : Path.COPY;
+                copy = copyEnd;
+                gpu = gpuEnd;
+            }
+        }
+        return new Plan(out, Math.max(gpu, cpu));
+    }
+
+    private double gpuTime(long bytes, String layout, int tokens) {
+        double r = cal.gpuExpertRate(layout);
+        return Double.isNaN(r) ? 0 : bytes / r; // a layout without a device rate runs on the host kernels: not planned here
+    }
+
+    private static double rate(double r, String what) {
+        if (!(r > 0)) throw new IllegalStateException("the calibration has no " + what + " rate: run `strata calibrate`");
+        return r;
+    }
+}
