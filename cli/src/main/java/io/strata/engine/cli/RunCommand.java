@@ -64,7 +64,23 @@ public final class RunCommand implements Callable<Integer> {
             out.println(usage.table());
             String s = ModelLoader.storeStats(m);
             if (s != null) out.println(s);
+            if (!m.model().backend().name().equals("cpu")) out.println(pathsTable(m));
         }
+    }
+
+    /** Per forward step: how many routed experts took each path, and the demand stall of each layer. */
+    static String pathsTable(StrataModel m) {
+        var p = m.model().paths();
+        StringBuilder b = new StringBuilder("expert paths per step (" + p.steps() + " steps):");
+        for (var path : io.strata.engine.hybrid.StepPlanner.Path.values()) {
+            b.append(String.format(java.util.Locale.ROOT, " %s %.2f", path.name().toLowerCase(java.util.Locale.ROOT), p.perStep(path)));
+        }
+        var st = m.model().store().stats();
+        if (st.layerWaitNs().length > 0 && p.steps() > 0) {
+            b.append(System.lineSeparator()).append("stall per step by layer (ms):");
+            for (long ns : st.layerWaitNs()) b.append(String.format(java.util.Locale.ROOT, " %.2f", ns / 1e6 / p.steps()));
+        }
+        return b.toString();
     }
 
     static void writeJson(Path file, StrataModel m, GenerationResult r, ExpertUsage usage, String prompt) throws Exception {
@@ -88,6 +104,18 @@ public final class RunCommand implements Callable<Integer> {
         }
         String s = ModelLoader.storeStatsJson(m);
         if (s != null) o.set("store", om.readTree(s));
+        var p = m.model().paths();
+        var pj = o.putObject("expert_paths");
+        pj.put("steps", p.steps());
+        var per = pj.putObject("per_step");
+        var tot = pj.putObject("total");
+        for (var path : io.strata.engine.hybrid.StepPlanner.Path.values()) {
+            String k = path.name().toLowerCase(java.util.Locale.ROOT);
+            per.put(k, p.perStep(path));
+            tot.put(k, p.uses().get(path));
+        }
+        var stall = pj.putArray("stall_ms_per_step_by_layer");
+        for (long ns : m.model().store().stats().layerWaitNs()) stall.add(p.steps() == 0 ? 0 : ns / 1e6 / p.steps());
         om.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), o);
     }
 }

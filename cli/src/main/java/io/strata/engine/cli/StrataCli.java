@@ -24,6 +24,8 @@ public final class StrataCli implements Runnable {
         cl.addSubcommand(new CompressCommand());
         cl.addSubcommand(new PredictCommand());
         cl.addSubcommand(new ModelsCommand());
+        cl.addSubcommand(new CalibrateCommand());
+        cl.addSubcommand(new PlanCommand());
         // Bad input ends with one clear line (file, tensor, expectation), not a stack trace.
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("strata " + cmd.getCommandName() + ": " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));

@@ -34,7 +34,7 @@ public final class StepPlanner {
     private final Calibration cal;
     private final Mode mode;
 
-    /** @param cal the measured rates; needed only by {@code AUTO} (null otherwise) */
+    /** @param cal the measured rates; needed by {@code AUTO}; without them a fixed mode gives paths and no time */
     public StepPlanner(Calibration cal, Mode mode) {
         if (mode == Mode.AUTO && cal == null) throw new IllegalArgumentException("the AUTO plan needs a calibration");
         this.cal = cal;
@@ -64,8 +64,8 @@ public final class StepPlanner {
             Residency r = where[i];
             if (r == Residency.FAST || r == Residency.FAST_PREFETCHED) {
                 out[i] = r == Residency.FAST ? Path.HIT : Path.PREFETCHED;
-                if (mode == Mode.AUTO) gpu += gpuTime(bytes[i], layout[i], tokens[i]);
-            } else if (mode == Mode.AUTO && (r == Residency.SSD || r == Residency.LOADING)) {
+                if (cal != null) gpu += gpuTime(bytes[i], layout[i], tokens[i]);
+            } else if (cal != null && (r == Residency.SSD || r == Residency.LOADING)) {
                 ssd += bytes[i] / rate(cal.ssdRead(), "SSD read");
                 ready[i] = ssd;
             }
@@ -75,7 +75,7 @@ public final class StepPlanner {
         java.util.Arrays.sort(order, (a, b) -> Long.compare(bytes[b], bytes[a]));
         for (int i : order) {
             if (out[i] != null) continue;
-            if (mode != Mode.AUTO) { // a fixed rule needs no rates
+            if (cal == null) { // a fixed rule without rates: the paths only, no time
                 out[i] = mode == Mode.CPU ? Path.CPU : floe[i] ? Path.FLOE : Path.COPY;
                 continue;
             }

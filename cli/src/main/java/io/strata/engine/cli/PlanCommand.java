@@ -1,0 +1,152 @@
+// `strata plan`: predicted decode tokens/s of a store under budgets, per offload mode, from a calibration and a trace.
+package io.strata.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.engine.api.ModelLoader;
+import io.strata.engine.hybrid.Calibration;
+import io.strata.engine.hybrid.DecodeForecast;
+import io.strata.engine.hybrid.StepPlanner;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.store.CodecStoreFiles;
+import io.strata.tiering.ExpertLayout;
+import io.strata.tiering.host.ByteSize;
+import io.strata.tiering.store.PackedStore;
+import io.strata.tiering.trace.RoutingTrace;
+import io.strata.tiering.trace.TraceReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Predict decode tokens/s of a packed store under VRAM and host budgets for each way of serving"
+                + " missed experts (CPU backend; GPU copy-only, CPU-only, hybrid, hybrid + prefetch bound), from this"
+                + " machine's calibration and a routing trace (`strata run --trace`), and recommend the fastest.")
+public final class PlanCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "packed store")
+    Path model;
+
+    @Option(names = "--trace", required = true, description = "routing trace of this model (JSON lines, `strata run --trace F`)")
+    Path trace;
+
+    @Option(names = "--host", description = "host budget (e.g. 24GiB; default: every expert)")
+    String host;
+
+    @Option(names = "--vram", description = "VRAM budget for a GPU plan (e.g. 11GiB; dense weights, KV and scratch come out of it)")
+    String vram;
+
+    @Option(names = "--context", defaultValue = "2048", description = "KV-cache positions reserved in VRAM")
+    int context = 2048;
+
+    @Option(names = "--policy", defaultValue = "lfu", split = ",", description = "eviction policies to compare (lru,lfu,...)")
+    List<String> policies = List.of("lfu");
+
+    @Option(names = "--calibration", description = "calibration file (default: this machine's saved one)")
+    Path calibration;
+
+    @Option(names = "--json", description = "write the predictions as JSON")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!ModelLoader.isPackedStore(model)) throw new IllegalArgumentException(model + ": not a packed store (make one with `strata pack`)");
+        Path cf = calibration != null ? calibration : Calibration.defaultPath();
+        if (!Files.isRegularFile(cf)) {
+            throw new IllegalArgumentException("no calibration at " + cf + ": run `strata calibrate --model " + model + "` first");
+        }
+        Calibration cal = Calibration.load(cf);
+        RoutingTrace t = TraceReader.readJsonLines(trace);
+        ModelConfig c;
+        long expertBytes;
+        ExpertLayout layout;
+        try (PackedStore ps = PackedStore.open(model)) {
+            c = ModelConfig.parse(ps.manifest().model(), model);
+            expertBytes = ps.maxExpertBytes();
+            layout = CodecStoreFiles.present(model) ? ExpertLayout.of(CodecStoreFiles.read(ps).experts()[firstMoe(c)][0])
+                    : new ExpertLayout.Dense(io.strata.compression.DType.fromSafetensors(ps.expert(firstMoe(c), 0).matrix("gate").dtype()));
+        }
+        if (t.numLayers() != c.numLayers() || t.numExperts() != c.numExperts()) {
+            throw new IllegalArgumentException(trace + ": a trace of " + t.numLayers() + " layers x " + t.numExperts()
+                    + " experts, the store has " + c.numLayers() + " x " + c.numExperts());
+        }
+        // Dense weights stream at the kernel rate of their dtype: f32 stores keep f32, the others bf16.
+        String denseLayout = layout instanceof ExpertLayout.Dense d ? d.name() : "bf16";
+        int bpw = denseLayout.equals("f32") ? 4 : 2;
+        long h = c.hidden();
+        long perLayer = (long) bpw * h * (2L * c.qDim() + 2L * c.kvDim() + c.numExperts());
+        long head = (long) bpw * h * c.vocabSize();
+        long all = expertBytes * c.numMoeLayers() * c.numExperts();
+        long hostBytes = host == null ? all : ByteSize.parse(host);
+        int hostSlots = (int) Math.min(Integer.MAX_VALUE, hostBytes / expertBytes);
+        int fastSlots = 0;
+        if (vram != null) {
+            long kv = 2L * c.numLayers() * context * c.kvDim() * Float.BYTES;
+            long left = ByteSize.parse(vram) - (perLayer * c.numLayers() + head + (long) bpw * h * c.vocabSize()) - kv - (256L << 20);
+            fastSlots = (int) Math.max(0, left / (expertBytes + (3L << 12)));
+        }
+        List<DecodeForecast.Result> rows = new ArrayList<>();
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode out = om.createObjectNode();
+        out.put("model", model.toString());
+        out.put("trace", trace.toString());
+        out.put("tokens", t.steps().isEmpty() ? 0 : t.steps().getLast().token() - t.steps().getFirst().token() + 1);
+        out.put("expert_bytes", expertBytes);
+        out.put("layout", layout.name());
+        out.put("host_slots", hostSlots);
+        out.put("vram_slots", fastSlots);
+        out.put("calibration", cf.toString());
+        var arr = out.putArray("predictions");
+        System.out.printf(Locale.ROOT, "%s: %d experts of %.2f MiB (%s); host tier %d experts%s; calibration %s%n", model,
+                c.numMoeLayers() * c.numExperts(), expertBytes / 1048576.0, layout.name(), hostSlots,
+                vram == null ? "" : ", VRAM tier " + fastSlots + " experts", cf);
+        System.out.printf("%-28s %-8s %10s %9s %9s %12s %12s%n", "configuration", "policy", "tokens/s", "host hit", "VRAM hit",
+                "SSD MiB/tok", "PCIe MiB/tok");
+        for (String policy : policies) {
+            var setup = new DecodeForecast.Setup(c.numLayers(), c.numExperts(), expertBytes, layout.name(),
+                    layout instanceof ExpertLayout.Floe, perLayer, head, denseLayout, hostSlots, fastSlots, policy);
+            DecodeForecast f = new DecodeForecast(setup, cal);
+            List<DecodeForecast.Result> rs = new ArrayList<>();
+            rs.add(f.cpu(t));
+            if (vram != null) {
+                if (!cal.hasGpu()) throw new IllegalArgumentException(cf + ": no GPU rates in this calibration (run `strata calibrate --backend cuda`)");
+                rs.add(f.gpu(t, StepPlanner.Mode.GPU, false, "gpu copy-only"));
+                rs.add(f.gpu(t, StepPlanner.Mode.CPU, false, "gpu, misses on the CPU"));
+                rs.add(f.gpu(t, StepPlanner.Mode.AUTO, false, "gpu hybrid"));
+                rs.add(f.gpu(t, StepPlanner.Mode.AUTO, true, "gpu hybrid + prefetch bound"));
+            }
+            for (DecodeForecast.Result r : rs) {
+                System.out.printf(Locale.ROOT, "%-28s %-8s %10.2f %8.1f%% %8s %12.1f %12.1f%n", r.name(), policy, r.tokensPerSecond(),
+                        100 * r.hostHitRate(), Double.isNaN(r.fastHitRate()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * r.fastHitRate()),
+                        r.ssdBytesPerToken() / 1048576.0, r.h2dBytesPerToken() / 1048576.0);
+                ObjectNode o = arr.addObject();
+                o.put("configuration", r.name());
+                o.put("policy", policy);
+                o.put("tokens_per_s", r.tokensPerSecond());
+                o.put("host_hit_rate", r.hostHitRate());
+                if (!Double.isNaN(r.fastHitRate())) o.put("vram_hit_rate", r.fastHitRate());
+                o.put("ssd_bytes_per_token", r.ssdBytesPerToken());
+                o.put("h2d_bytes_per_token", r.h2dBytesPerToken());
+                var p = o.putObject("paths_per_token");
+                r.pathsPerToken().forEach((k, v) -> p.put(k.name().toLowerCase(Locale.ROOT), v));
+                rows.add(r);
+            }
+        }
+        DecodeForecast.Result best = rows.stream().max(java.util.Comparator.comparingDouble(DecodeForecast.Result::tokensPerSecond)).orElseThrow();
+        String bestPolicy = out.get("predictions").get(rows.indexOf(best)).get("policy").asText();
+        System.out.printf(Locale.ROOT, "recommended: %s with --policy %s (%.2f tokens/s predicted)%n", best.name(), bestPolicy, best.tokensPerSecond());
+        out.put("recommended", best.name());
+        out.put("recommended_policy", bestPolicy);
+        if (json != null) om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+        return 0;
+    }
+
+    private static int firstMoe(ModelConfig c) {
+        for (int l = 0; l < c.numLayers(); l++) if (c.moeLayer()[l]) return l;
+        throw new IllegalArgumentException("the model has no MoE layer");
+    }
+}

@@ -1,0 +1,184 @@
+// Predicted decode tokens/s of a store under given budgets: a routing trace replayed through the tiers, priced by a calibration.
+package io.strata.engine.hybrid;
+
+import io.strata.tiering.ExpertKey;
+import io.strata.tiering.Residency;
+import io.strata.tiering.policy.EvictionPolicy;
+import io.strata.tiering.policy.Policies;
+import io.strata.tiering.trace.RoutingTrace;
+import io.strata.tiering.trace.TraceStep;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Replays each token of a trace through a host tier (and, on a GPU, a VRAM tier) under the store's eviction policy,
+ * exactly as the store admits: every routed expert enters the host tier; on a GPU, an expert enters VRAM when its path
+ * is a copy. Each layer costs its dense weights streamed at the dense kernel's rate plus the MoE block:
+ * <ul>
+ * <li>CPU: the experts in host memory computed first, then each SSD miss once read (reads queued at once, one after
+ * another at the measured SSD rate) — the loads overlap the compute of the hits and of earlier misses;</li>
+ * <li>GPU: the {@link StepPlanner}'s makespan of the copy engine, the device and the CPU.</li>
+ * </ul>
+ * What it leaves out, and so where a measured run may differ: attention over the KV cache, norms, sampling, kernel
+ * launch and synchronisation overheads (small per token on large models, dominant on tiny ones).
+ */
+public final class DecodeForecast {
+    /** One configuration's prediction. */
+    public record Result(String name, double tokensPerSecond, double hostHitRate, double fastHitRate, double ssdBytesPerToken,
+                         double h2dBytesPerToken, Map<StepPlanner.Path, Double> pathsPerToken) {}
+
+    /** What is being planned: the store's experts and the budgets. */
+    public record Setup(int numLayers, int numExperts, long expertBytes, String layout, boolean floe, long denseBytesPerLayer,
+                        long headBytes, String denseLayout, int hostSlots, int fastSlots, String policy) {}
+
+    private final Setup s;
+    private final Calibration cal;
+
+    public DecodeForecast(Setup setup, Calibration cal) {
+        this.s = setup;
+        this.cal = cal;
+    }
+
+    /** The CPU backend: every expert computed on the CPU from the host tier. */
+    public Result cpu(RoutingTrace t) {
+        double dense = rate(cal.cpuExpertRate(s.denseLayout()), s.denseLayout() + " CPU kernel");
+        double expert = rate(cal.cpuExpertRate(s.layout()), s.layout() + " CPU kernel");
+        double ssd = rate(cal.ssdRead(), "SSD read");
+        Tier host = new Tier(s.hostSlots(), s.policy());
+        double time = 0, hits = 0, uses = 0, ssdBytes = 0;
+        List<List<TraceStep>> tokens = byToken(t);
+        for (int tok = 0; tok < tokens.size(); tok++) {
+            for (TraceStep st : tokens.get(tok)) {
+                double cpu = 0, read = 0;
+                List<Integer> missed = new ArrayList<>();
+                for (int e : st.experts()) {
+                    uses++;
+                    if (host.has(st.layer(), e)) {
+                        hits++;
+                        cpu += s.expertBytes() / expert;
+                    } else missed.add(e);
+                }
+                for (int e : missed) {
+                    read += s.expertBytes() / ssd;
+                    cpu = Math.max(cpu, read) + s.expertBytes() / expert;
+                    ssdBytes += s.expertBytes();
+                }
+                for (int e : st.experts()) host.access(st.layer(), e, tok);
+                time += s.denseBytesPerLayer() / dense + cpu;
+            }
+            time += s.headBytes() / dense;
+        }
+        int n = Math.max(1, tokens.size());
+        return new Result("cpu", n / time, hits / uses, Double.NaN, ssdBytes / n, 0, Map.of());
+    }
+
+    /**
+     * A GPU run in {@code mode}; with {@code prefetch}, each layer's misses are copied during the previous layer as
+     * far as the link allows (an oracle predictor one layer ahead: the bound that prefetching can reach).
+     */
+    public Result gpu(RoutingTrace t, StepPlanner.Mode mode, boolean prefetch, String name) {
+        double dense = rate(cal.gpuExpertRate(s.denseLayout()), s.denseLayout() + " GPU kernel");
+        StepPlanner planner = new StepPlanner(cal, mode);
+        Tier host = new Tier(s.hostSlots(), s.policy()), fast = new Tier(s.fastSlots(), s.policy());
+        double time = 0, hostHits = 0, fastHits = 0, uses = 0, ssdBytes = 0, h2dBytes = 0;
+        Map<StepPlanner.Path, Double> paths = new LinkedHashMap<>();
+        List<List<TraceStep>> tokens = byToken(t);
+        for (int tok = 0; tok < tokens.size(); tok++) {
+            double prevLayer = 0;
+            for (TraceStep st : tokens.get(tok)) {
+                int m = st.experts().length;
+                Residency[] where = new Residency[m];
+                long[] bytes = new long[m];
+                String[] layout = new String[m];
+                boolean[] floe = new boolean[m];
+                int[] n1 = new int[m];
+                double budget = prefetch ? prevLayer * cal.h2d() : 0; // bytes the link moved during the previous layer
+                for (int i = 0; i < m; i++) {
+                    int e = st.experts()[i];
+                    bytes[i] = s.expertBytes();
+                    layout[i] = s.layout();
+                    floe[i] = s.floe();
+                    n1[i] = 1;
+                    if (fast.has(st.layer(), e)) where[i] = Residency.FAST;
+                    else if (prefetch && host.has(st.layer(), e) && budget >= s.expertBytes()) {
+                        budget -= s.expertBytes();
+                        where[i] = Residency.FAST_PREFETCHED;
+                    } else where[i] = host.has(st.layer(), e) ? Residency.HOST : Residency.SSD;
+                }
+                StepPlanner.Plan p = planner.plan(where, bytes, layout, floe, n1);
+                for (int i = 0; i < m; i++) {
+                    int e = st.experts()[i];
+                    uses++;
+                    if (where[i].tier() == io.strata.tiering.Tier.FAST) fastHits++;
+                    if (where[i] != Residency.SSD) hostHits++;
+                    else ssdBytes += s.expertBytes();
+                    paths.merge(p.paths()[i], 1.0, Double::sum);
+                    if (p.paths()[i] == StepPlanner.Path.COPY || p.paths()[i] == StepPlanner.Path.PREFETCHED) {
+                        h2dBytes += s.expertBytes();
+                        fast.access(st.layer(), e, tok);
+                    } else if (where[i].tier() == io.strata.tiering.Tier.FAST) {
+                        fast.access(st.layer(), e, tok);
+                    }
+                    host.access(st.layer(), e, tok);
+                }
+                prevLayer = s.denseBytesPerLayer() / dense + p.seconds();
+                time += prevLayer;
+            }
+            time += s.headBytes() / dense;
+        }
+        int n = Math.max(1, tokens.size());
+        paths.replaceAll((k, v) -> v / n);
+        return new Result(name, n / time, hostHits / uses, fastHits / uses, ssdBytes / n, h2dBytes / n, paths);
+    }
+
+    private static List<List<TraceStep>> byToken(RoutingTrace t) {
+        List<List<TraceStep>> out = new ArrayList<>();
+        int cur = Integer.MIN_VALUE;
+        for (TraceStep st : t.steps()) {
+            if (st.token() != cur) {
+                out.add(new ArrayList<>());
+                cur = st.token();
+            }
+            out.getLast().add(st);
+        }
+        return out;
+    }
+
+    private static double rate(double r, String what) {
+        if (!(r > 0)) throw new IllegalStateException("the calibration has no " + what + " rate: run `strata calibrate`");
+        return r;
+    }
+
+    /** A cache of (layer, expert) under an eviction policy, filled on access as the store fills its tiers. */
+    private static final class Tier {
+        private final int slots;
+        private final EvictionPolicy policy;
+        private final Set<ExpertKey> members = new HashSet<>();
+
+        Tier(int slots, String policy) {
+            this.slots = slots;
+            this.policy = Policies.online(policy, false).get();
+        }
+
+        boolean has(int l, int e) {
+            return members.contains(new ExpertKey(l, e));
+        }
+
+        void access(int l, int e, long time) {
+            ExpertKey k = new ExpertKey(l, e);
+            policy.onAccess(k, time);
+            if (members.contains(k) || slots <= 0) return;
+            if (members.size() >= slots) {
+                ExpertKey v = policy.chooseVictim(new ArrayList<>(members), time);
+                members.remove(v);
+                policy.onEvict(v);
+            }
+            members.add(k);
+            policy.onInsert(k, time);
+        }
+    }
+}
