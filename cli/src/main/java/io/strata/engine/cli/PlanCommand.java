@@ -52,6 +52,11 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "write the predictions as JSON")
     Path json;
 
+    @Option(names = "--probe-tokens", defaultValue = "16",
+            description = "decode this many tokens twice with every expert in memory (CPU; and CUDA for a GPU plan): the second"
+                    + " pass, all hits, is the base time per token the tiers add to; 0 prices everything from the calibration")
+    int probeTokens = 16;
+
     @Override
     public Integer call() throws Exception {
         if (!ModelLoader.isPackedStore(model)) throw new IllegalArgumentException(model + ": not a packed store (make one with `strata pack`)");
@@ -89,6 +94,15 @@ public final class PlanCommand implements Callable<Integer> {
             long left = ByteSize.parse(vram) - (perLayer * c.numLayers() + head + (long) bpw * h * c.vocabSize()) - kv - (256L << 20);
             fastSlots = (int) Math.max(0, left / (expertBytes + (3L << 12)));
         }
+        double baseCpu = Double.NaN, baseGpu = Double.NaN;
+        if (probeTokens > 0) {
+            baseCpu = probe("cpu", c);
+            System.out.printf(Locale.ROOT, "probe: %.2f ms per token on the CPU with every expert routed in memory%n", baseCpu * 1e3);
+            if (vram != null) {
+                baseGpu = probe("cuda", c);
+                System.out.printf(Locale.ROOT, "probe: %.2f ms per token on CUDA with every expert routed in VRAM%n", baseGpu * 1e3);
+            }
+        }
         List<DecodeForecast.Result> rows = new ArrayList<>();
         ObjectMapper om = new ObjectMapper();
         ObjectNode out = om.createObjectNode();
@@ -100,6 +114,8 @@ public final class PlanCommand implements Callable<Integer> {
         out.put("host_slots", hostSlots);
         out.put("vram_slots", fastSlots);
         out.put("calibration", cf.toString());
+        if (!Double.isNaN(baseCpu)) out.put("probe_cpu_ms_per_token", baseCpu * 1e3);
+        if (!Double.isNaN(baseGpu)) out.put("probe_cuda_ms_per_token", baseGpu * 1e3);
         var arr = out.putArray("predictions");
         System.out.printf(Locale.ROOT, "%s: %d experts of %.2f MiB (%s); host tier %d experts%s; calibration %s%n", model,
                 c.numMoeLayers() * c.numExperts(), expertBytes / 1048576.0, layout.name(), hostSlots,
@@ -109,15 +125,16 @@ public final class PlanCommand implements Callable<Integer> {
         for (String policy : policies) {
             var setup = new DecodeForecast.Setup(c.numLayers(), c.numExperts(), expertBytes, layout.name(),
                     layout instanceof ExpertLayout.Floe, perLayer, head, denseLayout, hostSlots, fastSlots, policy);
-            DecodeForecast f = new DecodeForecast(setup, cal);
+            DecodeForecast f = new DecodeForecast(setup, cal, baseCpu);
+            DecodeForecast g = new DecodeForecast(setup, cal, baseGpu);
             List<DecodeForecast.Result> rs = new ArrayList<>();
             rs.add(f.cpu(t));
             if (vram != null) {
                 if (!cal.hasGpu()) throw new IllegalArgumentException(cf + ": no GPU rates in this calibration (run `strata calibrate --backend cuda`)");
-                rs.add(f.gpu(t, StepPlanner.Mode.GPU, false, "gpu copy-only"));
-                rs.add(f.gpu(t, StepPlanner.Mode.CPU, false, "gpu, misses on the CPU"));
-                rs.add(f.gpu(t, StepPlanner.Mode.AUTO, false, "gpu hybrid"));
-                rs.add(f.gpu(t, StepPlanner.Mode.AUTO, true, "gpu hybrid + prefetch bound"));
+                rs.add(g.gpu(t, StepPlanner.Mode.GPU, false, "gpu copy-only"));
+                rs.add(g.gpu(t, StepPlanner.Mode.CPU, false, "gpu, misses on the CPU"));
+                rs.add(g.gpu(t, StepPlanner.Mode.AUTO, false, "gpu hybrid"));
+                rs.add(g.gpu(t, StepPlanner.Mode.AUTO, true, "gpu hybrid + prefetch bound"));
             }
             for (DecodeForecast.Result r : rs) {
                 System.out.printf(Locale.ROOT, "%-28s %-8s %10.2f %8.1f%% %8s %12.1f %12.1f%n", r.name(), policy, r.tokensPerSecond(),
@@ -143,6 +160,21 @@ public final class PlanCommand implements Callable<Integer> {
         out.put("recommended_policy", bestPolicy);
         if (json != null) om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
         return 0;
+    }
+
+    /**
+     * Seconds per decode token with every routed expert in memory: a fixed prompt decoded twice with a host budget of
+     * every expert (and, on CUDA, no VRAM budget); the second pass routes the same experts, now all resident.
+     */
+    private double probe(String backend, ModelConfig c) {
+        var o = io.strata.engine.api.EngineOptions.builder().backend(backend).context(64 + probeTokens).build();
+        try (io.strata.engine.api.StrataModel m = ModelLoader.load(model, o)) {
+            int[] prompt = new int[8];
+            for (int i = 0; i < prompt.length; i++) prompt[i] = (1 + 37 * i) % c.vocabSize();
+            m.generateFixed(prompt, probeTokens, io.strata.engine.generate.SamplingConfig.GREEDY);
+            var r = m.generateFixed(prompt, probeTokens, io.strata.engine.generate.SamplingConfig.GREEDY);
+            return 1 / r.decodeTokensPerSecond();
+        }
     }
 
     private static int firstMoe(ModelConfig c) {

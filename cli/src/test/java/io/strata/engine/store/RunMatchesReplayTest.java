@@ -46,7 +46,9 @@ class RunMatchesReplayTest {
         for (int slots : new int[] {2, 3}) {          // per layer on average: a global pool of slots x 2 experts
             for (String policy : new String[] {"lru", "lfu"}) {
                 int capacity = slots * 2;
-                var b = EngineOptions.builder().backend(backend).context(64).policy(policy);
+                // Copy-only: every acquired expert joins the fast tier, as the replay admits (a hybrid plan computes
+                // some misses on the CPU without admitting them: HybridExecutionTest covers that).
+                var b = EngineOptions.builder().backend(backend).context(64).policy(policy).offloadCompute("gpu");
                 if (backend.equals("cpu")) b.fastBudget(capacity * slotBytes);
                 else System.setProperty("strata.cuda.maxExpertSlots", Integer.toString(capacity));
                 Path trace = tmp.resolve(backend + "-" + policy + "-" + slots + ".jsonl");

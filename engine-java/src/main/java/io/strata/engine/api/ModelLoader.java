@@ -23,6 +23,7 @@ import java.nio.file.Path;
  * call {@link StrataModel#load(Path, EngineOptions)}; the rest is for tools that inspect the store.
  */
 public final class ModelLoader {
+    private static final System.Logger LOG = System.getLogger(ModelLoader.class.getName());
     private ModelLoader() {}
 
     /**
@@ -158,7 +159,8 @@ public final class ModelLoader {
                     m = new MoeModel(c, weights, store, be);
                     if (be instanceof io.strata.engine.backend.cuda.CudaBackend cb) {
                         var layout = store.layouts().getFirst();
-                        m.planner(stepPlanner(o.offloadCompute(), cb, c), ps.maxExpertBytes(), layout);
+                        m.planner(stepPlanner(o.offloadCompute(), cb, c, layout, (io.strata.kernels.cuda.VramFastTier) vram),
+                                ps.maxExpertBytes(), layout);
                     }
                 } catch (RuntimeException e) {
                     store.close();
@@ -185,7 +187,9 @@ public final class ModelLoader {
      * or, without one for this machine, from a brief calibration made now (and says so).
      */
     static io.strata.engine.hybrid.StepPlanner stepPlanner(EngineOptions.OffloadCompute mode,
-                                                           io.strata.engine.backend.cuda.CudaBackend cb, ModelConfig c) {
+                                                           io.strata.engine.backend.cuda.CudaBackend cb, ModelConfig c,
+                                                           io.strata.tiering.ExpertLayout layout,
+                                                           io.strata.kernels.cuda.VramFastTier vram) {
         var m = switch (mode) {
             case AUTO -> io.strata.engine.hybrid.StepPlanner.Mode.AUTO;
             case GPU -> io.strata.engine.hybrid.StepPlanner.Mode.GPU;
@@ -196,14 +200,22 @@ public final class ModelLoader {
         io.strata.engine.hybrid.Calibration cal = null;
         if (Files.isRegularFile(saved)) {
             cal = io.strata.engine.hybrid.Calibration.load(saved);
-            if (!cal.machine().equals(io.strata.engine.hybrid.Calibration.thisMachine()) || !cal.hasGpu()) cal = null;
+            if (!cal.machine().equals(io.strata.engine.hybrid.Calibration.thisMachine()) || !cal.hasGpu()
+                    || Double.isNaN(cal.cpuExpertRate(layout.name()))) cal = null;
+        }
+        if (cal == null && layout instanceof io.strata.tiering.ExpertLayout.Floe) {
+            // FloE misses always move rows on the device: nothing to plan, nothing to measure
+            return new io.strata.engine.hybrid.StepPlanner(null, io.strata.engine.hybrid.StepPlanner.Mode.GPU);
         }
         if (cal == null) {
             long t0 = System.nanoTime();
+            String codec = layout instanceof io.strata.tiering.ExpertLayout.Dense d ? d.name() : layout.name();
             cal = new io.strata.engine.hybrid.Calibrator(c.hidden(), c.expertIntermediate(), true, msg -> {})
-                    .rates(cb);
-            System.err.printf("offload-compute auto: no calibration of this machine with a GPU at %s; measured briefly in %.1f s"
-                    + " (run `strata calibrate --backend cuda` for the full one)%n", saved, (System.nanoTime() - t0) / 1e9);
+                    .forRun(codec, vram.measureHostToDevice(5), cb.deviceName());
+            LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "offload-compute auto: no calibration of this"
+                    + " machine with a GPU at %s; measured the %s CPU kernel (%.2f GB/s) and the copy into VRAM (%.2f GB/s) in %.1f s"
+                    + " (`strata calibrate --backend cuda` measures everything)", saved, layout.name(), cal.cpuExpertRate(layout.name()) / 1e9,
+                    cal.h2d() / 1e9, (System.nanoTime() - t0) / 1e9));
         }
         return new io.strata.engine.hybrid.StepPlanner(cal, m);
     }

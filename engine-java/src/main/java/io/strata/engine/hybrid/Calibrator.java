@@ -63,9 +63,23 @@ public final class Calibrator {
         this.log = log;
     }
 
-    /** The rates a GPU run's plan needs (no SSD): what a run without a saved calibration measures briefly. */
-    public Calibration rates(CudaBackend cuda) {
-        return run(cuda, null);
+    /**
+     * What a GPU run without a saved calibration measures before its first step: the CPU kernel of its experts' codec
+     * and the copy rate into its VRAM tier ({@code h2d}, measured by the tier). The device's expert compute is not
+     * measured (it is taken as free beside the copies and the CPU), nor the SSD (a miss costs the same read on either
+     * path).
+     */
+    public Calibration forRun(String codec, double h2d, String device) {
+        long llc = lastLevelCacheBytes();
+        CpuBackend host = new CpuBackend();
+        try (Arena weights = Arena.ofShared(); Arena arena = Arena.ofShared()) {
+            Sample s = sample(codec, randomExpert(weights, hidden, intermediate), arena, llc);
+            double r = expertRate(host, s, null);
+            double[] perThreads = new double[Parallel.threads()];
+            perThreads[perThreads.length - 1] = r;
+            return new Calibration(Calibration.thisMachine(), Instant.now().toString(), Parallel.threads(), Double.NaN, Double.NaN,
+                    null, false, Map.of(s.layout.name(), perThreads), h2d, Double.NaN, Map.of(), device, true);
+        }
     }
 
     /** Measures everything this machine has: CUDA rates only with {@code cuda} non-null, the SSD only with {@code disk}. */

@@ -37,10 +37,22 @@ public final class DecodeForecast {
 
     private final Setup s;
     private final Calibration cal;
+    private final double baseSeconds;
 
-    public DecodeForecast(Setup setup, Calibration cal) {
+    /**
+     * @param baseSeconds the measured time of one decode token with every expert it routes already in the fast tier
+     *                    (a probe run), or NaN: then the dense weights and experts are priced from the calibration,
+     *                    and the prediction misses what the rates leave out (attention, launches, sampling)
+     */
+    public DecodeForecast(Setup setup, Calibration cal, double baseSeconds) {
         this.s = setup;
         this.cal = cal;
+        this.baseSeconds = baseSeconds;
+    }
+
+    /** Per-token seconds: the probe's base plus what the tiers add, or the modeled whole without a probe. */
+    private double perToken(double modeled, double extra, int tokens) {
+        return Double.isNaN(baseSeconds) ? modeled / tokens : baseSeconds + extra / tokens;
     }
 
     /** The CPU backend: every expert computed on the CPU from the host tier. */
@@ -49,11 +61,11 @@ public final class DecodeForecast {
         double expert = rate(cal.cpuExpertRate(s.layout()), s.layout() + " CPU kernel");
         double ssd = rate(cal.ssdRead(), "SSD read");
         Tier host = new Tier(s.hostSlots(), s.policy());
-        double time = 0, hits = 0, uses = 0, ssdBytes = 0;
+        double time = 0, extra = 0, hits = 0, uses = 0, ssdBytes = 0;
         List<List<TraceStep>> tokens = byToken(t);
         for (int tok = 0; tok < tokens.size(); tok++) {
             for (TraceStep st : tokens.get(tok)) {
-                double cpu = 0, read = 0;
+                double cpu = 0, read = 0, compute = st.experts().length * (s.expertBytes() / expert);
                 List<Integer> missed = new ArrayList<>();
                 for (int e : st.experts()) {
                     uses++;
@@ -69,11 +81,12 @@ public final class DecodeForecast {
                 }
                 for (int e : st.experts()) host.access(st.layer(), e, tok);
                 time += s.denseBytesPerLayer() / dense + cpu;
+                extra += cpu - compute; // the stall: reads the compute could not hide
             }
             time += s.headBytes() / dense;
         }
         int n = Math.max(1, tokens.size());
-        return new Result("cpu", n / time, hits / uses, Double.NaN, ssdBytes / n, 0, Map.of());
+        return new Result("cpu", 1 / perToken(time, extra, n), hits / uses, Double.NaN, ssdBytes / n, 0, Map.of());
     }
 
     /**
@@ -84,7 +97,7 @@ public final class DecodeForecast {
         double dense = rate(cal.gpuExpertRate(s.denseLayout()), s.denseLayout() + " GPU kernel");
         StepPlanner planner = new StepPlanner(cal, mode);
         Tier host = new Tier(s.hostSlots(), s.policy()), fast = new Tier(s.fastSlots(), s.policy());
-        double time = 0, hostHits = 0, fastHits = 0, uses = 0, ssdBytes = 0, h2dBytes = 0;
+        double time = 0, extra = 0, hostHits = 0, fastHits = 0, uses = 0, ssdBytes = 0, h2dBytes = 0;
         Map<StepPlanner.Path, Double> paths = new LinkedHashMap<>();
         List<List<TraceStep>> tokens = byToken(t);
         for (int tok = 0; tok < tokens.size(); tok++) {
@@ -127,12 +140,20 @@ public final class DecodeForecast {
                 }
                 prevLayer = s.denseBytesPerLayer() / dense + p.seconds();
                 time += prevLayer;
+                double allInVram = 0; // the same experts computed on the device from VRAM: what the probe measured
+                for (int i = 0; i < m; i++) allInVram += gpuSeconds(s.expertBytes(), s.layout());
+                extra += Math.max(0, p.seconds() - allInVram);
             }
             time += s.headBytes() / dense;
         }
         int n = Math.max(1, tokens.size());
         paths.replaceAll((k, v) -> v / n);
-        return new Result(name, n / time, hostHits / uses, fastHits / uses, ssdBytes / n, h2dBytes / n, paths);
+        return new Result(name, 1 / perToken(time, extra, n), hostHits / uses, fastHits / uses, ssdBytes / n, h2dBytes / n, paths);
+    }
+
+    private double gpuSeconds(long bytes, String layout) {
+        double r = cal.gpuExpertRate(layout);
+        return Double.isNaN(r) ? 0 : bytes / r;
     }
 
     private static List<List<TraceStep>> byToken(RoutingTrace t) {

@@ -66,7 +66,8 @@ public final class StepPlanner {
                 out[i] = r == Residency.FAST ? Path.HIT : Path.PREFETCHED;
                 if (cal != null) gpu += gpuTime(bytes[i], layout[i], tokens[i]);
             } else if (cal != null && (r == Residency.SSD || r == Residency.LOADING)) {
-                ssd += bytes[i] / rate(cal.ssdRead(), "SSD read");
+                // Without an SSD rate (a run's brief calibration) the read is left out: it precedes either path alike.
+                ssd += cal.ssdRead() > 0 ? bytes[i] / cal.ssdRead() : 0;
                 ready[i] = ssd;
             }
         }

@@ -76,6 +76,30 @@ public final class VramFastTier implements FastTier {
         }
     }
 
+    /**
+     * Host-to-device copy rate into this tier's own memory (bytes/s): the median of {@code reps} timed copies of one slot
+     * from a pinned host buffer into a free slot. Needs no device memory beyond the tier's: a run that plans its steps
+     * measures its link this way without stepping over its VRAM budget. Call before the first admission.
+     */
+    public double measureHostToDevice(int reps) {
+        Slot s = free.peek();
+        if (s == null || !resident.isEmpty()) throw new IllegalStateException("measure the copy rate before experts are admitted");
+        try (PinnedBuffer h = ctx.allocPinned(slotBytes); CudaEvent a = ctx.newEvent(true); CudaEvent z = ctx.newEvent(true)) {
+            h.segment().fill((byte) 1);
+            s.memory.copyFromHostAsync(h.segment(), 0, copyStream); // warm-up
+            double[] ms = new double[reps];
+            for (int i = 0; i < reps; i++) {
+                a.record(copyStream);
+                s.memory.copyFromHostAsync(h.segment(), 0, copyStream);
+                z.record(copyStream);
+                z.synchronize();
+                ms[i] = z.elapsedMillisSince(a);
+            }
+            java.util.Arrays.sort(ms);
+            return slotBytes / (ms[reps / 2] / 1e3);
+        }
+    }
+
     /** Slot size that holds parts of these sizes, each 256-byte aligned. */
     public static long slotBytesFor(long... partBytes) {
         long s = 0;
