@@ -45,6 +45,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int h = hidden, inter = intermediate;
+        long block = 4L << 20;
         Path d = disk;
         if (model != null) {
             if (!ModelLoader.isPackedStore(model)) throw new IllegalArgumentException(model + ": not a packed store (make one with `strata pack`)");
@@ -52,6 +53,7 @@ public final class CalibrateCommand implements Callable<Integer> {
                 ModelConfig c = ModelConfig.parse(ps.manifest().model(), model);
                 h = c.hidden();
                 inter = c.expertIntermediate();
+                block = ps.maxExpertBytes();
             }
             if (d == null) d = model;
         }
@@ -62,7 +64,7 @@ public final class CalibrateCommand implements Callable<Integer> {
             else be.close();
         }
         try {
-            Calibration cal = new Calibrator(h, inter, brief, System.out::println).run(cuda, d);
+            Calibration cal = new Calibrator(h, inter, brief, System.out::println).ssdBlock(block).run(cuda, d);
             if (json != null) cal.save(json);
             if (!noSave) {
                 cal.save(Calibration.defaultPath());

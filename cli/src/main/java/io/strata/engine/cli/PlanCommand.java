@@ -34,8 +34,17 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--trace", required = true, description = "routing trace of this model (JSON lines, `strata run --trace F`)")
     Path trace;
 
-    @Option(names = "--host", description = "host budget (e.g. 24GiB; default: every expert)")
-    String host;
+    @Option(names = "--host", split = ",", description = "host budgets to compare: sizes (24GiB) or shares of all experts"
+            + " (25%%); default: every expert")
+    List<String> hosts = List.of("100%");
+
+    @Option(names = "--codec", split = ",", description = "codecs to compare beside the store's own (e.g. int4,int8): priced"
+            + " from the calibration's kernel rates and the codec's blob size; the best needs `strata pack --codec`")
+    List<String> codecs = List.of();
+
+    @Option(names = "--prefetch-depth", split = ",", defaultValue = "1,2",
+            description = "prefetch depths of the GPU hybrid bound (default: ${DEFAULT-VALUE})")
+    List<Integer> depths = List.of(1, 2);
 
     @Option(names = "--vram", description = "VRAM budget for a GPU plan (e.g. 11GiB; dense weights, KV and scratch come out of it)")
     String vram;
@@ -43,8 +52,9 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--context", defaultValue = "2048", description = "KV-cache positions reserved in VRAM")
     int context = 2048;
 
-    @Option(names = "--policy", defaultValue = "lfu", split = ",", description = "eviction policies to compare (lru,lfu,...)")
-    List<String> policies = List.of("lfu");
+    @Option(names = "--policy", defaultValue = "lru", split = ",",
+            description = "eviction policies to compare (lru,lfu,...; default: ${DEFAULT-VALUE}, as strata run)")
+    List<String> policies = List.of("lru");
 
     @Option(names = "--calibration", description = "calibration file (default: this machine's saved one)")
     Path calibration;
@@ -86,14 +96,6 @@ public final class PlanCommand implements Callable<Integer> {
         long perLayer = (long) bpw * h * (2L * c.qDim() + 2L * c.kvDim() + c.numExperts());
         long head = (long) bpw * h * c.vocabSize();
         long all = expertBytes * c.numMoeLayers() * c.numExperts();
-        long hostBytes = host == null ? all : ByteSize.parse(host);
-        int hostSlots = (int) Math.min(Integer.MAX_VALUE, hostBytes / expertBytes);
-        int fastSlots = 0;
-        if (vram != null) {
-            long kv = 2L * c.numLayers() * context * c.kvDim() * Float.BYTES;
-            long left = ByteSize.parse(vram) - (perLayer * c.numLayers() + head + (long) bpw * h * c.vocabSize()) - kv - (256L << 20);
-            fastSlots = (int) Math.max(0, left / (expertBytes + (3L << 12)));
-        }
         double baseCpu = Double.NaN, baseGpu = Double.NaN;
         if (probeTokens > 0) {
             baseCpu = probe("cpu", c);
@@ -104,6 +106,7 @@ public final class PlanCommand implements Callable<Integer> {
             }
         }
         List<DecodeForecast.Result> rows = new ArrayList<>();
+        List<String[]> rowKeys = new ArrayList<>(); // codec, host budget, policy of each row
         ObjectMapper om = new ObjectMapper();
         ObjectNode out = om.createObjectNode();
         out.put("model", model.toString());
@@ -111,53 +114,94 @@ public final class PlanCommand implements Callable<Integer> {
         out.put("tokens", t.steps().isEmpty() ? 0 : t.steps().getLast().token() - t.steps().getFirst().token() + 1);
         out.put("expert_bytes", expertBytes);
         out.put("layout", layout.name());
-        out.put("host_slots", hostSlots);
-        out.put("vram_slots", fastSlots);
         out.put("calibration", cf.toString());
         if (!Double.isNaN(baseCpu)) out.put("probe_cpu_ms_per_token", baseCpu * 1e3);
         if (!Double.isNaN(baseGpu)) out.put("probe_cuda_ms_per_token", baseGpu * 1e3);
         var arr = out.putArray("predictions");
-        System.out.printf(Locale.ROOT, "%s: %d experts of %.2f MiB (%s); host tier %d experts%s; calibration %s%n", model,
-                c.numMoeLayers() * c.numExperts(), expertBytes / 1048576.0, layout.name(), hostSlots,
-                vram == null ? "" : ", VRAM tier " + fastSlots + " experts", cf);
-        System.out.printf("%-28s %-8s %10s %9s %9s %12s %12s%n", "configuration", "policy", "tokens/s", "host hit", "VRAM hit",
-                "SSD MiB/tok", "PCIe MiB/tok");
-        for (String policy : policies) {
-            var setup = new DecodeForecast.Setup(c.numLayers(), c.numExperts(), expertBytes, layout.name(),
-                    layout instanceof ExpertLayout.Floe, perLayer, head, denseLayout, hostSlots, fastSlots, policy);
-            DecodeForecast f = new DecodeForecast(setup, cal, baseCpu);
-            DecodeForecast g = new DecodeForecast(setup, cal, baseGpu);
-            List<DecodeForecast.Result> rs = new ArrayList<>();
-            rs.add(f.cpu(t));
-            if (vram != null) {
-                if (!cal.hasGpu()) throw new IllegalArgumentException(cf + ": no GPU rates in this calibration (run `strata calibrate --backend cuda`)");
-                rs.add(g.gpu(t, StepPlanner.Mode.GPU, false, "gpu copy-only"));
-                rs.add(g.gpu(t, StepPlanner.Mode.CPU, false, "gpu, misses on the CPU"));
-                rs.add(g.gpu(t, StepPlanner.Mode.AUTO, false, "gpu hybrid"));
-                rs.add(g.gpu(t, StepPlanner.Mode.AUTO, true, "gpu hybrid + prefetch bound"));
+        System.out.printf(Locale.ROOT, "%s: %d experts of %.2f MiB (%s); calibration %s%n", model, c.numMoeLayers() * c.numExperts(),
+                expertBytes / 1048576.0, layout.name(), cf);
+        System.out.printf("%-30s %-10s %-10s %-8s %10s %9s %9s %12s %12s%n", "configuration", "codec", "host", "policy", "tokens/s",
+                "host hit", "VRAM hit", "SSD MiB/tok", "PCIe MiB/tok");
+        double perToken = (double) t.steps().size() / Math.max(1, out.get("tokens").asInt()) * t.topK(); // expert uses per token
+        List<String> codecList = new ArrayList<>();
+        codecList.add(null); // the store's own
+        codecList.addAll(codecs);
+        for (String codec : codecList) {
+            long eb = expertBytes;
+            String lay = layout.name();
+            double bCpu = baseCpu, bGpu = baseGpu;
+            if (codec != null) {
+                var params = io.strata.compression.codec.ExpertCodecs.byName(codec).layout(c.hidden(), c.expertIntermediate());
+                eb = params.totalBytes();
+                lay = codec.equals("bf16") ? "bf16" : ExpertLayout.of(params).name();
+                // The probe ran the store's codec: swap its expert compute for this codec's, at the calibrated rates.
+                double was = expertBytes / cal.cpuExpertRate(layout.name()), now = eb / cal.cpuExpertRate(lay);
+                bCpu = baseCpu + perToken * (now - was);
+                if (!Double.isNaN(baseGpu)) bGpu = baseGpu + perToken * (eb / cal.gpuExpertRate(lay) - expertBytes / cal.gpuExpertRate(layout.name()));
             }
-            for (DecodeForecast.Result r : rs) {
-                System.out.printf(Locale.ROOT, "%-28s %-8s %10.2f %8.1f%% %8s %12.1f %12.1f%n", r.name(), policy, r.tokensPerSecond(),
-                        100 * r.hostHitRate(), Double.isNaN(r.fastHitRate()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * r.fastHitRate()),
-                        r.ssdBytesPerToken() / 1048576.0, r.h2dBytesPerToken() / 1048576.0);
-                ObjectNode o = arr.addObject();
-                o.put("configuration", r.name());
-                o.put("policy", policy);
-                o.put("tokens_per_s", r.tokensPerSecond());
-                o.put("host_hit_rate", r.hostHitRate());
-                if (!Double.isNaN(r.fastHitRate())) o.put("vram_hit_rate", r.fastHitRate());
-                o.put("ssd_bytes_per_token", r.ssdBytesPerToken());
-                o.put("h2d_bytes_per_token", r.h2dBytesPerToken());
-                var p = o.putObject("paths_per_token");
-                r.pathsPerToken().forEach((k, v) -> p.put(k.name().toLowerCase(Locale.ROOT), v));
-                rows.add(r);
+            for (String hb : hosts) {
+                long hostBytes = hb.endsWith("%") ? (long) (eb * c.numMoeLayers() * c.numExperts() * Double.parseDouble(hb.substring(0, hb.length() - 1)) / 100)
+                        : ByteSize.parse(hb);
+                int hostSlots = (int) Math.min(Integer.MAX_VALUE, hostBytes / eb);
+                int fastSlots = 0;
+                if (vram != null) {
+                    long kv = 2L * c.numLayers() * context * c.kvDim() * Float.BYTES;
+                    long left = ByteSize.parse(vram) - (perLayer * c.numLayers() + head + (long) bpw * h * c.vocabSize()) - kv - (256L << 20);
+                    fastSlots = (int) Math.max(0, left / (eb + (3L << 12)));
+                }
+                for (String policy : policies) {
+                    var setup = new DecodeForecast.Setup(c.numLayers(), c.numExperts(), eb, lay, lay.startsWith("floe"), perLayer, head,
+                            denseLayout, hostSlots, fastSlots, policy);
+                    DecodeForecast f = new DecodeForecast(setup, cal, bCpu);
+                    DecodeForecast g = new DecodeForecast(setup, cal, bGpu);
+                    List<DecodeForecast.Result> rs = new ArrayList<>();
+                    rs.add(f.cpu(t));
+                    if (vram != null) {
+                        if (!cal.hasGpu()) throw new IllegalArgumentException(cf + ": no GPU rates in this calibration (run `strata calibrate --backend cuda`)");
+                        rs.add(g.gpu(t, StepPlanner.Mode.GPU, 0, "gpu copy-only"));
+                        rs.add(g.gpu(t, StepPlanner.Mode.CPU, 0, "gpu, misses on the CPU"));
+                        rs.add(g.gpu(t, StepPlanner.Mode.AUTO, 0, "gpu hybrid"));
+                        for (int d : depths) rs.add(g.gpu(t, StepPlanner.Mode.AUTO, d, "gpu hybrid + prefetch d=" + d + " bound"));
+                    }
+                    String codecName = codec == null ? layout.name() + " (store)" : lay;
+                    String hostName = hb + " (" + hostSlots + ")";
+                    for (DecodeForecast.Result r : rs) {
+                        System.out.printf(Locale.ROOT, "%-30s %-10s %-10s %-8s %10.2f %8.1f%% %8s %12.1f %12.1f%n", r.name(), codecName, hostName,
+                                policy, r.tokensPerSecond(), 100 * r.hostHitRate(),
+                                Double.isNaN(r.fastHitRate()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * r.fastHitRate()),
+                                r.ssdBytesPerToken() / 1048576.0, r.h2dBytesPerToken() / 1048576.0);
+                        ObjectNode o = arr.addObject();
+                        o.put("configuration", r.name());
+                        o.put("codec", codecName);
+                        o.put("host_budget", hb);
+                        o.put("host_slots", hostSlots);
+                        o.put("vram_slots", fastSlots);
+                        o.put("policy", policy);
+                        o.put("tokens_per_s", r.tokensPerSecond());
+                        o.put("host_hit_rate", r.hostHitRate());
+                        if (!Double.isNaN(r.fastHitRate())) o.put("vram_hit_rate", r.fastHitRate());
+                        o.put("ssd_bytes_per_token", r.ssdBytesPerToken());
+                        o.put("h2d_bytes_per_token", r.h2dBytesPerToken());
+                        var p = o.putObject("paths_per_token");
+                        r.pathsPerToken().forEach((k, v) -> p.put(k.name().toLowerCase(Locale.ROOT), v));
+                        rows.add(r);
+                        rowKeys.add(new String[] {codecName, hb, policy});
+                    }
+                }
             }
         }
-        DecodeForecast.Result best = rows.stream().max(java.util.Comparator.comparingDouble(DecodeForecast.Result::tokensPerSecond)).orElseThrow();
-        String bestPolicy = out.get("predictions").get(rows.indexOf(best)).get("policy").asText();
-        System.out.printf(Locale.ROOT, "recommended: %s with --policy %s (%.2f tokens/s predicted)%n", best.name(), bestPolicy, best.tokensPerSecond());
-        out.put("recommended", best.name());
-        out.put("recommended_policy", bestPolicy);
+        int bi = 0;
+        for (int i = 1; i < rows.size(); i++) if (rows.get(i).tokensPerSecond() > rows.get(bi).tokensPerSecond()) bi = i;
+        DecodeForecast.Result best = rows.get(bi);
+        String[] k = rowKeys.get(bi);
+        System.out.printf(Locale.ROOT, "recommended: %s, codec %s, host budget %s, --policy %s (%.2f tokens/s predicted)%n", best.name(),
+                k[0], k[1], k[2], best.tokensPerSecond());
+        ObjectNode rec = out.putObject("recommended");
+        rec.put("configuration", best.name());
+        rec.put("codec", k[0]);
+        rec.put("host_budget", k[1]);
+        rec.put("policy", k[2]);
+        rec.put("tokens_per_s", best.tokensPerSecond());
         if (json != null) om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
         return 0;
     }

@@ -50,6 +50,7 @@ public final class Calibrator {
 
     private final int hidden, intermediate;
     private final boolean brief;
+    private long ssdBlock = 4L << 20;
     private final Consumer<String> log;
 
     /**
@@ -61,6 +62,15 @@ public final class Calibrator {
         this.intermediate = intermediate;
         this.brief = brief;
         this.log = log;
+    }
+
+    /**
+     * Reads of this size in the SSD measurement (default 4 MiB): a store's expert blob size, so that the rate includes
+     * the per-read latency its loads pay. Rounded up to 4 KiB.
+     */
+    public Calibrator ssdBlock(long bytes) {
+        this.ssdBlock = Math.max(4096, (bytes + 4095) / 4096 * 4096);
+        return this;
     }
 
     /**
@@ -91,10 +101,10 @@ public final class Calibrator {
         double ssd = Double.NaN;
         boolean direct = false;
         if (disk != null) {
-            double[] r = ssdRead(disk, brief ? 64L << 20 : 512L << 20, brief ? 3 : 5);
+            double[] r = ssdRead(disk, Math.max(brief ? 64L << 20 : 512L << 20, 64 * ssdBlock), brief ? 3 : 5, ssdBlock);
             ssd = r[0];
             direct = r[1] > 0;
-            log.accept(String.format("SSD read %.2f GB/s on %s%s", ssd / 1e9, disk, direct ? " (O_DIRECT)" : " (buffered: not a disk speed)"));
+            log.accept(String.format("SSD read %.2f GB/s in reads of %d KiB on %s%s", ssd / 1e9, ssdBlock >> 10, disk, direct ? " (O_DIRECT)" : " (buffered: not a disk speed)"));
         }
         Map<String, double[]> cpu = new LinkedHashMap<>();
         Map<String, Double> gpu = new LinkedHashMap<>();
@@ -260,44 +270,67 @@ public final class Calibrator {
     }
 
     /**
-     * Reads a scratch file of {@code bytes} in {@code dir} in 4 MiB blocks, {@code passes} times with the block order
-     * shuffled each pass: {median bytes/s, 1 if O_DIRECT else 0}. The file is deleted afterwards.
+     * Reads a scratch file of {@code bytes} in {@code dir} in blocks of {@code block} bytes (a multiple of 4 KiB),
+     * {@code passes} times with the block order shuffled each pass: {median bytes/s, 1 if O_DIRECT else 0}. The file is
+     * deleted afterwards.
      */
-    public static double[] ssdRead(Path dir, long bytes, int passes) {
-        long block = 4L << 20;
+    public static double[] ssdRead(Path dir, long bytes, int passes, long block) {
         int blocks = (int) Math.max(1, bytes / block);
         Path f = null;
         try {
             Files.createDirectories(dir);
             f = Files.createTempFile(dir, "strata-calibrate-", ".bin");
             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.allocateDirect((int) block);
+                ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(block, Integer.MAX_VALUE - 4096));
                 SplittableRandom r = new SplittableRandom(3);
                 while (b.hasRemaining()) b.put((byte) r.nextInt());
-                for (int i = 0; i < blocks; i++) {
+                for (long off = 0; off < (long) blocks * block; off += b.capacity()) {
                     b.clear();
-                    while (b.hasRemaining()) ch.write(b, (long) i * block + b.position());
+                    b.limit((int) Math.min(b.capacity(), (long) blocks * block - off));
+                    while (b.hasRemaining()) ch.write(b, off + b.position());
                 }
                 ch.force(true);
             }
             double[] rates = new double[passes];
             boolean direct;
-            try (BlobReader reader = new BlobReader(true); Arena arena = Arena.ofConfined()) {
-                direct = reader.isDirect(f);
-                MemorySegment dst = arena.allocate(block, 4096);
-                SplittableRandom r = new SplittableRandom(11);
-                int[] order = new int[blocks];
-                for (int p = 0; p < passes; p++) {
-                    for (int i = 0; i < blocks; i++) order[i] = i;
-                    for (int i = blocks - 1; i > 0; i--) {
-                        int j = r.nextInt(i + 1), t = order[i];
-                        order[i] = order[j];
-                        order[j] = t;
-                    }
-                    long t0 = System.nanoTime();
-                    for (int i : order) reader.read(f, (long) i * block, dst);
-                    rates[p] = (double) blocks * block / ((System.nanoTime() - t0) / 1e9);
+            int readers = 2; // as many as the store's loader threads (its default): reads in flight at once
+            try (BlobReader probe = new BlobReader(true)) {
+                direct = probe.isDirect(f);
+            }
+            SplittableRandom r = new SplittableRandom(11);
+            int[] order = new int[blocks];
+            for (int p = 0; p < passes; p++) {
+                for (int i = 0; i < blocks; i++) order[i] = i;
+                for (int i = blocks - 1; i > 0; i--) {
+                    int j = r.nextInt(i + 1), t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
                 }
+                java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+                Path file = f;
+                Thread[] ts = new Thread[readers];
+                IOException[] failed = new IOException[1];
+                long t0 = System.nanoTime();
+                for (int k = 0; k < readers; k++) {
+                    ts[k] = Thread.ofPlatform().start(() -> {
+                        try (BlobReader reader = new BlobReader(true); Arena arena = Arena.ofConfined()) {
+                            MemorySegment dst = arena.allocate(block, 4096);
+                            for (int i; (i = next.getAndIncrement()) < blocks; ) reader.read(file, (long) order[i] * block, dst);
+                        } catch (IOException e) {
+                            failed[0] = e;
+                        }
+                    });
+                }
+                for (Thread t : ts) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted", e);
+                    }
+                }
+                if (failed[0] != null) throw failed[0];
+                rates[p] = (double) blocks * block / ((System.nanoTime() - t0) / 1e9);
             }
             Arrays.sort(rates);
             return new double[] {rates[passes / 2], direct ? 1 : 0};

@@ -90,10 +90,11 @@ public final class DecodeForecast {
     }
 
     /**
-     * A GPU run in {@code mode}; with {@code prefetch}, each layer's misses are copied during the previous layer as
-     * far as the link allows (an oracle predictor one layer ahead: the bound that prefetching can reach).
+     * A GPU run in {@code mode}; with prefetch {@code depth} d &gt; 0, each layer's misses are copied during the d
+     * layers before it as far as the link allows (an oracle predictor d layers ahead: the bound prefetching can reach).
      */
-    public Result gpu(RoutingTrace t, StepPlanner.Mode mode, boolean prefetch, String name) {
+    public Result gpu(RoutingTrace t, StepPlanner.Mode mode, int depth, String name) {
+        boolean prefetch = depth > 0;
         double dense = rate(cal.gpuExpertRate(s.denseLayout()), s.denseLayout() + " GPU kernel");
         StepPlanner planner = new StepPlanner(cal, mode);
         Tier host = new Tier(s.hostSlots(), s.policy()), fast = new Tier(s.fastSlots(), s.policy());
@@ -102,6 +103,7 @@ public final class DecodeForecast {
         List<List<TraceStep>> tokens = byToken(t);
         for (int tok = 0; tok < tokens.size(); tok++) {
             double prevLayer = 0;
+            java.util.ArrayDeque<Double> window = new java.util.ArrayDeque<>(); // the last `depth` layers' times
             for (TraceStep st : tokens.get(tok)) {
                 int m = st.experts().length;
                 Residency[] where = new Residency[m];
@@ -109,7 +111,8 @@ public final class DecodeForecast {
                 String[] layout = new String[m];
                 boolean[] floe = new boolean[m];
                 int[] n1 = new int[m];
-                double budget = prefetch ? prevLayer * cal.h2d() : 0; // bytes the link moved during the previous layer
+                double budget = 0; // bytes the link can move during the `depth` layers before this one
+                for (double w : window) budget += w * cal.h2d();
                 for (int i = 0; i < m; i++) {
                     int e = st.experts()[i];
                     bytes[i] = s.expertBytes();
@@ -140,6 +143,10 @@ public final class DecodeForecast {
                 }
                 prevLayer = s.denseBytesPerLayer() / dense + p.seconds();
                 time += prevLayer;
+                if (prefetch) {
+                    window.addLast(prevLayer);
+                    if (window.size() > depth) window.removeFirst();
+                }
                 double allInVram = 0; // the same experts computed on the device from VRAM: what the probe measured
                 for (int i = 0; i < m; i++) allInVram += gpuSeconds(s.expertBytes(), s.layout());
                 extra += Math.max(0, p.seconds() - allInVram);
