@@ -195,7 +195,7 @@ public final class ModelLoader {
      */
     public static io.strata.tiering.fast.FastTier vramTier(Backend be, long[] partBytes, ModelConfig c, int context) {
         if (!(be instanceof io.strata.engine.backend.cuda.CudaBackend cb)) return null;
-        long kvBytes = 2L * c.numLayers() * context * c.kvDim() * Float.BYTES;
+        long kvBytes = c.kvBytesPerPosition() * context;
         return cb.newFastTier(io.strata.kernels.cuda.VramFastTier.slotBytesFor(partBytes), kvBytes);
     }
 

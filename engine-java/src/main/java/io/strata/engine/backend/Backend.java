@@ -71,6 +71,13 @@ public interface Backend extends AutoCloseable {
      */
     void rope(Buf x, int n, int heads, int headDim, int pos0, float theta);
 
+    /**
+     * Rotary embedding in place on x (n, heads, headDim) with explicit frequencies (YaRN, partial rotary): token t at
+     * position pos0 + t; the first {@code f.rotaryDim()} dimensions of each head rotate (rotate-half pairing within
+     * them), cos/sin scaled by {@code f.attentionFactor()}; the rest pass through.
+     */
+    void rope(Buf x, int n, int heads, int headDim, int pos0, RopeFreqs f);
+
     /** x[i] = clamp(x[i], lo, hi) over len elements. */
     void clamp(Buf x, int len, float lo, float hi);
 
@@ -88,6 +95,20 @@ public interface Backend extends AutoCloseable {
      * positions 0 .. pos0+t (inclusive) of layer; out (n, heads, headDim). Scale 1/sqrt(headDim).
      */
     void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out);
+
+    /** A multi-head latent attention cache for one sequence: (capacity, latentDim + ropeDim) per layer. */
+    LatentCache newLatentCache(int layers, int capacity, int latentDim, int ropeDim);
+
+    /** Stores latent (n, latentDim) and kPe (n, ropeDim) at positions pos0 .. pos0+n-1 of layer. */
+    void latentStore(LatentCache cache, int layer, int pos0, int n, Buf latent, Buf kPe);
+
+    /**
+     * Causal multi-head latent attention with absorbed up-projections: for head h of token t (position pos0 + t),
+     * score(p) = scale · (qLat[t,h] · c[p] + qPe[t,h] · kPe[p]) over cache positions p in 0 .. pos0+t, and
+     * outLat[t,h] = Σ_p softmax(score)[p] · c[p]. qLat (n, heads, latentDim), qPe (n, heads, ropeDim),
+     * outLat (n, heads, latentDim).
+     */
+    void latentAttention(Buf qLat, Buf qPe, LatentCache cache, int layer, int pos0, int n, int heads, float scale, Buf outLat);
 
     /** out (len) = SiLU(gate) ⊙ up. */
     void siluMul(Buf gate, Buf up, Buf out, int len);

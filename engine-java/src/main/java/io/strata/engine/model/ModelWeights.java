@@ -20,6 +20,8 @@ public final class ModelWeights {
         public ExpertWeights dense;                // dense MLP (mlp_only_layers) or null
         public ExpertWeights shared;               // shared expert (Qwen2-MoE) or null
         public Weight sharedGate;                  // (1, hidden) or null
+        public MlaAttention.LayerWeights mla;      // multi-head latent attention (DeepSeek) instead of wq/wk/wv, or null
+        public float[] scoreBias;                  // (experts) router e_score_correction_bias (DeepSeek-V3, GLM-4.5) or null
     }
 
     public final Weight embed;        // (vocab, hidden)
@@ -38,16 +40,21 @@ public final class ModelWeights {
             Layer L = new Layer();
             L.inputNorm = be.vector(src.vector(TensorNames.layer(l, "input_layernorm.weight"), h));
             L.postNorm = be.vector(src.vector(TensorNames.layer(l, "post_attention_layernorm.weight"), h));
-            L.wq = be.weight(src.matrix(TensorNames.layer(l, "self_attn.q_proj.weight"), q, h));
-            L.wk = be.weight(src.matrix(TensorNames.layer(l, "self_attn.k_proj.weight"), kv, h));
-            L.wv = be.weight(src.matrix(TensorNames.layer(l, "self_attn.v_proj.weight"), kv, h));
-            L.wo = be.weight(src.matrix(TensorNames.layer(l, "self_attn.o_proj.weight"), h, q));
+            if (c.mla() != null) {
+                L.mla = MlaAttention.load(c, src, be, l);
+                L.wo = be.weight(src.matrix(TensorNames.layer(l, "self_attn.o_proj.weight"), h, c.numHeads() * c.mla().vHeadDim()));
+            } else {
+                L.wq = be.weight(src.matrix(TensorNames.layer(l, "self_attn.q_proj.weight"), q, h));
+                L.wk = be.weight(src.matrix(TensorNames.layer(l, "self_attn.k_proj.weight"), kv, h));
+                L.wv = be.weight(src.matrix(TensorNames.layer(l, "self_attn.v_proj.weight"), kv, h));
+                L.wo = be.weight(src.matrix(TensorNames.layer(l, "self_attn.o_proj.weight"), h, q));
+            }
             if (c.qkvBias()) {
                 L.bq = be.vector(src.vector(TensorNames.layer(l, "self_attn.q_proj.bias"), q));
                 L.bk = be.vector(src.vector(TensorNames.layer(l, "self_attn.k_proj.bias"), kv));
                 L.bv = be.vector(src.vector(TensorNames.layer(l, "self_attn.v_proj.bias"), kv));
             }
-            if (a == Architecture.QWEN3_MOE) {
+            if (a == Architecture.QWEN3_MOE || c.qkNorm()) {
                 L.qNorm = be.vector(src.vector(TensorNames.layer(l, "self_attn.q_norm.weight"), c.headDim()));
                 L.kNorm = be.vector(src.vector(TensorNames.layer(l, "self_attn.k_norm.weight"), c.headDim()));
             } else if (a == Architecture.OLMOE) {
@@ -57,8 +64,13 @@ public final class ModelWeights {
             if (c.moeLayer()[l]) {
                 L.router = be.weight(src.matrix(TensorNames.router(a, l), c.numExperts(), h));
                 if (c.sharedIntermediate() > 0) {
-                    L.shared = ffn(src, TensorNames.moe(a, l) + ".shared_expert", c.sharedIntermediate(), h);
-                    L.sharedGate = be.weight(src.matrix(TensorNames.moe(a, l) + ".shared_expert_gate.weight", 1, h));
+                    L.shared = ffn(src, TensorNames.shared(a, l), c.sharedIntermediate(), h);
+                    if (c.sharedGate()) L.sharedGate = be.weight(src.matrix(TensorNames.moe(a, l) + ".shared_expert_gate.weight", 1, h));
+                }
+                if (c.router().scoring() == io.strata.engine.moe.RouterSpec.Scoring.SIGMOID) {
+                    Matrix bias = src.vector(TensorNames.scoreBias(a, l), c.numExperts());
+                    L.scoreBias = new float[c.numExperts()];
+                    for (int e = 0; e < L.scoreBias.length; e++) L.scoreBias[e] = bias.get(0, e);
                 }
             } else {
                 L.dense = ffn(src, TensorNames.layer(l, "mlp"), c.denseIntermediate(), h);

@@ -1,4 +1,4 @@
-// The decoder forward pass of the four MoE families, written once against the Backend seam.
+// The decoder forward pass of the supported MoE families, written once against the Backend seam.
 package io.strata.engine.model;
 
 import io.strata.engine.backend.Backend;
@@ -27,6 +27,7 @@ public final class MoeModel implements AutoCloseable {
     private final ExpertStore store;
     private final List<RoutingObserver> observers = new CopyOnWriteArrayList<>();
     private RunState run; // activations, allocated once and grown only for a longer chunk (guarded by this)
+    private final MlaAttention mla; // latent attention of DeepSeek-V2/V3, or null (guarded by this)
 
     public MoeModel(ModelConfig config, WeightSource dense, ExpertStore store, Backend backend) {
         this(config, new ModelWeights(config, dense, backend), store, backend);
@@ -41,6 +42,7 @@ public final class MoeModel implements AutoCloseable {
         this.backend = backend;
         this.store = store;
         this.weights = weights;
+        this.mla = config.mla() != null ? new MlaAttention(config, backend) : null;
         for (ExpertLayout l : store.layouts()) {
             if (!backend.supports(l)) {
                 throw new IllegalArgumentException("backend " + backend.name() + " cannot compute experts stored as " + l.name());
@@ -120,8 +122,37 @@ public final class MoeModel implements AutoCloseable {
         observers.remove(o);
     }
 
+    /** A KV cache for one sequence: the compressed latent cache for MLA models, keys and values otherwise. */
     public KvCache newCache(int capacity) {
+        if (config.mla() != null) {
+            return backend.newLatentCache(config.numLayers(), capacity, config.mla().kvLoraRank(), config.mla().qkRopeHeadDim());
+        }
         return backend.newKvCache(config.numLayers(), capacity, config.numKvHeads(), config.headDim());
+    }
+
+    /** Rotary embedding on x (n, heads, headDim): the backend's theta-only RoPE where it is exact, else the config's frequencies. */
+    private void rope(Buf x, int n, int heads, int pos0) {
+        ModelConfig c = config;
+        if (c.rope().plain()) backend.rope(x, n, heads, c.headDim(), pos0, c.ropeTheta());
+        else backend.rope(x, n, heads, c.headDim(), pos0, c.rope().freqs());
+    }
+
+    /**
+     * o (n, hidden) = attention of layer l over xn (n, hidden), tokens at pos0.., storing their keys/values (or
+     * latents) in cache; q, k, v, att are scratch.
+     */
+    private void attention(int l, ModelWeights.Layer L, Buf xn, int n, int pos0, KvCache cache, Buf q, Buf k, Buf v, Buf att, Buf o) {
+        ModelConfig c = config;
+        if (mla != null) {
+            mla.forward(l, L, xn, n, pos0, (io.strata.engine.backend.LatentCache) cache, o);
+            return;
+        }
+        qkv(L, xn, n, q, k, v);
+        rope(q, n, c.numHeads(), pos0);
+        rope(k, n, c.numKvHeads(), pos0);
+        backend.kvStore(cache, l, pos0, n, k, v);
+        backend.attention(q, cache, l, pos0, n, c.numHeads(), att);
+        backend.matmul(L.wo, att, n, o);
     }
 
     /**
@@ -143,12 +174,7 @@ public final class MoeModel implements AutoCloseable {
             ModelWeights.Layer L = weights.layers[l];
             // ---- attention ----
             be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
-            qkv(L, xn, n, q, k, v);
-            be.rope(q, n, c.numHeads(), c.headDim(), pos0, c.ropeTheta());
-            be.rope(k, n, c.numKvHeads(), c.headDim(), pos0, c.ropeTheta());
-            be.kvStore(cache, l, pos0, n, k, v);
-            be.attention(q, cache, l, pos0, n, c.numHeads(), att);
-            be.matmul(L.wo, att, n, o);
+            attention(l, L, xn, n, pos0, cache, q, k, v, att, o);
             be.axpy(x, o, 1f, n * h);
             feedForward(l, L, x, xn, n, pos0, o, rs);
         }
@@ -175,7 +201,7 @@ public final class MoeModel implements AutoCloseable {
             be.addBias(k, L.bk, n, kvd);
             be.addBias(v, L.bv, n, kvd);
         }
-        if (c.arch() == Architecture.QWEN3_MOE) { // per-head norm over head_dim
+        if (c.arch() == Architecture.QWEN3_MOE || c.qkNorm()) { // per-head norm over head_dim
             be.rmsnorm(q, L.qNorm, q, n * c.numHeads(), c.headDim(), c.rmsEps());
             be.rmsnorm(k, L.kNorm, k, n * c.numKvHeads(), c.headDim(), c.rmsEps());
         } else if (c.arch() == Architecture.OLMOE) { // norm over the whole projection
@@ -228,15 +254,21 @@ public final class MoeModel implements AutoCloseable {
         for (int l = 0; l < c.numLayers(); l++) {
             ModelWeights.Layer L = weights.layers[l];
             be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
-            qkv(L, xn, n, q, k, v);
-            for (int t = 0; t < n; t++) { // each sequence at its own position, over its own cache
-                Buf qt = q.slice(t * qd, qd), kt = k.slice(t * kvd, kvd), vt = v.slice(t * kvd, kvd);
-                be.rope(qt, 1, c.numHeads(), c.headDim(), pos[t], c.ropeTheta());
-                be.rope(kt, 1, c.numKvHeads(), c.headDim(), pos[t], c.ropeTheta());
-                be.kvStore(caches[t], l, pos[t], 1, kt, vt);
-                be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd));
+            if (mla != null) { // latent attention per sequence, each over its own cache
+                for (int t = 0; t < n; t++) {
+                    mla.forward(l, L, xn.slice(t * h, h), 1, pos[t], (io.strata.engine.backend.LatentCache) caches[t], o.slice(t * h, h));
+                }
+            } else {
+                qkv(L, xn, n, q, k, v);
+                for (int t = 0; t < n; t++) { // each sequence at its own position, over its own cache
+                    Buf qt = q.slice(t * qd, qd), kt = k.slice(t * kvd, kvd), vt = v.slice(t * kvd, kvd);
+                    rope(qt, 1, c.numHeads(), pos[t]);
+                    rope(kt, 1, c.numKvHeads(), pos[t]);
+                    be.kvStore(caches[t], l, pos[t], 1, kt, vt);
+                    be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd));
+                }
+                be.matmul(L.wo, att, n, o);
             }
-            be.matmul(L.wo, att, n, o);
             be.axpy(x, o, 1f, n * h);
             feedForward(l, L, x, xn, n, pos[0], o, rs);
         }
@@ -265,7 +297,7 @@ public final class MoeModel implements AutoCloseable {
         be.read(rl, logits, 0, logits.length);
         int[][] ids = new int[n][K];
         float[][] ws = new float[n][K];
-        for (int t = 0; t < n; t++) Router.route(logits, t * E, E, K, c.normTopK(), ids[t], ws[t]);
+        for (int t = 0; t < n; t++) Router.route(c.router(), logits, t * E, E, K, L.scoreBias, ids[t], ws[t]);
         // Group tokens by expert: each expert's weights are read once for all its tokens.
         List<List<Integer>> rowsOf = new ArrayList<>(E);
         List<List<Float>> wOf = new ArrayList<>(E);
@@ -328,15 +360,19 @@ public final class MoeModel implements AutoCloseable {
         if (L.shared != null) {
             Buf ys = rs.ys.slice(0, n * h), g = rs.g.slice(0, n);
             be.denseFfn(L.shared, xn, n, ys);
-            be.matmul(L.sharedGate, xn, n, g);
-            float[] gate = new float[n];
-            be.read(g, gate, 0, n);
-            int[] rows = new int[n];
-            for (int t = 0; t < n; t++) {
-                rows[t] = t;
-                gate[t] = (float) (1.0 / (1.0 + Math.exp(-gate[t])));
+            if (L.sharedGate == null) { // DeepSeek / GLM: shared experts added as they are
+                be.axpy(out, ys, 1f, n * h);
+            } else {
+                be.matmul(L.sharedGate, xn, n, g);
+                float[] gate = new float[n];
+                be.read(g, gate, 0, n);
+                int[] rows = new int[n];
+                for (int t = 0; t < n; t++) {
+                    rows[t] = t;
+                    gate[t] = (float) (1.0 / (1.0 + Math.exp(-gate[t])));
+                }
+                be.scatterAddRows(ys, rows, gate, h, out);
             }
-            be.scatterAddRows(ys, rows, gate, h, out);
         }
     }
 
@@ -346,6 +382,7 @@ public final class MoeModel implements AutoCloseable {
             run.free(backend);
             run = null;
         }
+        if (mla != null) mla.free();
         backend.close();
         store.close();
     }

@@ -21,6 +21,21 @@ public final class TensorNames {
         return moe(a, l) + ".gate.weight";
     }
 
+    /** The shared expert's FFN prefix: Qwen2-MoE "mlp.shared_expert", DeepSeek/GLM "mlp.shared_experts". */
+    public static String shared(Architecture a, int l) {
+        return moe(a, l) + (a.deepseekMoe() ? ".shared_experts" : ".shared_expert");
+    }
+
+    /** The router's e_score_correction_bias (experts) of DeepSeek-V3 / GLM-4.5. */
+    public static String scoreBias(Architecture a, int l) {
+        return moe(a, l) + ".gate.e_score_correction_bias";
+    }
+
+    /** Self-attention tensor of layer l ("q_proj.weight", "kv_a_proj_with_mqa.weight", ...). */
+    public static String attn(int l, String suffix) {
+        return layer(l, "self_attn." + suffix);
+    }
+
     /** part: 0 = gate (Mixtral w1), 1 = up (w3), 2 = down (w2). */
     public static String expert(Architecture a, int l, int e, int part) {
         String p = moe(a, l) + ".experts." + e + ".";

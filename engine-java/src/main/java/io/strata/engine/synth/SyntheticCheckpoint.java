@@ -138,6 +138,8 @@ public final class SyntheticCheckpoint {
             case QWEN3_MOE -> "Qwen3MoeForCausalLM";
             case OLMOE -> "OlmoeForCausalLM";
             case QWEN2_MOE -> "Qwen2MoeForCausalLM";
+            case DEEPSEEK_V2, DEEPSEEK_V3, GLM4_MOE -> throw new IllegalArgumentException(
+                    "synthetic checkpoints are written for mixtral, qwen3_moe, olmoe and qwen2_moe, not " + s.arch().modelType);
         };
         c.putArray("architectures").add(cls);
         c.put("model_type", s.arch().modelType);

@@ -83,6 +83,16 @@ public final class CudaBackend implements Backend {
         public int layers() {
             return k.length;
         }
+
+        @Override
+        public long bytes() {
+            long b = 0;
+            for (int l = 0; l < k.length; l++) {
+                if (k[l] != null) b += k[l].byteSize();
+                if (v[l] != null) b += v[l].byteSize();
+            }
+            return b;
+        }
     }
 
     private CudaBackend(CudaContext ctx) {
@@ -272,6 +282,27 @@ public final class CudaBackend implements Backend {
     @Override
     public void rope(Buf x, int n, int heads, int headDim, int pos0, float theta) {
         k.rope(stream, b(x).mem, null, pos0, n, heads, headDim, theta);
+    }
+
+    @Override
+    public void rope(Buf x, int n, int heads, int headDim, int pos0, io.strata.engine.backend.RopeFreqs f) {
+        throw new UnsupportedOperationException("CUDA backend: rotary embedding with explicit frequencies is not implemented yet");
+    }
+
+    @Override
+    public io.strata.engine.backend.LatentCache newLatentCache(int layers, int capacity, int latentDim, int ropeDim) {
+        throw new UnsupportedOperationException("CUDA backend: multi-head latent attention is not implemented yet");
+    }
+
+    @Override
+    public void latentStore(io.strata.engine.backend.LatentCache cache, int layer, int pos0, int n, Buf latent, Buf kPe) {
+        throw new UnsupportedOperationException("CUDA backend: multi-head latent attention is not implemented yet");
+    }
+
+    @Override
+    public void latentAttention(Buf qLat, Buf qPe, io.strata.engine.backend.LatentCache cache, int layer, int pos0, int n, int heads,
+                                float scale, Buf outLat) {
+        throw new UnsupportedOperationException("CUDA backend: multi-head latent attention is not implemented yet");
     }
 
     @Override
