@@ -6,4 +6,5 @@
 #include "quant.cuh"
 #include "norm_rope.cuh"
 #include "attention.cuh"
+#include "mla.cuh"
 #include "elementwise.cuh"

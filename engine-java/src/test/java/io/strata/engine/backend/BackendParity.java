@@ -47,6 +47,11 @@ public final class BackendParity {
         p.attention(4, 2, 16, 0, 7);   // prefill of 7 tokens
         p.attention(8, 8, 64, 30, 1);  // decode at position 30
         p.attention(6, 2, 32, 11, 3);  // chunked prefill continuing at position 11
+        p.ropeFreqs(3, 4, 64, 64, 5);   // YaRN-like frequencies over every dimension
+        p.ropeFreqs(2, 2, 128, 64, 900); // partial rotary (GLM-4.5: half of each head rotates)
+        p.latentAttention(4, 32, 8, 0, 7);    // MLA prefill of 7 tokens
+        p.latentAttention(16, 512, 64, 40, 1); // decode at position 40 with DeepSeek's kv_lora_rank and rope dims
+        p.latentAttention(3, 13, 6, 9, 3);     // chunked prefill continuing at position 9, awkward sizes
         p.rowsOps(13, 207);
         p.expert(64, 96, 3);
         p.expert(207, 13, 1);
@@ -161,6 +166,37 @@ public final class BackendParity {
             out[i] = get(bs[i], xb, x.length);
         }
         compare("rope pos0=" + pos0, out[0], out[1]);
+    }
+
+    void ropeFreqs(int n, int heads, int headDim, int rotaryDim, int pos0) {
+        float[] x = rand(n * heads * headDim), inv = new float[rotaryDim / 2];
+        for (int i = 0; i < inv.length; i++) inv[i] = (float) (Math.pow(10000, -2.0 * i / rotaryDim) / (i % 3 == 0 ? 1 : 4));
+        RopeFreqs f = new RopeFreqs(inv, 1.17f);
+        Backend[] bs = {ref, impl};
+        float[][] out = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            Buf xb = put(bs[i], x);
+            bs[i].rope(xb, n, heads, headDim, pos0, f);
+            out[i] = get(bs[i], xb, x.length);
+        }
+        compare("rope freqs rot=" + rotaryDim + "/" + headDim + " pos0=" + pos0, out[0], out[1]);
+    }
+
+    void latentAttention(int heads, int rank, int rope, int pos0, int n) {
+        Backend[] bs = {ref, impl};
+        float[][] out = new float[2][];
+        float[] latPast = rand(pos0 * rank), pePast = rand(pos0 * rope), lat = rand(n * rank), pe = rand(n * rope);
+        float[] qLat = rand(n * heads * rank), qPe = rand(n * heads * rope);
+        float scale = (float) (1 / Math.sqrt(rank / 4.0));
+        for (int i = 0; i < 2; i++) {
+            LatentCache c = bs[i].newLatentCache(2, pos0 + n + 4, rank, rope);
+            if (pos0 > 0) bs[i].latentStore(c, 1, 0, pos0, put(bs[i], latPast), put(bs[i], pePast));
+            bs[i].latentStore(c, 1, pos0, n, put(bs[i], lat), put(bs[i], pe));
+            Buf o = bs[i].alloc(n * heads * rank);
+            bs[i].latentAttention(put(bs[i], qLat), put(bs[i], qPe), c, 1, pos0, n, heads, scale, o);
+            out[i] = get(bs[i], o, n * heads * rank);
+        }
+        compare("latent attention h=" + heads + " rank=" + rank + " rope=" + rope + " pos0=" + pos0 + " n=" + n, out[0], out[1]);
     }
 
     void attention(int heads, int kvHeads, int hd, int pos0, int n) {

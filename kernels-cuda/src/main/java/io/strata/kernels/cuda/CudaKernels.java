@@ -197,6 +197,95 @@ public final class CudaKernels {
     }
 
     /**
+     * In-place RoPE with explicit inverse frequencies (YaRN, partial rotary): pairs (i, i + half) for i < half,
+     * angle = (pos0 + t) · invFreq[i], cos and sin times attnFactor; dimensions from 2·half on pass through.
+     *
+     * @param x       (n, heads, headDim) f32
+     * @param invFreq (half) f32
+     */
+    public void ropeFreqs(CudaStream s, DeviceBuffer x, DeviceBuffer invFreq, int pos0, int n, int heads, int headDim, int half,
+                          float attnFactor) {
+        if (half < 1 || 2 * half > headDim) {
+            throw new IllegalArgumentException("rope: 2 x " + half + " rotated dimensions must fit the head dimension " + headDim);
+        }
+        need(x, 4L * n * heads * headDim, "rope x");
+        need(invFreq, 4L * half, "rope inverse frequencies");
+        long pairs = (long) n * heads * half;
+        Launcher l = launcher("strata_rope_freqs", 8);
+        synchronized (l) {
+            l.ptr(0, x).ptr(1, invFreq).i32(2, pos0).i32(3, n).i32(4, heads).i32(5, headDim).i32(6, half).f32(7, attnFactor)
+                    .launch(LaunchConfig.elementwiseBlocks(pairs), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
+    /** Largest kv_lora_rank and rope dimension {@link #latentAttention} takes (the kernel's register tiles). */
+    public static final int LATENT_MAX_RANK = 512, LATENT_MAX_ROPE = 128;
+
+    /**
+     * Causal multi-head latent attention (DeepSeek MLA with absorbed up-projections) for n queries at positions
+     * pos0..pos0+n−1: s_j = scale·(qLat·lat_j + qPe·pe_j), out = Σ_j softmax(s)_j lat_j.
+     *
+     * @param qLat (n, heads, rank) f32
+     * @param qPe  (n, heads, rope) f32
+     * @param lat  (≥ pos0+n, rank) f32, the latents of positions 0..pos0+n−1 already written
+     * @param pe   (≥ pos0+n, rope) f32, their rotary keys
+     * @param out  (n, heads, rank) f32
+     */
+    public void latentAttention(CudaStream s, DeviceBuffer qLat, DeviceBuffer qPe, DeviceBuffer lat, DeviceBuffer pe, DeviceBuffer out,
+                                int n, int pos0, int heads, int rank, int rope, float scale) {
+        if (rank < 1 || rank > LATENT_MAX_RANK || rope < 1 || rope > LATENT_MAX_ROPE) {
+            throw new IllegalArgumentException("latent attention: rank 1.." + LATENT_MAX_RANK + " and rope 1.." + LATENT_MAX_ROPE
+                    + " supported, found " + rank + " and " + rope);
+        }
+        if (n < 1 || pos0 < 0 || heads < 1) {
+            throw new IllegalArgumentException("latent attention: n, heads ≥ 1 and pos0 ≥ 0 required, found n=" + n + " heads=" + heads
+                    + " pos0=" + pos0);
+        }
+        need(qLat, 4L * n * heads * rank, "latent attention qLat");
+        need(qPe, 4L * n * heads * rope, "latent attention qPe");
+        need(lat, 4L * (pos0 + n) * rank, "latent attention latent cache");
+        need(pe, 4L * (pos0 + n) * rope, "latent attention rope cache");
+        need(out, 4L * n * heads * rank, "latent attention out");
+        Launcher l = launcher("strata_latent_attention", 11);
+        synchronized (l) {
+            l.ptr(0, qLat).ptr(1, qPe).ptr(2, lat).ptr(3, pe).ptr(4, out).i32(5, n).i32(6, pos0).i32(7, heads).i32(8, rank).i32(9, rope)
+                    .f32(10, scale).launch(heads, n, LaunchConfig.ATTENTION_THREADS, 0, s);
+        }
+    }
+
+    /**
+     * Grouped router (DeepSeek-V2/V3, GLM-4.5): softmax or sigmoid scores, plus bias for the choice, group-limited
+     * selection, top-k by choice (descending, ties to the lower id), weights = scores, renormalised when asked,
+     * times scale.
+     *
+     * @param logits  (n, E) f32
+     * @param bias    (E) f32 or null
+     * @param ids     (n, k) int32 out
+     * @param weights (n, k) f32 out
+     */
+    public void routerGrouped(CudaStream s, DeviceBuffer logits, DeviceBuffer bias, int n, int experts, int k, boolean sigmoid,
+                              int nGroup, int topkGroup, boolean groupTop2, boolean normalize, float scale, DeviceBuffer ids,
+                              DeviceBuffer weights) {
+        if (nGroup < 1 || experts % nGroup != 0 || topkGroup < 1 || topkGroup > nGroup) {
+            throw new IllegalArgumentException("router: " + nGroup + " groups must divide " + experts + " experts and keep 1.." + nGroup
+                    + " groups, found topkGroup " + topkGroup);
+        }
+        if (k < 1 || k > topkGroup * (experts / nGroup)) {
+            throw new IllegalArgumentException("router: k must be 1.." + topkGroup * (experts / nGroup) + ", found " + k);
+        }
+        need(logits, 4L * n * experts, "router logits");
+        if (bias != null) need(bias, 4L * experts, "router bias");
+        need(ids, 4L * n * k, "router ids");
+        need(weights, 4L * n * k, "router weights");
+        Launcher l = launcher("strata_router_grouped", 12);
+        synchronized (l) {
+            l.ptr(0, logits).ptr(1, bias).i32(2, experts).i32(3, k).i32(4, sigmoid ? 1 : 0).i32(5, nGroup).i32(6, topkGroup)
+                    .i32(7, groupTop2 ? 1 : 0).i32(8, normalize ? 1 : 0).f32(9, scale).ptr(10, ids).ptr(11, weights)
+                    .launch(n, 1, 32, 4 * (2 * experts + nGroup), s);
+        }
+    }
+
+    /**
      * Causal GQA attention for n queries at positions pos0..pos0+n−1 (decode: n = 1), scale 1/√headDim.
      *
      * @param q      (n, heads, headDim) f32

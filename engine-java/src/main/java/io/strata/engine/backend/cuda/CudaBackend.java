@@ -284,25 +284,90 @@ public final class CudaBackend implements Backend {
         k.rope(stream, b(x).mem, null, pos0, n, heads, headDim, theta);
     }
 
+    /** Inverse-frequency tables uploaded once per RopeFreqs (a model has one); freed with the pool. */
+    private final java.util.Map<io.strata.engine.backend.RopeFreqs, Buf> ropeTables = new java.util.IdentityHashMap<>();
+
     @Override
     public void rope(Buf x, int n, int heads, int headDim, int pos0, io.strata.engine.backend.RopeFreqs f) {
-        throw new UnsupportedOperationException("CUDA backend: rotary embedding with explicit frequencies is not implemented yet");
+        Buf inv = ropeTables.computeIfAbsent(f, r -> {
+            Buf t = alloc(r.invFreq().length);
+            write(t, r.invFreq(), 0, r.invFreq().length);
+            return t;
+        });
+        k.ropeFreqs(stream, b(x).mem, b(inv).mem, pos0, n, heads, headDim, f.invFreq().length, f.attentionFactor());
+    }
+
+    /** Latents (capacity, latentDim) and rotary keys (capacity, ropeDim) per layer, in separate buffers so a store is two copies. */
+    record CudaLatent(DeviceBuffer[] lat, DeviceBuffer[] pe, int capacity, int latentDim, int ropeDim)
+            implements io.strata.engine.backend.LatentCache {
+        @Override
+        public int layers() {
+            return lat.length;
+        }
+
+        @Override
+        public long bytes() {
+            long b = 0;
+            for (int l = 0; l < lat.length; l++) {
+                if (lat[l] != null) b += lat[l].byteSize();
+                if (pe[l] != null) b += pe[l].byteSize();
+            }
+            return b;
+        }
     }
 
     @Override
     public io.strata.engine.backend.LatentCache newLatentCache(int layers, int capacity, int latentDim, int ropeDim) {
-        throw new UnsupportedOperationException("CUDA backend: multi-head latent attention is not implemented yet");
+        if (latentDim > CudaKernels.LATENT_MAX_RANK || ropeDim > CudaKernels.LATENT_MAX_ROPE) {
+            throw new IllegalArgumentException("CUDA latent attention supports kv_lora_rank up to " + CudaKernels.LATENT_MAX_RANK
+                    + " and qk_rope_head_dim up to " + CudaKernels.LATENT_MAX_ROPE + ", found " + latentDim + " and " + ropeDim);
+        }
+        if (vram == null) kvReserve += (long) layers * capacity * (latentDim + ropeDim) * 4;
+        return new CudaLatent(new DeviceBuffer[layers], new DeviceBuffer[layers], capacity, latentDim, ropeDim);
+    }
+
+    private static CudaLatent latent(KvCache c) {
+        if (c instanceof CudaLatent l) return l;
+        throw new IllegalArgumentException("CUDA backend given a latent cache of another backend: " + c.getClass().getName());
+    }
+
+    /** Grows a buffer of arr[layer] (rows of rowBytes) to hold positions, as {@link #ensure} does for K/V. */
+    private void ensureRows(DeviceBuffer[] arr, int layer, long rowBytes, int capacity, int positions, String what) {
+        long have = arr[layer] == null ? 0 : arr[layer].byteSize() / rowBytes;
+        if (have >= positions) return;
+        long cap = vramBudget >= 0 ? capacity : Math.min(capacity, Math.max(positions, have == 0 ? 64 : 2 * have));
+        checkBudget(cap * rowBytes - (arr[layer] == null ? 0 : arr[layer].byteSize()), true);
+        DeviceBuffer grown = ctx.alloc(cap * rowBytes, what + "-cache-layer" + layer);
+        kvAllocated += grown.byteSize() - (arr[layer] == null ? 0 : arr[layer].byteSize());
+        grown.zeroAsync(stream);
+        if (arr[layer] != null) {
+            grown.copyFromDeviceAsync(arr[layer], 0, 0, arr[layer].byteSize(), stream);
+            stream.synchronize();
+            arr[layer].close();
+        }
+        arr[layer] = grown;
     }
 
     @Override
     public void latentStore(io.strata.engine.backend.LatentCache cache, int layer, int pos0, int n, Buf latent, Buf kPe) {
-        throw new UnsupportedOperationException("CUDA backend: multi-head latent attention is not implemented yet");
+        CudaLatent c = latent(cache);
+        if (pos0 + n > c.capacity()) {
+            throw new IllegalStateException("KV cache full: positions up to " + (pos0 + n) + " requested, capacity " + c.capacity());
+        }
+        long lr = 4L * c.latentDim(), pr = 4L * c.ropeDim();
+        ensureRows(c.lat(), layer, lr, c.capacity(), pos0 + n, "latent");
+        ensureRows(c.pe(), layer, pr, c.capacity(), pos0 + n, "rope-key");
+        c.lat()[layer].copyFromDeviceAsync(b(latent).mem, 0, pos0 * lr, n * lr, stream);
+        c.pe()[layer].copyFromDeviceAsync(b(kPe).mem, 0, pos0 * pr, n * pr, stream);
     }
 
     @Override
     public void latentAttention(Buf qLat, Buf qPe, io.strata.engine.backend.LatentCache cache, int layer, int pos0, int n, int heads,
                                 float scale, Buf outLat) {
-        throw new UnsupportedOperationException("CUDA backend: multi-head latent attention is not implemented yet");
+        CudaLatent c = latent(cache);
+        if (c.lat()[layer] == null) throw new IllegalStateException("latent attention on layer " + layer + " before any latentStore");
+        k.latentAttention(stream, b(qLat).mem, b(qPe).mem, c.lat()[layer], c.pe()[layer], b(outLat).mem, n, pos0, heads,
+                c.latentDim(), c.ropeDim(), scale);
     }
 
     @Override
@@ -320,9 +385,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void free(KvCache cache) {
-        CudaKv c = kv(cache);
         stream.synchronize();  // no queued attention may still read it
-        for (DeviceBuffer[] arr : new DeviceBuffer[][] {c.k(), c.v()}) {
+        DeviceBuffer[][] parts = cache instanceof CudaLatent lc ? new DeviceBuffer[][] {lc.lat(), lc.pe()}
+                : new DeviceBuffer[][] {kv(cache).k(), kv(cache).v()};
+        for (DeviceBuffer[] arr : parts) {
             for (int l = 0; l < arr.length; l++) {
                 if (arr[l] == null) continue;
                 kvAllocated -= arr[l].byteSize();
