@@ -27,7 +27,7 @@ COMMON = dict(vocab_size=256, hidden_size=64, num_hidden_layers=3, num_attention
               tie_word_embeddings=False, bos_token_id=1, eos_token_id=2, pad_token_id=0,
               attn_implementation="eager")
 MLA = dict(num_key_value_heads=4, kv_lora_rank=32, qk_nope_head_dim=16, qk_rope_head_dim=8, v_head_dim=12,
-           intermediate_size=96, moe_intermediate_size=24, first_k_dense_replace=1)
+           intermediate_size=96, moe_intermediate_size=32, first_k_dense_replace=1)
 ARCHS = {
     "deepseek_v2": (DeepseekV2Config, DeepseekV2ForCausalLM, dict(
         MLA, q_lora_rank=None, n_routed_experts=8, n_shared_experts=2, num_experts_per_tok=3,
@@ -35,12 +35,12 @@ ARCHS = {
         rope_parameters=dict(rope_type="yarn", rope_theta=10000.0, factor=8.0, original_max_position_embeddings=16,
                              beta_fast=32, beta_slow=1, mscale=0.707, mscale_all_dim=0.707))),
     "deepseek_v3": (DeepseekV3Config, DeepseekV3ForCausalLM, dict(
-        MLA | dict(moe_intermediate_size=16), q_lora_rank=24, n_routed_experts=16, n_shared_experts=1, num_experts_per_tok=4,
+        MLA, q_lora_rank=24, n_routed_experts=16, n_shared_experts=1, num_experts_per_tok=4,
         n_group=4, topk_group=2, routed_scaling_factor=2.5, norm_topk_prob=True, rope_interleave=True,
         rope_parameters=dict(rope_type="yarn", rope_theta=10000.0, factor=4.0, original_max_position_embeddings=32,
                              beta_fast=32, beta_slow=1, mscale=1.0, mscale_all_dim=0.8))),
     "glm4_moe": (Glm4MoeConfig, Glm4MoeForCausalLM, dict(
-        num_key_value_heads=2, head_dim=16, intermediate_size=96, moe_intermediate_size=24,
+        num_key_value_heads=2, head_dim=16, intermediate_size=96, moe_intermediate_size=32,
         n_routed_experts=8, n_shared_experts=1, num_experts_per_tok=2, n_group=2, topk_group=1,
         routed_scaling_factor=2.5, norm_topk_prob=True, first_k_dense_replace=1, attention_bias=True,
         use_qk_norm=False,
@@ -61,6 +61,11 @@ def route_ranked(gate, x, idx):
     return idx.gather(1, order), logits
 
 
+# deepseek_v3 is saved in bfloat16 (as the release ships) to stay under 1 MB; the reference runs in float32 from the
+# saved values. moe_intermediate_size 32: the smallest the group-quantized codecs (groups of 32) take.
+SAVE_DTYPE = {"deepseek_v3": torch.bfloat16}
+
+
 def run_arch(out, name, cfg_cls, model_cls, extra):
     torch.manual_seed(1234)
     cfg = cfg_cls(**COMMON, **extra)
@@ -75,7 +80,8 @@ def run_arch(out, name, cfg_cls, model_cls, extra):
             elif n.endswith("e_score_correction_bias"):
                 p.copy_(0.3 * torch.randn_like(p))
     d = os.path.join(out, name)
-    model.save_pretrained(d, safe_serialization=True)
+    save_dtype = SAVE_DTYPE.get(name, torch.float32)
+    model.to(save_dtype).save_pretrained(d, safe_serialization=True)
     model = model_cls.from_pretrained(d, dtype=torch.float32, attn_implementation="eager").eval()
     routers, hooks = {}, []
     for li, layer in enumerate(model.model.layers):
@@ -98,7 +104,7 @@ def run_arch(out, name, cfg_cls, model_cls, extra):
                   logits=o.logits[0].tolist(), router_layers=layers,
                   router_topk=[routers[li][0].tolist() for li in layers],
                   hidden_states=[h[0].tolist() for h in o.hidden_states],
-                  greedy=g[0, len(INPUT_IDS):].tolist(), compute_dtype="float32", saved_dtype="torch.float32")
+                  greedy=g[0, len(INPUT_IDS):].tolist(), compute_dtype="float32", saved_dtype=str(save_dtype))
     with open(os.path.join(d, "golden.json"), "w") as f:
         json.dump(golden, f)
     from safetensors import safe_open

@@ -64,7 +64,10 @@ public final class PackCommand implements Callable<Integer> {
             }
             io.strata.compression.codec.CodecParams[][] params = new io.strata.compression.codec.CodecParams[c.numLayers()][c.numExperts()];
             for (int l = 0; l < c.numLayers(); l++) {
-                if (!c.moeLayer()[l]) continue;
+                if (!c.moeLayer()[l]) {
+                    params[l] = null; // a dense layer: no experts, a null row in codec.json
+                    continue;
+                }
                 for (int e = 0; e < c.numExperts(); e++) {
                     var x = enc.get(l, e);
                     params[l][e] = thresholds != null ? x.params().withThreshold(thresholds[l]) : x.params();
@@ -147,7 +150,7 @@ public final class PackCommand implements Callable<Integer> {
                             + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec)
                             + "; the FP8 bytes are not kept (no Strata kernel reads them yet)");
                 }
-                Path done = w.commit();
+                Path done = w.commit(l -> c.moeLayer()[l]); // dense layers (first_k_dense_replace, mlp_only_layers) have no experts
                 System.out.println("packed " + model + " → " + done + " (codec " + codec + ")");
             } catch (RuntimeException | java.io.IOException ex) {
                 throw unfinished(w, ex);

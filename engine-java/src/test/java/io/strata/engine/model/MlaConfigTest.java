@@ -30,7 +30,7 @@ class MlaConfigTest {
         ModelConfig v2 = ModelConfig.parse(fixture("deepseek_v2"), Path.of("/m"));
         assertEquals(new ModelConfig.Mla(0, 32, 16, 8, 12, true), v2.mla());
         assertEquals(RouterSpec.Scoring.SOFTMAX, v2.router().scoring());
-        assertEquals(24 * 2, v2.sharedIntermediate());
+        assertEquals(32 * 2, v2.sharedIntermediate()); // moe_intermediate_size x n_shared_experts
         assertTrue(!v2.moeLayer()[0] && v2.moeLayer()[1] && v2.moeLayer()[2]);
         ModelConfig v3 = ModelConfig.parse(fixture("deepseek_v3"), Path.of("/m"));
         assertEquals(24, v3.mla().qLoraRank());
