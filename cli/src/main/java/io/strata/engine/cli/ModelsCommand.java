@@ -37,8 +37,9 @@ public final class ModelsCommand implements Callable<Integer> {
         Map<String, String> ggufArch = new TreeMap<>(GgufCheckpoint.ARCHITECTURES);
         System.out.println("Architectures (config.json model_type, transformers class, GGUF general.architecture):");
         for (Architecture a : Architecture.values()) {
-            String g = ggufArch.entrySet().stream().filter(e -> e.getValue().equals(a.modelType)).map(Map.Entry::getKey).findFirst().orElse("-");
-            System.out.printf("  %-10s %-22s %s%n", a.modelType, ModelConfig.causalLmClass(a.modelType), g);
+            String g = ggufArch.entrySet().stream().filter(e -> e.getValue().equals(a.modelType)).map(Map.Entry::getKey)
+                    .reduce((x, y) -> x + ", " + y).orElse("-");
+            System.out.printf("  %-12s %-22s %s%n", a.modelType, ModelConfig.causalLmClass(a.modelType), g);
         }
         System.out.println("Formats:");
         for (String f : new TreeMap<>(FORMATS).keySet()) System.out.printf("  %-12s %s%n", f, FORMATS.get(f));

@@ -124,10 +124,19 @@ public final class PackCommand implements Callable<Integer> {
                 if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
                 // The tokenizer travels with the store so `strata run --model STORE` can take text (and FloE can calibrate).
                 copyTokenizer(ck, w.stagingDirectory());
+                int skipped = 0;
                 for (String name : ck.tensorNames()) {
                     if (expertNames.contains(name) || w.isDenseWritten(name)) continue;
+                    if (pastLastLayer(name, c.numLayers())) { // DeepSeek-V3 / GLM-4.5 multi-token-prediction layers
+                        skipped++;
+                        continue;
+                    }
                     TensorInfo t = ck.load(name);
                     w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
+                }
+                if (skipped > 0) {
+                    System.out.println("skipped " + skipped + " tensors of layers past num_hidden_layers " + c.numLayers()
+                            + " (multi-token prediction, not run by Strata)");
                 }
                 if (codec.equals("bf16")) {
                     for (int l = 0; l < c.numLayers(); l++) {
@@ -157,6 +166,18 @@ public final class PackCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Whether a checkpoint tensor belongs to a layer at or past numLayers ("model.layers.61.…" of a 61-layer model). */
+    static boolean pastLastLayer(String name, int numLayers) {
+        if (!name.startsWith("model.layers.")) return false;
+        int end = name.indexOf('.', "model.layers.".length());
+        if (end < 0) return false;
+        try {
+            return Integer.parseInt(name.substring("model.layers.".length(), end)) >= numLayers;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** tokenizer.json and friends: from --tokenizer, the checkpoint folder, or converted from the GGUF metadata. */
