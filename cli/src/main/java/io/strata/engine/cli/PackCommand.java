@@ -113,7 +113,7 @@ public final class PackCommand implements Callable<Integer> {
             Set<String> expertNames = new HashSet<>();
             for (int l = 0; l < c.numLayers(); l++) {
                 if (!c.moeLayer()[l]) continue;
-                for (int e = 0; e < c.numExperts(); e++) for (int p = 0; p < 3; p++) expertNames.add(TensorNames.expert(c.arch(), l, e, p));
+                expertNames.addAll(TensorNames.expertTensors(c.arch(), l, c.numExperts()));
             }
             StoreWriter w = StoreWriter.create(out, ck.config(), codec, c.numLayers(), c.numExperts(),
                     new StoreWriter.Options(!noProgress, ck.totalBytes()));

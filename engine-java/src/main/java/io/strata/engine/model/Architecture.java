@@ -11,7 +11,13 @@ public enum Architecture {
     /** OLMoE: RMSNorm over the whole q and k projections, optional clip_qkv. */
     OLMOE("olmoe"),
     /** Qwen2-MoE: QKV bias, a shared expert with a sigmoid gate. */
-    QWEN2_MOE("qwen2_moe");
+    QWEN2_MOE("qwen2_moe"),
+    /**
+     * gpt-oss: attention with biases and per-head sinks, sliding-window attention on alternating layers, YaRN; a biased
+     * router with softmax over the top-k logits; experts with biases, interleaved gate/up rows and a clamped SwiGLU,
+     * shipped as MXFP4.
+     */
+    GPT_OSS("gpt_oss");
 
     public final String modelType;
 

@@ -13,12 +13,20 @@ import java.util.List;
  * @param sharedIntermediate  rows of the shared expert (Qwen2-MoE), 0 if none
  * @param moeLayer            per layer: true for a sparse MoE block, false for a dense MLP
  * @param clipQkv             OLMoE clip_qkv bound, NaN when absent
+ * @param rope                the rotary frequencies and attention factor (default RoPE, or YaRN)
+ * @param slidingWindow       keys a sliding-window layer attends to (the query's own position included), 0 if none
+ * @param slidingLayer        per layer: true where attention is limited to the last slidingWindow positions
+ *                            (gpt-oss layer_types "sliding_attention")
+ * @param swigluLimit         gpt-oss: the clamp of its SwiGLU (swiglu_limit, 7), NaN for the plain SwiGLU
  */
 public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numLayers, int numHeads, int numKvHeads,
                           int headDim, int numExperts, int topK, boolean normTopK, int expertIntermediate,
                           int denseIntermediate, int sharedIntermediate, float ropeTheta, float rmsEps,
                           boolean tieEmbeddings, float clipQkv, boolean qkvBias, int maxPositions,
-                          boolean[] moeLayer, int bosId, int[] eosIds) {
+                          boolean[] moeLayer, int bosId, int[] eosIds, RopeScaling rope, int slidingWindow,
+                          boolean[] slidingLayer, float swigluLimit) {
+    /** gpt-oss: the sigmoid slope of its SwiGLU, {@code glu = g·σ(alpha·g)} (a constant of the architecture). */
+    public static final float GPT_OSS_SWIGLU_ALPHA = 1.702f;
 
     public static ModelConfig parse(JsonNode c, Path where) {
         return parse(c, where == null ? "config.json" : where.resolve("config.json").toString());
@@ -42,8 +50,10 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             if (heads % kv != 0) {
                 throw new CheckpointException(src + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kv);
             }
-            int experts, expertInter, denseInter = 0, sharedInter = 0;
+            int experts, expertInter, denseInter = 0, sharedInter = 0, window = 0;
             boolean norm;
+            boolean[] sliding = new boolean[layers];
+            float limit = Float.NaN;
             boolean[] moe = new boolean[layers];
             switch (arch) {
                 case MIXTRAL -> {
@@ -57,6 +67,35 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
                     expertInter = req(c, "intermediate_size", src);
                     norm = c.path("norm_topk_prob").asBoolean(false);
                     java.util.Arrays.fill(moe, true);
+                }
+                case GPT_OSS -> {
+                    experts = req(c, "num_local_experts", src);
+                    expertInter = req(c, "intermediate_size", src);
+                    norm = true; // softmax over the top-k logits: the k weights sum to 1
+                    java.util.Arrays.fill(moe, true);
+                    limit = (float) c.path("swiglu_limit").asDouble(7.0);
+                    if (!(limit > 0)) throw new CheckpointException(src + ": expected swiglu_limit > 0, found " + c.get("swiglu_limit"));
+                    JsonNode types = c.path("layer_types");
+                    if (types.isMissingNode() || types.isNull()) { // transformers' default: even layers slide
+                        for (int i = 0; i < layers; i++) sliding[i] = i % 2 == 0;
+                    } else {
+                        if (!types.isArray() || types.size() != layers) {
+                            throw new CheckpointException(src + ": expected layer_types to list " + layers + " entries (num_hidden_layers), found " + types);
+                        }
+                        for (int i = 0; i < layers; i++) {
+                            String t = types.get(i).asText();
+                            if (!t.equals("sliding_attention") && !t.equals("full_attention")) {
+                                throw new CheckpointException(src + ": layer_types[" + i + "] is '" + t + "', expected sliding_attention or full_attention");
+                            }
+                            sliding[i] = t.equals("sliding_attention");
+                        }
+                    }
+                    boolean anySliding = false;
+                    for (boolean b : sliding) anySliding |= b;
+                    if (anySliding) {
+                        window = req(c, "sliding_window", src);
+                        positive(src, "sliding_window", window, Integer.MAX_VALUE);
+                    }
                 }
                 default -> { // QWEN3_MOE, QWEN2_MOE (newer writers name it num_local_experts)
                     experts = c.has("num_experts") ? req(c, "num_experts", src) : req(c, "num_local_experts", src);
@@ -74,13 +113,10 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             }
             float theta = (float) (c.has("rope_theta") ? c.get("rope_theta").asDouble()
                     : c.path("rope_parameters").path("rope_theta").asDouble(10000.0));
-            String ropeType = c.path("rope_parameters").path("rope_type").asText(
-                    c.path("rope_scaling").isObject() ? c.path("rope_scaling").path("rope_type").asText(c.path("rope_scaling").path("type").asText("default")) : "default");
-            if (!ropeType.equals("default")) {
-                throw new CheckpointException(src + ": rope type '" + ropeType + "' is not supported (only the default RoPE)");
-            }
+            RopeScaling rope = RopeScaling.parse(c, headDim, src);
             float clip = c.hasNonNull("clip_qkv") ? (float) c.get("clip_qkv").asDouble() : Float.NaN;
-            boolean qkvBias = arch == Architecture.QWEN2_MOE ? c.path("qkv_bias").asBoolean(true) : c.path("attention_bias").asBoolean(false);
+            boolean qkvBias = arch == Architecture.QWEN2_MOE ? c.path("qkv_bias").asBoolean(true)
+                    : c.path("attention_bias").asBoolean(arch == Architecture.GPT_OSS);
             int topK = req(c, "num_experts_per_tok", src);
             if (experts > 0 && (topK < 1 || topK > experts)) {
                 throw new CheckpointException(src + ": num_experts_per_tok " + topK + " must be between 1 and the number of experts ("
@@ -97,7 +133,7 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             return new ModelConfig(arch, vocab, hidden, layers, heads, kv, headDim, experts,
                     topK, norm, expertInter, denseInter, sharedInter, theta,
                     (float) c.path("rms_norm_eps").asDouble(1e-6), c.path("tie_word_embeddings").asBoolean(false),
-                    clip, qkvBias, c.path("max_position_embeddings").asInt(4096), moe, bos, eos);
+                    clip, qkvBias, c.path("max_position_embeddings").asInt(4096), moe, bos, eos, rope, window, sliding, limit);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(src + ": " + e.getMessage(), e);
         }
@@ -174,6 +210,7 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
 
     /** Routed expert (layer, expert) of src: gate and up (intermediate, hidden), down (hidden, intermediate). */
     public io.strata.tiering.ExpertWeights expert(io.strata.engine.checkpoint.WeightSource src, int layer, int expert) {
+        if (arch == Architecture.GPT_OSS) return GptOssExperts.expert(this, src, layer, expert);
         return new io.strata.tiering.ExpertWeights(src.matrix(TensorNames.expert(arch, layer, expert, 0), expertIntermediate, hidden),
                 src.matrix(TensorNames.expert(arch, layer, expert, 1), expertIntermediate, hidden),
                 src.matrix(TensorNames.expert(arch, layer, expert, 2), hidden, expertIntermediate));

@@ -1,8 +1,9 @@
-// The decoder forward pass of the four MoE families, written once against the Backend seam.
+// The decoder forward pass of the MoE families, written once against the Backend seam.
 package io.strata.engine.model;
 
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.ClampedGlu;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.checkpoint.WeightSource;
 import io.strata.engine.moe.Router;
@@ -27,6 +28,7 @@ public final class MoeModel implements AutoCloseable {
     private final ExpertStore store;
     private final List<RoutingObserver> observers = new CopyOnWriteArrayList<>();
     private RunState run; // activations, allocated once and grown only for a longer chunk (guarded by this)
+    private final float[] ropeFreq; // (headDim/2) scaled rotary frequencies (YaRN), null for the default RoPE
 
     public MoeModel(ModelConfig config, WeightSource dense, ExpertStore store, Backend backend) {
         this(config, new ModelWeights(config, dense, backend), store, backend);
@@ -41,6 +43,7 @@ public final class MoeModel implements AutoCloseable {
         this.backend = backend;
         this.store = store;
         this.weights = weights;
+        this.ropeFreq = config.rope() == null || config.rope().type().equals("default") ? null : config.rope().invFreq();
         for (ExpertLayout l : store.layouts()) {
             if (!backend.supports(l)) {
                 throw new IllegalArgumentException("backend " + backend.name() + " cannot compute experts stored as " + l.name());
@@ -144,11 +147,12 @@ public final class MoeModel implements AutoCloseable {
             // ---- attention ----
             be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
             qkv(L, xn, n, q, k, v);
-            be.rope(q, n, c.numHeads(), c.headDim(), pos0, c.ropeTheta());
-            be.rope(k, n, c.numKvHeads(), c.headDim(), pos0, c.ropeTheta());
+            rope(q, n, c.numHeads(), pos0);
+            rope(k, n, c.numKvHeads(), pos0);
             be.kvStore(cache, l, pos0, n, k, v);
-            be.attention(q, cache, l, pos0, n, c.numHeads(), att);
+            be.attention(q, cache, l, pos0, n, c.numHeads(), att, window(l), L.sinks);
             be.matmul(L.wo, att, n, o);
+            if (L.bo != null) be.addBias(o, L.bo, n, h);
             be.axpy(x, o, 1f, n * h);
             feedForward(l, L, x, xn, n, pos0, o, rs);
         }
@@ -160,6 +164,18 @@ public final class MoeModel implements AutoCloseable {
         float[] out = new float[m * c.vocabSize()];
         be.read(logits, out, 0, out.length);
         return out;
+    }
+
+    /** Rotary embedding in place on x (n, heads, headDim) at positions pos0..: the default RoPE or the scaled table. */
+    private void rope(Buf x, int n, int heads, int pos0) {
+        ModelConfig c = config;
+        if (ropeFreq == null) backend.rope(x, n, heads, c.headDim(), pos0, c.ropeTheta());
+        else backend.rope(x, n, heads, c.headDim(), pos0, ropeFreq, c.rope().attentionFactor());
+    }
+
+    /** Keys a query of layer l sees (its own position included): the sliding window, or 0 for all. */
+    private int window(int l) {
+        return config.slidingLayer() != null && config.slidingLayer()[l] ? config.slidingWindow() : 0;
     }
 
     /** q (n, qDim), k, v (n, kvDim) from xn (n, hidden): projections, biases, the q/k norms and the clamp. */
@@ -231,12 +247,13 @@ public final class MoeModel implements AutoCloseable {
             qkv(L, xn, n, q, k, v);
             for (int t = 0; t < n; t++) { // each sequence at its own position, over its own cache
                 Buf qt = q.slice(t * qd, qd), kt = k.slice(t * kvd, kvd), vt = v.slice(t * kvd, kvd);
-                be.rope(qt, 1, c.numHeads(), c.headDim(), pos[t], c.ropeTheta());
-                be.rope(kt, 1, c.numKvHeads(), c.headDim(), pos[t], c.ropeTheta());
+                rope(qt, 1, c.numHeads(), pos[t]);
+                rope(kt, 1, c.numKvHeads(), pos[t]);
                 be.kvStore(caches[t], l, pos[t], 1, kt, vt);
-                be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd));
+                be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd), window(l), L.sinks);
             }
             be.matmul(L.wo, att, n, o);
+            if (L.bo != null) be.addBias(o, L.bo, n, h);
             be.axpy(x, o, 1f, n * h);
             feedForward(l, L, x, xn, n, pos[0], o, rs);
         }
@@ -261,6 +278,7 @@ public final class MoeModel implements AutoCloseable {
         for (RoutingObserver ob : observers) ob.beforeRouting(l, pos0, n, xn);
         Buf rl = rs.rl.slice(0, n * E);
         be.matmul(L.router, xn, n, rl);
+        if (L.routerBias != null) be.addBias(rl, L.routerBias, n, E);
         float[] logits = new float[n * E];
         be.read(rl, logits, 0, logits.length);
         int[][] ids = new int[n][K];
@@ -315,7 +333,13 @@ public final class MoeModel implements AutoCloseable {
                 }
                 ExpertHandle handle = pinned != null ? pinned[oi] : store.acquire(l, e);
                 try {
-                    be.expertFfn(handle, xe, rows.length, ye);
+                    if (L.gateBias == null) {
+                        be.expertFfn(handle, xe, rows.length, ye);
+                    } else { // gpt-oss: this expert's biases, the clamped SwiGLU
+                        int I = c.expertIntermediate();
+                        be.expertFfn(handle, xe, rows.length, ye, new ClampedGlu(L.gateBias.slice(e * I, I), L.upBias.slice(e * I, I),
+                                L.downBias.slice(e * h, h), ModelConfig.GPT_OSS_SWIGLU_ALPHA, c.swigluLimit()));
+                    }
                 } finally {
                     handle.close();
                     if (pinned != null) pinned[oi] = null;

@@ -138,6 +138,7 @@ public final class SyntheticCheckpoint {
             case QWEN3_MOE -> "Qwen3MoeForCausalLM";
             case OLMOE -> "OlmoeForCausalLM";
             case QWEN2_MOE -> "Qwen2MoeForCausalLM";
+            case GPT_OSS -> throw new IllegalArgumentException("no synthetic gpt_oss model (its experts are stacked tensors): use a checkpoint");
         };
         c.putArray("architectures").add(cls);
         c.put("model_type", s.arch().modelType);

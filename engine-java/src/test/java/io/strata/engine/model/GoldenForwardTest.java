@@ -31,7 +31,8 @@ public class GoldenForwardTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"mixtral,vector", "qwen3_moe,vector", "olmoe,vector", "qwen2_moe,vector", "mixtral,scalar", "qwen2_moe,scalar"})
+    @CsvSource({"mixtral,vector", "qwen3_moe,vector", "olmoe,vector", "qwen2_moe,vector", "mixtral,scalar", "qwen2_moe,scalar",
+            "gpt_oss,vector", "gpt_oss,scalar", "gpt_oss_mxfp4,vector"})
     void logitsRoutingAndGreedyMatchTransformers(String arch, String kernels) throws Exception {
         assertMatchesTransformers(arch, kernels.equals("scalar") ? new CpuBackend(Kernels.scalar()) : new CpuBackend(), rel -> {});
     }
