@@ -10,6 +10,7 @@ import io.strata.compression.codec.GroupQuantCodec;
 import io.strata.compression.quant.QuantizedMatrix;
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.ClampedGlu;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.backend.Op;
 import io.strata.engine.backend.Weight;
@@ -274,6 +275,22 @@ public final class CudaBackend implements Backend {
         k.rope(stream, b(x).mem, null, pos0, n, heads, headDim, theta);
     }
 
+    /** Device copies of rotary frequency tables, keyed by the caller's array (one per model). */
+    private final Map<float[], Buf> ropeTables = new IdentityHashMap<>();
+
+    @Override
+    public void rope(Buf x, int n, int heads, int headDim, int pos0, float[] invFreq, float scale) {
+        if (invFreq.length != headDim / 2) {
+            throw new IllegalArgumentException("rope: expected " + headDim / 2 + " frequencies for head_dim " + headDim + ", found " + invFreq.length);
+        }
+        Buf table = ropeTables.computeIfAbsent(invFreq, f -> {
+            Buf d = alloc(f.length);
+            write(d, f, 0, f.length);
+            return d;
+        });
+        k.ropeTable(stream, b(x).mem, null, pos0, n, heads, headDim, b(table).mem, scale);
+    }
+
     @Override
     public void clamp(Buf x, int len, float lo, float hi) {
         if (len > 0) k.clamp(stream, b(x).mem, lo, hi, len);
@@ -348,6 +365,18 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out, int window, Buf sinks) {
+        if (window == 0 && sinks == null) {
+            attention(q, cache, layer, pos0, n, heads, out);
+            return;
+        }
+        CudaKv c = kv(cache);
+        if (c.k()[layer] == null) throw new IllegalStateException("attention on layer " + layer + " before any kvStore");
+        k.attentionWindowSinks(stream, b(q).mem, c.k()[layer], c.v()[layer], b(out).mem, n, pos0, heads, c.kvHeads(), c.headDim(), window,
+                sinks == null ? null : b(sinks).mem);
+    }
+
+    @Override
     public void siluMul(Buf gate, Buf up, Buf out, int len) {
         if (len > 0) k.swiglu(stream, b(gate).mem, b(up).mem, b(out).mem, len);
     }
@@ -398,10 +427,16 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out) {
+        expertFfn(expert, x, n, out, null);
+    }
+
+    /** As {@link #expertFfn(ExpertHandle, Buf, int, Buf)}; with glu the gpt-oss form (biases, clamped SwiGLU). */
+    @Override
+    public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out, ClampedGlu glu) {
         FastSlot slot = expert.fast();
         ExpertLayout layout = expert.layout();
         if (slot == null || !onDevice(layout)) {
-            hostExpert(expert, x, n, out, slot == null ? "served from host memory (not in VRAM)" : "no device kernel for " + layout.name());
+            hostExpert(expert, x, n, out, slot == null ? "served from host memory (not in VRAM)" : "no device kernel for " + layout.name(), glu);
             return;
         }
         if (vram == null || !vram.owns(slot.addresses()[0])) {
@@ -415,7 +450,7 @@ public final class CudaBackend implements Backend {
                 ExpertWeights w = expert.weights();
                 ffn(DeviceMatrix.view(vram.view(a[0], w.gate().byteSize()), w.gate()),
                         DeviceMatrix.view(vram.view(a[1], w.up().byteSize()), w.up()),
-                        DeviceMatrix.view(vram.view(a[2], w.down().byteSize()), w.down()), xb, n, ob);
+                        DeviceMatrix.view(vram.view(a[2], w.down().byteSize()), w.down()), xb, n, ob, glu);
             }
             case ExpertLayout.GroupQuant q -> {
                 EncodedExpert e = expert.encoded();
@@ -429,10 +464,14 @@ public final class CudaBackend implements Backend {
                 CudaBuf ub = new CudaBuf(null, ffnUp.slice(0, 4L * n * inter), n * inter);
                 matmulQuant(g, xb, n, gb);
                 matmulQuant(u, xb, n, ub);
-                k.swiglu(stream, gb.mem, ub.mem, gb.mem, (long) n * inter);
+                activate(gb, ub, n, inter, glu);
                 matmulQuant(d, gb, n, ob);
+                if (glu != null) addBias(ob, glu.downBias(), n, d.rows());
             }
-            case ExpertLayout.Floe f -> floe(expert, slot, xb, n, ob);
+            case ExpertLayout.Floe f -> {
+                if (glu != null) throw new UnsupportedOperationException("FloE experts (" + f.name() + ") assume the plain SwiGLU; gpt-oss experts cannot be FloE");
+                floe(expert, slot, xb, n, ob);
+            }
         }
     }
 
@@ -513,8 +552,18 @@ public final class CudaBackend implements Backend {
         return QuantMatrix.view(blob.slice(p.offset(), host.byteSize()), host);
     }
 
-    /** The expert on the host kernels: x read back, computed from its host bytes, the result written to out. */
+    /** g (n·inter) ← SiLU(g) ⊙ u, or gpt-oss's biased, clamped form with glu. */
+    private void activate(CudaBuf g, CudaBuf u, int n, int inter, ClampedGlu glu) {
+        if (glu == null) k.swiglu(stream, g.mem, u.mem, g.mem, (long) n * inter);
+        else k.clampedGlu(stream, g.mem, u.mem, b(glu.gateBias()).mem, b(glu.upBias()).mem, inter, glu.alpha(), glu.limit(), (long) n * inter);
+    }
+
     private void hostExpert(ExpertHandle expert, Buf x, int n, Buf out, String why) {
+        hostExpert(expert, x, n, out, why, null);
+    }
+
+    /** The expert on the host kernels: x read back, computed from its host bytes, the result written to out. */
+    private void hostExpert(ExpertHandle expert, Buf x, int n, Buf out, String why, ClampedGlu glu) {
         if (warnedHost.add(expert.layout().name() + why)) {
             LOG.log(Level.INFO, expert.layout().name() + " experts " + why + " run on the host kernels (" + host.name() + ")");
         }
@@ -523,10 +572,24 @@ public final class CudaBackend implements Backend {
         read(x, xs, 0, n * h);
         Buf hx = host.alloc(n * h), hy = host.alloc(n * h);
         host.write(hx, xs, 0, n * h);
-        host.expertFfn(expert, hx, n, hy);
+        if (glu == null) {
+            host.expertFfn(expert, hx, n, hy);
+        } else { // the biases to the host too
+            int inter = glu.gateBias().length();
+            host.expertFfn(expert, hx, n, hy, new ClampedGlu(hostCopy(glu.gateBias(), inter), hostCopy(glu.upBias(), inter),
+                    hostCopy(glu.downBias(), h), glu.alpha(), glu.limit()));
+        }
         float[] ys = new float[n * h];
         host.read(hy, ys, 0, n * h);
         write(out, ys, 0, n * h);
+    }
+
+    private Buf hostCopy(Buf deviceBuf, int len) {
+        float[] v = new float[len];
+        read(deviceBuf, v, 0, len);
+        Buf hb = host.alloc(len);
+        host.write(hb, v, 0, len);
+        return hb;
     }
 
     private static int hostHidden(ExpertHandle e) {
@@ -564,6 +627,11 @@ public final class CudaBackend implements Backend {
 
     /** out (n, hidden) = down · (SiLU(gate · x) ⊙ (up · x)), scratch reused across calls (stream-ordered). */
     private void ffn(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down, CudaBuf x, int n, CudaBuf out) {
+        ffn(gate, up, down, x, n, out, null);
+    }
+
+    /** As above; with glu the gpt-oss form (biases, clamped SwiGLU). */
+    private void ffn(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down, CudaBuf x, int n, CudaBuf out, ClampedGlu glu) {
         int inter = gate.rows();
         long bytes = 4L * n * inter;
         ensureFfnScratch(bytes);
@@ -571,8 +639,9 @@ public final class CudaBackend implements Backend {
         CudaBuf u = new CudaBuf(null, ffnUp.slice(0, bytes), n * inter);
         matmul(gate, x, n, g);
         matmul(up, x, n, u);
-        k.swiglu(stream, g.mem, u.mem, g.mem, (long) n * inter);
+        activate(g, u, n, inter, glu);
         matmul(down, g, n, out);
+        if (glu != null) addBias(out, glu.downBias(), n, down.rows());
     }
 
     /**

@@ -16,7 +16,7 @@ class CudaGoldenForwardTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mixtral", "qwen3_moe", "olmoe", "qwen2_moe"})
+    @ValueSource(strings = {"mixtral", "qwen3_moe", "olmoe", "qwen2_moe", "gpt_oss", "gpt_oss_mxfp4"})
     void logitsRoutingAndGreedyMatchTransformers(String arch) throws Exception {
         CudaBackend be = CudaBackend.create();
         GoldenForwardTest.assertMatchesTransformers(arch, be, rel -> {
