@@ -24,9 +24,9 @@ import java.util.Arrays;
  *       {@code *_scales} (E, rows, cols/32) uint8 e8m0 exponents (bias 127); rows of gate_up interleave gate and up.</li>
  * </ul>
  * The biases {@code gate_up_proj_bias} (E, 2I) and {@code down_proj_bias} (E, hidden) are dense weights
- * ({@link ModelWeights}). This class gives one expert as three F32 matrices in Strata's orientation (gate and up
- * (I, hidden), down (hidden, I)), decoded into a fresh off-heap copy: the checkpoint's orientation and the
- * MXFP4 packing are not what the dense kernels read.
+ * ({@link ModelWeights}). This class gives one expert as three matrices in Strata's orientation (gate and up
+ * (I, hidden), down (hidden, I)), decoded into a fresh off-heap copy (BF16, which holds MXFP4 and BF16 values exactly;
+ * F32 for F32/F16 checkpoints): the checkpoint's orientation and the MXFP4 packing are not what the dense kernels read.
  */
 public final class GptOssExperts {
     private GptOssExperts() {}
@@ -52,7 +52,7 @@ public final class GptOssExperts {
         return src.has(prefix(layer) + "gate_up_proj_blocks");
     }
 
-    /** Expert e of layer l as gate, up (I, H) and down (H, I) F32 matrices. */
+    /** Expert e of layer l as gate, up (I, H) and down (H, I) matrices (BF16, or F32 from an F32/F16 checkpoint). */
     public static ExpertWeights expert(ModelConfig c, WeightSource src, int l, int e) {
         int h = c.hidden(), inter = c.expertIntermediate();
         if (!(src instanceof ModelSource ms)) {
@@ -60,10 +60,12 @@ public final class GptOssExperts {
         }
         String p = prefix(l);
         float[] gateUp, down; // (2I, H) and (H, I), row-major, gate and up rows interleaved
+        DType dt = DType.BF16; // exact for MXFP4 and BF16 checkpoints: half the memory of F32
         if (isMxfp4(src, l)) {
             gateUp = mxfp4(ms, p + "gate_up_proj", c.numExperts(), e, 2 * inter, h);
             down = mxfp4(ms, p + "down_proj", c.numExperts(), e, h, inter);
         } else {
+            dt = ms.load(p + "gate_up_proj").dtype() == DType.BF16 ? DType.BF16 : DType.F32;
             gateUp = transposed(ms, p + "gate_up_proj", c.numExperts(), e, h, 2 * inter);
             down = transposed(ms, p + "down_proj", c.numExperts(), e, inter, h);
         }
@@ -73,7 +75,8 @@ public final class GptOssExperts {
             System.arraycopy(gateUp, (2 * j + 1) * h, up, j * h, h);
         }
         String name = p + "expert" + e;
-        return new ExpertWeights(f32(name + ".gate", gate, inter, h), f32(name + ".up", up, inter, h), f32(name + ".down", down, h, inter));
+        return new ExpertWeights(matrix(name + ".gate", gate, inter, h, dt), matrix(name + ".up", up, inter, h, dt),
+                matrix(name + ".down", down, h, inter, dt));
     }
 
     /** W (out, in) of expert e from a transposed stacked tensor (E, in, out). */
@@ -137,9 +140,14 @@ public final class GptOssExperts {
         return t;
     }
 
-    private static Matrix f32(String name, float[] v, int rows, int cols) {
-        MemorySegment m = Arena.ofAuto().allocate((long) v.length * 4, 64);
-        MemorySegment.copy(v, 0, m, Layouts.F32, 0, v.length);
-        return new Matrix(name, m, DType.F32, rows, cols);
+    /** v as an off-heap matrix of dt (F32, or BF16 for values it holds exactly). */
+    private static Matrix matrix(String name, float[] v, int rows, int cols, DType dt) {
+        MemorySegment m = Arena.ofAuto().allocate((long) v.length * dt.bytes, 64);
+        if (dt == DType.BF16) {
+            for (int i = 0; i < v.length; i++) m.setAtIndex(Layouts.I16, i, io.strata.compression.Halfs.floatToBf16(v[i]));
+        } else {
+            MemorySegment.copy(v, 0, m, Layouts.F32, 0, v.length);
+        }
+        return new Matrix(name, m, dt, rows, cols);
     }
 }

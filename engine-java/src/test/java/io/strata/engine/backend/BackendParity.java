@@ -59,6 +59,26 @@ public final class BackendParity {
         p.attentionWindowSinks(6, 2, 32, 11, 3, 0, true);   // sinks only
         p.gluExpert(64, 96, 3);
         p.gluExpert(207, 13, 1);
+        p.mxfp4Expert(64, 96, 3, false);
+        p.mxfp4Expert(96, 32, 9, true); // more tokens than one launch takes
+    }
+
+    void mxfp4Expert(int hidden, int inter, int n, boolean clamped) {
+        var w = new io.strata.compression.codec.ExpertWeights(matrix(DType.F32, inter, hidden), matrix(DType.F32, inter, hidden),
+                matrix(DType.F32, hidden, inter));
+        var enc = new io.strata.compression.codec.Mxfp4Codec().encode(w, arena);
+        float[] x = rand(n * hidden), gb = rand(inter), ub = rand(inter), db = rand(hidden);
+        Backend[] bs = {ref, impl};
+        float[][] out = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            Buf o = bs[i].alloc(n * hidden);
+            var glu = clamped ? new io.strata.engine.backend.ClampedGlu(put(bs[i], gb), put(bs[i], ub), put(bs[i], db), 1.702f, 7f) : null;
+            try (var h = TestHandles.encoded(bs[i], new ExpertKey(2, hidden * 1000 + inter), enc)) {
+                bs[i].expertFfn(h, put(bs[i], x), n, o, glu);
+            }
+            out[i] = get(bs[i], o, n * hidden);
+        }
+        compare("expertFfn mxfp4 " + hidden + "x" + inter + " n=" + n + " clamped=" + clamped, out[0], out[1]);
     }
 
     void ropeTable(int n, int heads, int headDim, int pos0) {

@@ -145,6 +145,26 @@ public final class CudaKernels {
     }
 
     /**
+     * {@code out (n, rows) = x (n, cols) · Ŵᵀ} for an MXFP4 matrix in ggml's block layout (17 bytes per 32 values),
+     * dequantized on the fly; n ≤ {@link LaunchConfig#MAX_TOKENS}.
+     *
+     * @param w    (rows, cols/32 · 17) bytes
+     * @param x    (n, cols) f32
+     * @param out  (n, rows) f32
+     */
+    public void matmulMxfp4(CudaStream s, DeviceBuffer w, int rows, int cols, DeviceBuffer x, DeviceBuffer out, int n) {
+        checkTokens(n);
+        if (cols % 32 != 0) throw new IllegalArgumentException("mxfp4 matmul: cols must be a multiple of 32, found " + cols);
+        need(w, (long) rows * (cols / 32) * 17, "mxfp4 weight");
+        need(x, 4L * n * cols, "mxfp4 x");
+        need(out, 4L * n * rows, "mxfp4 out");
+        Launcher l = launcher(n == 1 ? "strata_matvec_mxfp4_n1" : "strata_matvec_mxfp4_n8", 6);
+        synchronized (l) {
+            l.ptr(0, w).ptr(1, x).ptr(2, out).i32(3, rows).i32(4, cols).i32(5, n).launch(LaunchConfig.matvecBlocks(rows), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
+    /**
      * {@code y[c] += Σ_{i<m} h[i] · Wt[src(i), c]}: FloE's down projection over the selected
      * channels, with down stored transposed (intermediate, hidden). Accumulates with atomics, so
      * the summation order (last bits) varies between runs.

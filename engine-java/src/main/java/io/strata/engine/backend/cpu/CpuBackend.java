@@ -17,6 +17,7 @@ import io.strata.tiering.ExpertLayout;
 import io.strata.compression.kernel.QuantKernels;
 import io.strata.engine.backend.FloeFfn;
 import io.strata.engine.backend.HostQuantFfn;
+import io.strata.engine.backend.HostMxfp4Ffn;
 import io.strata.tiering.ExpertWeights;
 
 /**
@@ -325,6 +326,7 @@ public final class CpuBackend implements Backend {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;
             case ExpertLayout.Floe f -> true;
+            case ExpertLayout.Mxfp4 m -> true;
         };
     }
 
@@ -335,6 +337,7 @@ public final class CpuBackend implements Backend {
             case ExpertLayout.Dense d -> denseFfn(expert.weights(), x, n, out);
             case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
             case ExpertLayout.Floe f -> FloeFfn.forward(this, expert.encoded(), expert.rows(), QUANT, x, n, out);
+            case ExpertLayout.Mxfp4 m -> HostMxfp4Ffn.forward(this, expert.encoded(), x, n, out, null);
         }
     }
 
@@ -358,6 +361,7 @@ public final class CpuBackend implements Backend {
                 addBias(out, glu.downBias(), n, h);
             }
             case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out, glu);
+            case ExpertLayout.Mxfp4 m -> HostMxfp4Ffn.forward(this, expert.encoded(), x, n, out, glu);
             case ExpertLayout.Floe f -> throw new UnsupportedOperationException(
                     "FloE experts (" + f.name() + ") assume the plain SwiGLU; a gpt-oss expert (biases, clamped SwiGLU) cannot be stored as FloE");
         }

@@ -413,6 +413,7 @@ public final class CudaBackend implements Backend {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;  // INT4/INT2 g64 on the device, others on the host kernels
             case ExpertLayout.Floe f -> true;        // on the device from its VRAM copy, rows loaded as selected
+            case ExpertLayout.Mxfp4 m -> true;       // on the device from its VRAM copy, blocks dequantized in the kernel
         };
     }
 
@@ -422,6 +423,7 @@ public final class CudaBackend implements Backend {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> (q.bits() == 4 || q.bits() == 2) && q.groupSize() == LaunchConfig.QUANT_GROUP;
             case ExpertLayout.Floe f -> true;   // INT2 g64 or bf16 up, bf16 gate/downT rows
+            case ExpertLayout.Mxfp4 m -> true;
         };
     }
 
@@ -467,6 +469,22 @@ public final class CudaBackend implements Backend {
                 activate(gb, ub, n, inter, glu);
                 matmulQuant(d, gb, n, ob);
                 if (glu != null) addBias(ob, glu.downBias(), n, d.rows());
+            }
+            case ExpertLayout.Mxfp4 m -> {
+                EncodedExpert e = expert.encoded();
+                DeviceBuffer blob = vram.view(a[0], e.blob().byteSize());
+                var p = e.params();
+                int hd = p.hidden(), inter = p.intermediate();
+                checkLen(xb, (long) n * hd, "mxfp4 expert x");
+                checkLen(ob, (long) n * hd, "mxfp4 expert out");
+                ensureFfnScratch(4L * n * inter);
+                CudaBuf gb = new CudaBuf(null, ffnGate.slice(0, 4L * n * inter), n * inter);
+                CudaBuf ub = new CudaBuf(null, ffnUp.slice(0, 4L * n * inter), n * inter);
+                matmulMxfp4(blob, p.part("gate"), xb, n, gb);
+                matmulMxfp4(blob, p.part("up"), xb, n, ub);
+                activate(gb, ub, n, inter, glu);
+                matmulMxfp4(blob, p.part("down"), gb, n, ob);
+                if (glu != null) addBias(ob, glu.downBias(), n, hd);
             }
             case ExpertLayout.Floe f -> {
                 if (glu != null) throw new UnsupportedOperationException("FloE experts (" + f.name() + ") assume the plain SwiGLU; gpt-oss experts cannot be FloE");
@@ -601,6 +619,16 @@ public final class CudaBackend implements Backend {
         Resident r = residentFfns.computeIfAbsent(w, ww -> new Resident(
                 DeviceMatrix.upload(ctx, ww.gate()), DeviceMatrix.upload(ctx, ww.up()), DeviceMatrix.upload(ctx, ww.down())));
         ffn(r.gate(), r.up(), r.down(), b(x), n, b(out));
+    }
+
+    /** out (n, rows) = x (n, cols) · Ŵᵀ for an MXFP4 part of blob, in launches of at most 8 tokens. */
+    private void matmulMxfp4(DeviceBuffer blob, io.strata.compression.codec.PartLayout part, CudaBuf x, int n, CudaBuf out) {
+        DeviceBuffer w = blob.slice(part.offset(), part.bytes());
+        int rows = part.rows(), cols = part.cols();
+        for (int t0 = 0; t0 < n; t0 += LaunchConfig.MAX_TOKENS) {
+            int m = Math.min(LaunchConfig.MAX_TOKENS, n - t0);
+            k.matmulMxfp4(stream, w, rows, cols, x.at(t0 * cols, m * cols), out.at(t0 * rows, m * rows), m);
+        }
     }
 
     /** out (n, rows) = x (n, cols) · Ŵᵀ in launches of at most 8 tokens. */
