@@ -113,7 +113,9 @@ public final class PackCommand implements Callable<Integer> {
             if (codec == null) {
                 // MXFP4 experts stay MXFP4 unless another codec is asked for: the blobs keep the checkpoint's scales and codes.
                 boolean mxfp4 = c.arch() == io.strata.engine.model.Architecture.GPT_OSS && c.numLayers() > 0
-                        && io.strata.engine.model.GptOssExperts.isMxfp4(ck, 0);
+                        && (io.strata.engine.model.GptOssExperts.isMxfp4(ck, 0) || ck instanceof GgufCheckpoint g
+                        && g.gguf().tensors().get("blk.0.ffn_gate_exps.weight") != null
+                        && g.gguf().tensors().get("blk.0.ffn_gate_exps.weight").type() == io.strata.compression.ggml.GgmlType.MXFP4);
                 codec = mxfp4 ? "mxfp4" : "bf16";
                 if (mxfp4) System.out.println("experts are MXFP4 in " + model + ": packing them as mxfp4 (--codec X converts them)");
             }

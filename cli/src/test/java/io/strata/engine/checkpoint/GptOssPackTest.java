@@ -112,6 +112,46 @@ public class GptOssPackTest {
     }
 
     @Test
+    void ggufFileInLlamaCppsLayoutPacksAsMxfp4AndMatchesTransformers() throws Exception {
+        // tools/gguf-fixtures/make_gpt_oss_gguf.py: the same weights, experts as ggml MXFP4 blocks
+        Path gguf = Path.of(GptOssPackTest.class.getResource("/gguf/gpt_oss-mxfp4/model.gguf").toURI());
+        Path store = tmp.resolve("gguf-store");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(buf, true));
+        int rc;
+        try {
+            rc = StrataCli.commandLine().execute("pack", "--model", gguf.toString(), "--out", store.toString(), "--no-progress");
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, rc, buf.toString());
+        assertTrue(buf.toString().contains("packing them as mxfp4"), buf.toString());
+        try (StrataModel m = ModelLoader.load(store, EngineOptions.builder().backend("cpu").context(64).build())) {
+            assertEquals(List.of(new ExpertLayout.Mxfp4()), m.model().store().layouts());
+            double rel = check(m.model(), true);
+            assertTrue(rel < 1e-4, "relative logits error " + rel);
+        }
+        // the experts' blobs are the GGUF file's MXFP4 bytes: re-encoding lost nothing
+        try (var ck = io.strata.engine.checkpoint.gguf.GgufCheckpoint.open(gguf);
+             var ps = io.strata.tiering.store.PackedStore.open(store)) {
+            var t = ck.gguf().tensors().get("blk.1.ffn_down_exps.weight");
+            var cf = io.strata.engine.store.CodecStoreFiles.read(ps);
+            var params = cf.experts()[1][3];
+            var blob = ps.expert(1, 3);
+            assertTrue(blob != null);
+            long per = t.data().byteSize() / 8, partOff = params.part("down").offset();
+            try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                var region = arena.allocate(blob.length(), 4096);
+                ps.readExpert(1, 3, region);
+                var m = blob.matrix("blob");
+                var want = t.data().asSlice(3 * per, per);
+                assertEquals(-1, want.mismatch(region.asSlice(m.offset() + partOff, per)), "down blob of expert (1, 3) = the GGUF bytes");
+            }
+        }
+    }
+
+    @Test
     void codecConvertsMxfp4Experts() throws Exception {
         // bf16 holds every MXFP4 value exactly: the converted store gives the golden itself
         Path bf16 = tmp.resolve("bf16");

@@ -40,11 +40,16 @@ public final class GptOssExperts {
         return TensorNames.layer(layer, "mlp.experts.");
     }
 
-    /** Every expert tensor name a layer may hold (both forms), for what pack leaves out of the dense weights. */
-    public static java.util.List<String> tensorNames(int layer) {
+    /**
+     * Every expert tensor name a layer may hold (the stacked forms, and one matrix per expert and part as a GGUF file
+     * gives them), for what pack leaves out of the dense weights.
+     */
+    public static java.util.List<String> tensorNames(int layer, int experts) {
         String p = prefix(layer);
-        return java.util.List.of(p + "gate_up_proj", p + "down_proj", p + "gate_up_proj_blocks", p + "gate_up_proj_scales",
-                p + "down_proj_blocks", p + "down_proj_scales");
+        java.util.List<String> r = new java.util.ArrayList<>(java.util.List.of(p + "gate_up_proj", p + "down_proj", p + "gate_up_proj_blocks",
+                p + "gate_up_proj_scales", p + "down_proj_blocks", p + "down_proj_scales"));
+        for (int e = 0; e < experts; e++) for (int part = 0; part < 3; part++) r.add(TensorNames.expert(Architecture.GPT_OSS, layer, e, part));
+        return r;
     }
 
     /** Whether src holds layer's experts as MXFP4 blocks and scales. */
@@ -59,6 +64,12 @@ public final class GptOssExperts {
             throw new CheckpointException("gpt-oss experts of layer " + l + " must come from a checkpoint (found " + src.getClass().getSimpleName() + ")");
         }
         String p = prefix(l);
+        if (src.has(TensorNames.expert(Architecture.GPT_OSS, l, e, 0))) {
+            // One matrix per expert and part, gate and up apart (a GGUF file as llama.cpp converts gpt-oss)
+            return new ExpertWeights(src.matrix(TensorNames.expert(Architecture.GPT_OSS, l, e, 0), inter, h),
+                    src.matrix(TensorNames.expert(Architecture.GPT_OSS, l, e, 1), inter, h),
+                    src.matrix(TensorNames.expert(Architecture.GPT_OSS, l, e, 2), h, inter));
+        }
         float[] gateUp, down; // (2I, H) and (H, I), row-major, gate and up rows interleaved
         DType dt = DType.BF16; // exact for MXFP4 and BF16 checkpoints: half the memory of F32
         if (isMxfp4(src, l)) {

@@ -81,12 +81,23 @@ public final class ModelWeights {
     private static void expertBiases(ModelConfig c, WeightSource src, Backend be, int l, Layer L) {
         int E = c.numExperts(), I = c.expertIntermediate(), h = c.hidden();
         L.routerBias = be.vector(src.vector(TensorNames.moe(c.arch(), l) + ".router.bias", E));
-        Matrix gu = src.matrix(GptOssExperts.prefix(l) + "gate_up_proj_bias", E, 2 * I);
         float[] g = new float[E * I], u = new float[E * I];
-        for (int e = 0; e < E; e++) {
-            for (int j = 0; j < I; j++) {
-                g[e * I + j] = gu.get(e, 2 * j);
-                u[e * I + j] = gu.get(e, 2 * j + 1);
+        String p = GptOssExperts.prefix(l);
+        if (src.has(p + "gate_up_proj_bias")) {
+            Matrix gu = src.matrix(p + "gate_up_proj_bias", E, 2 * I);
+            for (int e = 0; e < E; e++) {
+                for (int j = 0; j < I; j++) {
+                    g[e * I + j] = gu.get(e, 2 * j);
+                    u[e * I + j] = gu.get(e, 2 * j + 1);
+                }
+            }
+        } else { // apart, as a GGUF file holds them (ffn_gate_exps.bias, ffn_up_exps.bias)
+            Matrix gm = src.matrix(p + "gate_proj_bias", E, I), um = src.matrix(p + "up_proj_bias", E, I);
+            for (int e = 0; e < E; e++) {
+                for (int j = 0; j < I; j++) {
+                    g[e * I + j] = gm.get(e, j);
+                    u[e * I + j] = um.get(e, j);
+                }
             }
         }
         L.gateBias = be.alloc(E * I);

@@ -27,7 +27,7 @@ public final class TensorNames {
      * one tensor per expert and part, or gpt-oss's stacked tensors (both its dequantized and MXFP4 forms).
      */
     public static java.util.List<String> expertTensors(Architecture a, int l, int experts) {
-        if (a == Architecture.GPT_OSS) return GptOssExperts.tensorNames(l);
+        if (a == Architecture.GPT_OSS) return GptOssExperts.tensorNames(l, experts);
         java.util.List<String> r = new java.util.ArrayList<>();
         for (int e = 0; e < experts; e++) for (int p = 0; p < 3; p++) r.add(expert(a, l, e, p));
         return r;

@@ -52,7 +52,7 @@ public final class GgufCheckpoint implements ModelSource {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** GGUF general.architecture → the model_type it is read as (for `strata models`). */
     public static final Map<String, String> ARCHITECTURES = Map.of("llama (with expert_count)", "mixtral", "qwen2moe", "qwen2_moe",
-            "qwen3moe", "qwen3_moe", "olmoe", "olmoe");
+            "qwen3moe", "qwen3_moe", "olmoe", "olmoe", "gpt-oss", "gpt_oss");
     private static final Pattern BLK = Pattern.compile("blk\\.(\\d+)\\.(.+)");
     private static final Pattern OLD_EXPERT = Pattern.compile("ffn_(gate|up|down)\\.(\\d+)\\.weight");
 
@@ -100,8 +100,9 @@ public final class GgufCheckpoint implements ModelSource {
             case "qwen2moe" -> Architecture.QWEN2_MOE;
             case "qwen3moe" -> Architecture.QWEN3_MOE;
             case "olmoe" -> Architecture.OLMOE;
+            case "gpt-oss" -> Architecture.GPT_OSS;
             default -> throw new CheckpointException(p + ": GGUF architecture '" + ga + "' is not supported (supported: "
-                    + "llama with experts (Mixtral), qwen2moe, qwen3moe, olmoe)");
+                    + "llama with experts (Mixtral), qwen2moe, qwen3moe, olmoe, gpt-oss)");
         };
         int layers = (int) g.requireLong(ga + ".block_count");
         int hidden = (int) g.requireLong(ga + ".embedding_length");
@@ -146,7 +147,17 @@ public final class GgufCheckpoint implements ModelSource {
         c.put("rms_norm_eps", g.getDouble(ga + ".attention.layer_norm_rms_epsilon", 1e-6));
         c.put("rope_theta", g.getDouble(ga + ".rope.freq_base", 10000.0));
         String scaling = g.getString(ga + ".rope.scaling.type", "none");
-        if (!scaling.equals("none")) c.putObject("rope_scaling").put("rope_type", scaling);
+        if (!scaling.equals("none")) {
+            ObjectNode rs = c.putObject("rope_scaling");
+            rs.put("rope_type", scaling);
+            if (scaling.equals("yarn")) { // llama.cpp keeps factor and the original context; beta 32/1 are its defaults too
+                rs.put("factor", g.getDouble(ga + ".rope.scaling.factor", Double.NaN));
+                if (g.metadata().get(ga + ".rope.scaling.original_context_length") instanceof Long o) rs.put("original_max_position_embeddings", o);
+                rs.put("beta_fast", g.getDouble(ga + ".rope.scaling.yarn_beta_fast", 32.0));
+                rs.put("beta_slow", g.getDouble(ga + ".rope.scaling.yarn_beta_slow", 1.0));
+                if (arch == Architecture.GPT_OSS) rs.put("truncate", false); // as gpt-oss's config.json says
+            }
+        }
         c.put("max_position_embeddings", g.metadata().get(ga + ".context_length") instanceof Long l ? l : 4096);
         c.put("tie_word_embeddings", !ts.containsKey("output.weight"));
         if (g.metadata().get("tokenizer.ggml.bos_token_id") instanceof Long b) c.put("bos_token_id", b);
@@ -156,6 +167,18 @@ public final class GgufCheckpoint implements ModelSource {
             case MIXTRAL -> {
                 c.put("num_local_experts", experts);
                 c.put("intermediate_size", expertInter);
+            }
+            case GPT_OSS -> {
+                c.put("num_local_experts", experts);
+                c.put("intermediate_size", expertInter);
+                // llama.cpp's gpt-oss: sliding-window attention on even layers, full on odd ones
+                if (g.metadata().get(ga + ".attention.sliding_window") instanceof Long sw) {
+                    c.put("sliding_window", sw);
+                    ArrayNode types = c.putArray("layer_types");
+                    for (int l = 0; l < layers; l++) types.add(l % 2 == 0 ? "sliding_attention" : "full_attention");
+                } else {
+                    throw new CheckpointException(p + ": missing GGUF metadata '" + ga + ".attention.sliding_window' (gpt-oss alternates sliding-window layers)");
+                }
             }
             case OLMOE -> {
                 c.put("num_experts", experts);
@@ -233,7 +256,12 @@ public final class GgufCheckpoint implements ModelSource {
             case "attn_q.weight", "attn_q.bias" -> put(TensorNames.layer(l, "self_attn.q_proj." + suffix(rest)), t, -1, permutedRope ? c.numHeads() : 0);
             case "attn_k.weight", "attn_k.bias" -> put(TensorNames.layer(l, "self_attn.k_proj." + suffix(rest)), t, -1, permutedRope ? c.numKvHeads() : 0);
             case "attn_v.weight", "attn_v.bias" -> put(TensorNames.layer(l, "self_attn.v_proj." + suffix(rest)), t, -1, 0);
-            case "attn_output.weight" -> put(TensorNames.layer(l, "self_attn.o_proj.weight"), t, -1, 0);
+            case "attn_output.weight", "attn_output.bias" -> put(TensorNames.layer(l, "self_attn.o_proj." + suffix(rest)), t, -1, 0);
+            case "post_attention_norm.weight" -> put(TensorNames.layer(l, "post_attention_layernorm.weight"), t, -1, 0);
+            case "attn_sinks", "attn_sinks.weight" -> put(TensorNames.layer(l, "self_attn.sinks"), t, -1, 0);
+            case "ffn_gate_inp.bias" -> put(moe + ".router.bias", t, -1, 0);
+            case "ffn_gate_exps.bias", "ffn_up_exps.bias", "ffn_down_exps.bias" ->
+                    put(moe + ".experts." + parts[part(rest)] + "_proj_bias", t, -1, 0); // (experts, I) or (experts, hidden)
             case "attn_q_norm.weight" -> put(TensorNames.layer(l, "self_attn.q_norm.weight"), t, -1, 0);
             case "attn_k_norm.weight" -> put(TensorNames.layer(l, "self_attn.k_norm.weight"), t, -1, 0);
             case "ffn_gate_inp.weight" -> put(TensorNames.router(arch, l), t, -1, 0);
