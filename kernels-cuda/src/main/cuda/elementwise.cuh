@@ -136,6 +136,19 @@ extern "C" __global__ void strata_swiglu(const float* gate, const float* up, flo
     }
 }
 
+// gpt-oss's expert activation, in place over gate: with g = gate[i] + gateBias[i % inter] and
+// u = up[i] + upBias[i % inter], g' = min(g, limit), u' = clamp(u, −limit, limit),
+// gate[i] = (u' + 1) · g' · σ(alpha · g').  gate, up (count = n·inter) f32; gateBias, upBias (inter) f32.
+extern "C" __global__ void strata_clamped_glu(float* gate, const float* __restrict__ up, const float* __restrict__ gateBias,
+                                              const float* __restrict__ upBias, int inter, float alpha, float limit, long count) {
+    GRID_STRIDE(i, count) {
+        const int j = (int)(i % inter);
+        const float g = fminf(gate[i] + gateBias[j], limit);
+        const float u = fminf(fmaxf(up[i] + upBias[j], -limit), limit);
+        gate[i] = (u + 1.f) * (g / (1.f + expf(-alpha * g)));
+    }
+}
+
 // y[i] += alpha · x[i];  (count) f32.
 extern "C" __global__ void strata_axpy(float* y, const float* __restrict__ x, float alpha, long count) {
     GRID_STRIDE(i, count) y[i] += alpha * x[i];

@@ -78,6 +78,15 @@ public interface Backend extends AutoCloseable {
      */
     void rope(Buf x, int n, int heads, int headDim, int pos0, RopeFreqs f);
 
+    /**
+     * Rotary embedding in place as {@link #rope(Buf, int, int, int, int, float)}, with the frequencies given:
+     * invFreq (headDim/2), and cos and sin both multiplied by {@code scale} (YaRN's attention factor). Callers pass
+     * the same array on every call of a model, so a device backend may keep its copy keyed by identity.
+     */
+    default void rope(Buf x, int n, int heads, int headDim, int pos0, float[] invFreq, float scale) {
+        throw new UnsupportedOperationException("backend " + name() + " has no rotary embedding with a frequency table (YaRN)");
+    }
+
     /** x[i] = clamp(x[i], lo, hi) over len elements. */
     void clamp(Buf x, int len, float lo, float hi);
 
@@ -110,6 +119,20 @@ public interface Backend extends AutoCloseable {
      */
     void latentAttention(Buf qLat, Buf qPe, LatentCache cache, int layer, int pos0, int n, int heads, float scale, Buf outLat);
 
+    /**
+     * {@link #attention(Buf, KvCache, int, int, int, int, Buf)} with gpt-oss's two changes: with {@code window > 0}
+     * the query at position p attends only to positions {@code max(0, p − window + 1) .. p}; with {@code sinks}
+     * (heads) non-null, head h's softmax denominator gets one more term {@code exp(sinks[h])} (a learned logit with
+     * no value: attention may go nowhere). window 0 and sinks null is the plain attention.
+     */
+    default void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out, int window, Buf sinks) {
+        if (window == 0 && sinks == null) {
+            attention(q, cache, layer, pos0, n, heads, out);
+            return;
+        }
+        throw new UnsupportedOperationException("backend " + name() + " has no sliding-window attention with sinks (gpt-oss)");
+    }
+
     /** out (len) = SiLU(gate) ⊙ up. */
     void siluMul(Buf gate, Buf up, Buf out, int len);
 
@@ -131,6 +154,18 @@ public interface Backend extends AutoCloseable {
      * ({@link ExpertHandle#fast()}, e.g. VRAM), else host memory. The backend keeps no expert cache of its own.
      */
     void expertFfn(ExpertHandle expert, Buf x, int n, Buf out);
+
+    /**
+     * {@link #expertFfn(ExpertHandle, Buf, int, Buf)} with gpt-oss's biases and clamped SwiGLU ({@link ClampedGlu});
+     * glu null is the plain expert.
+     */
+    default void expertFfn(ExpertHandle expert, Buf x, int n, Buf out, ClampedGlu glu) {
+        if (glu == null) {
+            expertFfn(expert, x, n, out);
+            return;
+        }
+        throw new UnsupportedOperationException("backend " + name() + " has no biased, clamped SwiGLU expert (gpt-oss)");
+    }
 
     /**
      * A dense SwiGLU FFN (a shared expert, or the FFN of a dense layer) on n tokens: out (n, hidden) =

@@ -17,7 +17,13 @@ public enum Architecture {
     /** DeepSeek-V3: as V2 with q LoRA, sigmoid scoring + e_score_correction_bias, group-limited top-k, routed_scaling_factor. */
     DEEPSEEK_V3("deepseek_v3"),
     /** GLM-4.5 / 4.5-Air: grouped-query attention with partial RoPE and QKV bias, V3-style routing, shared experts. */
-    GLM4_MOE("glm4_moe");
+    GLM4_MOE("glm4_moe"),
+    /**
+     * gpt-oss: attention with biases and per-head sinks, sliding-window attention on alternating layers, YaRN; a biased
+     * router with softmax over the top-k logits; experts with biases, interleaved gate/up rows and a clamped SwiGLU,
+     * shipped as MXFP4.
+     */
+    GPT_OSS("gpt_oss");
 
     public final String modelType;
 

@@ -56,7 +56,7 @@ public final class MlaAttention {
         this.c = c;
         this.m = c.mla();
         this.be = be;
-        this.scale = (float) (1.0 / Math.sqrt(m.qkHeadDim())) * c.rope().softmaxMscale();
+        this.scale = (float) (1.0 / Math.sqrt(m.qkHeadDim())) * c.rotary().softmaxMscale();
     }
 
     /** Reads, splits and uploads the MLA weights of layer l. */
@@ -165,8 +165,8 @@ public final class MlaAttention {
         be.matmul(w.kvA, xn, n, cl);
         be.rmsnorm(cl, w.kvANorm, cl, n, r, LATENT_NORM_EPS);
         be.matmul(w.kPe, xn, n, kp);
-        be.rope(qp, n, H, rope, pos0, c.rope().freqs());
-        be.rope(kp, n, 1, rope, pos0, c.rope().freqs());
+        be.rope(qp, n, H, rope, pos0, c.rotary().freqs());
+        be.rope(kp, n, 1, rope, pos0, c.rotary().freqs());
         be.latentStore(cache, l, pos0, n, cl, kp);
         Buf ql = qLat.slice(0, n * H * r), ol = oLat.slice(0, n * H * r), a = att.slice(0, n * H * v);
         perHead(w.ukT, qn, nope, ql, r, n);

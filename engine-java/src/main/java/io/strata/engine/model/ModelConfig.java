@@ -16,15 +16,23 @@ import java.util.List;
  * @param headDim             per-head query/key dimensions (MLA: qk_nope_head_dim + qk_rope_head_dim)
  * @param mla                 the latent attention shape (DeepSeek-V2/V3), null for standard attention
  * @param router              how router logits become experts and weights
- * @param rope                the rotary embedding (default RoPE, YaRN, partial)
+ * @param rope                the rotary frequencies and attention factor (default RoPE, or YaRN) over the rotated dims
+ * @param rotary              how the backend applies them: partial rotary, DeepSeek's YaRN softmax scale
  * @param sharedGate          the shared expert has a sigmoid gate (Qwen2-MoE); DeepSeek/GLM add theirs with weight 1
+ * @param slidingWindow       keys a sliding-window layer attends to (the query's own position included), 0 if none
+ * @param slidingLayer        per layer: true where attention is limited to the last slidingWindow positions
+ *                            (gpt-oss layer_types "sliding_attention")
+ * @param swigluLimit         gpt-oss: the clamp of its SwiGLU (swiglu_limit, 7), NaN for the plain SwiGLU
  */
 public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numLayers, int numHeads, int numKvHeads,
                           int headDim, int numExperts, int topK, boolean normTopK, int expertIntermediate,
                           int denseIntermediate, int sharedIntermediate, float ropeTheta, float rmsEps,
                           boolean tieEmbeddings, float clipQkv, boolean qkvBias, int maxPositions,
-                          boolean[] moeLayer, int bosId, int[] eosIds, Mla mla, io.strata.engine.moe.RouterSpec router,
-                          RopeConfig rope, boolean sharedGate, boolean qkNorm) {
+                          boolean[] moeLayer, int bosId, int[] eosIds, RopeScaling rope, int slidingWindow,
+                          boolean[] slidingLayer, float swigluLimit, Mla mla, io.strata.engine.moe.RouterSpec router,
+                          RopeConfig rotary, boolean sharedGate, boolean qkNorm) {
+    /** gpt-oss: the sigmoid slope of its SwiGLU, {@code glu = g·σ(alpha·g)} (a constant of the architecture). */
+    public static final float GPT_OSS_SWIGLU_ALPHA = 1.702f;
 
     /**
      * Multi-head latent attention (DeepSeek-V2/V3): queries from q_proj, or through the rank-qLoraRank bottleneck
@@ -62,8 +70,10 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             if (heads % kv != 0) {
                 throw new CheckpointException(src + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kv);
             }
-            int experts, expertInter, denseInter = 0, sharedInter = 0;
+            int experts, expertInter, denseInter = 0, sharedInter = 0, window = 0;
             boolean norm;
+            boolean[] sliding = new boolean[layers];
+            float limit = Float.NaN;
             boolean[] moe = new boolean[layers];
             switch (arch) {
                 case MIXTRAL -> {
@@ -94,6 +104,35 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
                     if (nShared < 0) throw new CheckpointException(src + ": expected 'n_shared_experts' >= 0, found " + nShared);
                     sharedInter = expertInter * nShared;
                 }
+                case GPT_OSS -> {
+                    experts = req(c, "num_local_experts", src);
+                    expertInter = req(c, "intermediate_size", src);
+                    norm = true; // softmax over the top-k logits: the k weights sum to 1
+                    java.util.Arrays.fill(moe, true);
+                    limit = (float) c.path("swiglu_limit").asDouble(7.0);
+                    if (!(limit > 0)) throw new CheckpointException(src + ": expected swiglu_limit > 0, found " + c.get("swiglu_limit"));
+                    JsonNode types = c.path("layer_types");
+                    if (types.isMissingNode() || types.isNull()) { // transformers' default: even layers slide
+                        for (int i = 0; i < layers; i++) sliding[i] = i % 2 == 0;
+                    } else {
+                        if (!types.isArray() || types.size() != layers) {
+                            throw new CheckpointException(src + ": expected layer_types to list " + layers + " entries (num_hidden_layers), found " + types);
+                        }
+                        for (int i = 0; i < layers; i++) {
+                            String t = types.get(i).asText();
+                            if (!t.equals("sliding_attention") && !t.equals("full_attention")) {
+                                throw new CheckpointException(src + ": layer_types[" + i + "] is '" + t + "', expected sliding_attention or full_attention");
+                            }
+                            sliding[i] = t.equals("sliding_attention");
+                        }
+                    }
+                    boolean anySliding = false;
+                    for (boolean b : sliding) anySliding |= b;
+                    if (anySliding) {
+                        window = req(c, "sliding_window", src);
+                        positive(src, "sliding_window", window, Integer.MAX_VALUE);
+                    }
+                }
                 default -> { // QWEN3_MOE, QWEN2_MOE (newer writers name it num_local_experts)
                     experts = c.has("num_experts") ? req(c, "num_experts", src) : req(c, "num_local_experts", src);
                     expertInter = req(c, "moe_intermediate_size", src);
@@ -110,13 +149,16 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             }
             float theta = (float) (c.has("rope_theta") ? c.get("rope_theta").asDouble()
                     : c.path("rope_parameters").path("rope_theta").asDouble(10000.0));
-            RopeConfig rope = RopeConfig.parse(c, mla != null ? mla.qkRopeHeadDim() : headDim, theta, arch.mla(), src);
-            if (!rope.plain() && !arch.deepseekMoe() && arch != Architecture.QWEN3_MOE) {
+            int rotDim = mla != null ? mla.qkRopeHeadDim() : RopeConfig.rotaryDim(c, headDim, src);
+            RopeScaling rope = RopeScaling.parse(c, rotDim, src);
+            RopeConfig rotary = RopeConfig.of(c, rope, headDim, arch.mla());
+            if (!rotary.plain() && !arch.deepseekMoe() && arch != Architecture.QWEN3_MOE && arch != Architecture.GPT_OSS) {
                 throw new CheckpointException(src + ": rope type '" + rope.type() + "' with partial rotary is not supported for "
                         + arch.modelType + " (only the default RoPE)");
             }
             float clip = c.hasNonNull("clip_qkv") ? (float) c.get("clip_qkv").asDouble() : Float.NaN;
-            boolean qkvBias = arch == Architecture.QWEN2_MOE ? c.path("qkv_bias").asBoolean(true) : c.path("attention_bias").asBoolean(false);
+            boolean qkvBias = arch == Architecture.QWEN2_MOE ? c.path("qkv_bias").asBoolean(true)
+                    : c.path("attention_bias").asBoolean(arch == Architecture.GPT_OSS);
             if (arch.mla() && qkvBias) {
                 throw new CheckpointException(src + ": attention_bias true is not supported for " + arch.modelType
                         + " (multi-head latent attention without biases expected)");
@@ -141,8 +183,8 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
             return new ModelConfig(arch, vocab, hidden, layers, heads, kv, headDim, experts,
                     topK, norm, expertInter, denseInter, sharedInter, theta,
                     (float) c.path("rms_norm_eps").asDouble(1e-6), c.path("tie_word_embeddings").asBoolean(false),
-                    clip, qkvBias, c.path("max_position_embeddings").asInt(4096), moe, bos, eos, mla, router, rope,
-                    arch == Architecture.QWEN2_MOE, qkNorm);
+                    clip, qkvBias, c.path("max_position_embeddings").asInt(4096), moe, bos, eos, rope, window, sliding, limit,
+                    mla, router, rotary, arch == Architecture.QWEN2_MOE, qkNorm);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(src + ": " + e.getMessage(), e);
         }
@@ -280,6 +322,7 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
 
     /** Routed expert (layer, expert) of src: gate and up (intermediate, hidden), down (hidden, intermediate). */
     public io.strata.tiering.ExpertWeights expert(io.strata.engine.checkpoint.WeightSource src, int layer, int expert) {
+        if (arch == Architecture.GPT_OSS) return GptOssExperts.expert(this, src, layer, expert);
         return new io.strata.tiering.ExpertWeights(src.matrix(TensorNames.expert(arch, layer, expert, 0), expertIntermediate, hidden),
                 src.matrix(TensorNames.expert(arch, layer, expert, 1), expertIntermediate, hidden),
                 src.matrix(TensorNames.expert(arch, layer, expert, 2), hidden, expertIntermediate));

@@ -3,6 +3,7 @@ package io.strata.engine.model;
 
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.ClampedGlu;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.checkpoint.WeightSource;
 import io.strata.engine.moe.Router;
@@ -28,6 +29,7 @@ public final class MoeModel implements AutoCloseable {
     private final List<RoutingObserver> observers = new CopyOnWriteArrayList<>();
     private RunState run; // activations, allocated once and grown only for a longer chunk (guarded by this)
     private final MlaAttention mla; // latent attention of DeepSeek-V2/V3, or null (guarded by this)
+    private final float[] ropeFreq; // (rotated dims / 2) rotary frequencies (YaRN, partial), null for the default RoPE
 
     public MoeModel(ModelConfig config, WeightSource dense, ExpertStore store, Backend backend) {
         this(config, new ModelWeights(config, dense, backend), store, backend);
@@ -43,6 +45,7 @@ public final class MoeModel implements AutoCloseable {
         this.store = store;
         this.weights = weights;
         this.mla = config.mla() != null ? new MlaAttention(config, backend) : null;
+        this.ropeFreq = config.rotary().plain() ? null : config.rope().invFreq();
         for (ExpertLayout l : store.layouts()) {
             if (!backend.supports(l)) {
                 throw new IllegalArgumentException("backend " + backend.name() + " cannot compute experts stored as " + l.name());
@@ -130,12 +133,6 @@ public final class MoeModel implements AutoCloseable {
         return backend.newKvCache(config.numLayers(), capacity, config.numKvHeads(), config.headDim());
     }
 
-    /** Rotary embedding on x (n, heads, headDim): the backend's theta-only RoPE where it is exact, else the config's frequencies. */
-    private void rope(Buf x, int n, int heads, int pos0) {
-        ModelConfig c = config;
-        if (c.rope().plain()) backend.rope(x, n, heads, c.headDim(), pos0, c.ropeTheta());
-        else backend.rope(x, n, heads, c.headDim(), pos0, c.rope().freqs());
-    }
 
     /**
      * o (n, hidden) = attention of layer l over xn (n, hidden), tokens at pos0.., storing their keys/values (or
@@ -151,8 +148,9 @@ public final class MoeModel implements AutoCloseable {
         rope(q, n, c.numHeads(), pos0);
         rope(k, n, c.numKvHeads(), pos0);
         backend.kvStore(cache, l, pos0, n, k, v);
-        backend.attention(q, cache, l, pos0, n, c.numHeads(), att);
+        backend.attention(q, cache, l, pos0, n, c.numHeads(), att, window(l), L.sinks);
         backend.matmul(L.wo, att, n, o);
+        if (L.bo != null) backend.addBias(o, L.bo, n, c.hidden());
     }
 
     /**
@@ -186,6 +184,19 @@ public final class MoeModel implements AutoCloseable {
         float[] out = new float[m * c.vocabSize()];
         be.read(logits, out, 0, out.length);
         return out;
+    }
+
+    /** Rotary embedding in place on x (n, heads, headDim) at positions pos0..: the default RoPE or the scaled table. */
+    private void rope(Buf x, int n, int heads, int pos0) {
+        ModelConfig c = config;
+        if (c.rotary().plain()) backend.rope(x, n, heads, c.headDim(), pos0, c.ropeTheta());
+        else if (c.rope().dim() == c.headDim()) backend.rope(x, n, heads, c.headDim(), pos0, ropeFreq, c.rope().attentionFactor());
+        else backend.rope(x, n, heads, c.headDim(), pos0, c.rotary().freqs()); // partial rotary (GLM-4.5)
+    }
+
+    /** Keys a query of layer l sees (its own position included): the sliding window, or 0 for all. */
+    private int window(int l) {
+        return config.slidingLayer() != null && config.slidingLayer()[l] ? config.slidingWindow() : 0;
     }
 
     /** q (n, qDim), k, v (n, kvDim) from xn (n, hidden): projections, biases, the q/k norms and the clamp. */
@@ -265,9 +276,10 @@ public final class MoeModel implements AutoCloseable {
                     rope(qt, 1, c.numHeads(), pos[t]);
                     rope(kt, 1, c.numKvHeads(), pos[t]);
                     be.kvStore(caches[t], l, pos[t], 1, kt, vt);
-                    be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd));
+                    be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd), window(l), L.sinks);
                 }
                 be.matmul(L.wo, att, n, o);
+                if (L.bo != null) be.addBias(o, L.bo, n, h);
             }
             be.axpy(x, o, 1f, n * h);
             feedForward(l, L, x, xn, n, pos[0], o, rs);
@@ -293,6 +305,7 @@ public final class MoeModel implements AutoCloseable {
         for (RoutingObserver ob : observers) ob.beforeRouting(l, pos0, n, xn);
         Buf rl = rs.rl.slice(0, n * E);
         be.matmul(L.router, xn, n, rl);
+        if (L.routerBias != null) be.addBias(rl, L.routerBias, n, E);
         float[] logits = new float[n * E];
         be.read(rl, logits, 0, logits.length);
         int[][] ids = new int[n][K];
@@ -347,7 +360,13 @@ public final class MoeModel implements AutoCloseable {
                 }
                 ExpertHandle handle = pinned != null ? pinned[oi] : store.acquire(l, e);
                 try {
-                    be.expertFfn(handle, xe, rows.length, ye);
+                    if (L.gateBias == null) {
+                        be.expertFfn(handle, xe, rows.length, ye);
+                    } else { // gpt-oss: this expert's biases, the clamped SwiGLU
+                        int I = c.expertIntermediate();
+                        be.expertFfn(handle, xe, rows.length, ye, new ClampedGlu(L.gateBias.slice(e * I, I), L.upBias.slice(e * I, I),
+                                L.downBias.slice(e * h, h), ModelConfig.GPT_OSS_SWIGLU_ALPHA, c.swigluLimit()));
+                    }
                 } finally {
                     handle.close();
                     if (pinned != null) pinned[oi] = null;

@@ -55,6 +55,83 @@ public final class BackendParity {
         p.rowsOps(13, 207);
         p.expert(64, 96, 3);
         p.expert(207, 13, 1);
+        // gpt-oss: YaRN frequencies, sliding window with sinks, the biased clamped SwiGLU expert
+        p.ropeTable(3, 4, 64, 5);
+        p.ropeTable(1, 2, 128, 100000);
+        p.attentionWindowSinks(4, 2, 16, 0, 7, 3, true);   // prefill, window shorter than the chunk
+        p.attentionWindowSinks(8, 8, 64, 30, 1, 128, true); // decode inside the window
+        p.attentionWindowSinks(6, 2, 32, 11, 3, 5, false);  // chunked prefill, window only
+        p.attentionWindowSinks(6, 2, 32, 11, 3, 0, true);   // sinks only
+        p.gluExpert(64, 96, 3);
+        p.gluExpert(207, 13, 1);
+        p.mxfp4Expert(64, 96, 3, false);
+        p.mxfp4Expert(96, 32, 9, true); // more tokens than one launch takes
+    }
+
+    void mxfp4Expert(int hidden, int inter, int n, boolean clamped) {
+        var w = new io.strata.compression.codec.ExpertWeights(matrix(DType.F32, inter, hidden), matrix(DType.F32, inter, hidden),
+                matrix(DType.F32, hidden, inter));
+        var enc = new io.strata.compression.codec.Mxfp4Codec().encode(w, arena);
+        float[] x = rand(n * hidden), gb = rand(inter), ub = rand(inter), db = rand(hidden);
+        Backend[] bs = {ref, impl};
+        float[][] out = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            Buf o = bs[i].alloc(n * hidden);
+            var glu = clamped ? new io.strata.engine.backend.ClampedGlu(put(bs[i], gb), put(bs[i], ub), put(bs[i], db), 1.702f, 7f) : null;
+            try (var h = TestHandles.encoded(bs[i], new ExpertKey(2, hidden * 1000 + inter), enc)) {
+                bs[i].expertFfn(h, put(bs[i], x), n, o, glu);
+            }
+            out[i] = get(bs[i], o, n * hidden);
+        }
+        compare("expertFfn mxfp4 " + hidden + "x" + inter + " n=" + n + " clamped=" + clamped, out[0], out[1]);
+    }
+
+    void ropeTable(int n, int heads, int headDim, int pos0) {
+        float[] x = rand(n * heads * headDim);
+        float[] f = io.strata.engine.model.RopeScaling.yarn(headDim, 150000, 32, 4096, 32, 1, false, Double.NaN, Double.NaN, Double.NaN).invFreq();
+        Backend[] bs = {ref, impl};
+        float[][] out = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            Buf xb = put(bs[i], x);
+            bs[i].rope(xb, n, heads, headDim, pos0, f, 1.3466f);
+            out[i] = get(bs[i], xb, x.length);
+        }
+        compare("rope table pos0=" + pos0, out[0], out[1]);
+    }
+
+    void attentionWindowSinks(int heads, int kvHeads, int hd, int pos0, int n, int window, boolean sinks) {
+        Backend[] bs = {ref, impl};
+        float[][] out = new float[2][];
+        float[] kPast = rand(pos0 * kvHeads * hd), vPast = rand(pos0 * kvHeads * hd);
+        float[] k = rand(n * kvHeads * hd), v = rand(n * kvHeads * hd), q = rand(n * heads * hd), sink = rand(heads);
+        for (int j = 0; j < sink.length; j++) sink[j] *= 3; // large enough to take a visible share
+        for (int i = 0; i < 2; i++) {
+            KvCache c = bs[i].newKvCache(2, pos0 + n + 4, kvHeads, hd);
+            if (pos0 > 0) bs[i].kvStore(c, 1, 0, pos0, put(bs[i], kPast), put(bs[i], vPast));
+            bs[i].kvStore(c, 1, pos0, n, put(bs[i], k), put(bs[i], v));
+            Buf o = bs[i].alloc(n * heads * hd);
+            bs[i].attention(put(bs[i], q), c, 1, pos0, n, heads, o, window, sinks ? put(bs[i], sink) : null);
+            out[i] = get(bs[i], o, n * heads * hd);
+        }
+        compare("attention window=" + window + " sinks=" + sinks + " h=" + heads + " pos0=" + pos0 + " n=" + n, out[0], out[1]);
+    }
+
+    void gluExpert(int hidden, int inter, int n) {
+        ExpertWeights w = new ExpertWeights(matrix(DType.BF16, inter, hidden), matrix(DType.BF16, inter, hidden), matrix(DType.BF16, hidden, inter));
+        float[] x = rand(n * hidden), gb = rand(inter), ub = rand(inter), db = rand(hidden);
+        for (int j = 0; j < x.length; j++) x[j] *= 8; // reach the clamp (limit 7) on some channels
+        Backend[] bs = {ref, impl};
+        float[][] out = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            Buf o = bs[i].alloc(n * hidden);
+            var glu = new io.strata.engine.backend.ClampedGlu(put(bs[i], gb), put(bs[i], ub), put(bs[i], db), 1.702f, 7f);
+            // Layer 1: the keys of expert() above are (0, hidden), and a VRAM tier serves a key it holds.
+            try (var h = TestHandles.dense(bs[i], new ExpertKey(1, hidden), w)) {
+                bs[i].expertFfn(h, put(bs[i], x), n, o, glu);
+            }
+            out[i] = get(bs[i], o, n * hidden);
+        }
+        compare("expertFfn clamped GLU " + hidden + "x" + inter + " n=" + n, out[0], out[1]);
     }
 
     float[] rand(int n) {

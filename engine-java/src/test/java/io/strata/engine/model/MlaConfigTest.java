@@ -35,11 +35,11 @@ class MlaConfigTest {
         ModelConfig v3 = ModelConfig.parse(fixture("deepseek_v3"), Path.of("/m"));
         assertEquals(24, v3.mla().qLoraRank());
         assertEquals(new RouterSpec(RouterSpec.Scoring.SIGMOID, 4, 2, true, true, 2.5f), v3.router());
-        assertEquals("yarn", v3.rope().type());
+        assertEquals("yarn", v3.rotary().type());
         ModelConfig glm = ModelConfig.parse(fixture("glm4_moe"), Path.of("/m"));
         assertEquals(null, glm.mla());
-        assertEquals(8, glm.rope().freqs().rotaryDim()); // head_dim 16 x partial_rotary_factor 0.5
-        assertTrue(!glm.rope().plain());
+        assertEquals(8, glm.rotary().freqs().rotaryDim()); // head_dim 16 x partial_rotary_factor 0.5
+        assertTrue(!glm.rotary().plain());
         assertTrue(glm.qkvBias());
     }
 
@@ -72,7 +72,7 @@ class MlaConfigTest {
         String m = refused("deepseek_v3", c -> c.put("scoring_func", "sqrtsoftplus"));
         assertTrue(m.contains("scoring_func") && m.contains("sqrtsoftplus"), m);
         m = refused("deepseek_v2", c -> ((ObjectNode) c.get("rope_parameters")).put("rope_type", "longrope"));
-        assertTrue(m.contains("rope type 'longrope'"), m);
+        assertTrue(m.contains("rope_type 'longrope'") && m.contains("config.json"), m);
         m = refused("deepseek_v2", c -> c.put("qk_rope_head_dim", 7));
         assertTrue(m.contains("qk_rope_head_dim") && m.contains("7"), m);
     }

@@ -8,6 +8,7 @@ import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.Parallel;
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.ClampedGlu;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.backend.LatentCache;
 import io.strata.engine.backend.RopeFreqs;
@@ -18,6 +19,7 @@ import io.strata.tiering.ExpertLayout;
 import io.strata.compression.kernel.QuantKernels;
 import io.strata.engine.backend.FloeFfn;
 import io.strata.engine.backend.HostQuantFfn;
+import io.strata.engine.backend.HostMxfp4Ffn;
 import io.strata.tiering.ExpertWeights;
 
 /**
@@ -135,6 +137,25 @@ public final class CpuBackend implements Backend {
         CpuBuf xb = b(x), wb = b(weight), ob = b(out);
         float[] xa = xb.a(), wa = wb.a(), oa = ob.a();
         for (int t = 0; t < n; t++) kernels.rmsnorm(xa, xb.off() + t * dim, wa, wb.off(), oa, ob.off() + t * dim, dim, eps);
+    }
+
+    @Override
+    public void rope(Buf x, int n, int heads, int headDim, int pos0, float[] invFreq, float scale) {
+        CpuBuf xb = b(x);
+        int half = headDim / 2;
+        if (invFreq.length != half) {
+            throw new IllegalArgumentException("rope: expected " + half + " frequencies for head_dim " + headDim + ", found " + invFreq.length);
+        }
+        float[] cos = new float[half], sin = new float[half];
+        for (int t = 0; t < n; t++) {
+            float pos = pos0 + t;
+            for (int i = 0; i < half; i++) {
+                float ang = pos * invFreq[i]; // f32 product, as the reference's freqs = inv_freq · position
+                cos[i] = (float) Math.cos(ang) * scale;
+                sin[i] = (float) Math.sin(ang) * scale;
+            }
+            kernels.rope(xb.a(), xb.off() + t * heads * headDim, heads, headDim, cos, sin);
+        }
     }
 
     @Override
@@ -361,7 +382,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out) {
+        attention(q, cache, layer, pos0, n, heads, out, 0, null);
+    }
+
+    @Override
+    public void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out, int window, Buf sinks) {
         CpuKvCache c = (CpuKvCache) cache;
+        float[] sink = null;
+        if (sinks != null) {
+            sink = new float[heads];
+            read(sinks, sink, 0, heads);
+        }
+        final float[] sinkLogits = sink;
         int hd = c.headDim, kvh = c.kvHeads, group = heads / kvh;
         float scale = (float) (1.0 / Math.sqrt(hd));
         CpuBuf qb = b(q), ob = b(out);
@@ -371,21 +403,22 @@ public final class CpuBackend implements Backend {
             for (int th = from; th < to; th++) {
                 int t = th / heads, h = th % heads, kh = h / group;
                 int qo = qb.off() + (t * heads + h) * hd;
-                int last = pos0 + t; // causal: attend to positions 0..last
-                float max = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p <= last; p++) {
+                int last = pos0 + t; // causal: attend to positions first..last
+                int first = window > 0 ? Math.max(0, last - window + 1) : 0;
+                float max = sinkLogits != null ? sinkLogits[h] : Float.NEGATIVE_INFINITY;
+                for (int p = first; p <= last; p++) {
                     float s = kernels.dot(qb.a(), qo, K, (p * kvh + kh) * hd, hd) * scale;
                     scores[p] = s;
                     if (s > max) max = s;
                 }
-                float sum = 0;
-                for (int p = 0; p <= last; p++) {
+                float sum = sinkLogits != null ? (float) Math.exp(sinkLogits[h] - max) : 0f; // the sink: a logit without a value
+                for (int p = first; p <= last; p++) {
                     scores[p] = (float) Math.exp(scores[p] - max);
                     sum += scores[p];
                 }
                 int oo = ob.off() + (t * heads + h) * hd;
                 java.util.Arrays.fill(ob.a(), oo, oo + hd, 0f);
-                for (int p = 0; p <= last; p++) kernels.axpy(ob.a(), oo, V, (p * kvh + kh) * hd, scores[p] / sum, hd);
+                for (int p = first; p <= last; p++) kernels.axpy(ob.a(), oo, V, (p * kvh + kh) * hd, scores[p] / sum, hd);
             }
         });
     }
@@ -430,6 +463,7 @@ public final class CpuBackend implements Backend {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;
             case ExpertLayout.Floe f -> true;
+            case ExpertLayout.Mxfp4 m -> true;
         };
     }
 
@@ -440,6 +474,41 @@ public final class CpuBackend implements Backend {
             case ExpertLayout.Dense d -> denseFfn(expert.weights(), x, n, out);
             case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
             case ExpertLayout.Floe f -> FloeFfn.forward(this, expert.encoded(), expert.rows(), QUANT, x, n, out);
+            case ExpertLayout.Mxfp4 m -> HostMxfp4Ffn.forward(this, expert.encoded(), x, n, out, null);
+        }
+    }
+
+    @Override
+    public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out, ClampedGlu glu) {
+        if (glu == null) {
+            expertFfn(expert, x, n, out);
+            return;
+        }
+        switch (expert.layout()) {
+            case ExpertLayout.Dense d -> {
+                ExpertWeights w = expert.weights();
+                int inter = w.gate().rows(), h = w.down().rows();
+                Buf g = alloc(n * inter), u = alloc(n * inter);
+                matmul(w.gate(), x, n, g);
+                matmul(w.up(), x, n, u);
+                addBias(g, glu.gateBias(), n, inter);
+                addBias(u, glu.upBias(), n, inter);
+                clampedGlu(g, u, n * inter, glu.alpha(), glu.limit());
+                matmul(w.down(), g, n, out);
+                addBias(out, glu.downBias(), n, h);
+            }
+            case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out, glu);
+            case ExpertLayout.Mxfp4 m -> HostMxfp4Ffn.forward(this, expert.encoded(), x, n, out, glu);
+            case ExpertLayout.Floe f -> throw new UnsupportedOperationException(
+                    "FloE experts (" + f.name() + ") assume the plain SwiGLU; a gpt-oss expert (biases, clamped SwiGLU) cannot be stored as FloE");
+        }
+    }
+
+    /** g (len) ← ClampedGlu.apply(g, u): the gpt-oss activation in place over gate. */
+    private static void clampedGlu(Buf gate, Buf up, int len, float alpha, float limit) {
+        CpuBuf g = b(gate), u = b(up);
+        for (int i = 0; i < len; i++) {
+            g.a()[g.off() + i] = ClampedGlu.apply(g.a()[g.off() + i], u.a()[u.off() + i], alpha, limit);
         }
     }
 

@@ -57,7 +57,7 @@ public final class GgufCheckpoint implements ModelSource {
     /** GGUF general.architecture → the model_type it is read as (for `strata models`). */
     public static final Map<String, String> ARCHITECTURES = Map.of("llama (with expert_count)", "mixtral", "qwen2moe", "qwen2_moe",
             "qwen3moe", "qwen3_moe", "olmoe", "olmoe", "deepseek2 (softmax gating)", "deepseek_v2",
-            "deepseek2 (sigmoid gating)", "deepseek_v3", "glm4moe", "glm4_moe");
+            "deepseek2 (sigmoid gating)", "deepseek_v3", "glm4moe", "glm4_moe", "gpt-oss", "gpt_oss");
     private static final Pattern BLK = Pattern.compile("blk\\.(\\d+)\\.(.+)");
     private static final Pattern OLD_EXPERT = Pattern.compile("ffn_(gate|up|down)\\.(\\d+)\\.weight");
 
@@ -116,8 +116,9 @@ public final class GgufCheckpoint implements ModelSource {
                     || g.tensors().keySet().stream().anyMatch(n -> n.endsWith(".exp_probs_b.bias")) ? Architecture.DEEPSEEK_V3
                     : Architecture.DEEPSEEK_V2;
             case "glm4moe" -> Architecture.GLM4_MOE;
+            case "gpt-oss" -> Architecture.GPT_OSS;
             default -> throw new CheckpointException(p + ": GGUF architecture '" + ga + "' is not supported (supported: "
-                    + "llama with experts (Mixtral), qwen2moe, qwen3moe, olmoe, deepseek2, glm4moe)");
+                    + "llama with experts (Mixtral), qwen2moe, qwen3moe, olmoe, deepseek2, glm4moe, gpt-oss)");
         };
         // GLM-4.5's block_count counts its multi-token-prediction layers (nextn_predict_layers) after the decoder's: unused here.
         long nextn = g.metadata().get(ga + ".nextn_predict_layers") instanceof Long nl ? nl : 0;
@@ -170,14 +171,17 @@ public final class GgufCheckpoint implements ModelSource {
         if (!scaling.equals("none")) {
             ObjectNode rs = c.putObject("rope_scaling");
             rs.put("rope_type", scaling);
-            if (g.metadata().containsKey(ga + ".rope.scaling.factor")) rs.put("factor", g.getDouble(ga + ".rope.scaling.factor", 1));
-            if (g.metadata().get(ga + ".rope.scaling.original_context_length") instanceof Long oc) rs.put("original_max_position_embeddings", oc);
-            if (g.metadata().containsKey(ga + ".rope.scaling.yarn_beta_fast")) rs.put("beta_fast", g.getDouble(ga + ".rope.scaling.yarn_beta_fast", 32));
-            if (g.metadata().containsKey(ga + ".rope.scaling.yarn_beta_slow")) rs.put("beta_slow", g.getDouble(ga + ".rope.scaling.yarn_beta_slow", 1));
-            double logMul = g.getDouble(ga + ".rope.scaling.yarn_log_multiplier", 0);
-            if (logMul != 0) { // DeepSeek: llama.cpp keeps 0.1·mscale_all_dim, with mscale equal to it (its rope cancels the rest)
-                rs.put("mscale_all_dim", logMul / 0.1);
-                rs.put("mscale", logMul / 0.1);
+            if (scaling.equals("yarn")) { // llama.cpp keeps factor and the original context; beta 32/1 are its defaults too
+                rs.put("factor", g.getDouble(ga + ".rope.scaling.factor", Double.NaN));
+                if (g.metadata().get(ga + ".rope.scaling.original_context_length") instanceof Long o) rs.put("original_max_position_embeddings", o);
+                rs.put("beta_fast", g.getDouble(ga + ".rope.scaling.yarn_beta_fast", 32.0));
+                rs.put("beta_slow", g.getDouble(ga + ".rope.scaling.yarn_beta_slow", 1.0));
+                if (arch == Architecture.GPT_OSS) rs.put("truncate", false); // as gpt-oss's config.json says
+                double logMul = g.getDouble(ga + ".rope.scaling.yarn_log_multiplier", 0);
+                if (logMul != 0) { // DeepSeek: llama.cpp keeps 0.1·mscale_all_dim, with mscale equal to it (its rope cancels the rest)
+                    rs.put("mscale_all_dim", logMul / 0.1);
+                    rs.put("mscale", logMul / 0.1);
+                }
             }
         }
         c.put("max_position_embeddings", g.metadata().get(ga + ".context_length") instanceof Long l ? l : 4096);
@@ -189,6 +193,18 @@ public final class GgufCheckpoint implements ModelSource {
             case MIXTRAL -> {
                 c.put("num_local_experts", experts);
                 c.put("intermediate_size", expertInter);
+            }
+            case GPT_OSS -> {
+                c.put("num_local_experts", experts);
+                c.put("intermediate_size", expertInter);
+                // llama.cpp's gpt-oss: sliding-window attention on even layers, full on odd ones
+                if (g.metadata().get(ga + ".attention.sliding_window") instanceof Long sw) {
+                    c.put("sliding_window", sw);
+                    ArrayNode types = c.putArray("layer_types");
+                    for (int l = 0; l < layers; l++) types.add(l % 2 == 0 ? "sliding_attention" : "full_attention");
+                } else {
+                    throw new CheckpointException(p + ": missing GGUF metadata '" + ga + ".attention.sliding_window' (gpt-oss alternates sliding-window layers)");
+                }
             }
             case OLMOE -> {
                 c.put("num_experts", experts);
@@ -351,7 +367,7 @@ public final class GgufCheckpoint implements ModelSource {
         String[] parts = {"gate", "up", "down"};
         switch (rest) {
             case "attn_norm.weight" -> put(TensorNames.layer(l, "input_layernorm.weight"), t, -1, 0);
-            // glm4moe names the norm before the FFN post_attention_norm (as the checkpoint does), the others ffn_norm
+            // glm4moe and gpt-oss name the norm before the FFN post_attention_norm (as the checkpoint does), the others ffn_norm
             case "ffn_norm.weight", "post_attention_norm.weight" -> put(TensorNames.layer(l, "post_attention_layernorm.weight"), t, -1, 0);
             case "attn_q_a.weight" -> put(TensorNames.attn(l, "q_a_proj.weight"), t, -1, 0);
             case "attn_q_a_norm.weight" -> put(TensorNames.attn(l, "q_a_layernorm.weight"), t, -1, 0);
@@ -365,7 +381,11 @@ public final class GgufCheckpoint implements ModelSource {
             case "attn_q.weight", "attn_q.bias" -> put(TensorNames.layer(l, "self_attn.q_proj." + suffix(rest)), t, -1, permutedRope ? c.numHeads() : 0);
             case "attn_k.weight", "attn_k.bias" -> put(TensorNames.layer(l, "self_attn.k_proj." + suffix(rest)), t, -1, permutedRope ? c.numKvHeads() : 0);
             case "attn_v.weight", "attn_v.bias" -> put(TensorNames.layer(l, "self_attn.v_proj." + suffix(rest)), t, -1, 0);
-            case "attn_output.weight" -> put(TensorNames.layer(l, "self_attn.o_proj.weight"), t, -1, 0);
+            case "attn_output.weight", "attn_output.bias" -> put(TensorNames.layer(l, "self_attn.o_proj." + suffix(rest)), t, -1, 0);
+            case "attn_sinks", "attn_sinks.weight" -> put(TensorNames.layer(l, "self_attn.sinks"), t, -1, 0);
+            case "ffn_gate_inp.bias" -> put(moe + ".router.bias", t, -1, 0);
+            case "ffn_gate_exps.bias", "ffn_up_exps.bias", "ffn_down_exps.bias" ->
+                    put(moe + ".experts." + parts[part(rest)] + "_proj_bias", t, -1, 0); // (experts, I) or (experts, hidden)
             case "attn_q_norm.weight" -> put(TensorNames.layer(l, "self_attn.q_norm.weight"), t, -1, 0);
             case "attn_k_norm.weight" -> put(TensorNames.layer(l, "self_attn.k_norm.weight"), t, -1, 0);
             case "ffn_gate_inp.weight" -> put(TensorNames.router(arch, l), t, -1, 0);

@@ -94,9 +94,9 @@ public class GgufCheckpointTest {
             assertEquals(tc.mla(), c.mla(), name + ": MLA shape");
             assertEquals(tc.router(), c.router(), name + ": routing");
             if (tc.numMoeLayers() < tc.numLayers()) assertEquals(tc.denseIntermediate(), c.denseIntermediate()); // only read where a dense layer is
-            assertEquals(tc.rope().type(), c.rope().type());
-            assertArrayEquals(tc.rope().freqs().invFreq(), c.rope().freqs().invFreq(), 1e-6f, name + ": rope frequencies");
-            assertEquals(tc.rope().softmaxMscale(), c.rope().softmaxMscale(), 1e-6f);
+            assertEquals(tc.rotary().type(), c.rotary().type());
+            assertArrayEquals(tc.rotary().freqs().invFreq(), c.rotary().freqs().invFreq(), 1e-6f, name + ": rope frequencies");
+            assertEquals(tc.rotary().softmaxMscale(), c.rotary().softmaxMscale(), 1e-6f);
             float[] got = logits(c, g, ids);
             // The same values in the same dtypes (Q8_0 dequantized to F32 both ways): the same logits.
             assertArrayEquals(want, got, 1e-5f, name);
