@@ -15,9 +15,12 @@
 //   headDim ≤ 256, heads % kvHeads == 0. grid = (heads, n), block = 32·ATT_WARPS.
 // Each warp runs an online softmax over its batches of ATT_BATCH positions (batch b·ATT_WARPS + warp),
 // so the context length is unbounded by shared memory; the warps' (max, sum, acc) merge at the end.
-extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
-    strata_attention(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
-                     float* __restrict__ out, int n, int pos0, int heads, int kvHeads, int headDim, float scale) {
+// The body of both attention kernels. window > 0: query t sees only positions > pos0 + t − window (gpt-oss
+// sliding layers); sinks non-null: head h's softmax denominator gets exp(sinks[h]) more, a logit without a value.
+static __device__ __forceinline__ void attention_body(const float* __restrict__ q, const float* __restrict__ kcache,
+                                                      const float* __restrict__ vcache, float* __restrict__ out, int n, int pos0,
+                                                      int heads, int kvHeads, int headDim, float scale, int window,
+                                                      const float* __restrict__ sinks) {
     __shared__ float sm_m[ATT_WARPS], sm_l[ATT_WARPS];
     __shared__ float sm_acc[ATT_WARPS][ATT_MAX_HEAD_DIM];
     const int h = blockIdx.x, t = blockIdx.y;
@@ -28,6 +31,7 @@ extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
     const int nWarps = min((int)(blockDim.x >> 5), ATT_WARPS);
     const bool active = warp < nWarps;  // extra warps only join the barrier
     const int len = pos0 + t + 1;
+    const int first = window > 0 ? max(0, len - window) : 0;  // positions first .. len-1
     const float* qv = q + ((long)t * heads + h) * headDim;
     float qr[ATT_PER_LANE], acc[ATT_PER_LANE];
 #pragma unroll
@@ -38,7 +42,7 @@ extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
     }
     float m = -INFINITY, l = 0.f;
     const long rowStride = (long)kvHeads * headDim;
-    for (int j0 = active ? warp * ATT_BATCH : len; j0 < len; j0 += nWarps * ATT_BATCH) {
+    for (int j0 = active ? first + warp * ATT_BATCH : len; j0 < len; j0 += nWarps * ATT_BATCH) {
         float s[ATT_BATCH];
 #pragma unroll
         for (int b = 0; b < ATT_BATCH; b++) {
@@ -89,9 +93,9 @@ extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
         if (active && d < headDim) sm_acc[warp][d] = acc[k];
     }
     __syncthreads();
-    float M = -INFINITY;
+    float M = sinks ? sinks[h] : -INFINITY;
     for (int w = 0; w < nWarps; w++) M = fmaxf(M, sm_m[w]);
-    float L = 0.f;
+    float L = sinks ? expf(sinks[h] - M) : 0.f;
     for (int w = 0; w < nWarps; w++) L += sm_l[w] * expf(sm_m[w] - M);  // warps without positions: l = 0
     float* o = out + ((long)t * heads + h) * headDim;
     for (int d = threadIdx.x; d < headDim; d += nWarps * 32) {
@@ -100,4 +104,18 @@ extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
             if (sm_l[w] > 0.f) v += sm_acc[w][d] * expf(sm_m[w] - M);
         o[d] = v / L;
     }
+}
+
+extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
+    strata_attention(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
+                     float* __restrict__ out, int n, int pos0, int heads, int kvHeads, int headDim, float scale) {
+    attention_body(q, kcache, vcache, out, n, pos0, heads, kvHeads, headDim, scale, 0, nullptr);
+}
+
+// strata_attention with gpt-oss's sliding window (0: none) and attention sinks (heads) f32, or null.
+extern "C" __global__ void __launch_bounds__(32 * ATT_WARPS)
+    strata_attention_window_sinks(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
+                                  float* __restrict__ out, int n, int pos0, int heads, int kvHeads, int headDim, float scale,
+                                  int window, const float* __restrict__ sinks) {
+    attention_body(q, kcache, vcache, out, n, pos0, heads, kvHeads, headDim, scale, window, sinks);
 }

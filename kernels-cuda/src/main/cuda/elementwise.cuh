@@ -47,11 +47,105 @@ extern "C" __global__ void __launch_bounds__(32)
         for (int j = 0; j < k; j++) weights[(long)t * k + j] /= picked;
 }
 
+// DeepSeek-V2/V3 and GLM-4.5 router, for each token t (as transformers' DeepseekV3TopkRouter):
+//   score = softmax(logits[t]) (scoring 0) or sigmoid(logits[t]) (scoring 1); choice = score + bias (bias or null);
+//   nGroup > 1: experts split into nGroup equal groups scored by their best choice (groupTop2 = 0) or the sum of
+//   their two best (groupTop2 = 1); only the topkGroup best groups (ties -> lower group) stay;
+//   ids[t, :k] = the k best remaining choices (descending, ties -> lower id); weights = their scores, divided by
+//   their sum (+1e-20) when normalize, times scale.
+//   logits (n, E) f32, bias (E) f32 or null, ids (n, k) int32, weights (n, k) f32.
+//   grid = n, block = 32, smem = (2·E + nGroup) floats. The caller checks k ≤ topkGroup · E / nGroup.
+extern "C" __global__ void __launch_bounds__(32)
+    strata_router_grouped(const float* __restrict__ logits, const float* __restrict__ bias, int E, int k, int scoring,
+                          int nGroup, int topkGroup, int groupTop2, int normalize, float scale, int* __restrict__ ids,
+                          float* __restrict__ weights) {
+    STRATA_DYNAMIC_SMEM(float, sm);
+    float* score = sm;           // (E)
+    float* choice = sm + E;      // (E); masked and picked entries become -inf
+    float* gs = sm + 2 * E;      // (nGroup); kept groups become +inf
+    const int t = blockIdx.x, lane = threadIdx.x;
+    const float* lg = logits + (long)t * E;
+    if (scoring == 0) {
+        float mx = -INFINITY;
+        for (int e = lane; e < E; e += 32) mx = fmaxf(mx, lg[e]);
+        mx = warp_max(mx);
+        float sum = 0.f;
+        for (int e = lane; e < E; e += 32) { float v = expf(lg[e] - mx); score[e] = v; sum += v; }
+        sum = warp_sum(sum);
+        for (int e = lane; e < E; e += 32) score[e] /= sum;
+    } else {
+        for (int e = lane; e < E; e += 32) score[e] = 1.f / (1.f + expf(-lg[e]));
+    }
+    for (int e = lane; e < E; e += 32) choice[e] = score[e] + (bias ? bias[e] : 0.f);
+    __syncwarp();
+    if (nGroup > 1) {
+        const int per = E / nGroup;
+        for (int g = lane; g < nGroup; g += 32) {
+            float best = -INFINITY, second = -INFINITY;
+            for (int e = g * per; e < (g + 1) * per; e++) {
+                float c = choice[e];
+                if (c > best) { second = best; best = c; } else if (c > second) { second = c; }
+            }
+            gs[g] = groupTop2 ? best + (per > 1 ? second : 0.f) : best;
+        }
+        __syncwarp();
+        if (lane == 0) {  // nGroup is small (8 in DeepSeek-V3): one lane picks
+            for (int j = 0; j < topkGroup; j++) {
+                int bg = -1;
+                for (int g = 0; g < nGroup; g++)
+                    if (gs[g] != INFINITY && (bg < 0 || gs[g] > gs[bg])) bg = g;
+                gs[bg] = INFINITY;
+            }
+        }
+        __syncwarp();
+        for (int e = lane; e < E; e += 32)
+            if (gs[e / per] != INFINITY) choice[e] = -INFINITY;
+        __syncwarp();
+    }
+    float picked = 0.f;
+    for (int j = 0; j < k; j++) {
+        float best = -INFINITY; int bestId = 0x7FFFFFFF;
+        for (int e = lane; e < E; e += 32)
+            if (choice[e] > best) { best = choice[e]; bestId = e; }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) {
+            float ob = __shfl_xor_sync(0xFFFFFFFFu, best, o);
+            int oi = __shfl_xor_sync(0xFFFFFFFFu, bestId, o);
+            if (ob > best || (ob == best && oi < bestId)) { best = ob; bestId = oi; }
+        }
+        if (lane == 0) {
+            ids[(long)t * k + j] = bestId;
+            weights[(long)t * k + j] = score[bestId];
+            choice[bestId] = -INFINITY;
+        }
+        picked += score[bestId];
+        __syncwarp();
+    }
+    if (lane == 0)
+        for (int j = 0; j < k; j++) {
+            float w = weights[(long)t * k + j];
+            weights[(long)t * k + j] = (normalize ? w / (picked + 1e-20f) : w) * scale;
+        }
+}
+
 // out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + e^−gate[i]) · up[i];  (count) f32, out may alias.
 extern "C" __global__ void strata_swiglu(const float* gate, const float* up, float* out, long count) {
     GRID_STRIDE(i, count) {
         float g = gate[i];
         out[i] = g / (1.f + expf(-g)) * up[i];
+    }
+}
+
+// gpt-oss's expert activation, in place over gate: with g = gate[i] + gateBias[i % inter] and
+// u = up[i] + upBias[i % inter], g' = min(g, limit), u' = clamp(u, −limit, limit),
+// gate[i] = (u' + 1) · g' · σ(alpha · g').  gate, up (count = n·inter) f32; gateBias, upBias (inter) f32.
+extern "C" __global__ void strata_clamped_glu(float* gate, const float* __restrict__ up, const float* __restrict__ gateBias,
+                                              const float* __restrict__ upBias, int inter, float alpha, float limit, long count) {
+    GRID_STRIDE(i, count) {
+        const int j = (int)(i % inter);
+        const float g = fminf(gate[i] + gateBias[j], limit);
+        const float u = fminf(fmaxf(up[i] + upBias[j], -limit), limit);
+        gate[i] = (u + 1.f) * (g / (1.f + expf(-alpha * g)));
     }
 }
 

@@ -38,3 +38,27 @@ extern "C" __global__ void __launch_bounds__(STRATA_BLOCK)
         base[i + half] = b * c + a * s;
     }
 }
+
+// strata_rope_neox with the frequencies given (YaRN and other scaled RoPEs): angle = p · invFreq[i] (f32), and
+// cos, sin both multiplied by scale (YaRN's attention factor).
+//   x (n, heads, headDim) f32, pos (n) int32 or null, invFreq (headDim/2) f32. One thread per rotated pair.
+extern "C" __global__ void __launch_bounds__(STRATA_BLOCK)
+    strata_rope_table(float* x, const int* __restrict__ pos, int pos0, int n, int heads, int headDim,
+                      const float* __restrict__ invFreq, float scale) {
+    const int half = headDim / 2;
+    const long total = (long)n * heads * half;
+    for (long idx = (long)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (long)gridDim.x * blockDim.x) {
+        const int i = (int)(idx % half);
+        const long th = idx / half;  // t·heads + h
+        const int t = (int)(th / heads);
+        const float angle = (float)(pos ? pos[t] : pos0 + t) * invFreq[i];
+        float s, c;
+        sincosf(angle, &s, &c);
+        s *= scale;
+        c *= scale;
+        float* base = x + th * headDim;
+        const float a = base[i], b = base[i + half];
+        base[i] = a * c - b * s;
+        base[i + half] = b * c + a * s;
+    }
+}

@@ -4,6 +4,8 @@
 #include "common.cuh"
 #include "matvec.cuh"
 #include "quant.cuh"
+#include "mxfp4.cuh"
 #include "norm_rope.cuh"
 #include "attention.cuh"
+#include "mla.cuh"
 #include "elementwise.cuh"

@@ -43,8 +43,11 @@ std::map<std::string, Entry>& table() {
         K(strata_downt_accumulate_bf16); K(strata_downt_accumulate_f16); K(strata_downt_accumulate_f32);
         K(strata_matvec_q4_n1); K(strata_matvec_q4_n8); K(strata_matvec_q2_n1); K(strata_matvec_q2_n8);
         K(strata_rmsnorm); K(strata_rope_neox); K(strata_attention); K(strata_router_topk);
+        K(strata_rope_freqs); K(strata_latent_attention); K(strata_router_grouped);
         K(strata_swiglu); K(strata_axpy); K(strata_axpy_dev); K(strata_add); K(strata_scale); K(strata_bias_add); K(strata_clamp);
         K(strata_embed_bf16); K(strata_embed_f16); K(strata_embed_f32); K(strata_gather); K(strata_select_above);
+        K(strata_rope_table); K(strata_attention_window_sinks); K(strata_clamped_glu);
+        K(strata_matvec_mxfp4_n1); K(strata_matvec_mxfp4_n8);
 #undef K
         return m;
     }();

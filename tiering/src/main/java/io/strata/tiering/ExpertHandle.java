@@ -41,11 +41,11 @@ public final class ExpertHandle implements AutoCloseable {
         return new ExpertHandle(key, servedFrom, new ExpertLayout.Dense(w.gate().dtype()), w, null, null, fast, release);
     }
 
-    /** A group-quantized codec blob. */
+    /** A group-quantized or MXFP4 codec blob. */
     public static ExpertHandle encoded(ExpertKey key, Tier servedFrom, EncodedExpert e, FastSlot fast, Runnable release) {
         ExpertLayout l = ExpertLayout.of(e.params());
-        if (!(l instanceof ExpertLayout.GroupQuant)) {
-            throw new IllegalArgumentException(key + ": expected a group-quantized blob, found codec " + e.params().codec()
+        if (!(l instanceof ExpertLayout.GroupQuant) && !(l instanceof ExpertLayout.Mxfp4)) {
+            throw new IllegalArgumentException(key + ": expected a group-quantized or MXFP4 blob, found codec " + e.params().codec()
                     + (l instanceof ExpertLayout.Floe ? " (a FloE expert needs its row loader: floe())" : " (serve it as dense matrices)"));
         }
         return new ExpertHandle(key, servedFrom, l, null, e, null, fast, release);

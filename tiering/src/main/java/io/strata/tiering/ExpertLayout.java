@@ -48,12 +48,21 @@ public sealed interface ExpertLayout {
         }
     }
 
+    /** An MXFP4 blob (gpt-oss): gate, up, down as ggml MXFP4 blocks ({@code Mxfp4Codec}), kept so through every tier. */
+    record Mxfp4() implements ExpertLayout {
+        @Override
+        public String name() {
+            return "mxfp4";
+        }
+    }
+
     /** The layout of a codec blob described by {@code p}; fails naming the codec when no kernel reads it. */
     static ExpertLayout of(CodecParams p) {
         String c = p.codec();
         if (c.startsWith(FloeCodec.NAME)) return new Floe(c);
         if (c.equals("bf16")) return new Dense(DType.BF16);
+        if (c.equals("mxfp4")) return new Mxfp4();
         if (ExpertCodecs.byName(c) instanceof GroupQuantCodec g) return new GroupQuant(g.format().bits(), g.format().groupSize());
-        throw new IllegalArgumentException("codec '" + c + "' has no expert kernel (expected bf16, int8/int4/int3/int2 or floe)");
+        throw new IllegalArgumentException("codec '" + c + "' has no expert kernel (expected bf16, int8/int4/int3/int2, mxfp4 or floe)");
     }
 }

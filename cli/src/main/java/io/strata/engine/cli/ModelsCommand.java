@@ -26,10 +26,11 @@ public final class ModelsCommand implements Callable<Integer> {
     /** What each container holds that Strata reads, and what becomes of it. */
     static final Map<String, String> FORMATS = Map.of(
             "safetensors", "F32, F16, BF16 served as stored; F8_E4M3 with block scales (weight_scale_inv, "
-                    + "quantization_config.weight_block_size, default 128x128) dequantized to F32",
+                    + "quantization_config.weight_block_size, default 128x128) dequantized to F32; gpt-oss MXFP4 experts "
+                    + "(U8 *_blocks + e8m0 *_scales, 32-element blocks): pack keeps them as mxfp4, a checkpoint folder decodes them",
             "gguf", "strata pack --model FILE.gguf: v2/v3, one file or NAME-0000N-of-0000M.gguf shards; F32, F16, BF16 served as stored; "
-                    + "other types dequantized to F32 (experts then encoded by pack --codec)",
-            "store", "a folder written by strata pack (codecs bf16, int8/4/3/2, floe)");
+                    + "gpt-oss MXFP4 experts kept as mxfp4; other types dequantized to F32 (experts then encoded by pack --codec)",
+            "store", "a folder written by strata pack (codecs bf16, int8/4/3/2, mxfp4, floe)");
 
     @Override
     public Integer call() throws Exception {
@@ -37,8 +38,9 @@ public final class ModelsCommand implements Callable<Integer> {
         Map<String, String> ggufArch = new TreeMap<>(GgufCheckpoint.ARCHITECTURES);
         System.out.println("Architectures (config.json model_type, transformers class, GGUF general.architecture):");
         for (Architecture a : Architecture.values()) {
-            String g = ggufArch.entrySet().stream().filter(e -> e.getValue().equals(a.modelType)).map(Map.Entry::getKey).findFirst().orElse("-");
-            System.out.printf("  %-10s %-22s %s%n", a.modelType, ModelConfig.causalLmClass(a.modelType), g);
+            String g = ggufArch.entrySet().stream().filter(e -> e.getValue().equals(a.modelType)).map(Map.Entry::getKey)
+                    .reduce((x, y) -> x + ", " + y).orElse("-");
+            System.out.printf("  %-12s %-22s %s%n", a.modelType, ModelConfig.causalLmClass(a.modelType), g);
         }
         System.out.println("Formats:");
         for (String f : new TreeMap<>(FORMATS).keySet()) System.out.printf("  %-12s %s%n", f, FORMATS.get(f));

@@ -31,9 +31,9 @@ public final class PackCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "store folder to create")
     Path out;
 
-    @Option(names = "--codec", defaultValue = "bf16",
-            description = "expert codec: bf16 (weights as stored), int8, int4, int3, int2 (group 64; int<B>-g<G> for another group), floe "
-                    + "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--codec",
+            description = "expert codec: bf16 (weights as stored), int8, int4, int3, int2 (group 64; int<B>-g<G> for another group), floe, "
+                    + "mxfp4 (default: mxfp4 for a checkpoint whose experts are MXFP4, as gpt-oss ships them; bf16 otherwise)")
     String codec;
 
     @Option(names = "--calibration", description = "floe: text file (paragraphs) to calibrate the per-layer thresholds on")
@@ -64,7 +64,10 @@ public final class PackCommand implements Callable<Integer> {
             }
             io.strata.compression.codec.CodecParams[][] params = new io.strata.compression.codec.CodecParams[c.numLayers()][c.numExperts()];
             for (int l = 0; l < c.numLayers(); l++) {
-                if (!c.moeLayer()[l]) continue;
+                if (!c.moeLayer()[l]) {
+                    params[l] = null; // a dense layer: no experts, a null row in codec.json
+                    continue;
+                }
                 for (int e = 0; e < c.numExperts(); e++) {
                     var x = enc.get(l, e);
                     params[l][e] = thresholds != null ? x.params().withThreshold(thresholds[l]) : x.params();
@@ -102,18 +105,27 @@ public final class PackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        io.strata.compression.codec.ExpertCodecs.byName(codec); // an unknown name fails here, listing the known ones
-        if (codec.startsWith("floe") && calibration == null) {
+        if (codec != null) io.strata.compression.codec.ExpertCodecs.byName(codec); // an unknown name fails here, listing the known ones
+        if (codec != null && codec.startsWith("floe") && calibration == null) {
             throw new IllegalArgumentException("codec " + codec + " needs --calibration FILE (text to calibrate its thresholds on)");
         }
         if (sparsity < 0 || sparsity >= 1) throw new IllegalArgumentException("--sparsity must be in [0, 1), found " + sparsity);
         try (ModelSource ck = ModelSource.open(model)) {
             ModelConfig c = ck instanceof GgufCheckpoint ? ModelConfig.parse(ck.config(), model + " (its metadata as config.json)")
                     : ModelConfig.parse(ck.config(), model);
+            if (codec == null) {
+                // MXFP4 experts stay MXFP4 unless another codec is asked for: the blobs keep the checkpoint's scales and codes.
+                boolean mxfp4 = c.arch() == io.strata.engine.model.Architecture.GPT_OSS && c.numLayers() > 0
+                        && (io.strata.engine.model.GptOssExperts.isMxfp4(ck, 0) || ck instanceof GgufCheckpoint g
+                        && g.gguf().tensors().get("blk.0.ffn_gate_exps.weight") != null
+                        && g.gguf().tensors().get("blk.0.ffn_gate_exps.weight").type() == io.strata.compression.ggml.GgmlType.MXFP4);
+                codec = mxfp4 ? "mxfp4" : "bf16";
+                if (mxfp4) System.out.println("experts are MXFP4 in " + model + ": packing them as mxfp4 (--codec X converts them)");
+            }
             Set<String> expertNames = new HashSet<>();
             for (int l = 0; l < c.numLayers(); l++) {
                 if (!c.moeLayer()[l]) continue;
-                for (int e = 0; e < c.numExperts(); e++) for (int p = 0; p < 3; p++) expertNames.add(TensorNames.expert(c.arch(), l, e, p));
+                expertNames.addAll(TensorNames.expertTensors(c.arch(), l, c.numExperts()));
             }
             StoreWriter w = StoreWriter.create(out, ck.config(), codec, c.numLayers(), c.numExperts(),
                     new StoreWriter.Options(!noProgress, ck.totalBytes()));
@@ -121,10 +133,19 @@ public final class PackCommand implements Callable<Integer> {
                 if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
                 // The tokenizer travels with the store so `strata run --model STORE` can take text (and FloE can calibrate).
                 copyTokenizer(ck, w.stagingDirectory());
+                int skipped = 0;
                 for (String name : ck.tensorNames()) {
                     if (expertNames.contains(name) || w.isDenseWritten(name)) continue;
+                    if (pastLastLayer(name, c.numLayers())) { // DeepSeek-V3 / GLM-4.5 multi-token-prediction layers
+                        skipped++;
+                        continue;
+                    }
                     TensorInfo t = ck.load(name);
                     w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
+                }
+                if (skipped > 0) {
+                    System.out.println("skipped " + skipped + " tensors of layers past num_hidden_layers " + c.numLayers()
+                            + " (multi-token prediction, not run by Strata)");
                 }
                 if (codec.equals("bf16")) {
                     for (int l = 0; l < c.numLayers(); l++) {
@@ -147,13 +168,25 @@ public final class PackCommand implements Callable<Integer> {
                             + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec)
                             + "; the FP8 bytes are not kept (no Strata kernel reads them yet)");
                 }
-                Path done = w.commit();
+                Path done = w.commit(l -> c.moeLayer()[l]); // dense layers (first_k_dense_replace, mlp_only_layers) have no experts
                 System.out.println("packed " + model + " → " + done + " (codec " + codec + ")");
             } catch (RuntimeException | java.io.IOException ex) {
                 throw unfinished(w, ex);
             }
         }
         return 0;
+    }
+
+    /** Whether a checkpoint tensor belongs to a layer at or past numLayers ("model.layers.61.…" of a 61-layer model). */
+    static boolean pastLastLayer(String name, int numLayers) {
+        if (!name.startsWith("model.layers.")) return false;
+        int end = name.indexOf('.', "model.layers.".length());
+        if (end < 0) return false;
+        try {
+            return Integer.parseInt(name.substring("model.layers.".length(), end)) >= numLayers;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** tokenizer.json and friends: from --tokenizer, the checkpoint folder, or converted from the GGUF metadata. */

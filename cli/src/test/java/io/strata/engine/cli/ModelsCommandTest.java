@@ -31,6 +31,9 @@ class ModelsCommandTest {
         String out = buf.toString();
         for (Architecture a : Architecture.values()) assertTrue(out.contains(a.modelType), out);
         assertTrue(out.contains("MixtralForCausalLM") && out.contains("qwen3moe") && out.contains("F8_E4M3") && out.contains("Q4_K"), out);
+        assertTrue(out.contains("DeepseekV3ForCausalLM") && out.contains("deepseek2 (sigmoid gating)") && out.contains("Glm4MoeForCausalLM")
+                && out.contains("glm4moe"), out);
+        assertTrue(out.contains("GptOssForCausalLM") && out.contains("gpt-oss") && out.contains("mxfp4"), out);
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals(Architecture.values().length, j.get("architectures").size());
         assertEquals(9, j.get("gguf_types").size());

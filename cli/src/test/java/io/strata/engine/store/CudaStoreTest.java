@@ -65,6 +65,20 @@ class CudaStoreTest {
         }
     }
 
+    /** gpt-oss packed as MXFP4 on the device (the MXFP4 kernel, from the VRAM tier under a tight budget): transformers' golden. */
+    @Test
+    void mxfp4GptOssStoreMatchesTransformersOnTheDevice() throws Exception {
+        Path store = tmp.resolve("gpt-oss");
+        io.strata.engine.checkpoint.GptOssPackTest.pack(store, null);
+        long budget = CudaBackend.SCRATCH_RESERVE + (1L << 20);
+        try (StrataModel m = ModelLoader.load(store, on("cuda").context(64).fastBudget(budget).build())) {
+            assertEquals(java.util.List.of(new io.strata.tiering.ExpertLayout.Mxfp4()), m.model().store().layouts());
+            double rel = io.strata.engine.checkpoint.GptOssPackTest.check(m.model(), true);
+            assertTrue(rel < 1e-4, "relative logits error " + rel);
+            assertTrue(m.model().store().stats().served(Tier.FAST) > 0, "experts ran from VRAM");
+        }
+    }
+
     /**
      * FloE on the device: the same greedy tokens and the same partial-load bytes as the CPU path, and per decoded
      * token no activation copy between device and host beyond each layer's router logits and the final logits.

@@ -9,7 +9,7 @@ public final class ExpertCodecs {
     private ExpertCodecs() {}
 
     /** Names {@link #byName} accepts besides "int&lt;B&gt;-g&lt;G&gt;" and "floe-int&lt;B&gt;-g&lt;G&gt;". */
-    public static final List<String> NAMES = List.of("bf16", "int8", "int4", "int3", "int2", "floe", "floe-bf16up");
+    public static final List<String> NAMES = List.of("bf16", "int8", "int4", "int3", "int2", "floe", "floe-bf16up", "mxfp4");
 
     /**
      * The codec written as {@code name} in a manifest. Quantized codecs use the default HQQ fit;
@@ -20,6 +20,7 @@ public final class ExpertCodecs {
             case "bf16" -> new Bf16Codec();
             case "int8", "int4", "int3", "int2" -> new GroupQuantCodec(new QuantFormat(Integer.parseInt(name.substring(3)), 64));
             case "floe" -> new FloeCodec();
+            case "mxfp4" -> new Mxfp4Codec();
             case "floe-bf16up" -> new FloeCodec(null, HqqFit.DEFAULT, 0f);
             default -> {
                 if (name.startsWith("floe-int")) {

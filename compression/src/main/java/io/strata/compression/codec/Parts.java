@@ -31,6 +31,11 @@ final class Parts {
             return add(name, f.label(), QuantizedMatrix.byteSize(f, rows, cols), rows, cols);
         }
 
+        /** An MXFP4 part of shape (rows, cols): ggml blocks of 32 in 17 bytes. */
+        Builder mxfp4(String name, int rows, int cols) {
+            return add(name, Mxfp4Codec.NAME, Mxfp4Codec.bytes(rows, cols), rows, cols);
+        }
+
         private Builder add(String name, String format, long bytes, int rows, int cols) {
             long off = ExpertCodec.align(end);
             parts.add(new PartLayout(name, format, off, bytes, rows, cols));

@@ -120,9 +120,9 @@ public final class ModelLoader {
                 var cf = io.strata.engine.store.CodecStoreFiles.read(ps);
                 var codec = io.strata.compression.codec.ExpertCodecs.byName(cf.codec());
                 if (codec instanceof io.strata.compression.codec.FloeCodec) return loadFloeStore(dir, ps, cf, c, o);
-                if (!(codec instanceof io.strata.compression.codec.GroupQuantCodec)) {
+                if (!(codec instanceof io.strata.compression.codec.GroupQuantCodec) && !(codec instanceof io.strata.compression.codec.Mxfp4Codec)) {
                     throw new IllegalArgumentException(dir + ": experts packed with codec '" + cf.codec()
-                            + "' cannot be served (expected a group-quantizing codec, int8/int4/int3/int2, or floe)");
+                            + "' cannot be served (expected a group-quantizing codec, int8/int4/int3/int2, mxfp4, or floe)");
                 }
                 codecParams = cf.experts();
                 io.strata.engine.store.CodecStoreFiles.checkBlobs(ps, codecParams);
@@ -243,7 +243,7 @@ public final class ModelLoader {
      */
     public static io.strata.tiering.fast.FastTier vramTier(Backend be, long[] partBytes, ModelConfig c, int context) {
         if (!(be instanceof io.strata.engine.backend.cuda.CudaBackend cb)) return null;
-        long kvBytes = 2L * c.numLayers() * context * c.kvDim() * Float.BYTES;
+        long kvBytes = c.kvBytesPerPosition() * context;
         return cb.newFastTier(io.strata.kernels.cuda.VramFastTier.slotBytesFor(partBytes), kvBytes);
     }
 

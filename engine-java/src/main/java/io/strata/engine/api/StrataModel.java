@@ -239,6 +239,12 @@ public final class StrataModel implements AutoCloseable {
         try {
             t = options.chatTemplate() != null ? ChatTemplate.loadFile(options.chatTemplate(), dir) : ChatTemplate.load(dir);
         } catch (NoSuchFileException e) {
+            if (options.chatTemplate() == null && model.config().arch() == io.strata.engine.model.Architecture.GPT_OSS) {
+                // gpt-oss speaks only harmony: a checkpoint without its chat_template.jinja gets the built-in rendering
+                System.getLogger("strata.chat").log(System.Logger.Level.INFO, dir + ": no chat template; gpt-oss uses the built-in harmony format");
+                template = io.strata.engine.chat.HarmonyFormat.template();
+                return template;
+            }
             throw new IllegalStateException((options.chatTemplate() != null ? options.chatTemplate() : dir)
                     + ": no chat template (" + e.getReason() + "); give one with --chat-template FILE (EngineOptions.chatTemplate)", e);
         } catch (IOException e) {

@@ -79,6 +79,22 @@ public interface Backend extends AutoCloseable {
      */
     void rope(Buf x, int n, int heads, int headDim, int pos0, float theta);
 
+    /**
+     * Rotary embedding in place on x (n, heads, headDim) with explicit frequencies (YaRN, partial rotary): token t at
+     * position pos0 + t; the first {@code f.rotaryDim()} dimensions of each head rotate (rotate-half pairing within
+     * them), cos/sin scaled by {@code f.attentionFactor()}; the rest pass through.
+     */
+    void rope(Buf x, int n, int heads, int headDim, int pos0, RopeFreqs f);
+
+    /**
+     * Rotary embedding in place as {@link #rope(Buf, int, int, int, int, float)}, with the frequencies given:
+     * invFreq (headDim/2), and cos and sin both multiplied by {@code scale} (YaRN's attention factor). Callers pass
+     * the same array on every call of a model, so a device backend may keep its copy keyed by identity.
+     */
+    default void rope(Buf x, int n, int heads, int headDim, int pos0, float[] invFreq, float scale) {
+        throw new UnsupportedOperationException("backend " + name() + " has no rotary embedding with a frequency table (YaRN)");
+    }
+
     /** x[i] = clamp(x[i], lo, hi) over len elements. */
     void clamp(Buf x, int len, float lo, float hi);
 
@@ -96,6 +112,34 @@ public interface Backend extends AutoCloseable {
      * positions 0 .. pos0+t (inclusive) of layer; out (n, heads, headDim). Scale 1/sqrt(headDim).
      */
     void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out);
+
+    /** A multi-head latent attention cache for one sequence: (capacity, latentDim + ropeDim) per layer. */
+    LatentCache newLatentCache(int layers, int capacity, int latentDim, int ropeDim);
+
+    /** Stores latent (n, latentDim) and kPe (n, ropeDim) at positions pos0 .. pos0+n-1 of layer. */
+    void latentStore(LatentCache cache, int layer, int pos0, int n, Buf latent, Buf kPe);
+
+    /**
+     * Causal multi-head latent attention with absorbed up-projections: for head h of token t (position pos0 + t),
+     * score(p) = scale · (qLat[t,h] · c[p] + qPe[t,h] · kPe[p]) over cache positions p in 0 .. pos0+t, and
+     * outLat[t,h] = Σ_p softmax(score)[p] · c[p]. qLat (n, heads, latentDim), qPe (n, heads, ropeDim),
+     * outLat (n, heads, latentDim).
+     */
+    void latentAttention(Buf qLat, Buf qPe, LatentCache cache, int layer, int pos0, int n, int heads, float scale, Buf outLat);
+
+    /**
+     * {@link #attention(Buf, KvCache, int, int, int, int, Buf)} with gpt-oss's two changes: with {@code window > 0}
+     * the query at position p attends only to positions {@code max(0, p − window + 1) .. p}; with {@code sinks}
+     * (heads) non-null, head h's softmax denominator gets one more term {@code exp(sinks[h])} (a learned logit with
+     * no value: attention may go nowhere). window 0 and sinks null is the plain attention.
+     */
+    default void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out, int window, Buf sinks) {
+        if (window == 0 && sinks == null) {
+            attention(q, cache, layer, pos0, n, heads, out);
+            return;
+        }
+        throw new UnsupportedOperationException("backend " + name() + " has no sliding-window attention with sinks (gpt-oss)");
+    }
 
     /** out (len) = SiLU(gate) ⊙ up. */
     void siluMul(Buf gate, Buf up, Buf out, int len);
@@ -118,6 +162,18 @@ public interface Backend extends AutoCloseable {
      * ({@link ExpertHandle#fast()}, e.g. VRAM), else host memory. The backend keeps no expert cache of its own.
      */
     void expertFfn(ExpertHandle expert, Buf x, int n, Buf out);
+
+    /**
+     * {@link #expertFfn(ExpertHandle, Buf, int, Buf)} with gpt-oss's biases and clamped SwiGLU ({@link ClampedGlu});
+     * glu null is the plain expert.
+     */
+    default void expertFfn(ExpertHandle expert, Buf x, int n, Buf out, ClampedGlu glu) {
+        if (glu == null) {
+            expertFfn(expert, x, n, out);
+            return;
+        }
+        throw new UnsupportedOperationException("backend " + name() + " has no biased, clamped SwiGLU expert (gpt-oss)");
+    }
 
     /**
      * A dense SwiGLU FFN (a shared expert, or the FFN of a dense layer) on n tokens: out (n, hidden) =

@@ -24,8 +24,34 @@ public final class HostQuantFfn {
         be.write(out, y, 0, n * h);
     }
 
+    /** As {@link #forward(Backend, EncodedExpert, Buf, int, Buf)} with gpt-oss's biases and clamped SwiGLU (glu may be null). */
+    public static void forward(Backend be, EncodedExpert e, Buf in, int n, Buf out, ClampedGlu glu) {
+        if (glu == null) {
+            forward(be, e, in, n, out);
+            return;
+        }
+        int h = e.params().hidden();
+        float[] x = new float[n * h], y = new float[n * h];
+        be.read(in, x, 0, n * h);
+        int inter = glu.gateBias().length();
+        float[] gb = new float[inter], ub = new float[inter], db = new float[h];
+        be.read(glu.gateBias(), gb, 0, inter);
+        be.read(glu.upBias(), ub, 0, inter);
+        be.read(glu.downBias(), db, 0, h);
+        forward(e, x, n, y, gb, ub, db, glu.alpha(), glu.limit());
+        be.write(out, y, 0, n * h);
+    }
+
     /** y (n, H) = the expert on x (n, H), host arrays. */
     public static void forward(EncodedExpert e, float[] x, int n, float[] y) {
+        forward(e, x, n, y, null, null, null, 0, Float.NaN);
+    }
+
+    /**
+     * y (n, H) = the expert on x (n, H), host arrays; with biases gb, ub (I) and db (H) non-null, the gpt-oss form
+     * ({@link ClampedGlu}) with its alpha and limit, else the plain SwiGLU.
+     */
+    public static void forward(EncodedExpert e, float[] x, int n, float[] y, float[] gb, float[] ub, float[] db, float alpha, float limit) {
         QuantizedMatrix gate = GroupQuantCodec.view(e, "gate"), up = GroupQuantCodec.view(e, "up"), down = GroupQuantCodec.view(e, "down");
         int h = gate.cols(), inter = gate.rows();
         if (up.rows() != inter || up.cols() != h || down.rows() != h || down.cols() != inter) {
@@ -37,7 +63,12 @@ public final class HostQuantFfn {
             KERNELS.matmul(gate, x, n, g, a, b);
             KERNELS.matmul(up, x, n, u, a, b);
         });
-        for (int i = 0; i < g.length; i++) g[i] = DenseExpert.silu(g[i]) * u[i];
+        if (gb == null) {
+            for (int i = 0; i < g.length; i++) g[i] = DenseExpert.silu(g[i]) * u[i];
+        } else {
+            for (int i = 0; i < g.length; i++) g[i] = ClampedGlu.apply(g[i] + gb[i % inter], u[i] + ub[i % inter], alpha, limit);
+        }
         Parallel.forRange(h, 64, (a, b) -> KERNELS.matmul(down, g, n, y, a, b));
+        if (db != null) for (int i = 0; i < y.length; i++) y[i] += db[i % h];
     }
 }

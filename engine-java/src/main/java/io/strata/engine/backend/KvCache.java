@@ -11,4 +11,7 @@ public interface KvCache {
     int kvHeads();
 
     int headDim();
+
+    /** Bytes of cache memory this cache holds now (it may grow towards {@link #capacity()} as positions are stored). */
+    long bytes();
 }

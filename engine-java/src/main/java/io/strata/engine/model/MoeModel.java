@@ -1,8 +1,9 @@
-// The decoder forward pass of the four MoE families, written once against the Backend seam.
+// The decoder forward pass of the supported MoE families, written once against the Backend seam.
 package io.strata.engine.model;
 
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.ClampedGlu;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.checkpoint.WeightSource;
 import io.strata.engine.hybrid.PathCounts;
@@ -36,6 +37,8 @@ public final class MoeModel implements AutoCloseable {
 
     /** The planner of each layer's expert paths, with what it needs to know of the store's (uniform) experts. */
     private record StepPlan(StepPlanner planner, long expertBytes, String layout, boolean floe) {}
+    private final MlaAttention mla; // latent attention of DeepSeek-V2/V3, or null (guarded by this)
+    private final float[] ropeFreq; // (rotated dims / 2) rotary frequencies (YaRN, partial), null for the default RoPE
 
     public MoeModel(ModelConfig config, WeightSource dense, ExpertStore store, Backend backend) {
         this(config, new ModelWeights(config, dense, backend), store, backend);
@@ -51,6 +54,8 @@ public final class MoeModel implements AutoCloseable {
         this.store = store;
         this.weights = weights;
         this.floeStore = store.layouts().stream().anyMatch(l -> l instanceof ExpertLayout.Floe);
+        this.mla = config.mla() != null ? new MlaAttention(config, backend) : null;
+        this.ropeFreq = config.rotary().plain() ? null : config.rope().invFreq();
         for (ExpertLayout l : store.layouts()) {
             if (!backend.supports(l)) {
                 throw new IllegalArgumentException("backend " + backend.name() + " cannot compute experts stored as " + l.name());
@@ -146,8 +151,32 @@ public final class MoeModel implements AutoCloseable {
         observers.remove(o);
     }
 
+    /** A KV cache for one sequence: the compressed latent cache for MLA models, keys and values otherwise. */
     public KvCache newCache(int capacity) {
+        if (config.mla() != null) {
+            return backend.newLatentCache(config.numLayers(), capacity, config.mla().kvLoraRank(), config.mla().qkRopeHeadDim());
+        }
         return backend.newKvCache(config.numLayers(), capacity, config.numKvHeads(), config.headDim());
+    }
+
+
+    /**
+     * o (n, hidden) = attention of layer l over xn (n, hidden), tokens at pos0.., storing their keys/values (or
+     * latents) in cache; q, k, v, att are scratch.
+     */
+    private void attention(int l, ModelWeights.Layer L, Buf xn, int n, int pos0, KvCache cache, Buf q, Buf k, Buf v, Buf att, Buf o) {
+        ModelConfig c = config;
+        if (mla != null) {
+            mla.forward(l, L, xn, n, pos0, (io.strata.engine.backend.LatentCache) cache, o);
+            return;
+        }
+        qkv(L, xn, n, q, k, v);
+        rope(q, n, c.numHeads(), pos0);
+        rope(k, n, c.numKvHeads(), pos0);
+        backend.kvStore(cache, l, pos0, n, k, v);
+        backend.attention(q, cache, l, pos0, n, c.numHeads(), att, window(l), L.sinks);
+        backend.matmul(L.wo, att, n, o);
+        if (L.bo != null) backend.addBias(o, L.bo, n, c.hidden());
     }
 
     /**
@@ -170,12 +199,7 @@ public final class MoeModel implements AutoCloseable {
             ModelWeights.Layer L = weights.layers[l];
             // ---- attention ----
             be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
-            qkv(L, xn, n, q, k, v);
-            be.rope(q, n, c.numHeads(), c.headDim(), pos0, c.ropeTheta());
-            be.rope(k, n, c.numKvHeads(), c.headDim(), pos0, c.ropeTheta());
-            be.kvStore(cache, l, pos0, n, k, v);
-            be.attention(q, cache, l, pos0, n, c.numHeads(), att);
-            be.matmul(L.wo, att, n, o);
+            attention(l, L, xn, n, pos0, cache, q, k, v, att, o);
             be.axpy(x, o, 1f, n * h);
             feedForward(l, L, x, xn, n, pos0, o, rs);
         }
@@ -187,6 +211,19 @@ public final class MoeModel implements AutoCloseable {
         float[] out = new float[m * c.vocabSize()];
         be.read(logits, out, 0, out.length);
         return out;
+    }
+
+    /** Rotary embedding in place on x (n, heads, headDim) at positions pos0..: the default RoPE or the scaled table. */
+    private void rope(Buf x, int n, int heads, int pos0) {
+        ModelConfig c = config;
+        if (c.rotary().plain()) backend.rope(x, n, heads, c.headDim(), pos0, c.ropeTheta());
+        else if (c.rope().dim() == c.headDim()) backend.rope(x, n, heads, c.headDim(), pos0, ropeFreq, c.rope().attentionFactor());
+        else backend.rope(x, n, heads, c.headDim(), pos0, c.rotary().freqs()); // partial rotary (GLM-4.5)
+    }
+
+    /** Keys a query of layer l sees (its own position included): the sliding window, or 0 for all. */
+    private int window(int l) {
+        return config.slidingLayer() != null && config.slidingLayer()[l] ? config.slidingWindow() : 0;
     }
 
     /** q (n, qDim), k, v (n, kvDim) from xn (n, hidden): projections, biases, the q/k norms and the clamp. */
@@ -202,7 +239,7 @@ public final class MoeModel implements AutoCloseable {
             be.addBias(k, L.bk, n, kvd);
             be.addBias(v, L.bv, n, kvd);
         }
-        if (c.arch() == Architecture.QWEN3_MOE) { // per-head norm over head_dim
+        if (c.arch() == Architecture.QWEN3_MOE || c.qkNorm()) { // per-head norm over head_dim
             be.rmsnorm(q, L.qNorm, q, n * c.numHeads(), c.headDim(), c.rmsEps());
             be.rmsnorm(k, L.kNorm, k, n * c.numKvHeads(), c.headDim(), c.rmsEps());
         } else if (c.arch() == Architecture.OLMOE) { // norm over the whole projection
@@ -256,15 +293,22 @@ public final class MoeModel implements AutoCloseable {
         for (int l = 0; l < c.numLayers(); l++) {
             ModelWeights.Layer L = weights.layers[l];
             be.rmsnorm(x, L.inputNorm, xn, n, h, c.rmsEps());
-            qkv(L, xn, n, q, k, v);
-            for (int t = 0; t < n; t++) { // each sequence at its own position, over its own cache
-                Buf qt = q.slice(t * qd, qd), kt = k.slice(t * kvd, kvd), vt = v.slice(t * kvd, kvd);
-                be.rope(qt, 1, c.numHeads(), c.headDim(), pos[t], c.ropeTheta());
-                be.rope(kt, 1, c.numKvHeads(), c.headDim(), pos[t], c.ropeTheta());
-                be.kvStore(caches[t], l, pos[t], 1, kt, vt);
-                be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd));
+            if (mla != null) { // latent attention per sequence, each over its own cache
+                for (int t = 0; t < n; t++) {
+                    mla.forward(l, L, xn.slice(t * h, h), 1, pos[t], (io.strata.engine.backend.LatentCache) caches[t], o.slice(t * h, h));
+                }
+            } else {
+                qkv(L, xn, n, q, k, v);
+                for (int t = 0; t < n; t++) { // each sequence at its own position, over its own cache
+                    Buf qt = q.slice(t * qd, qd), kt = k.slice(t * kvd, kvd), vt = v.slice(t * kvd, kvd);
+                    rope(qt, 1, c.numHeads(), pos[t]);
+                    rope(kt, 1, c.numKvHeads(), pos[t]);
+                    be.kvStore(caches[t], l, pos[t], 1, kt, vt);
+                    be.attention(qt, caches[t], l, pos[t], 1, c.numHeads(), att.slice(t * qd, qd), window(l), L.sinks);
+                }
+                be.matmul(L.wo, att, n, o);
+                if (L.bo != null) be.addBias(o, L.bo, n, h);
             }
-            be.matmul(L.wo, att, n, o);
             be.axpy(x, o, 1f, n * h);
             feedForward(l, L, x, xn, n, pos[0], o, rs);
         }
@@ -289,11 +333,12 @@ public final class MoeModel implements AutoCloseable {
         for (RoutingObserver ob : observers) ob.beforeRouting(l, pos0, n, xn);
         Buf rl = rs.rl.slice(0, n * E);
         be.matmul(L.router, xn, n, rl);
+        if (L.routerBias != null) be.addBias(rl, L.routerBias, n, E);
         float[] logits = new float[n * E];
         be.read(rl, logits, 0, logits.length);
         int[][] ids = new int[n][K];
         float[][] ws = new float[n][K];
-        for (int t = 0; t < n; t++) Router.route(logits, t * E, E, K, c.normTopK(), ids[t], ws[t]);
+        for (int t = 0; t < n; t++) Router.route(c.router(), logits, t * E, E, K, L.scoreBias, ids[t], ws[t]);
         // Group tokens by expert: each expert's weights are read once for all its tokens.
         List<List<Integer>> rowsOf = new ArrayList<>(E);
         List<List<Float>> wOf = new ArrayList<>(E);
@@ -320,12 +365,12 @@ public final class MoeModel implements AutoCloseable {
         int m = order.size();
         Residency[] where = new Residency[m];
         for (int i = 0; i < m; i++) where[i] = store.residency(l, order.get(i));
-        StepPlanner.Path[] path = plan(where, order, rowsOf);
+        StepPlanner.Path[] path = plan(where, order, rowsOf, L.gateBias == null);
         be.zero(out, n * h);
         boolean anyCpu = false;
         for (StepPlanner.Path p : path) anyCpu |= p == StepPlanner.Path.CPU;
         if (!anyCpu) {
-            deviceExperts(l, order, rowsOf, wOf, xn, n, out, rs, path, null);
+            deviceExperts(l, L, order, rowsOf, wOf, xn, n, out, rs, path, null);
         } else {
             // The CPU's experts read this copy of xn, taken while the device is idle (the router's read waited for
             // it). The device's experts are queued first and run while the CPU computes. Every expert's output is
@@ -336,7 +381,7 @@ public final class MoeModel implements AutoCloseable {
             int[] at = new int[m]; // each expert's first row in ya
             for (int i = 1; i < m; i++) at[i] = at[i - 1] + rowsOf.get(order.get(i - 1)).size();
             Buf ya = rs.ya.slice(0, (at[m - 1] + rowsOf.get(order.get(m - 1)).size()) * h);
-            deviceExperts(l, order, rowsOf, wOf, xn, n, ya, rs, path, at);
+            deviceExperts(l, L, order, rowsOf, wOf, xn, n, ya, rs, path, at);
             hostExperts(l, order, rowsOf, hx, path, ya, at);
             for (int i = 0; i < m; i++) {
                 int e = order.get(i);
@@ -349,26 +394,31 @@ public final class MoeModel implements AutoCloseable {
         if (L.shared != null) {
             Buf ys = rs.ys.slice(0, n * h), g = rs.g.slice(0, n);
             be.denseFfn(L.shared, xn, n, ys);
-            be.matmul(L.sharedGate, xn, n, g);
-            float[] gate = new float[n];
-            be.read(g, gate, 0, n);
-            int[] rows = new int[n];
-            for (int t = 0; t < n; t++) {
-                rows[t] = t;
-                gate[t] = (float) (1.0 / (1.0 + Math.exp(-gate[t])));
+            if (L.sharedGate == null) { // DeepSeek / GLM: shared experts added as they are
+                be.axpy(out, ys, 1f, n * h);
+            } else {
+                be.matmul(L.sharedGate, xn, n, g);
+                float[] gate = new float[n];
+                be.read(g, gate, 0, n);
+                int[] rows = new int[n];
+                for (int t = 0; t < n; t++) {
+                    rows[t] = t;
+                    gate[t] = (float) (1.0 / (1.0 + Math.exp(-gate[t])));
+                }
+                be.scatterAddRows(ys, rows, gate, h, out);
             }
-            be.scatterAddRows(ys, rows, gate, h, out);
         }
     }
 
     /**
      * Each routed expert's path: the planner's choice where one is set; otherwise what the store's default placement
-     * gives (a fast member is a hit, anything else is copied to the fast tier, FloE moves rows).
+     * gives (a fast member is a hit, anything else is copied to the fast tier, FloE moves rows). gpt-oss layers are
+     * never planned onto the CPU ({@code cpuPossible} false): their expert biases live with the backend.
      */
-    private StepPlanner.Path[] plan(Residency[] where, List<Integer> order, List<List<Integer>> rowsOf) {
+    private StepPlanner.Path[] plan(Residency[] where, List<Integer> order, List<List<Integer>> rowsOf, boolean cpuPossible) {
         int m = where.length;
         StepPlan sp = stepPlan;
-        if (sp != null) {
+        if (sp != null && cpuPossible) {
             long[] bytes = new long[m];
             String[] layout = new String[m];
             boolean[] floe = new boolean[m];
@@ -398,8 +448,8 @@ public final class MoeModel implements AutoCloseable {
      * i's output goes to rows {@code at[i]..} of {@code out} for a later ordered sum. Decode pins them all up front (at
      * most top-k); a prefill step may route more experts than the store has slots, so it pins one at a time.
      */
-    private void deviceExperts(int l, List<Integer> order, List<List<Integer>> rowsOf, List<List<Float>> wOf, Buf xn,
-                               int n, Buf out, RunState rs, StepPlanner.Path[] path, int[] at) {
+    private void deviceExperts(int l, ModelWeights.Layer L, List<Integer> order, List<List<Integer>> rowsOf,
+                               List<List<Float>> wOf, Buf xn, int n, Buf out, RunState rs, StepPlanner.Path[] path, int[] at) {
         Backend be = backend;
         int h = config.hidden();
         List<Integer> run = new ArrayList<>();
@@ -426,7 +476,13 @@ public final class MoeModel implements AutoCloseable {
                 ExpertHandle handle = pinned != null ? pinned[j] : store.acquire(l, e, ExpertStore.Placement.FAST);
                 try {
                     paths.add(served(path[i], handle));
-                    be.expertFfn(handle, xe, rows.length, ye);
+                    if (L.gateBias == null) {
+                        be.expertFfn(handle, xe, rows.length, ye);
+                    } else { // gpt-oss: this expert's biases, the clamped SwiGLU
+                        int I = config.expertIntermediate();
+                        be.expertFfn(handle, xe, rows.length, ye, new ClampedGlu(L.gateBias.slice(e * I, I), L.upBias.slice(e * I, I),
+                                L.downBias.slice(e * h, h), ModelConfig.GPT_OSS_SWIGLU_ALPHA, config.swigluLimit()));
+                    }
                 } finally {
                     handle.close();
                     if (pinned != null) pinned[j] = null;
@@ -485,6 +541,7 @@ public final class MoeModel implements AutoCloseable {
             run.free(backend);
             run = null;
         }
+        if (mla != null) mla.free();
         backend.close();
         store.close();
     }

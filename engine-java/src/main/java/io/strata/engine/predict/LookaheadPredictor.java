@@ -7,7 +7,8 @@ import io.strata.engine.model.MoeModel;
 /**
  * The speculative prefetch of mixtral-offloading and of "In-depth analysis of caching and prefetching" (2025):
  * the residual stream changes little from one layer to the next, so the router of layer L+d applied to layer L's
- * normalised hidden state already ranks layer L+d's experts. Scores are those router logits (natural-log units).
+ * normalised hidden state already ranks layer L+d's experts. Scores are those router logits (natural-log units);
+ * for a sigmoid router with a correction bias (DeepSeek-V3, GLM-4.5) the score it selects by, sigmoid(logit) + bias.
  * Logits are accumulated in double so the ranking matches the model's own f32 router up to rounding.
  *
  * <p>With norm rescaling ("lookahead-norm") the input is first moved from layer L's post-attention RMSNorm scale
@@ -18,6 +19,7 @@ public final class LookaheadPredictor implements ExpertPredictor {
     private final int hidden, experts;
     private final float[][] routers; // [layer] (experts, hidden) row-major, f32; null for a dense layer
     private final float[][] norms;   // [layer] (hidden) post-attention RMSNorm weights, or null: no rescaling
+    private float[][] choiceBias;    // [layer] (experts) e_score_correction_bias of sigmoid routers (DeepSeek-V3, GLM-4.5), or null
 
     /**
      * @param routers [layer] router weights (experts, hidden) row-major, or null for a dense layer
@@ -64,7 +66,12 @@ public final class LookaheadPredictor implements ExpertPredictor {
             if (L.router == null) continue;
             r[l] = toFloats(L.router.matrix());
         }
-        return new LookaheadPredictor(r, n, c.hidden(), c.numExperts());
+        LookaheadPredictor p = new LookaheadPredictor(r, n, c.hidden(), c.numExperts());
+        if (c.router().scoring() == io.strata.engine.moe.RouterSpec.Scoring.SIGMOID) {
+            p.choiceBias = new float[c.numLayers()][];
+            for (int l = 0; l < r.length; l++) p.choiceBias[l] = model.weights().layers[l].scoreBias;
+        }
+        return p;
     }
 
     /** m (rows, cols) → row-major f32. */
@@ -113,6 +120,10 @@ public final class LookaheadPredictor implements ExpertPredictor {
             int off = e * hidden;
             for (int i = 0; i < hidden; i++) s += (double) w[off + i] * x[i];
             out[e] = (float) s;
+        }
+        float[] bias = choiceBias == null ? null : choiceBias[layer + ahead];
+        if (bias != null) { // a sigmoid router picks by sigmoid(logit) + bias: rank by the same score
+            for (int e = 0; e < experts; e++) out[e] = (float) (1 / (1 + Math.exp(-out[e]))) + bias[e];
         }
         return out;
     }

@@ -27,7 +27,11 @@ import java.util.List;
  */
 public final class CheckpointExpertStore implements ExpertStore {
     private final ModelConfig config;
-    private final ExpertWeights[][] experts; // [layer][expert], null for dense layers
+    private final ExpertWeights[][] experts; // [layer][expert], null for dense layers (and for decoded experts)
+    private final WeightSource src;
+    // gpt-oss: experts are decoded from stacked (MXFP4) tensors on every acquire instead of being held: holding them
+    // all decoded would take several times the checkpoint's size in RAM.
+    private final boolean decodeOnAcquire;
     private final FastSet fast;              // null: no fast tier
     private final StatsRecorder stats;
     private volatile AcquireListener listener;
@@ -41,10 +45,16 @@ public final class CheckpointExpertStore implements ExpertStore {
     /** With a fast tier whose members {@code policy} chooses (a fresh policy instance). */
     public CheckpointExpertStore(ModelConfig c, WeightSource src, FastTier fastTier, EvictionPolicy policy) {
         this.config = c;
+        this.src = src;
+        this.decodeOnAcquire = c.arch() == io.strata.engine.model.Architecture.GPT_OSS;
         experts = new ExpertWeights[c.numLayers()][];
         for (int l = 0; l < c.numLayers(); l++) {
             if (!c.moeLayer()[l]) continue;
             experts[l] = new ExpertWeights[c.numExperts()];
+            if (decodeOnAcquire) {
+                c.expert(src, l, 0); // the layer's stacked tensors are checked (shapes, dtypes) by decoding one expert
+                continue;
+            }
             for (int e = 0; e < c.numExperts(); e++) {
                 experts[l][e] = c.expert(src, l, e);
             }
@@ -74,7 +84,11 @@ public final class CheckpointExpertStore implements ExpertStore {
     @Override
     public List<ExpertLayout> layouts() {
         LinkedHashSet<ExpertLayout> out = new LinkedHashSet<>();
-        for (ExpertWeights[] row : experts) if (row != null) for (ExpertWeights w : row) out.add(new ExpertLayout.Dense(w.gate().dtype()));
+        for (int l = 0; l < experts.length; l++) {
+            if (experts[l] == null) continue;
+            if (decodeOnAcquire) out.add(new ExpertLayout.Dense(config.expert(src, l, 0).gate().dtype()));
+            else for (ExpertWeights w : experts[l]) out.add(new ExpertLayout.Dense(w.gate().dtype()));
+        }
         return List.copyOf(out);
     }
 
@@ -96,8 +110,8 @@ public final class CheckpointExpertStore implements ExpertStore {
     @Override
     public ExpertHandle acquire(int layer, int expert) {
         long t0 = System.nanoTime();
-        ExpertWeights w = experts[layer][expert];
-        if (w == null) throw new IllegalArgumentException("layer " + layer + " is dense: no routed expert " + expert);
+        if (experts[layer] == null) throw new IllegalArgumentException("layer " + layer + " is dense: no routed expert " + expert);
+        ExpertWeights w = decodeOnAcquire ? config.expert(src, layer, expert) : experts[layer][expert];
         ExpertKey key = new ExpertKey(layer, expert);
         Tier tier;
         FastSlot slot = null;

@@ -138,6 +138,9 @@ public final class SyntheticCheckpoint {
             case QWEN3_MOE -> "Qwen3MoeForCausalLM";
             case OLMOE -> "OlmoeForCausalLM";
             case QWEN2_MOE -> "Qwen2MoeForCausalLM";
+            case DEEPSEEK_V2, DEEPSEEK_V3, GLM4_MOE -> throw new IllegalArgumentException(
+                    "synthetic checkpoints are written for mixtral, qwen3_moe, olmoe and qwen2_moe, not " + s.arch().modelType);
+            case GPT_OSS -> throw new IllegalArgumentException("no synthetic gpt_oss model (its experts are stacked tensors): use a checkpoint");
         };
         c.putArray("architectures").add(cls);
         c.put("model_type", s.arch().modelType);

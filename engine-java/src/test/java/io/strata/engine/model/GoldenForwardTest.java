@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Fixtures in src/test/resources/golden/ARCH were made by tools/gpu/make_golden.py with
- * transformers 5.17 (float32, CPU, eager attention): a 2-layer random model per architecture.
+ * transformers 5.17 (float32, CPU, eager attention): a 2-layer random model per architecture; deepseek_v2,
+ * deepseek_v3 and glm4_moe (3 layers, the first dense) by tools/gpu/make_golden_mla.py with transformers 5.18.
  */
 public class GoldenForwardTest {
     public static Path fixture(String arch) throws Exception {
@@ -31,7 +32,9 @@ public class GoldenForwardTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"mixtral,vector", "qwen3_moe,vector", "olmoe,vector", "qwen2_moe,vector", "mixtral,scalar", "qwen2_moe,scalar"})
+    @CsvSource({"mixtral,vector", "qwen3_moe,vector", "olmoe,vector", "qwen2_moe,vector", "mixtral,scalar", "qwen2_moe,scalar",
+            "gpt_oss,vector", "gpt_oss,scalar", "gpt_oss_mxfp4,vector",
+            "deepseek_v2,vector", "deepseek_v3,vector", "glm4_moe,vector", "deepseek_v3,scalar", "glm4_moe,scalar"})
     void logitsRoutingAndGreedyMatchTransformers(String arch, String kernels) throws Exception {
         assertMatchesTransformers(arch, kernels.equals("scalar") ? new CpuBackend(Kernels.scalar()) : new CpuBackend(), rel -> {});
     }
@@ -52,55 +55,71 @@ public class GoldenForwardTest {
             var store = vram == null ? new CheckpointExpertStore(c, ck)
                     : new CheckpointExpertStore(c, ck, vram, new io.strata.tiering.policy.LruPolicy());
             try (MoeModel m = new MoeModel(c, weights, store, be)) {
-                int[] ids = ints(g.get("input_ids"));
-                List<int[][]> routes = new ArrayList<>();
-                m.addObserver(new RoutingObserver() {
-                    @Override
-                    public void onRouted(int layer, int pos0, int[][] experts, float[][] weights) {
-                        routes.add(experts);
-                    }
-                });
-                KvCache cache = m.newCache(64);
-                float[] logits = m.forward(ids, 0, cache, true);
-                int V = c.vocabSize();
-                JsonNode ref = g.get("logits");
-                double num = 0, den = 0;
-                for (int t = 0; t < ids.length; t++) {
-                    for (int v = 0; v < V; v++) {
-                        double d = logits[t * V + v] - ref.get(t).get(v).asDouble();
-                        num += d * d;
-                        den += ref.get(t).get(v).asDouble() * ref.get(t).get(v).asDouble();
-                    }
-                }
-                double rel = Math.sqrt(num / den);
-                assertTrue(rel < 1e-4, arch + ": relative logits error " + rel);
-                for (int l = 0; l < c.numLayers(); l++) {
-                    for (int t = 0; t < ids.length; t++) {
-                        assertArrayEquals(ints(g.get("router_topk").get(l).get(t)), routes.get(l)[t], arch + " layer " + l + " token " + t);
-                    }
-                }
-                // Greedy continuation with the KV cache, one token at a time.
-                int[] greedy = ints(g.get("greedy"));
-                KvCache c2 = m.newCache(64);
-                float[] last = m.forward(ids, 0, c2, false);
-                int pos = ids.length;
-                for (int i = 0; i < greedy.length; i++) {
-                    int next = argmax(last);
-                    assertEquals(greedy[i], next, arch + ": greedy token " + i);
-                    last = m.forward(new int[] {next}, pos++, c2, false);
-                }
-                onLogitsError.accept(rel);
+                onLogitsError.accept(assertMatchesGolden(g, m, arch));
             }
         }
     }
 
-    static int argmax(float[] a) {
+    /**
+     * Asserts logits (relative error below 1e-4), router top-k of every layer and token, and the greedy continuation
+     * (one token at a time through the KV cache) of m against the golden g; returns the relative logits error.
+     */
+    public static double assertMatchesGolden(JsonNode g, MoeModel m, String what) {
+        ModelConfig c = m.config();
+        String arch = what;
+        int[] ids = ints(g.get("input_ids"));
+        java.util.Map<Integer, int[][]> routes = new java.util.HashMap<>(); // the prompt's routing per MoE layer
+        RoutingObserver ob = new RoutingObserver() {
+            @Override
+            public void onRouted(int layer, int pos0, int[][] experts, float[][] weights) {
+                routes.putIfAbsent(layer, experts);
+            }
+        };
+        m.addObserver(ob);
+        KvCache cache = m.newCache(64);
+        float[] logits = m.forward(ids, 0, cache, true);
+        m.removeObserver(ob);
+        int V = c.vocabSize();
+        JsonNode ref = g.get("logits");
+        double num = 0, den = 0;
+        for (int t = 0; t < ids.length; t++) {
+            for (int v = 0; v < V; v++) {
+                double d = logits[t * V + v] - ref.get(t).get(v).asDouble();
+                num += d * d;
+                den += ref.get(t).get(v).asDouble() * ref.get(t).get(v).asDouble();
+            }
+        }
+        double rel = Math.sqrt(num / den);
+        assertTrue(rel < 1e-4, arch + ": relative logits error " + rel);
+        // Fixtures with dense layers list the MoE layers whose routing they hold; the older ones route every layer.
+        int[] routed = g.has("router_layers") ? ints(g.get("router_layers")) : java.util.stream.IntStream.range(0, c.numLayers()).toArray();
+        assertEquals(routed.length, routes.size(), arch + ": layers that routed");
+        for (int i = 0; i < routed.length; i++) {
+            int l = routed[i];
+            for (int t = 0; t < ids.length; t++) {
+                assertArrayEquals(ints(g.get("router_topk").get(i).get(t)), routes.get(l)[t], arch + " layer " + l + " token " + t);
+            }
+        }
+        // Greedy continuation with the KV cache, one token at a time.
+        int[] greedy = ints(g.get("greedy"));
+        KvCache c2 = m.newCache(64);
+        float[] last = m.forward(ids, 0, c2, false);
+        int pos = ids.length;
+        for (int i = 0; i < greedy.length; i++) {
+            int next = argmax(last);
+            assertEquals(greedy[i], next, arch + ": greedy token " + i);
+            last = m.forward(new int[] {next}, pos++, c2, false);
+        }
+        return rel;
+    }
+
+    public static int argmax(float[] a) {
         int b = 0;
         for (int i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
         return b;
     }
 
-    static int[] ints(JsonNode n) {
+    public static int[] ints(JsonNode n) {
         int[] r = new int[n.size()];
         for (int i = 0; i < r.length; i++) r[i] = n.get(i).asInt();
         return r;

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-final class TokenizerFixtures {
+public final class TokenizerFixtures {
     private static final Map<Path, Tokenizer> LOADED = new ConcurrentHashMap<>();
 
     private TokenizerFixtures() {}
@@ -28,7 +28,7 @@ final class TokenizerFixtures {
     }
 
     /** A folder of /work/shared/data/tokenizers, found as ../shared beside the repository root. */
-    static Path shared(String name) {
+    public static Path shared(String name) {
         String root = System.getProperty("strata.root", ".");
         return Path.of(root).toAbsolutePath().resolve("../shared/data/tokenizers").resolve(name).normalize();
     }

@@ -145,6 +145,26 @@ public final class CudaKernels {
     }
 
     /**
+     * {@code out (n, rows) = x (n, cols) · Ŵᵀ} for an MXFP4 matrix in ggml's block layout (17 bytes per 32 values),
+     * dequantized on the fly; n ≤ {@link LaunchConfig#MAX_TOKENS}.
+     *
+     * @param w    (rows, cols/32 · 17) bytes
+     * @param x    (n, cols) f32
+     * @param out  (n, rows) f32
+     */
+    public void matmulMxfp4(CudaStream s, DeviceBuffer w, int rows, int cols, DeviceBuffer x, DeviceBuffer out, int n) {
+        checkTokens(n);
+        if (cols % 32 != 0) throw new IllegalArgumentException("mxfp4 matmul: cols must be a multiple of 32, found " + cols);
+        need(w, (long) rows * (cols / 32) * 17, "mxfp4 weight");
+        need(x, 4L * n * cols, "mxfp4 x");
+        need(out, 4L * n * rows, "mxfp4 out");
+        Launcher l = launcher(n == 1 ? "strata_matvec_mxfp4_n1" : "strata_matvec_mxfp4_n8", 6);
+        synchronized (l) {
+            l.ptr(0, w).ptr(1, x).ptr(2, out).i32(3, rows).i32(4, cols).i32(5, n).launch(LaunchConfig.matvecBlocks(rows), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
+    /**
      * {@code y[c] += Σ_{i<m} h[i] · Wt[src(i), c]}: FloE's down projection over the selected
      * channels, with down stored transposed (intermediate, hidden). Accumulates with atomics, so
      * the summation order (last bits) varies between runs.
@@ -193,6 +213,163 @@ public final class CudaKernels {
         synchronized (l) {
             l.ptr(0, x).ptr(1, pos).i32(2, pos0).i32(3, n).i32(4, heads).i32(5, headDim).f32(6, theta)
                     .launch(LaunchConfig.elementwiseBlocks(pairs), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
+    /**
+     * In-place NeoX RoPE with the frequencies given (YaRN): angle = p · invFreq[i], cos and sin times {@code scale}.
+     *
+     * @param x       (n, heads, headDim) f32
+     * @param pos     (n) int32 absolute positions, or null for pos0, pos0+1, ...
+     * @param invFreq (headDim/2) f32
+     */
+    public void ropeTable(CudaStream s, DeviceBuffer x, DeviceBuffer pos, int pos0, int n, int heads, int headDim, DeviceBuffer invFreq,
+                          float scale) {
+        if (headDim % 2 != 0) throw new IllegalArgumentException("rope: headDim must be even, found " + headDim);
+        need(x, 4L * n * heads * headDim, "rope x");
+        if (pos != null) need(pos, 4L * n, "rope positions");
+        need(invFreq, 4L * (headDim / 2), "rope invFreq");
+        long pairs = (long) n * heads * (headDim / 2);
+        Launcher l = launcher("strata_rope_table", 8);
+        synchronized (l) {
+            l.ptr(0, x).ptr(1, pos).i32(2, pos0).i32(3, n).i32(4, heads).i32(5, headDim).ptr(6, invFreq).f32(7, scale)
+                    .launch(LaunchConfig.elementwiseBlocks(pairs), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
+    /**
+     * {@link #attention} with gpt-oss's sliding window (query at p sees positions max(0, p − window + 1) .. p; 0: all)
+     * and attention sinks (one logit per head added to the softmax denominator; null: none), scale 1/√headDim.
+     *
+     * @param sinks (heads) f32 or null
+     */
+    public void attentionWindowSinks(CudaStream s, DeviceBuffer q, DeviceBuffer kCache, DeviceBuffer vCache, DeviceBuffer out, int n,
+                                     int pos0, int heads, int kvHeads, int headDim, int window, DeviceBuffer sinks) {
+        LaunchConfig.checkAttention(heads, kvHeads, headDim);
+        if (n < 1 || pos0 < 0 || window < 0) {
+            throw new IllegalArgumentException("attention: n ≥ 1, pos0 ≥ 0 and window ≥ 0 required, found n=" + n + " pos0=" + pos0 + " window=" + window);
+        }
+        long kvBytes = 4L * (pos0 + n) * kvHeads * headDim;
+        need(q, 4L * n * heads * headDim, "attention q");
+        need(kCache, kvBytes, "attention kCache");
+        need(vCache, kvBytes, "attention vCache");
+        need(out, 4L * n * heads * headDim, "attention out");
+        if (sinks != null) need(sinks, 4L * heads, "attention sinks");
+        Launcher l = launcher("strata_attention_window_sinks", 12);
+        synchronized (l) {
+            l.ptr(0, q).ptr(1, kCache).ptr(2, vCache).ptr(3, out).i32(4, n).i32(5, pos0).i32(6, heads).i32(7, kvHeads).i32(8, headDim)
+                    .f32(9, (float) (1.0 / Math.sqrt(headDim))).i32(10, window).ptr(11, sinks).launch(heads, n, LaunchConfig.ATTENTION_THREADS, 0, s);
+        }
+    }
+
+    /**
+     * gpt-oss's expert activation in place over gate: {@code g = min(gate + gateBias, limit), u = clamp(up + upBias, ±limit),
+     * gate = (u + 1) · g · σ(alpha · g)}.
+     *
+     * @param gate     (count = n·inter) f32
+     * @param up       (count) f32
+     * @param gateBias (inter) f32
+     * @param upBias   (inter) f32
+     */
+    public void clampedGlu(CudaStream s, DeviceBuffer gate, DeviceBuffer up, DeviceBuffer gateBias, DeviceBuffer upBias, int inter, float alpha,
+                           float limit, long count) {
+        need(gate, 4 * count, "clampedGlu gate");
+        need(up, 4 * count, "clampedGlu up");
+        need(gateBias, 4L * inter, "clampedGlu gateBias");
+        need(upBias, 4L * inter, "clampedGlu upBias");
+        Launcher l = launcher("strata_clamped_glu", 8);
+        synchronized (l) {
+            l.ptr(0, gate).ptr(1, up).ptr(2, gateBias).ptr(3, upBias).i32(4, inter).f32(5, alpha).f32(6, limit).i64(7, count)
+                    .launch(LaunchConfig.elementwiseBlocks(count), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
+    /**
+     * In-place RoPE with explicit inverse frequencies (YaRN, partial rotary): pairs (i, i + half) for i < half,
+     * angle = (pos0 + t) · invFreq[i], cos and sin times attnFactor; dimensions from 2·half on pass through.
+     *
+     * @param x       (n, heads, headDim) f32
+     * @param invFreq (half) f32
+     */
+    public void ropeFreqs(CudaStream s, DeviceBuffer x, DeviceBuffer invFreq, int pos0, int n, int heads, int headDim, int half,
+                          float attnFactor) {
+        if (half < 1 || 2 * half > headDim) {
+            throw new IllegalArgumentException("rope: 2 x " + half + " rotated dimensions must fit the head dimension " + headDim);
+        }
+        need(x, 4L * n * heads * headDim, "rope x");
+        need(invFreq, 4L * half, "rope inverse frequencies");
+        long pairs = (long) n * heads * half;
+        Launcher l = launcher("strata_rope_freqs", 8);
+        synchronized (l) {
+            l.ptr(0, x).ptr(1, invFreq).i32(2, pos0).i32(3, n).i32(4, heads).i32(5, headDim).i32(6, half).f32(7, attnFactor)
+                    .launch(LaunchConfig.elementwiseBlocks(pairs), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
+    /** Largest kv_lora_rank and rope dimension {@link #latentAttention} takes (the kernel's register tiles). */
+    public static final int LATENT_MAX_RANK = 512, LATENT_MAX_ROPE = 128;
+
+    /**
+     * Causal multi-head latent attention (DeepSeek MLA with absorbed up-projections) for n queries at positions
+     * pos0..pos0+n−1: s_j = scale·(qLat·lat_j + qPe·pe_j), out = Σ_j softmax(s)_j lat_j.
+     *
+     * @param qLat (n, heads, rank) f32
+     * @param qPe  (n, heads, rope) f32
+     * @param lat  (≥ pos0+n, rank) f32, the latents of positions 0..pos0+n−1 already written
+     * @param pe   (≥ pos0+n, rope) f32, their rotary keys
+     * @param out  (n, heads, rank) f32
+     */
+    public void latentAttention(CudaStream s, DeviceBuffer qLat, DeviceBuffer qPe, DeviceBuffer lat, DeviceBuffer pe, DeviceBuffer out,
+                                int n, int pos0, int heads, int rank, int rope, float scale) {
+        if (rank < 1 || rank > LATENT_MAX_RANK || rope < 1 || rope > LATENT_MAX_ROPE) {
+            throw new IllegalArgumentException("latent attention: rank 1.." + LATENT_MAX_RANK + " and rope 1.." + LATENT_MAX_ROPE
+                    + " supported, found " + rank + " and " + rope);
+        }
+        if (n < 1 || pos0 < 0 || heads < 1) {
+            throw new IllegalArgumentException("latent attention: n, heads ≥ 1 and pos0 ≥ 0 required, found n=" + n + " heads=" + heads
+                    + " pos0=" + pos0);
+        }
+        need(qLat, 4L * n * heads * rank, "latent attention qLat");
+        need(qPe, 4L * n * heads * rope, "latent attention qPe");
+        need(lat, 4L * (pos0 + n) * rank, "latent attention latent cache");
+        need(pe, 4L * (pos0 + n) * rope, "latent attention rope cache");
+        need(out, 4L * n * heads * rank, "latent attention out");
+        Launcher l = launcher("strata_latent_attention", 11);
+        synchronized (l) {
+            l.ptr(0, qLat).ptr(1, qPe).ptr(2, lat).ptr(3, pe).ptr(4, out).i32(5, n).i32(6, pos0).i32(7, heads).i32(8, rank).i32(9, rope)
+                    .f32(10, scale).launch(heads, n, LaunchConfig.ATTENTION_THREADS, 0, s);
+        }
+    }
+
+    /**
+     * Grouped router (DeepSeek-V2/V3, GLM-4.5): softmax or sigmoid scores, plus bias for the choice, group-limited
+     * selection, top-k by choice (descending, ties to the lower id), weights = scores, renormalised when asked,
+     * times scale.
+     *
+     * @param logits  (n, E) f32
+     * @param bias    (E) f32 or null
+     * @param ids     (n, k) int32 out
+     * @param weights (n, k) f32 out
+     */
+    public void routerGrouped(CudaStream s, DeviceBuffer logits, DeviceBuffer bias, int n, int experts, int k, boolean sigmoid,
+                              int nGroup, int topkGroup, boolean groupTop2, boolean normalize, float scale, DeviceBuffer ids,
+                              DeviceBuffer weights) {
+        if (nGroup < 1 || experts % nGroup != 0 || topkGroup < 1 || topkGroup > nGroup) {
+            throw new IllegalArgumentException("router: " + nGroup + " groups must divide " + experts + " experts and keep 1.." + nGroup
+                    + " groups, found topkGroup " + topkGroup);
+        }
+        if (k < 1 || k > topkGroup * (experts / nGroup)) {
+            throw new IllegalArgumentException("router: k must be 1.." + topkGroup * (experts / nGroup) + ", found " + k);
+        }
+        need(logits, 4L * n * experts, "router logits");
+        if (bias != null) need(bias, 4L * experts, "router bias");
+        need(ids, 4L * n * k, "router ids");
+        need(weights, 4L * n * k, "router weights");
+        Launcher l = launcher("strata_router_grouped", 12);
+        synchronized (l) {
+            l.ptr(0, logits).ptr(1, bias).i32(2, experts).i32(3, k).i32(4, sigmoid ? 1 : 0).i32(5, nGroup).i32(6, topkGroup)
+                    .i32(7, groupTop2 ? 1 : 0).i32(8, normalize ? 1 : 0).f32(9, scale).ptr(10, ids).ptr(11, weights)
+                    .launch(n, 1, 32, 4 * (2 * experts + nGroup), s);
         }
     }
 

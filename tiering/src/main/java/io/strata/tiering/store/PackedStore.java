@@ -97,11 +97,14 @@ public final class PackedStore implements AutoCloseable {
             throw new StoreException(mf + ": expected format " + StoreManifest.FORMAT + " version " + StoreManifest.VERSION
                     + ", found " + m.format() + " version " + m.version());
         }
-        // Checked before anything is sized by them: the expert table has numLayers x numExperts entries.
+        // Checked before anything is sized by them: the expert table has numLayers x numExperts entries, of which the
+        // dense layers (no experts) list none; validate() then checks each layer lists all of its experts or none.
         int listed = m.experts() == null ? 0 : m.experts().size();
-        if (m.numLayers() < 1 || m.numExperts() < 1 || (long) m.numLayers() * m.numExperts() != listed) {
+        if (m.numLayers() < 1 || m.numExperts() < 1 || listed < 1 || listed > (long) m.numLayers() * m.numExperts()
+                || listed % m.numExperts() != 0) {
             throw new StoreException(mf + ": expected " + (long) m.numLayers() * m.numExperts() + " experts (" + m.numLayers()
-                    + " layers x " + m.numExperts() + ", each at least 1), found " + listed);
+                    + " layers x " + m.numExperts() + ", each at least 1; a dense layer lists none, so a multiple of "
+                    + m.numExperts() + " up to that), found " + listed);
         }
         PackedStore s = new PackedStore(dir, m);
         try {
@@ -159,6 +162,14 @@ public final class PackedStore implements AutoCloseable {
                 }
             }
             experts[i] = e;
+        }
+        for (int l = 0; l < manifest.numLayers(); l++) { // a layer lists all its experts, or none (a dense layer)
+            int have = 0;
+            for (int x = 0; x < manifest.numExperts(); x++) if (experts[l * manifest.numExperts() + x] != null) have++;
+            if (have != 0 && have != manifest.numExperts()) {
+                throw new StoreException(mf + ": layer " + l + " lists " + have + " of its " + manifest.numExperts()
+                        + " experts (expected all, or none for a dense layer)");
+            }
         }
         for (DenseEntry d : manifest.dense() == null ? java.util.List.<DenseEntry>of() : manifest.dense()) {
             if (d == null || d.name() == null || d.file() == null || d.dtype() == null || d.shape() == null) {
@@ -244,7 +255,7 @@ public final class PackedStore implements AutoCloseable {
         return manifest.codec();
     }
 
-    /** Where (layer, expert) lives. */
+    /** Where (layer, expert) lives; null for a dense layer (one without experts). */
     public ExpertEntry expert(int layer, int expert) {
         if (layer < 0 || layer >= numLayers() || expert < 0 || expert >= numExperts()) {
             throw new IllegalArgumentException("expected layer in [0, " + numLayers() + ") and expert in [0, " + numExperts()
@@ -257,7 +268,7 @@ public final class PackedStore implements AutoCloseable {
     public long maxExpertBytes() {
         long m = 0;
         for (ExpertEntry e : experts) {
-            m = Math.max(m, e.length());
+            if (e != null) m = Math.max(m, e.length()); // null: a dense layer's
         }
         return m;
     }
@@ -308,6 +319,7 @@ public final class PackedStore implements AutoCloseable {
      */
     public void readExpert(int layer, int expert, MemorySegment dst) {
         ExpertEntry e = expert(layer, expert);
+        if (e == null) throw new IllegalArgumentException(dir + ": layer " + layer + " is dense: it has no expert " + expert);
         MemorySegment region = dst.asSlice(0, e.length());
         try (FileChannel c = FileChannel.open(file(e), StandardOpenOption.READ)) {
             ByteBuffer b = region.asByteBuffer();
@@ -350,7 +362,7 @@ public final class PackedStore implements AutoCloseable {
             MemorySegment buf = a.allocate(maxExpertBytes(), StoreManifest.ALIGNMENT);
             for (int l = 0; l < numLayers(); l++) {
                 for (int x = 0; x < numExperts(); x++) {
-                    readExpert(l, x, buf);
+                    if (expert(l, x) != null) readExpert(l, x, buf);
                 }
             }
         }

@@ -260,23 +260,38 @@ public final class StoreWriter implements AutoCloseable {
 
     /** Writes the manifest and renames the finished store into place. Every expert of every layer must be written. */
     public synchronized Path commit() {
+        return commit(l -> true);
+    }
+
+    /**
+     * As {@link #commit()} for a model whose dense layers have no experts (DeepSeek's first_k_dense_replace, Qwen's
+     * mlp_only_layers): every expert of each layer where {@code expertLayer} holds must be written, the others none.
+     */
+    public synchronized Path commit(java.util.function.IntPredicate expertLayer) {
         checkOpen();
+        boolean any = false;
         for (int l = 0; l < numLayers; l++) {
+            boolean want = expertLayer.test(l);
+            any |= want;
             for (int e = 0; e < numExperts; e++) {
-                if (experts[index(l, e)] == null) {
+                if (!want && experts[index(l, e)] != null) {
+                    throw new StoreException("cannot commit " + out + ": layer " + l + " is dense but expert " + e + " was written");
+                }
+                if (want && experts[index(l, e)] == null) {
                     throw new StoreException("cannot commit " + out + ": layer " + l + " expert " + e + " was never written");
                 }
             }
         }
+        if (!any) throw new StoreException("cannot commit " + out + ": no layer has experts");
         try {
             closeFiles();
-            List<ExpertEntry> list = Arrays.asList(experts);
+            List<ExpertEntry> list = Arrays.stream(experts).filter(java.util.Objects::nonNull).toList();
             Map<String, long[]> shapes = new TreeMap<>();
             String dtype = null;
-            for (MatrixEntry m : experts[0].matrices()) {
+            for (MatrixEntry m : list.get(0).matrices()) {
                 shapes.put(m.name(), m.shape());
             }
-            for (ExpertEntry e : experts) {
+            for (ExpertEntry e : list) {
                 for (MatrixEntry m : e.matrices()) {
                     dtype = dtype == null || dtype.equals(m.dtype()) ? m.dtype() : "mixed";
                 }

@@ -8,7 +8,10 @@ import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.Parallel;
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.ClampedGlu;
 import io.strata.engine.backend.KvCache;
+import io.strata.engine.backend.LatentCache;
+import io.strata.engine.backend.RopeFreqs;
 import io.strata.engine.backend.Op;
 import io.strata.engine.backend.Weight;
 import io.strata.tiering.ExpertHandle;
@@ -16,6 +19,7 @@ import io.strata.tiering.ExpertLayout;
 import io.strata.compression.kernel.QuantKernels;
 import io.strata.engine.backend.FloeFfn;
 import io.strata.engine.backend.HostQuantFfn;
+import io.strata.engine.backend.HostMxfp4Ffn;
 import io.strata.tiering.ExpertWeights;
 
 /**
@@ -136,6 +140,25 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void rope(Buf x, int n, int heads, int headDim, int pos0, float[] invFreq, float scale) {
+        CpuBuf xb = b(x);
+        int half = headDim / 2;
+        if (invFreq.length != half) {
+            throw new IllegalArgumentException("rope: expected " + half + " frequencies for head_dim " + headDim + ", found " + invFreq.length);
+        }
+        float[] cos = new float[half], sin = new float[half];
+        for (int t = 0; t < n; t++) {
+            float pos = pos0 + t;
+            for (int i = 0; i < half; i++) {
+                float ang = pos * invFreq[i]; // f32 product, as the reference's freqs = inv_freq · position
+                cos[i] = (float) Math.cos(ang) * scale;
+                sin[i] = (float) Math.sin(ang) * scale;
+            }
+            kernels.rope(xb.a(), xb.off() + t * heads * headDim, heads, headDim, cos, sin);
+        }
+    }
+
+    @Override
     public void rope(Buf x, int n, int heads, int headDim, int pos0, float theta) {
         CpuBuf xb = b(x);
         float[] a = xb.a();
@@ -150,6 +173,29 @@ public final class CpuBackend implements Backend {
                 sin[i] = (float) Math.sin(ang);
             }
             kernels.rope(a, xb.off() + t * heads * headDim, heads, headDim, cos, sin);
+        }
+    }
+
+    @Override
+    public void rope(Buf x, int n, int heads, int headDim, int pos0, RopeFreqs f) {
+        CpuBuf xb = b(x);
+        float[] a = xb.a(), invFreq = f.invFreq();
+        int half = invFreq.length, rot = f.rotaryDim();
+        if (rot > headDim) throw new IllegalArgumentException("rotary dimensions " + rot + " exceed the head dimension " + headDim);
+        float[] cos = new float[half], sin = new float[half];
+        for (int t = 0; t < n; t++) {
+            int pos = pos0 + t;
+            for (int i = 0; i < half; i++) {
+                float ang = pos * invFreq[i]; // f32 product, as the reference's freqs = inv_freq @ position_ids
+                cos[i] = (float) Math.cos(ang) * f.attentionFactor();
+                sin[i] = (float) Math.sin(ang) * f.attentionFactor();
+            }
+            int base = xb.off() + t * heads * headDim;
+            if (rot == headDim) {
+                kernels.rope(a, base, heads, headDim, cos, sin);
+            } else { // partial rotary: each head's first rot dimensions
+                for (int h = 0; h < heads; h++) kernels.rope(a, base + h * headDim, 1, rot, cos, sin);
+            }
         }
     }
 
@@ -202,6 +248,118 @@ public final class CpuBackend implements Backend {
         public int headDim() {
             return headDim;
         }
+
+        @Override
+        public long bytes() {
+            long b = 0;
+            for (int l = 0; l < k.length; l++) if (k[l] != null) b += 4L * (k[l].length + v[l].length);
+            return b;
+        }
+    }
+
+    /** Latent rows per layer: float[(capacity, latentDim + ropeDim)], c then k_pe. */
+    static final class CpuLatentCache implements LatentCache {
+        final float[][] rows;
+        final int capacity, latentDim, ropeDim;
+
+        CpuLatentCache(int layers, int capacity, int latentDim, int ropeDim) {
+            this.rows = new float[layers][];
+            this.capacity = capacity;
+            this.latentDim = latentDim;
+            this.ropeDim = ropeDim;
+        }
+
+        /** Grows a layer's rows on demand (doubling, capped at capacity). */
+        void ensure(int layer, int positions) {
+            int row = latentDim + ropeDim;
+            if (rows[layer] == null || rows[layer].length < positions * row) {
+                int cap = Math.min(capacity, Math.max(positions, rows[layer] == null ? 64 : 2 * rows[layer].length / row));
+                rows[layer] = rows[layer] == null ? new float[cap * row] : java.util.Arrays.copyOf(rows[layer], cap * row);
+            }
+        }
+
+        @Override
+        public int layers() {
+            return rows.length;
+        }
+
+        @Override
+        public int capacity() {
+            return capacity;
+        }
+
+        @Override
+        public int latentDim() {
+            return latentDim;
+        }
+
+        @Override
+        public int ropeDim() {
+            return ropeDim;
+        }
+
+        @Override
+        public long bytes() {
+            long b = 0;
+            for (float[] r : rows) if (r != null) b += 4L * r.length;
+            return b;
+        }
+    }
+
+    @Override
+    public LatentCache newLatentCache(int layers, int capacity, int latentDim, int ropeDim) {
+        return new CpuLatentCache(layers, capacity, latentDim, ropeDim);
+    }
+
+    private static CpuLatentCache latent(KvCache c) {
+        if (c instanceof CpuLatentCache l) return l;
+        throw new IllegalArgumentException("CPU backend given a latent cache of another backend: " + c.getClass().getName());
+    }
+
+    @Override
+    public void latentStore(LatentCache cache, int layer, int pos0, int n, Buf latent, Buf kPe) {
+        CpuLatentCache c = latent(cache);
+        if (pos0 + n > c.capacity) {
+            throw new IllegalStateException("KV cache full: positions up to " + (pos0 + n) + " requested, capacity " + c.capacity);
+        }
+        c.ensure(layer, pos0 + n);
+        int row = c.latentDim + c.ropeDim;
+        CpuBuf lb = b(latent), pb = b(kPe);
+        float[] dst = c.rows[layer];
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(lb.a(), lb.off() + t * c.latentDim, dst, (pos0 + t) * row, c.latentDim);
+            System.arraycopy(pb.a(), pb.off() + t * c.ropeDim, dst, (pos0 + t) * row + c.latentDim, c.ropeDim);
+        }
+    }
+
+    @Override
+    public void latentAttention(Buf qLat, Buf qPe, LatentCache cache, int layer, int pos0, int n, int heads, float scale, Buf outLat) {
+        CpuLatentCache c = latent(cache);
+        int r = c.latentDim, rp = c.ropeDim, row = r + rp;
+        CpuBuf qb = b(qLat), pb = b(qPe), ob = b(outLat);
+        float[] C = c.rows[layer];
+        if (C == null) throw new IllegalStateException("latent attention on layer " + layer + " before any latentStore");
+        Parallel.forRange(n * heads, 4, (from, to) -> {
+            float[] scores = new float[pos0 + n];
+            for (int th = from; th < to; th++) {
+                int t = th / heads, last = pos0 + t; // causal: positions 0..last
+                int qo = qb.off() + th * r, po = pb.off() + th * rp;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int p = 0; p <= last; p++) {
+                    float s = (kernels.dot(qb.a(), qo, C, p * row, r) + kernels.dot(pb.a(), po, C, p * row + r, rp)) * scale;
+                    scores[p] = s;
+                    if (s > max) max = s;
+                }
+                float sum = 0;
+                for (int p = 0; p <= last; p++) {
+                    scores[p] = (float) Math.exp(scores[p] - max);
+                    sum += scores[p];
+                }
+                int oo = ob.off() + th * r;
+                java.util.Arrays.fill(ob.a(), oo, oo + r, 0f);
+                for (int p = 0; p <= last; p++) kernels.axpy(ob.a(), oo, C, p * row, scores[p] / sum, r);
+            }
+        });
     }
 
     @Override
@@ -224,7 +382,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out) {
+        attention(q, cache, layer, pos0, n, heads, out, 0, null);
+    }
+
+    @Override
+    public void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out, int window, Buf sinks) {
         CpuKvCache c = (CpuKvCache) cache;
+        float[] sink = null;
+        if (sinks != null) {
+            sink = new float[heads];
+            read(sinks, sink, 0, heads);
+        }
+        final float[] sinkLogits = sink;
         int hd = c.headDim, kvh = c.kvHeads, group = heads / kvh;
         float scale = (float) (1.0 / Math.sqrt(hd));
         CpuBuf qb = b(q), ob = b(out);
@@ -234,21 +403,22 @@ public final class CpuBackend implements Backend {
             for (int th = from; th < to; th++) {
                 int t = th / heads, h = th % heads, kh = h / group;
                 int qo = qb.off() + (t * heads + h) * hd;
-                int last = pos0 + t; // causal: attend to positions 0..last
-                float max = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p <= last; p++) {
+                int last = pos0 + t; // causal: attend to positions first..last
+                int first = window > 0 ? Math.max(0, last - window + 1) : 0;
+                float max = sinkLogits != null ? sinkLogits[h] : Float.NEGATIVE_INFINITY;
+                for (int p = first; p <= last; p++) {
                     float s = kernels.dot(qb.a(), qo, K, (p * kvh + kh) * hd, hd) * scale;
                     scores[p] = s;
                     if (s > max) max = s;
                 }
-                float sum = 0;
-                for (int p = 0; p <= last; p++) {
+                float sum = sinkLogits != null ? (float) Math.exp(sinkLogits[h] - max) : 0f; // the sink: a logit without a value
+                for (int p = first; p <= last; p++) {
                     scores[p] = (float) Math.exp(scores[p] - max);
                     sum += scores[p];
                 }
                 int oo = ob.off() + (t * heads + h) * hd;
                 java.util.Arrays.fill(ob.a(), oo, oo + hd, 0f);
-                for (int p = 0; p <= last; p++) kernels.axpy(ob.a(), oo, V, (p * kvh + kh) * hd, scores[p] / sum, hd);
+                for (int p = first; p <= last; p++) kernels.axpy(ob.a(), oo, V, (p * kvh + kh) * hd, scores[p] / sum, hd);
             }
         });
     }
@@ -293,6 +463,7 @@ public final class CpuBackend implements Backend {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;
             case ExpertLayout.Floe f -> true;
+            case ExpertLayout.Mxfp4 m -> true;
         };
     }
 
@@ -303,6 +474,41 @@ public final class CpuBackend implements Backend {
             case ExpertLayout.Dense d -> denseFfn(expert.weights(), x, n, out);
             case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
             case ExpertLayout.Floe f -> FloeFfn.forward(this, expert.encoded(), expert.rows(), QUANT, x, n, out);
+            case ExpertLayout.Mxfp4 m -> HostMxfp4Ffn.forward(this, expert.encoded(), x, n, out, null);
+        }
+    }
+
+    @Override
+    public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out, ClampedGlu glu) {
+        if (glu == null) {
+            expertFfn(expert, x, n, out);
+            return;
+        }
+        switch (expert.layout()) {
+            case ExpertLayout.Dense d -> {
+                ExpertWeights w = expert.weights();
+                int inter = w.gate().rows(), h = w.down().rows();
+                Buf g = alloc(n * inter), u = alloc(n * inter);
+                matmul(w.gate(), x, n, g);
+                matmul(w.up(), x, n, u);
+                addBias(g, glu.gateBias(), n, inter);
+                addBias(u, glu.upBias(), n, inter);
+                clampedGlu(g, u, n * inter, glu.alpha(), glu.limit());
+                matmul(w.down(), g, n, out);
+                addBias(out, glu.downBias(), n, h);
+            }
+            case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out, glu);
+            case ExpertLayout.Mxfp4 m -> HostMxfp4Ffn.forward(this, expert.encoded(), x, n, out, glu);
+            case ExpertLayout.Floe f -> throw new UnsupportedOperationException(
+                    "FloE experts (" + f.name() + ") assume the plain SwiGLU; a gpt-oss expert (biases, clamped SwiGLU) cannot be stored as FloE");
+        }
+    }
+
+    /** g (len) ← ClampedGlu.apply(g, u): the gpt-oss activation in place over gate. */
+    private static void clampedGlu(Buf gate, Buf up, int len, float alpha, float limit) {
+        CpuBuf g = b(gate), u = b(up);
+        for (int i = 0; i < len; i++) {
+            g.a()[g.off() + i] = ClampedGlu.apply(g.a()[g.off() + i], u.a()[u.off() + i], alpha, limit);
         }
     }
 

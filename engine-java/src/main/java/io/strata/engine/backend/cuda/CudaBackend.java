@@ -10,6 +10,7 @@ import io.strata.compression.codec.GroupQuantCodec;
 import io.strata.compression.quant.QuantizedMatrix;
 import io.strata.engine.backend.Backend;
 import io.strata.engine.backend.Buf;
+import io.strata.engine.backend.ClampedGlu;
 import io.strata.engine.backend.KvCache;
 import io.strata.engine.backend.Op;
 import io.strata.engine.backend.Weight;
@@ -83,7 +84,18 @@ public final class CudaBackend implements Backend {
         public int layers() {
             return k.length;
         }
+
+        @Override
+        public long bytes() {
+            long b = 0;
+            for (int l = 0; l < k.length; l++) {
+                if (k[l] != null) b += k[l].byteSize();
+                if (v[l] != null) b += v[l].byteSize();
+            }
+            return b;
+        }
     }
+
 
     private CudaBackend(CudaContext ctx) {
         this.ctx = ctx;
@@ -274,6 +286,108 @@ public final class CudaBackend implements Backend {
         k.rope(stream, b(x).mem, null, pos0, n, heads, headDim, theta);
     }
 
+    /** Device copies of rotary frequency tables, keyed by the caller's array (one per model). */
+    private final Map<float[], Buf> ropeTables = new IdentityHashMap<>();
+
+    @Override
+    public void rope(Buf x, int n, int heads, int headDim, int pos0, float[] invFreq, float scale) {
+        if (invFreq.length != headDim / 2) {
+            throw new IllegalArgumentException("rope: expected " + headDim / 2 + " frequencies for head_dim " + headDim + ", found " + invFreq.length);
+        }
+        Buf table = ropeTables.computeIfAbsent(invFreq, f -> {
+            Buf d = alloc(f.length);
+            write(d, f, 0, f.length);
+            return d;
+        });
+        k.ropeTable(stream, b(x).mem, null, pos0, n, heads, headDim, b(table).mem, scale);
+    }
+
+    /** Inverse-frequency tables uploaded once per RopeFreqs (a model has one); freed with the pool. */
+    private final java.util.Map<io.strata.engine.backend.RopeFreqs, Buf> ropeFreqTables = new java.util.IdentityHashMap<>();
+
+    @Override
+    public void rope(Buf x, int n, int heads, int headDim, int pos0, io.strata.engine.backend.RopeFreqs f) {
+        Buf inv = ropeFreqTables.computeIfAbsent(f, r -> {
+            Buf t = alloc(r.invFreq().length);
+            write(t, r.invFreq(), 0, r.invFreq().length);
+            return t;
+        });
+        k.ropeFreqs(stream, b(x).mem, b(inv).mem, pos0, n, heads, headDim, f.invFreq().length, f.attentionFactor());
+    }
+
+    /** Latents (capacity, latentDim) and rotary keys (capacity, ropeDim) per layer, in separate buffers so a store is two copies. */
+    record CudaLatent(DeviceBuffer[] lat, DeviceBuffer[] pe, int capacity, int latentDim, int ropeDim)
+            implements io.strata.engine.backend.LatentCache {
+        @Override
+        public int layers() {
+            return lat.length;
+        }
+
+        @Override
+        public long bytes() {
+            long b = 0;
+            for (int l = 0; l < lat.length; l++) {
+                if (lat[l] != null) b += lat[l].byteSize();
+                if (pe[l] != null) b += pe[l].byteSize();
+            }
+            return b;
+        }
+    }
+
+    @Override
+    public io.strata.engine.backend.LatentCache newLatentCache(int layers, int capacity, int latentDim, int ropeDim) {
+        if (latentDim > CudaKernels.LATENT_MAX_RANK || ropeDim > CudaKernels.LATENT_MAX_ROPE) {
+            throw new IllegalArgumentException("CUDA latent attention supports kv_lora_rank up to " + CudaKernels.LATENT_MAX_RANK
+                    + " and qk_rope_head_dim up to " + CudaKernels.LATENT_MAX_ROPE + ", found " + latentDim + " and " + ropeDim);
+        }
+        if (vram == null) kvReserve += (long) layers * capacity * (latentDim + ropeDim) * 4;
+        return new CudaLatent(new DeviceBuffer[layers], new DeviceBuffer[layers], capacity, latentDim, ropeDim);
+    }
+
+    private static CudaLatent latent(KvCache c) {
+        if (c instanceof CudaLatent l) return l;
+        throw new IllegalArgumentException("CUDA backend given a latent cache of another backend: " + c.getClass().getName());
+    }
+
+    /** Grows a buffer of arr[layer] (rows of rowBytes) to hold positions, as {@link #ensure} does for K/V. */
+    private void ensureRows(DeviceBuffer[] arr, int layer, long rowBytes, int capacity, int positions, String what) {
+        long have = arr[layer] == null ? 0 : arr[layer].byteSize() / rowBytes;
+        if (have >= positions) return;
+        long cap = vramBudget >= 0 ? capacity : Math.min(capacity, Math.max(positions, have == 0 ? 64 : 2 * have));
+        checkBudget(cap * rowBytes - (arr[layer] == null ? 0 : arr[layer].byteSize()), true);
+        DeviceBuffer grown = ctx.alloc(cap * rowBytes, what + "-cache-layer" + layer);
+        kvAllocated += grown.byteSize() - (arr[layer] == null ? 0 : arr[layer].byteSize());
+        grown.zeroAsync(stream);
+        if (arr[layer] != null) {
+            grown.copyFromDeviceAsync(arr[layer], 0, 0, arr[layer].byteSize(), stream);
+            stream.synchronize();
+            arr[layer].close();
+        }
+        arr[layer] = grown;
+    }
+
+    @Override
+    public void latentStore(io.strata.engine.backend.LatentCache cache, int layer, int pos0, int n, Buf latent, Buf kPe) {
+        CudaLatent c = latent(cache);
+        if (pos0 + n > c.capacity()) {
+            throw new IllegalStateException("KV cache full: positions up to " + (pos0 + n) + " requested, capacity " + c.capacity());
+        }
+        long lr = 4L * c.latentDim(), pr = 4L * c.ropeDim();
+        ensureRows(c.lat(), layer, lr, c.capacity(), pos0 + n, "latent");
+        ensureRows(c.pe(), layer, pr, c.capacity(), pos0 + n, "rope-key");
+        c.lat()[layer].copyFromDeviceAsync(b(latent).mem, 0, pos0 * lr, n * lr, stream);
+        c.pe()[layer].copyFromDeviceAsync(b(kPe).mem, 0, pos0 * pr, n * pr, stream);
+    }
+
+    @Override
+    public void latentAttention(Buf qLat, Buf qPe, io.strata.engine.backend.LatentCache cache, int layer, int pos0, int n, int heads,
+                                float scale, Buf outLat) {
+        CudaLatent c = latent(cache);
+        if (c.lat()[layer] == null) throw new IllegalStateException("latent attention on layer " + layer + " before any latentStore");
+        k.latentAttention(stream, b(qLat).mem, b(qPe).mem, c.lat()[layer], c.pe()[layer], b(outLat).mem, n, pos0, heads,
+                c.latentDim(), c.ropeDim(), scale);
+    }
+
     @Override
     public void clamp(Buf x, int len, float lo, float hi) {
         if (len > 0) k.clamp(stream, b(x).mem, lo, hi, len);
@@ -289,9 +403,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void free(KvCache cache) {
-        CudaKv c = kv(cache);
         stream.synchronize();  // no queued attention may still read it
-        for (DeviceBuffer[] arr : new DeviceBuffer[][] {c.k(), c.v()}) {
+        DeviceBuffer[][] parts = cache instanceof CudaLatent lc ? new DeviceBuffer[][] {lc.lat(), lc.pe()}
+                : new DeviceBuffer[][] {kv(cache).k(), kv(cache).v()};
+        for (DeviceBuffer[] arr : parts) {
             for (int l = 0; l < arr.length; l++) {
                 if (arr[l] == null) continue;
                 kvAllocated -= arr[l].byteSize();
@@ -348,6 +463,18 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void attention(Buf q, KvCache cache, int layer, int pos0, int n, int heads, Buf out, int window, Buf sinks) {
+        if (window == 0 && sinks == null) {
+            attention(q, cache, layer, pos0, n, heads, out);
+            return;
+        }
+        CudaKv c = kv(cache);
+        if (c.k()[layer] == null) throw new IllegalStateException("attention on layer " + layer + " before any kvStore");
+        k.attentionWindowSinks(stream, b(q).mem, c.k()[layer], c.v()[layer], b(out).mem, n, pos0, heads, c.kvHeads(), c.headDim(), window,
+                sinks == null ? null : b(sinks).mem);
+    }
+
+    @Override
     public void siluMul(Buf gate, Buf up, Buf out, int len) {
         if (len > 0) k.swiglu(stream, b(gate).mem, b(up).mem, b(out).mem, len);
     }
@@ -384,6 +511,7 @@ public final class CudaBackend implements Backend {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;  // INT4/INT2 g64 on the device, others on the host kernels
             case ExpertLayout.Floe f -> true;        // on the device from its VRAM copy, rows loaded as selected
+            case ExpertLayout.Mxfp4 m -> true;       // on the device from its VRAM copy, blocks dequantized in the kernel
         };
     }
 
@@ -393,15 +521,22 @@ public final class CudaBackend implements Backend {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> (q.bits() == 4 || q.bits() == 2) && q.groupSize() == LaunchConfig.QUANT_GROUP;
             case ExpertLayout.Floe f -> true;   // INT2 g64 or bf16 up, bf16 gate/downT rows
+            case ExpertLayout.Mxfp4 m -> true;
         };
     }
 
     @Override
     public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out) {
+        expertFfn(expert, x, n, out, null);
+    }
+
+    /** As {@link #expertFfn(ExpertHandle, Buf, int, Buf)}; with glu the gpt-oss form (biases, clamped SwiGLU). */
+    @Override
+    public void expertFfn(ExpertHandle expert, Buf x, int n, Buf out, ClampedGlu glu) {
         FastSlot slot = expert.fast();
         ExpertLayout layout = expert.layout();
         if (slot == null || !onDevice(layout)) {
-            hostExpert(expert, x, n, out, slot == null ? "served from host memory (not in VRAM)" : "no device kernel for " + layout.name());
+            hostExpert(expert, x, n, out, slot == null ? "served from host memory (not in VRAM)" : "no device kernel for " + layout.name(), glu);
             return;
         }
         if (vram == null || !vram.owns(slot.addresses()[0])) {
@@ -415,7 +550,7 @@ public final class CudaBackend implements Backend {
                 ExpertWeights w = expert.weights();
                 ffn(DeviceMatrix.view(vram.view(a[0], w.gate().byteSize()), w.gate()),
                         DeviceMatrix.view(vram.view(a[1], w.up().byteSize()), w.up()),
-                        DeviceMatrix.view(vram.view(a[2], w.down().byteSize()), w.down()), xb, n, ob);
+                        DeviceMatrix.view(vram.view(a[2], w.down().byteSize()), w.down()), xb, n, ob, glu);
             }
             case ExpertLayout.GroupQuant q -> {
                 EncodedExpert e = expert.encoded();
@@ -429,10 +564,30 @@ public final class CudaBackend implements Backend {
                 CudaBuf ub = new CudaBuf(null, ffnUp.slice(0, 4L * n * inter), n * inter);
                 matmulQuant(g, xb, n, gb);
                 matmulQuant(u, xb, n, ub);
-                k.swiglu(stream, gb.mem, ub.mem, gb.mem, (long) n * inter);
+                activate(gb, ub, n, inter, glu);
                 matmulQuant(d, gb, n, ob);
+                if (glu != null) addBias(ob, glu.downBias(), n, d.rows());
             }
-            case ExpertLayout.Floe f -> floe(expert, slot, xb, n, ob);
+            case ExpertLayout.Mxfp4 m -> {
+                EncodedExpert e = expert.encoded();
+                DeviceBuffer blob = vram.view(a[0], e.blob().byteSize());
+                var p = e.params();
+                int hd = p.hidden(), inter = p.intermediate();
+                checkLen(xb, (long) n * hd, "mxfp4 expert x");
+                checkLen(ob, (long) n * hd, "mxfp4 expert out");
+                ensureFfnScratch(4L * n * inter);
+                CudaBuf gb = new CudaBuf(null, ffnGate.slice(0, 4L * n * inter), n * inter);
+                CudaBuf ub = new CudaBuf(null, ffnUp.slice(0, 4L * n * inter), n * inter);
+                matmulMxfp4(blob, p.part("gate"), xb, n, gb);
+                matmulMxfp4(blob, p.part("up"), xb, n, ub);
+                activate(gb, ub, n, inter, glu);
+                matmulMxfp4(blob, p.part("down"), gb, n, ob);
+                if (glu != null) addBias(ob, glu.downBias(), n, hd);
+            }
+            case ExpertLayout.Floe f -> {
+                if (glu != null) throw new UnsupportedOperationException("FloE experts (" + f.name() + ") assume the plain SwiGLU; gpt-oss experts cannot be FloE");
+                floe(expert, slot, xb, n, ob);
+            }
         }
     }
 
@@ -513,8 +668,18 @@ public final class CudaBackend implements Backend {
         return QuantMatrix.view(blob.slice(p.offset(), host.byteSize()), host);
     }
 
-    /** The expert on the host kernels: x read back, computed from its host bytes, the result written to out. */
+    /** g (n·inter) ← SiLU(g) ⊙ u, or gpt-oss's biased, clamped form with glu. */
+    private void activate(CudaBuf g, CudaBuf u, int n, int inter, ClampedGlu glu) {
+        if (glu == null) k.swiglu(stream, g.mem, u.mem, g.mem, (long) n * inter);
+        else k.clampedGlu(stream, g.mem, u.mem, b(glu.gateBias()).mem, b(glu.upBias()).mem, inter, glu.alpha(), glu.limit(), (long) n * inter);
+    }
+
     private void hostExpert(ExpertHandle expert, Buf x, int n, Buf out, String why) {
+        hostExpert(expert, x, n, out, why, null);
+    }
+
+    /** The expert on the host kernels: x read back, computed from its host bytes, the result written to out. */
+    private void hostExpert(ExpertHandle expert, Buf x, int n, Buf out, String why, ClampedGlu glu) {
         if (warnedHost.add(expert.layout().name() + why)) {
             LOG.log(Level.INFO, expert.layout().name() + " experts " + why + " run on the host kernels (" + host.name() + ")");
         }
@@ -523,10 +688,24 @@ public final class CudaBackend implements Backend {
         read(x, xs, 0, n * h);
         Buf hx = host.alloc(n * h), hy = host.alloc(n * h);
         host.write(hx, xs, 0, n * h);
-        host.expertFfn(expert, hx, n, hy);
+        if (glu == null) {
+            host.expertFfn(expert, hx, n, hy);
+        } else { // the biases to the host too
+            int inter = glu.gateBias().length();
+            host.expertFfn(expert, hx, n, hy, new ClampedGlu(hostCopy(glu.gateBias(), inter), hostCopy(glu.upBias(), inter),
+                    hostCopy(glu.downBias(), h), glu.alpha(), glu.limit()));
+        }
         float[] ys = new float[n * h];
         host.read(hy, ys, 0, n * h);
         write(out, ys, 0, n * h);
+    }
+
+    private Buf hostCopy(Buf deviceBuf, int len) {
+        float[] v = new float[len];
+        read(deviceBuf, v, 0, len);
+        Buf hb = host.alloc(len);
+        host.write(hb, v, 0, len);
+        return hb;
     }
 
     private static int hostHidden(ExpertHandle e) {
@@ -538,6 +717,16 @@ public final class CudaBackend implements Backend {
         Resident r = residentFfns.computeIfAbsent(w, ww -> new Resident(
                 DeviceMatrix.upload(ctx, ww.gate()), DeviceMatrix.upload(ctx, ww.up()), DeviceMatrix.upload(ctx, ww.down())));
         ffn(r.gate(), r.up(), r.down(), b(x), n, b(out));
+    }
+
+    /** out (n, rows) = x (n, cols) · Ŵᵀ for an MXFP4 part of blob, in launches of at most 8 tokens. */
+    private void matmulMxfp4(DeviceBuffer blob, io.strata.compression.codec.PartLayout part, CudaBuf x, int n, CudaBuf out) {
+        DeviceBuffer w = blob.slice(part.offset(), part.bytes());
+        int rows = part.rows(), cols = part.cols();
+        for (int t0 = 0; t0 < n; t0 += LaunchConfig.MAX_TOKENS) {
+            int m = Math.min(LaunchConfig.MAX_TOKENS, n - t0);
+            k.matmulMxfp4(stream, w, rows, cols, x.at(t0 * cols, m * cols), out.at(t0 * rows, m * rows), m);
+        }
     }
 
     /** out (n, rows) = x (n, cols) · Ŵᵀ in launches of at most 8 tokens. */
@@ -564,6 +753,11 @@ public final class CudaBackend implements Backend {
 
     /** out (n, hidden) = down · (SiLU(gate · x) ⊙ (up · x)), scratch reused across calls (stream-ordered). */
     private void ffn(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down, CudaBuf x, int n, CudaBuf out) {
+        ffn(gate, up, down, x, n, out, null);
+    }
+
+    /** As above; with glu the gpt-oss form (biases, clamped SwiGLU). */
+    private void ffn(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down, CudaBuf x, int n, CudaBuf out, ClampedGlu glu) {
         int inter = gate.rows();
         long bytes = 4L * n * inter;
         ensureFfnScratch(bytes);
@@ -571,8 +765,9 @@ public final class CudaBackend implements Backend {
         CudaBuf u = new CudaBuf(null, ffnUp.slice(0, bytes), n * inter);
         matmul(gate, x, n, g);
         matmul(up, x, n, u);
-        k.swiglu(stream, g.mem, u.mem, g.mem, (long) n * inter);
+        activate(g, u, n, inter, glu);
         matmul(down, g, n, out);
+        if (glu != null) addBias(out, glu.downBias(), n, down.rows());
     }
 
     /**

@@ -33,8 +33,9 @@ import java.util.regex.Pattern;
  * Reads llama.cpp's GGUF layout of the MoE architectures Strata runs and presents it as the
  * Hugging Face checkpoint that convert_hf_to_gguf.py would have started from:
  * <ul>
- * <li>{@code general.architecture} "llama" with experts (Mixtral), "qwen2moe", "qwen3moe", "olmoe"
- *     become model_type mixtral, qwen2_moe, qwen3_moe, olmoe; the hyper-parameters come from the
+ * <li>{@code general.architecture} "llama" with experts (Mixtral), "qwen2moe", "qwen3moe", "olmoe",
+ *     "deepseek2" (DeepSeek-V2 with softmax gating, V3 with sigmoid gating) and "glm4moe" become model_type
+ *     mixtral, qwen2_moe, qwen3_moe, olmoe, deepseek_v2 / deepseek_v3, glm4_moe; the hyper-parameters come from the
  *     {@code ARCH.*} keys and, where GGUF leaves them implicit (expert sizes, dense layers, QKV
  *     bias, tied embeddings), from the tensors present and their shapes.
  * <li>{@code blk.N.attn_q.weight} → {@code model.layers.N.self_attn.q_proj.weight} and so on; the
@@ -43,6 +44,9 @@ import java.util.regex.Pattern;
  *     {@code blk.N.ffn_gate.E.weight} are read too.
  * <li>"llama" q and k rows were permuted by the converter for ggml's interleaved RoPE; they are
  *     permuted back to the rotate-half order of the Hugging Face model.
+ * <li>deepseek2's MLA tensors (attn_q_a, attn_q_b, attn_kv_a_mqa, attn_kv_b, or the newer split attn_k_b /
+ *     attn_v_b joined back into kv_b_proj) and router bias (exp_probs_b); GLM-4.5's multi-token-prediction
+ *     blocks past the decoder's are skipped.
  * </ul>
  * F32, F16 and BF16 tensors are served from the mapping as they are; every other type is
  * dequantized to F32 when asked for (one tensor, or one expert, at a time), and
@@ -52,7 +56,8 @@ public final class GgufCheckpoint implements ModelSource {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** GGUF general.architecture → the model_type it is read as (for `strata models`). */
     public static final Map<String, String> ARCHITECTURES = Map.of("llama (with expert_count)", "mixtral", "qwen2moe", "qwen2_moe",
-            "qwen3moe", "qwen3_moe", "olmoe", "olmoe");
+            "qwen3moe", "qwen3_moe", "olmoe", "olmoe", "deepseek2 (softmax gating)", "deepseek_v2",
+            "deepseek2 (sigmoid gating)", "deepseek_v3", "glm4moe", "glm4_moe", "gpt-oss", "gpt_oss");
     private static final Pattern BLK = Pattern.compile("blk\\.(\\d+)\\.(.+)");
     private static final Pattern OLD_EXPERT = Pattern.compile("ffn_(gate|up|down)\\.(\\d+)\\.weight");
 
@@ -62,11 +67,17 @@ public final class GgufCheckpoint implements ModelSource {
      */
     record Ref(GgufTensor t, int expert, int heads, long[] shape) {}
 
+    /** DeepSeek's kv_b_proj as newer llama.cpp splits it: kB (heads, rank, nope) transposed per head, vB (heads, v, rank). */
+    record SplitKvB(GgufTensor kB, GgufTensor vB) {}
+
     private final GgufModel g;
     private final ObjectNode config;
     private final Architecture arch;
     private final Map<String, Ref> refs = new LinkedHashMap<>();
+    private final Map<String, SplitKvB> splitKvB = new LinkedHashMap<>(); // kv_b_proj name → its two GGUF halves
+    private final Map<Integer, GgufTensor[]> kvBHalves = new LinkedHashMap<>(); // layer → {attn_k_b, attn_v_b} while mapping
     private final TreeSet<GgmlType> converted = new TreeSet<>();
+    private int nextnLayers; // multi-token-prediction blocks after the decoder's (GLM-4.5), skipped
 
     private GgufCheckpoint(GgufModel g, ObjectNode config, Architecture arch) {
         this.g = g;
@@ -100,10 +111,21 @@ public final class GgufCheckpoint implements ModelSource {
             case "qwen2moe" -> Architecture.QWEN2_MOE;
             case "qwen3moe" -> Architecture.QWEN3_MOE;
             case "olmoe" -> Architecture.OLMOE;
+            // DeepSeek-V3 converts as deepseek2 too: sigmoid gating (or the correction bias) tells them apart.
+            case "deepseek2" -> g.metadata().get(ga + ".expert_gating_func") instanceof Long f && f == 2
+                    || g.tensors().keySet().stream().anyMatch(n -> n.endsWith(".exp_probs_b.bias")) ? Architecture.DEEPSEEK_V3
+                    : Architecture.DEEPSEEK_V2;
+            case "glm4moe" -> Architecture.GLM4_MOE;
+            case "gpt-oss" -> Architecture.GPT_OSS;
             default -> throw new CheckpointException(p + ": GGUF architecture '" + ga + "' is not supported (supported: "
-                    + "llama with experts (Mixtral), qwen2moe, qwen3moe, olmoe)");
+                    + "llama with experts (Mixtral), qwen2moe, qwen3moe, olmoe, deepseek2, glm4moe, gpt-oss)");
         };
-        int layers = (int) g.requireLong(ga + ".block_count");
+        // GLM-4.5's block_count counts its multi-token-prediction layers (nextn_predict_layers) after the decoder's: unused here.
+        long nextn = g.metadata().get(ga + ".nextn_predict_layers") instanceof Long nl ? nl : 0;
+        int layers = (int) (g.requireLong(ga + ".block_count") - nextn);
+        if (layers < 1) {
+            throw new CheckpointException(p + ": " + ga + ".block_count minus nextn_predict_layers " + nextn + " leaves no decoder layer");
+        }
         int hidden = (int) g.requireLong(ga + ".embedding_length");
         int heads = perLayerConstant(g, ga + ".attention.head_count", true);
         int kvHeads = g.metadata().containsKey(ga + ".attention.head_count_kv") ? perLayerConstant(g, ga + ".attention.head_count_kv", true) : heads;
@@ -146,7 +168,22 @@ public final class GgufCheckpoint implements ModelSource {
         c.put("rms_norm_eps", g.getDouble(ga + ".attention.layer_norm_rms_epsilon", 1e-6));
         c.put("rope_theta", g.getDouble(ga + ".rope.freq_base", 10000.0));
         String scaling = g.getString(ga + ".rope.scaling.type", "none");
-        if (!scaling.equals("none")) c.putObject("rope_scaling").put("rope_type", scaling);
+        if (!scaling.equals("none")) {
+            ObjectNode rs = c.putObject("rope_scaling");
+            rs.put("rope_type", scaling);
+            if (scaling.equals("yarn")) { // llama.cpp keeps factor and the original context; beta 32/1 are its defaults too
+                rs.put("factor", g.getDouble(ga + ".rope.scaling.factor", Double.NaN));
+                if (g.metadata().get(ga + ".rope.scaling.original_context_length") instanceof Long o) rs.put("original_max_position_embeddings", o);
+                rs.put("beta_fast", g.getDouble(ga + ".rope.scaling.yarn_beta_fast", 32.0));
+                rs.put("beta_slow", g.getDouble(ga + ".rope.scaling.yarn_beta_slow", 1.0));
+                if (arch == Architecture.GPT_OSS) rs.put("truncate", false); // as gpt-oss's config.json says
+                double logMul = g.getDouble(ga + ".rope.scaling.yarn_log_multiplier", 0);
+                if (logMul != 0) { // DeepSeek: llama.cpp keeps 0.1·mscale_all_dim, with mscale equal to it (its rope cancels the rest)
+                    rs.put("mscale_all_dim", logMul / 0.1);
+                    rs.put("mscale", logMul / 0.1);
+                }
+            }
+        }
         c.put("max_position_embeddings", g.metadata().get(ga + ".context_length") instanceof Long l ? l : 4096);
         c.put("tie_word_embeddings", !ts.containsKey("output.weight"));
         if (g.metadata().get("tokenizer.ggml.bos_token_id") instanceof Long b) c.put("bos_token_id", b);
@@ -157,6 +194,18 @@ public final class GgufCheckpoint implements ModelSource {
                 c.put("num_local_experts", experts);
                 c.put("intermediate_size", expertInter);
             }
+            case GPT_OSS -> {
+                c.put("num_local_experts", experts);
+                c.put("intermediate_size", expertInter);
+                // llama.cpp's gpt-oss: sliding-window attention on even layers, full on odd ones
+                if (g.metadata().get(ga + ".attention.sliding_window") instanceof Long sw) {
+                    c.put("sliding_window", sw);
+                    ArrayNode types = c.putArray("layer_types");
+                    for (int l = 0; l < layers; l++) types.add(l % 2 == 0 ? "sliding_attention" : "full_attention");
+                } else {
+                    throw new CheckpointException(p + ": missing GGUF metadata '" + ga + ".attention.sliding_window' (gpt-oss alternates sliding-window layers)");
+                }
+            }
             case OLMOE -> {
                 c.put("num_experts", experts);
                 c.put("intermediate_size", expertInter);
@@ -164,6 +213,7 @@ public final class GgufCheckpoint implements ModelSource {
                 double clamp = g.getDouble(ga + ".attention.clamp_kqv", Double.NaN);
                 if (!Double.isNaN(clamp)) c.put("clip_qkv", clamp);
             }
+            case DEEPSEEK_V2, DEEPSEEK_V3, GLM4_MOE -> { } // deepseekConfig below
             default -> {
                 c.put("num_experts", experts);
                 c.put("moe_intermediate_size", expertInter);
@@ -180,11 +230,77 @@ public final class GgufCheckpoint implements ModelSource {
                 }
             }
         }
+        if (arch.deepseekMoe()) deepseekConfig(g, ga, arch, c, moe, expertInter, denseInter, sharedInter, heads, headDim, experts);
         if (arch != Architecture.QWEN2_MOE) c.put("attention_bias", bias);
         ModelConfig mc = ModelConfig.parse(c, p + " (its metadata as config.json)");
         GgufCheckpoint ck = new GgufCheckpoint(g, c, arch);
+        ck.nextnLayers = (int) nextn;
         ck.mapNames(mc, ga.equals("llama"));
         return ck;
+    }
+
+    /**
+     * The DeepSeek-V2/V3 and GLM-4.5 keys of config.json from llama.cpp's deepseek2 / glm4moe metadata: MLA dimensions
+     * (key_length_mla / value_length_mla, or key_length / value_length in files from before llama.cpp split kv_b),
+     * leading dense layers, shared experts, gating function, groups and scaling of the router, partial rotary.
+     */
+    private static void deepseekConfig(GgufModel g, String ga, Architecture arch, ObjectNode c, boolean[] moe, int expertInter,
+                                       int denseInter, int sharedInter, int heads, int headDim, long experts) {
+        Path p = g.path();
+        Map<String, GgufTensor> ts = g.tensors();
+        c.put("n_routed_experts", experts);
+        c.put("moe_intermediate_size", expertInter);
+        c.put("intermediate_size", denseInter > 0 ? denseInter : expertInter);
+        int firstDense = 0;
+        while (firstDense < moe.length && !moe[firstDense]) firstDense++;
+        if (g.metadata().get(ga + ".leading_dense_block_count") instanceof Long ld && ld != firstDense) {
+            throw new CheckpointException(p + ": " + ga + ".leading_dense_block_count is " + ld + " but the first router (ffn_gate_inp) is in block "
+                    + firstDense);
+        }
+        for (int l = firstDense; l < moe.length; l++) {
+            if (!moe[l]) throw new CheckpointException(p + ": block " + l + " has no router (blk." + l + ".ffn_gate_inp.weight) after the leading dense blocks");
+        }
+        c.put("first_k_dense_replace", firstDense);
+        long shared = g.metadata().get(ga + ".expert_shared_count") instanceof Long sc ? sc : sharedInter / Math.max(1, expertInter);
+        if (sharedInter != shared * expertInter) {
+            throw new CheckpointException(p + ": shared experts (ffn_*_shexp) have " + sharedInter + " rows, expected expert_shared_count "
+                    + shared + " x expert_feed_forward_length " + expertInter);
+        }
+        c.put("n_shared_experts", shared);
+        c.put("routed_scaling_factor", g.getDouble(ga + ".expert_weights_scale", 1.0));
+        c.put("norm_topk_prob", g.metadata().get(ga + ".expert_weights_norm") instanceof Boolean b ? b.booleanValue() : arch != Architecture.DEEPSEEK_V2);
+        long gating = g.metadata().get(ga + ".expert_gating_func") instanceof Long f ? f : arch == Architecture.DEEPSEEK_V2 ? 1 : 2;
+        if (gating != 1 && gating != 2) {
+            throw new CheckpointException(p + ": " + ga + ".expert_gating_func " + gating + " is not supported (1 softmax, 2 sigmoid)");
+        }
+        long groups = g.metadata().get(ga + ".expert_group_count") instanceof Long gc ? gc : 1;
+        long used = g.metadata().get(ga + ".expert_group_used_count") instanceof Long gu ? gu : groups;
+        c.put("scoring_func", gating == 2 ? "sigmoid" : "softmax");
+        c.put("topk_method", gating == 2 ? "noaux_tc" : groups > 1 ? "group_limited_greedy" : "greedy");
+        c.put("n_group", groups);
+        c.put("topk_group", used);
+        long rope = g.requireLong(ga + ".rope.dimension_count");
+        if (arch == Architecture.GLM4_MOE) {
+            c.put("partial_rotary_factor", (double) rope / headDim);
+            c.put("use_qk_norm", ts.containsKey("blk.0.attn_q_norm.weight"));
+            return;
+        }
+        c.put("num_key_value_heads", heads); // llama.cpp writes 1 (MLA as MQA over the latent); the checkpoint has one per head
+        c.remove("head_dim");
+        long kvRank = g.requireLong(ga + ".attention.kv_lora_rank");
+        boolean mlaKeys = g.metadata().containsKey(ga + ".attention.key_length_mla");
+        long qkHead = mlaKeys ? g.requireLong(ga + ".attention.key_length_mla") : g.requireLong(ga + ".attention.key_length");
+        long vHead = mlaKeys ? g.requireLong(ga + ".attention.value_length_mla") : g.requireLong(ga + ".attention.value_length");
+        if (qkHead <= rope) {
+            throw new CheckpointException(p + ": attention key length " + qkHead + " must exceed rope.dimension_count " + rope);
+        }
+        c.put("kv_lora_rank", kvRank);
+        if (ts.containsKey("blk.0.attn_q_a.weight")) c.put("q_lora_rank", g.requireLong(ga + ".attention.q_lora_rank"));
+        else c.putNull("q_lora_rank");
+        c.put("qk_rope_head_dim", rope);
+        c.put("qk_nope_head_dim", qkHead - rope);
+        c.put("v_head_dim", vHead);
+        c.put("rope_interleave", true); // deepseek2 rotates adjacent pairs, the checkpoint's own layout
     }
 
     /** A head count that GGUF may store per layer (an array): it must be one value here. */
@@ -215,12 +331,34 @@ public final class GgufCheckpoint implements ModelSource {
                     Matcher m = BLK.matcher(n);
                     if (!m.matches()) throw unknown(t);
                     int l = Integer.parseInt(m.group(1));
-                    if (l >= c.numLayers()) {
-                        throw new CheckpointException(p + ": tensor " + n + " is for layer " + l + " but block_count is " + c.numLayers());
+                    if (l >= c.numLayers() + nextnLayers) {
+                        throw new CheckpointException(p + ": tensor " + n + " is for layer " + l + " but block_count is " + (c.numLayers() + nextnLayers));
                     }
+                    if (l >= c.numLayers()) continue; // a multi-token-prediction layer: not part of the decoder
                     mapLayerTensor(c, t, l, m.group(2), permutedRope);
                 }
             }
+        }
+        for (var e : kvBHalves.entrySet()) {
+            GgufTensor[] kv = e.getValue();
+            int l = e.getKey();
+            if (kv[0] == null || kv[1] == null) {
+                throw new CheckpointException(p + ": layer " + l + " has " + (kv[0] == null ? "attn_v_b without attn_k_b" : "attn_k_b without attn_v_b"));
+            }
+            ModelConfig.Mla mla = c.mla();
+            int H = c.numHeads();
+            long[] kWant = {mla.qkNopeHeadDim(), mla.kvLoraRank(), H}, vWant = {mla.kvLoraRank(), mla.vHeadDim(), H};
+            if (!Arrays.equals(kv[0].ne(), kWant) || !Arrays.equals(kv[1].ne(), vWant)) {
+                throw new CheckpointException(kv[0].file() + ": tensors " + kv[0].name() + " / " + kv[1].name() + " have ne " + kv[0].neString()
+                        + " / " + kv[1].neString() + ", expected " + Arrays.toString(kWant) + " / " + Arrays.toString(vWant));
+            }
+            String name = TensorNames.attn(l, "kv_b_proj.weight");
+            if (refs.containsKey(name)) {
+                throw new CheckpointException(kv[0].file() + ": layer " + l + " has both attn_kv_b and attn_k_b / attn_v_b");
+            }
+            splitKvB.put(name, new SplitKvB(kv[0], kv[1]));
+            // Listed like any tensor (F32 once joined); load() assembles it.
+            refs.put(name, new Ref(kv[0], -1, 0, new long[] {(long) H * (mla.qkNopeHeadDim() + mla.vHeadDim()), mla.kvLoraRank()}));
         }
     }
 
@@ -229,17 +367,31 @@ public final class GgufCheckpoint implements ModelSource {
         String[] parts = {"gate", "up", "down"};
         switch (rest) {
             case "attn_norm.weight" -> put(TensorNames.layer(l, "input_layernorm.weight"), t, -1, 0);
-            case "ffn_norm.weight" -> put(TensorNames.layer(l, "post_attention_layernorm.weight"), t, -1, 0);
+            // glm4moe and gpt-oss name the norm before the FFN post_attention_norm (as the checkpoint does), the others ffn_norm
+            case "ffn_norm.weight", "post_attention_norm.weight" -> put(TensorNames.layer(l, "post_attention_layernorm.weight"), t, -1, 0);
+            case "attn_q_a.weight" -> put(TensorNames.attn(l, "q_a_proj.weight"), t, -1, 0);
+            case "attn_q_a_norm.weight" -> put(TensorNames.attn(l, "q_a_layernorm.weight"), t, -1, 0);
+            case "attn_q_b.weight" -> put(TensorNames.attn(l, "q_b_proj.weight"), t, -1, 0);
+            case "attn_kv_a_mqa.weight" -> put(TensorNames.attn(l, "kv_a_proj_with_mqa.weight"), t, -1, 0);
+            case "attn_kv_a_norm.weight" -> put(TensorNames.attn(l, "kv_a_layernorm.weight"), t, -1, 0);
+            case "attn_kv_b.weight" -> put(TensorNames.attn(l, "kv_b_proj.weight"), t, -1, 0);
+            case "attn_k_b.weight" -> kvBHalves.computeIfAbsent(l, k -> new GgufTensor[2])[0] = t;
+            case "attn_v_b.weight" -> kvBHalves.computeIfAbsent(l, k -> new GgufTensor[2])[1] = t;
+            case "exp_probs_b.bias" -> put(TensorNames.scoreBias(arch, l), t, -1, 0);
             case "attn_q.weight", "attn_q.bias" -> put(TensorNames.layer(l, "self_attn.q_proj." + suffix(rest)), t, -1, permutedRope ? c.numHeads() : 0);
             case "attn_k.weight", "attn_k.bias" -> put(TensorNames.layer(l, "self_attn.k_proj." + suffix(rest)), t, -1, permutedRope ? c.numKvHeads() : 0);
             case "attn_v.weight", "attn_v.bias" -> put(TensorNames.layer(l, "self_attn.v_proj." + suffix(rest)), t, -1, 0);
-            case "attn_output.weight" -> put(TensorNames.layer(l, "self_attn.o_proj.weight"), t, -1, 0);
+            case "attn_output.weight", "attn_output.bias" -> put(TensorNames.layer(l, "self_attn.o_proj." + suffix(rest)), t, -1, 0);
+            case "attn_sinks", "attn_sinks.weight" -> put(TensorNames.layer(l, "self_attn.sinks"), t, -1, 0);
+            case "ffn_gate_inp.bias" -> put(moe + ".router.bias", t, -1, 0);
+            case "ffn_gate_exps.bias", "ffn_up_exps.bias", "ffn_down_exps.bias" ->
+                    put(moe + ".experts." + parts[part(rest)] + "_proj_bias", t, -1, 0); // (experts, I) or (experts, hidden)
             case "attn_q_norm.weight" -> put(TensorNames.layer(l, "self_attn.q_norm.weight"), t, -1, 0);
             case "attn_k_norm.weight" -> put(TensorNames.layer(l, "self_attn.k_norm.weight"), t, -1, 0);
             case "ffn_gate_inp.weight" -> put(TensorNames.router(arch, l), t, -1, 0);
             case "ffn_gate_inp_shexp.weight" -> put(moe + ".shared_expert_gate.weight", t, -1, 0);
             case "ffn_gate_shexp.weight", "ffn_up_shexp.weight", "ffn_down_shexp.weight" ->
-                    put(TensorNames.ffn(moe + ".shared_expert", part(rest)), t, -1, 0);
+                    put(TensorNames.ffn(TensorNames.shared(arch, l), part(rest)), t, -1, 0);
             case "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight" -> put(TensorNames.ffn(TensorNames.layer(l, "mlp"), part(rest)), t, -1, 0);
             case "ffn_gate_exps.weight", "ffn_up_exps.weight", "ffn_down_exps.weight" -> {
                 if (t.ne().length != 3 || t.ne()[2] != c.numExperts()) {
@@ -324,6 +476,8 @@ public final class GgufCheckpoint implements ModelSource {
 
     @Override
     public TensorInfo load(String name) {
+        SplitKvB split = splitKvB.get(name);
+        if (split != null) return joinKvB(name, split);
         Ref r = ref(name);
         GgufTensor t = r.t();
         MemorySegment src = t.data();
@@ -367,6 +521,45 @@ public final class GgufCheckpoint implements ModelSource {
             MemorySegment.copy(v, 0, out, f32, 0, v.length);
         }
         return new TensorInfo(name, t.file(), DType.F32, r.shape(), out);
+    }
+
+    /** A whole GGUF tensor as F32 values in its row-major order (ne[0] fastest), dequantized if need be. */
+    private float[] floats(GgufTensor t) {
+        long numel = 1;
+        for (long d : t.ne()) numel *= d;
+        if (numel > Integer.MAX_VALUE) throw new CheckpointException(t.file() + ": tensor " + t.name() + " is too large to read at once");
+        if (!t.type().dequantizable && t.type() != GgmlType.F32 && t.type() != GgmlType.F16 && t.type() != GgmlType.BF16) {
+            throw new CheckpointException(t.file() + ": tensor " + t.name() + " has ggml type " + t.type() + ", which Strata cannot read (supported: "
+                    + GgmlType.supportedNames() + ")");
+        }
+        int rowLen = (int) t.ne()[0];
+        long rows = numel / rowLen;
+        long rowBytes = rowLen / t.type().blockSize * (long) t.type().typeSize;
+        float[] out = new float[(int) numel];
+        for (long i = 0; i < rows; i++) GgmlDequant.dequantize(t.type(), t.data(), i * rowBytes, out, (int) (i * rowLen), rowLen);
+        if (t.type() != GgmlType.F32 && t.type() != GgmlType.F16 && t.type() != GgmlType.BF16) synchronized (this) {
+            converted.add(t.type());
+        }
+        return out;
+    }
+
+    /**
+     * kv_b_proj (heads·(nope + v), rank) joined from llama.cpp's halves: per head h, rows [h·(nope+v), +nope) are
+     * attn_k_b[h] transposed ((rank, nope) → (nope, rank)) and the next v rows are attn_v_b[h] (v, rank).
+     */
+    private TensorInfo joinKvB(String name, SplitKvB s) {
+        int nope = (int) s.kB().ne()[0], rank = (int) s.kB().ne()[1], H = (int) s.kB().ne()[2], v = (int) s.vB().ne()[1];
+        float[] k = floats(s.kB()), vb = floats(s.vB());
+        MemorySegment out = Arena.ofAuto().allocate(4L * H * (nope + v) * rank, 64);
+        ValueLayout.OfFloat f32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        for (int h = 0; h < H; h++) {
+            long base = (long) h * (nope + v);
+            for (int d = 0; d < nope; d++) {
+                for (int r = 0; r < rank; r++) out.setAtIndex(f32, (base + d) * rank + r, k[(h * rank + r) * nope + d]);
+            }
+            MemorySegment.copy(vb, h * v * rank, out, f32, (base + nope) * rank * 4, v * rank);
+        }
+        return new TensorInfo(name, s.kB().file(), DType.F32, new long[] {(long) H * (nope + v), rank}, out);
     }
 
     /**

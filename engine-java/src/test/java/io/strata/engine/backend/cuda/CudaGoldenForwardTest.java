@@ -16,7 +16,8 @@ class CudaGoldenForwardTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mixtral", "qwen3_moe", "olmoe", "qwen2_moe"})
+    @ValueSource(strings = {"mixtral", "qwen3_moe", "olmoe", "qwen2_moe", "gpt_oss", "gpt_oss_mxfp4", "deepseek_v2", "deepseek_v3",
+            "glm4_moe"})
     void logitsRoutingAndGreedyMatchTransformers(String arch) throws Exception {
         CudaBackend be = CudaBackend.create();
         GoldenForwardTest.assertMatchesTransformers(arch, be, rel -> {

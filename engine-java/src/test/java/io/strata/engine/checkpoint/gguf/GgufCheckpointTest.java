@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Fixtures in src/test/resources/gguf were made by tools/gguf-fixtures/make_tiny_gguf.py (gguf
  * 0.19.0) from the golden tiny models; each twin holds exactly the values its GGUF file holds
- * (Mixtral's twin is the golden model itself: F32 both).
+ * (Mixtral's and DeepSeek-V2's twins are the golden models themselves: F32 both).
  */
 public class GgufCheckpointTest {
     @TempDir
@@ -61,7 +61,8 @@ public class GgufCheckpointTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"mixtral-f32,mixtral", "qwen2_moe-f16,qwen2_moe", "olmoe-bf16,olmoe", "qwen3_moe-q8_0,qwen3_moe"})
+    @CsvSource({"mixtral-f32,mixtral", "qwen2_moe-f16,qwen2_moe", "olmoe-bf16,olmoe", "qwen3_moe-q8_0,qwen3_moe",
+            "deepseek2-v2-f32,deepseek_v2", "deepseek2-v3-f16,deepseek_v3", "glm4moe-q8_0,glm4_moe"})
     void ggufGivesTheLogitsOfItsSafetensorsTwin(String name, String arch) throws Exception {
         int[] ids = inputIds(arch);
         Path twinDir = twin(name, arch);
@@ -90,6 +91,12 @@ public class GgufCheckpointTest {
             assertEquals(tc.ropeTheta(), c.ropeTheta());
             assertEquals(tc.rmsEps(), c.rmsEps());
             assertArrayEquals(tc.moeLayer(), c.moeLayer());
+            assertEquals(tc.mla(), c.mla(), name + ": MLA shape");
+            assertEquals(tc.router(), c.router(), name + ": routing");
+            if (tc.numMoeLayers() < tc.numLayers()) assertEquals(tc.denseIntermediate(), c.denseIntermediate()); // only read where a dense layer is
+            assertEquals(tc.rotary().type(), c.rotary().type());
+            assertArrayEquals(tc.rotary().freqs().invFreq(), c.rotary().freqs().invFreq(), 1e-6f, name + ": rope frequencies");
+            assertEquals(tc.rotary().softmaxMscale(), c.rotary().softmaxMscale(), 1e-6f);
             float[] got = logits(c, g, ids);
             // The same values in the same dtypes (Q8_0 dequantized to F32 both ways): the same logits.
             assertArrayEquals(want, got, 1e-5f, name);
