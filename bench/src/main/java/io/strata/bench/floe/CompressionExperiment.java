@@ -1,5 +1,7 @@
 // The codec comparison on a real model: size, weight and expert-output error, whole-model agreement and KL, bytes moved.
-package io.strata.engine.floe;
+package io.strata.bench.floe;
+
+import io.strata.engine.floe.*;
 
 import io.strata.compression.Matrix;
 import io.strata.compression.codec.CodecParams;

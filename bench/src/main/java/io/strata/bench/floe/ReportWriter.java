@@ -1,10 +1,10 @@
 // Writes a compression report as JSON and as a Markdown table.
-package io.strata.engine.floe;
+package io.strata.bench.floe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.strata.engine.floe.CompressionExperiment.CodecResult;
-import io.strata.engine.floe.CompressionExperiment.Report;
+import io.strata.bench.floe.CompressionExperiment.CodecResult;
+import io.strata.bench.floe.CompressionExperiment.Report;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
