@@ -135,7 +135,7 @@ public final class Bounds implements AutoCloseable {
         for (int i = 0; i < reads; i++) offsets[i] = random.nextLong(size / SSD_BLOCK) * SSD_BLOCK;
         ssdDirect = reader.isDirect(ssdFile);
         ExecutorService pool = Executors.newFixedThreadPool(SSD_QUEUE_DEPTH);
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) { // shared: the reader threads write into these buffers
             MemorySegment[] bufs = new MemorySegment[SSD_QUEUE_DEPTH];
             for (int i = 0; i < bufs.length; i++) bufs[i] = a.allocate(SSD_BLOCK, 4096);
             long t0 = System.nanoTime();
