@@ -2,10 +2,11 @@
 # Strata against llama.cpp on the CPU, same weights, same thread count, interleaved rounds (machine noise hits both
 # alike): every goal of the CPU-speed work, measured by `strata bench` and llama.cpp's `llama-bench` in one run.
 #
-#   bench/cpu-vs-llamacpp.sh LLAMA_BUILD_DIR [--rounds 6] [--threads 2] [--work DIR] [--out DIR] [--quick] [--profile]
+#   bench/cpu-vs-llamacpp.sh LLAMA_BUILD_DIR [--commit SHA] [--rounds 6] [--threads 2] [--work DIR] [--out DIR] [--quick] [--profile]
 #
 # LLAMA_BUILD_DIR: a CPU build of llama.cpp (cmake -B build -DLLAMA_CURL=OFF; bin/llama-bench built); kept outside this
 #   repository. bin/llama-quantize is built there (target llama-quantize, -j1) when missing.
+# --commit: the llama.cpp commit the build is of (default: git rev-parse HEAD in its source tree, when that is a git checkout).
 # --work: models, GGUF files and stores (default ~/.cache/strata/vs-llamacpp; about 18 GB, made once and reused).
 # --out:  results (default bench/results): cpu-vs-llama.cpp.md and .json, and per-round raw files under
 #         cpu-vs-llama.cpp/ (strata bench --json, llama-bench -o json, logs).
@@ -24,10 +25,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 [ $# -ge 1 ] || { sed -n '2,14p' "$0"; exit 2; }
 LLAMA=$(cd "$1" && pwd); shift
-ROUNDS=6 THREADS=2 WORK=${HOME}/.cache/strata/vs-llamacpp OUT=$ROOT/bench/results QUICK=0 PROFILE=0
+ROUNDS=6 THREADS=2 COMMIT= WORK=${HOME}/.cache/strata/vs-llamacpp OUT=$ROOT/bench/results QUICK=0 PROFILE=0
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
+    --commit) COMMIT=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
@@ -47,12 +49,12 @@ if [ ! -x "$LQ" ]; then
 fi
 [ -f "$SHARED/tools/make_hf_moe.py" ] && [ -f "$SHARED/tools/hf_to_gguf.py" ] || { echo "cpu-vs-llamacpp.sh: $SHARED/tools/{make_hf_moe,hf_to_gguf}.py not found (set SHARED)" >&2; exit 2; }
 SRC=$(grep -m1 '^CMAKE_HOME_DIRECTORY' "$LLAMA/CMakeCache.txt" | cut -d= -f2)
-COMMIT=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo unknown)
+[ -n "$COMMIT" ] || COMMIT=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo "unknown (not a git checkout: give --commit)")
 RAW=$OUT/cpu-vs-llama.cpp
 mkdir -p "$WORK" "$RAW"
 rm -f "$RAW"/round-*
 export LD_LIBRARY_PATH=$LLAMA/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-S() { STRATA_NO_BUILD=${STRATA_BUILT:-0} "$ROOT/strata" "$@"; }
+S() { env -u LD_PRELOAD STRATA_NO_BUILD=${STRATA_BUILT:-0} "$ROOT/strata" "$@"; } # the llama.cpp shim never touches Strata
 T0=$(date +%s)
 stamp() { printf '[%4ds] %s\n' $(( $(date +%s) - T0 )) "$*"; }
 
@@ -87,6 +89,23 @@ for c in bf16 int8 int4; do
   fi
 done
 STRATA_BUILT=1
+
+# llama.cpp built with -march=native on a VM that lists AMX but faults on tile instructions dies with SIGILL on its
+# first quantized matmul; bench/llamacpp/no_amx.c makes it take its AVX-512 path instead (said in the report).
+LLAMA_NOTE="llama.cpp as built"
+probe() { "$LB" -m "$WORK/olmoe-Q8_0.gguf" -p 1 -n 1 -r 1 -t "$THREADS" > "$WORK/probe.log" 2>&1; }
+rc=0; probe || rc=$?
+if [ $rc != 0 ]; then
+  if [ $rc = 132 ]; then
+    cc -shared -fPIC -O2 -o "$WORK/no_amx.so" "$ROOT/bench/llamacpp/no_amx.c" -ldl
+    export LD_PRELOAD=$WORK/no_amx.so
+    probe || { echo "llama-bench fails on Q8_0 even without AMX: $WORK/probe.log" >&2; exit 1; }
+    LLAMA_NOTE="llama.cpp with AMX refused (LD_PRELOAD bench/llamacpp/no_amx.c): the build's AMX kernels raise SIGILL on this VM, so it ran its AVX-512 kernels"
+    stamp "$LLAMA_NOTE"
+  else
+    echo "llama-bench probe failed (exit $rc): $WORK/probe.log" >&2; exit 1
+  fi
+fi
 
 # ---- 2. interleaved rounds ------------------------------------------------------------------------------------------
 P=32 N=32 WARM=10
@@ -136,6 +155,6 @@ fi
 # ---- 4. the report ----------------------------------------------------------------------------------------------------
 stamp "report"
 "$PYTHON" "$ROOT/bench/cpu_vs_llamacpp_report.py" --raw "$RAW" --rounds "$ROUNDS" --out "$OUT" --commit "$COMMIT" \
-  --llama "$LLAMA" --threads "$THREADS" --p $P --n $N --work "$WORK" --command "bench/cpu-vs-llamacpp.sh $LLAMA --rounds $ROUNDS --threads $THREADS$([ $QUICK = 1 ] && echo ' --quick')" \
-  --seconds $(( $(date +%s) - T0 ))
+  --llama "$LLAMA" --threads "$THREADS" --p $P --n $N --work "$WORK" --command "bench/cpu-vs-llamacpp.sh $LLAMA --commit $COMMIT --rounds $ROUNDS --threads $THREADS$([ $QUICK = 1 ] && echo ' --quick')" \
+  --seconds $(( $(date +%s) - T0 )) --llama-note "$LLAMA_NOTE"
 stamp "done: $OUT/cpu-vs-llama.cpp.md"

@@ -314,6 +314,8 @@ public final class CompressionExperiment {
                 double klSum = 0, klMax = 0;
                 long copied = 0;
                 try (MoeModel m = new MoeModel(c, ck, store, new CpuBackend())) {
+                    double ppl = perplexity(m, heldOut, c.vocabSize());
+                    if (store instanceof FloeExpertStore f) f.resetStats(); // the transfer figures below cover the evaluation prompts only
                     for (Sequence q : seqs) {
                         if (store instanceof FloeExpertStore f) f.evictAll(); // cold fast tier at each prompt
                         float[] lg = m.forward(q.ids(), 0, m.newCache(q.ids().length), true);
@@ -325,9 +327,6 @@ public final class CompressionExperiment {
                             klMax = Math.max(klMax, kl);
                         }
                     }
-                    if (store instanceof FloeExpertStore f) f.evictAll();
-                    double ppl = perplexity(m, heldOut, c.vocabSize());
-                    if (store instanceof FloeExpertStore f) f.resetStats(); // the transfer figures below cover the evaluation prompts only
                     Double sparsity = null, withReuse = null;
                     double perAct;
                     long resident = 0;
