@@ -10,7 +10,8 @@
 # --work: models, GGUF files and stores (default ~/.cache/strata/vs-llamacpp; about 18 GB, made once and reused).
 # --out:  results (default bench/results): cpu-vs-llama.cpp.md and .json, and per-round raw files under
 #         cpu-vs-llama.cpp/ (strata bench --json, llama-bench -o json, logs).
-# --quick: fewer warm-up rounds and 16-token tests, for checking the script end to end on a busy machine.
+# --quick: for checking the script end to end on a busy machine: the OLMoE shape cut to 1 layer of 16 experts (same
+#         hidden size, expert size and top-8, so the same kernels; under WORK/quick), fewer warm-up rounds, 16-token tests.
 # --profile: also records a JFR of Strata's int4 decode and writes its hot methods (jfr view hot-methods) beside the
 #         results, for the goals not met.
 #
@@ -59,10 +60,12 @@ T0=$(date +%s)
 stamp() { printf '[%4ds] %s\n' $(( $(date +%s) - T0 )) "$*"; }
 
 # ---- 1. the weights, once -------------------------------------------------------------------------------------------
+LAYERS=4 EXPERTS=64
+if [ $QUICK = 1 ]; then WORK=$WORK/quick LAYERS=1 EXPERTS=16; mkdir -p "$WORK"; fi
 O=$WORK/olmoe-hf
 if [ ! -f "$O/config.json" ]; then
-  stamp "making the OLMoE-shaped model (3.8 GB bf16)"
-  "$PYTHON" "$SHARED/tools/make_hf_moe.py" olmoe "$O.tmp" --hidden 2048 --layers 4 --experts 64 --topk 8 --ff 1024 \
+  stamp "making the OLMoE-shaped model ($LAYERS layers, $EXPERTS experts)"
+  "$PYTHON" "$SHARED/tools/make_hf_moe.py" olmoe "$O.tmp" --hidden 2048 --layers $LAYERS --experts $EXPERTS --topk 8 --ff 1024 \
     --heads 16 --kv 16 --vocab 50304 --seed 0 && mv "$O.tmp" "$O"
 fi
 TINY=$ROOT/models/tiny-moe
@@ -156,5 +159,6 @@ fi
 stamp "report"
 "$PYTHON" "$ROOT/bench/cpu_vs_llamacpp_report.py" --raw "$RAW" --rounds "$ROUNDS" --out "$OUT" --commit "$COMMIT" \
   --llama "$LLAMA" --threads "$THREADS" --p $P --n $N --work "$WORK" --command "bench/cpu-vs-llamacpp.sh $LLAMA --commit $COMMIT --rounds $ROUNDS --threads $THREADS$([ $QUICK = 1 ] && echo ' --quick')" \
+  --shape "OLMoE-shaped: hidden 2048, $LAYERS layers, $EXPERTS experts of 1024, top-8, vocabulary 50304, bf16" \
   --seconds $(( $(date +%s) - T0 )) --llama-note "$LLAMA_NOTE"
 stamp "done: $OUT/cpu-vs-llama.cpp.md"

@@ -32,7 +32,7 @@ def llama_row(rows, gguf, test):
 
 def main():
     ap = argparse.ArgumentParser()
-    for a in ("raw", "out", "commit", "llama", "command", "work", "llama-note"):
+    for a in ("raw", "out", "commit", "llama", "command", "work", "llama-note", "shape"):
         ap.add_argument("--" + a, required=True)
     for a in ("rounds", "threads", "p", "n", "seconds"):
         ap.add_argument("--" + a, type=int, required=True)
@@ -114,7 +114,7 @@ def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     machine = f"{cpu}, {os.cpu_count()} cores (a VM shared with other work during the run unless stated otherwise)"
     doc = {"script": a.command, "llama_cpp_commit": a.commit, "llama_cpp_build_dir": a.llama, "llama_cpp_note": a.llama_note, "llama_bench": llama_meta,
-           "machine": machine, "threads": a.threads, "rounds": a.rounds, "prompt_tokens": a.p, "gen_tokens": a.n,
+           "machine": machine, "model": a.shape, "threads": a.threads, "rounds": a.rounds, "prompt_tokens": a.p, "gen_tokens": a.n,
            "seconds": a.seconds, "work_dir": a.work, "commands": commands, "goals": results,
            "startup": {"rounds": startup, "median_ms": startup_ms},
            "raw_files": sorted(os.path.relpath(p, a.out) for p in glob.glob(f"{a.raw}/round-*"))}
@@ -128,6 +128,7 @@ def main():
     L.append("# Strata vs llama.cpp on the CPU, same weights, interleaved rounds\n")
     L.append(f"Made by `{a.command}` ({a.seconds // 60} min {a.seconds % 60} s). llama.cpp commit `{a.commit}`"
              f" (llama-bench build {llama_meta.get('build_commit') if llama_meta else '?'}; {a.llama_note}), {a.threads} threads on both sides.")
+    L.append(f"Models: {a.shape}; models/tiny-moe (6 layers, hidden 256, 8 experts, top-2, bf16).")
     L.append(f"Machine: {machine}. Tests: prefill pp{a.p}, decode tg{a.n}; {a.rounds} rounds, each one `strata bench -r 1` and one"
              f" `llama-bench -r 1` per model, the order alternating by round. Ratios are Strata / peer per round; the goal is judged on their median.\n")
     L.append("| goal | target | median ratio | met | Strata t/s per round | peer t/s per round | ratio per round | Strata vs its own bound (median) |")
