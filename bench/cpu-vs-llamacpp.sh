@@ -60,8 +60,9 @@ T0=$(date +%s)
 stamp() { printf '[%4ds] %s\n' $(( $(date +%s) - T0 )) "$*"; }
 
 # ---- 1. the weights, once -------------------------------------------------------------------------------------------
-LAYERS=4 EXPERTS=64
-if [ $QUICK = 1 ]; then WORK=$WORK/quick LAYERS=1 EXPERTS=16; mkdir -p "$WORK"; fi
+LAYERS=4 EXPERTS=64 QB=0.25
+# quick: half the experts in the host budget (a quarter of 16 is below one token's top-8)
+if [ $QUICK = 1 ]; then WORK=$WORK/quick LAYERS=1 EXPERTS=16 QB=0.5; mkdir -p "$WORK"; fi
 O=$WORK/olmoe-hf
 if [ ! -f "$O/config.json" ]; then
   stamp "making the OLMoE-shaped model ($LAYERS layers, $EXPERTS experts)"
@@ -119,7 +120,7 @@ strata_round() { # round
   S "${SB[@]}" -m "$O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$TINY" --json "$RAW/round-$r-strata.json" \
     > "$RAW/round-$r-strata.md" 2> "$RAW/round-$r-strata.log"
   # SSD-bound: the bf16 store with a quarter of its experts in the host budget, judged against the SSD bound
-  S bench -n $N -p $P -r 1 -t "$THREADS" --warmup-max $WARM -m "$WORK/olmoe-bf16" --host-budget 0.25 --policy lru \
+  S bench -n $N -p $P -r 1 -t "$THREADS" --warmup-max $WARM -m "$WORK/olmoe-bf16" --host-budget $QB --policy lru \
     --json "$RAW/round-$r-strata-ssd.json" > "$RAW/round-$r-strata-ssd.md" 2> "$RAW/round-$r-strata-ssd.log"
   # start-up: a cold `strata run` of the shipped model (a fresh JVM: load, tokenize, prefill, one token), wall clock
   local t0 t1; t0=$(date +%s%N)
@@ -135,7 +136,7 @@ llama_round() { # round
 }
 cat > "$RAW/commands.txt" <<CMDS
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -o md -m $O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$TINY --json round-R-strata.json
-strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget 0.25 --policy lru --json round-R-strata-ssd.json
+strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget $QB --policy lru --json round-R-strata-ssd.json
 strata run --model $TINY --prompt "And the LORD said" --max-tokens 1 --threads $THREADS   (wall clock from launch to exit)
 $LB -m $WORK/olmoe-bf16.gguf -m $WORK/olmoe-Q8_0.gguf -m $WORK/olmoe-Q4_0.gguf -m $WORK/tiny-bf16.gguf -p $P -n $N -r 1 -t $THREADS -o json
 CMDS
@@ -159,6 +160,6 @@ fi
 stamp "report"
 "$PYTHON" "$ROOT/bench/cpu_vs_llamacpp_report.py" --raw "$RAW" --rounds "$ROUNDS" --out "$OUT" --commit "$COMMIT" \
   --llama "$LLAMA" --threads "$THREADS" --p $P --n $N --work "$WORK" --command "bench/cpu-vs-llamacpp.sh $LLAMA --commit $COMMIT --rounds $ROUNDS --threads $THREADS$([ $QUICK = 1 ] && echo ' --quick')" \
-  --shape "OLMoE-shaped: hidden 2048, $LAYERS layers, $EXPERTS experts of 1024, top-8, vocabulary 50304, bf16" \
+  --host-share $QB --shape "OLMoE-shaped: hidden 2048, $LAYERS layers, $EXPERTS experts of 1024, top-8, vocabulary 50304, bf16" \
   --seconds $(( $(date +%s) - T0 )) --llama-note "$LLAMA_NOTE"
 stamp "done: $OUT/cpu-vs-llama.cpp.md"

@@ -32,7 +32,7 @@ def llama_row(rows, gguf, test):
 
 def main():
     ap = argparse.ArgumentParser()
-    for a in ("raw", "out", "commit", "llama", "command", "work", "llama-note", "shape"):
+    for a in ("raw", "out", "commit", "llama", "command", "work", "llama-note", "shape", "host-share"):
         ap.add_argument("--" + a, required=True)
     for a in ("rounds", "threads", "p", "n", "seconds"):
         ap.add_argument("--" + a, type=int, required=True)
@@ -54,7 +54,7 @@ def main():
          ("strata", "olmoe-bf16", tg, "main"), ("llama", "olmoe-bf16.gguf", tg), 1.0, None),
         ("decode-tiny-moe", "decode, tiny-moe (6 layers, hidden 256) vs llama.cpp", ("strata", "tiny-moe", tg, "main"), ("llama", "tiny-bf16.gguf", tg), 0.8, None),
         ("prefill-tiny-moe", "prefill, tiny-moe vs llama.cpp", ("strata", "tiny-moe", pp, "main"), ("llama", "tiny-bf16.gguf", pp), 1.0, None),
-        ("decode-ssd-bound", "SSD-bound decode: bf16 store, host budget a quarter of the experts (LRU), vs the SSD bound of the same run",
+        ("decode-ssd-bound", f"SSD-bound decode: bf16 store, host budget {a.host_share} of the experts (LRU), vs the SSD bound of the same run",
          ("strata", "olmoe-bf16", tg, "ssd"), None, None, 0.8),
     ]
     per_round = {g[0]: [] for g in goals}
