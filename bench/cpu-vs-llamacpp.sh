@@ -97,7 +97,8 @@ STRATA_BUILT=1
 # llama.cpp built with -march=native on a VM that lists AMX but faults on tile instructions dies with SIGILL on its
 # first quantized matmul; bench/llamacpp/no_amx.c makes it take its AVX-512 path instead (said in the report).
 LLAMA_NOTE="llama.cpp as built"
-probe() { "$LB" -m "$WORK/olmoe-Q8_0.gguf" -p 1 -n 1 -r 1 -t "$THREADS" > "$WORK/probe.log" 2>&1; }
+# a prompt batch: single-token steps do not reach the AMX matmul
+probe() { "$LB" -m "$WORK/olmoe-Q8_0.gguf" -p 32 -n 1 -r 1 -t "$THREADS" > "$WORK/probe.log" 2>&1; }
 rc=0; probe || rc=$?
 if [ $rc != 0 ]; then
   if [ $rc = 132 ]; then
