@@ -12,8 +12,8 @@
 #         cpu-vs-llama.cpp/ (strata bench --json, llama-bench -o json, logs).
 # --quick: for checking the script end to end on a busy machine: the OLMoE shape cut to 1 layer of 16 experts (same
 #         hidden size, expert size and top-8, so the same kernels; under WORK/quick), fewer warm-up rounds, 16-token tests.
-# --profile: also records a JFR of Strata's int4 decode and writes its hot methods (jfr view hot-methods) beside the
-#         results, for the goals not met.
+# --profile: also records a JFR of Strata's int4 and bf16-store decode and writes their hot methods (jfr view
+#         hot-methods) beside the raw files, for the goals not met (the .jfr files stay in --work).
 #
 # The models: the OLMoE-shaped random model (hidden 2048, 4 layers, 64 experts of 1024, top-8, vocabulary 50304,
 # bf16; ../shared/tools/make_hf_moe.py) and the shipped models/tiny-moe. Each is converted to GGUF with
@@ -151,10 +151,13 @@ done
 
 # ---- 3. a profile of Strata's int4 decode (optional) ----------------------------------------------------------------
 if [ $PROFILE = 1 ]; then
-  stamp "JFR of strata int4 decode"
-  STRATA_JAVA_OPTS="-XX:StartFlightRecording=filename=$RAW/strata-int4-decode.jfr,settings=profile" \
-    S bench -m "$WORK/olmoe-int4" -p 1 -n 64 -r 3 -t "$THREADS" --warmup-max 3 > /dev/null 2>> "$RAW/profile.log"
-  "${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/jfr" view --width 160 hot-methods "$RAW/strata-int4-decode.jfr" > "$RAW/strata-int4-decode-hot-methods.txt" 2>&1 || true
+  for m in olmoe-int4 olmoe-bf16; do
+    stamp "JFR of strata $m decode"
+    STRATA_JAVA_OPTS="-XX:StartFlightRecording=filename=$WORK/$m-decode.jfr,settings=profile" \
+      S bench -m "$WORK/$m" -p 1 -n $N -r 3 -t "$THREADS" --warmup-max 3 > /dev/null 2>> "$RAW/profile.log"
+    "${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/jfr" view --width 200 hot-methods "$WORK/$m-decode.jfr" \
+      > "$RAW/strata-$m-decode-hot-methods.txt" 2>&1 || true
+  done
 fi
 
 # ---- 4. the report ----------------------------------------------------------------------------------------------------
