@@ -19,8 +19,9 @@ echo "== build (skipping tests; test classes are compiled)"
 echo "== .device/lib"
 rm -rf .device/lib && mkdir -p .device/lib
 tmp_lib=$(mktemp -d)
-./mvnw -q -B -ntp -pl bench dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp_lib"
-cp bench/target/strata-bench-*.jar "$tmp_lib/"
+# The CLI's runtime class path holds every module (cli depends on bench, which holds the GPU benchmarks).
+./mvnw -q -B -ntp -pl cli dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp_lib"
+cp cli/target/strata-cli-*.jar "$tmp_lib/"
 # Every runtime jar (the CLI runs there too) except the JMH harness and its dependencies.
 for j in "$tmp_lib"/*.jar; do
   case $(basename "$j") in

@@ -2,9 +2,9 @@
 package io.strata.bench.floe;
 
 import io.strata.engine.floe.BuiltinTexts;
-import io.strata.engine.floe.CompressionExperiment;
-import io.strata.engine.floe.RatioErrorPlot;
-import io.strata.engine.floe.ReportWriter;
+import io.strata.bench.floe.CompressionExperiment;
+import io.strata.bench.floe.RatioErrorPlot;
+import io.strata.bench.floe.ReportWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,30 +1,126 @@
-// strata bench decode: end-to-end decode speed against the memory-bandwidth bound, JSON out.
+// strata bench: the benchmark suite's test matrix (llama-bench's conventions), and `bench decode`, one decode run
+// against its bound.
 package io.strata.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.bench.suite.ActiveBytes;
+import io.strata.bench.suite.BenchOutput;
+import io.strata.bench.suite.BenchSuite;
+import io.strata.bench.suite.SweepPlot;
+import io.strata.bench.suite.SynthPresets;
 import io.strata.compression.kernel.StreamRead;
 import io.strata.engine.api.ModelLoader;
 import io.strata.engine.api.StrataModel;
 import io.strata.engine.generate.GenerationResult;
 import io.strata.engine.generate.SamplingConfig;
 import io.strata.engine.model.ModelConfig;
-import io.strata.engine.synth.SyntheticCheckpoint;
 import io.strata.tiering.TieredExpertStore;
 import io.strata.tiering.stats.StoreStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.", subcommands = BenchCommand.Decode.class)
-public final class BenchCommand implements Runnable {
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.Decode.class, sortOptions = false,
+        description = {"Prefill (ppN) and decode (tgN) tokens/s over a test matrix, as llama-bench: every combination of the list options runs,"
+                + " each test -r times (mean ± standard deviation) after a warm-up that runs until the JIT is steady (reported apart).",
+                "Memory bandwidth (a working set of 4x the last-level cache) and, for packed stores, SSD bandwidth (O_DIRECT reads) are sampled"
+                        + " between repetitions; each decode row is judged against the smaller bound and names it.",
+                "Lists are comma-separated. Example: strata bench -m olmoe-1b-7b@4 -c checkpoint,int4 -p 32 -n 32 -r 3 -t 2"})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, split = ",", paramLabel = "DIR|STORE|PRESET[@LAYERS]",
+            description = "models: checkpoint folders, packed stores or synthetic presets (listed below; @L keeps the first L layers)")
+    List<String> models = new ArrayList<>();
+
+    @Option(names = {"-p", "--n-prompt"}, split = ",", paramLabel = "N", description = "prompt sizes (ppN: prefill tokens/s) (default: 32)")
+    List<Integer> prompts;
+
+    @Option(names = {"-n", "--n-gen"}, split = ",", paramLabel = "N", description = "generation sizes (tgN: decode tokens/s after a one-token prompt) (default: 32)")
+    List<Integer> gens;
+
+    @Option(names = {"-c", "--codec"}, split = ",", defaultValue = "checkpoint",
+            description = "for presets: checkpoint (bf16 safetensors folder) or a store codec written straight from the shape (int8, int4, int3, int2)"
+                    + " (default: ${DEFAULT-VALUE}); folders are measured as they are")
+    List<String> codecs;
+
+    @Option(names = {"-b", "--backend"}, split = ",", defaultValue = "cpu", description = "backends: cpu, cuda, auto (default: ${DEFAULT-VALUE})")
+    List<String> backends;
+
+    @Option(names = "--host-budget", split = ",", defaultValue = "-",
+            description = "packed stores: host-tier budgets, as a fraction of all expert bytes (0.25) or a size (2GiB); - = every expert fits (default: ${DEFAULT-VALUE})")
+    List<String> hostBudgets;
+
+    @Option(names = "--policy", split = ",", defaultValue = "-", description = "eviction policies (lru, lfu, ...); - = the default (default: ${DEFAULT-VALUE})")
+    List<String> policies;
+
+    @Option(names = "--prefetch", split = ",", defaultValue = "-", description = "prefetch predictors (lookahead, ...); - = off (default: ${DEFAULT-VALUE})")
+    List<String> prefetch;
+
+    @Option(names = {"-t", "--threads"}, split = ",", paramLabel = "N",
+            description = "CPU kernel threads; each count other than this JVM's runs in a child JVM (default: one per processor)")
+    List<Integer> threads = new ArrayList<>();
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions of each test (default: ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = "--warmup-max", defaultValue = "10", description = "warm-up rounds at most (default: ${DEFAULT-VALUE})")
+    int warmupMax;
+
+    @Option(names = "--warmup-tolerance", defaultValue = "0.05",
+            description = "warm-up ends when a round's prefill and decode speeds are within this share of the round before (default: ${DEFAULT-VALUE})")
+    double warmupTolerance;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "md", description = "stdout format: md, csv, json, jsonl (default: ${DEFAULT-VALUE})")
+    String output;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the rows and the run's bounds and machine as JSON here, and the sweep's plot beside it (FILE with .png)")
+    Path json;
+
+    @Option(names = "--cache-dir", description = "where presets are written (default: ~/.cache/strata)")
+    Path cacheDir;
+
+    /** The command with its help footer: the presets and their size on disk, computed from their shapes. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new BenchCommand());
+        cl.getCommandSpec().usageMessage().width(140); // one preset per line
+        cl.getCommandSpec().usageMessage().footer("%nSynthetic presets (random weights, written to --cache-dir on first use; a warning comes before"
+                + " writing more than " + SynthPresets.WARN_BYTES / 1_000_000_000 + " GB):%n" + SynthPresets.helpTable().replace("%", "%%").replace("\n", "%n"));
+        return cl;
+    }
+
     @Override
-    public void run() {
-        picocli.CommandLine.usage(this, System.out);
+    public Integer call() throws Exception {
+        if (models.isEmpty()) {
+            CommandLine.usage(this, System.out);
+            throw new IllegalArgumentException("-m: give at least one model (folder, store or preset), or a subcommand (decode)");
+        }
+        if (!BenchOutput.FORMATS.contains(output)) throw new IllegalArgumentException("-o: expected one of " + BenchOutput.FORMATS + ", found '" + output + "'");
+        Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "strata");
+        var spec = new BenchSuite.Spec(models, prompts != null ? prompts : List.of(32), gens != null ? gens : List.of(32), codecs, backends,
+                hostBudgets, policies, prefetch, threads, reps, warmupMax, warmupTolerance, cache);
+        List<BenchSuite.Row> rows = new BenchSuite(spec, System.err).run();
+        ObjectNode meta = new ObjectMapper().createObjectNode();
+        meta.put("command", "strata bench " + String.join(" ", ProcessHandle.current().info().arguments().map(List::of).orElse(List.of())
+                .stream().dropWhile(a -> !a.equals("bench")).skip(1).toList()));
+        meta.put("machine", machine());
+        meta.put("date", java.time.Instant.now().toString());
+        String out = BenchOutput.format(output, rows, meta);
+        System.out.print(out);
+        if (json != null) {
+            Files.writeString(json, BenchOutput.format("json", rows, meta));
+            String name = json.getFileName().toString();
+            Path png = json.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".png");
+            SweepPlot.write(rows, "strata bench: " + String.join(", ", models) + " (" + machine() + ")", png);
+            System.err.println("wrote " + json + " and " + png);
+        }
+        return 0;
     }
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
@@ -33,7 +129,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--model", description = "checkpoint folder or packed store")
         Path model;
 
-        @Option(names = "--preset", description = "synthetic model preset written to --cache-dir if absent (e.g. olmoe-1b-7b)")
+        @Option(names = "--preset", description = "synthetic model preset written to --cache-dir if absent (e.g. olmoe-1b-7b, olmoe-1b-7b@4; see strata bench --help)")
         String preset;
 
         @Option(names = "--cache-dir", description = "where synthetic models are written (default: ~/.cache/strata)")
@@ -68,20 +164,7 @@ public final class BenchCommand implements Runnable {
             if (dir == null) {
                 if (preset == null) throw new IllegalArgumentException("give --model DIR or --preset NAME");
                 Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "strata");
-                dir = cache.resolve("synthetic-" + preset + (codec != null ? "-" + codec : ""));
-                if (!Files.exists(dir)) {
-                    Files.createDirectories(cache);
-                    var spec = SyntheticCheckpoint.preset(preset);
-                    long t0 = System.nanoTime();
-                    if (codec != null) {
-                        System.out.printf("writing synthetic %s as a %s store to %s%n", preset, codec, dir);
-                        io.strata.engine.synth.SyntheticStore.write(spec, codec, dir, false);
-                    } else {
-                        System.out.printf("writing synthetic %s (%.1f GB) to %s%n", preset, spec.totalBytes() / 1e9, dir);
-                        SyntheticCheckpoint.write(spec, dir, null);
-                    }
-                    System.out.printf("written in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-                }
+                dir = SynthPresets.materialize(preset, codec != null ? codec : "checkpoint", cache, System.out);
             } else if (codec != null) {
                 throw new IllegalArgumentException("--codec applies to --preset (a --model store already has its codec)");
             }
@@ -108,8 +191,8 @@ public final class BenchCommand implements Runnable {
                 });
                 int decoded = Math.max(1, res.tokens().length - 1);
                 double tps = res.decodeTokensPerSecond();
-                long expertBytes = storedExpertBytes(m);
-                long active = activeBytesPerToken(m);
+                long expertBytes = ActiveBytes.storedExpertBytes(m);
+                long active = ActiveBytes.perToken(m);
                 System.out.printf("model %s | backend %s%n", dir, m.model().backend().name());
                 System.out.printf("prompt %d tokens: time to first token %.1f ms (%.1f tokens/s prefill)%n",
                         res.promptTokens(), res.ttftNanos() / 1e6, res.prefillTokensPerSecond());
@@ -211,35 +294,6 @@ public final class BenchCommand implements Runnable {
 
     private static final double GIB = 1024.0 * 1024 * 1024;
 
-    /** Bytes of one routed expert as stored (encoded size for codec stores). */
-    static long storedExpertBytes(StrataModel m) {
-        if (m.model().store() instanceof TieredExpertStore t && io.strata.engine.store.CodecStoreFiles.present(t.packedStore().directory())) {
-            return t.packedStore().expert(0, 0).matrix(io.strata.engine.store.CodecStoreFiles.BLOB).length();
-        }
-        return m.config().expertBytes(m.model().weights().embed.matrix().dtype().bytes);
-    }
-
-    /**
-     * Weight bytes one decode step must read: attention projections, norms, routers, shared
-     * experts and dense layers of every layer, top-k routed experts per MoE layer, the final
-     * norm and the LM head, and one embedding row.
-     */
-    public static long activeBytesPerToken(StrataModel m) {
-        ModelConfig c = m.config();
-        var w = m.model().weights();
-        long b = w.lmHead.matrix().byteSize() + w.embed.matrix().byteSize() / c.vocabSize();
-        for (int l = 0; l < c.numLayers(); l++) {
-            var L = w.layers[l];
-            b += L.wq.matrix().byteSize() + L.wk.matrix().byteSize() + L.wv.matrix().byteSize() + L.wo.matrix().byteSize();
-            if (L.router != null) {
-                b += L.router.matrix().byteSize();
-                b += (long) c.topK() * storedExpertBytes(m);
-            }
-            if (L.shared != null) b += L.shared.byteSize() + L.sharedGate.matrix().byteSize();
-            if (L.dense != null) b += L.dense.byteSize();
-        }
-        return b;
-    }
 
     /**
      * Read bandwidth of the store's largest blob file with {@code dd iflag=direct} (page cache
@@ -268,19 +322,8 @@ public final class BenchCommand implements Runnable {
         }
     }
 
+    /** The machine every result names. */
     static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (Exception ignored) {
-            // not Linux: leave the CPU unnamed
-        }
-        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
-                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB max heap";
+        return ActiveBytes.machine();
     }
 }

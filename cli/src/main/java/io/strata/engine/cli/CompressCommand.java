@@ -5,12 +5,12 @@ import io.strata.compression.codec.ExpertCodecs;
 import io.strata.engine.api.StrataModel;
 import io.strata.engine.checkpoint.Checkpoint;
 import io.strata.engine.floe.BuiltinTexts;
-import io.strata.engine.floe.CompressionExperiment;
+import io.strata.bench.floe.CompressionExperiment;
 import io.strata.engine.floe.EncodedExperts;
 import io.strata.engine.floe.FloeCalibration;
 import io.strata.engine.floe.FloeThresholds;
-import io.strata.engine.floe.RatioErrorPlot;
-import io.strata.engine.floe.ReportWriter;
+import io.strata.bench.floe.RatioErrorPlot;
+import io.strata.bench.floe.ReportWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,8 @@ public final class CompressCommand implements Runnable {
     }
 
     @Command(name = "report", mixinStandardHelpOptions = true,
-            description = "Per codec: bits/param, ratio, weight and expert-output error, top-1 agreement and KL against bf16, bytes moved per token.")
+            description = "Per codec: bits/param, ratio, weight and expert-output error (pooled and per layer), top-1 agreement and KL against bf16,"
+                    + " perplexity on held-out text, bytes moved per token.")
     public static final class Report implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder (with tokenizer.json)")
         Path model;
@@ -71,6 +72,12 @@ public final class CompressCommand implements Runnable {
         @Option(names = "--plot", description = "write a PNG of compression ratio against error")
         Path plot;
 
+        @Option(names = "--csv", description = "write the codec table as CSV (one row per codec, per-layer expert output error as columns)")
+        Path csv;
+
+        @Option(names = "--held-out", description = "held-out text for perplexity, paragraphs separated by blank lines (default: built-in public-domain passages)")
+        Path heldOut;
+
         @Override
         public Integer call() throws Exception {
             for (String c : codecs) ExpertCodecs.byName(c.contains("@") ? c.substring(0, c.indexOf('@')) : c); // fail early on a misspelt codec
@@ -80,12 +87,14 @@ public final class CompressCommand implements Runnable {
                 if (ps.isEmpty()) throw new IllegalArgumentException("prompts file " + prompts + " contains no prompt (expected one per line)");
             }
             List<String> cal = calibration != null ? FloeCalibration.readTexts(calibration) : BuiltinTexts.CALIBRATION;
-            var r = CompressionExperiment.run(model, new CompressionExperiment.Settings(codecs, sparsity, ps, cal, continuation),
+            List<String> held = heldOut != null ? FloeCalibration.readTexts(heldOut) : io.strata.bench.floe.HeldOutTexts.PASSAGES;
+            var r = CompressionExperiment.run(model, new CompressionExperiment.Settings(codecs, sparsity, ps, cal, continuation, held),
                     BenchCommand.machine());
             System.out.print(ReportWriter.markdown(r));
             if (json != null) ReportWriter.writeJson(r, json);
             if (markdown != null) ReportWriter.writeMarkdown(r, markdown);
             if (plot != null) RatioErrorPlot.write(r, plot);
+            if (csv != null) Files.writeString(csv, ReportWriter.csv(r));
             return 0;
         }
     }

@@ -4,17 +4,17 @@ package io.strata.engine.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.strata.engine.api.StrataModel;
-import io.strata.engine.predict.BuiltinPrompts;
+import io.strata.bench.predict.BuiltinPrompts;
 import io.strata.engine.predict.ExpertPredictor;
 import io.strata.engine.predict.FrequencyPrior;
-import io.strata.engine.predict.GatedPredictor;
+import io.strata.bench.predict.GatedPredictor;
 import io.strata.engine.predict.LearnedPredictor;
 import io.strata.engine.predict.LookaheadPredictor;
 import io.strata.engine.predict.Mlp;
-import io.strata.engine.predict.OraclePredictor;
-import io.strata.engine.predict.PredictorEval;
+import io.strata.bench.predict.OraclePredictor;
+import io.strata.bench.predict.PredictorEval;
 import io.strata.engine.predict.RoutingDataset;
-import io.strata.engine.predict.RoutingRuns;
+import io.strata.bench.predict.RoutingRuns;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -417,7 +417,7 @@ public final class PredictCommand implements Runnable {
                     pack.call();
                 }
             }
-            long slot = io.strata.engine.predict.PrefetchBenchmark.expertBytes(dir);
+            long slot = io.strata.bench.predict.PrefetchBenchmark.expertBytes(dir);
             io.strata.engine.model.ModelConfig c;
             try (var pstore = io.strata.tiering.store.PackedStore.open(dir)) {
                 c = io.strata.engine.model.ModelConfig.parse(pstore.manifest().model(), dir);
@@ -426,7 +426,7 @@ public final class PredictCommand implements Runnable {
             long host = hostBudget != null ? io.strata.tiering.host.ByteSize.parse(hostBudget)
                     : (long) Math.ceil(totalExperts * hostFraction) * slot;
             long fast = fastBudget != null ? io.strata.tiering.host.ByteSize.parse(fastBudget) : 0;
-            var setup = new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads);
+            var setup = new io.strata.bench.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads);
             int[] ms = java.util.Arrays.stream(topMs).map(v -> v > 0 ? v : c.topK()).toArray();
             int mm = java.util.Arrays.stream(ms).max().orElse(c.topK()); // what learned/prior/gated are built for
             IdPrompts pr;
@@ -437,7 +437,7 @@ public final class PredictCommand implements Runnable {
             int maxDepth = java.util.Arrays.stream(depths).max().orElse(1);
             // Routing is recorded (and the predictors built) under the measured budgets: the routes do not depend
             // on them, and a store the size of every expert may not fit in memory.
-            try (StrataModel m = io.strata.engine.predict.PrefetchBenchmark.open(setup, 4096)) {
+            try (StrataModel m = io.strata.bench.predict.PrefetchBenchmark.open(setup, 4096)) {
                 pr = promptOpts.resolve(m, model);
                 testIds = pr.test();
                 StrataModel fm = m;
@@ -479,24 +479,24 @@ public final class PredictCommand implements Runnable {
             System.out.printf(Locale.ROOT, "measured prompts: %d (%s), %d tokens decoded each%n", testIds.size(), pr.source(), genTokens);
             System.out.printf(Locale.ROOT, "machine: %s%n", BenchCommand.machine());
             String readMode;
-            try (StrataModel probe = io.strata.engine.predict.PrefetchBenchmark.open(
-                    new io.strata.engine.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads), 16)) {
+            try (StrataModel probe = io.strata.bench.predict.PrefetchBenchmark.open(
+                    new io.strata.bench.predict.PrefetchBenchmark.Setup(dir, host, fast, policy, backend, loaderThreads), 16)) {
                 int l0 = 0;
                 while (!c.moeLayer()[l0]) l0++;
-                String why = io.strata.engine.predict.PrefetchBenchmark.readMode(probe, l0, 0);
+                String why = io.strata.bench.predict.PrefetchBenchmark.readMode(probe, l0, 0);
                 readMode = why == null ? "direct (O_DIRECT)" : "buffered: " + why;
             }
             System.out.println("expert reads: " + readMode);
             // Warm-up: JIT-compiles the forward pass so the first measured configuration is not penalised.
-            io.strata.engine.predict.PrefetchBenchmark.run(setup, null, 1, mm, testIds.subList(0, Math.min(2, testIds.size())), Math.min(8, genTokens), -1);
-            List<io.strata.engine.predict.PrefetchBenchmark.Result> rs = new ArrayList<>();
+            io.strata.bench.predict.PrefetchBenchmark.run(setup, null, 1, mm, testIds.subList(0, Math.min(2, testIds.size())), Math.min(8, genTokens), -1);
+            List<io.strata.bench.predict.PrefetchBenchmark.Result> rs = new ArrayList<>();
             for (int round = 0; round < repeat; round++) {
                 for (ExpertPredictor p : ps) {
                     for (int d : (p == null ? new int[] {1} : depths)) {
                         for (int mi : (p == null ? new int[] {ms[0]} : ms)) {
-                            var r = io.strata.engine.predict.PrefetchBenchmark.run(setup, p, d, mi, testIds, genTokens, round);
+                            var r = io.strata.bench.predict.PrefetchBenchmark.run(setup, p, d, mi, testIds, genTokens, round);
                             rs.add(r);
-                            System.out.print(io.strata.engine.predict.PrefetchBenchmark.table(List.of(r)).lines()
+                            System.out.print(io.strata.bench.predict.PrefetchBenchmark.table(List.of(r)).lines()
                                     .skip(round == 0 && rs.size() == 1 ? 0 : 1).map(l -> l + "\n").reduce("", String::concat));
                         }
                     }
@@ -546,7 +546,7 @@ public final class PredictCommand implements Runnable {
                     o.put("indexed_inputs", oracle.indexed());
                     root.put("oracle", o);
                 }
-                root.put("runs", io.strata.engine.predict.PrefetchBenchmark.json(rs));
+                root.put("runs", io.strata.bench.predict.PrefetchBenchmark.json(rs));
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
             }
             return 0;

@@ -19,7 +19,7 @@ public final class StrataCli implements Runnable {
         cl.addSubcommand(new ServeCommand());
         cl.addSubcommand(new TokenizeCommand());
         cl.addSubcommand(new TraceCommand());
-        cl.addSubcommand(new BenchCommand());
+        cl.addSubcommand(BenchCommand.commandLine()); // its help lists the presets with their sizes
         cl.addSubcommand(new PackCommand());
         cl.addSubcommand(new CompressCommand());
         cl.addSubcommand(new PredictCommand());

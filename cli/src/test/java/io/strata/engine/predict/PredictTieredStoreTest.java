@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.strata.engine.api.StrataModel;
 import io.strata.engine.backend.KvCache;
+import io.strata.bench.predict.PrefetchBenchmark;
 import io.strata.engine.cli.PackCommand;
 import io.strata.engine.synth.SyntheticCheckpoint;
 import io.strata.tiering.ExpertHandle;

@@ -166,7 +166,7 @@ public final class FloeCalibration {
     }
 
     /** Token rows of experts (n, k) routed to expert e, ascending. */
-    static int[] tokensOf(int[][] experts, int e) {
+    public static int[] tokensOf(int[][] experts, int e) {
         int[] rows = new int[experts.length];
         int m = 0;
         for (int t = 0; t < experts.length; t++) {
@@ -181,7 +181,7 @@ public final class FloeCalibration {
     }
 
     /** Rows rows[i] of x (·, dim) packed into (rows.length, dim). */
-    static float[] gather(float[] x, int[] rows, int dim) {
+    public static float[] gather(float[] x, int[] rows, int dim) {
         float[] out = new float[rows.length * dim];
         for (int i = 0; i < rows.length; i++) System.arraycopy(x, rows[i] * dim, out, i * dim, dim);
         return out;

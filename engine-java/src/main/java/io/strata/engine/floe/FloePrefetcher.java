@@ -54,7 +54,7 @@ public final class FloePrefetcher implements RoutingObserver {
     }
 
     /** Indices of the k largest of a[off, off + len), largest first. */
-    static int[] topK(float[] a, int off, int len, int k) {
+    public static int[] topK(float[] a, int off, int len, int k) {
         int[] best = new int[Math.min(k, len)];
         boolean[] used = new boolean[len];
         for (int j = 0; j < best.length; j++) {

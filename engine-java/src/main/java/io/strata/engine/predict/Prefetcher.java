@@ -279,14 +279,19 @@ public final class Prefetcher implements RoutingObserver {
             return root;
         }
 
+        /** JSON has no NaN: an undefined ratio (nothing predicted or routed) is written as null. */
+        private static Double finite(double d) {
+            return Double.isFinite(d) ? d : null;
+        }
+
         private static Map<String, Object> json(LayerStats s) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("layer", s.layer() < 0 ? "all" : s.layer());
             o.put("issued", s.issued());
             o.put("used", s.used());
             o.put("routed", s.routed());
-            o.put("precision", PredictorEval.finite(s.precision()));
-            o.put("recall", PredictorEval.finite(s.recall()));
+            o.put("precision", finite(s.precision()));
+            o.put("recall", finite(s.recall()));
             o.put("unused_bytes", s.wastedBytes());
             o.put("predict_ns", s.predictNanos());
             o.put("stall_ns", s.stallNanos());

@@ -1,11 +1,11 @@
 // Indices of the m largest scores (the top-m plan shared by every predictor).
 package io.strata.engine.predict;
 
-final class TopM {
+public final class TopM {
     private TopM() {}
 
     /** Indices of the min(m, scores.length) largest scores, best first; ties go to the lower index. */
-    static int[] of(float[] scores, int m) {
+    public static int[] of(float[] scores, int m) {
         int k = Math.min(m, scores.length);
         int[] out = new int[k];
         boolean[] taken = new boolean[scores.length];

@@ -3,19 +3,15 @@
  * Predictors ({@link io.strata.engine.predict.ExpertPredictor}), one class each:
  * {@link io.strata.engine.predict.LookaheadPredictor} (routers of L+1..L+d on layer L's router input),
  * {@link io.strata.engine.predict.LearnedPredictor} (a FloE-style MLP per (layer, distance), trained here on
- * recorded routing, saved as JSON), {@link io.strata.engine.predict.FrequencyPrior} (baseline),
- * {@link io.strata.engine.predict.GatedPredictor} (any of them, only where it proved reliable), and
- * {@link io.strata.engine.predict.OraclePredictor} (the routes of an earlier recording of the same prompts: the
- * upper bound, for benchmarks only).
+ * recorded routing, saved as JSON), {@link io.strata.engine.predict.FrequencyPrior} (baseline).
  *
- * <p>Data: {@link io.strata.engine.predict.RoutingRecorder} / {@link io.strata.engine.predict.RoutingRuns} record
- * router inputs and routes into a {@link io.strata.engine.predict.RoutingDataset};
- * {@link io.strata.engine.predict.PredictorEval} scores predictors on it offline (precision, recall per layer).
+ * <p>Data: {@link io.strata.engine.predict.RoutingRecorder} records router inputs and routes into a
+ * {@link io.strata.engine.predict.RoutingDataset}. The experiments over it (offline scoring, the gated and oracle
+ * predictors, prefetch on vs off) live in the bench module ({@code io.strata.bench.predict}).
  *
  * <p>Online: {@link io.strata.engine.predict.Prefetcher} is a {@link io.strata.engine.moe.RoutingObserver} that
  * turns predictions into {@link io.strata.tiering.ExpertStore#prefetch} calls and keeps per-layer counters
  * (hints issued, used, bytes never used, demand stall from {@link io.strata.engine.predict.StallStatistics});
- * the store's own per-layer statistics supply the stall figures;
- * {@link io.strata.engine.predict.PrefetchBenchmark} measures decode on a tiered store with prefetch off vs on.
+ * the store's own per-layer statistics supply the stall figures.
  */
 package io.strata.engine.predict;

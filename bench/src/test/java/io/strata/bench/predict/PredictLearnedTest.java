@@ -1,5 +1,7 @@
 // The learned MLP predictor: training lowers the loss and beats the frequency prior on structured data.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,7 @@
 // Runs a model on prompts and records its router inputs and routes (the data of predictor training and eval).
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import io.strata.engine.api.StrataModel;
 import io.strata.engine.backend.KvCache;

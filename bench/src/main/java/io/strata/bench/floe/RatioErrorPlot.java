@@ -1,8 +1,8 @@
 // A PNG of compression ratio against error per codec, drawn with java.awt (headless) and ImageIO.
-package io.strata.engine.floe;
+package io.strata.bench.floe;
 
-import io.strata.engine.floe.CompressionExperiment.CodecResult;
-import io.strata.engine.floe.CompressionExperiment.Report;
+import io.strata.bench.floe.CompressionExperiment.CodecResult;
+import io.strata.bench.floe.CompressionExperiment.Report;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

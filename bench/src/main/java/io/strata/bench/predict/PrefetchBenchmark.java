@@ -1,5 +1,7 @@
 // SSD-bound decode with prefetch off vs each predictor: tokens/s, demand stall, and prefetch accuracy.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import io.strata.engine.api.ModelLoader;
 import io.strata.engine.api.StrataModel;
@@ -77,7 +79,7 @@ public final class PrefetchBenchmark {
     }
 
     /** The tiered store under m's timing wrapper. */
-    static TieredExpertStore tiered(StrataModel m) {
+    public static TieredExpertStore tiered(StrataModel m) {
         return ModelLoader.tiered(m.model().store());
     }
 

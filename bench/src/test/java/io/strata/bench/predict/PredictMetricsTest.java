@@ -1,5 +1,7 @@
 // Precision/recall arithmetic of HitCounts and PredictorEval on hand-checked cases.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

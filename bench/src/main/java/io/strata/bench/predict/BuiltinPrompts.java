@@ -1,5 +1,7 @@
 // The default prompt set of `strata predict eval`: the five genres tiny-moe was trained on, plus other text.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

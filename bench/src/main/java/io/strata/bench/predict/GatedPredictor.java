@@ -1,5 +1,7 @@
 // A predictor restricted to the (layer, distance) pairs where it proved reliable on calibration data.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import java.util.List;
 

@@ -1,10 +1,10 @@
 // Writes a compression report as JSON and as a Markdown table.
-package io.strata.engine.floe;
+package io.strata.bench.floe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.strata.engine.floe.CompressionExperiment.CodecResult;
-import io.strata.engine.floe.CompressionExperiment.Report;
+import io.strata.bench.floe.CompressionExperiment.CodecResult;
+import io.strata.bench.floe.CompressionExperiment.Report;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,12 +44,49 @@ public final class ReportWriter {
     /** The codec table (also printed by the CLI). */
     public static String table(Report r) {
         StringBuilder b = new StringBuilder();
-        b.append("| codec | bits/param | storage ratio | weight err | expert out err | top-1 agree | mean KL (nats) | max KL | bytes moved / activation | of bf16 | bytes moved / token |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        b.append("| codec | bits/param | storage ratio | weight err | expert out err | top-1 agree | mean KL (nats) | max KL | held-out perplexity | bytes moved / activation | of bf16 | bytes moved / token |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (CodecResult c : r.codecs()) {
-            b.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f× | %.4f | %.4f | %.3f | %.4f | %.3f | %s | %.3f | %s |%n", c.codec(),
+            b.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f× | %.4f | %.4f | %.3f | %.4f | %.3f | %.3f | %s | %.3f | %s |%n", c.codec(),
                     c.bitsPerParameter(), c.compressionRatio(), c.weightError(), c.expertOutputError(), c.top1Agreement(), c.meanKl(),
-                    c.maxKl(), bytes(c.movedBytesPerActivation()), c.movedFractionOfBf16(), bytes(c.movedBytesPerToken())));
+                    c.maxKl(), c.perplexity(), bytes(c.movedBytesPerActivation()), c.movedFractionOfBf16(), bytes(c.movedBytesPerToken())));
+        }
+        return b.toString();
+    }
+
+    /** Expert output error per layer and codec (rows: codecs; columns: layers). */
+    public static String layerTable(Report r) {
+        int layers = r.codecs().stream().mapToInt(c -> c.layerOutputError() == null ? 0 : c.layerOutputError().length).max().orElse(0);
+        StringBuilder b = new StringBuilder("| codec |");
+        for (int l = 0; l < layers; l++) b.append(" layer ").append(l).append(" |");
+        b.append("\n|---|").append("---|".repeat(layers)).append('\n');
+        for (CodecResult c : r.codecs()) {
+            b.append("| ").append(c.codec()).append(" |");
+            for (int l = 0; l < layers; l++) {
+                double e = c.layerOutputError() != null && l < c.layerOutputError().length ? c.layerOutputError()[l] : Double.NaN;
+                b.append(Double.isNaN(e) ? " - |" : String.format(Locale.ROOT, " %.4f |", e));
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /** The codec table as CSV: one row per codec, the per-layer expert output errors as layer_err_L columns. */
+    public static String csv(Report r) {
+        int layers = r.codecs().stream().mapToInt(c -> c.layerOutputError() == null ? 0 : c.layerOutputError().length).max().orElse(0);
+        StringBuilder b = new StringBuilder("codec,bits_per_param,storage_ratio,weight_err,expert_out_err,top1_agree,mean_kl,max_kl,"
+                + "perplexity,bf16_perplexity,held_out_tokens,moved_bytes_per_activation,moved_fraction_of_bf16,moved_bytes_per_token");
+        for (int l = 0; l < layers; l++) b.append(",layer_err_").append(l);
+        b.append('\n');
+        for (CodecResult c : r.codecs()) {
+            b.append(String.format(Locale.ROOT, "%s,%.4f,%.4f,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.1f,%.6g,%.1f", c.codec(), c.bitsPerParameter(),
+                    c.compressionRatio(), c.weightError(), c.expertOutputError(), c.top1Agreement(), c.meanKl(), c.maxKl(), c.perplexity(),
+                    r.bf16Perplexity(), r.heldOutTokens(), c.movedBytesPerActivation(), c.movedFractionOfBf16(), c.movedBytesPerToken()));
+            for (int l = 0; l < layers; l++) {
+                double e = c.layerOutputError() != null && l < c.layerOutputError().length ? c.layerOutputError()[l] : Double.NaN;
+                b.append(',').append(Double.isNaN(e) ? "" : String.format(Locale.ROOT, "%.6g", e));
+            }
+            b.append('\n');
         }
         return b.toString();
     }
@@ -63,6 +100,9 @@ public final class ReportWriter {
         b.append(String.format(Locale.ROOT, "Evaluation: %d prompts + greedy bf16 continuations, %d positions after BOS scored (teacher forced); "
                 + "expert output error over %d real (layer, expert, token) inputs.%n%n", r.prompts(), r.positions(), r.expertSamples()));
         b.append(table(r)).append('\n');
+        b.append(String.format(Locale.ROOT, "Held-out perplexity: %d next-token predictions on public-domain passages in neither the calibration "
+                + "text nor the prompts (`HeldOutTexts`), teacher forced; the bf16 checkpoint itself scores %.3f.%n%n", r.heldOutTokens(), r.bf16Perplexity()));
+        b.append("Expert output error per layer:\n\n").append(layerTable(r)).append('\n');
         b.append("Bytes moved: a dense codec moves its whole expert per activation; floe moves only the active channels' gate "
                 + "and downT rows (4·H bytes per channel, mean over the evaluation text), its INT2 up staying resident.\n\n");
         for (CodecResult c : r.codecs()) {

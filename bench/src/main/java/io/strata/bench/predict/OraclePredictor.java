@@ -1,5 +1,7 @@
 // The oracle: routes recorded in an earlier pass over the same prompts, looked up by the router input.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import java.util.ArrayList;
 import java.util.Arrays;

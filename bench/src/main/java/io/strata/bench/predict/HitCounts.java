@@ -1,5 +1,7 @@
 // Precision and recall of predicted expert sets against the experts actually routed.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 /**
  * Accumulates, over many (prediction, truth) pairs of expert-id sets: true positives (predicted and routed),

@@ -1,5 +1,7 @@
 // The routing recorder: one prefill pass and token-by-token decode record the same routes and router inputs.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,7 @@
 // The oracle predictor: exact lookups on hand-made routing, and a rerun of the same prompts routes as recorded.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,7 @@
 // Offline evaluation: precision and recall of each predictor x look-ahead distance on recorded routing.
-package io.strata.engine.predict;
+package io.strata.bench.predict;
+
+import io.strata.engine.predict.*;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 // The codec comparison on a real model: size, weight and expert-output error, whole-model agreement and KL, bytes moved.
-package io.strata.engine.floe;
+package io.strata.bench.floe;
+
+import io.strata.engine.floe.*;
 
 import io.strata.compression.Matrix;
 import io.strata.compression.codec.CodecParams;
@@ -66,7 +68,12 @@ public final class CompressionExperiment {
      * @param calibration  calibration texts
      * @param continuation greedy bf16 tokens appended to each prompt before teacher-forced scoring
      */
-    public record Settings(List<String> codecs, double sparsity, List<String> prompts, List<String> calibration, int continuation) {
+    public record Settings(List<String> codecs, double sparsity, List<String> prompts, List<String> calibration, int continuation,
+                           List<String> heldOut) {
+        public Settings(List<String> codecs, double sparsity, List<String> prompts, List<String> calibration, int continuation) {
+            this(codecs, sparsity, prompts, calibration, continuation, HeldOutTexts.PASSAGES);
+        }
+
         public static Settings defaults() {
             return new Settings(List.of("bf16", "int8", "int4", "int2", "floe"), 0.85, BuiltinTexts.PROMPTS,
                     BuiltinTexts.CALIBRATION, 24);
@@ -91,11 +98,14 @@ public final class CompressionExperiment {
      * @param realizedSparsity         floe: fraction of channels skipped while running the evaluation text; null otherwise
      * @param targetSparsity           floe: the sparsity its thresholds were calibrated for; null otherwise
      * @param thresholds               floe: per-layer thresholds (calibrated with this codec's own up projection); null otherwise
+     * @param perplexity               exp(mean next-token negative log-likelihood) on the held-out text, teacher forced
+     * @param layerOutputError         per layer, pooled ‖y − ŷ‖/‖y‖ over that layer's real expert inputs (NaN for a dense layer)
      */
     public record CodecResult(String codec, double bitsPerParameter, double compressionRatio, long expertBytes, long residentBytes,
                               double movedBytesPerActivation, double movedFractionOfBf16, double movedBytesPerToken,
                               Double movedBytesPerTokenWithReuse, double weightError, double expertOutputError, double top1Agreement,
-                              double meanKl, double maxKl, Double realizedSparsity, Double targetSparsity, float[] thresholds) {}
+                              double meanKl, double maxKl, Double realizedSparsity, Double targetSparsity, float[] thresholds,
+                              double perplexity, double[] layerOutputError) {}
 
     /**
      * @param channelRecall     truly active channels of layer L+1 that were predicted, micro-averaged
@@ -124,11 +134,14 @@ public final class CompressionExperiment {
      * @param activationsPerToken  topK · MoE layers
      * @param thresholds           FloE per-layer thresholds calibrated for targetSparsity
      * @param calibrationSparsity  per layer, achieved on the calibration samples
+     * @param heldOutTokens        next-token predictions the perplexities are taken over
+     * @param bf16Perplexity       the checkpoint's own perplexity on the held-out text (the reference)
      */
     public record Report(String model, String machine, int hidden, int intermediate, int experts, int topK,
                          long bf16ExpertBytes, int activationsPerToken, int prompts, int positions, int expertSamples,
                          double targetSparsity, int calibrationTokens, float[] thresholds, double[] calibrationSparsity,
-                         List<CodecResult> codecs, PredictorResult predictor, PrefetchResult prefetch, MaskBound maskBound) {}
+                         List<CodecResult> codecs, PredictorResult predictor, PrefetchResult prefetch, MaskBound maskBound,
+                         int heldOutTokens, double bf16Perplexity) {}
 
     /**
      * How much any channel mask of the target sparsity can keep, measured on the same real expert
@@ -237,6 +250,13 @@ public final class CompressionExperiment {
                     }
                 }
             }
+            List<int[]> heldOut = new ArrayList<>();
+            for (String t : s.heldOut()) heldOut.add(tok.encode(t, true));
+            int heldOutTokens = heldOut.stream().mapToInt(ids -> ids.length - 1).sum();
+            double bf16Ppl;
+            try (MoeModel dense = denseModel(c, ck)) {
+                bf16Ppl = perplexity(dense, heldOut, c.vocabSize());
+            }
             int positions = seqs.stream().mapToInt(q -> q.ids().length - FIRST_SCORED).sum(); // scored
             int tokensRun = seqs.stream().mapToInt(q -> q.ids().length).sum();
             int sampleCount = 0;
@@ -266,18 +286,26 @@ public final class CompressionExperiment {
                 ExpertStore store = floe ? new FloeExpertStore(blobs, thresholds, false)
                         : new CodecExpertStore(blobs, CodecExpertStore.Mode.FUSED);
                 double num = 0, den = 0;
+                double[] layerErr = new double[layers];
                 Backend be = new CpuBackend();
                 for (int l = 0; l < layers; l++) {
-                    if (!c.moeLayer()[l]) continue;
+                    if (!c.moeLayer()[l]) {
+                        layerErr[l] = Double.NaN;
+                        continue;
+                    }
+                    double ln = 0, ld = 0;
                     for (int e = 0; e < E; e++) {
                         if (samples.n[l][e] == 0) continue;
                         float[] y = expertOutput(be, store, l, e, samples.x[l][e], samples.n[l][e], h), r = yRef[l][e];
                         for (int i = 0; i < y.length; i++) {
                             double d = r[i] - y[i];
-                            num += d * d;
-                            den += (double) r[i] * r[i];
+                            ln += d * d;
+                            ld += (double) r[i] * r[i];
                         }
                     }
+                    layerErr[l] = Math.sqrt(ln / Math.max(ld, 1e-300));
+                    num += ln;
+                    den += ld;
                 }
                 double outErr = Math.sqrt(num / Math.max(den, 1e-300));
                 if (store instanceof FloeExpertStore f) f.resetStats();
@@ -286,6 +314,8 @@ public final class CompressionExperiment {
                 double klSum = 0, klMax = 0;
                 long copied = 0;
                 try (MoeModel m = new MoeModel(c, ck, store, new CpuBackend())) {
+                    double ppl = perplexity(m, heldOut, c.vocabSize());
+                    if (store instanceof FloeExpertStore f) f.resetStats(); // the transfer figures below cover the evaluation prompts only
                     for (Sequence q : seqs) {
                         if (store instanceof FloeExpertStore f) f.evictAll(); // cold fast tier at each prompt
                         float[] lg = m.forward(q.ids(), 0, m.newCache(q.ids().length), true);
@@ -313,13 +343,14 @@ public final class CompressionExperiment {
                     rows.add(new CodecResult(cs.label(s.sparsity()), CompressionReport.bitsPerParameter(params),
                             CompressionReport.compressionRatio(params), params.partBytes(), resident, perAct, perAct / bf16Bytes,
                             perAct * perToken, withReuse, werr, outErr, (double) agree / positions, klSum / positions, klMax, sparsity,
-                            floe ? cs.sparsity() : null, thresholds));
+                            floe ? cs.sparsity() : null, thresholds, ppl, layerErr));
                 }
                 LOG.log(System.Logger.Level.INFO, String.format("%s: done in %.1f s", spec, (System.nanoTime() - c0) / 1e9));
             }
             return new Report(modelDir.getFileName().toString(), machine, h, inter, E, c.topK(), bf16Bytes, perToken, seqs.size(),
                     positions, sampleCount, s.sparsity(), cal.tokens(), cal.thresholds(), cal.achievedSparsity(), rows, pred.result(),
-                    prefetch(c, ck, floeBlobs, cal.thresholds(), seqs, tokensRun), maskBound(c, ck, samples, yRef, s.sparsity()));
+                    prefetch(c, ck, floeBlobs, cal.thresholds(), seqs, tokensRun), maskBound(c, ck, samples, yRef, s.sparsity()),
+                    heldOutTokens, bf16Ppl);
         }
     }
 
@@ -460,6 +491,29 @@ public final class CompressionExperiment {
     }
 
     /** KL(softmax(p) ‖ softmax(q)) over logits p, q at [off, off + len), nats. */
+    /** exp of the mean negative log-likelihood of each next token of each sequence (teacher forced, natural log). */
+    static double perplexity(MoeModel m, List<int[]> seqs, int vocab) {
+        double nll = 0;
+        long n = 0;
+        for (int[] ids : seqs) {
+            float[] lg = m.forward(ids, 0, m.newCache(ids.length), true); // (ids.length, vocab)
+            for (int p = 0; p + 1 < ids.length; p++) {
+                nll += nll(lg, p * vocab, vocab, ids[p + 1]);
+                n++;
+            }
+        }
+        return Math.exp(nll / Math.max(1, n));
+    }
+
+    /** −log softmax(logits[off, off + len))[target], by log-sum-exp in double. */
+    static double nll(float[] logits, int off, int len, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < len; i++) max = Math.max(max, logits[off + i]);
+        double z = 0;
+        for (int i = 0; i < len; i++) z += Math.exp(logits[off + i] - max);
+        return max + Math.log(z) - logits[off + target];
+    }
+
     static double kl(float[] p, float[] q, int off, int len) {
         double mp = Double.NEGATIVE_INFINITY, mq = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < len; i++) {

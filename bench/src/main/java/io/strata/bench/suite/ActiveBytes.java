@@ -1,0 +1,66 @@
+// Weight bytes a decode step must read: the numerator of the memory-bandwidth bound.
+package io.strata.bench.suite;
+
+import io.strata.engine.api.StrataModel;
+import io.strata.engine.model.ModelConfig;
+import io.strata.engine.store.CodecStoreFiles;
+import io.strata.tiering.TieredExpertStore;
+
+public final class ActiveBytes {
+    private ActiveBytes() {}
+
+    /** Bytes of one routed expert as stored (encoded size for codec stores, gate + up + down otherwise). */
+    public static long storedExpertBytes(StrataModel m) {
+        if (m.model().store() instanceof TieredExpertStore t && CodecStoreFiles.present(t.packedStore().directory())) {
+            return t.packedStore().expert(0, 0).matrix(CodecStoreFiles.BLOB).length();
+        }
+        return m.config().expertBytes(m.model().weights().embed.matrix().dtype().bytes);
+    }
+
+    /** Bytes of every routed expert of every layer as stored. */
+    public static long allExpertBytes(StrataModel m) {
+        ModelConfig c = m.config();
+        int moeLayers = 0;
+        for (var L : m.model().weights().layers) if (L.router != null) moeLayers++;
+        return (long) moeLayers * c.numExperts() * storedExpertBytes(m);
+    }
+
+    /**
+     * Weight bytes one decode step must read: attention projections, norms, routers, shared
+     * experts and dense layers of every layer, top-k routed experts per MoE layer, the final
+     * norm and the LM head, and one embedding row.
+     */
+    public static long perToken(StrataModel m) {
+        ModelConfig c = m.config();
+        var w = m.model().weights();
+        long b = w.lmHead.matrix().byteSize() + w.embed.matrix().byteSize() / c.vocabSize();
+        for (int l = 0; l < c.numLayers(); l++) {
+            var L = w.layers[l];
+            b += L.wq.matrix().byteSize() + L.wk.matrix().byteSize() + L.wv.matrix().byteSize() + L.wo.matrix().byteSize();
+            if (L.router != null) {
+                b += L.router.matrix().byteSize();
+                b += (long) c.topK() * storedExpertBytes(m);
+            }
+            if (L.shared != null) b += L.shared.byteSize() + L.sharedGate.matrix().byteSize();
+            if (L.dense != null) b += L.dense.byteSize();
+        }
+        return b;
+    }
+
+    /** The CPU, its core count and the JVM's heap limit, for every result file. */
+    public static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (Exception ignored) {
+            // not Linux: leave the CPU unnamed
+        }
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB max heap";
+    }
+}
