@@ -45,10 +45,39 @@ public final class PackCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
-    /** Encodes every expert with the codec (FloE: calibrates thresholds first) and writes one blob each. */
-    private void packEncoded(ModelSource ck, ModelConfig c, StoreWriter w) throws java.io.IOException {
+    /**
+     * Encodes every expert with the codec and writes one blob each. A codec whose layout depends only on the shape
+     * (every codec but FloE) encodes one expert at a time, writes it and frees it, and skips an expert that a
+     * resumed pack already holds without reading or encoding it (its layout comes from the shape). FloE
+     * calibrates its thresholds on every encoded expert first, so it encodes them all up front.
+     *
+     * @param expertInputBytes bytes of checkpoint input behind one expert (the progress bar counts input)
+     */
+    private void packEncoded(ModelSource ck, ModelConfig c, StoreWriter w, long expertInputBytes) throws java.io.IOException {
+        var codecImpl = io.strata.compression.codec.ExpertCodecs.byName(codec);
+        if (!codec.startsWith("floe")) {
+            io.strata.compression.codec.CodecParams[][] params = new io.strata.compression.codec.CodecParams[c.numLayers()][c.numExperts()];
+            for (int l = 0; l < c.numLayers(); l++) {
+                if (!c.moeLayer()[l]) continue;
+                for (int e = 0; e < c.numExperts(); e++) {
+                    if (w.isWritten(l, e)) {
+                        params[l][e] = codecImpl.layout(c.hidden(), c.expertIntermediate());
+                    } else {
+                        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) { // shared: rows encode on all threads
+                            var ew = c.expert(ck, l, e);
+                            var x = codecImpl.encode(new io.strata.compression.codec.ExpertWeights(ew.gate(), ew.up(), ew.down()), arena);
+                            params[l][e] = x.params();
+                            w.writeExpert(l, e, java.util.List.of(new StoreWriter.Blob(io.strata.engine.store.CodecStoreFiles.BLOB,
+                                    io.strata.compression.DType.U8, new long[] {x.blob().byteSize()}, x.blob())));
+                        }
+                    }
+                    w.progressInput(expertInputBytes);
+                }
+            }
+            io.strata.engine.store.CodecStoreFiles.write(w.stagingDirectory(), codec, params);
+            return;
+        }
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
-            var codecImpl = io.strata.compression.codec.ExpertCodecs.byName(codec);
             var enc = io.strata.engine.floe.EncodedExperts.encode(c, ck, codecImpl, arena);
             float[] thresholds = null;
             if (codec.startsWith("floe")) {
@@ -71,9 +100,11 @@ public final class PackCommand implements Callable<Integer> {
                 for (int e = 0; e < c.numExperts(); e++) {
                     var x = enc.get(l, e);
                     params[l][e] = thresholds != null ? x.params().withThreshold(thresholds[l]) : x.params();
-                    if (w.isWritten(l, e)) continue;
-                    w.writeExpert(l, e, java.util.List.of(new StoreWriter.Blob(io.strata.engine.store.CodecStoreFiles.BLOB,
-                            io.strata.compression.DType.U8, new long[] {x.blob().byteSize()}, x.blob())));
+                    if (!w.isWritten(l, e)) {
+                        w.writeExpert(l, e, java.util.List.of(new StoreWriter.Blob(io.strata.engine.store.CodecStoreFiles.BLOB,
+                                io.strata.compression.DType.U8, new long[] {x.blob().byteSize()}, x.blob())));
+                    }
+                    w.progressInput(expertInputBytes);
                 }
             }
             io.strata.engine.store.CodecStoreFiles.write(w.stagingDirectory(), codec, params);
@@ -128,25 +159,32 @@ public final class PackCommand implements Callable<Integer> {
                 expertNames.addAll(TensorNames.expertTensors(c.arch(), l, c.numExperts()));
             }
             StoreWriter w = StoreWriter.create(out, ck.config(), codec, c.numLayers(), c.numExperts(),
-                    new StoreWriter.Options(!noProgress, ck.totalBytes()));
+                    new StoreWriter.Options(!noProgress, ck.totalBytes(), !codec.equals("bf16")));
             try (w) {
                 if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
                 // The tokenizer travels with the store so `strata run --model STORE` can take text (and FloE can calibrate).
                 copyTokenizer(ck, w.stagingDirectory());
                 int skipped = 0;
+                long denseBytes = 0;
                 for (String name : ck.tensorNames()) {
-                    if (expertNames.contains(name) || w.isDenseWritten(name)) continue;
+                    if (expertNames.contains(name)) continue;
                     if (pastLastLayer(name, c.numLayers())) { // DeepSeek-V3 / GLM-4.5 multi-token-prediction layers
                         skipped++;
                         continue;
                     }
                     TensorInfo t = ck.load(name);
-                    w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
+                    denseBytes += t.data().byteSize();
+                    if (!w.isDenseWritten(name)) w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
+                    w.progressInput(t.data().byteSize());
                 }
                 if (skipped > 0) {
                     System.out.println("skipped " + skipped + " tensors of layers past num_hidden_layers " + c.numLayers()
                             + " (multi-token prediction, not run by Strata)");
                 }
+                // Every routed expert has the same shape and dtype in the checkpoints this reads, so each stands for
+                // an equal share of the input that is not dense.
+                long routed = (long) c.numMoeLayers() * c.numExperts();
+                long expertInputBytes = expertNames.isEmpty() || routed == 0 ? 0 : (ck.totalBytes() - denseBytes) / routed;
                 if (codec.equals("bf16")) {
                     for (int l = 0; l < c.numLayers(); l++) {
                         if (!c.moeLayer()[l]) continue;
@@ -156,7 +194,7 @@ public final class PackCommand implements Callable<Integer> {
                         }
                     }
                 } else {
-                    packEncoded(ck, c, w);
+                    packEncoded(ck, c, w, expertInputBytes);
                 }
                 if (ck instanceof GgufCheckpoint g && !g.convertedTypes().isEmpty()) {
                     System.out.println("GGUF types " + g.convertedTypes() + " were dequantized to F32: dense tensors are stored as F32, experts "

@@ -139,6 +139,90 @@ class PackAndServeTest {
         assertThrows(IllegalArgumentException.class, so::build);
     }
 
+    /**
+     * A resumed int4 pack keeps the experts an interrupted run wrote and encodes only the others. The
+     * interrupted run is staged by hand: layer 0's experts 0 and 2 are written with a recognisable fill
+     * instead of their codes, and then their weights in the checkpoint are overwritten with NaN, which
+     * the encoder refuses: the resumed pack succeeds only if it never encodes them again.
+     */
+    @Test
+    void resumedInt4PackDoesNotEncodeWhatItAlreadyWrote() throws Exception {
+        Spec spec = new Spec(Architecture.MIXTRAL, 128, 64, 2, 4, 2, 16, 4, 2, 64, 0, DType.BF16, 9, 1 << 30);
+        Path ck = SyntheticCheckpoint.write(spec, tmp.resolve("ckr"), null);
+        Path whole = tmp.resolve("whole"), resumed = tmp.resolve("resumed");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", ck.toString(), "--out", whole.toString(),
+                "--codec", "int4", "--no-progress"));
+        long blobBytes;
+        try (PackedStore ps = PackedStore.open(whole)) {
+            blobBytes = ps.expert(0, 0).matrices().getFirst().length();
+        }
+        try (var cfgIn = Files.newInputStream(ck.resolve("config.json"));
+             var w = io.strata.tiering.store.StoreWriter.create(resumed,
+                     io.strata.tiering.store.StoreManifest.JSON.readTree(cfgIn), "int4", 2, 4);
+             var arena = java.lang.foreign.Arena.ofConfined()) {
+            var fill = arena.allocate(blobBytes);
+            fill.fill((byte) 0x5A);
+            for (int e : new int[] {0, 2}) {
+                w.writeExpert(0, e, List.of(new io.strata.tiering.store.StoreWriter.Blob(CodecStoreFiles.BLOB, DType.U8,
+                        new long[] {blobBytes}, fill)));
+            }
+        } // closed without commit: resumed.partial stays, as after an interruption
+        for (int e : new int[] {0, 2}) poisonTensor(ck.resolve("model.safetensors"), io.strata.engine.model.TensorNames.expert(Architecture.MIXTRAL, 0, e, 0));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        var cli = StrataCli.commandLine();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        java.io.PrintStream was = System.out;
+        System.setOut(new java.io.PrintStream(out, true));
+        try {
+            assertEquals(0, cli.execute("pack", "--model", ck.toString(), "--out", resumed.toString(), "--codec", "int4", "--no-progress"));
+        } finally {
+            System.setOut(was);
+        }
+        assertTrue(out.toString().contains("resuming: 2 experts already packed"), out.toString());
+        try (PackedStore a = PackedStore.open(whole); PackedStore b = PackedStore.open(resumed);
+             var arena = java.lang.foreign.Arena.ofConfined()) {
+            assertEquals(a.manifest().model(), b.manifest().model());
+            for (int l = 0; l < 2; l++) {
+                for (int e = 0; e < 4; e++) {
+                    var ra = arena.allocate(a.expert(l, e).length(), 4096);
+                    var rb = arena.allocate(b.expert(l, e).length(), 4096);
+                    a.readExpert(l, e, ra);
+                    b.readExpert(l, e, rb);
+                    boolean kept = l == 0 && (e == 0 || e == 2);
+                    long first = rb.asSlice(0, blobBytes).mismatch(kept ? fill(arena, blobBytes) : ra.asSlice(0, blobBytes));
+                    assertEquals(-1L, first, "layer " + l + " expert " + e + (kept ? ": the resumed pack re-encoded it"
+                            : ": differs from the uninterrupted pack"));
+                }
+            }
+            assertEquals(Files.readString(whole.resolve(CodecStoreFiles.FILE)), Files.readString(resumed.resolve(CodecStoreFiles.FILE)),
+                    "codec parameters of skipped experts are the ones encoding gives");
+        }
+    }
+
+    /** Overwrites every element of a BF16 tensor of a single-file safetensors checkpoint with NaN. */
+    private static void poisonTensor(Path file, String name) throws Exception {
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            var len = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(len, 0);
+            long headerLen = len.getLong(0);
+            var header = java.nio.ByteBuffer.allocate((int) headerLen);
+            ch.read(header, 8);
+            var t = io.strata.tiering.store.StoreManifest.JSON.readTree(new String(header.array(), java.nio.charset.StandardCharsets.UTF_8)).get(name);
+            assertEquals("BF16", t.get("dtype").asText(), name);
+            long from = 8 + headerLen + t.get("data_offsets").get(0).asLong(), to = 8 + headerLen + t.get("data_offsets").get(1).asLong();
+            var nan = java.nio.ByteBuffer.allocate((int) (to - from)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (nan.hasRemaining()) nan.putShort((short) 0x7FC0);
+            nan.flip();
+            ch.write(nan, from);
+        }
+    }
+
+    private static java.lang.foreign.MemorySegment fill(java.lang.foreign.Arena arena, long bytes) {
+        var s = arena.allocate(bytes);
+        s.fill((byte) 0x5A);
+        return s;
+    }
+
     @Test
     void int4StoreServesThroughTheFusedKernels() throws Exception {
         Spec spec = new Spec(Architecture.MIXTRAL, 128, 64, 2, 4, 2, 16, 4, 2, 64, 0, DType.BF16, 9, 1 << 30);

@@ -47,6 +47,13 @@ public final class VectorQuantKernels implements QuantKernels {
      * (groups are ≥ 32), so the group scale is applied per lane from a per-row table, and the
      * zero point enters once per group as s·z·Σx: Σ_c (q_c − z)·s·x_c = s·Σ q·x − s·z·Σ x.
      * Columns past the last whole L·vpl chunk (e.g. cols not a multiple of 16·L for INT2) run scalar.
+     *
+     * Per-row work is kept off the scalar path: it was measured to cost as much as the row's dot
+     * product itself (2048-wide rows took ~220 ns whatever the bit width, L2-resident, one thread).
+     * The f16 scales and zeros of PARAM_BLOCK rows are contiguous in the layout, so they are copied
+     * and converted in one loop per block (C2 vectorises Float.float16ToFloat over arrays), and the
+     * zero-point terms Σ_g s·z·(−Σx) are folded into the row's accumulator with L groups per fma
+     * instead of a serial chain of one subtraction per group. xsum holds −Σx for that reason.
      */
     @Override
     public void matmul(QuantizedMatrix w, float[] x, int n, float[] out, int r0, int r1) {
@@ -58,7 +65,7 @@ public final class VectorQuantKernels implements QuantKernels {
         int rows = w.rows(), cols = w.cols(), gs = w.format().groupSize(), groups = cols / gs;
         int vpl = 32 / bits, chunk = L * vpl, vecCols = cols - cols % chunk;
         float[] xp = new float[n * cols];     // (n, cols) x permuted to the lane order of the codes
-        float[] xsum = new float[n * groups]; // (n, groups) Σ x over each group
+        float[] xsum = new float[n * groups]; // (n, groups) −Σ x over each group (negated: see above)
         for (int t = 0; t < n; t++) {
             int xo = t * cols;
             for (int c0 = 0; c0 < vecCols; c0 += chunk) {
@@ -70,7 +77,7 @@ public final class VectorQuantKernels implements QuantKernels {
             for (int g = 0; g < groups; g++) {
                 float s = 0f;
                 for (int c = g * gs; c < (g + 1) * gs; c++) s += x[xo + c];
-                xsum[t * groups + g] = s;
+                xsum[t * groups + g] = -s;
             }
         }
         if (n >= BATCH_MIN_TOKENS) {
@@ -103,16 +110,17 @@ public final class VectorQuantKernels implements QuantKernels {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[2 * groups];                  // (2, groups) f16 scales, then zeros, of one row
-        float[][] scale = new float[4][groups + L], zs = new float[4][groups]; // per row of the block
+        short[] raw = new short[4 * groups];                  // (4, groups) f16 scales or zeros of the block's rows
+        float[] scale = new float[4 * groups + L], zs = new float[4 * groups]; // (4, groups) s and s·z of the block's rows
         float[] laneScale = new float[vecCols * bits / 32];    // (vecCols / vpl) scale of each lane run
         float[][] d = new float[4][vecCols];                   // (4, vecCols) the block's rows dequantized, lane order
         float[] sums = new float[16];                          // (4 rows, 4 tokens) dot products of one block
         float[] lanes = new float[16 * L];                     // the sixteen accumulators, stored for the lane sums
         for (int r = r0; r < r1; r += 4) {
             int nr = Math.min(4, r1 - r);
+            blockParams(w, r, nr, raw, scale, zs);
             for (int i = 0; i < nr; i++) {
-                rowParams(w, r + i, raw, scale[i], zs[i], laneScale);
+                laneScales(w, scale, i * groups, laneScale);
                 dequantRow(bits, seg, (r + i) * rowBytes, laneScale, d[i], vecCols);
             }
             // missing rows of the last block repeat row r (computed and dropped)
@@ -124,7 +132,8 @@ public final class VectorQuantKernels implements QuantKernels {
                 for (int i = 0; i < nr; i++) {
                     for (int k = 0; k < nb; k++) {
                         int t = t0 + k;
-                        out[t * rows + r + i] = finish(w, r + i, t, sums[4 * i + k], x, scale[i], zs[i], xsum, vecCols);
+                        float y = sums[4 * i + k] + zeroTerms(zs, i * groups, xsum, t * groups, groups, lanes);
+                        out[t * rows + r + i] = tail(w, r + i, t, y, x, scale, i * groups, vecCols);
                     }
                 }
             }
@@ -237,43 +246,66 @@ public final class VectorQuantKernels implements QuantKernels {
         for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
     }
 
+    /** Rows per parameter block of the one-token path: 16 rows × 32 groups convert in one 512-float loop. */
+    static final int PARAM_BLOCK = 16;
+
     /**
-     * Per-row parameters: scale[g], zs[g] = s·z, and laneScale[j] = s of the group of lane run j.
-     * The f16 scales and zeros are bulk-copied into {@code raw} first, which measured ~10 % faster
-     * per matvec than one segment read per group.
+     * Parameters of rows [r, r + nr): {@code scale[i·groups + g]} = s and {@code zs[i·groups + g]} = s·z of
+     * row r + i, group g. Both f16 tables are row-major, so a block's values are contiguous: one bulk copy
+     * and one conversion loop each (the loops are simple enough for C2 to vectorise).
+     *
+     * @param raw   (≥ nr·groups) scratch for the f16 bits
+     * @param scale (≥ nr·groups) out
+     * @param zs    (≥ nr·groups) out
      */
-    private static void rowParams(QuantizedMatrix w, int r, short[] raw, float[] scale, float[] zs, float[] laneScale) {
+    private static void blockParams(QuantizedMatrix w, int r, int nr, short[] raw, float[] scale, float[] zs) {
         MemorySegment seg = w.data();
-        int groups = zs.length, lanesPerGroup = w.format().groupSize() * w.format().bits() / 32;
+        int groups = w.format().groupsPerRow(w.cols()), count = nr * groups;
         long po = 2L * r * groups;
-        MemorySegment.copy(seg, Layouts.I16, w.scalesOffset() + po, raw, 0, groups);
-        MemorySegment.copy(seg, Layouts.I16, w.zerosOffset() + po, raw, groups, groups);
-        for (int g = 0; g < groups; g++) {
-            float s = Float.float16ToFloat(raw[g]);
-            scale[g] = s;
-            zs[g] = s * Float.float16ToFloat(raw[groups + g]);
-        }
-        // The table is filled with vector stores: a scalar fill of one float per lane cost 30-50 %
-        // of the whole matvec (2048-wide rows). lanesPerGroup is a power of two ≥ 2; scale has
-        // L floats of padding so a load of L scales never runs off its end.
+        MemorySegment.copy(seg, Layouts.I16, w.scalesOffset() + po, raw, 0, count);
+        for (int i = 0; i < count; i++) scale[i] = Float.float16ToFloat(raw[i]);
+        MemorySegment.copy(seg, Layouts.I16, w.zerosOffset() + po, raw, 0, count);
+        for (int i = 0; i < count; i++) zs[i] = scale[i] * Float.float16ToFloat(raw[i]);
+    }
+
+    /**
+     * laneScale[j] = s of the group of lane run j of the row whose scales start at {@code scale[so]}.
+     * The table is filled with vector stores: a scalar fill of one float per lane cost 30-50 % of the
+     * whole matvec (2048-wide rows). lanesPerGroup is a power of two ≥ 2; scale has L floats of padding
+     * so a load of L scales never runs off its end.
+     */
+    private static void laneScales(QuantizedMatrix w, float[] scale, int so, float[] laneScale) {
+        int lanesPerGroup = w.format().groupSize() * w.format().bits() / 32;
         int lanes = laneScale.length, shift = Integer.numberOfTrailingZeros(lanesPerGroup);
         if (lanesPerGroup >= L) {
-            for (int j = 0; j < lanes; j += L) FloatVector.broadcast(F, scale[j >>> shift]).intoArray(laneScale, j);
+            for (int j = 0; j < lanes; j += L) FloatVector.broadcast(F, scale[so + (j >>> shift)]).intoArray(laneScale, j);
         } else if (shift == 1) { // one loop per shuffle: a shuffle read from an array is not a constant to C2
-            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, j >>> 1).rearrange(SPREAD_2).intoArray(laneScale, j);
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 1)).rearrange(SPREAD_2).intoArray(laneScale, j);
         } else if (shift == 2) {
-            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, j >>> 2).rearrange(SPREAD_4).intoArray(laneScale, j);
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 2)).rearrange(SPREAD_4).intoArray(laneScale, j);
         } else {
-            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, j >>> 3).rearrange(SPREAD_8).intoArray(laneScale, j);
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 3)).rearrange(SPREAD_8).intoArray(laneScale, j);
         }
     }
 
-    /** Adds the scalar tail columns [vecCols, cols) and subtracts the zero-point terms of all groups. */
-    private static float finish(QuantizedMatrix w, int r, int t, float y, float[] x, float[] scale, float[] zs, float[] xsum,
-                                int vecCols) {
-        int cols = w.cols(), gs = w.format().groupSize(), groups = zs.length, xo = t * cols;
-        for (int c = vecCols; c < cols; c++) y += w.code(r, c) * scale[c / gs] * x[xo + c];
-        for (int g = 0; g < groups; g++) y -= zs[g] * xsum[t * groups + g];
+    /**
+     * Σ_g zs[zo + g] · nxsum[xo + g] over the row's groups (the zero-point terms; nxsum is −Σx): L groups
+     * per fma, then the fixed-order lane sum, then the groups past the last multiple of L in order.
+     */
+    private static float zeroTerms(float[] zs, int zo, float[] nxsum, int xo, int groups, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F);
+        int g = 0;
+        for (; g + L <= groups; g += L) acc = FloatVector.fromArray(F, zs, zo + g).fma(FloatVector.fromArray(F, nxsum, xo + g), acc);
+        acc.intoArray(lanes, 0);
+        float y = LaneSum.sum(lanes, 0);
+        for (; g < groups; g++) y += zs[zo + g] * nxsum[xo + g];
+        return y;
+    }
+
+    /** Adds the scalar tail columns [vecCols, cols) of row r, token t (none when cols is a multiple of the chunk). */
+    private static float tail(QuantizedMatrix w, int r, int t, float y, float[] x, float[] scale, int so, int vecCols) {
+        int cols = w.cols(), gs = w.format().groupSize(), xo = t * cols;
+        for (int c = vecCols; c < cols; c++) y += w.code(r, c) * scale[so + c / gs] * x[xo + c];
         return y;
     }
 
@@ -291,16 +323,24 @@ public final class VectorQuantKernels implements QuantKernels {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
-        float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 16];
+        short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
+        float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
+        float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
+        float[] laneScale = new float[vecCols / 16];                 // (vecCols / vpl) scale of each lane run
         float[] lanes = new float[L]; // the accumulator, stored for the lane sum
-        for (int r = r0; r < r1; r++) {
-            rowParams(w, r, raw, scale, zs, laneScale);
-            long base = r * rowBytes;
-            for (int t = 0; t < n; t++) {
-                int xo = t * cols;
-                float y = rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols, lanes) + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols, lanes);
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
+        for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
+            int nr = Math.min(PARAM_BLOCK, r1 - rb);
+            blockParams(w, rb, nr, raw, scale, zs);
+            for (int i = 0; i < nr; i++) {
+                int r = rb + i, po = i * groups;
+                laneScales(w, scale, po, laneScale);
+                long base = r * rowBytes;
+                for (int t = 0; t < n; t++) {
+                    int xo = t * cols;
+                    float y = rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols, zs, po, xsum, t * groups, groups, lanes)
+                            + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols, lanes);
+                    out[t * rows + r] = tail(w, r, t, y, x, scale, po, vecCols);
+                }
             }
         }
     }
@@ -309,16 +349,23 @@ public final class VectorQuantKernels implements QuantKernels {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
-        float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 8];
+        short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
+        float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
+        float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
+        float[] laneScale = new float[vecCols / 8];                 // (vecCols / vpl) scale of each lane run
         float[] lanes = new float[L]; // the accumulator, stored for the lane sum
-        for (int r = r0; r < r1; r++) {
-            rowParams(w, r, raw, scale, zs, laneScale);
-            long base = r * rowBytes;
-            for (int t = 0; t < n; t++) {
-                int xo = t * cols;
-                float y = rowDotInt4(seg, base, xp, xo, laneScale, vecCols, lanes);
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
+        for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
+            int nr = Math.min(PARAM_BLOCK, r1 - rb);
+            blockParams(w, rb, nr, raw, scale, zs);
+            for (int i = 0; i < nr; i++) {
+                int r = rb + i, po = i * groups;
+                laneScales(w, scale, po, laneScale);
+                long base = r * rowBytes;
+                for (int t = 0; t < n; t++) {
+                    int xo = t * cols;
+                    float y = rowDotInt4(seg, base, xp, xo, laneScale, vecCols, zs, po, xsum, t * groups, groups, lanes);
+                    out[t * rows + r] = tail(w, r, t, y, x, scale, po, vecCols);
+                }
             }
         }
     }
@@ -327,22 +374,30 @@ public final class VectorQuantKernels implements QuantKernels {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[2 * groups]; // (2, groups) f16 scales, then zeros, of one row
-        float[] scale = new float[groups + L], zs = new float[groups], laneScale = new float[vecCols / 4];
+        short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
+        float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
+        float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
+        float[] laneScale = new float[vecCols / 4];                 // (vecCols / vpl) scale of each lane run
         float[] lanes = new float[L]; // the accumulator, stored for the lane sum
-        for (int r = r0; r < r1; r++) {
-            rowParams(w, r, raw, scale, zs, laneScale);
-            long base = r * rowBytes;
-            for (int t = 0; t < n; t++) {
-                int xo = t * cols;
-                float y = rowDotInt8(seg, base, xp, xo, laneScale, vecCols, lanes);
-                out[t * rows + r] = finish(w, r, t, y, x, scale, zs, xsum, vecCols);
+        for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
+            int nr = Math.min(PARAM_BLOCK, r1 - rb);
+            blockParams(w, rb, nr, raw, scale, zs);
+            for (int i = 0; i < nr; i++) {
+                int r = rb + i, po = i * groups;
+                laneScales(w, scale, po, laneScale);
+                long base = r * rowBytes;
+                for (int t = 0; t < n; t++) {
+                    int xo = t * cols;
+                    float y = rowDotInt8(seg, base, xp, xo, laneScale, vecCols, zs, po, xsum, t * groups, groups, lanes);
+                    out[t * rows + r] = tail(w, r, t, y, x, scale, po, vecCols);
+                }
             }
         }
     }
 
-    /** INT2 codes 0-7 of each lane: Σ_j laneScale · Σ q·x over [0, vecCols). */
-    private static float rowDotInt2Lo(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
+    /** INT2 codes 0-7 of each lane: Σ_j laneScale · Σ q·x over [0, vecCols), plus the row's zero-point terms. */
+    private static float rowDotInt2Lo(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols,
+                                     float[] zs, int zo, float[] nxsum, int xso, int groups, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
@@ -357,8 +412,13 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 14).and(3).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
+        // the zero-point terms of the row's groups, L per fma, into the same accumulator (see matmul)
+        int g = 0;
+        for (; g + L <= groups; g += L) acc = FloatVector.fromArray(F, zs, zo + g).fma(FloatVector.fromArray(F, nxsum, xso + g), acc);
         acc.intoArray(lanes, 0);
-        return LaneSum.sum(lanes, 0);
+        float y = LaneSum.sum(lanes, 0);
+        for (; g < groups; g++) y += zs[zo + g] * nxsum[xso + g];
+        return y;
     }
 
     /** INT2 codes 8-15 of each lane. */
@@ -382,7 +442,8 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /** INT4: the 8 codes of each lane. */
-    private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
+    private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols,
+                                     float[] zs, int zo, float[] nxsum, int xso, int groups, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
@@ -397,12 +458,18 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
+        // the zero-point terms of the row's groups, L per fma, into the same accumulator (see matmul)
+        int g = 0;
+        for (; g + L <= groups; g += L) acc = FloatVector.fromArray(F, zs, zo + g).fma(FloatVector.fromArray(F, nxsum, xso + g), acc);
         acc.intoArray(lanes, 0);
-        return LaneSum.sum(lanes, 0);
+        float y = LaneSum.sum(lanes, 0);
+        for (; g < groups; g++) y += zs[zo + g] * nxsum[xso + g];
+        return y;
     }
 
     /** INT8: the 4 codes of each lane. */
-    private static float rowDotInt8(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols, float[] lanes) {
+    private static float rowDotInt8(MemorySegment seg, long base, float[] xp, int xo, float[] laneScale, int vecCols,
+                                     float[] zs, int zo, float[] nxsum, int xso, int groups, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
@@ -413,8 +480,13 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 3 * L), a1);
             acc = a0.add(a1).fma(FloatVector.fromArray(F, laneScale, j), acc);
         }
+        // the zero-point terms of the row's groups, L per fma, into the same accumulator (see matmul)
+        int g = 0;
+        for (; g + L <= groups; g += L) acc = FloatVector.fromArray(F, zs, zo + g).fma(FloatVector.fromArray(F, nxsum, xso + g), acc);
         acc.intoArray(lanes, 0);
-        return LaneSum.sum(lanes, 0);
+        float y = LaneSum.sum(lanes, 0);
+        for (; g < groups; g++) y += zs[zo + g] * nxsum[xso + g];
+        return y;
     }
 
     /*

@@ -70,6 +70,41 @@ class QuantKernelsTest {
         }
     }
 
+    /**
+     * The one-token path with rows wide enough that the zero-point terms fold into the accumulator
+     * L groups at a time (33 and 34 groups: whole vectors plus a tail) and row ranges that start and
+     * end inside a parameter block.
+     */
+    @Test
+    void oneTokenWideRowsAndUnalignedRowRanges() {
+        Random rnd = new Random(9);
+        int rows = 41;
+        for (int bits : new int[] {2, 4, 8}) {
+            for (int cols : new int[] {33 * 64, 34 * 64}) {
+                QuantFormat f = new QuantFormat(bits, 64);
+                float[] wv = TestData.gaussian(rnd, rows * cols, 0.05f);
+                QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", wv, rows, cols, DType.BF16), f, HqqFit.RTN, Arena.ofAuto());
+                float[] deq = q.dequantize();
+                float[] x = TestData.gaussian(rnd, cols, 1f);
+                for (QuantKernels k : all) {
+                    float[] out = new float[rows];
+                    k.matmul(q, x, 1, out, 0, 3);
+                    k.matmul(q, x, 1, out, 3, 20);
+                    k.matmul(q, x, 1, out, 20, rows);
+                    for (int r = 0; r < rows; r++) {
+                        double want = 0, mag = 0;
+                        for (int c = 0; c < cols; c++) {
+                            double p = (double) deq[r * cols + c] * x[c];
+                            want += p;
+                            mag += Math.abs(p);
+                        }
+                        assertClose(want, mag, out[r], k.name() + " " + f.label() + " [" + rows + "," + cols + "] r=" + r);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void matmulLeavesRowsOutsideRangeAndMatvecSplitsRows() {
         Random rnd = new Random(8);

@@ -51,8 +51,17 @@ public final class StoreWriter implements AutoCloseable {
     /** One matrix of an expert as raw bytes: row-major {@code shape} of {@code dtype}, or codec-defined bytes (U8). */
     public record Blob(String name, DType dtype, long[] shape, MemorySegment data) {}
 
-    /** @param progress show a console progress bar (bytes, rate, ETA); {@code expectedBytes} 0 = unknown */
-    public record Options(boolean progress, long expectedBytes) {
+    /**
+     * @param progress      show a console progress bar (bytes, rate, ETA); {@code expectedBytes} 0 = unknown
+     * @param inputProgress the bar counts what the caller reports through {@link #progressInput} (the bytes it has
+     *                      read, written or skipped because a resumed pack holds them) instead of the bytes written:
+     *                      a codec that writes a quarter of what it reads would otherwise end its bar at 25 %
+     */
+    public record Options(boolean progress, long expectedBytes, boolean inputProgress) {
+        public Options(boolean progress, long expectedBytes) {
+            this(progress, expectedBytes, false);
+        }
+
         public static Options quiet() {
             return new Options(false, 0);
         }
@@ -75,6 +84,7 @@ public final class StoreWriter implements AutoCloseable {
     private final Map<String, DenseEntry> dense = new LinkedHashMap<>();
     private final FileChannel journal;
     private final ProgressBar progress;
+    private final boolean inputProgress; // the caller steps the bar (Options.inputProgress)
     private FileChannel denseFile;
     private boolean committed;
     private int resumedExperts;
@@ -89,6 +99,7 @@ public final class StoreWriter implements AutoCloseable {
         this.numLayers = numLayers;
         this.numExperts = numExperts;
         this.experts = new ExpertEntry[numLayers * numExperts];
+        this.inputProgress = opt.inputProgress();
         Path journalPath = staging.resolve(JOURNAL);
         long resumedBytes = 0;
         if (Files.exists(journalPath)) {
@@ -111,7 +122,7 @@ public final class StoreWriter implements AutoCloseable {
             this.progress = new ProgressBarBuilder().setTaskName("pack " + out.getFileName())
                     .setInitialMax(opt.expectedBytes() > 0 ? opt.expectedBytes() : -1)
                     .setUnit("MiB", 1L << 20).showSpeed().continuousUpdate().build();
-            this.progress.stepTo(resumedBytes);
+            if (!opt.inputProgress()) this.progress.stepTo(resumedBytes);
         } else {
             this.progress = null;
         }
@@ -484,8 +495,13 @@ public final class StoreWriter implements AutoCloseable {
         }
     }
 
+    /** With {@link Options#inputProgress}: advances the bar by bytes of input handled (written or found already packed). */
+    public synchronized void progressInput(long bytes) {
+        if (progress != null && inputProgress) progress.stepBy(bytes);
+    }
+
     private void step(long bytes) {
-        if (progress != null) {
+        if (progress != null && !inputProgress) {
             progress.stepBy(bytes);
         }
     }
