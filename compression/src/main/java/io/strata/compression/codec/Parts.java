@@ -31,7 +31,8 @@ final class Parts {
             return add(name, f.label(), QuantizedMatrix.byteSize(f, rows, cols), rows, cols);
         }
 
-        private Builder add(String name, String format, long bytes, int rows, int cols) {
+        /** A part of any format whose byte size the caller computed. */
+        Builder add(String name, String format, long bytes, int rows, int cols) {
             long off = ExpertCodec.align(end);
             parts.add(new PartLayout(name, format, off, bytes, rows, cols));
             end = off + bytes;

@@ -117,13 +117,9 @@ public final class ModelLoader {
             io.strata.compression.codec.CodecParams[][] codecParams = null;
             if (io.strata.engine.store.CodecStoreFiles.present(dir)) {
                 var cf = io.strata.engine.store.CodecStoreFiles.read(ps);
-                var codec = io.strata.compression.codec.ExpertCodecs.byName(cf.codec());
-                if (codec instanceof io.strata.compression.codec.FloeCodec) return loadFloeStore(dir, ps, cf, c, o);
-                if (!(codec instanceof io.strata.compression.codec.GroupQuantCodec)) {
-                    throw new IllegalArgumentException(dir + ": experts packed with codec '" + cf.codec()
-                            + "' cannot be served (expected a group-quantizing codec, int8/int4/int3/int2, or floe)");
-                }
+                if (cf.codec().startsWith(io.strata.compression.codec.FloeCodec.NAME)) return loadFloeStore(dir, ps, cf, c, o);
                 codecParams = cf.experts();
+                checkBlockLayouts(dir, cf);
                 io.strata.engine.store.CodecStoreFiles.checkBlobs(ps, codecParams);
             }
             long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
@@ -216,6 +212,33 @@ public final class ModelLoader {
     }
 
     /** Part sizes of the largest expert of a packed store: its blob, or its gate, up and down matrices. */
+    /**
+     * Every expert of a codec store (other than FloE) is a blob a block kernel computes whole: group-quantized
+     * (int8/4/3/2), ggml blocks (gguf-*, whose types may differ per layer, the store then being named "gguf") or
+     * block-scaled FP8. Fails naming the layer, expert and codec otherwise.
+     */
+    static void checkBlockLayouts(Path dir, io.strata.engine.store.CodecStoreFiles.CodecFile cf) {
+        var params = cf.experts();
+        for (int l = 0; l < params.length; l++) {
+            if (params[l] == null) continue;
+            for (int e = 0; e < params[l].length; e++) {
+                var p = params[l][e];
+                String codec = p == null ? "none" : p.codec();
+                io.strata.tiering.ExpertLayout layout;
+                try {
+                    layout = p == null ? null : io.strata.tiering.ExpertLayout.of(p);
+                } catch (IllegalArgumentException ex) {
+                    layout = null;
+                }
+                if (!(layout instanceof io.strata.tiering.ExpertLayout.GroupQuant || layout instanceof io.strata.tiering.ExpertLayout.Ggml
+                        || layout instanceof io.strata.tiering.ExpertLayout.Fp8)) {
+                    throw new IllegalArgumentException(dir + ": layer " + l + " expert " + e + " packed with codec '" + codec
+                            + "' cannot be served (expected int8/int4/int3/int2, fp8, gguf-<type> or floe)");
+                }
+            }
+        }
+    }
+
     static long[] storeSlotParts(PackedStore ps, io.strata.compression.codec.CodecParams[][] codec) {
         long[] best = {0};
         long bestSlot = 0;

@@ -292,6 +292,8 @@ public final class CpuBackend implements Backend {
         return switch (layout) {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;
+            case ExpertLayout.Ggml g -> true;
+            case ExpertLayout.Fp8 f -> true;
             case ExpertLayout.Floe f -> true;
         };
     }
@@ -302,6 +304,8 @@ public final class CpuBackend implements Backend {
         switch (expert.layout()) {
             case ExpertLayout.Dense d -> denseFfn(expert.weights(), x, n, out);
             case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
+            case ExpertLayout.Ggml g -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
+            case ExpertLayout.Fp8 f -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
             case ExpertLayout.Floe f -> FloeFfn.forward(this, expert.encoded(), expert.rows(), QUANT, x, n, out);
         }
     }

@@ -383,6 +383,8 @@ public final class CudaBackend implements Backend {
         return switch (layout) {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;  // INT4/INT2 g64 on the device, others on the host kernels
+            case ExpertLayout.Ggml g -> true;        // on the host kernels
+            case ExpertLayout.Fp8 f -> true;         // on the host kernels
             case ExpertLayout.Floe f -> true;        // on the device from its VRAM copy, rows loaded as selected
         };
     }
@@ -392,6 +394,8 @@ public final class CudaBackend implements Backend {
         return switch (layout) {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> (q.bits() == 4 || q.bits() == 2) && q.groupSize() == LaunchConfig.QUANT_GROUP;
+            case ExpertLayout.Ggml g -> false;
+            case ExpertLayout.Fp8 f -> false;
             case ExpertLayout.Floe f -> true;   // INT2 g64 or bf16 up, bf16 gate/downT rows
         };
     }
@@ -433,6 +437,8 @@ public final class CudaBackend implements Backend {
                 matmulQuant(d, gb, n, ob);
             }
             case ExpertLayout.Floe f -> floe(expert, slot, xb, n, ob);
+            case ExpertLayout.Ggml g -> throw new IllegalStateException("unreachable: onDevice is false for " + g.name());
+            case ExpertLayout.Fp8 f -> throw new IllegalStateException("unreachable: onDevice is false for " + f.name());
         }
     }
 
