@@ -4,6 +4,7 @@
 #include "common.cuh"
 #include "matvec.cuh"
 #include "quant.cuh"
+#include "blocks.cuh"
 #include "norm_rope.cuh"
 #include "attention.cuh"
 #include "elementwise.cuh"
