@@ -31,9 +31,8 @@ import java.util.Set;
 public final class GgmlCodec implements ExpertCodec {
     public static final String PREFIX = "gguf-";
     /**
-     * The types whose expert bytes are kept through the tiers: those with a CPU matvec kernel that reads them
-     * (vector kernels for Q8_0 and Q4_K, the scalar twin for Q5_K and Q6_K). MXFP4 has kernels too; it joins this set
-     * with the gpt-oss expert layout.
+     * The types whose expert bytes are kept through the tiers: those with a Vector API matvec kernel on the CPU and
+     * a CUDA kernel. MXFP4 has a CPU kernel too; it joins this set with the gpt-oss expert layout.
      */
     public static final Set<GgmlType> KEPT = Set.of(GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
 
