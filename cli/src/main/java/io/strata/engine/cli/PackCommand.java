@@ -57,6 +57,7 @@ public final class PackCommand implements Callable<Integer> {
         if (ck instanceof GgufCheckpoint g) {
             java.util.TreeSet<io.strata.compression.ggml.GgmlType> other = new java.util.TreeSet<>();
             java.util.Set<String> names = new java.util.TreeSet<>();
+            String mixed = null;
             for (int l = 0; l < c.numLayers(); l++) {
                 if (!c.moeLayer()[l]) continue;
                 io.strata.compression.ggml.GgmlType[] t0 = null;
@@ -67,12 +68,18 @@ public final class PackCommand implements Callable<Integer> {
                         if (!io.strata.compression.codec.GgmlCodec.KEPT.contains(t[p])) other.add(t[p]);
                     }
                     if (t0 == null) t0 = t;
-                    else if (!java.util.Arrays.equals(t0, t)) other.add(t[0]); // per-expert mixtures: convert (stacked tensors never mix)
+                    else if (!java.util.Arrays.equals(t0, t) && mixed == null) {
+                        // per-expert tensors (ffn_gate.E) of different types in one layer; stacked tensors never mix
+                        mixed = "layer " + l + " expert " + e + " is " + java.util.Arrays.toString(t) + " but expert 0 is " + java.util.Arrays.toString(t0);
+                    }
                 }
-                if (other.isEmpty()) {
+                if (other.isEmpty() && mixed == null) {
                     per[l] = new io.strata.compression.codec.GgmlCodec(t0[0], t0[1], t0[2]);
                     names.add(per[l].name());
                 }
+            }
+            if (other.isEmpty() && mixed != null) {
+                return new Kept(null, null, "GGUF experts of one layer differ in type (" + mixed + "); one layer's experts share a layout");
             }
             if (!other.isEmpty()) {
                 boolean plain = other.stream().allMatch(t -> t == io.strata.compression.ggml.GgmlType.F32
