@@ -235,7 +235,10 @@ public final class PackCommand implements Callable<Integer> {
                 }
                 if (keep) {
                     packKept(ck, c, w, kept);
-                    System.out.println("experts kept as stored: codec " + codec + " (computed by the " + codec + " kernels, never expanded)");
+                    java.util.Set<String> layers = new java.util.LinkedHashSet<>();
+                    for (var lc : kept.perLayer()) if (lc != null) layers.add(lc.name());
+                    System.out.println("experts kept as stored: codec " + codec + (layers.size() > 1 ? " (layers: " + String.join(", ", layers) + ")" : "")
+                            + "; computed from these bytes by their block kernels on the CPU and CUDA, never expanded");
                 } else if (codec.equals("bf16")) {
                     for (int l = 0; l < c.numLayers(); l++) {
                         if (!c.moeLayer()[l]) continue;
