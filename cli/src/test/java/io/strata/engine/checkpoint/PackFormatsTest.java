@@ -237,4 +237,16 @@ class PackFormatsTest {
         assertNotEquals(0, rc);
         assertTrue(err.toString().contains("no Q4_K quantizer"), err.toString());
     }
+
+    @Test
+    void aStoreWhoseCodecFileNamesALayoutWithoutAKernelIsRefusedNamingLayerExpertAndCodec() throws Exception {
+        Path kept = tmp.resolve("kept");
+        strata("pack", "--model", gguf("qwen3_moe-q8_0").toString(), "--out", kept.toString(), "--no-progress");
+        ObjectMapper om = new ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(kept.resolve("codec.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("experts").get(1).get(3)).put("codec", "gguf-q3_k");
+        om.writeValue(kept.resolve("codec.json").toFile(), root);
+        var e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(kept, cpu()).close());
+        assertTrue(e.getMessage().contains("layer 1 expert 3 packed with codec 'gguf-q3_k' cannot be served"), e.getMessage());
+    }
 }
