@@ -5,6 +5,7 @@
 #include "matvec.cuh"
 #include "quant.cuh"
 #include "mxfp4.cuh"
+#include "blocks.cuh"
 #include "norm_rope.cuh"
 #include "attention.cuh"
 #include "mla.cuh"

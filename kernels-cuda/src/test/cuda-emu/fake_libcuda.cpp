@@ -42,6 +42,9 @@ std::map<std::string, Entry>& table() {
         K(strata_matvec_f32_n1); K(strata_matvec_f32_n8);
         K(strata_downt_accumulate_bf16); K(strata_downt_accumulate_f16); K(strata_downt_accumulate_f32);
         K(strata_matvec_q4_n1); K(strata_matvec_q4_n8); K(strata_matvec_q2_n1); K(strata_matvec_q2_n8);
+        K(strata_matvec_q8_0_n1); K(strata_matvec_q8_0_n8); K(strata_matvec_q4_k_n1); K(strata_matvec_q4_k_n8);
+        K(strata_matvec_q5_k_n1); K(strata_matvec_q5_k_n8); K(strata_matvec_q6_k_n1); K(strata_matvec_q6_k_n8);
+        K(strata_matvec_fp8_n1); K(strata_matvec_fp8_n8);
         K(strata_rmsnorm); K(strata_rope_neox); K(strata_attention); K(strata_router_topk);
         K(strata_rope_freqs); K(strata_latent_attention); K(strata_router_grouped);
         K(strata_swiglu); K(strata_axpy); K(strata_axpy_dev); K(strata_add); K(strata_scale); K(strata_bias_add); K(strata_clamp);

@@ -36,6 +36,30 @@ public final class Fp8 {
     }
 
     /**
+     * The E4M3 byte nearest to f, ties to the even code (PyTorch's {@code .to(torch.float8_e4m3fn)}), saturating at
+     * ±448 (that cast would give NaN past 464; quantizers scale into range first). NaN stays NaN.
+     */
+    public static byte floatToE4m3(float f) {
+        if (Float.isNaN(f)) return (byte) 0x7F;
+        int sign = f < 0 || (f == 0f && 1f / f < 0) ? 0x80 : 0;
+        float a = Math.abs(f);
+        // E4M3[0..126] are the finite non-negative values in increasing order: binary search the first >= a.
+        int lo = 0, hi = 126;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (E4M3[mid] < a) lo = mid + 1;
+            else hi = mid;
+        }
+        int code = lo;
+        if (code > 0 && E4M3[code] != a) {
+            float up = E4M3[code] - a, down = a - E4M3[code - 1];
+            if (a > E4M3[126]) code = 126;
+            else if (down < up || (down == up && ((code - 1) & 1) == 0)) code--;
+        }
+        return (byte) (sign | code);
+    }
+
+    /**
      * Dequantizes a block-scaled FP8 weight.
      *
      * @param fp8       (rows, cols) E4M3 bytes, row-major

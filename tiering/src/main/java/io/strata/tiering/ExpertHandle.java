@@ -18,7 +18,7 @@ public final class ExpertHandle implements AutoCloseable {
     private final Tier servedFrom;
     private final ExpertLayout layout;
     private final ExpertWeights dense;   // Dense layout: the three matrices in host memory, else null
-    private final EncodedExpert encoded; // GroupQuant/Floe layout: the blob in host memory, else null
+    private final EncodedExpert encoded; // GroupQuant/Ggml/Fp8/Floe layout: the blob in host memory, else null
     private final PartialRows rows;      // Floe layout: loads the gate/downT rows the compute needs, else null
     private final FastSlot fast;         // a copy in the fast tier (device addresses), or null: compute from host memory
     private final Runnable release;
@@ -41,11 +41,12 @@ public final class ExpertHandle implements AutoCloseable {
         return new ExpertHandle(key, servedFrom, new ExpertLayout.Dense(w.gate().dtype()), w, null, null, fast, release);
     }
 
-    /** A group-quantized or MXFP4 codec blob. */
+    /** A codec blob computed whole by a block kernel: group-quantized, MXFP4, ggml blocks or block-scaled FP8. */
     public static ExpertHandle encoded(ExpertKey key, Tier servedFrom, EncodedExpert e, FastSlot fast, Runnable release) {
         ExpertLayout l = ExpertLayout.of(e.params());
-        if (!(l instanceof ExpertLayout.GroupQuant) && !(l instanceof ExpertLayout.Mxfp4)) {
-            throw new IllegalArgumentException(key + ": expected a group-quantized or MXFP4 blob, found codec " + e.params().codec()
+        if (!(l instanceof ExpertLayout.GroupQuant || l instanceof ExpertLayout.Mxfp4 || l instanceof ExpertLayout.Ggml
+                || l instanceof ExpertLayout.Fp8)) {
+            throw new IllegalArgumentException(key + ": expected a group-quantized, MXFP4, ggml or FP8 blob, found codec " + e.params().codec()
                     + (l instanceof ExpertLayout.Floe ? " (a FloE expert needs its row loader: floe())" : " (serve it as dense matrices)"));
         }
         return new ExpertHandle(key, servedFrom, l, null, e, null, fast, release);

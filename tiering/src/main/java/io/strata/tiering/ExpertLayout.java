@@ -5,7 +5,10 @@ import io.strata.compression.DType;
 import io.strata.compression.codec.CodecParams;
 import io.strata.compression.codec.ExpertCodecs;
 import io.strata.compression.codec.FloeCodec;
+import io.strata.compression.codec.Fp8Codec;
+import io.strata.compression.codec.GgmlCodec;
 import io.strata.compression.codec.GroupQuantCodec;
+import io.strata.compression.ggml.GgmlType;
 import java.util.Locale;
 
 /**
@@ -56,13 +59,37 @@ public sealed interface ExpertLayout {
         }
     }
 
+    /**
+     * A blob of ggml blocks as a GGUF file stores them (codec {@code gguf-*}): gate, up, down each of one ggml block
+     * type, which may differ (Q4_K gate/up with a Q6_K down in Q4_K_M files). Any type with a matvec kernel fits here.
+     */
+    record Ggml(GgmlType gate, GgmlType up, GgmlType down) implements ExpertLayout {
+        @Override
+        public String name() {
+            return new GgmlCodec(gate, up, down).name();
+        }
+    }
+
+    /** Block-scaled FP8 (codec {@code fp8}): E4M3 codes with one F32 scale per blockRows × blockCols block. */
+    record Fp8(int blockRows, int blockCols) implements ExpertLayout {
+        @Override
+        public String name() {
+            return new Fp8Codec(blockRows, blockCols).name();
+        }
+    }
+
     /** The layout of a codec blob described by {@code p}; fails naming the codec when no kernel reads it. */
     static ExpertLayout of(CodecParams p) {
         String c = p.codec();
         if (c.startsWith(FloeCodec.NAME)) return new Floe(c);
         if (c.equals("bf16")) return new Dense(DType.BF16);
         if (c.equals("mxfp4")) return new Mxfp4();
-        if (ExpertCodecs.byName(c) instanceof GroupQuantCodec g) return new GroupQuant(g.format().bits(), g.format().groupSize());
-        throw new IllegalArgumentException("codec '" + c + "' has no expert kernel (expected bf16, int8/int4/int3/int2, mxfp4 or floe)");
+        return switch (ExpertCodecs.byName(c)) {
+            case GroupQuantCodec g -> new GroupQuant(g.format().bits(), g.format().groupSize());
+            case GgmlCodec g -> new Ggml(g.gate(), g.up(), g.down());
+            case Fp8Codec f -> new Fp8(f.blockRows(), f.blockCols());
+            default -> throw new IllegalArgumentException("codec '" + c + "' has no expert kernel (expected bf16, int8/int4/int3/int2, floe, "
+                    + "mxfp4, fp8 or gguf-<type>)");
+        };
     }
 }

@@ -1,4 +1,4 @@
-// JMH: matvec straight from the GGUF block layouts (Q8_0, Q4_K, MXFP4) and block-scaled FP8 (vector and scalar twin) beside INT4, dense bf16 and a streaming read.
+// JMH: matvec straight from the GGUF block layouts (Q8_0, Q4_K, Q5_K, Q6_K, MXFP4) and block-scaled FP8 (vector and scalar twin) beside INT4, dense bf16 and a streaming read.
 package io.strata.bench.compression;
 
 import io.strata.compression.Halfs;
@@ -41,7 +41,7 @@ public class LayoutMatvecBench {
     private Arena arena;
     private Matrix bf16;
     private QuantizedMatrix int4;
-    private GgmlMatrix q8, q4k, mxfp4;
+    private GgmlMatrix q8, q4k, q5k, q6k, mxfp4;
     private MemorySegment stream;
     private DenseKernels dense;
     private QuantKernels quant;
@@ -63,10 +63,11 @@ public class LayoutMatvecBench {
             long p = b * t.typeSize;
             switch (t) {
                 case Q8_0 -> s.set(Layouts.I16, p, Halfs.floatToF16(0.002f));
-                case Q4_K -> {
+                case Q4_K, Q5_K -> {
                     s.set(Layouts.I16, p, Halfs.floatToF16(0.001f));
                     s.set(Layouts.I16, p + 2, Halfs.floatToF16(0.0005f));
                 }
+                case Q6_K -> s.set(Layouts.I16, p + 208, Halfs.floatToF16(0.001f));
                 case MXFP4 -> s.set(ValueLayout.JAVA_BYTE, p, (byte) 120);
                 default -> throw new IllegalArgumentException(t.toString());
             }
@@ -82,6 +83,8 @@ public class LayoutMatvecBench {
         q8 = randomBlocks(GgmlType.Q8_0, arena, 11);
         q4k = randomBlocks(GgmlType.Q4_K, arena, 12);
         mxfp4 = randomBlocks(GgmlType.MXFP4, arena, 13);
+        q5k = randomBlocks(GgmlType.Q5_K, arena, 14);
+        q6k = randomBlocks(GgmlType.Q6_K, arena, 15);
         MemorySegment codes = arena.allocate((long) ROWS * COLS, 4096);
         for (long i = 0; i < (long) ROWS * COLS; i++) codes.set(ValueLayout.JAVA_BYTE, i, (byte) ((i * 37) % 126)); // no NaN code (0x7F)
         MemorySegment scales = arena.allocate((long) (ROWS / 128) * (COLS / 128) * 4, 64);
@@ -95,8 +98,9 @@ public class LayoutMatvecBench {
         quant = Kernels.quant();
         vector = GgmlKernels.best();
         scalar = new GgmlKernels.Scalar();
-        System.out.printf("%n[%d, %d] bytes: bf16 %d, int4 %d, Q8_0 %d, Q4_K %d, MXFP4 %d, FP8 %d; stream %d; kernels %s / %s / %s / %s%n", ROWS, COLS,
-                bf16.byteSize(), int4.byteSize(), q8.data().byteSize(), q4k.data().byteSize(), mxfp4.data().byteSize(),
+        System.out.printf("%n[%d, %d] bytes: bf16 %d, int4 %d, Q8_0 %d, Q4_K %d, Q5_K %d, Q6_K %d, MXFP4 %d, FP8 %d; stream %d; kernels %s / %s / %s / %s%n",
+                ROWS, COLS, bf16.byteSize(), int4.byteSize(), q8.data().byteSize(), q4k.data().byteSize(), q5k.data().byteSize(),
+                q6k.data().byteSize(), mxfp4.data().byteSize(),
                 fp8.codes().byteSize() + fp8.scales().byteSize(), STREAM_BYTES, dense.name(), quant.name(), vector.name(), fp8Vector.name());
     }
 
@@ -138,6 +142,18 @@ public class LayoutMatvecBench {
     @Benchmark
     public float q4_KScalar() {
         scalar.matvec(q4k, x, y);
+        return y[0];
+    }
+
+    @Benchmark
+    public float q5_KVector() {
+        vector.matvec(q5k, x, y);
+        return y[0];
+    }
+
+    @Benchmark
+    public float q6_KVector() {
+        vector.matvec(q6k, x, y);
         return y[0];
     }
 

@@ -26,11 +26,13 @@ public final class ModelsCommand implements Callable<Integer> {
     /** What each container holds that Strata reads, and what becomes of it. */
     static final Map<String, String> FORMATS = Map.of(
             "safetensors", "F32, F16, BF16 served as stored; F8_E4M3 with block scales (weight_scale_inv, "
-                    + "quantization_config.weight_block_size, default 128x128) dequantized to F32; gpt-oss MXFP4 experts "
-                    + "(U8 *_blocks + e8m0 *_scales, 32-element blocks): pack keeps them as mxfp4, a checkpoint folder decodes them",
+                    + "quantization_config.weight_block_size, default 128x128): experts kept as FP8 by strata pack (codec fp8), "
+                    + "dense tensors dequantized to F32; gpt-oss MXFP4 experts (U8 *_blocks + e8m0 *_scales, 32-element blocks): "
+                    + "pack keeps them as mxfp4, a checkpoint folder decodes them",
             "gguf", "strata pack --model FILE.gguf: v2/v3, one file or NAME-0000N-of-0000M.gguf shards; F32, F16, BF16 served as stored; "
-                    + "gpt-oss MXFP4 experts kept as mxfp4; other types dequantized to F32 (experts then encoded by pack --codec)",
-            "store", "a folder written by strata pack (codecs bf16, int8/4/3/2, mxfp4, floe)");
+                    + "experts of the kept types keep their blocks (codec gguf-<type>), gpt-oss MXFP4 experts are kept as mxfp4, "
+                    + "other types are dequantized to F32 (experts then encoded by pack --codec, bf16 by default)",
+            "store", "a folder written by strata pack (codecs bf16, int8/4/3/2, mxfp4, floe, fp8, gguf-<type>)");
 
     @Override
     public Integer call() throws Exception {
@@ -45,6 +47,9 @@ public final class ModelsCommand implements Callable<Integer> {
         System.out.println("Formats:");
         for (String f : new TreeMap<>(FORMATS).keySet()) System.out.printf("  %-12s %s%n", f, FORMATS.get(f));
         System.out.println("GGUF tensor types read: " + ggml);
+        // The types whose expert bytes stay quantized through every tier (a CPU and a CUDA kernel reads them).
+        List<GgmlType> kept = ggml.stream().filter(io.strata.compression.codec.GgmlCodec.KEPT::contains).toList();
+        System.out.println("Kept quantized through the tiers (experts): GGUF " + kept + ", safetensors F8_E4M3 with block scales");
         System.out.println("GGUF tokenizers converted: tokenizer.ggml.model 'llama' (SentencePiece BPE), 'gpt2' with pre-tokenizer qwen2, "
                 + "llama-bpe, default, gpt-2, olmo, dbrx (others: strata pack --tokenizer DIR)");
         if (json != null) {
@@ -61,6 +66,9 @@ public final class ModelsCommand implements Callable<Integer> {
             new TreeMap<>(FORMATS).forEach(formats::put);
             ArrayNode types = root.putArray("gguf_types");
             ggml.forEach(t -> types.add(t.name()));
+            ArrayNode keptTypes = root.putArray("kept_quantized");
+            kept.forEach(t -> keptTypes.add(t.name()));
+            keptTypes.add("F8_E4M3");
             om.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), root);
         }
         return 0;

@@ -32,8 +32,10 @@ public final class PackCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--codec",
-            description = "expert codec: bf16 (weights as stored), int8, int4, int3, int2 (group 64; int<B>-g<G> for another group), floe, "
-                    + "mxfp4 (default: mxfp4 for a checkpoint whose experts are MXFP4, as gpt-oss ships them; bf16 otherwise)")
+            description = "expert codec: bf16, int8, int4, int3, int2 (group 64; int<B>-g<G> for another group), floe, mxfp4, fp8 "
+                    + "(128x128 blocks; fp8-b<R>x<C>), gguf-q8_0; gguf-q4_k, gguf-q5_k, gguf-q6_k keep those GGUF bytes. Default: the "
+                    + "experts' own quantized bytes where Strata has a kernel for them (gpt-oss MXFP4, FP8, GGUF Q8_0/Q4_K/Q5_K/Q6_K), "
+                    + "else bf16")
     String codec;
 
     @Option(names = "--calibration", description = "floe: text file (paragraphs) to calibrate the per-layer thresholds on")
@@ -44,6 +46,103 @@ public final class PackCommand implements Callable<Integer> {
 
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
+
+    /**
+     * The codec that keeps the source's expert bytes, per layer ([layer] null for dense layers), or null when some
+     * expert is not of a kept type (why says which); plain float sources give null with why null.
+     */
+    record Kept(io.strata.compression.codec.ExpertCodec[] perLayer, String storeName, String why) {}
+
+    static Kept keptCodecs(ModelSource ck, ModelConfig c) {
+        var per = new io.strata.compression.codec.ExpertCodec[c.numLayers()];
+        if (ck instanceof GgufCheckpoint g) {
+            java.util.TreeSet<io.strata.compression.ggml.GgmlType> other = new java.util.TreeSet<>();
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            String mixed = null;
+            for (int l = 0; l < c.numLayers(); l++) {
+                if (!c.moeLayer()[l]) continue;
+                io.strata.compression.ggml.GgmlType[] t0 = null;
+                for (int e = 0; e < c.numExperts(); e++) {
+                    var t = new io.strata.compression.ggml.GgmlType[3];
+                    for (int p = 0; p < 3; p++) {
+                        t[p] = g.typeOf(TensorNames.expert(c.arch(), l, e, p));
+                        if (!io.strata.compression.codec.GgmlCodec.KEPT.contains(t[p])) other.add(t[p]);
+                    }
+                    if (t0 == null) t0 = t;
+                    else if (!java.util.Arrays.equals(t0, t) && mixed == null) {
+                        // per-expert tensors (ffn_gate.E) of different types in one layer; stacked tensors never mix
+                        mixed = "layer " + l + " expert " + e + " is " + java.util.Arrays.toString(t) + " but expert 0 is " + java.util.Arrays.toString(t0);
+                    }
+                }
+                if (other.isEmpty() && mixed == null) {
+                    per[l] = new io.strata.compression.codec.GgmlCodec(t0[0], t0[1], t0[2]);
+                    names.add(per[l].name());
+                }
+            }
+            if (other.isEmpty() && mixed != null) {
+                return new Kept(null, null, "GGUF experts of one layer differ in type (" + mixed + "); one layer's experts share a layout");
+            }
+            if (!other.isEmpty()) {
+                boolean plain = other.stream().allMatch(t -> t == io.strata.compression.ggml.GgmlType.F32
+                        || t == io.strata.compression.ggml.GgmlType.F16 || t == io.strata.compression.ggml.GgmlType.BF16);
+                return new Kept(null, null, plain ? null : "GGUF expert types " + other + " have no expert kernel (kept types: "
+                        + io.strata.compression.codec.GgmlCodec.keptNames() + ")");
+            }
+            return new Kept(per, names.size() == 1 ? names.iterator().next() : "gguf", null);
+        }
+        if (ck instanceof io.strata.engine.checkpoint.Checkpoint hc && hc.hasFp8()) {
+            int[] blk = hc.fp8BlockSize();
+            for (int l = 0; l < c.numLayers(); l++) {
+                if (!c.moeLayer()[l]) continue;
+                for (int e = 0; e < c.numExperts(); e++) {
+                    for (int p = 0; p < 3; p++) {
+                        String n = TensorNames.expert(c.arch(), l, e, p);
+                        if (hc.tensors().get(n).dtype() != io.strata.compression.DType.F8_E4M3) {
+                            return new Kept(null, null, "expert tensor " + n + " is " + hc.tensors().get(n).dtype() + ", not F8_E4M3 like the others");
+                        }
+                    }
+                }
+                per[l] = new io.strata.compression.codec.Fp8Codec(blk[0], blk[1]);
+            }
+            return new Kept(per, per[firstMoe(c)].name(), null);
+        }
+        return new Kept(null, null, null);
+    }
+
+    private static int firstMoe(ModelConfig c) {
+        for (int l = 0; l < c.numLayers(); l++) if (c.moeLayer()[l]) return l;
+        throw new IllegalArgumentException("the model has no MoE layer");
+    }
+
+    /** Writes every expert's own quantized bytes (GGUF blocks, FP8 codes and scales) as one blob each. */
+    private void packKept(ModelSource ck, ModelConfig c, StoreWriter w, Kept kept) throws java.io.IOException {
+        var params = new io.strata.compression.codec.CodecParams[c.numLayers()][];
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (!c.moeLayer()[l]) continue;
+            params[l] = new io.strata.compression.codec.CodecParams[c.numExperts()];
+            for (int e = 0; e < c.numExperts(); e++) {
+                String[] n = {TensorNames.expert(c.arch(), l, e, 0), TensorNames.expert(c.arch(), l, e, 1), TensorNames.expert(c.arch(), l, e, 2)};
+                params[l][e] = kept.perLayer()[l].layout(c.hidden(), c.expertIntermediate());
+                if (w.isWritten(l, e)) continue;
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                    var x = switch (kept.perLayer()[l]) {
+                        case io.strata.compression.codec.GgmlCodec gc -> {
+                            GgufCheckpoint g = (GgufCheckpoint) ck;
+                            yield gc.keep(g.ggml(n[0]), g.ggml(n[1]), g.ggml(n[2]), arena);
+                        }
+                        case io.strata.compression.codec.Fp8Codec fc -> {
+                            var hc = (io.strata.engine.checkpoint.Checkpoint) ck;
+                            yield fc.keep(hc.fp8(n[0]), hc.fp8(n[1]), hc.fp8(n[2]), arena);
+                        }
+                        default -> throw new IllegalStateException("not a kept codec: " + kept.perLayer()[l].name());
+                    };
+                    w.writeExpert(l, e, java.util.List.of(new StoreWriter.Blob(io.strata.engine.store.CodecStoreFiles.BLOB,
+                            io.strata.compression.DType.U8, new long[] {x.blob().byteSize()}, x.blob())));
+                }
+            }
+        }
+        io.strata.engine.store.CodecStoreFiles.write(w.stagingDirectory(), kept.storeName(), params);
+    }
 
     /**
      * Encodes every expert with the codec and writes one blob each. A codec whose layout depends only on the shape
@@ -150,13 +249,24 @@ public final class PackCommand implements Callable<Integer> {
                         && (io.strata.engine.model.GptOssExperts.isMxfp4(ck, 0) || ck instanceof GgufCheckpoint g
                         && g.gguf().tensors().get("blk.0.ffn_gate_exps.weight") != null
                         && g.gguf().tensors().get("blk.0.ffn_gate_exps.weight").type() == io.strata.compression.ggml.GgmlType.MXFP4);
-                codec = mxfp4 ? "mxfp4" : "bf16";
-                if (mxfp4) System.out.println("experts are MXFP4 in " + model + ": packing them as mxfp4 (--codec X converts them)");
+                if (mxfp4) {
+                    codec = "mxfp4";
+                    System.out.println("experts are MXFP4 in " + model + ": packing them as mxfp4 (--codec X converts them)");
+                }
             }
             Set<String> expertNames = new HashSet<>();
             for (int l = 0; l < c.numLayers(); l++) {
                 if (!c.moeLayer()[l]) continue;
                 expertNames.addAll(TensorNames.expertTensors(c.arch(), l, c.numExperts()));
+            }
+            Kept kept = keptCodecs(ck, c);
+            boolean keep = kept.perLayer() != null && (codec == null || codec.equals(kept.storeName()));
+            if (codec == null) codec = keep ? kept.storeName() : "bf16";
+            if (!keep && kept.perLayer() == null && kept.why() != null && !codec.equals("mxfp4")) {
+                System.out.println("experts not kept as stored: " + kept.why() + "; converting them with codec " + codec);
+            } else if (!keep && kept.perLayer() != null) {
+                System.out.println("experts stored as " + kept.storeName() + " are converted to codec " + codec + " as asked (omit --codec to keep "
+                        + "their bytes)");
             }
             StoreWriter w = StoreWriter.create(out, ck.config(), codec, c.numLayers(), c.numExperts(),
                     new StoreWriter.Options(!noProgress, ck.totalBytes(), !codec.equals("bf16")));
@@ -185,7 +295,13 @@ public final class PackCommand implements Callable<Integer> {
                 // an equal share of the input that is not dense.
                 long routed = (long) c.numMoeLayers() * c.numExperts();
                 long expertInputBytes = expertNames.isEmpty() || routed == 0 ? 0 : (ck.totalBytes() - denseBytes) / routed;
-                if (codec.equals("bf16")) {
+                if (keep) {
+                    packKept(ck, c, w, kept);
+                    java.util.Set<String> layers = new java.util.LinkedHashSet<>();
+                    for (var lc : kept.perLayer()) if (lc != null) layers.add(lc.name());
+                    System.out.println("experts kept as stored: codec " + codec + (layers.size() > 1 ? " (layers: " + String.join(", ", layers) + ")" : "")
+                            + "; computed from these bytes by their block kernels on the CPU and CUDA, never expanded");
+                } else if (codec.equals("bf16")) {
                     for (int l = 0; l < c.numLayers(); l++) {
                         if (!c.moeLayer()[l]) continue;
                         for (int e = 0; e < c.numExperts(); e++) {
@@ -196,15 +312,15 @@ public final class PackCommand implements Callable<Integer> {
                 } else {
                     packEncoded(ck, c, w, expertInputBytes);
                 }
+                String experts = keep ? "experts keep their bytes (codec " + codec + ")"
+                        : "experts " + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec);
                 if (ck instanceof GgufCheckpoint g && !g.convertedTypes().isEmpty()) {
-                    System.out.println("GGUF types " + g.convertedTypes() + " were dequantized to F32: dense tensors are stored as F32, experts "
-                            + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec)
-                            + "; their quantized bytes are not kept (no Strata kernel reads them yet)");
+                    System.out.println("GGUF types " + g.convertedTypes() + " were dequantized to F32: dense tensors are stored as F32, " + experts
+                            + (keep ? "" : "; their quantized bytes are not kept"));
                 }
                 if (ck instanceof io.strata.engine.checkpoint.Checkpoint hc && hc.hasFp8()) {
-                    System.out.println("F8_E4M3 weights were dequantized with their block scales to F32: dense tensors are stored as F32, experts "
-                            + (codec.equals("bf16") ? "as F32 (codec bf16 keeps what it is given)" : "encoded by codec " + codec)
-                            + "; the FP8 bytes are not kept (no Strata kernel reads them yet)");
+                    System.out.println("F8_E4M3 weights were dequantized with their block scales to F32: dense tensors are stored as F32, " + experts
+                            + (keep ? "" : "; the FP8 bytes are not kept"));
                 }
                 Path done = w.commit(l -> c.moeLayer()[l]); // dense layers (first_k_dense_replace, mlp_only_layers) have no experts
                 System.out.println("packed " + model + " → " + done + " (codec " + codec + ")");

@@ -37,6 +37,8 @@ class ModelsCommandTest {
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals(Architecture.values().length, j.get("architectures").size());
         assertEquals(9, j.get("gguf_types").size());
+        assertEquals("[\"Q8_0\",\"Q4_K\",\"Q5_K\",\"Q6_K\",\"F8_E4M3\"]", j.get("kept_quantized").toString());
+        assertTrue(out.contains("Kept quantized through the tiers (experts): GGUF [Q8_0, Q4_K, Q5_K, Q6_K]"), out);
         assertTrue(j.get("formats").has("safetensors") && j.get("formats").has("gguf"));
     }
 }

@@ -80,6 +80,33 @@ class CudaStoreTest {
     }
 
     /**
+     * A GGUF file whose experts are K-quants (Q4_K/Q6_K and Q5_K/Q8_0 layers) packed keeping their bytes runs its
+     * experts on the device kernels from their VRAM copies and gives the logits transformers computes on the gguf
+     * package's dequantized values.
+     */
+    @Test
+    void kQuantGgufExpertsRunFromVramWithTheLogitsOfTransformers() throws Exception {
+        var url = CudaStoreTest.class.getResource("/gguf/qwen3_moe-q4_k_m/model.gguf");
+        Path dir = url != null ? Path.of(url.toURI()).getParent()
+                : Path.of(System.getProperty("strata.root", ".."), "engine-java", "src", "test", "resources", "gguf", "qwen3_moe-q4_k_m");
+        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("model.gguf")), "fixture not found at " + dir);
+        var golden = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+        int[] ids = new int[golden.get("input_ids").size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = golden.get("input_ids").get(i).asInt();
+        float[] want = new float[ids.length * 256];
+        for (int t = 0; t < ids.length; t++) for (int v = 0; v < 256; v++) want[t * 256 + v] = (float) golden.get("logits").get(t).get(v).asDouble();
+        Path store = tmp.resolve("store");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", dir.resolve("model.gguf").toString(), "--out", store.toString(), "--no-progress"));
+        try (StrataModel m = ModelLoader.load(store, on("cuda").build())) {
+            assertTrue(m.model().backend() instanceof CudaBackend);
+            float[] got = m.model().forward(ids, 0, m.model().newCache(32), true);
+            assertArrayEquals(want, got, 3e-4f);
+            CudaBackend cb = (CudaBackend) m.model().backend();
+            assertTrue(cb.expertBytesCopied() > 0, "experts were copied to VRAM and computed there");
+        }
+    }
+
+    /**
      * FloE on the device: the same greedy tokens and the same partial-load bytes as the CPU path, and per decoded
      * token no activation copy between device and host beyond each layer's router logits and the final logits.
      */

@@ -36,7 +36,8 @@ final class Parts {
             return add(name, Mxfp4Codec.NAME, Mxfp4Codec.bytes(rows, cols), rows, cols);
         }
 
-        private Builder add(String name, String format, long bytes, int rows, int cols) {
+        /** A part of any format whose byte size the caller computed. */
+        Builder add(String name, String format, long bytes, int rows, int cols) {
             long off = ExpertCodec.align(end);
             parts.add(new PartLayout(name, format, off, bytes, rows, cols));
             end = off + bytes;

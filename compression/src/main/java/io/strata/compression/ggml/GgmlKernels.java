@@ -6,7 +6,7 @@ import io.strata.compression.kernel.Parallel;
 /**
  * {@code out[t·rows + r] = Σ_c W[r][c] · x[t·cols + c]} for rows {@code [r0, r1)} and tokens
  * {@code t < n}, W dequantized on the fly block by block. Implementations: {@link Scalar} (the
- * specification, every dequantizable type) and {@code VectorGgmlKernels} (Q8_0, MXFP4, Q4_K).
+ * specification, every dequantizable type) and {@code VectorGgmlKernels} (Q8_0, MXFP4, Q4_K, Q5_K, Q6_K).
  */
 public interface GgmlKernels {
     String name();

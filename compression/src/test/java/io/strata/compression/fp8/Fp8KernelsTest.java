@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class Fp8KernelsTest {
     @ParameterizedTest
-    @CsvSource({"1,128,128,128", "13,256,128,128", "130,384,128,128", "7,96,32,32", "5,100,32,25", "3,200,128,128"})
+    @CsvSource({"1,128,128,128", "13,256,128,128", "130,384,128,128", "7,96,32,32", "5,100,32,25", "3,200,128,128", "9,192,64,64", "4,512,16,256"})
     void scalarIsDequantizeThenDotAndVectorMatchesIt(int rows, int cols, int br, int bc) {
         Random r = new Random(rows * 7L + cols);
         byte[] codes = new byte[rows * cols];

@@ -37,7 +37,7 @@ class GgmlKernelsTest {
 
     @ParameterizedTest
     @CsvSource({"Q8_0,1,32", "Q8_0,13,96", "Q8_0,7,2048", "MXFP4,1,32", "MXFP4,13,160", "MXFP4,5,2880", "Q4_K,1,256", "Q4_K,13,768",
-            "Q4_K,3,4096", "Q5_K,4,512", "Q6_K,4,512", "Q4_0,3,64"})
+            "Q4_K,3,4096", "Q5_K,4,512", "Q5_K,13,768", "Q6_K,4,512", "Q6_K,13,768", "Q6_K,3,4096", "Q4_0,3,64"})
     void scalarTwinIsDequantizeThenDotAndVectorMatchesIt(String type, int rows, int cols) {
         GgmlType t = GgmlType.valueOf(type);
         GgmlMatrix w = random(t, rows, cols, rows * 31L + cols);

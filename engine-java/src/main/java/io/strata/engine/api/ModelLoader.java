@@ -118,13 +118,9 @@ public final class ModelLoader {
             io.strata.compression.codec.CodecParams[][] codecParams = null;
             if (io.strata.engine.store.CodecStoreFiles.present(dir)) {
                 var cf = io.strata.engine.store.CodecStoreFiles.read(ps);
-                var codec = io.strata.compression.codec.ExpertCodecs.byName(cf.codec());
-                if (codec instanceof io.strata.compression.codec.FloeCodec) return loadFloeStore(dir, ps, cf, c, o);
-                if (!(codec instanceof io.strata.compression.codec.GroupQuantCodec) && !(codec instanceof io.strata.compression.codec.Mxfp4Codec)) {
-                    throw new IllegalArgumentException(dir + ": experts packed with codec '" + cf.codec()
-                            + "' cannot be served (expected a group-quantizing codec, int8/int4/int3/int2, mxfp4, or floe)");
-                }
+                if (cf.codec().startsWith(io.strata.compression.codec.FloeCodec.NAME)) return loadFloeStore(dir, ps, cf, c, o);
                 codecParams = cf.experts();
+                checkBlockLayouts(dir, cf);
                 io.strata.engine.store.CodecStoreFiles.checkBlobs(ps, codecParams);
             }
             long all = ps.maxExpertBytes() * c.numMoeLayers() * c.numExperts();
@@ -210,8 +206,14 @@ public final class ModelLoader {
         if (cal == null) {
             long t0 = System.nanoTime();
             String codec = layout instanceof io.strata.tiering.ExpertLayout.Dense d ? d.name() : layout.name();
-            cal = new io.strata.engine.hybrid.Calibrator(c.hidden(), c.expertIntermediate(), true, msg -> {})
-                    .forRun(codec, vram.measureHostToDevice(5), cb.deviceName());
+            try {
+                cal = new io.strata.engine.hybrid.Calibrator(c.hidden(), c.expertIntermediate(), true, msg -> {})
+                        .forRun(codec, vram.measureHostToDevice(5), cb.deviceName());
+            } catch (RuntimeException ex) { // e.g. a kept GGUF type Strata cannot quantize a sample expert into
+                LOG.log(System.Logger.Level.WARNING, "offload-compute auto: cannot measure the " + layout.name() + " CPU kernel ("
+                        + ex.getMessage() + "); every miss is copied to VRAM (`strata calibrate` saves rates the plan can use)");
+                return new io.strata.engine.hybrid.StepPlanner(null, io.strata.engine.hybrid.StepPlanner.Mode.GPU);
+            }
             LOG.log(System.Logger.Level.INFO, String.format(java.util.Locale.ROOT, "offload-compute auto: no calibration of this"
                     + " machine with a GPU at %s; measured the %s CPU kernel (%.2f GB/s) and the copy into VRAM (%.2f GB/s) in %.1f s"
                     + " (`strata calibrate --backend cuda` measures everything)", saved, layout.name(), cal.cpuExpertRate(layout.name()) / 1e9,
@@ -264,6 +266,33 @@ public final class ModelLoader {
     }
 
     /** Part sizes of the largest expert of a packed store: its blob, or its gate, up and down matrices. */
+    /**
+     * Every expert of a codec store (other than FloE) is a blob a block kernel computes whole: group-quantized
+     * (int8/4/3/2), ggml blocks (gguf-*, whose types may differ per layer, the store then being named "gguf") or
+     * block-scaled FP8. Fails naming the layer, expert and codec otherwise.
+     */
+    static void checkBlockLayouts(Path dir, io.strata.engine.store.CodecStoreFiles.CodecFile cf) {
+        var params = cf.experts();
+        for (int l = 0; l < params.length; l++) {
+            if (params[l] == null) continue;
+            for (int e = 0; e < params[l].length; e++) {
+                var p = params[l][e];
+                String codec = p == null ? "none" : p.codec();
+                io.strata.tiering.ExpertLayout layout;
+                try {
+                    layout = p == null ? null : io.strata.tiering.ExpertLayout.of(p);
+                } catch (IllegalArgumentException ex) {
+                    layout = null;
+                }
+                if (!(layout instanceof io.strata.tiering.ExpertLayout.GroupQuant || layout instanceof io.strata.tiering.ExpertLayout.Ggml
+                        || layout instanceof io.strata.tiering.ExpertLayout.Fp8 || layout instanceof io.strata.tiering.ExpertLayout.Mxfp4)) {
+                    throw new IllegalArgumentException(dir + ": layer " + l + " expert " + e + " packed with codec '" + codec
+                            + "' cannot be served (expected int8/int4/int3/int2, fp8, gguf-<type> or floe)");
+                }
+            }
+        }
+    }
+
     static long[] storeSlotParts(PackedStore ps, io.strata.compression.codec.CodecParams[][] codec) {
         long[] best = {0};
         long bestSlot = 0;

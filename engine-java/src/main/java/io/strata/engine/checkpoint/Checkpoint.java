@@ -160,6 +160,36 @@ public final class Checkpoint implements ModelSource {
         return new TensorInfo(t.name(), t.file(), io.strata.compression.DType.F32, t.shape(), out);
     }
 
+    /**
+     * An F8_E4M3 weight as stored (codes mapped, no copy) with its block scales widened to F32: what {@code strata
+     * pack} keeps for FP8 experts. Fails naming the tensor when it is not FP8.
+     */
+    public io.strata.compression.fp8.Fp8Matrix fp8(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) throw new CheckpointException(dir + ": missing tensor " + name);
+        if (t.dtype() != io.strata.compression.DType.F8_E4M3) {
+            throw new CheckpointException(t.file() + ": tensor " + name + " is " + t.dtype() + ", expected F8_E4M3 with block scales");
+        }
+        int[] blk = fp8Block();
+        TensorInfo s = tensors.get(name + SCALE_INV); // present and of the right shape: checkFp8Scales ran at open
+        long n = s.data().byteSize() / s.dtype().bytes;
+        java.lang.foreign.MemorySegment f32 = Arena.ofAuto().allocate(n * 4, 64);
+        for (long i = 0; i < n; i++) {
+            float v = switch (s.dtype()) {
+                case F32 -> s.data().getAtIndex(io.strata.compression.Layouts.F32, i);
+                case BF16 -> io.strata.compression.Halfs.bf16ToFloat(s.data().getAtIndex(io.strata.compression.Layouts.I16, i));
+                default -> io.strata.compression.Halfs.f16ToFloat(s.data().getAtIndex(io.strata.compression.Layouts.I16, i));
+            };
+            f32.setAtIndex(io.strata.compression.Layouts.F32, i, v);
+        }
+        return new io.strata.compression.fp8.Fp8Matrix(name, (int) t.shape()[0], (int) t.shape()[1], blk[0], blk[1], t.data(), f32);
+    }
+
+    /** (rows, cols) of the FP8 scale blocks (quantization_config.weight_block_size, 128 x 128 by default). */
+    public int[] fp8BlockSize() {
+        return fp8Block();
+    }
+
     public Path dir() {
         return dir;
     }

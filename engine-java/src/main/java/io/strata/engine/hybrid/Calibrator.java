@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  */
 public final class Calibrator {
     /** The codecs whose CPU kernels are measured (FloE's cost depends on its sparsity: it is planned as its INT2 up). */
-    public static final List<String> CODECS = List.of("f32", "bf16", "int8", "int4", "int3", "int2");
+    public static final List<String> CODECS = List.of("f32", "bf16", "int8", "int4", "int3", "int2", "mxfp4", "fp8", "gguf-q8_0");
 
     private final int hidden, intermediate;
     private final boolean brief;

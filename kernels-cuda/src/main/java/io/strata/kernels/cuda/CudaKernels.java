@@ -144,6 +144,64 @@ public final class CudaKernels {
         }
     }
 
+    /** The ggml block types the device kernels read (blocks.cuh). */
+    public static boolean supportsGgml(io.strata.compression.ggml.GgmlType t) {
+        return switch (t) {
+            case Q8_0, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Fused dequantize + matmul straight from ggml blocks as GGUF stores them: out (n, rows) (+)= x (n, cols) · Wᵀ.
+     *
+     * @param w    (rows, cols / blockSize) blocks of {@code type}, row-major, 2-byte aligned
+     * @param x    (n, cols) f32
+     * @param out  (n, rows) f32
+     * @param n    tokens, 1..8
+     */
+    public void matmulGgml(CudaStream s, DeviceBuffer w, io.strata.compression.ggml.GgmlType type, int rows, int cols, DeviceBuffer x,
+                           DeviceBuffer out, int n, boolean accumulate) {
+        checkTokens(n);
+        if (!supportsGgml(type)) throw new IllegalArgumentException("no device kernel for ggml type " + type + " (Q8_0, Q4_K, Q5_K, Q6_K)");
+        if (rows <= 0 || cols % type.blockSize != 0) {
+            throw new IllegalArgumentException(type + " [" + rows + ", " + cols + "]: rows must be > 0 and cols a multiple of " + type.blockSize);
+        }
+        need(w, (long) rows * (cols / type.blockSize) * type.typeSize, type + " weights");
+        need(x, 4L * n * cols, type + " x");
+        need(out, 4L * n * rows, type + " out");
+        if ((w.address() & 1) != 0) throw new IllegalArgumentException(type + " weights must be 2-byte aligned, found 0x" + Long.toHexString(w.address()));
+        Launcher l = launcher("strata_matvec_" + type.name().toLowerCase(java.util.Locale.ROOT) + (n == 1 ? "_n1" : "_n8"), 7);
+        synchronized (l) {
+            l.ptr(0, w).ptr(1, x).ptr(2, out).i32(3, rows).i32(4, cols).i32(5, n).i32(6, accumulate ? 1 : 0)
+                    .launch(LaunchConfig.matvecBlocks(rows), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
+    /**
+     * Fused dequantize + matmul from block-scaled FP8: W[r][c] = e4m3(codes[r][c]) · scales[r / br][c / bc];
+     * out (n, rows) (+)= x (n, cols) · Wᵀ.
+     *
+     * @param codes  (rows, cols) E4M3 bytes
+     * @param scales (ceil(rows / br), ceil(cols / bc)) f32
+     */
+    public void matmulFp8(CudaStream s, DeviceBuffer codes, DeviceBuffer scales, int rows, int cols, int br, int bc, DeviceBuffer x,
+                          DeviceBuffer out, int n, boolean accumulate) {
+        checkTokens(n);
+        if (rows <= 0 || cols <= 0 || br <= 0 || bc <= 0) {
+            throw new IllegalArgumentException("FP8 [" + rows + ", " + cols + "] in " + br + "x" + bc + " blocks: every size must be > 0");
+        }
+        need(codes, (long) rows * cols, "FP8 codes");
+        need(scales, 4L * ((rows + br - 1) / br) * ((cols + bc - 1) / bc), "FP8 scales");
+        need(x, 4L * n * cols, "FP8 x");
+        need(out, 4L * n * rows, "FP8 out");
+        Launcher l = launcher(n == 1 ? "strata_matvec_fp8_n1" : "strata_matvec_fp8_n8", 10);
+        synchronized (l) {
+            l.ptr(0, codes).ptr(1, scales).ptr(2, x).ptr(3, out).i32(4, rows).i32(5, cols).i32(6, br).i32(7, bc).i32(8, n)
+                    .i32(9, accumulate ? 1 : 0).launch(LaunchConfig.matvecBlocks(rows), 1, LaunchConfig.BLOCK, 0, s);
+        }
+    }
+
     /**
      * {@code out (n, rows) = x (n, cols) · Ŵᵀ} for an MXFP4 matrix in ggml's block layout (17 bytes per 32 values),
      * dequantized on the fly; n ≤ {@link LaunchConfig#MAX_TOKENS}.

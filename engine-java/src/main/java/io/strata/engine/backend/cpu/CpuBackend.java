@@ -462,6 +462,8 @@ public final class CpuBackend implements Backend {
         return switch (layout) {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;
+            case ExpertLayout.Ggml g -> true;
+            case ExpertLayout.Fp8 f -> true;
             case ExpertLayout.Floe f -> true;
             case ExpertLayout.Mxfp4 m -> true;
         };
@@ -473,6 +475,8 @@ public final class CpuBackend implements Backend {
         switch (expert.layout()) {
             case ExpertLayout.Dense d -> denseFfn(expert.weights(), x, n, out);
             case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
+            case ExpertLayout.Ggml g -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
+            case ExpertLayout.Fp8 f -> HostQuantFfn.forward(this, expert.encoded(), x, n, out);
             case ExpertLayout.Floe f -> FloeFfn.forward(this, expert.encoded(), expert.rows(), QUANT, x, n, out);
             case ExpertLayout.Mxfp4 m -> HostMxfp4Ffn.forward(this, expert.encoded(), x, n, out, null);
         }
@@ -498,6 +502,8 @@ public final class CpuBackend implements Backend {
                 addBias(out, glu.downBias(), n, h);
             }
             case ExpertLayout.GroupQuant q -> HostQuantFfn.forward(this, expert.encoded(), x, n, out, glu);
+            case ExpertLayout.Ggml g -> HostQuantFfn.forward(this, expert.encoded(), x, n, out, glu);
+            case ExpertLayout.Fp8 f -> HostQuantFfn.forward(this, expert.encoded(), x, n, out, glu);
             case ExpertLayout.Mxfp4 m -> HostMxfp4Ffn.forward(this, expert.encoded(), x, n, out, glu);
             case ExpertLayout.Floe f -> throw new UnsupportedOperationException(
                     "FloE experts (" + f.name() + ") assume the plain SwiGLU; a gpt-oss expert (biases, clamped SwiGLU) cannot be stored as FloE");

@@ -510,6 +510,8 @@ public final class CudaBackend implements Backend {
         return switch (layout) {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> true;  // INT4/INT2 g64 on the device, others on the host kernels
+            case ExpertLayout.Ggml g -> true;        // Q8_0/Q4_K/Q5_K/Q6_K on the device, other types on the host kernels
+            case ExpertLayout.Fp8 f -> true;         // on the device from its VRAM copy
             case ExpertLayout.Floe f -> true;        // on the device from its VRAM copy, rows loaded as selected
             case ExpertLayout.Mxfp4 m -> true;       // on the device from its VRAM copy, blocks dequantized in the kernel
         };
@@ -520,6 +522,8 @@ public final class CudaBackend implements Backend {
         return switch (layout) {
             case ExpertLayout.Dense d -> true;
             case ExpertLayout.GroupQuant q -> (q.bits() == 4 || q.bits() == 2) && q.groupSize() == LaunchConfig.QUANT_GROUP;
+            case ExpertLayout.Ggml g -> CudaKernels.supportsGgml(g.gate()) && CudaKernels.supportsGgml(g.up()) && CudaKernels.supportsGgml(g.down());
+            case ExpertLayout.Fp8 f -> true;
             case ExpertLayout.Floe f -> true;   // INT2 g64 or bf16 up, bf16 gate/downT rows
             case ExpertLayout.Mxfp4 m -> true;
         };
@@ -588,6 +592,8 @@ public final class CudaBackend implements Backend {
                 if (glu != null) throw new UnsupportedOperationException("FloE experts (" + f.name() + ") assume the plain SwiGLU; gpt-oss experts cannot be FloE");
                 floe(expert, slot, xb, n, ob);
             }
+            case ExpertLayout.Ggml g -> blockExpert(expert.encoded(), a[0], xb, n, ob, true, glu);
+            case ExpertLayout.Fp8 f -> blockExpert(expert.encoded(), a[0], xb, n, ob, false, glu);
         }
     }
 
@@ -730,6 +736,41 @@ public final class CudaBackend implements Backend {
     }
 
     /** out (n, rows) = x (n, cols) · Ŵᵀ in launches of at most 8 tokens. */
+    /**
+     * A ggml-block or FP8 expert from its blob's VRAM copy at {@code addr}: gate and up into the FFN scratch, SwiGLU,
+     * down into out; every projection by the fused kernel of its part's layout, tokens in chunks of 8.
+     */
+    private void blockExpert(EncodedExpert e, long addr, CudaBuf x, int n, CudaBuf out, boolean ggml, ClampedGlu glu) {
+        var p = e.params();
+        DeviceBuffer blob = vram.view(addr, e.blob().byteSize());
+        int hdim = p.hidden(), inter = p.intermediate();
+        checkLen(x, (long) n * hdim, p.codec() + " expert x");
+        checkLen(out, (long) n * hdim, p.codec() + " expert out");
+        ensureFfnScratch(4L * n * inter);
+        CudaBuf gb = new CudaBuf(null, ffnGate.slice(0, 4L * n * inter), n * inter);
+        CudaBuf ub = new CudaBuf(null, ffnUp.slice(0, 4L * n * inter), n * inter);
+        blockMatmul(e, blob, "gate", ggml, x, n, gb);
+        blockMatmul(e, blob, "up", ggml, x, n, ub);
+        activate(gb, ub, n, inter, glu);
+        blockMatmul(e, blob, "down", ggml, gb, n, out);
+        if (glu != null) addBias(out, glu.downBias(), n, hdim);
+    }
+
+    private void blockMatmul(EncodedExpert e, DeviceBuffer blob, String part, boolean ggml, CudaBuf x, int n, CudaBuf out) {
+        var pl = e.params().part(part);
+        int rows = pl.rows(), cols = pl.cols();
+        DeviceBuffer w = blob.slice(pl.offset(), pl.bytes());
+        var fp8 = ggml ? null : io.strata.compression.codec.Fp8Codec.view(e, part);
+        DeviceBuffer scales = ggml ? null : blob.slice(e.params().part(part + "_scale").offset(), e.params().part(part + "_scale").bytes());
+        var type = ggml ? io.strata.compression.codec.GgmlCodec.view(e, part).type() : null;
+        for (int t0 = 0; t0 < n; t0 += LaunchConfig.MAX_TOKENS) {
+            int m = Math.min(LaunchConfig.MAX_TOKENS, n - t0);
+            DeviceBuffer xs = x.at(t0 * cols, m * cols), os = out.at(t0 * rows, m * rows);
+            if (ggml) k.matmulGgml(stream, w, type, rows, cols, xs, os, m, false);
+            else k.matmulFp8(stream, w, scales, rows, cols, fp8.br(), fp8.bc(), xs, os, m, false);
+        }
+    }
+
     private void matmulQuant(QuantMatrix w, CudaBuf x, int n, CudaBuf out) {
         for (int t0 = 0; t0 < n; t0 += LaunchConfig.MAX_TOKENS) {
             int m = Math.min(LaunchConfig.MAX_TOKENS, n - t0);

@@ -463,6 +463,30 @@ public final class GgufCheckpoint implements ModelSource {
         return ref(name).t().type();
     }
 
+    /**
+     * A tensor's ggml bytes as they are in the file (one expert's slice of a stacked tensor), without dequantizing:
+     * what {@code strata pack} keeps for experts of a type with a kernel. Not for the q/k projections of "llama"
+     * files (their rows are permuted).
+     */
+    public io.strata.compression.ggml.GgmlMatrix ggml(String name) {
+        Ref r = ref(name);
+        GgufTensor t = r.t();
+        if (r.heads() > 0 || r.shape().length != 2) {
+            throw new CheckpointException(t.file() + ": tensor " + t.name() + " cannot be read as stored (expected a 2-D tensor in file order, found shape "
+                    + Arrays.toString(r.shape()) + (r.heads() > 0 ? " with permuted rows" : "") + ")");
+        }
+        MemorySegment src = t.data();
+        if (r.expert() >= 0) {
+            long per = src.byteSize() / t.ne()[2];
+            src = src.asSlice(per * r.expert(), per);
+        }
+        try {
+            return new io.strata.compression.ggml.GgmlMatrix(name, t.type(), (int) r.shape()[0], (int) r.shape()[1], src);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(t.file() + ": tensor " + t.name() + ": " + e.getMessage(), e);
+        }
+    }
+
     private Ref ref(String name) {
         Ref r = refs.get(name);
         if (r == null) throw new CheckpointException(g.path() + ": missing tensor " + name + " (no GGUF tensor maps to it)");

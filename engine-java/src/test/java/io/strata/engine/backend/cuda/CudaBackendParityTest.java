@@ -118,6 +118,77 @@ class CudaBackendParityTest {
         }
     }
 
+    /** Random ggml blocks of type t, (rows, cols), with finite f16 scales of realistic size (d ~ 1e-3). */
+    static io.strata.compression.ggml.GgmlMatrix randomGgml(java.util.Random rnd, io.strata.compression.ggml.GgmlType t, int rows, int cols) {
+        long bytes = (long) rows * cols / t.blockSize * t.typeSize;
+        var m = Arena.ofAuto().allocate(bytes, 64);
+        for (long i = 0; i < bytes; i++) m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+        int[] halves = switch (t) {
+            case Q8_0 -> new int[] {0};
+            case Q4_K, Q5_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException(t.name());
+        };
+        for (long b = 0; b < bytes / t.typeSize; b++) {
+            for (int h : halves) {
+                m.set(io.strata.compression.Layouts.I16, b * t.typeSize + h, io.strata.compression.Halfs.floatToF16(1e-3f * (1 + rnd.nextFloat())));
+            }
+        }
+        return new io.strata.compression.ggml.GgmlMatrix(t.name(), t, rows, cols, m);
+    }
+
+    /**
+     * The layouts kept from checkpoints: ggml blocks (Q8_0 from our quantizer; Q4_K gate, Q5_K up, Q6_K down as random
+     * blocks) and block-scaled FP8 (16-byte path, and a width that is not a multiple of 16: the per-code path) run on
+     * the device kernels from the blob's VRAM copy and match the CPU's kernels, n = 1 and n = 11, twice (second pass a
+     * VRAM hit).
+     */
+    @Test
+    void ggufAndFp8ExpertsMatchTheCpuKernels() {
+        java.util.Random rnd = new java.util.Random(16);
+        var kquant = new io.strata.compression.codec.GgmlCodec(io.strata.compression.ggml.GgmlType.Q4_K, io.strata.compression.ggml.GgmlType.Q5_K,
+                io.strata.compression.ggml.GgmlType.Q6_K);
+        io.strata.compression.codec.EncodedExpert[] experts = {
+            encoded("gguf-q8_0", rnd, 256, 192),
+            kquant.keep(randomGgml(rnd, io.strata.compression.ggml.GgmlType.Q4_K, 512, 256),
+                    randomGgml(rnd, io.strata.compression.ggml.GgmlType.Q5_K, 512, 256),
+                    randomGgml(rnd, io.strata.compression.ggml.GgmlType.Q6_K, 256, 512), Arena.ofAuto()),
+            encoded("fp8-b32x48", rnd, 256, 192),
+            encoded("fp8", rnd, 200, 72),
+        };
+        CpuBackend cpu = new CpuBackend(Kernels.scalar());
+        try (CudaBackend cuda = CudaBackend.create()) {
+            for (int id = 0; id < experts.length; id++) {
+                var e = experts[id];
+                int hidden = e.params().hidden();
+                assertTrue(CudaBackend.onDevice(io.strata.tiering.ExpertLayout.of(e.params())), e.params().codec() + " runs on the device");
+                for (int n : new int[] {1, 11}) {
+                    float[] x = new float[n * hidden];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                    Buf xc = cpu.alloc(x.length), oc = cpu.alloc(n * hidden);
+                    cpu.write(xc, x, 0, x.length);
+                    try (ExpertHandle h = TestHandles.encoded(cpu, new ExpertKey(1, id), e)) {
+                        cpu.expertFfn(h, xc, n, oc);
+                    }
+                    float[] want = new float[n * hidden];
+                    cpu.read(oc, want, 0, want.length);
+                    Buf xg = cuda.alloc(x.length);
+                    cuda.write(xg, x, 0, x.length);
+                    for (int pass = 0; pass < 2; pass++) {
+                        Buf og = cuda.alloc(n * hidden);
+                        try (ExpertHandle h = TestHandles.encoded(cuda, new ExpertKey(1, id), e)) {
+                            assertNotNull(h.fast(), "admitted to VRAM");
+                            cuda.expertFfn(h, xg, n, og);
+                        }
+                        float[] got = new float[n * hidden];
+                        cuda.read(og, got, 0, got.length);
+                        assertRelative(want, got, 1e-4, e.params().codec() + " [H=" + hidden + "] n=" + n + " pass " + pass);
+                    }
+                }
+            }
+        }
+    }
+
     /** A whole-backend VRAM budget sizes the expert slots from what is left and is never exceeded. */
     @Test
     void vramBudgetBoundsTheWholeBackend() {
