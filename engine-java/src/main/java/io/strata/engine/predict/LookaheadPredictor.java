@@ -18,6 +18,7 @@ public final class LookaheadPredictor implements ExpertPredictor {
     private final int hidden, experts;
     private final float[][] routers; // [layer] (experts, hidden) row-major, f32; null for a dense layer
     private final float[][] norms;   // [layer] (hidden) post-attention RMSNorm weights, or null: no rescaling
+    private float[][] biases;        // [layer] (experts) router bias (gpt-oss), or null
 
     /**
      * @param routers [layer] router weights (experts, hidden) row-major, or null for a dense layer
@@ -64,7 +65,15 @@ public final class LookaheadPredictor implements ExpertPredictor {
             if (L.router == null) continue;
             r[l] = toFloats(L.router.matrix());
         }
-        return new LookaheadPredictor(r, n, c.hidden(), c.numExperts());
+        LookaheadPredictor p = new LookaheadPredictor(r, n, c.hidden(), c.numExperts());
+        for (int l = 0; l < r.length; l++) { // a biased router (gpt-oss): its scores include the bias
+            var L = model.weights().layers[l];
+            if (L.routerBias == null) continue;
+            if (p.biases == null) p.biases = new float[r.length][];
+            p.biases[l] = new float[c.numExperts()];
+            model.backend().read(L.routerBias, p.biases[l], 0, c.numExperts());
+        }
+        return p;
     }
 
     /** m (rows, cols) → row-major f32. */
@@ -112,7 +121,7 @@ public final class LookaheadPredictor implements ExpertPredictor {
             double s = 0;
             int off = e * hidden;
             for (int i = 0; i < hidden; i++) s += (double) w[off + i] * x[i];
-            out[e] = (float) s;
+            out[e] = (float) s + (biases != null && biases[layer + ahead] != null ? biases[layer + ahead][e] : 0f);
         }
         return out;
     }

@@ -32,7 +32,8 @@ public class CheckpointTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Architecture.class)
+    // gpt-oss has no synthetic writer (stacked expert tensors); its checkpoints are covered by the golden fixtures
+    @EnumSource(value = Architecture.class, names = "GPT_OSS", mode = EnumSource.Mode.EXCLUDE)
     void syntheticShardedCheckpointLoadsAndRuns(Architecture a) throws Exception {
         Path dir = SyntheticCheckpoint.write(tiny(a), tmp.resolve(a.modelType), null);
         assertTrue(Files.exists(dir.resolve("model.safetensors.index.json")), "small shard size must give several shards");
