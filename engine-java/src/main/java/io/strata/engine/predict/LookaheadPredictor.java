@@ -19,6 +19,7 @@ public final class LookaheadPredictor implements ExpertPredictor {
     private final int hidden, experts;
     private final float[][] routers; // [layer] (experts, hidden) row-major, f32; null for a dense layer
     private final float[][] norms;   // [layer] (hidden) post-attention RMSNorm weights, or null: no rescaling
+    private float[][] biases;        // [layer] (experts) router bias (gpt-oss), or null
     private float[][] choiceBias;    // [layer] (experts) e_score_correction_bias of sigmoid routers (DeepSeek-V3, GLM-4.5), or null
 
     /**
@@ -67,6 +68,13 @@ public final class LookaheadPredictor implements ExpertPredictor {
             r[l] = toFloats(L.router.matrix());
         }
         LookaheadPredictor p = new LookaheadPredictor(r, n, c.hidden(), c.numExperts());
+        for (int l = 0; l < r.length; l++) { // a biased router (gpt-oss): its scores include the bias
+            var L = model.weights().layers[l];
+            if (L.routerBias == null) continue;
+            if (p.biases == null) p.biases = new float[r.length][];
+            p.biases[l] = new float[c.numExperts()];
+            model.backend().read(L.routerBias, p.biases[l], 0, c.numExperts());
+        }
         if (c.router().scoring() == io.strata.engine.moe.RouterSpec.Scoring.SIGMOID) {
             p.choiceBias = new float[c.numLayers()][];
             for (int l = 0; l < r.length; l++) p.choiceBias[l] = model.weights().layers[l].scoreBias;
@@ -119,7 +127,7 @@ public final class LookaheadPredictor implements ExpertPredictor {
             double s = 0;
             int off = e * hidden;
             for (int i = 0; i < hidden; i++) s += (double) w[off + i] * x[i];
-            out[e] = (float) s;
+            out[e] = (float) s + (biases != null && biases[layer + ahead] != null ? biases[layer + ahead][e] : 0f);
         }
         float[] bias = choiceBias == null ? null : choiceBias[layer + ahead];
         if (bias != null) { // a sigmoid router picks by sigmoid(logit) + bias: rank by the same score

@@ -78,4 +78,24 @@ class PredictLookaheadTest {
             assertTrue(checked >= 100 && ties <= 3, "checked " + checked + ", near ties " + ties);
         }
     }
+
+    /** A sigmoid router with a correction bias (DeepSeek-V3 shaped fixture) is ranked by the score it selects by. */
+    @Test
+    void sigmoidRouterScoresAddTheCorrectionBias() throws Exception {
+        Path dir = io.strata.engine.model.GoldenForwardTest.fixture("deepseek_v3");
+        try (StrataModel m = StrataModel.load(dir, io.strata.engine.api.EngineOptions.builder().backend("cpu").context(64).build())) {
+            var c = m.config();
+            LookaheadPredictor p = LookaheadPredictor.of(m.model());
+            var L = m.model().weights().layers[2];
+            float[] x = new float[c.hidden()];
+            for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.7);
+            float[] got = p.scores(1, 1, x);
+            for (int e = 0; e < c.numExperts(); e++) {
+                double logit = 0;
+                for (int i = 0; i < x.length; i++) logit += L.router.matrix().get(e, i) * (double) x[i];
+                assertEquals(1 / (1 + Math.exp(-logit)) + L.scoreBias[e], got[e], 1e-5, "expert " + e);
+            }
+            assertTrue(L.scoreBias[0] != 0f, "the fixture's bias is not zero");
+        }
+    }
 }
