@@ -99,8 +99,10 @@ public final class Session implements AutoCloseable {
         StringBuilder text = new StringBuilder();
         StreamDecoder dec = model.tokenizer().newStreamDecoder(true);
         int[] stops = model.stopTokens();
+        io.strata.engine.chat.HarmonyChannels harmony = harmonyChannels();
         GenerationResult r = generate(ids, maxTokens, stops, sampling, id -> {
             if (contains(stops, id)) return true; // the end-of-turn token is not part of the reply
+            if (harmony != null && !harmony.show(id)) return true; // gpt-oss: only the final channel is the reply
             String piece = dec.feed(id);
             if (!piece.isEmpty()) {
                 text.append(piece);
@@ -114,6 +116,20 @@ public final class Session implements AutoCloseable {
             if (onText != null) onText.accept(rest);
         }
         return new ChatReply(text.toString(), r, lastReused);
+    }
+
+    /** gpt-oss with harmony's special tokens in its tokenizer: the filter of its final channel, else null. */
+    private io.strata.engine.chat.HarmonyChannels harmonyChannels() {
+        if (model.config().arch() != io.strata.engine.model.Architecture.GPT_OSS) return null;
+        var tok = model.tokenizer();
+        int[] ids = new int[4];
+        String[] names = {"<|channel|>", "<|message|>", "<|end|>", "<|start|>"};
+        for (int i = 0; i < 4; i++) {
+            int[] e = tok.encode(names[i], false);
+            if (e.length != 1) return null; // not a harmony tokenizer: show everything
+            ids[i] = e[0];
+        }
+        return new io.strata.engine.chat.HarmonyChannels(ids[0], ids[1], ids[2], ids[3], id -> tok.decode(new int[] {id}, false));
     }
 
     /**
