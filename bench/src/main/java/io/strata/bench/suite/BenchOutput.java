@@ -34,7 +34,7 @@ public final class BenchOutput {
         List<String> head = new ArrayList<>(List.of("model", "size", "params", "codec", "backend", "threads"));
         if (tiered) head.addAll(List.of("host budget", "policy", "prefetch"));
         head.addAll(List.of("test", "t/s", "bound t/s", "of bound"));
-        if (tiered) head.addAll(List.of("host hit", "MB moved/tok", "stall ms/tok"));
+        if (tiered) head.addAll(List.of("served w/o SSD", "MB moved/tok", "stall ms/tok"));
         StringBuilder b = new StringBuilder();
         b.append("| ").append(String.join(" | ", head)).append(" |\n");
         b.append("|").append("---|".repeat(head.size())).append('\n');

@@ -243,7 +243,7 @@ public final class BenchSuite {
                 if (!pp) {
                     // Weights read per token that fit the last-level cache, or nearly, are partly served from it: the
                     // DRAM figure is then no bound (tiny-moe: 47 MB; one OLMoE layer: 340 MB against a 300 MiB L3).
-                    bound = active < 2 * bounds.llcBytes() ? "memory (active weights < 2x LLC: partly cached, not binding)" : "memory";
+                    bound = active < 2 * bounds.llcBytes() ? "memory (active weights < 2x LLC: partly cached; not binding)" : "memory";
                     boundTps = mem / active;
                     if (ssdPerTok != null && ssdPerTok > 0 && ssd > 0) {
                         double s = ssd / ssdPerTok;

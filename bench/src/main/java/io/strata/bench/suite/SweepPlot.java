@@ -30,7 +30,8 @@ public final class SweepPlot {
 
     /** The label of a row's configuration: what differs between rows is in it. */
     static String label(BenchSuite.Row r) {
-        String s = r.model() + " " + r.codec() + " " + r.backend() + " t" + r.threads();
+        String name = r.model().contains("/") ? java.nio.file.Path.of(r.model()).getFileName().toString() : r.model();
+        String s = name + " " + r.codec() + " " + r.backend() + " t" + r.threads();
         if (!r.hostBudget().equals("-")) s += " host " + r.hostBudget();
         if (!r.policy().equals("-")) s += " " + r.policy();
         if (!r.prefetch().equals("-")) s += " prefetch " + r.prefetch();
@@ -95,7 +96,7 @@ public final class SweepPlot {
                     g.setColor(BOUND);
                     g.setStroke(new BasicStroke(3f));
                     g.drawLine(bx, by - 2, bx, by + BAR + 2);
-                    v += String.format(Locale.ROOT, " (%.2f of %s bound)", r.ratio(), r.bound());
+                    v += String.format(Locale.ROOT, " (%.2f of %s bound)", r.ratio(), r.bound().split(" ")[0]); // the JSON has the full name
                 }
                 g.setColor(Color.BLACK);
                 g.drawString(v, Math.min(W - 200, hi + 6), by + BAR - 7);

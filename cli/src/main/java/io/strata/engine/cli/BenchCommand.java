@@ -117,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
             Files.writeString(json, BenchOutput.format("json", rows, meta));
             String name = json.getFileName().toString();
             Path png = json.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".png");
-            SweepPlot.write(rows, "strata bench: " + String.join(", ", models) + " (" + machine() + ")", png);
+            SweepPlot.write(rows, "strata bench (" + machine() + ")", png);
             System.err.println("wrote " + json + " and " + png);
         }
         return 0;
