@@ -37,7 +37,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Rows are 2048 wide (an OLMoE up/gate projection), group 64. Quantized weights are random
  * codes with valid f16 scales and zeros (the kernels' speed does not depend on the values).
  *
- * <p>{@code java … QuantBoundCpuTimeMain [--ws MiB] [--rounds N] [--bits 8,4,2] [--json F]}
+ * <p>Then the prefill (batched) path, before and after on the same clock: an OLMoE expert's up
+ * projection [1024, 2048] times {@code --prefill} tokens (default 32), 41 interleaved pairs; only
+ * the speed-up is reported (the matrix is cache-resident, so there is no memory bound to compare to).
+ *
+ * <p>{@code java … QuantBoundCpuTimeMain [--ws MiB] [--rounds N] [--bits 8,4,2] [--prefill N] [--json F]}
  */
 public final class QuantBoundCpuTimeMain {
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
@@ -48,7 +52,7 @@ public final class QuantBoundCpuTimeMain {
 
     public static void main(String[] args) throws Exception {
         long wsBytes = MemoryBoundBench.workingSetBytes();
-        int rounds = 7;
+        int rounds = 7, prefillTokens = 32;
         String json = null;
         int[] bitsList = {8, 4, 2};
         for (int i = 0; i < args.length; i++) {
@@ -56,13 +60,14 @@ public final class QuantBoundCpuTimeMain {
                 case "--ws" -> wsBytes = Long.parseLong(args[++i]) << 20;
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--json" -> json = args[++i];
+                case "--prefill" -> prefillTokens = Integer.parseInt(args[++i]);
                 case "--bits" -> {
                     String[] p = args[++i].split(",");
                     bitsList = new int[p.length];
                     for (int k = 0; k < p.length; k++) bitsList[k] = Integer.parseInt(p[k].strip());
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (expected --ws MiB, --rounds N, --bits 8,4,2, --json F)");
+                        + " (expected --ws MiB, --rounds N, --bits 8,4,2, --prefill N, --json F)");
             }
         }
         QuantKernels before = new PerRowParamsQuantKernels(), now = Kernels.quant();
@@ -76,6 +81,9 @@ public final class QuantBoundCpuTimeMain {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int bits : bitsList) rows.add(measure(bits, wsBytes, rounds, before, now));
         result.put("layouts", rows);
+        List<Map<String, Object>> prefill = new ArrayList<>();
+        for (int bits : bitsList) prefill.add(prefill(bits, prefillTokens, before, now));
+        result.put("prefill", prefill);
         if (json != null) {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(json), result);
             System.out.println("wrote " + json);
@@ -135,6 +143,48 @@ public final class QuantBoundCpuTimeMain {
                     f.label(), 1 / PairedCpuTimeMain.median(ts), 1 / PairedCpuTimeMain.median(ta), PairedCpuTimeMain.median(boundBefore),
                     1 / PairedCpuTimeMain.median(tb), PairedCpuTimeMain.median(boundNow), PairedCpuTimeMain.quantile(boundNow, 0.25),
                     PairedCpuTimeMain.quantile(boundNow, 0.75), PairedCpuTimeMain.median(speedup));
+            return row;
+        }
+    }
+
+    /** Batched path: before/after CPU time of [1024, 2048] × n tokens, 41 interleaved pairs after a warm-up. */
+    private static Map<String, Object> prefill(int bits, int n, QuantKernels before, QuantKernels now) {
+        QuantFormat f = new QuantFormat(bits, 64);
+        int rows = 1024, rounds = 41;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment m = arena.allocate(QuantizedMatrix.byteSize(f, rows, COLS), 4096);
+            SplittableRandom rnd = new SplittableRandom(100 + bits);
+            for (long i = 0; i < m.byteSize() / 8; i++) m.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, rnd.nextLong());
+            QuantizedMatrix q = QuantizedMatrix.view("w", f, rows, COLS, m);
+            long groups = (long) rows * f.groupsPerRow(COLS);
+            for (long g = 0; g < groups; g++) {
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.scalesOffset() + 2 * g, Float.floatToFloat16(0.01f));
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.zerosOffset() + 2 * g, Float.floatToFloat16(f.maxCode() / 2f));
+            }
+            float[] x = new float[n * COLS], y = new float[n * rows];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            Runnable a = () -> before.matmul(q, x, n, y, 0, rows), b = () -> now.matmul(q, x, n, y, 0, rows);
+            for (int i = 0; i < 5; i++) {
+                a.run();
+                b.run();
+            }
+            double[] ta = new double[rounds], tb = new double[rounds], speedup = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ta[r] = cpu(a);
+                tb[r] = cpu(b);
+                speedup[r] = ta[r] / tb[r];
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("layout", f.label());
+            row.put("matrix", "[" + rows + ", " + COLS + "] x " + n + " tokens");
+            row.put("before_ms_median", PairedCpuTimeMain.median(ta) / 1e6);
+            row.put("now_ms_median", PairedCpuTimeMain.median(tb) / 1e6);
+            row.put("speedup_now_over_before_median", PairedCpuTimeMain.median(speedup));
+            row.put("speedup_p25", PairedCpuTimeMain.quantile(speedup, 0.25));
+            row.put("speedup_p75", PairedCpuTimeMain.quantile(speedup, 0.75));
+            System.out.printf("prefill %-8s x %d tokens: before %.2f ms  now %.2f ms  now/before %.2fx [%.2f, %.2f]%n", f.label(), n,
+                    PairedCpuTimeMain.median(ta) / 1e6, PairedCpuTimeMain.median(tb) / 1e6, PairedCpuTimeMain.median(speedup),
+                    PairedCpuTimeMain.quantile(speedup, 0.25), PairedCpuTimeMain.quantile(speedup, 0.75));
             return row;
         }
     }
