@@ -197,6 +197,7 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.printf("prompt %d tokens: time to first token %.1f ms (%.1f tokens/s prefill)%n",
                         res.promptTokens(), res.ttftNanos() / 1e6, res.prefillTokensPerSecond());
                 System.out.printf("decode %d tokens: %.2f tokens/s%n", res.tokens().length, tps);
+                if (cuda != null) System.out.println(RunCommand.pathsTable(m)); // warm-up and prompt included
                 long vramHits = 0, vramMisses = 0;
                 double h2dPerToken = 0, pinnedBw = 0, h2dBound = 0, bw = 0, bound = 0;
                 long[] vram = null;
@@ -253,6 +254,12 @@ public final class BenchCommand implements Callable<Integer> {
                     o.put("ttft_ms", res.ttftNanos() / 1e6);
                     o.put("decode_tokens", res.tokens().length);
                     o.put("decode_tokens_per_s", tps);
+                    var paths = m.model().paths(); // every forward step of this model: warm-up and prompt included
+                    var pj = o.putObject("expert_paths_per_step");
+                    for (var path : io.strata.engine.hybrid.StepPlanner.Path.values()) {
+                        pj.put(path.name().toLowerCase(java.util.Locale.ROOT), paths.perStep(path));
+                    }
+                    o.put("offload_compute", storeOpts.offloadCompute);
                     o.put("codec", tiered != null ? tiered.packedStore().codec() : "checkpoint");
                     o.put("expert_bytes", expertBytes);
                     o.put("active_bytes_per_token", active);

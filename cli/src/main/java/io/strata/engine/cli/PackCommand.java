@@ -157,7 +157,10 @@ public final class PackCommand implements Callable<Integer> {
         if (!codec.startsWith("floe")) {
             io.strata.compression.codec.CodecParams[][] params = new io.strata.compression.codec.CodecParams[c.numLayers()][c.numExperts()];
             for (int l = 0; l < c.numLayers(); l++) {
-                if (!c.moeLayer()[l]) continue;
+                if (!c.moeLayer()[l]) {
+                    params[l] = null; // a dense layer: no experts, a null row in codec.json
+                    continue;
+                }
                 for (int e = 0; e < c.numExperts(); e++) {
                     if (w.isWritten(l, e)) {
                         params[l][e] = codecImpl.layout(c.hidden(), c.expertIntermediate());
