@@ -270,7 +270,8 @@ public final class Calibrator {
     }
 
     /**
-     * Reads a scratch file of {@code bytes} in {@code dir} in blocks of {@code block} bytes (a multiple of 4 KiB),
+     * Reads a scratch file of {@code bytes} in {@code dir} in blocks of {@code block} bytes (a multiple of 4 KiB), each
+     * CRC32C-checked as the store checks its blobs, by two reader threads,
      * {@code passes} times with the block order shuffled each pass: {median bytes/s, 1 if O_DIRECT else 0}. The file is
      * deleted afterwards.
      */
@@ -315,7 +316,12 @@ public final class Calibrator {
                     ts[k] = Thread.ofPlatform().start(() -> {
                         try (BlobReader reader = new BlobReader(true); Arena arena = Arena.ofConfined()) {
                             MemorySegment dst = arena.allocate(block, 4096);
-                            for (int i; (i = next.getAndIncrement()) < blocks; ) reader.read(file, (long) order[i] * block, dst);
+                            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                            for (int i; (i = next.getAndIncrement()) < blocks; ) {
+                                reader.read(file, (long) order[i] * block, dst);
+                                crc.reset();
+                                crc.update(dst.asByteBuffer()); // the store verifies every blob it reads: so does this rate
+                            }
                         } catch (IOException e) {
                             failed[0] = e;
                         }

@@ -19,6 +19,7 @@ import java.util.Map;
  * <ul>
  * <li>"qwen2" (Qwen2/Qwen3): NFC, the Qwen split regex, byte level;
  * <li>"llama-bpe" (Llama 3 style): the same regex with digits in runs of one to three;
+ * <li>"gpt-4o" (gpt-oss's o200k): the o200k split regex, byte level, merges ignored for whole-word tokens;
  * <li>"default", "gpt-2", "olmo", "dbrx" (GPT-2 / GPT-NeoX style): byte level with the GPT-2 regex.
  * </ul>
  * Control and user-defined tokens become added tokens (special for control). The chat
@@ -32,6 +33,10 @@ public final class GgufTokenizer {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** o200k (gpt-oss, GPT-4o): cased letter runs with contractions, digits in runs of one to three. */
+    static final String O200K_REGEX = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+            + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+            + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     /**
@@ -60,12 +65,16 @@ public final class GgufTokenizer {
                 root.putNull("normalizer");
                 root.set("pre_tokenizer", splitThenBytes(LLAMA3_REGEX));
             }
+            case "gpt-4o" -> { // gpt-oss: o200k
+                root.putNull("normalizer");
+                root.set("pre_tokenizer", splitThenBytes(O200K_REGEX));
+            }
             case "default", "gpt-2", "gpt2", "olmo", "dbrx" -> {
                 root.putNull("normalizer");
                 root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
             }
             default -> {
-                return g.path() + ": tokenizer.ggml.pre '" + pre + "' is not converted (supported: qwen2, llama-bpe, default, gpt-2, olmo, dbrx)";
+                return g.path() + ": tokenizer.ggml.pre '" + pre + "' is not converted (supported: qwen2, llama-bpe, gpt-4o, default, gpt-2, olmo, dbrx)";
             }
         }
         root.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false).put("use_regex", false);
@@ -74,7 +83,7 @@ public final class GgufTokenizer {
         long[] types = types(g, tokens.length);
         ObjectNode bpe = root.putObject("model");
         bpe.put("type", "BPE").putNull("dropout").putNull("unk_token").put("continuing_subword_prefix", "").put("end_of_word_suffix", "")
-                .put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", pre.equals("llama-bpe") || pre.equals("llama3"));
+                .put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", pre.equals("llama-bpe") || pre.equals("llama3") || pre.equals("gpt-4o"));
         ObjectNode vocab = bpe.putObject("vocab");
         for (int i = 0; i < tokens.length; i++) {
             int type = (int) types[i];

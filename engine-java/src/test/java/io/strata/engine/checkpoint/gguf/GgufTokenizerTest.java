@@ -40,7 +40,18 @@ class GgufTokenizerTest {
 
     @Test
     void qwen3TokenizerRoundTripsThroughGgufMetadata() throws Exception {
-        Path dir = shared("qwen3");
+        roundTrip("qwen3", "qwen2", "<|im_end|>");
+    }
+
+    /** gpt-oss's o200k tokenizer, stored as llama.cpp stores it (pre-tokenizer "gpt-4o"), converts back exactly. */
+    @Test
+    void gptOssTokenizerRoundTripsThroughGgufMetadata() throws Exception {
+        roundTrip("gpt-oss", "gpt-4o", "<|return|>");
+    }
+
+    /** The shared tokenizer {@code name} written into GGUF metadata with pre-tokenizer {@code pre}, converted back. */
+    private void roundTrip(String name, String pre, String eosToken) throws Exception {
+        Path dir = shared(name);
         assumeTrue(Files.isRegularFile(dir.resolve("golden-encodings.json")), "no tokenizer fixtures at " + dir);
         ObjectMapper om = new ObjectMapper();
         JsonNode tj = om.readTree(dir.resolve("tokenizer.json").toFile()), tc = om.readTree(dir.resolve("tokenizer_config.json").toFile());
@@ -61,18 +72,19 @@ class GgufTokenizerTest {
         JsonNode mj = tj.get("model").get("merges");
         String[] merges = new String[mj.size()];
         for (int i = 0; i < merges.length; i++) merges[i] = mj.get(i).get(0).asText() + " " + mj.get(i).get(1).asText();
-        int eos = tj.get("added_tokens").findValues("content").stream().map(JsonNode::asText).toList().indexOf("<|im_end|>");
+        int eos = tj.get("added_tokens").findValues("content").stream().map(JsonNode::asText).toList().indexOf(eosToken);
         eos = tj.get("added_tokens").get(eos).get("id").asInt();
 
         GgufFileTest.Builder b = GgufFileTest.header(0, 7);
         b.str("tokenizer.ggml.model").u32(GgufFile.STRING).str("gpt2");
-        b.str("tokenizer.ggml.pre").u32(GgufFile.STRING).str("qwen2");
+        b.str("tokenizer.ggml.pre").u32(GgufFile.STRING).str(pre);
         stringArray(b, "tokenizer.ggml.tokens", tokens);
         b.str("tokenizer.ggml.token_type").u32(GgufFile.ARRAY).u32(GgufFile.INT32).u64(n);
         for (long t : types) b.u32(t);
         stringArray(b, "tokenizer.ggml.merges", merges);
         b.str("tokenizer.ggml.eos_token_id").u32(GgufFile.UINT32).u32(eos);
-        b.str("tokenizer.chat_template").u32(GgufFile.STRING).str(tc.get("chat_template").asText());
+        boolean template = tc.hasNonNull("chat_template");
+        b.str("tokenizer.chat_template").u32(GgufFile.STRING).str(template ? tc.get("chat_template").asText() : "");
         Path f = b.write(tmp.resolve("tok.gguf"));
         Path out = Files.createDirectory(tmp.resolve("out"));
         try (GgufModel g = GgufModel.open(f)) {
@@ -86,8 +98,8 @@ class GgufTokenizerTest {
             assertEquals(c.get("decoded").asText(), tok.decode(want, false));
         }
         JsonNode cfg = om.readTree(out.resolve("tokenizer_config.json").toFile());
-        assertEquals(tc.get("chat_template").asText(), cfg.get("chat_template").asText());
-        assertEquals("<|im_end|>", cfg.get("eos_token").asText());
+        if (template) assertEquals(tc.get("chat_template").asText(), cfg.get("chat_template").asText());
+        assertEquals(eosToken, cfg.get("eos_token").asText());
     }
 
     /**
