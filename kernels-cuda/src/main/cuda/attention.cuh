@@ -17,7 +17,9 @@
 // so the context length is unbounded by shared memory; the warps' (max, sum, acc) merge at the end.
 // The body of both attention kernels. window > 0: query t sees only positions > pos0 + t − window (gpt-oss
 // sliding layers); sinks non-null: head h's softmax denominator gets exp(sinks[h]) more, a logit without a value.
-static __device__ __forceinline__ void attention_body(const float* __restrict__ q, const float* __restrict__ kcache,
+// Not static: its __shared__ arrays would then get a name hashed from the source path (_INTERNAL_...), and the fatbin
+// would differ between checkouts.
+__device__ __forceinline__ void attention_body(const float* __restrict__ q, const float* __restrict__ kcache,
                                                       const float* __restrict__ vcache, float* __restrict__ out, int n, int pos0,
                                                       int heads, int kvHeads, int headDim, float scale, int window,
                                                       const float* __restrict__ sinks) {

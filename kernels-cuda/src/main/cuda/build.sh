@@ -21,8 +21,9 @@ compile() {
   local out=$1
   # SASS for every architecture we support plus compute_75 PTX, so newer GPUs JIT from PTX.
   # No -use_fast_math: RoPE and softmax use the accurate sincosf/expf to match PyTorch.
-  # -t 0: one nvcc thread per architecture (the build machines have 2 cores).
-  (cd "$here" && nvcc -fatbin -O3 -std=c++17 -t 0 \
+  # -t 1: the architectures one after another. With parallel threads (-t 0) nvcc assembles the fatbin in the order
+  # the compilations finish, so two builds of the same sources can differ byte for byte.
+  (cd "$here" && nvcc -fatbin -O3 -std=c++17 -t 1 \
       -gencode arch=compute_75,code=sm_75 \
       -gencode arch=compute_80,code=sm_80 \
       -gencode arch=compute_86,code=sm_86 \
