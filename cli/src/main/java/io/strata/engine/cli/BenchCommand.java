@@ -254,11 +254,8 @@ public final class BenchCommand implements Callable<Integer> {
                     o.put("ttft_ms", res.ttftNanos() / 1e6);
                     o.put("decode_tokens", res.tokens().length);
                     o.put("decode_tokens_per_s", tps);
-                    var paths = m.model().paths(); // every forward step of this model: warm-up and prompt included
-                    var pj = o.putObject("expert_paths_per_step");
-                    for (var path : io.strata.engine.hybrid.StepPlanner.Path.values()) {
-                        pj.put(path.name().toLowerCase(java.util.Locale.ROOT), paths.perStep(path));
-                    }
+                    // every forward step of this model: warm-up and prompt included
+                    m.model().paths().perStepByName().forEach(o.putObject("expert_paths_per_step")::put);
                     o.put("offload_compute", storeOpts.offloadCompute);
                     o.put("codec", tiered != null ? tiered.packedStore().codec() : "checkpoint");
                     o.put("expert_bytes", expertBytes);

@@ -104,14 +104,9 @@ public final class PackCommand implements Callable<Integer> {
                 }
                 per[l] = new io.strata.compression.codec.Fp8Codec(blk[0], blk[1]);
             }
-            return new Kept(per, per[firstMoe(c)].name(), null);
+            return new Kept(per, per[c.firstMoeLayer()].name(), null);
         }
         return new Kept(null, null, null);
-    }
-
-    private static int firstMoe(ModelConfig c) {
-        for (int l = 0; l < c.numLayers(); l++) if (c.moeLayer()[l]) return l;
-        throw new IllegalArgumentException("the model has no MoE layer");
     }
 
     /** Writes every expert's own quantized bytes (GGUF blocks, FP8 codes and scales) as one blob each. */

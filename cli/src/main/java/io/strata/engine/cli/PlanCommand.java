@@ -77,13 +77,15 @@ public final class PlanCommand implements Callable<Integer> {
         Calibration cal = Calibration.load(cf);
         RoutingTrace t = TraceReader.readJsonLines(trace);
         ModelConfig c;
-        long expertBytes;
+        long expertBytes, storeSlot;
         ExpertLayout layout;
         try (PackedStore ps = PackedStore.open(model)) {
             c = ModelConfig.parse(ps.manifest().model(), model);
             expertBytes = ps.maxExpertBytes();
-            layout = CodecStoreFiles.present(model) ? ExpertLayout.of(CodecStoreFiles.read(ps).experts()[firstMoe(c)][0])
-                    : new ExpertLayout.Dense(io.strata.compression.DType.fromSafetensors(ps.expert(firstMoe(c), 0).matrix("gate").dtype()));
+            var codecParams = CodecStoreFiles.present(model) ? CodecStoreFiles.read(ps).experts() : null;
+            layout = codecParams != null ? ExpertLayout.of(codecParams[c.firstMoeLayer()][0])
+                    : new ExpertLayout.Dense(io.strata.compression.DType.fromSafetensors(ps.expert(c.firstMoeLayer(), 0).matrix("gate").dtype()));
+            storeSlot = io.strata.kernels.cuda.VramFastTier.slotBytesFor(ModelLoader.storeSlotParts(ps, codecParams));
         }
         if (t.numLayers() != c.numLayers() || t.numExperts() != c.numExperts()) {
             throw new IllegalArgumentException(trace + ": a trace of " + t.numLayers() + " layers x " + t.numExperts()
@@ -145,9 +147,13 @@ public final class PlanCommand implements Callable<Integer> {
                 int hostSlots = (int) Math.min(Integer.MAX_VALUE, hostBytes / eb);
                 int fastSlots = 0;
                 if (vram != null) {
-                    long kv = 2L * c.numLayers() * context * c.kvDim() * Float.BYTES;
-                    long left = ByteSize.parse(vram) - (perLayer * c.numLayers() + head + (long) bpw * h * c.vocabSize()) - kv - (256L << 20);
-                    fastSlots = (int) Math.max(0, left / (eb + (3L << 12)));
+                    // What ModelLoader leaves the VRAM tier: the budget less the dense weights (estimated from their
+                    // shapes), the KV cache at --context and the backend's scratch reserve, in slots as the tier sizes them.
+                    long kv = c.kvBytesPerPosition() * context;
+                    long left = ByteSize.parse(vram) - (perLayer * c.numLayers() + head + (long) bpw * h * c.vocabSize()) - kv
+                            - io.strata.engine.backend.cuda.CudaBackend.SCRATCH_RESERVE;
+                    long slot = codec == null ? storeSlot : io.strata.kernels.cuda.VramFastTier.slotBytesFor(eb);
+                    fastSlots = (int) Math.max(0, left / slot);
                 }
                 for (String policy : policies) {
                     var setup = new DecodeForecast.Setup(c.numLayers(), c.numExperts(), eb, lay, lay.startsWith("floe"), perLayer, head,
@@ -219,10 +225,5 @@ public final class PlanCommand implements Callable<Integer> {
             var r = m.generateFixed(prompt, probeTokens, io.strata.engine.generate.SamplingConfig.GREEDY);
             return 1 / r.decodeTokensPerSecond();
         }
-    }
-
-    private static int firstMoe(ModelConfig c) {
-        for (int l = 0; l < c.numLayers(); l++) if (c.moeLayer()[l]) return l;
-        throw new IllegalArgumentException("the model has no MoE layer");
     }
 }

@@ -72,9 +72,7 @@ public final class RunCommand implements Callable<Integer> {
     static String pathsTable(StrataModel m) {
         var p = m.model().paths();
         StringBuilder b = new StringBuilder("expert paths per step (" + p.steps() + " steps):");
-        for (var path : io.strata.engine.hybrid.StepPlanner.Path.values()) {
-            b.append(String.format(java.util.Locale.ROOT, " %s %.2f", path.name().toLowerCase(java.util.Locale.ROOT), p.perStep(path)));
-        }
+        p.perStepByName().forEach((k, v) -> b.append(String.format(java.util.Locale.ROOT, " %s %.2f", k, v)));
         var st = m.model().store().stats();
         if (st.layerWaitNs().length > 0 && p.steps() > 0) {
             b.append(System.lineSeparator()).append("stall per step by layer (ms):");
@@ -108,12 +106,9 @@ public final class RunCommand implements Callable<Integer> {
         var pj = o.putObject("expert_paths");
         pj.put("steps", p.steps());
         var per = pj.putObject("per_step");
+        p.perStepByName().forEach(per::put);
         var tot = pj.putObject("total");
-        for (var path : io.strata.engine.hybrid.StepPlanner.Path.values()) {
-            String k = path.name().toLowerCase(java.util.Locale.ROOT);
-            per.put(k, p.perStep(path));
-            tot.put(k, p.uses().get(path));
-        }
+        p.totalByName().forEach(tot::put);
         var stall = pj.putArray("stall_ms_per_step_by_layer");
         for (long ns : m.model().store().stats().layerWaitNs()) stall.add(p.steps() == 0 ? 0 : ns / 1e6 / p.steps());
         om.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), o);

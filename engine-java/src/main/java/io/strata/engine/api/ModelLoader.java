@@ -287,13 +287,20 @@ public final class ModelLoader {
                 if (!(layout instanceof io.strata.tiering.ExpertLayout.GroupQuant || layout instanceof io.strata.tiering.ExpertLayout.Ggml
                         || layout instanceof io.strata.tiering.ExpertLayout.Fp8 || layout instanceof io.strata.tiering.ExpertLayout.Mxfp4)) {
                     throw new IllegalArgumentException(dir + ": layer " + l + " expert " + e + " packed with codec '" + codec
-                            + "' cannot be served (expected int8/int4/int3/int2, fp8, gguf-<type> or floe)");
+                            + "' cannot be served (expected int8/int4/int3/int2, mxfp4, fp8, gguf-<type> or floe)");
                 }
             }
         }
     }
 
-    static long[] storeSlotParts(PackedStore ps, io.strata.compression.codec.CodecParams[][] codec) {
+    /**
+     * Bytes of each part of the store's largest expert (gate, up, down; or one codec blob): what a VRAM slot holds.
+     *
+     * @param ps    the packed store
+     * @param codec the codec layouts of its experts ([layer][expert]), or null for a dense (bf16/f32) store
+     * @return the part sizes of the expert whose slot is largest
+     */
+    public static long[] storeSlotParts(PackedStore ps, io.strata.compression.codec.CodecParams[][] codec) {
         long[] best = {0};
         long bestSlot = 0;
         for (int l = 0; l < ps.numLayers(); l++) {

@@ -53,6 +53,21 @@ public record Calibration(String machine, String createdAt, int threads, double 
         return r == null ? Double.NaN : r;
     }
 
+    /**
+     * Seconds the device takes for an expert of {@code bytes} in {@code layout}; 0 without a device rate for it (such an
+     * expert runs on the host kernels, which a step plan does not price).
+     */
+    public double gpuSeconds(long bytes, String layout) {
+        double r = gpuExpertRate(layout);
+        return Double.isNaN(r) ? 0 : bytes / r;
+    }
+
+    /** {@code r} when it was measured (positive), else a failure naming what is missing. */
+    static double required(double r, String what) {
+        if (!(r > 0)) throw new IllegalStateException("the calibration has no " + what + " rate: run `strata calibrate`");
+        return r;
+    }
+
     public boolean hasGpu() {
         return device != null && h2d > 0;
     }

@@ -156,8 +156,7 @@ public final class Calibrator {
         ExpertCodec c = ExpertCodecs.byName(codec);
         EncodedExpert one = c.encode(w, arena);
         long bytes = one.blob().byteSize();
-        long cap = brief ? 256L << 20 : 3L << 29; // brief: less than the LLC may be (a rougher, higher rate)
-        int copies = (int) Math.max(4, Math.min(4096, Math.min(cap / bytes, (2 * llc + bytes - 1) / bytes)));
+        int copies = copies(bytes, llc);
         List<ExpertHandle> hs = new ArrayList<>();
         ExpertLayout layout = codec.equals("bf16") ? new ExpertLayout.Dense(DType.BF16) : ExpertLayout.of(one.params());
         for (int i = 0; i < copies; i++) {
@@ -222,11 +221,19 @@ public final class Calibrator {
         }
     }
 
+    /**
+     * Copies of an expert of {@code bytes} that make twice the LLC: at least 4, at most 4096 and 1.5 GiB (brief: 256 MiB,
+     * less than the LLC may be, so a rougher, higher rate).
+     */
+    private int copies(long bytes, long llc) {
+        long cap = brief ? 256L << 20 : 3L << 29;
+        return (int) Math.max(4, Math.min(4096, Math.min(cap / bytes, (2 * llc + bytes - 1) / bytes)));
+    }
+
     /** Dense f32 copies of w (checkpoints stored in f32 keep that dtype in their stores). */
     private Sample f32Sample(io.strata.compression.codec.ExpertWeights w, Arena arena, long llc) {
         long bytes = 2 * (w.gate().byteSize() + w.up().byteSize() + w.down().byteSize());
-        long cap = brief ? 256L << 20 : 3L << 29;
-        int copies = (int) Math.max(4, Math.min(4096, Math.min(cap / bytes, (2 * llc + bytes - 1) / bytes)));
+        int copies = copies(bytes, llc);
         List<ExpertHandle> hs = new ArrayList<>();
         for (int i = 0; i < copies; i++) {
             hs.add(ExpertHandle.dense(new ExpertKey(0, i), Tier.HOST,

@@ -57,9 +57,9 @@ public final class DecodeForecast {
 
     /** The CPU backend: every expert computed on the CPU from the host tier. */
     public Result cpu(RoutingTrace t) {
-        double dense = rate(cal.cpuExpertRate(s.denseLayout()), s.denseLayout() + " CPU kernel");
-        double expert = rate(cal.cpuExpertRate(s.layout()), s.layout() + " CPU kernel");
-        double ssd = rate(cal.ssdRead(), "SSD read");
+        double dense = Calibration.required(cal.cpuExpertRate(s.denseLayout()), s.denseLayout() + " CPU kernel");
+        double expert = Calibration.required(cal.cpuExpertRate(s.layout()), s.layout() + " CPU kernel");
+        double ssd = Calibration.required(cal.ssdRead(), "SSD read");
         Tier host = new Tier(s.hostSlots(), s.policy());
         double time = 0, extra = 0, hits = 0, uses = 0, ssdBytes = 0;
         List<List<TraceStep>> tokens = byToken(t);
@@ -95,7 +95,7 @@ public final class DecodeForecast {
      */
     public Result gpu(RoutingTrace t, StepPlanner.Mode mode, int depth, String name) {
         boolean prefetch = depth > 0;
-        double dense = rate(cal.gpuExpertRate(s.denseLayout()), s.denseLayout() + " GPU kernel");
+        double dense = Calibration.required(cal.gpuExpertRate(s.denseLayout()), s.denseLayout() + " GPU kernel");
         StepPlanner planner = new StepPlanner(cal, mode);
         Tier host = new Tier(s.hostSlots(), s.policy()), fast = new Tier(s.fastSlots(), s.policy());
         double time = 0, extra = 0, hostHits = 0, fastHits = 0, uses = 0, ssdBytes = 0, h2dBytes = 0;
@@ -148,7 +148,7 @@ public final class DecodeForecast {
                     if (window.size() > depth) window.removeFirst();
                 }
                 double allInVram = 0; // the same experts computed on the device from VRAM: what the probe measured
-                for (int i = 0; i < m; i++) allInVram += gpuSeconds(s.expertBytes(), s.layout());
+                for (int i = 0; i < m; i++) allInVram += cal.gpuSeconds(s.expertBytes(), s.layout());
                 extra += Math.max(0, p.seconds() - allInVram);
             }
             time += s.headBytes() / dense;
@@ -156,11 +156,6 @@ public final class DecodeForecast {
         int n = Math.max(1, tokens.size());
         paths.replaceAll((k, v) -> v / n);
         return new Result(name, 1 / perToken(time, extra, n), hostHits / uses, fastHits / uses, ssdBytes / n, h2dBytes / n, paths);
-    }
-
-    private double gpuSeconds(long bytes, String layout) {
-        double r = cal.gpuExpertRate(layout);
-        return Double.isNaN(r) ? 0 : bytes / r;
     }
 
     private static List<List<TraceStep>> byToken(RoutingTrace t) {
@@ -174,11 +169,6 @@ public final class DecodeForecast {
             out.getLast().add(st);
         }
         return out;
-    }
-
-    private static double rate(double r, String what) {
-        if (!(r > 0)) throw new IllegalStateException("the calibration has no " + what + " rate: run `strata calibrate`");
-        return r;
     }
 
     /** A cache of (layer, expert) under an eviction policy, filled on access as the store fills its tiers. */

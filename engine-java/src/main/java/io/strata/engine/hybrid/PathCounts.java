@@ -26,6 +26,20 @@ public final class PathCounts {
             return steps == 0 ? 0 : uses.getOrDefault(p, 0L) / (double) steps;
         }
 
+        /** Expert uses per step by lower-case path name ("hit", "prefetched", "copy", "cpu", "floe"), in that order. */
+        public Map<String, Double> perStepByName() {
+            Map<String, Double> m = new java.util.LinkedHashMap<>();
+            for (StepPlanner.Path p : StepPlanner.Path.values()) m.put(p.name().toLowerCase(java.util.Locale.ROOT), perStep(p));
+            return m;
+        }
+
+        /** Expert uses by lower-case path name, in path order. */
+        public Map<String, Long> totalByName() {
+            Map<String, Long> m = new java.util.LinkedHashMap<>();
+            for (StepPlanner.Path p : StepPlanner.Path.values()) m.put(p.name().toLowerCase(java.util.Locale.ROOT), uses.getOrDefault(p, 0L));
+            return m;
+        }
+
         public long total() {
             return uses.values().stream().mapToLong(Long::longValue).sum();
         }

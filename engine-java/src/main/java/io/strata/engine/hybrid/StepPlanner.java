@@ -64,7 +64,7 @@ public final class StepPlanner {
             Residency r = where[i];
             if (r == Residency.FAST || r == Residency.FAST_PREFETCHED) {
                 out[i] = r == Residency.FAST ? Path.HIT : Path.PREFETCHED;
-                if (cal != null) gpu += gpuTime(bytes[i], layout[i], tokens[i]);
+                if (cal != null) gpu += cal.gpuSeconds(bytes[i], layout[i]);
             } else if (cal != null && (r == Residency.SSD || r == Residency.LOADING)) {
                 // Without an SSD rate (a run's brief calibration) the read is left out: it precedes either path alike.
                 ssd += cal.ssdRead() > 0 ? bytes[i] / cal.ssdRead() : 0;
@@ -80,9 +80,9 @@ public final class StepPlanner {
                 out[i] = mode == Mode.CPU ? Path.CPU : floe[i] ? Path.FLOE : Path.COPY;
                 continue;
             }
-            double copyEnd = Math.max(copy, ready[i]) + (floe[i] ? 0 : bytes[i] / rate(cal.h2d(), "host-to-device copy"));
-            double gpuEnd = Math.max(gpu, copyEnd) + gpuTime(bytes[i], layout[i], tokens[i]);
-            double cpuEnd = Math.max(cpu, ready[i]) + tokens[i] * bytes[i] / rate(cal.cpuExpertRate(layout[i]), layout[i] + " CPU kernel");
+            double copyEnd = Math.max(copy, ready[i]) + (floe[i] ? 0 : bytes[i] / Calibration.required(cal.h2d(), "host-to-device copy"));
+            double gpuEnd = Math.max(gpu, copyEnd) + cal.gpuSeconds(bytes[i], layout[i]);
+            double cpuEnd = Math.max(cpu, ready[i]) + tokens[i] * bytes[i] / Calibration.required(cal.cpuExpertRate(layout[i]), layout[i] + " CPU kernel");
             boolean onCpu = switch (mode) {
                 case CPU -> true;
                 case GPU -> false;
@@ -98,15 +98,5 @@ public final class StepPlanner {
             }
         }
         return new Plan(out, Math.max(gpu, cpu));
-    }
-
-    private double gpuTime(long bytes, String layout, int tokens) {
-        double r = cal.gpuExpertRate(layout);
-        return Double.isNaN(r) ? 0 : bytes / r; // a layout without a device rate runs on the host kernels: not planned here
-    }
-
-    private static double rate(double r, String what) {
-        if (!(r > 0)) throw new IllegalStateException("the calibration has no " + what + " rate: run `strata calibrate`");
-        return r;
     }
 }

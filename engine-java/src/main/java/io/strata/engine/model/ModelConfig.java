@@ -328,6 +328,12 @@ public record ModelConfig(Architecture arch, int vocabSize, int hidden, int numL
                 src.matrix(TensorNames.expert(arch, layer, expert, 2), hidden, expertIntermediate));
     }
 
+    /** The first layer with a sparse MoE block; fails when the model has none. */
+    public int firstMoeLayer() {
+        for (int l = 0; l < moeLayer.length; l++) if (moeLayer[l]) return l;
+        throw new IllegalArgumentException("the model has no MoE layer");
+    }
+
     public int numMoeLayers() {
         int n = 0;
         for (boolean b : moeLayer) if (b) n++;

@@ -357,7 +357,7 @@ public final class MoeModel implements AutoCloseable {
         }
         // Ask for every planned expert before waiting on the first, so their loads overlap. The
         // store keeps requested experts from speculative eviction until they are acquired.
-        store.request(l, order.stream().mapToInt(Integer::intValue).toArray());
+        store.request(l, ints(order));
         // Observers (prefetchers among them) hear of the plan before this layer waits for its
         // misses: their hints for the next layers queue behind these demand loads, and their reads
         // start as soon as a loader thread is free instead of after this layer's last miss.
@@ -385,10 +385,8 @@ public final class MoeModel implements AutoCloseable {
             hostExperts(l, order, rowsOf, hx, path, ya, at);
             for (int i = 0; i < m; i++) {
                 int e = order.get(i);
-                int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();
-                float[] w = new float[rows.length];
-                for (int r = 0; r < w.length; r++) w[r] = wOf.get(e).get(r);
-                be.scatterAddRows(ya.slice(at[i] * h, rows.length * h), rows, w, h, out);
+                int[] rows = ints(rowsOf.get(e));
+                be.scatterAddRows(ya.slice(at[i] * h, rows.length * h), rows, floats(wOf.get(e)), h, out);
             }
         }
         if (L.shared != null) {
@@ -467,7 +465,7 @@ public final class MoeModel implements AutoCloseable {
         try {
             for (int j = 0; j < run.size(); j++) {
                 int i = run.get(j), e = order.get(i);
-                int[] rows = rowsOf.get(e).stream().mapToInt(Integer::intValue).toArray();
+                int[] rows = ints(rowsOf.get(e));
                 Buf xe = xn, ye = at != null ? out.slice(at[i] * h, rows.length * h) : rs.ye.slice(0, rows.length * h);
                 if (rows.length != n) {
                     xe = rs.xe.slice(0, rows.length * h);
@@ -487,11 +485,7 @@ public final class MoeModel implements AutoCloseable {
                     handle.close();
                     if (pinned != null) pinned[j] = null;
                 }
-                if (at == null) {
-                    float[] w = new float[rows.length];
-                    for (int r = 0; r < w.length; r++) w[r] = wOf.get(e).get(r);
-                    be.scatterAddRows(ye, rows, w, h, out);
-                }
+                if (at == null) be.scatterAddRows(ye, rows, floats(wOf.get(e)), h, out);
             }
         } finally {
             if (pinned != null) for (ExpertHandle hd : pinned) if (hd != null) hd.close(); // after a failure
@@ -500,7 +494,7 @@ public final class MoeModel implements AutoCloseable {
 
     /** The path an expert really took: a planned copy that the fast tier could not take was served from host memory. */
     private static StepPlanner.Path served(StepPlanner.Path planned, ExpertHandle h) {
-        if (h.fast() == null && h.layout() instanceof ExpertLayout.Floe == false) return StepPlanner.Path.CPU;
+        if (h.fast() == null && !(h.layout() instanceof ExpertLayout.Floe)) return StepPlanner.Path.CPU;
         return planned;
     }
 
@@ -533,6 +527,18 @@ public final class MoeModel implements AutoCloseable {
             }
             backend.write(ya.slice(at[i] * h, r * h), xs, 0, r * h);
         }
+    }
+
+    private static int[] ints(List<Integer> v) {
+        int[] a = new int[v.size()];
+        for (int i = 0; i < a.length; i++) a[i] = v.get(i);
+        return a;
+    }
+
+    private static float[] floats(List<Float> v) {
+        float[] a = new float[v.size()];
+        for (int i = 0; i < a.length; i++) a[i] = v.get(i);
+        return a;
     }
 
     @Override
