@@ -56,7 +56,14 @@ public final class Bounds implements AutoCloseable {
         long bytes = Math.max(MEMORY_MIN_BYTES, MEMORY_LLC_MULTIPLE * llcBytes);
         memory = arena.allocate(bytes, 4096);
         memory.fill((byte) 1); // every page touched once: the samples see no page faults
+        // The read loop compiled by C2 before the first sample: interpreted and C1 code boxes each vector operation
+        // and read the first samples at half the machine's rate (a bound that low made decode look faster than it).
+        MemorySegment warm = memory.asSlice(0, Math.min(memory.byteSize(), 256L << 10));
+        for (int i = 0; i < WARMUP_PASSES; i++) StreamRead.sum(warm);
     }
+
+    /** Passes over a cache-sized slice before the first memory sample (a C2 compile of the loop takes ~10^4 calls). */
+    static final int WARMUP_PASSES = 20_000;
 
     /** {bytes, level} of the highest cache level of cpu0; {32 MiB, 0} where /sys does not say. */
     static long[] lastLevelCache() {

@@ -1,27 +1,40 @@
-// Splits row ranges over a fixed pool of platform threads (matrix-vector work is row-parallel).
+// Splits row ranges over a fixed set of platform worker threads (matrix-vector work is row-parallel).
 package io.strata.compression.kernel;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
-/** Row-parallel execution; the thread count defaults to the available processors ({@code -Dstrata.threads}). */
+/**
+ * Row-parallel execution; the thread count defaults to the available processors ({@code -Dstrata.threads}).
+ *
+ * <p>A decode step is a few hundred short products (a tiny model's are ~10 µs each), so the hand-off is on the critical
+ * path. The workers are persistent threads that spin on a volatile generation counter for a while after each task
+ * ({@code -Dstrata.spinMicros}, default 200) and park after that; the caller runs the first chunk itself and spins
+ * for the others. A park/unpark hand-off through an executor costs 10–60 µs per product on this kind of machine;
+ * a spinning one costs well under a microsecond. {@code -Dstrata.spinMicros=0} parks at once (for machines shared
+ * with other work, where a spinning worker takes a core from it).
+ *
+ * <p>One caller at a time uses the workers; a call made while another thread holds them, or from a worker itself,
+ * runs inline on the calling thread. Which thread computes a row never changes the row's result: every kernel
+ * reduces a row in a fixed order on one thread.
+ */
 public final class Parallel {
     public interface RangeBody {
         void run(int from, int to);
     }
 
-    private static final String POOL_PREFIX = "strata-cpu-";
-    private static final AtomicInteger COUNT = new AtomicInteger();
-    private static final int THREADS = Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors());
-    private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, THREADS - 1), r -> {
-        Thread t = new Thread(r, POOL_PREFIX + COUNT.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
-
+    private static final int THREADS = Math.max(1, Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors()));
+    private static final long SPIN_NS = Math.max(0, Long.getLong("strata.spinMicros", 200)) * 1000;
+    private static final Worker[] WORKERS = new Worker[THREADS - 1];
+    private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final ThreadLocal<Integer> CAP = new ThreadLocal<>();
+
+    static {
+        for (int i = 0; i < WORKERS.length; i++) {
+            WORKERS[i] = new Worker("strata-cpu-" + (i + 1));
+            WORKERS[i].start();
+        }
+    }
 
     private Parallel() {}
 
@@ -45,35 +58,107 @@ public final class Parallel {
     }
 
     /**
-     * Runs body over [0, n) in up to {@link #threads()} contiguous chunks, the calling thread
-     * taking the first. Small ranges (below minChunk per thread) run inline.
+     * Runs body over [0, n) in up to {@link #threads()} contiguous chunks, the calling thread taking the first. Small
+     * ranges (below minChunk per thread) run inline. The chunk bounds depend only on n, minChunk and the thread cap.
      */
     public static void forRange(int n, int minChunk, RangeBody body) {
         Integer cap = CAP.get();
         int parts = Math.min(cap == null ? THREADS : Math.min(cap, THREADS), Math.max(1, n / Math.max(1, minChunk)));
-        // A call from one of our own pool threads runs inline: waiting on tasks queued behind
-        // itself in the fixed pool could deadlock.
-        if (parts <= 1 || Thread.currentThread().getName().startsWith(POOL_PREFIX)) {
-            body.run(0, n);
+        if (parts <= 1 || Thread.currentThread() instanceof Worker || !BUSY.compareAndSet(false, true)) {
+            if (parts <= 1) {
+                body.run(0, n);
+            } else { // the same chunks, one after another: another caller holds the workers
+                for (int p = 0; p < parts; p++) body.run((int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+            }
             return;
         }
-        Future<?>[] fs = new Future<?>[parts - 1];
-        for (int p = 1; p < parts; p++) {
-            int from = (int) ((long) n * p / parts), to = (int) ((long) n * (p + 1) / parts);
-            fs[p - 1] = POOL.submit(() -> body.run(from, to));
-        }
-        body.run(0, (int) ((long) n / parts));
-        for (Future<?> f : fs) {
+        try {
+            for (int p = 1; p < parts; p++) {
+                WORKERS[p - 1].post(body, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+            }
+            Throwable failed = null;
             try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException re) throw re;
-                if (c instanceof Error er) throw er;
-                throw new RuntimeException(c);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RuntimeException(e);
+                body.run(0, (int) ((long) n / parts));
+            } catch (Throwable t) {
+                failed = t;
+            }
+            for (int p = 1; p < parts; p++) {
+                Throwable t = WORKERS[p - 1].await();
+                if (failed == null) failed = t;
+            }
+            if (failed instanceof RuntimeException re) throw re;
+            if (failed instanceof Error er) throw er;
+            if (failed != null) throw new RuntimeException(failed);
+        } finally {
+            BUSY.set(false);
+        }
+    }
+
+    /** A persistent worker: one task at a time, handed over through volatile generation counters. */
+    private static final class Worker extends Thread {
+        private volatile long posted; // the generation of the last task handed over
+        private volatile long done;   // the generation of the last task finished
+        private volatile boolean parked;
+        private volatile Thread waiter;
+        private RangeBody body;       // plain fields published by the volatile write of posted
+        private int from, to;
+        private Throwable error;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void post(RangeBody b, int from, int to) {
+            this.body = b;
+            this.from = from;
+            this.to = to;
+            this.error = null;
+            posted = posted + 1; // one poster at a time (BUSY)
+            if (parked) LockSupport.unpark(this);
+        }
+
+        /** Waits for the last posted task; its exception or null. */
+        Throwable await() {
+            long g = posted;
+            if (done != g) {
+                long until = System.nanoTime() + Math.max(SPIN_NS, 50_000);
+                while (done != g && System.nanoTime() < until) Thread.onSpinWait();
+                if (done != g) { // a descheduled worker (a loaded machine): stop spinning, let it run
+                    waiter = Thread.currentThread();
+                    while (done != g) LockSupport.parkNanos(this, 100_000);
+                    waiter = null;
+                }
+            }
+            Throwable e = error;
+            body = null;
+            return e;
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                long g;
+                long until = System.nanoTime() + SPIN_NS;
+                while ((g = posted) == seen) {
+                    if (SPIN_NS > 0 && System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked = true;
+                        if (posted == seen) LockSupport.park(this);
+                        parked = false;
+                    }
+                }
+                seen = g;
+                try {
+                    body.run(from, to);
+                } catch (Throwable t) {
+                    error = t;
+                }
+                done = g;
+                Thread w = waiter;
+                if (w != null) LockSupport.unpark(w);
             }
         }
     }
