@@ -86,6 +86,17 @@ for q in Q4_0 Q8_0; do
     mv "$WORK/olmoe-$q.gguf.tmp" "$WORK/olmoe-$q.gguf"
   fi
 done
+# The same split as Strata's stores (experts quantized; attention, embeddings and output head kept bf16): a comparison of
+# the expert kernels on the same bytes per token, beside the all-quantized files above.
+for q in Q4_0 Q8_0; do
+  if [ ! -f "$WORK/olmoe-$q-xbf16.gguf" ]; then
+    stamp "llama-quantize olmoe $q, experts only"
+    "$LQ" --token-embedding-type bf16 --output-tensor-type bf16 --tensor-type attn_q=bf16 --tensor-type attn_k=bf16 \
+      --tensor-type attn_v=bf16 --tensor-type attn_output=bf16 "$WORK/olmoe-bf16.gguf" "$WORK/olmoe-$q-xbf16.gguf.tmp" $q 2 \
+      > "$WORK/olmoe-$q-xbf16.log" 2>&1 || { tail -5 "$WORK/olmoe-$q-xbf16.log"; exit 1; }
+    mv "$WORK/olmoe-$q-xbf16.gguf.tmp" "$WORK/olmoe-$q-xbf16.gguf"
+  fi
+done
 for c in bf16 int8 int4; do
   if [ ! -f "$WORK/olmoe-$c/manifest.json" ]; then
     stamp "strata pack olmoe --codec $c"
@@ -132,14 +143,15 @@ strata_round() { # round
 }
 llama_round() { # round
   local r=$1
-  "$LB" -m "$WORK/olmoe-bf16.gguf" -m "$WORK/olmoe-Q8_0.gguf" -m "$WORK/olmoe-Q4_0.gguf" -m "$WORK/tiny-bf16.gguf" \
+  "$LB" -m "$WORK/olmoe-bf16.gguf" -m "$WORK/olmoe-Q8_0.gguf" -m "$WORK/olmoe-Q4_0.gguf" -m "$WORK/olmoe-Q8_0-xbf16.gguf" \
+    -m "$WORK/olmoe-Q4_0-xbf16.gguf" -m "$WORK/tiny-bf16.gguf" \
     -p $P -n $N -r 1 -t "$THREADS" -o json > "$RAW/round-$r-llama.json" 2> "$RAW/round-$r-llama.log"
 }
 cat > "$RAW/commands.txt" <<CMDS
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -o md -m $O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$TINY --json round-R-strata.json
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget $QB --policy lru --json round-R-strata-ssd.json
 strata run --model $TINY --prompt "And the LORD said" --max-tokens 1 --threads $THREADS   (wall clock from launch to exit)
-$LB -m $WORK/olmoe-bf16.gguf -m $WORK/olmoe-Q8_0.gguf -m $WORK/olmoe-Q4_0.gguf -m $WORK/tiny-bf16.gguf -p $P -n $N -r 1 -t $THREADS -o json
+$LB -m $WORK/olmoe-bf16.gguf -m $WORK/olmoe-Q8_0.gguf -m $WORK/olmoe-Q4_0.gguf -m $WORK/olmoe-Q8_0-xbf16.gguf -m $WORK/olmoe-Q4_0-xbf16.gguf -m $WORK/tiny-bf16.gguf -p $P -n $N -r 1 -t $THREADS -o json
 CMDS
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then

@@ -132,6 +132,7 @@ public final class ModelLoader {
             if (policy.equals("learned")) b.learnedModel(io.strata.tiering.policy.LearnedPolicy.Model.load(s.policyModel()));
             if (codecParams != null) b.codec(codecParams);
             Backend be = Backends.create(o.backend());
+            if (be instanceof io.strata.engine.backend.cpu.CpuBackend) ps.readDenseIntoMemory(); // see its comment
             MoeModel m;
             try {
                 if (s.fastBudget() > 0) {
