@@ -134,6 +134,9 @@ strata_round() { # round
   # SSD-bound: the bf16 store with a quarter of its experts in the host budget, judged against the SSD bound
   S bench -n $N -p $P -r 1 -t "$THREADS" --warmup-max $WARM -m "$WORK/olmoe-bf16" --host-budget $QB --policy lru \
     --json "$RAW/round-$r-strata-ssd.json" > "$RAW/round-$r-strata-ssd.md" 2> "$RAW/round-$r-strata-ssd.log"
+  # the same with the gate look-ahead predictor queueing the next layer's reads during this one
+  S bench -n $N -p $P -r 1 -t "$THREADS" --warmup-max $WARM -m "$WORK/olmoe-bf16" --host-budget $QB --policy lru --prefetch lookahead \
+    --json "$RAW/round-$r-strata-ssdpf.json" > "$RAW/round-$r-strata-ssdpf.md" 2> "$RAW/round-$r-strata-ssdpf.log"
   # start-up: a cold `strata run` of the shipped model (a fresh JVM: load, tokenize, prefill, one token), wall clock
   local t0 t1; t0=$(date +%s%N)
   S run --model "$TINY" --prompt "And the LORD said" --max-tokens 1 --threads "$THREADS" --json "$RAW/round-$r-startup-run.json" \
@@ -150,6 +153,7 @@ llama_round() { # round
 cat > "$RAW/commands.txt" <<CMDS
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -o md -m $O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$TINY --json round-R-strata.json
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget $QB --policy lru --json round-R-strata-ssd.json
+strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget $QB --policy lru --prefetch lookahead --json round-R-strata-ssdpf.json
 strata run --model $TINY --prompt "And the LORD said" --max-tokens 1 --threads $THREADS   (wall clock from launch to exit)
 $LB -m $WORK/olmoe-bf16.gguf -m $WORK/olmoe-Q8_0.gguf -m $WORK/olmoe-Q4_0.gguf -m $WORK/olmoe-Q8_0-xbf16.gguf -m $WORK/olmoe-Q4_0-xbf16.gguf -m $WORK/tiny-bf16.gguf -p $P -n $N -r 1 -t $THREADS -o json
 CMDS

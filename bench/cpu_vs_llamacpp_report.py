@@ -62,6 +62,8 @@ def main():
         ("prefill-tiny-moe", "prefill, tiny-moe vs llama.cpp", ("strata", "tiny-moe", pp, "main"), ("llama", "tiny-bf16.gguf", pp), 1.0, None),
         ("decode-ssd-bound", f"SSD-bound decode: bf16 store, host budget {a.host_share} of the experts (LRU), vs the SSD bound of the same run",
          ("strata", "olmoe-bf16", tg, "ssd"), None, None, 0.8),
+        ("decode-ssd-bound-prefetch", f"SSD-bound decode as above with --prefetch lookahead (the next layer's reads queued during this one)",
+         ("strata", "olmoe-bf16", tg, "ssdpf"), None, None, 0.8),
     ]
     per_round = {g[0]: [] for g in goals}
     startup = []
@@ -69,13 +71,14 @@ def main():
     for r in range(1, a.rounds + 1):
         main_rows = load_json(f"{a.raw}/round-{r}-strata.json")["rows"]
         ssd_rows = load_json(f"{a.raw}/round-{r}-strata-ssd.json")["rows"]
+        ssdpf_rows = load_json(f"{a.raw}/round-{r}-strata-ssdpf.json")["rows"]
         lrows = load_json(f"{a.raw}/round-{r}-llama.json")
         llama_meta = llama_meta or {k: lrows[0].get(k) for k in ("build_commit", "build_number", "cpu_info", "backends", "n_threads")}
         for gid, _, s, peer, target, bound_goal in goals:
-            srow = strata_row(main_rows if s[3] == "main" else ssd_rows, s[1], s[2])
+            srow = strata_row({"main": main_rows, "ssd": ssd_rows, "ssdpf": ssdpf_rows}[s[3]], s[1], s[2])
             entry = {"round": r, "strata_ts": srow["avg_ts"], "strata_bound": srow["bound"], "strata_bound_ts": srow["bound_ts"],
                      "strata_ratio_to_bound": srow["ratio_to_bound"]}
-            if gid == "decode-ssd-bound":
+            if gid.startswith("decode-ssd-bound"):
                 # judged against the SSD bound itself (SSD bandwidth over SSD bytes per token), whichever bound the row named
                 st = srow.get("store") or {}
                 per_tok, bw = st.get("ssd_bytes_per_token"), srow.get("ssd_bw_bytes_per_s")
@@ -122,7 +125,7 @@ def main():
             g["median_ratio_to_bound"] = med([x["strata_ratio_to_bound"] for x in rs])
             g["bound"] = rs[-1]["strata_bound"]
             g["target_ratio_to_bound"] = bound_goal
-            want = "ssd" if gid == "decode-ssd-bound" else "memory"
+            want = "ssd" if gid.startswith("decode-ssd-bound") else "memory"
             g["bound_kind"] = want
             g["met_bound"] = (g["median_ratio_to_bound"] is not None and g["median_ratio_to_bound"] >= bound_goal
                               and g["bound"].startswith(want))

@@ -29,16 +29,56 @@ import java.util.TreeMap;
  * @param gpuExpert       per expert layout name: weight bytes/s of one token's expert FFN on the device
  * @param device          the GPU's name, or null
  * @param brief           measured briefly (a run that found no calibration): rougher numbers
+ * @param ssdReadOne      the same reads with one reader, one read at a time (bytes/s): a read's own latency, its system
+ *                        call and checksum included; NaN or 0 where not measured (calibrations before it was)
+ * @param ssdReaders      the readers in flight while ssdRead was measured (the store's loader threads); 0 where unknown
  */
 public record Calibration(String machine, String createdAt, int threads, double memoryRead, double ssdRead, String ssdPath,
                           boolean ssdDirect, Map<String, double[]> cpuExpert, double h2d, double d2h,
-                          Map<String, Double> gpuExpert, String device, boolean brief) {
+                          Map<String, Double> gpuExpert, String device, boolean brief, double ssdReadOne, int ssdReaders) {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public Calibration {
         cpuExpert = cpuExpert == null ? Map.of() : new TreeMap<>(cpuExpert);
         gpuExpert = gpuExpert == null ? Map.of() : new TreeMap<>(gpuExpert);
+    }
+
+    /** A calibration without the one-reader SSD rate: reads are then priced at the aggregate rate alone. */
+    public Calibration(String machine, String createdAt, int threads, double memoryRead, double ssdRead, String ssdPath,
+                       boolean ssdDirect, Map<String, double[]> cpuExpert, double h2d, double d2h,
+                       Map<String, Double> gpuExpert, String device, boolean brief) {
+        this(machine, createdAt, threads, memoryRead, ssdRead, ssdPath, ssdDirect, cpuExpert, h2d, d2h, gpuExpert, device, brief,
+                Double.NaN, 0);
+    }
+
+    /**
+     * The store's reads of one step, queued at once, priced in order of queueing. The store's loader threads
+     * ({@link #ssdReaders}) each take the next read when free; a read lasts the longer of its time alone
+     * ({@code bytes / ssdReadOne}: latency, system call and checksum) and its share of the disk with every reader busy
+     * ({@code readers · bytes / ssdRead}). Why both: a top-2 model misses one or two small experts per layer, whose reads
+     * are latency-bound (tiny-moe's 576 KiB reads took about 1 ms each in the store against 0.34 ms at the aggregate
+     * rate); a top-8 model's large reads keep every reader busy and meet the aggregate rate. Without the one-reader rate
+     * (calibrations made before it was measured) the reads follow one another at the aggregate rate.
+     */
+    public final class ReadQueue {
+        private final double[] free = new double[Math.max(1, ssdReaders)];
+        private double serial;
+
+        /** Queues a read of {@code bytes}; returns when it completes (seconds from the step's start). */
+        public double add(long bytes) {
+            double agg = required(ssdRead, "SSD read");
+            if (!(ssdReadOne > 0) || ssdReaders <= 0) return serial += bytes / agg;
+            int r = 0;
+            for (int i = 1; i < free.length; i++) if (free[i] < free[r]) r = i;
+            free[r] += Math.max(bytes / ssdReadOne, free.length * (bytes / agg));
+            return free[r];
+        }
+    }
+
+    /** An empty queue of SSD reads for one step (see {@link ReadQueue}). */
+    public ReadQueue readQueue() {
+        return new ReadQueue();
     }
 
     /** CPU expert throughput of {@code layout} at the configured thread count (bytes/s), or NaN if not measured. */

@@ -51,6 +51,8 @@ public final class Calibrator {
     private final int hidden, intermediate;
     private final boolean brief;
     private long ssdBlock = 4L << 20;
+    /** Reads in flight for the SSD rate: as many as the store's loader threads by default. */
+    static final int SSD_READERS = 2;
     private final Consumer<String> log;
 
     /**
@@ -98,13 +100,17 @@ public final class Calibrator {
         log.accept("last-level cache " + (llc >> 20) + " MiB; expert shape hidden " + hidden + ", intermediate " + intermediate);
         double mem = StreamRead.bytesPerSecond(Math.max(2 * llc, 256L << 20), brief ? 3 : 7);
         log.accept(String.format("memory read %.2f GB/s", mem / 1e9));
-        double ssd = Double.NaN;
+        double ssd = Double.NaN, ssdOne = Double.NaN;
         boolean direct = false;
         if (disk != null) {
-            double[] r = ssdRead(disk, Math.max(brief ? 64L << 20 : 512L << 20, 64 * ssdBlock), brief ? 3 : 5, ssdBlock);
+            double[] r = ssdRead(disk, Math.max(brief ? 64L << 20 : 512L << 20, 64 * ssdBlock), brief ? 3 : 5, ssdBlock, SSD_READERS);
             ssd = r[0];
             direct = r[1] > 0;
-            log.accept(String.format("SSD read %.2f GB/s in reads of %d KiB on %s%s", ssd / 1e9, ssdBlock >> 10, disk, direct ? " (O_DIRECT)" : " (buffered: not a disk speed)"));
+            // one read at a time: what a step that misses one small expert waits (latency, not bandwidth)
+            ssdOne = ssdRead(disk, Math.max(brief ? 16L << 20 : 64L << 20, 16 * ssdBlock), brief ? 3 : 5, ssdBlock, 1)[0];
+            log.accept(String.format("SSD read %.2f GB/s with %d readers, %.2f GB/s one read at a time (%.3f ms per read), in reads of %d KiB on %s%s",
+                    ssd / 1e9, SSD_READERS, ssdOne / 1e9, ssdBlock / ssdOne * 1e3, ssdBlock >> 10, disk,
+                    direct ? " (O_DIRECT)" : " (buffered: not a disk speed)"));
         }
         Map<String, double[]> cpu = new LinkedHashMap<>();
         Map<String, Double> gpu = new LinkedHashMap<>();
@@ -145,7 +151,8 @@ public final class Calibrator {
             log.accept(String.format("PCIe pinned host→device %.2f GB/s, device→host %.2f GB/s (%s)", h2d / 1e9, d2h / 1e9, device));
         }
         return new Calibration(Calibration.thisMachine(), Instant.now().toString(), Parallel.threads(), mem, ssd,
-                disk == null ? null : disk.toAbsolutePath().toString(), direct, cpu, h2d, d2h, gpu, device, brief);
+                disk == null ? null : disk.toAbsolutePath().toString(), direct, cpu, h2d, d2h, gpu, device, brief,
+                ssdOne, disk == null ? 0 : SSD_READERS);
     }
 
     /** Copies of one encoded expert of the codec, as many as make twice the LLC (at least 4, at most 1.5 GiB). */
@@ -278,11 +285,11 @@ public final class Calibrator {
 
     /**
      * Reads a scratch file of {@code bytes} in {@code dir} in blocks of {@code block} bytes (a multiple of 4 KiB), each
-     * CRC32C-checked as the store checks its blobs, by two reader threads,
+     * CRC32C-checked as the store checks its blobs, by {@code readers} threads,
      * {@code passes} times with the block order shuffled each pass: {median bytes/s, 1 if O_DIRECT else 0}. The file is
      * deleted afterwards.
      */
-    public static double[] ssdRead(Path dir, long bytes, int passes, long block) {
+    public static double[] ssdRead(Path dir, long bytes, int passes, long block, int readers) {
         int blocks = (int) Math.max(1, bytes / block);
         Path f = null;
         try {
@@ -301,7 +308,6 @@ public final class Calibrator {
             }
             double[] rates = new double[passes];
             boolean direct;
-            int readers = 2; // as many as the store's loader threads (its default): reads in flight at once
             try (BlobReader probe = new BlobReader(true)) {
                 direct = probe.isDirect(f);
             }

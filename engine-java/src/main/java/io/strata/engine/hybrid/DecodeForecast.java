@@ -19,8 +19,9 @@ import java.util.Set;
  * exactly as the store admits: every routed expert enters the host tier; on a GPU, an expert enters VRAM when its path
  * is a copy. Each layer costs its dense weights streamed at the dense kernel's rate plus the MoE block:
  * <ul>
- * <li>CPU: the experts in host memory computed first, then each SSD miss once read (reads queued at once, one after
- * another at the measured SSD rate) — the loads overlap the compute of the hits and of earlier misses;</li>
+ * <li>CPU: the experts in host memory computed first, then each SSD miss once read (reads queued at once and priced by
+ * {@link Calibration.ReadQueue}: the loader threads in turn, each read bound by its own latency or its share of the disk) —
+ * the loads overlap the compute of the hits and of earlier misses;</li>
  * <li>GPU: the {@link StepPlanner}'s makespan of the copy engine, the device and the CPU.</li>
  * </ul>
  * What it leaves out, and so where a measured run may differ: attention over the KV cache, norms, sampling, kernel
@@ -59,13 +60,14 @@ public final class DecodeForecast {
     public Result cpu(RoutingTrace t) {
         double dense = Calibration.required(cal.cpuExpertRate(s.denseLayout()), s.denseLayout() + " CPU kernel");
         double expert = Calibration.required(cal.cpuExpertRate(s.layout()), s.layout() + " CPU kernel");
-        double ssd = Calibration.required(cal.ssdRead(), "SSD read");
+        Calibration.required(cal.ssdRead(), "SSD read");
         Tier host = new Tier(s.hostSlots(), s.policy());
         double time = 0, extra = 0, hits = 0, uses = 0, ssdBytes = 0;
         List<List<TraceStep>> tokens = byToken(t);
         for (int tok = 0; tok < tokens.size(); tok++) {
             for (TraceStep st : tokens.get(tok)) {
-                double cpu = 0, read = 0, compute = st.experts().length * (s.expertBytes() / expert);
+                double cpu = 0, compute = st.experts().length * (s.expertBytes() / expert);
+                Calibration.ReadQueue reads = cal.readQueue();
                 List<Integer> missed = new ArrayList<>();
                 for (int e : st.experts()) {
                     uses++;
@@ -75,8 +77,7 @@ public final class DecodeForecast {
                     } else missed.add(e);
                 }
                 for (int e : missed) {
-                    read += s.expertBytes() / ssd;
-                    cpu = Math.max(cpu, read) + s.expertBytes() / expert;
+                    cpu = Math.max(cpu, reads.add(s.expertBytes())) + s.expertBytes() / expert;
                     ssdBytes += s.expertBytes();
                 }
                 for (int e : st.experts()) host.access(st.layer(), e, tok);
@@ -158,16 +159,29 @@ public final class DecodeForecast {
         return new Result(name, 1 / perToken(time, extra, n), hostHits / uses, fastHits / uses, ssdBytes / n, h2dBytes / n, paths);
     }
 
-    private static List<List<TraceStep>> byToken(RoutingTrace t) {
+    /**
+     * The trace's tokens, each its steps in layer order. A position that occurs in several generations of one trace (a
+     * benchmark's warm-up and measured runs, a chat's turns: each starts at position 0 again) holds a layer more than
+     * once; the k-th occurrence of each layer belongs to the k-th of those tokens, and they are replayed one after
+     * another.
+     */
+    static List<List<TraceStep>> byToken(RoutingTrace t) {
         List<List<TraceStep>> out = new ArrayList<>();
         int cur = Integer.MIN_VALUE;
+        List<List<TraceStep>> runs = new ArrayList<>(); // the current position's tokens
+        Map<Integer, Integer> seen = new java.util.HashMap<>(); // layer -> occurrences at the current position
         for (TraceStep st : t.steps()) {
             if (st.token() != cur) {
-                out.add(new ArrayList<>());
+                out.addAll(runs);
+                runs = new ArrayList<>();
+                seen.clear();
                 cur = st.token();
             }
-            out.getLast().add(st);
+            int k = seen.merge(st.layer(), 1, Integer::sum) - 1;
+            while (runs.size() <= k) runs.add(new ArrayList<>());
+            runs.get(k).add(st);
         }
+        out.addAll(runs);
         return out;
     }
 

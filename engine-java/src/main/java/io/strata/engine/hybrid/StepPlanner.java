@@ -58,8 +58,9 @@ public final class StepPlanner {
     public Plan plan(Residency[] where, long[] bytes, String[] layout, boolean[] floe, int[] tokens) {
         int m = where.length;
         Path[] out = new Path[m];
-        double gpu = 0, copy = 0, cpu = 0, ssd = 0;
+        double gpu = 0, copy = 0, cpu = 0;
         double[] ready = new double[m]; // when each expert's bytes are in host memory
+        Calibration.ReadQueue reads = cal == null ? null : cal.readQueue();
         for (int i = 0; i < m; i++) {
             Residency r = where[i];
             if (r == Residency.FAST || r == Residency.FAST_PREFETCHED) {
@@ -67,8 +68,7 @@ public final class StepPlanner {
                 if (cal != null) gpu += cal.gpuSeconds(bytes[i], layout[i]);
             } else if (cal != null && (r == Residency.SSD || r == Residency.LOADING)) {
                 // Without an SSD rate (a run's brief calibration) the read is left out: it precedes either path alike.
-                ssd += cal.ssdRead() > 0 ? bytes[i] / cal.ssdRead() : 0;
-                ready[i] = ssd;
+                ready[i] = cal.ssdRead() > 0 ? reads.add(bytes[i]) : 0;
             }
         }
         Integer[] order = new Integer[m];

@@ -78,4 +78,36 @@ class StepPlannerTest {
         // With a measured base of 2 s per token (all hits), the tiers add the two 1 s stalls: 2 + 2/3 s per token.
         assertEquals(1 / (2 + 2 / 3.0), new DecodeForecast(setup, c, 2).cpu(trace).tokensPerSecond(), 1e-12);
     }
+
+    @Test
+    void readsAreBoundByTheirOwnLatencyOrTheirShareOfTheDisk() {
+        // 2 readers, the disk at 2 GB/s with both busy, 0.5 GB/s one read at a time.
+        var c = new Calibration("m", "t", 2, 10e9, 2e9, null, true, Map.of(), Double.NaN, Double.NaN, Map.of(), null, false, 0.5e9, 2);
+        // Small reads (1 MB): 2 ms each alone, 1 ms as a share of the disk: latency-bound. Reader 1 takes reads 1 and 3.
+        var q = c.readQueue();
+        assertEquals(0.002, q.add(1_000_000), 1e-12);
+        assertEquals(0.002, q.add(1_000_000), 1e-12);
+        assertEquals(0.004, q.add(1_000_000), 1e-12);
+        // Large reads on a fast single stream (4 GB/s alone): the disk's share binds, 2 · 0.1 GB / 2 GB/s = 0.1 s each.
+        var fast = new Calibration("m", "t", 2, 10e9, 2e9, null, true, Map.of(), Double.NaN, Double.NaN, Map.of(), null, false, 4e9, 2);
+        var f = fast.readQueue();
+        assertEquals(0.1, f.add(100_000_000), 1e-12);
+        assertEquals(0.1, f.add(100_000_000), 1e-12);
+        assertEquals(0.2, f.add(100_000_000), 1e-12);
+        // A calibration without the one-reader rate: one after another at the aggregate rate.
+        var old = cal().readQueue();
+        assertEquals(0.5, old.add(GB), 1e-12);
+        assertEquals(1.0, old.add(GB), 1e-12);
+    }
+
+    @Test
+    void aLatencyBoundMissDelaysTheCpuPathByItsLatency() {
+        // One SSD miss of 1 MB on the CPU: ready after 2 ms (its latency), then 2 ms of compute at 0.5 GB/s.
+        var c = new Calibration("m", "t", 2, 10e9, 2e9, null, true, Map.of("int4-g64", new double[] {0.25e9, 0.5e9}), 1e9, 1e9,
+                Map.of("int4-g64", 100e9), "d", false, 0.5e9, 2);
+        StepPlanner.Plan p = new StepPlanner(c, StepPlanner.Mode.CPU).plan(new Residency[] {Residency.SSD}, new long[] {1_000_000},
+                new String[] {"int4-g64"}, new boolean[] {false}, new int[] {1});
+        assertArrayEquals(new Path[] {Path.CPU}, p.paths());
+        assertEquals(0.004, p.seconds(), 1e-12);
+    }
 }

@@ -1,0 +1,49 @@
+// The forecast's replay: tokens of a trace that holds several generations, and the latency-bound reads of small experts.
+package io.strata.engine.hybrid;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.strata.tiering.trace.RoutingTrace;
+import io.strata.tiering.trace.TraceStep;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DecodeForecastTest {
+    private static TraceStep step(int token, int layer, int expert) {
+        return new TraceStep(token, layer, new int[] {expert}, new float[] {1f});
+    }
+
+    @Test
+    void aPositionInTwoGenerationsIsTwoTokens() {
+        // Two generations of 2 layers: positions 0-1, then 0-2 again (a warm-up run and a measured run).
+        List<TraceStep> steps = new ArrayList<>();
+        for (int t = 0; t < 2; t++) for (int l = 0; l < 2; l++) steps.add(step(t, l, 0));
+        for (int t = 0; t < 3; t++) for (int l = 0; l < 2; l++) steps.add(step(t, l, 1));
+        RoutingTrace trace = RoutingTrace.sorted("m", 2, 4, 1, steps);
+        List<List<TraceStep>> tokens = DecodeForecast.byToken(trace);
+        assertEquals(5, tokens.size());
+        for (List<TraceStep> tok : tokens) {
+            assertEquals(2, tok.size());
+            assertEquals(0, tok.get(0).layer());
+            assertEquals(1, tok.get(1).layer());
+            assertEquals(tok.get(0).experts()[0], tok.get(1).experts()[0], "a token's layers come from one generation");
+        }
+    }
+
+    @Test
+    void smallMissesCostTheirLatency() {
+        // One layer, 4 experts of 1 MB, top-2, a host tier of 0 slots (every access misses); dense weights and head free.
+        var setup = new DecodeForecast.Setup(1, 4, 1_000_000, "bf16", false, 0, 0, "bf16", 0, 0, "lru");
+        // Reads: 0.5 GB/s alone (2 ms), 2 GB/s with both readers busy; the CPU kernel at 1 GB/s (1 ms per expert).
+        var cal = new Calibration("m", "t", 1, 10e9, 2e9, null, true, Map.of("bf16", new double[] {1e9}), Double.NaN, Double.NaN,
+                Map.of(), null, false, 0.5e9, 2);
+        List<TraceStep> steps = new ArrayList<>();
+        for (int t = 0; t < 4; t++) steps.add(new TraceStep(t, 0, new int[] {t % 4, (t + 1) % 4}, new float[] {0.5f, 0.5f}));
+        var r = new DecodeForecast(setup, cal, Double.NaN).cpu(new RoutingTrace("m", 1, 4, 2, steps));
+        // Both reads end at 2 ms (one per reader), then two computes of 1 ms: 4 ms per token.
+        assertEquals(250, r.tokensPerSecond(), 1e-6);
+        assertEquals(2_000_000, r.ssdBytesPerToken(), 1e-6);
+    }
+}
