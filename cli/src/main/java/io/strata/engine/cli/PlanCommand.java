@@ -231,6 +231,7 @@ public final class PlanCommand implements Callable<Integer> {
             for (int round = 0; round < PROBE_ROUNDS; round++) {
                 var r = m.generateFixed(prompt, probeTokens, io.strata.engine.generate.SamplingConfig.GREEDY);
                 double t = 1 / r.decodeTokensPerSecond();
+                System.err.printf(Locale.ROOT, "probe round %d: %.2f ms per token%n", round + 1, t * 1e3);
                 if (Math.abs(t - last) <= 0.1 * Math.min(t, last)) return Math.min(t, last);
                 last = t;
             }
