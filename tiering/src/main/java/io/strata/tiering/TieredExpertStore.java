@@ -71,6 +71,9 @@ import java.util.function.Supplier;
  * acquire with a {@link StoreException} naming file, layer, expert and offset. Nothing is served from a bad blob.
  */
 public final class TieredExpertStore implements ExpertStore {
+    /** Threads reading experts from the SSD unless a run says otherwise: two reads in flight. */
+    public static final int DEFAULT_LOADER_THREADS = 2;
+
     private static final System.Logger LOG = System.getLogger(TieredExpertStore.class.getName());
     private static final int DEMAND = LoadQueue.DEMAND;
     private static final int PREFETCH = LoadQueue.PREFETCH;
@@ -86,7 +89,7 @@ public final class TieredExpertStore implements ExpertStore {
         private LearnedPolicy.Model learned;
         private Supplier<EvictionPolicy> hostPolicy;
         private Supplier<EvictionPolicy> fastPolicy;
-        private int loaderThreads = 2;
+        private int loaderThreads = DEFAULT_LOADER_THREADS;
         private boolean directIo = true;
         private SlabAllocator allocator;
         private FastTier fastTier;

@@ -118,14 +118,7 @@ public final class Bounds implements AutoCloseable {
      * that streams 20 GB/s, which put the checkpoint's decode above its "bound".
      */
     public double sampleMemory() {
-        double best = 0;
-        for (int i = 0; i < MEMORY_PASSES; i++) {
-            long t0 = System.nanoTime();
-            float s = StreamRead.sum(memory);
-            long dt = System.nanoTime() - t0;
-            if (s == -1) throw new AssertionError(); // keeps the sum alive
-            best = Math.max(best, memory.byteSize() / (dt / 1e9));
-        }
+        double best = StreamRead.bestOf(memory, MEMORY_PASSES);
         memorySamples.add(best);
         return best;
     }
@@ -205,7 +198,7 @@ public final class Bounds implements AutoCloseable {
     }
 
     public String describe() {
-        return String.format(Locale.ROOT, "memory: %d samples (each the fastest of 3 passes) over %.2f GiB (LLC %.0f MiB, %s), median %.2f GB/s; SSD: %d samples%s, median %.2f GB/s",
+        return String.format(Locale.ROOT, "memory: %d samples (each the fastest of " + MEMORY_PASSES + " passes) over %.2f GiB (LLC %.0f MiB, %s), median %.2f GB/s; SSD: %d samples%s, median %.2f GB/s",
                 memorySamples.size(), memory.byteSize() / (double) (1L << 30), llcBytes / (double) (1 << 20), llcSource, median(memorySamples) / 1e9,
                 ssdSamples.size(), ssdDirect == null ? "" : ssdDirect ? " (O_DIRECT)" : " (buffered: O_DIRECT refused)", median(ssdSamples) / 1e9);
     }

@@ -99,7 +99,7 @@ public record EngineOptions(String backend, int context, int threads, long fastB
         }
         if (prefetchDepth == 0) prefetchDepth = 1;
         if (prefetchDepth < 0) throw new IllegalArgumentException("prefetch depth: expected ≥ 1 layer, found " + prefetchDepth);
-        if (loaderThreads == 0) loaderThreads = 2;
+        if (loaderThreads == 0) loaderThreads = io.strata.tiering.TieredExpertStore.DEFAULT_LOADER_THREADS;
         if (loaderThreads < 0) throw new IllegalArgumentException("loader threads: expected ≥ 1, found " + loaderThreads);
         offloadCompute = offloadCompute == null ? OffloadCompute.AUTO : offloadCompute;
     }
@@ -167,7 +167,7 @@ public record EngineOptions(String backend, int context, int threads, long fastB
         private String prefetch = "off";
         private int prefetchDepth = 1;
         private Path prefetchModel;
-        private int loaderThreads = 2;
+        private int loaderThreads = io.strata.tiering.TieredExpertStore.DEFAULT_LOADER_THREADS;
         private OffloadCompute offloadCompute = OffloadCompute.AUTO;
         private Path trace;
         private Path chatTemplate;

@@ -52,7 +52,7 @@ public final class Calibrator {
     private final boolean brief;
     private long ssdBlock = 4L << 20;
     /** Reads in flight for the SSD rate: as many as the store's loader threads by default. */
-    static final int SSD_READERS = 2;
+    static final int SSD_READERS = io.strata.tiering.TieredExpertStore.DEFAULT_LOADER_THREADS;
     private final Consumer<String> log;
 
     /**

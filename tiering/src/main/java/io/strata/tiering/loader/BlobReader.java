@@ -82,7 +82,11 @@ public final class BlobReader implements AutoCloseable {
         }
     }
 
-    private static void readFully(FileChannel ch, Path file, long offset, MemorySegment dst) throws IOException {
+    /**
+     * Reads {@code [offset, offset + dst.byteSize())} of the open channel {@code ch} into {@code dst}, in chunks a
+     * ByteBuffer can address; fails naming {@code file} when the file ends first.
+     */
+    public static void readFully(FileChannel ch, Path file, long offset, MemorySegment dst) throws IOException {
         for (long off = 0; off < dst.byteSize(); off += CHUNK) {
             ByteBuffer b = dst.asSlice(off, Math.min(CHUNK, dst.byteSize() - off)).asByteBuffer();
             long pos = offset + off;

@@ -39,7 +39,7 @@ public final class PackedStore implements AutoCloseable {
     private final StoreManifest manifest;
     private final ExpertEntry[] experts; // (layer, expert)
     private final Map<String, DenseEntry> dense = new LinkedHashMap<>();
-    private final Map<String, MemorySegment> mapped = new HashMap<>();
+    private final Map<String, MemorySegment> denseFiles = new HashMap<>(); // file name -> its bytes, mapped or read
     private final Set<String> denseVerified = ConcurrentHashMap.newKeySet();
     private final Arena arena = Arena.ofShared();
     private volatile boolean denseInMemory;
@@ -302,17 +302,8 @@ public final class PackedStore implements AutoCloseable {
 
     /** The whole file {@code file} (open as {@code c}) in native memory of this store's arena. */
     private MemorySegment readWhole(FileChannel c, String file) throws IOException {
-        long size = c.size();
-        MemorySegment m = arena.allocate(Math.max(1, size), 4096);
-        java.nio.ByteBuffer b;
-        for (long off = 0; off < size; ) {
-            long n = Math.min(size - off, 1L << 30);
-            b = m.asSlice(off, n).asByteBuffer();
-            while (b.hasRemaining()) {
-                if (c.read(b, off + b.position()) < 0) throw new IOException(dir.resolve(file) + ": ended at " + (off + b.position()) + " of " + size + " bytes");
-            }
-            off += n;
-        }
+        MemorySegment m = arena.allocate(Math.max(1, c.size()), 4096);
+        io.strata.tiering.loader.BlobReader.readFully(c, dir.resolve(file), 0, m.asSlice(0, c.size()));
         return m;
     }
 
@@ -323,15 +314,15 @@ public final class PackedStore implements AutoCloseable {
             throw new StoreException(dir + ": no dense tensor '" + name + "' (store has " + dense.size() + ")");
         }
         MemorySegment all;
-        synchronized (mapped) {
-            all = mapped.get(d.file());
+        synchronized (denseFiles) {
+            all = denseFiles.get(d.file());
             if (all == null) {
                 try (FileChannel c = FileChannel.open(dir.resolve(d.file()), StandardOpenOption.READ)) {
                     all = denseInMemory ? readWhole(c, d.file()) : c.map(FileChannel.MapMode.READ_ONLY, 0, c.size(), arena);
                 } catch (IOException e) {
-                    throw new StoreException("mapping " + dir.resolve(d.file()) + ": " + e.getMessage(), e);
+                    throw new StoreException((denseInMemory ? "reading " : "mapping ") + dir.resolve(d.file()) + ": " + e.getMessage(), e);
                 }
-                mapped.put(d.file(), all);
+                denseFiles.put(d.file(), all);
             }
         }
         MemorySegment data = all.asSlice(d.offset(), d.length());
@@ -426,8 +417,8 @@ public final class PackedStore implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (mapped) {
-            mapped.clear();
+        synchronized (denseFiles) {
+            denseFiles.clear();
         }
         if (arena.scope().isAlive()) {
             arena.close();
