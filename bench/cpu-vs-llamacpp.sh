@@ -18,7 +18,8 @@
 # The models: the OLMoE-shaped random model (hidden 2048, 4 layers, 64 experts of 1024, top-8, vocabulary 50304,
 # bf16; ../shared/tools/make_hf_moe.py) and the shipped models/tiny-moe. Each is converted to GGUF with
 # ../shared/tools/hf_to_gguf.py (bf16), quantized with llama-quantize (Q4_0, Q8_0), and packed into Strata stores
-# (bf16, int8, int4) with `strata pack` from the same checkpoint.
+# (bf16, int8, int4; and int8-all, int4-all with the dense weights quantized too, --dense) with `strata pack` from the
+# same checkpoint.
 #
 # Needs: python3 with numpy and the gguf package (PYTHON=..., default /work/venv-golden/bin/python when present;
 # or GGUF_PY=<llama.cpp>/gguf-py), Java 25 (the ./strata launcher builds Strata on first use).
@@ -103,6 +104,15 @@ for c in bf16 int8 int4; do
     S pack --model "$O" --out "$WORK/olmoe-$c" --codec $c > "$WORK/olmoe-$c-pack.log" 2>&1 || { tail -5 "$WORK/olmoe-$c-pack.log"; exit 1; }
   fi
 done
+# The split of llama.cpp's Q4_0 and Q8_0 files: attention and the embedding quantized too (--dense), the output head at
+# int8 under int4 (llama.cpp: Q6_K) and at int8 under int8 (llama.cpp: Q8_0).
+for c in int8 int4; do
+  if [ ! -f "$WORK/olmoe-$c-all/manifest.json" ]; then
+    stamp "strata pack olmoe --codec $c --dense $c"
+    S pack --model "$O" --out "$WORK/olmoe-$c-all" --codec $c --dense $c > "$WORK/olmoe-$c-all-pack.log" 2>&1 \
+      || { tail -5 "$WORK/olmoe-$c-all-pack.log"; exit 1; }
+  fi
+done
 STRATA_BUILT=1
 
 # llama.cpp built with -march=native on a VM that lists AMX but faults on tile instructions dies with SIGILL on its
@@ -129,7 +139,7 @@ P=32 N=32 WARM=10
 SB=(bench -p $P -n $N -r 1 -t "$THREADS" --warmup-max $WARM -o md)
 strata_round() { # round
   local r=$1
-  S "${SB[@]}" -m "$O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$TINY" --json "$RAW/round-$r-strata.json" \
+  S "${SB[@]}" -m "$O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$WORK/olmoe-int8-all,$WORK/olmoe-int4-all,$TINY" --json "$RAW/round-$r-strata.json" \
     > "$RAW/round-$r-strata.md" 2> "$RAW/round-$r-strata.log"
   # SSD-bound: the bf16 store with a quarter of its experts in the host budget, judged against the SSD bound
   S bench -n $N -p $P -r 1 -t "$THREADS" --warmup-max $WARM -m "$WORK/olmoe-bf16" --host-budget $QB --policy lru \
@@ -151,7 +161,7 @@ llama_round() { # round
     -p $P -n $N -r 1 -t "$THREADS" -o json > "$RAW/round-$r-llama.json" 2> "$RAW/round-$r-llama.log"
 }
 cat > "$RAW/commands.txt" <<CMDS
-strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -o md -m $O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$TINY --json round-R-strata.json
+strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -o md -m $O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$WORK/olmoe-int8-all,$WORK/olmoe-int4-all,$TINY --json round-R-strata.json
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget $QB --policy lru --json round-R-strata-ssd.json
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget $QB --policy lru --prefetch lookahead --json round-R-strata-ssdpf.json
 strata run --model $TINY --prompt "And the LORD said" --max-tokens 1 --threads $THREADS   (wall clock from launch to exit)
@@ -167,7 +177,7 @@ done
 
 # ---- 3. a profile of Strata's int4 decode (optional) ----------------------------------------------------------------
 if [ $PROFILE = 1 ]; then
-  for m in olmoe-int4 olmoe-bf16; do
+  for m in olmoe-int4-all olmoe-bf16; do
     stamp "JFR of strata $m decode"
     STRATA_JAVA_OPTS="-XX:StartFlightRecording=filename=$WORK/$m-decode.jfr,settings=profile" \
       S bench -m "$WORK/$m" -p 1 -n $N -r 3 -t "$THREADS" --warmup-max 3 > /dev/null 2>> "$RAW/profile.log"

@@ -44,16 +44,22 @@ def main():
     goals = [
         ("decode-bf16", "decode, bf16 checkpoint folder vs llama.cpp bf16", ("strata", O, tg, "main"), ("llama", "olmoe-bf16.gguf", tg), 1.0, None),
         ("prefill-bf16", f"prefill ({a.p}-token prompt), bf16 checkpoint vs llama.cpp bf16", ("strata", O, pp, "main"), ("llama", "olmoe-bf16.gguf", pp), 1.0, None),
-        ("decode-int4", "decode, Strata int4 store vs llama.cpp Q4_0", ("strata", "olmoe-int4", tg, "main"), ("llama", "olmoe-Q4_0.gguf", tg), 1.0, 0.8),
-        ("prefill-int4", "prefill, int4 vs Q4_0", ("strata", "olmoe-int4", pp, "main"), ("llama", "olmoe-Q4_0.gguf", pp), 1.0, None),
-        ("decode-int8", "decode, Strata int8 store vs llama.cpp Q8_0", ("strata", "olmoe-int8", tg, "main"), ("llama", "olmoe-Q8_0.gguf", tg), 1.0, 0.8),
-        ("prefill-int8", "prefill, int8 vs Q8_0", ("strata", "olmoe-int8", pp, "main"), ("llama", "olmoe-Q8_0.gguf", pp), 1.0, None),
-        # Context, not goals: llama.cpp with the split Strata's stores have (experts quantized; attention, embeddings and
-        # the output head bf16), so the two sides stream the same bytes per token and the expert kernels are compared.
-        ("decode-int4-same-split", "context: decode, int4 store vs llama.cpp with experts Q4_0 and the rest bf16 (the same bytes per token)",
+        # The quantized goals compare like with like: llama.cpp's Q4_0/Q8_0 files quantize attention, the embedding and
+        # the output head too (Q4_0's head is Q6_K), so the Strata stores here are packed with --dense (head int8).
+        ("decode-int4", "decode, Strata int4 store (--dense int4, head int8) vs llama.cpp Q4_0", ("strata", "olmoe-int4-all", tg, "main"),
+         ("llama", "olmoe-Q4_0.gguf", tg), 1.0, 0.8),
+        ("prefill-int4", "prefill, int4 (--dense int4) vs Q4_0", ("strata", "olmoe-int4-all", pp, "main"), ("llama", "olmoe-Q4_0.gguf", pp), 1.0, None),
+        ("decode-int8", "decode, Strata int8 store (--dense int8) vs llama.cpp Q8_0", ("strata", "olmoe-int8-all", tg, "main"),
+         ("llama", "olmoe-Q8_0.gguf", tg), 1.0, 0.8),
+        ("prefill-int8", "prefill, int8 (--dense int8) vs Q8_0", ("strata", "olmoe-int8-all", pp, "main"), ("llama", "olmoe-Q8_0.gguf", pp), 1.0, None),
+        # Context, not goals: stores with bf16 dense weights (the default) against llama.cpp with the same split (experts
+        # quantized; attention, embeddings and the output head bf16), so both stream the same bytes per token.
+        ("decode-int4-same-split", "context: decode, int4 store (dense weights bf16) vs llama.cpp with experts Q4_0 and the rest bf16",
          ("strata", "olmoe-int4", tg, "main"), ("llama", "olmoe-Q4_0-xbf16.gguf", tg), None, None),
-        ("decode-int8-same-split", "context: decode, int8 store vs llama.cpp with experts Q8_0 and the rest bf16",
+        ("decode-int8-same-split", "context: decode, int8 store (dense weights bf16) vs llama.cpp with experts Q8_0 and the rest bf16",
          ("strata", "olmoe-int8", tg, "main"), ("llama", "olmoe-Q8_0-xbf16.gguf", tg), None, None),
+        ("prefill-int4-same-split", "context: prefill, int4 store (dense weights bf16) vs llama.cpp experts Q4_0, the rest bf16",
+         ("strata", "olmoe-int4", pp, "main"), ("llama", "olmoe-Q4_0-xbf16.gguf", pp), None, None),
         ("decode-store-vs-checkpoint", "decode, bf16 store with every expert in the host budget vs the checkpoint it was packed from",
          ("strata", "olmoe-bf16", tg, "main"), ("strata", O, tg, "main"), 0.95, None),
         ("decode-store-vs-llama", "decode, bf16 store with every expert in the host budget vs llama.cpp bf16",

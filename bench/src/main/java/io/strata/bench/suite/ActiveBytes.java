@@ -11,10 +11,15 @@ public final class ActiveBytes {
 
     /** Bytes of one routed expert as stored (encoded size for codec stores, gate + up + down otherwise). */
     public static long storedExpertBytes(StrataModel m) {
-        if (m.model().store() instanceof TieredExpertStore t && CodecStoreFiles.present(t.packedStore().directory())) {
-            return t.packedStore().expert(0, 0).matrix(CodecStoreFiles.BLOB).length();
+        if (m.model().store() instanceof TieredExpertStore t) {
+            int l = m.config().firstMoeLayer();
+            if (CodecStoreFiles.present(t.packedStore().directory())) return t.packedStore().expert(l, 0).matrix(CodecStoreFiles.BLOB).length();
+            long b = 0;
+            for (var e : t.packedStore().expert(l, 0).matrices()) b += e.length();
+            return b;
         }
-        return m.config().expertBytes(m.model().weights().embed.matrix().dtype().bytes);
+        var embed = m.model().weights().embed.matrix(); // a checkpoint: its experts have the embedding's float type
+        return m.config().expertBytes(embed != null ? embed.dtype().bytes : 2);
     }
 
     /** Bytes of every routed expert of every layer as stored. */
@@ -33,15 +38,15 @@ public final class ActiveBytes {
     public static long perToken(StrataModel m) {
         ModelConfig c = m.config();
         var w = m.model().weights();
-        long b = w.lmHead.matrix().byteSize() + w.embed.matrix().byteSize() / c.vocabSize();
+        long b = w.lmHead.byteSize() + w.embed.byteSize() / c.vocabSize();
         for (int l = 0; l < c.numLayers(); l++) {
             var L = w.layers[l];
-            b += L.wq.matrix().byteSize() + L.wk.matrix().byteSize() + L.wv.matrix().byteSize() + L.wo.matrix().byteSize();
+            b += L.wq.byteSize() + L.wk.byteSize() + L.wv.byteSize() + L.wo.byteSize();
             if (L.router != null) {
-                b += L.router.matrix().byteSize();
+                b += L.router.byteSize();
                 b += (long) c.topK() * storedExpertBytes(m);
             }
-            if (L.shared != null) b += L.shared.byteSize() + L.sharedGate.matrix().byteSize();
+            if (L.shared != null) b += L.shared.byteSize() + L.sharedGate.byteSize();
             if (L.dense != null) b += L.dense.byteSize();
         }
         return b;

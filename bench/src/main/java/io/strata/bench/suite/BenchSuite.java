@@ -319,10 +319,10 @@ public final class BenchSuite {
         for (var L : m.model().weights().layers) if (L.router != null) moeLayers++;
         long experts = moeLayers * c.numExperts() * 3L * c.hidden() * c.expertIntermediate();
         var w = m.model().weights();
-        long dense = w.embed.matrix().rows() * (long) w.embed.matrix().cols() + w.lmHead.matrix().rows() * (long) w.lmHead.matrix().cols();
+        long dense = w.embed.rows() * (long) w.embed.cols() + w.lmHead.rows() * (long) w.lmHead.cols();
         for (var L : w.layers) {
             for (var t : java.util.Arrays.asList(L.wq, L.wk, L.wv, L.wo, L.router)) {
-                if (t != null) dense += t.matrix().rows() * (long) t.matrix().cols();
+                if (t != null) dense += t.rows() * (long) t.cols();
             }
         }
         return dense + experts;

@@ -38,6 +38,16 @@ public final class PackCommand implements Callable<Integer> {
                     + "else bf16")
     String codec;
 
+    @Option(names = "--dense", defaultValue = "keep",
+            description = "dense weights every token reads (attention projections, output head, embedding): keep (the source's "
+                    + "floats, default), int8 or int4 (group 64; int<8|4>-g<G> for another group). Routers, norms, shared experts and "
+                    + "dense MLPs stay floats. A CPU run computes from the codes; a GPU run expands them to BF16 in VRAM")
+    String dense;
+
+    @Option(names = "--dense-head", description = "the output head's format under --dense (and the embedding's when the two are "
+            + "tied): keep, int8, int4 or int<8|4>-g<G>. Default: int8 when --dense is int4, else the --dense format")
+    String denseHead;
+
     @Option(names = "--calibration", description = "floe: text file (paragraphs) to calibrate the per-layer thresholds on")
     Path calibration;
 
@@ -237,6 +247,10 @@ public final class PackCommand implements Callable<Integer> {
         if (codec != null && codec.startsWith("floe") && calibration == null) {
             throw new IllegalArgumentException("codec " + codec + " needs --calibration FILE (text to calibrate its thresholds on)");
         }
+        io.strata.compression.quant.QuantFormat denseFormat = io.strata.engine.store.DenseQuantization.parse(dense);
+        if (denseFormat == null && denseHead != null) throw new IllegalArgumentException("--dense-head needs --dense int8 or int4");
+        io.strata.compression.quant.QuantFormat headFormat = denseHead == null ? io.strata.engine.store.DenseQuantization.defaultHead(denseFormat)
+                : io.strata.engine.store.DenseQuantization.parse(denseHead, "--dense-head");
         if (sparsity < 0 || sparsity >= 1) throw new IllegalArgumentException("--sparsity must be in [0, 1), found " + sparsity);
         try (ModelSource ck = ModelSource.open(model)) {
             ModelConfig c = ck instanceof GgufCheckpoint ? ModelConfig.parse(ck.config(), model + " (its metadata as config.json)")
@@ -272,7 +286,7 @@ public final class PackCommand implements Callable<Integer> {
                 if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
                 // The tokenizer travels with the store so `strata run --model STORE` can take text (and FloE can calibrate).
                 copyTokenizer(ck, w.stagingDirectory());
-                int skipped = 0;
+                int skipped = 0, quantizedDense = 0;
                 long denseBytes = 0;
                 for (String name : ck.tensorNames()) {
                     if (expertNames.contains(name)) continue;
@@ -282,8 +296,24 @@ public final class PackCommand implements Callable<Integer> {
                     }
                     TensorInfo t = ck.load(name);
                     denseBytes += t.data().byteSize();
-                    if (!w.isDenseWritten(name)) w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
+                    if (!w.isDenseWritten(name)) {
+                        var qf = t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, name, t.shape(), denseFormat, headFormat) : null;
+                        if (qf != null) {
+                            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofShared()) { // shared: rows encode on all threads
+                                var m = new io.strata.compression.Matrix(name, t.data(), t.dtype(), (int) t.shape()[0], (int) t.shape()[1]);
+                                w.writeDense(io.strata.compression.quant.QuantizedMatrix.encode(m, qf, a));
+                                quantizedDense++;
+                            }
+                        } else {
+                            w.writeDense(t.name(), t.dtype(), t.shape(), t.data());
+                        }
+                    }
                     w.progressInput(t.data().byteSize());
+                }
+                if (denseFormat != null) {
+                    System.out.println("dense weights: " + quantizedDense + " matrices quantized (attention " + denseFormat.label() + ", output head "
+                            + (headFormat == null ? "kept" : headFormat.label()) + ")"
+                            + (w.resumedExperts() > 0 ? " (this run; a resumed pack keeps what it wrote before)" : ""));
                 }
                 if (skipped > 0) {
                     System.out.println("skipped " + skipped + " tensors of layers past num_hidden_layers " + c.numLayers()

@@ -250,6 +250,17 @@ public final class QuantizedMatrix {
         return new Matrix(name, seg, DType.F32, rows, cols);
     }
 
+    /** The whole matrix dequantized and rounded to the nearest BF16, as a {@link Matrix} allocated from {@code arena}. */
+    public Matrix dequantizeBf16(Arena arena) {
+        MemorySegment seg = arena.allocate((long) rows * cols * 2, 64);
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            decodeRow(r, row, 0);
+            for (int c = 0; c < cols; c++) seg.setAtIndex(Layouts.I16, (long) r * cols + c, Halfs.floatToBf16(row[c]));
+        }
+        return new Matrix(name, seg, DType.BF16, rows, cols);
+    }
+
     public String name() {
         return name;
     }

@@ -58,6 +58,12 @@ public interface Backend extends AutoCloseable {
     /** Makes a dense (non-expert) weight usable by this backend, once, at load time. */
     Weight weight(Matrix m);
 
+    /**
+     * Makes a group-quantized dense weight (a store packed with {@code --dense}) usable by this backend, once, at load
+     * time. The CPU computes from the codes; a backend without quantized dense kernels expands it.
+     */
+    Weight weight(io.strata.compression.quant.QuantizedMatrix q);
+
     /** A buffer holding a 1-D weight (norm scale, bias) converted to f32. */
     Buf vector(Matrix m);
 

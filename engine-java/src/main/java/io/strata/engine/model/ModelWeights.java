@@ -37,8 +37,8 @@ public final class ModelWeights {
     public ModelWeights(ModelConfig c, WeightSource src, Backend be) {
         Architecture a = c.arch();
         int h = c.hidden(), q = c.qDim(), kv = c.kvDim();
-        embed = be.weight(src.matrix(TensorNames.EMBED, c.vocabSize(), h));
-        lmHead = c.tieEmbeddings() || !src.has(TensorNames.LM_HEAD) ? embed : be.weight(src.matrix(TensorNames.LM_HEAD, c.vocabSize(), h));
+        embed = weight(src, be, TensorNames.EMBED, c.vocabSize(), h);
+        lmHead = c.tieEmbeddings() || !src.has(TensorNames.LM_HEAD) ? embed : weight(src, be, TensorNames.LM_HEAD, c.vocabSize(), h);
         finalNorm = be.vector(src.vector(TensorNames.FINAL_NORM, h));
         layers = new Layer[c.numLayers()];
         for (int l = 0; l < layers.length; l++) {
@@ -47,12 +47,12 @@ public final class ModelWeights {
             L.postNorm = be.vector(src.vector(TensorNames.layer(l, "post_attention_layernorm.weight"), h));
             if (c.mla() != null) {
                 L.mla = MlaAttention.load(c, src, be, l);
-                L.wo = be.weight(src.matrix(TensorNames.layer(l, "self_attn.o_proj.weight"), h, c.numHeads() * c.mla().vHeadDim()));
+                L.wo = weight(src, be, TensorNames.layer(l, "self_attn.o_proj.weight"), h, c.numHeads() * c.mla().vHeadDim());
             } else {
-                L.wq = be.weight(src.matrix(TensorNames.layer(l, "self_attn.q_proj.weight"), q, h));
-                L.wk = be.weight(src.matrix(TensorNames.layer(l, "self_attn.k_proj.weight"), kv, h));
-                L.wv = be.weight(src.matrix(TensorNames.layer(l, "self_attn.v_proj.weight"), kv, h));
-                L.wo = be.weight(src.matrix(TensorNames.layer(l, "self_attn.o_proj.weight"), h, q));
+                L.wq = weight(src, be, TensorNames.layer(l, "self_attn.q_proj.weight"), q, h);
+                L.wk = weight(src, be, TensorNames.layer(l, "self_attn.k_proj.weight"), kv, h);
+                L.wv = weight(src, be, TensorNames.layer(l, "self_attn.v_proj.weight"), kv, h);
+                L.wo = weight(src, be, TensorNames.layer(l, "self_attn.o_proj.weight"), h, q);
             }
             if (c.qkvBias()) {
                 L.bq = be.vector(src.vector(TensorNames.layer(l, "self_attn.q_proj.bias"), q));
@@ -87,6 +87,12 @@ public final class ModelWeights {
             }
             layers[l] = L;
         }
+    }
+
+    /** A 2-D weight on the backend: from its quantized codes when the source holds it quantized, else from its floats. */
+    private static Weight weight(WeightSource src, Backend be, String name, int rows, int cols) {
+        io.strata.compression.quant.QuantizedMatrix q = src.quantized(name, rows, cols);
+        return q != null ? be.weight(q) : be.weight(src.matrix(name, rows, cols));
     }
 
     /** gpt-oss: router bias and the expert biases, gate_up_proj_bias (E, 2I) split into its interleaved gate and up. */

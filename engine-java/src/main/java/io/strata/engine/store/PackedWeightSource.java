@@ -3,6 +3,7 @@ package io.strata.engine.store;
 
 import io.strata.compression.DType;
 import io.strata.compression.Matrix;
+import io.strata.compression.quant.QuantizedMatrix;
 import io.strata.engine.checkpoint.CheckpointException;
 import io.strata.engine.checkpoint.WeightSource;
 import io.strata.tiering.store.PackedStore;
@@ -35,7 +36,18 @@ public final class PackedWeightSource implements WeightSource {
     @Override
     public Matrix matrix(String name, int rows, int cols) {
         PackedStore.DenseTensor t = get(name, new long[] {rows, cols});
+        if (t.quant() != null) {
+            throw new CheckpointException(store.directory() + ": dense tensor " + name + " is stored " + t.quant().label()
+                    + " (packed with --dense); it is read as quantized codes, and this use of it needs floats");
+        }
         return new Matrix(name, t.data(), t.dtype(), rows, cols);
+    }
+
+    @Override
+    public QuantizedMatrix quantized(String name, int rows, int cols) {
+        if (!has(name)) return null;
+        PackedStore.DenseTensor t = get(name, new long[] {rows, cols});
+        return t.quant() == null ? null : t.quantized();
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.strata.tiering.store;
 
 import io.strata.compression.DType;
 import io.strata.compression.Matrix;
+import io.strata.compression.quant.QuantFormat;
+import io.strata.compression.quant.QuantizedMatrix;
 import io.strata.tiering.ExpertWeights;
 import io.strata.tiering.store.StoreManifest.DenseEntry;
 import io.strata.tiering.store.StoreManifest.ExpertEntry;
@@ -32,8 +34,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * needs them.
  */
 public final class PackedStore implements AutoCloseable {
-    /** A dense tensor: row-major {@code shape} of {@code dtype} in {@code data} (read-only by contract). */
-    public record DenseTensor(String name, DType dtype, long[] shape, MemorySegment data) {}
+    /**
+     * A dense tensor: row-major {@code shape} of {@code dtype} in {@code data} (read-only by contract). A weight matrix
+     * packed group-quantized ({@code strata pack --dense}) has {@code quant} set, dtype U8, and its bytes laid out as
+     * {@link QuantizedMatrix} describes; {@code quant} is null for a float tensor.
+     */
+    public record DenseTensor(String name, DType dtype, long[] shape, MemorySegment data, QuantFormat quant) {
+        /** The quantized matrix over these bytes; fails for a float tensor. */
+        public QuantizedMatrix quantized() {
+            if (quant == null) throw new IllegalStateException(name + " is stored as " + dtype + ", not quantized");
+            return QuantizedMatrix.view(name, quant, (int) shape[0], (int) shape[1], data);
+        }
+    }
 
     private final Path dir;
     private final StoreManifest manifest;
@@ -179,9 +191,22 @@ public final class PackedStore implements AutoCloseable {
                 throw new StoreException(mf + ": expected every dense entry to have a name, file, dtype and shape, found " + d);
             }
             String where = mf + ": dense tensor " + d.name() + " in " + d.file();
-            DType dt = dtype(d.dtype(), where);
+            QuantFormat q = quantFormat(d.dtype());
             long elems = elements(d.shape(), where);
-            if (elems > Long.MAX_VALUE / dt.bytes || elems * dt.bytes != d.length()) {
+            if (q != null) {
+                if (d.shape().length != 2 || d.shape()[0] <= 0 || d.shape()[0] > Integer.MAX_VALUE || d.shape()[1] <= 0
+                        || d.shape()[1] > Integer.MAX_VALUE || d.shape()[1] % q.groupSize() != 0) {
+                    throw new StoreException(where + ": a " + q.label() + " tensor must be a matrix whose columns are a multiple of "
+                            + q.groupSize() + ", found shape " + Arrays.toString(d.shape()));
+                }
+                long need = QuantizedMatrix.byteSize(q, (int) d.shape()[0], (int) d.shape()[1]);
+                if (need != d.length()) {
+                    throw new StoreException(where + ": " + Arrays.toString(d.shape()) + " " + q.label() + " needs " + need
+                            + " bytes, manifest says " + d.length());
+                }
+            }
+            DType dt = q != null ? DType.U8 : dtype(d.dtype(), where);
+            if (q == null && (elems > Long.MAX_VALUE / dt.bytes || elems * dt.bytes != d.length())) {
                 throw new StoreException(where + ": " + Arrays.toString(d.shape()) + " " + dt + " needs " + elems + " x "
                         + dt.bytes + " bytes, manifest says " + d.length());
             }
@@ -191,6 +216,16 @@ public final class PackedStore implements AutoCloseable {
                         + ") but the file has " + size + " bytes (truncated?)");
             }
             dense.put(d.name(), d);
+        }
+    }
+
+    /** The group-quantization format a dense entry's dtype names ("int8-g64"), or null for a safetensors dtype. */
+    static QuantFormat quantFormat(String dtype) {
+        if (!dtype.startsWith("int") || !dtype.contains("-g")) return null;
+        try {
+            return QuantFormat.parse(dtype);
+        } catch (IllegalArgumentException e) {
+            return null; // not a format label: the dtype check names what is expected
         }
     }
 
@@ -335,7 +370,8 @@ public final class PackedStore implements AutoCloseable {
             }
             denseVerified.add(name);
         }
-        return new DenseTensor(name, DType.fromSafetensors(d.dtype()), d.shape().clone(), data);
+        QuantFormat q = quantFormat(d.dtype());
+        return new DenseTensor(name, q != null ? DType.U8 : DType.fromSafetensors(d.dtype()), d.shape().clone(), data, q);
     }
 
     /**

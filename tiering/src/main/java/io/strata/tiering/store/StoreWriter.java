@@ -246,6 +246,23 @@ public final class StoreWriter implements AutoCloseable {
             return false;
         }
         checkBlob(new Blob(name, dtype, shape, data), "dense tensor " + name);
+        return writeDenseBytes(name, dtype.name(), shape, data);
+    }
+
+    /**
+     * Writes one dense weight matrix group-quantized: its manifest dtype is the format's label ("int8-g64"), its shape
+     * the matrix's {@code [rows, cols]}, its bytes {@link io.strata.compression.quant.QuantizedMatrix}'s layout.
+     * Returns false if already written.
+     */
+    public synchronized boolean writeDense(io.strata.compression.quant.QuantizedMatrix q) {
+        checkOpen();
+        if (dense.containsKey(q.name())) {
+            return false;
+        }
+        return writeDenseBytes(q.name(), q.format().label(), new long[] {q.rows(), q.cols()}, q.data());
+    }
+
+    private boolean writeDenseBytes(String name, String dtype, long[] shape, MemorySegment data) {
         try {
             if (denseFile == null) {
                 denseFile = io.open(staging.resolve(DENSE_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -256,7 +273,7 @@ public final class StoreWriter implements AutoCloseable {
             long end = Crc.alignUp(start + data.byteSize(), StoreManifest.ALIGNMENT);
             writeZeros(denseFile, start + data.byteSize(), end - start - data.byteSize());
             denseFile.force(false);
-            DenseEntry d = new DenseEntry(name, dtype.name(), shape.clone(), DENSE_FILE, start, data.byteSize(),
+            DenseEntry d = new DenseEntry(name, dtype, shape.clone(), DENSE_FILE, start, data.byteSize(),
                     Crc.crc32c(data));
             appendJournal("dense", StoreManifest.JSON.valueToTree(d));
             dense.put(name, d);

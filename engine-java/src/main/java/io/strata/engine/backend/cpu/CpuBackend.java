@@ -85,9 +85,22 @@ public final class CpuBackend implements Backend {
 
     record CpuWeight(Matrix matrix) implements Weight {}
 
+    /** A group-quantized dense weight: products run the fused dequantize kernels on its codes. */
+    record CpuQuantWeight(io.strata.compression.quant.QuantizedMatrix quantized) implements Weight {
+        @Override
+        public Matrix matrix() {
+            return null;
+        }
+    }
+
     @Override
     public Weight weight(Matrix m) {
         return new CpuWeight(m);
+    }
+
+    @Override
+    public Weight weight(io.strata.compression.quant.QuantizedMatrix q) {
+        return new CpuQuantWeight(q);
     }
 
     @Override
@@ -100,7 +113,20 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Weight w, Buf x, int n, Buf out) {
-        matmul(w.matrix(), x, n, out);
+        if (w instanceof CpuQuantWeight qw) {
+            matmul(qw.quantized(), x, n, out);
+        } else {
+            matmul(w.matrix(), x, n, out);
+        }
+    }
+
+    private void matmul(io.strata.compression.quant.QuantizedMatrix q, Buf x, int n, Buf out) {
+        CpuBuf xb = b(x), ob = b(out);
+        int rows = q.rows(), cols = q.cols();
+        float[] xa = xb.off() == 0 ? xb.a() : java.util.Arrays.copyOfRange(xb.a(), xb.off(), xb.off() + n * cols);
+        float[] oa = ob.off() == 0 ? ob.a() : new float[n * rows];
+        Parallel.forRange(rows, MIN_ROWS_PER_THREAD, (r0, r1) -> QUANT.matmul(q, xa, n, oa, r0, r1));
+        if (oa != ob.a()) System.arraycopy(oa, 0, ob.a(), ob.off(), n * rows);
     }
 
     private void matmul(Matrix m, Buf x, int n, Buf out) {
@@ -117,12 +143,16 @@ public final class CpuBackend implements Backend {
     public void embed(Weight table, int[] ids, Buf out) {
         Matrix m = table.matrix();
         CpuBuf o = b(out);
-        int dim = m.cols();
+        int dim = table.cols();
         for (int t = 0; t < ids.length; t++) {
-            if (ids[t] < 0 || ids[t] >= m.rows()) {
-                throw new IllegalArgumentException("token id " + ids[t] + " outside the vocabulary [0, " + m.rows() + ")");
+            if (ids[t] < 0 || ids[t] >= table.rows()) {
+                throw new IllegalArgumentException("token id " + ids[t] + " outside the vocabulary [0, " + table.rows() + ")");
             }
-            for (int c = 0; c < dim; c++) o.a()[o.off() + t * dim + c] = m.get(ids[t], c);
+            if (m == null) {
+                table.quantized().decodeRow(ids[t], o.a(), o.off() + t * dim);
+            } else {
+                for (int c = 0; c < dim; c++) o.a()[o.off() + t * dim + c] = m.get(ids[t], c);
+            }
         }
     }
 

@@ -77,7 +77,28 @@ public final class CudaBackend implements Backend {
     private record Resident(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down) {}
 
     /** A dense weight resident in VRAM. */
-    record CudaWeight(Matrix matrix, DeviceMatrix device) implements Weight {}
+    /** A dense weight in VRAM; {@code matrix} is its host source, or null for one expanded from quantized codes. */
+    record CudaWeight(Matrix matrix, DeviceMatrix device) implements Weight {
+        @Override
+        public int rows() {
+            return device.rows();
+        }
+
+        @Override
+        public int cols() {
+            return device.cols();
+        }
+
+        @Override
+        public String name() {
+            return device.name();
+        }
+
+        @Override
+        public long byteSize() {
+            return device.byteSize();
+        }
+    }
 
     record CudaKv(DeviceBuffer[] k, DeviceBuffer[] v, int capacity, int kvHeads, int headDim) implements KvCache {
         @Override
@@ -228,6 +249,18 @@ public final class CudaBackend implements Backend {
     @Override
     public Weight weight(Matrix m) {
         return new CudaWeight(m, DeviceMatrix.upload(ctx, m));
+    }
+
+    /**
+     * The device has no group-quantized dense kernels: the matrix is expanded to BF16 on the host (each weight
+     * {@code (q − z)·s} rounded to the nearest BF16) and uploaded; the expansion is freed once the copy is done.
+     */
+    @Override
+    public Weight weight(io.strata.compression.quant.QuantizedMatrix q) {
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            Matrix m = q.dequantizeBf16(a);
+            return new CudaWeight(null, DeviceMatrix.upload(ctx, m));
+        }
     }
 
     @Override
