@@ -42,7 +42,7 @@ public final class SafetensorsFile {
             if (size < 8) {
                 throw new CheckpointException(path + ": truncated safetensors file (" + size + " bytes, need at least 8 for the header length)");
             }
-            MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment map = io.strata.compression.MappedSegments.asNative(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), arena);
             long n = map.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             if (n <= 0 || n > MAX_HEADER || 8 + n > size) {
                 throw new CheckpointException(path + ": corrupt or truncated safetensors header: header length " + n

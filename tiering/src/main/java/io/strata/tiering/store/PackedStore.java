@@ -353,7 +353,8 @@ public final class PackedStore implements AutoCloseable {
             all = denseFiles.get(d.file());
             if (all == null) {
                 try (FileChannel c = FileChannel.open(dir.resolve(d.file()), StandardOpenOption.READ)) {
-                    all = denseInMemory ? readWhole(c, d.file()) : c.map(FileChannel.MapMode.READ_ONLY, 0, c.size(), arena);
+                    all = denseInMemory ? readWhole(c, d.file())
+                            : io.strata.compression.MappedSegments.asNative(c.map(FileChannel.MapMode.READ_ONLY, 0, c.size(), arena), arena);
                 } catch (IOException e) {
                     throw new StoreException((denseInMemory ? "reading " : "mapping ") + dir.resolve(d.file()) + ": " + e.getMessage(), e);
                 }

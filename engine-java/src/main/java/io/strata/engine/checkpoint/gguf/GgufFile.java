@@ -67,7 +67,8 @@ public final class GgufFile {
     public static GgufFile open(Path path, Arena arena) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            MemorySegment map = size == 0 ? MemorySegment.ofArray(new byte[0]) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment map = size == 0 ? MemorySegment.ofArray(new byte[0])
+                    : io.strata.compression.MappedSegments.asNative(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), arena);
             return parse(path, map);
         } catch (IOException e) {
             throw new CheckpointException(path + ": cannot read: " + e.getMessage(), e);
