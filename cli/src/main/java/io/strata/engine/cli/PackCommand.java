@@ -286,6 +286,18 @@ public final class PackCommand implements Callable<Integer> {
                 if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
                 // The tokenizer travels with the store so `strata run --model STORE` can take text (and FloE can calibrate).
                 copyTokenizer(ck, w.stagingDirectory());
+                // A resumed pack asked for another --dense would leave a store of both: refused before anything is written.
+                for (String name : ck.tensorNames()) {
+                    String was = w.denseDtype(name);
+                    if (was == null) continue;
+                    TensorInfo t = ck.load(name);
+                    var qf = t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, name, t.shape(), denseFormat, headFormat) : null;
+                    String now = qf != null ? qf.label() : t.dtype().name();
+                    if (!was.equals(now)) {
+                        throw new IllegalArgumentException("resuming " + w.stagingDirectory() + ": dense tensor " + name + " was written as " + was
+                                + ", this run would write " + now + "; run with the --dense/--dense-head of the first run, or delete the folder");
+                    }
+                }
                 int skipped = 0, quantizedDense = 0;
                 long denseBytes = 0;
                 for (String name : ck.tensorNames()) {
@@ -296,13 +308,13 @@ public final class PackCommand implements Callable<Integer> {
                     }
                     TensorInfo t = ck.load(name);
                     denseBytes += t.data().byteSize();
+                    var qf = t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, name, t.shape(), denseFormat, headFormat) : null;
+                    if (qf != null) quantizedDense++;
                     if (!w.isDenseWritten(name)) {
-                        var qf = t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, name, t.shape(), denseFormat, headFormat) : null;
                         if (qf != null) {
                             try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofShared()) { // shared: rows encode on all threads
                                 var m = new io.strata.compression.Matrix(name, t.data(), t.dtype(), (int) t.shape()[0], (int) t.shape()[1]);
                                 w.writeDense(io.strata.compression.quant.QuantizedMatrix.encode(m, qf, a));
-                                quantizedDense++;
                             }
                         } else {
                             w.writeDense(t.name(), t.dtype(), t.shape(), t.data());

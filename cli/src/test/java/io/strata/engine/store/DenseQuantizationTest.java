@@ -197,4 +197,35 @@ class DenseQuantizationTest {
                 se.getMessage());
         assertNotEquals(-1, se.getMessage().indexOf("[64, 64]"), se.getMessage());
     }
+
+    @Test
+    void aResumedPackRefusesAnotherDenseFormatAndKeepsWhatItWrote() throws Exception {
+        Path ck = SyntheticCheckpoint.write(SPEC.withLayers(1), tmp.resolve("ckr"), null);
+        Path out = tmp.resolve("resumed");
+        String name = TensorNames.attn(0, "q_proj.weight");
+        // An interrupted `pack --dense int8`: one quantized dense tensor and one expert written, no commit.
+        try (var cfgIn = Files.newInputStream(ck.resolve("config.json"));
+             var w = io.strata.tiering.store.StoreWriter.create(out, io.strata.tiering.store.StoreManifest.JSON.readTree(cfgIn), "bf16", 1, 8);
+             ModelSource src = ModelSource.open(ck); Arena arena = Arena.ofConfined()) {
+            ModelConfig c = ModelConfig.parse(src.config(), ck);
+            w.writeDense(QuantizedMatrix.encode(src.matrix(name, 128, 128), QuantFormat.INT8_G64, arena));
+            w.writeExpert(0, 0, c.expert(src, 0, 0));
+        }
+        Path partial = out.resolveSibling(out.getFileName() + ".partial");
+        assertTrue(Files.isDirectory(partial));
+        // Resumed with another --dense: refused, naming the tensor and both formats; the partial store stays.
+        var cli = StrataCli.commandLine();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err, true));
+        assertNotEquals(0, cli.execute("pack", "--model", ck.toString(), "--out", out.toString(), "--dense", "int4", "--no-progress"));
+        assertTrue(err.toString().contains(name) && err.toString().contains("int8-g64") && err.toString().contains("int4-g64"), err.toString());
+        assertTrue(Files.isDirectory(partial), "the partial store is kept");
+        // Resumed with the first run's --dense: completes, and the tensor keeps its int8 codes.
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", ck.toString(), "--out", out.toString(), "--dense", "int8",
+                "--no-progress"));
+        try (PackedStore ps = PackedStore.open(out)) {
+            assertEquals(QuantFormat.INT8_G64, ps.dense(name).quant());
+            assertEquals(QuantFormat.INT8_G64, ps.dense(TensorNames.LM_HEAD).quant());
+        }
+    }
 }

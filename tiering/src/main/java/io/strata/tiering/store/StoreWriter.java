@@ -181,6 +181,12 @@ public final class StoreWriter implements AutoCloseable {
         return dense.containsKey(name);
     }
 
+    /** The manifest dtype a dense tensor was written with ("BF16", "int8-g64"), or null if it was not written. */
+    public synchronized String denseDtype(String name) {
+        DenseEntry d = dense.get(name);
+        return d == null ? null : d.dtype();
+    }
+
     /** Writes a dense expert as gate, up, down. Returns false if it was already written. */
     public boolean writeExpert(int layer, int expert, ExpertWeights w) {
         return writeExpert(layer, expert, List.of(blob("gate", w.gate()), blob("up", w.up()), blob("down", w.down())));
