@@ -492,7 +492,7 @@ public final class CompressionExperiment {
 
     /** KL(softmax(p) ‖ softmax(q)) over logits p, q at [off, off + len), nats. */
     /** exp of the mean negative log-likelihood of each next token of each sequence (teacher forced, natural log). */
-    static double perplexity(MoeModel m, List<int[]> seqs, int vocab) {
+    public static double perplexity(MoeModel m, List<int[]> seqs, int vocab) {
         double nll = 0;
         long n = 0;
         for (int[] ids : seqs) {

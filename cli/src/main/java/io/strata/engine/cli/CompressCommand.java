@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "compress", mixinStandardHelpOptions = true, description = "Expert compression experiments (FloE and group quantization).",
-        subcommands = {CompressCommand.Report.class, CompressCommand.Calibrate.class, CompressCommand.Plot.class})
+        subcommands = {CompressCommand.Report.class, CompressCommand.Perplexity.class, CompressCommand.Calibrate.class,
+                CompressCommand.Plot.class})
 public final class CompressCommand implements Runnable {
     /** Runs {@code compress} on its own ({@code java -cp ... io.strata.engine.cli.CompressCommand report ...}). */
     public static void main(String[] args) {
@@ -95,6 +96,54 @@ public final class CompressCommand implements Runnable {
             if (markdown != null) ReportWriter.writeMarkdown(r, markdown);
             if (plot != null) RatioErrorPlot.write(r, plot);
             if (csv != null) Files.writeString(csv, ReportWriter.csv(r));
+            return 0;
+        }
+    }
+
+    @Command(name = "perplexity", mixinStandardHelpOptions = true,
+            description = "Perplexity of checkpoints and packed stores on held-out text, side by side (e.g. one checkpoint and its "
+                    + "stores packed with different --codec or --dense): each model's own tokenizer, teacher forced, CPU backend.")
+    public static final class Perplexity implements Callable<Integer> {
+        @Option(names = "--model", required = true, split = ",", description = "checkpoint folders or stores, compared with the first")
+        List<Path> models;
+
+        @Option(names = "--held-out", description = "held-out text, paragraphs separated by blank lines (default: built-in public-domain passages)")
+        Path heldOut;
+
+        @Option(names = "--json", description = "write the results as JSON")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> held = heldOut != null ? FloeCalibration.readTexts(heldOut) : io.strata.bench.floe.HeldOutTexts.PASSAGES;
+            var rows = new java.util.ArrayList<java.util.Map<String, Object>>();
+            Double first = null;
+            System.out.printf(java.util.Locale.ROOT, "| model | held-out tokens | perplexity | vs first |%n|---|---|---|---|%n");
+            for (Path p : models) {
+                List<int[]> seqs = new java.util.ArrayList<>();
+                double ppl;
+                int tokens;
+                try (StrataModel m = io.strata.engine.api.ModelLoader.load(p, io.strata.engine.api.EngineOptions.builder().backend("cpu")
+                        .context(2).build())) {
+                    for (String t : held) seqs.add(m.tokenizer().encode(t, true));
+                    tokens = seqs.stream().mapToInt(ids -> ids.length - 1).sum();
+                }
+                int longest = seqs.stream().mapToInt(ids -> ids.length).max().orElse(1);
+                try (StrataModel m = io.strata.engine.api.ModelLoader.load(p, io.strata.engine.api.EngineOptions.builder().backend("cpu")
+                        .context(Math.max(2, longest)).build())) {
+                    ppl = CompressionExperiment.perplexity(m.model(), seqs, m.config().vocabSize());
+                }
+                if (first == null) first = ppl;
+                System.out.printf(java.util.Locale.ROOT, "| %s | %d | %.4f | %.4f |%n", p, tokens, ppl, ppl / first);
+                rows.add(java.util.Map.of("model", p.toString(), "held_out_tokens", tokens, "perplexity", ppl, "ratio_to_first", ppl / first));
+            }
+            if (json != null) {
+                var out = new java.util.LinkedHashMap<String, Object>();
+                out.put("machine", BenchCommand.machine());
+                out.put("held_out", heldOut == null ? "built-in passages" : heldOut.toString());
+                out.put("rows", rows);
+                new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+            }
             return 0;
         }
     }
