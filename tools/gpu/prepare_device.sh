@@ -46,10 +46,11 @@ if [ -d engine-java/target/test-classes/io/strata/engine/backend/cuda ]; then
   cp -r engine-java/target/test-classes/io/strata/engine/backend .device/test-classes/engine-java/io/strata/engine/
   # CudaGoldenForwardTest runs the shared golden check of GoldenForwardTest.
   cp -r engine-java/target/test-classes/io/strata/engine/model .device/test-classes/engine-java/io/strata/engine/
-  # RunMatchesReplayTest and CudaStoreTest (in the CLI module: they pack with it): VRAM hits against the replay of
-  # the run's own trace, the VRAM budget at its peak, FloE on the device.
+  # RunMatchesReplayTest, CudaStoreTest and DenseQuantizationTest (in the CLI module: they pack with it): VRAM hits
+  # against the replay of the run's own trace, the VRAM budget at its peak, FloE on the device, --dense weights expanded
+  # to BF16 on the device.
   mkdir -p .device/test-classes/engine-java/io/strata/engine/store
-  cp cli/target/test-classes/io/strata/engine/store/{RunMatchesReplayTest,CudaStoreTest}*.class .device/test-classes/engine-java/io/strata/engine/store/
+  cp cli/target/test-classes/io/strata/engine/store/{RunMatchesReplayTest,CudaStoreTest,DenseQuantizationTest}*.class .device/test-classes/engine-java/io/strata/engine/store/
   [ -d engine-java/target/test-classes/golden ] && cp -r engine-java/target/test-classes/golden .device/test-classes/engine-java/
 fi
 ./mvnw -q -B -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$junit_platform \
