@@ -41,12 +41,13 @@ public final class ActiveBytes {
         long b = w.lmHead.byteSize() + w.embed.byteSize() / c.vocabSize();
         for (int l = 0; l < c.numLayers(); l++) {
             var L = w.layers[l];
-            b += L.wq.byteSize() + L.wk.byteSize() + L.wv.byteSize() + L.wo.byteSize();
+            b += L.mla != null ? L.mla.byteSize() + L.wo.byteSize() // multi-head latent attention has no wq, wk, wv
+                    : L.wq.byteSize() + L.wk.byteSize() + L.wv.byteSize() + L.wo.byteSize();
             if (L.router != null) {
                 b += L.router.byteSize();
                 b += (long) c.topK() * storedExpertBytes(m);
             }
-            if (L.shared != null) b += L.shared.byteSize() + L.sharedGate.byteSize();
+            if (L.shared != null) b += L.shared.byteSize() + (L.sharedGate != null ? L.sharedGate.byteSize() : 0); // DeepSeek's shared experts have no gate
             if (L.dense != null) b += L.dense.byteSize();
         }
         return b;

@@ -42,6 +42,14 @@ public final class MlaAttention {
         Buf kvANorm;         // (rank)
         Weight[] ukT;        // per head (rank, nope): W_UK_hᵀ
         Weight[] uv;         // per head (v, rank): W_UV_h
+
+        /** Bytes of every projection a token reads (the per-head matrices included). */
+        public long byteSize() {
+            long b = 0;
+            for (Weight w : new Weight[] {qA, qNope, qPe, kvA, kPe}) if (w != null) b += w.byteSize();
+            for (Weight[] hs : new Weight[][] {ukT, uv}) if (hs != null) for (Weight w : hs) b += w.byteSize();
+            return b;
+        }
     }
 
     private final ModelConfig c;
