@@ -120,15 +120,13 @@ public final class CompressCommand implements Runnable {
             Double first = null;
             System.out.printf(java.util.Locale.ROOT, "| model | held-out tokens | perplexity | vs first |%n|---|---|---|---|%n");
             for (Path p : models) {
+                var tok = StrataModel.tokenizerIfPresent(p);
+                if (tok == null) throw new IllegalArgumentException(p + ": no tokenizer.json (perplexity needs the model's own tokenizer)");
                 List<int[]> seqs = new java.util.ArrayList<>();
-                double ppl;
-                int tokens;
-                try (StrataModel m = io.strata.engine.api.ModelLoader.load(p, io.strata.engine.api.EngineOptions.builder().backend("cpu")
-                        .context(2).build())) {
-                    for (String t : held) seqs.add(m.tokenizer().encode(t, true));
-                    tokens = seqs.stream().mapToInt(ids -> ids.length - 1).sum();
-                }
+                for (String t : held) seqs.add(tok.encode(t, true));
+                int tokens = seqs.stream().mapToInt(ids -> ids.length - 1).sum();
                 int longest = seqs.stream().mapToInt(ids -> ids.length).max().orElse(1);
+                double ppl;
                 try (StrataModel m = io.strata.engine.api.ModelLoader.load(p, io.strata.engine.api.EngineOptions.builder().backend("cpu")
                         .context(Math.max(2, longest)).build())) {
                     ppl = CompressionExperiment.perplexity(m.model(), seqs, m.config().vocabSize());

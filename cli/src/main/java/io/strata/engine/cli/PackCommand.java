@@ -291,7 +291,7 @@ public final class PackCommand implements Callable<Integer> {
                     String was = w.denseDtype(name);
                     if (was == null) continue;
                     TensorInfo t = ck.load(name);
-                    var qf = t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, name, t.shape(), denseFormat, headFormat) : null;
+                    var qf = denseFormatOf(c, t, denseFormat, headFormat);
                     String now = qf != null ? qf.label() : t.dtype().name();
                     if (!was.equals(now)) {
                         throw new IllegalArgumentException("resuming " + w.stagingDirectory() + ": dense tensor " + name + " was written as " + was
@@ -308,7 +308,7 @@ public final class PackCommand implements Callable<Integer> {
                     }
                     TensorInfo t = ck.load(name);
                     denseBytes += t.data().byteSize();
-                    var qf = t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, name, t.shape(), denseFormat, headFormat) : null;
+                    var qf = denseFormatOf(c, t, denseFormat, headFormat);
                     if (qf != null) quantizedDense++;
                     if (!w.isDenseWritten(name)) {
                         if (qf != null) {
@@ -324,8 +324,7 @@ public final class PackCommand implements Callable<Integer> {
                 }
                 if (denseFormat != null) {
                     System.out.println("dense weights: " + quantizedDense + " matrices quantized (attention " + denseFormat.label() + ", output head "
-                            + (headFormat == null ? "kept" : headFormat.label()) + ")"
-                            + (w.resumedExperts() > 0 ? " (this run; a resumed pack keeps what it wrote before)" : ""));
+                            + (headFormat == null ? "kept" : headFormat.label()) + ")");
                 }
                 if (skipped > 0) {
                     System.out.println("skipped " + skipped + " tensors of layers past num_hidden_layers " + c.numLayers()
@@ -371,7 +370,13 @@ public final class PackCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Whether a checkpoint tensor belongs to a layer at or past numLayers ("model.layers.61.…" of a 61-layer model). */
+    /** The format --dense/--dense-head store a dense tensor in, or null where it stays as the source has it. */
+    private static io.strata.compression.quant.QuantFormat denseFormatOf(ModelConfig c, TensorInfo t, io.strata.compression.quant.QuantFormat dense,
+                                                                     io.strata.compression.quant.QuantFormat head) {
+        return t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, t.name(), t.shape(), dense, head) : null;
+    }
+
+        /** Whether a checkpoint tensor belongs to a layer at or past numLayers ("model.layers.61.…" of a 61-layer model). */
     static boolean pastLastLayer(String name, int numLayers) {
         if (!name.startsWith("model.layers.")) return false;
         int end = name.indexOf('.', "model.layers.".length());

@@ -241,24 +241,28 @@ public final class QuantizedMatrix {
 
     /** The whole matrix dequantized as an F32 {@link Matrix} allocated from {@code arena}. */
     public Matrix dequantize(Arena arena) {
-        MemorySegment seg = arena.allocate((long) rows * cols * 4, 64);
-        float[] row = new float[cols];
-        for (int r = 0; r < rows; r++) {
-            decodeRow(r, row, 0);
-            MemorySegment.copy(row, 0, seg, Layouts.F32, (long) r * cols * 4, cols);
-        }
-        return new Matrix(name, seg, DType.F32, rows, cols);
+        return expand(arena, DType.F32);
     }
 
     /** The whole matrix dequantized and rounded to the nearest BF16, as a {@link Matrix} allocated from {@code arena}. */
     public Matrix dequantizeBf16(Arena arena) {
-        MemorySegment seg = arena.allocate((long) rows * cols * 2, 64);
+        return expand(arena, DType.BF16);
+    }
+
+    /** Row by row through {@link #decodeRow}, stored as F32 or rounded to BF16. */
+    private Matrix expand(Arena arena, DType dt) {
+        MemorySegment seg = arena.allocate((long) rows * cols * dt.bytes, 64);
         float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
             decodeRow(r, row, 0);
-            for (int c = 0; c < cols; c++) seg.setAtIndex(Layouts.I16, (long) r * cols + c, Halfs.floatToBf16(row[c]));
+            long base = (long) r * cols;
+            if (dt == DType.F32) {
+                MemorySegment.copy(row, 0, seg, Layouts.F32, base * 4, cols);
+            } else {
+                for (int c = 0; c < cols; c++) seg.setAtIndex(Layouts.I16, base + c, Halfs.floatToBf16(row[c]));
+            }
         }
-        return new Matrix(name, seg, DType.BF16, rows, cols);
+        return new Matrix(name, seg, dt, rows, cols);
     }
 
     public String name() {

@@ -121,21 +121,25 @@ public final class CpuBackend implements Backend {
     }
 
     private void matmul(io.strata.compression.quant.QuantizedMatrix q, Buf x, int n, Buf out) {
-        CpuBuf xb = b(x), ob = b(out);
-        int rows = q.rows(), cols = q.cols();
-        float[] xa = xb.off() == 0 ? xb.a() : java.util.Arrays.copyOfRange(xb.a(), xb.off(), xb.off() + n * cols);
-        float[] oa = ob.off() == 0 ? ob.a() : new float[n * rows];
-        Parallel.forRange(rows, MIN_ROWS_PER_THREAD, (r0, r1) -> QUANT.matmul(q, xa, n, oa, r0, r1));
-        if (oa != ob.a()) System.arraycopy(oa, 0, ob.a(), ob.off(), n * rows);
+        rowParallel(x, n, out, q.rows(), q.cols(), (xa, oa, r0, r1) -> QUANT.matmul(q, xa, n, oa, r0, r1));
     }
 
     private void matmul(Matrix m, Buf x, int n, Buf out) {
+        rowParallel(x, n, out, m.rows(), m.cols(), (xa, oa, r0, r1) -> kernels.matmul(m, xa, n, oa, r0, r1));
+    }
+
+    /** A row-range product kernel over activations {@code x} (n, cols) into {@code out} (n, rows), both from index 0. */
+    private interface RowProduct {
+        void run(float[] x, float[] out, int r0, int r1);
+    }
+
+    /** out (n, rows) = product of x (n, cols), rows split across threads. */
+    private static void rowParallel(Buf x, int n, Buf out, int rows, int cols, RowProduct p) {
         CpuBuf xb = b(x), ob = b(out);
-        int rows = m.rows(), cols = m.cols();
         // The kernels index from 0: copy views that start elsewhere (activations are small).
         float[] xa = xb.off() == 0 ? xb.a() : java.util.Arrays.copyOfRange(xb.a(), xb.off(), xb.off() + n * cols);
         float[] oa = ob.off() == 0 ? ob.a() : new float[n * rows];
-        Parallel.forRange(rows, MIN_ROWS_PER_THREAD, (r0, r1) -> kernels.matmul(m, xa, n, oa, r0, r1));
+        Parallel.forRange(rows, MIN_ROWS_PER_THREAD, (r0, r1) -> p.run(xa, oa, r0, r1));
         if (oa != ob.a()) System.arraycopy(oa, 0, ob.a(), ob.off(), n * rows);
     }
 

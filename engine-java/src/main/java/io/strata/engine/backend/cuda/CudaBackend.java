@@ -76,7 +76,6 @@ public final class CudaBackend implements Backend {
 
     private record Resident(DeviceMatrix gate, DeviceMatrix up, DeviceMatrix down) {}
 
-    /** A dense weight resident in VRAM. */
     /** A dense weight in VRAM; {@code matrix} is its host source, or null for one expanded from quantized codes. */
     record CudaWeight(Matrix matrix, DeviceMatrix device) implements Weight {
         @Override
