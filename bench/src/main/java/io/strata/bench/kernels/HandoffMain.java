@@ -66,12 +66,12 @@ public final class HandoffMain {
         }
         double w = median(workers), e = median(executor);
         System.out.printf("threads %d, spinMicros %s: Parallel.forRange %.2f us per split, executor %.2f us (%.1fx)%n",
-                threads, System.getProperty("strata.spinMicros", "0"), w, e, e / w);
+                threads, System.getProperty("strata.spinMicros", "100"), w, e, e / w);
         if (json != null) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("date", Instant.now().toString());
             o.put("threads", threads);
-            o.put("spin_micros", Long.getLong("strata.spinMicros", 0));
+            o.put("spin_micros", Long.getLong("strata.spinMicros", 100));
             o.put("calls_per_round", calls);
             o.put("parallel_us_per_split", workers);
             o.put("executor_us_per_split", executor);

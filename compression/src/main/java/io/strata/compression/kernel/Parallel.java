@@ -10,10 +10,14 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A decode step is a few hundred short products (a tiny model's are ~10 µs each), so the hand-off is on the critical
  * path. The workers are persistent threads woken through a volatile generation counter and {@code LockSupport}; the
  * caller runs the first chunk itself and spins briefly for the others. On the 2-core VM a two-way split costs 3.7 µs
- * this way against 15 µs through an executor's queue and futures. Workers may also spin on the counter for a while
- * after each task ({@code -Dstrata.spinMicros}, default 0): 0.7 µs per hand-off, but a spinning worker takes a core
- * from the store's loader threads, and a tiny-moe decode that reads experts from the SSD ran at half the speed with
- * 200 µs of spinning (102 against 189–208 tokens/s), while decodes from memory showed no difference beyond noise.
+ * this way against 15 µs through an executor's queue and futures. After each task a worker spins on the counter for
+ * 100 µs before it parks ({@code -Dstrata.spinMicros}, 0 parks at once): the next product of a step follows within
+ * microseconds, and waking a parked worker is what a tiny model's step waited for. tiny-moe decoded 1.0–1.3x faster
+ * with the spin (interleaved runs: 912, 935, 685 against 711, 718, 686 tokens/s), while an SSD-bound decode, whose
+ * loader threads share the two cores, did not slow down (tiny-moe at a quarter of its experts 197–246 against
+ * 201–223 tokens/s; the OLMoE-shaped store 5.42–5.64 against 5.09–5.52). A longer spin takes a core from the
+ * loaders for longer: with 200 µs an SSD-bound tiny-moe once ran at half speed. Yielding instead of spinning was
+ * slower (775, 701, 512 tokens/s in the same rounds).
  *
  * <p>One caller at a time uses the workers; a call made while another thread holds them, or from a worker itself,
  * runs inline on the calling thread. Which thread computes a row never changes the row's result: every kernel
@@ -25,7 +29,7 @@ public final class Parallel {
     }
 
     private static final int THREADS = Math.max(1, Integer.getInteger("strata.threads", Runtime.getRuntime().availableProcessors()));
-    private static final long SPIN_NS = Math.max(0, Long.getLong("strata.spinMicros", 0)) * 1000;
+    private static final long SPIN_NS = Math.max(0, Long.getLong("strata.spinMicros", 100)) * 1000;
     private static final Worker[] WORKERS = new Worker[THREADS - 1];
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final ThreadLocal<Integer> CAP = new ThreadLocal<>();
