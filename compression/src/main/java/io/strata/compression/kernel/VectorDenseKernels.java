@@ -67,7 +67,10 @@ public final class VectorDenseKernels implements DenseKernels {
             for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out, lanes);
         } else {
             // Prefill: four rows × four tokens per pass (see rows4x4Bf16); missing rows of the last
-            // block repeat row r (computed and dropped), so every row takes this path.
+            // block repeat row r (computed and dropped), so every row takes this path. A last block
+            // of one or two tokens takes a four-row pass of its own width (rows4x1Bf16, rows4x2Bf16)
+            // instead of four tokens' work: an expert's share of a prompt is often 5 or 6 tokens.
+            // Three tokens take the padded 4×4 pass, which measured faster than 4×2 + 4×1.
             float[] sums = new float[16];
             for (; r < r1; r += 4) {
                 int nr = Math.min(4, r1 - r);
@@ -75,8 +78,14 @@ public final class VectorDenseKernels implements DenseKernels {
                         b3 = (r + (nr > 3 ? 3 : 0)) * rowBytes;
                 for (int t0 = 0; t0 < n; t0 += 4) {
                     int nb = Math.min(4, n - t0);
-                    rows4x4Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
-                            (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, lanes, sums);
+                    if (nb == 1) {
+                        rows4x1Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, lanes, sums);
+                    } else if (nb == 2) {
+                        rows4x2Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, (t0 + 1) * half, lanes, sums);
+                    } else {
+                        rows4x4Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
+                                (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, lanes, sums);
+                    }
                     for (int i = 0; i < nr; i++) {
                         long base = (r + i) * rowBytes;
                         for (int k = 0; k < nb; k++) {
@@ -221,6 +230,84 @@ public final class VectorDenseKernels implements DenseKernels {
         g2.intoArray(lanes, 14 * L);
         g3.intoArray(lanes, 15 * L);
         for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
+    }
+
+    /**
+     * {@link #rows4x4Bf16} for one token at offset o0: sums[4·i] for row i, each fma chain and lane sum
+     * as there, so the bits are the same.
+     */
+    private static void rows4x1Bf16(MemorySegment seg, long b0, long b1, long b2, long b3, int vecCols, float[] xe, float[] xo,
+                                    int o0, float[] lanes, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F), c0 = a0, e0 = a0, g0 = a0;
+        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
+            long off = 2L * c;
+            IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
+            IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE), i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
+            FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), y0 = FloatVector.fromArray(F, xo, o0 + j);
+            a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a0);
+            c0 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, c0);
+            e0 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, e0);
+            g0 = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, g0);
+            a0 = i0.and(0xFFFF0000).reinterpretAsFloats().fma(y0, a0);
+            c0 = i1.and(0xFFFF0000).reinterpretAsFloats().fma(y0, c0);
+            e0 = i2.and(0xFFFF0000).reinterpretAsFloats().fma(y0, e0);
+            g0 = i3.and(0xFFFF0000).reinterpretAsFloats().fma(y0, g0);
+        }
+        a0.intoArray(lanes, 0);
+        c0.intoArray(lanes, L);
+        e0.intoArray(lanes, 2 * L);
+        g0.intoArray(lanes, 3 * L);
+        LaneSum.sum4(lanes, 0, sums, 0, 4);
+    }
+
+    /** {@link #rows4x4Bf16} for two tokens at offsets o0, o1: sums[4·i + k], the same bits. */
+    private static void rows4x2Bf16(MemorySegment seg, long b0, long b1, long b2, long b3, int vecCols, float[] xe, float[] xo,
+                                    int o0, int o1, float[] lanes, float[] sums) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, c0 = z, c1 = z, e0 = z, e1 = z, g0 = z, g1 = z;
+        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
+            long off = 2L * c;
+            IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
+            IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE), i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
+            FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), x1 = FloatVector.fromArray(F, xe, o1 + j);
+            FloatVector w = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            w = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            w = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+            w = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            g0 = w.fma(x0, g0);
+            g1 = w.fma(x1, g1);
+            x0 = FloatVector.fromArray(F, xo, o0 + j);
+            x1 = FloatVector.fromArray(F, xo, o1 + j);
+            w = i0.and(0xFFFF0000).reinterpretAsFloats();
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            w = i1.and(0xFFFF0000).reinterpretAsFloats();
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            w = i2.and(0xFFFF0000).reinterpretAsFloats();
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+            w = i3.and(0xFFFF0000).reinterpretAsFloats();
+            g0 = w.fma(x0, g0);
+            g1 = w.fma(x1, g1);
+        }
+        // token k of row i at lanes[(4·k + i)·L]: one sum4 per token gives sums[4·i + k]
+        a0.intoArray(lanes, 0);
+        c0.intoArray(lanes, L);
+        e0.intoArray(lanes, 2 * L);
+        g0.intoArray(lanes, 3 * L);
+        a1.intoArray(lanes, 4 * L);
+        c1.intoArray(lanes, 5 * L);
+        e1.intoArray(lanes, 6 * L);
+        g1.intoArray(lanes, 7 * L);
+        LaneSum.sum4(lanes, 0, sums, 0, 4);
+        LaneSum.sum4(lanes, 4 * L, sums, 1, 4);
     }
 
     /** out[r .. r+3] for one token (see matmulBf16 for the even/odd trick). */

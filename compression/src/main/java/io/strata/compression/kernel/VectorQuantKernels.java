@@ -102,8 +102,8 @@ public final class VectorQuantKernels implements QuantKernels {
      * those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
      * sixteen independent fma chains, eight loads per sixteen fmas. Each (row, token) sum is one fma chain
      * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
-     * Missing tokens of the last block repeat token 0 (computed and dropped), so one loop serves
-     * every n.
+     * A last block of one or two tokens takes a pass of its own width (dot4x1, dot4x2: an expert's
+     * share of a prompt is often 5 or 6 tokens); one of three repeats token 0 (computed and dropped).
      */
     private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
                                     int vecCols) {
@@ -128,7 +128,9 @@ public final class VectorQuantKernels implements QuantKernels {
             for (int t0 = 0; t0 < n; t0 += 4) {
                 int nb = Math.min(4, n - t0);
                 int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
-                dot4x4(d[0], d1, d2, d3, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                if (nb == 1) dot4x1(d[0], d1, d2, d3, xp, o0, vecCols, lanes, sums);
+                else if (nb == 2) dot4x2(d[0], d1, d2, d3, xp, o0, o1, vecCols, lanes, sums);
+                else dot4x4(d[0], d1, d2, d3, xp, o0, o1, o2, o3, vecCols, lanes, sums);
                 for (int i = 0; i < nr; i++) {
                     for (int k = 0; k < nb; k++) {
                         int t = t0 + k;
@@ -244,6 +246,56 @@ public final class VectorQuantKernels implements QuantKernels {
         e2.intoArray(lanes, 14 * L);
         e3.intoArray(lanes, 15 * L);
         for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
+    }
+
+    /** {@link #dot4x4} for one token at offset o0: sums[4·i], the same fma chains and lane sums. */
+    static void dot4x1(float[] d0, float[] d1, float[] d2, float[] d3, float[] xp, int o0, int vecCols, float[] lanes, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F), b0 = a0, c0 = a0, e0 = a0;
+        for (int c = 0; c < vecCols; c += L) {
+            FloatVector x0 = FloatVector.fromArray(F, xp, o0 + c);
+            a0 = FloatVector.fromArray(F, d0, c).fma(x0, a0);
+            b0 = FloatVector.fromArray(F, d1, c).fma(x0, b0);
+            c0 = FloatVector.fromArray(F, d2, c).fma(x0, c0);
+            e0 = FloatVector.fromArray(F, d3, c).fma(x0, e0);
+        }
+        a0.intoArray(lanes, 0);
+        b0.intoArray(lanes, L);
+        c0.intoArray(lanes, 2 * L);
+        e0.intoArray(lanes, 3 * L);
+        LaneSum.sum4(lanes, 0, sums, 0, 4);
+    }
+
+    /** {@link #dot4x4} for two tokens at offsets o0, o1: sums[4·i + k], the same bits. */
+    static void dot4x2(float[] d0, float[] d1, float[] d2, float[] d3, float[] xp, int o0, int o1, int vecCols,
+                       float[] lanes, float[] sums) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, e0 = z, e1 = z;
+        for (int c = 0; c < vecCols; c += L) {
+            FloatVector x0 = FloatVector.fromArray(F, xp, o0 + c), x1 = FloatVector.fromArray(F, xp, o1 + c);
+            FloatVector w = FloatVector.fromArray(F, d0, c);
+            a0 = w.fma(x0, a0);
+            a1 = w.fma(x1, a1);
+            w = FloatVector.fromArray(F, d1, c);
+            b0 = w.fma(x0, b0);
+            b1 = w.fma(x1, b1);
+            w = FloatVector.fromArray(F, d2, c);
+            c0 = w.fma(x0, c0);
+            c1 = w.fma(x1, c1);
+            w = FloatVector.fromArray(F, d3, c);
+            e0 = w.fma(x0, e0);
+            e1 = w.fma(x1, e1);
+        }
+        // token k of row i at lanes[(4·k + i)·L]: one sum4 per token gives sums[4·i + k]
+        a0.intoArray(lanes, 0);
+        b0.intoArray(lanes, L);
+        c0.intoArray(lanes, 2 * L);
+        e0.intoArray(lanes, 3 * L);
+        a1.intoArray(lanes, 4 * L);
+        b1.intoArray(lanes, 5 * L);
+        c1.intoArray(lanes, 6 * L);
+        e1.intoArray(lanes, 7 * L);
+        LaneSum.sum4(lanes, 0, sums, 0, 4);
+        LaneSum.sum4(lanes, 4 * L, sums, 1, 4);
     }
 
     /** Rows per parameter block of the one-token path: 16 rows × 32 groups convert in one 512-float loop. */

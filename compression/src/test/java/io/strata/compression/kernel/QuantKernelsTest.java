@@ -71,6 +71,52 @@ class QuantKernelsTest {
     }
 
     /**
+     * The batched (prefill) path at token counts whose last block of four holds one, two or three tokens: each
+     * output against the dequantized reference, and each token's bits the same whatever the batch it sits in
+     * (here against the pair [x_t, x_t], which takes the two-token pass).
+     */
+    @Test
+    void batchedTokenCountsMatchReferenceAndKeepTheirBits() {
+        Random rnd = new Random(10);
+        int rows = 7, cols = 5 * 64; // a scalar tail past the last whole vector chunk for int2 and int4
+        for (int bits : new int[] {2, 4, 8}) {
+            QuantFormat f = new QuantFormat(bits, 64);
+            QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.BF16),
+                    f, HqqFit.RTN, Arena.ofAuto());
+            float[] deq = q.dequantize();
+            float[] x = TestData.gaussian(rnd, 9 * cols, 1f);
+            for (QuantKernels k : all) {
+                float[][] pair = new float[9][];
+                for (int t = 0; t < 9; t++) {
+                    float[] xx = new float[2 * cols];
+                    System.arraycopy(x, t * cols, xx, 0, cols);
+                    System.arraycopy(x, t * cols, xx, cols, cols);
+                    pair[t] = new float[2 * rows];
+                    k.matmul(q, xx, 2, pair[t], 0, rows);
+                }
+                for (int n : new int[] {2, 3, 5, 6, 7, 9}) {
+                    float[] out = new float[n * rows];
+                    k.matmul(q, x, n, out, 0, rows);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            double want = 0, mag = 0;
+                            for (int c = 0; c < cols; c++) {
+                                double p = (double) deq[r * cols + c] * x[t * cols + c];
+                                want += p;
+                                mag += Math.abs(p);
+                            }
+                            String where = k.name() + " " + f.label() + " n=" + n + " t=" + t + " r=" + r;
+                            assertClose(want, mag, out[t * rows + r], where);
+                            assertEquals(Float.floatToRawIntBits(pair[t][r]), Float.floatToRawIntBits(out[t * rows + r]), where + " (bits as in a pair)");
+                            assertEquals(Float.floatToRawIntBits(pair[t][r]), Float.floatToRawIntBits(pair[t][rows + r]), where + " (the pair's two copies)");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The one-token path with rows wide enough that the zero-point terms fold into the accumulator
      * L groups at a time (33 and 34 groups: whole vectors plus a tail) and row ranges that start and
      * end inside a parameter block.

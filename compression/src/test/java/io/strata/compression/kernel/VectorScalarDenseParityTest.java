@@ -65,6 +65,34 @@ class VectorScalarDenseParityTest {
         }
     }
 
+    /**
+     * bf16 prefill blocks tokens four at a time, with passes of their own for a last one or two: each token's
+     * outputs must carry the bits the one-token (decode) kernel gives it alone, whatever n and its place in it.
+     */
+    @ParameterizedTest
+    @CsvSource({"13,4098", "8,64", "207,96"})
+    void bf16TokenGetsTheSameBitsInABatchAsAlone(int rows, int cols) {
+        DenseKernels vec = Kernels.vectorOrNull();
+        assertNotNull(vec, "tests run with --add-modules jdk.incubator.vector: " + Kernels.reason());
+        SplittableRandom r = new SplittableRandom(rows * 7L + cols);
+        try (Arena arena = Arena.ofConfined()) {
+            Matrix w = random(arena, DType.BF16, rows, cols, r);
+            float[] x = gauss(r, 9 * cols, 1);
+            float[][] alone = new float[9][rows];
+            for (int t = 0; t < 9; t++) vec.matmul(w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone[t], 0, rows);
+            for (int n = 2; n <= 9; n++) {
+                float[] batch = new float[n * rows];
+                vec.matmul(w, x, n, batch, 0, rows);
+                for (int t = 0; t < n; t++) {
+                    for (int i = 0; i < rows; i++) {
+                        assertEquals(Float.floatToRawIntBits(alone[t][i]), Float.floatToRawIntBits(batch[t * rows + i]),
+                                rows + "x" + cols + " n=" + n + " token " + t + " row " + i + ": " + alone[t][i] + " alone vs " + batch[t * rows + i]);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"1", "13", "207", "4098"})
     void dotMatchesScalar(int len) {
