@@ -1,0 +1,123 @@
+// Multiply-adds per second of the shipped matmul kernels, one matrix, n tokens, on one thread or split as the engine splits.
+package io.strata.bench.kernels;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.strata.compression.DType;
+import io.strata.compression.Halfs;
+import io.strata.compression.Matrix;
+import io.strata.compression.kernel.Kernels;
+import io.strata.compression.kernel.Parallel;
+import io.strata.compression.quant.QuantFormat;
+import io.strata.compression.quant.QuantizedMatrix;
+import java.io.File;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The rate of one kernel call as the engine makes it: {@code Kernels.quant()} or {@code Kernels.dense()} over a
+ * [rows, 2048] matrix and n tokens, either on the calling thread or split over the row range with
+ * {@link Parallel#forRange} (as {@code CpuBackend} does). Each round repeats the call until about 4·10^8 multiply-adds
+ * are done and reports G multiply-adds per second (wall clock); the median and the range over the rounds are printed.
+ * Rows beyond the last-level cache (e.g. 600000) measure the kernel streaming from memory, a few thousand rows measure
+ * it from the cache. Used to compare builds: run the same command on each.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp "bench/target/classes:bench/target/lib/*" \
+ *   io.strata.bench.kernels.KernelRateMain --layout int4|int8|int2|bf16 [--rows 600000] [--tokens 1] [--rounds 9]
+ *   [--split] [--json F]</pre>
+ */
+public final class KernelRateMain {
+    static final int COLS = 2048;
+
+    private KernelRateMain() {}
+
+    public static void main(String[] args) throws Exception {
+        String layout = "int4", json = null;
+        int rows = 600_000, n = 1, rounds = 9;
+        boolean split = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--layout" -> layout = args[++i];
+                case "--rows" -> rows = Integer.parseInt(args[++i]);
+                case "--tokens" -> n = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--split" -> split = true;
+                case "--json" -> json = args[++i];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (--layout int4|int8|int2|bf16, --rows N, --tokens N, --rounds R, --split, --json FILE)");
+            }
+        }
+        SplittableRandom rnd = new SplittableRandom(rows);
+        float[] x = new float[n * COLS], y = new float[n * rows];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        Call call;
+        String kernel;
+        Arena arena = Arena.ofShared();
+        if (layout.equals("bf16")) {
+            MemorySegment m = arena.allocate(2L * rows * COLS, 4096);
+            for (long i = 0; i < m.byteSize() / 2; i++) m.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Halfs.floatToBf16((float) rnd.nextGaussian()));
+            Matrix w = new Matrix("w", m, DType.BF16, rows, COLS);
+            final int tokens = n;
+            call = (r0, r1) -> Kernels.dense().matmul(w, x, tokens, y, r0, r1);
+            kernel = Kernels.dense().name();
+        } else {
+            int bits = switch (layout) {
+                case "int8" -> 8;
+                case "int4" -> 4;
+                case "int2" -> 2;
+                default -> throw new IllegalArgumentException("--layout: int8, int4, int2 or bf16, found " + layout);
+            };
+            QuantFormat f = new QuantFormat(bits, 64);
+            MemorySegment m = arena.allocate(QuantizedMatrix.byteSize(f, rows, COLS), 4096);
+            for (long i = 0; i < m.byteSize() / 8; i++) m.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, rnd.nextLong());
+            QuantizedMatrix q = QuantizedMatrix.view("w", f, rows, COLS, m);
+            for (long g = 0; g < (long) rows * f.groupsPerRow(COLS); g++) {
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.scalesOffset() + 2 * g, Float.floatToFloat16(0.01f));
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.zerosOffset() + 2 * g, Float.floatToFloat16(f.maxCode() / 2f));
+            }
+            final int tokens = n;
+            call = (r0, r1) -> Kernels.quant().matmul(q, x, tokens, y, r0, r1);
+            kernel = Kernels.quant().name();
+        }
+        final int allRows = rows;
+        Runnable once = split ? () -> Parallel.forRange(allRows, 64, call::run) : () -> call.run(0, allRows);
+        int reps = Math.max(1, (int) (400_000_000L / ((long) n * rows * COLS)));
+        double[] rate = new double[rounds];
+        for (int round = -1; round < rounds; round++) { // round -1 warms up
+            long t0 = System.nanoTime();
+            for (int rep = 0; rep < reps; rep++) once.run();
+            double r = (double) n * reps * rows * COLS / (System.nanoTime() - t0);
+            if (round >= 0) rate[round] = r;
+        }
+        double median = PairedCpuTimeMain.median(rate);
+        double[] sorted = rate.clone();
+        Arrays.sort(sorted);
+        System.out.printf("%s %s [%d, %d] x %d tokens, %s: median %.2f G multiply-adds/s (%.2f .. %.2f)%n", kernel, layout, rows, COLS, n,
+                split ? Parallel.threads() + " threads" : "one thread", median, sorted[0], sorted[rounds - 1]);
+        if (json != null) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("command", "java --add-modules jdk.incubator.vector -cp \"bench/target/classes:bench/target/lib/*\" "
+                    + "io.strata.bench.kernels.KernelRateMain " + String.join(" ", args));
+            o.put("machine", Runtime.getRuntime().availableProcessors() + " cpus, " + System.getProperty("os.arch"));
+            o.put("date", Instant.now().toString());
+            o.put("kernel", kernel);
+            o.put("layout", layout);
+            o.put("matrix", "[" + rows + ", " + COLS + "]");
+            o.put("tokens", n);
+            o.put("threads", split ? Parallel.threads() : 1);
+            o.put("gmac_per_s_median", median);
+            o.put("gmac_per_s_per_round", rate);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(json), o);
+        }
+    }
+
+    private interface Call {
+        void run(int r0, int r1);
+    }
+}
