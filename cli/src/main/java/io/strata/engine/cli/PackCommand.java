@@ -291,7 +291,7 @@ public final class PackCommand implements Callable<Integer> {
                     String was = w.denseDtype(name);
                     if (was == null) continue;
                     TensorInfo t = ck.load(name);
-                    var qf = denseFormatOf(c, t, denseFormat, headFormat);
+                    var qf = denseFormatOf(ck, c, t, denseFormat, headFormat);
                     String now = qf != null ? qf.label() : t.dtype().name();
                     if (!was.equals(now)) {
                         throw new IllegalArgumentException("resuming " + w.stagingDirectory() + ": dense tensor " + name + " was written as " + was
@@ -308,7 +308,7 @@ public final class PackCommand implements Callable<Integer> {
                     }
                     TensorInfo t = ck.load(name);
                     denseBytes += t.data().byteSize();
-                    var qf = denseFormatOf(c, t, denseFormat, headFormat);
+                    var qf = denseFormatOf(ck, c, t, denseFormat, headFormat);
                     if (qf != null) quantizedDense++;
                     if (!w.isDenseWritten(name)) {
                         if (qf != null) {
@@ -371,9 +371,11 @@ public final class PackCommand implements Callable<Integer> {
     }
 
     /** The format --dense/--dense-head store a dense tensor in, or null where it stays as the source has it. */
-    private static io.strata.compression.quant.QuantFormat denseFormatOf(ModelConfig c, TensorInfo t, io.strata.compression.quant.QuantFormat dense,
+    private static io.strata.compression.quant.QuantFormat denseFormatOf(ModelSource ck, ModelConfig c, TensorInfo t,
+                                                                     io.strata.compression.quant.QuantFormat dense,
                                                                      io.strata.compression.quant.QuantFormat head) {
-        return t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, t.name(), t.shape(), dense, head) : null;
+        boolean embedIsHead = c.tieEmbeddings() || !ck.has(TensorNames.LM_HEAD);
+        return t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, t.name(), t.shape(), dense, head, embedIsHead) : null;
     }
 
         /** Whether a checkpoint tensor belongs to a layer at or past numLayers ("model.layers.61.…" of a 61-layer model). */

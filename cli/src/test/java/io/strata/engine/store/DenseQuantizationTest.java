@@ -80,7 +80,7 @@ class DenseQuantizationTest {
         }
 
         QuantFormat format(String name, int rows, int cols) {
-            return DenseQuantization.formatFor(c, name, new long[] {rows, cols}, f, head);
+            return DenseQuantization.formatFor(c, name, new long[] {rows, cols}, f, head, c.tieEmbeddings() || !ck.has(TensorNames.LM_HEAD));
         }
 
         QuantizedMatrix encoded(String name, int rows, int cols) {
@@ -196,6 +196,48 @@ class DenseQuantizationTest {
         assertTrue(se.getMessage().contains(name) && se.getMessage().contains("int8-g64") && se.getMessage().contains("bytes"),
                 se.getMessage());
         assertNotEquals(-1, se.getMessage().indexOf("[64, 64]"), se.getMessage());
+    }
+
+    /**
+     * A checkpoint with neither {@code lm_head.weight} nor {@code tie_word_embeddings}: the model reads its embedding as
+     * the output head, so a --dense int4 pack stores the embedding in the head's format (int8), not the attention's.
+     */
+    @Test
+    void anEmbeddingThatServesAsTheHeadTakesTheHeadsFormat() throws Exception {
+        Path ck = SyntheticCheckpoint.write(SPEC.withLayers(1), tmp.resolve("ck-nohead"), null);
+        // drop lm_head.weight from the safetensors header (its bytes stay, unreferenced)
+        Path st = ck.resolve("model.safetensors");
+        byte[] all = Files.readAllBytes(st);
+        long headerLen = java.nio.ByteBuffer.wrap(all, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        var om = new com.fasterxml.jackson.databind.ObjectMapper();
+        var header = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(new String(all, 8, (int) headerLen, java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(header.remove(TensorNames.LM_HEAD) != null, "the synthetic checkpoint has an lm_head to drop");
+        byte[] h = om.writeValueAsBytes(header);
+        int padded = (h.length + 7) / 8 * 8;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + padded + all.length - 8 - (int) headerLen).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(padded).put(h);
+        for (int i = h.length; i < padded; i++) b.put((byte) ' ');
+        b.put(all, 8 + (int) headerLen, all.length - 8 - (int) headerLen);
+        Files.write(st, b.array());
+        Path store = tmp.resolve("store-nohead");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", ck.toString(), "--out", store.toString(), "--dense", "int4",
+                "--no-progress"));
+        try (PackedStore ps = PackedStore.open(store)) {
+            assertEquals(new QuantFormat(8, 64), ps.dense(TensorNames.EMBED).quant(), "the embedding is the head here");
+            assertEquals(new QuantFormat(4, 64), ps.dense(TensorNames.attn(0, "q_proj.weight")).quant());
+        }
+        // and it runs: the store's logits are those of the checkpoint with the same weights dequantized
+        float[] got, want;
+        try (StrataModel m = ModelLoader.load(store, EngineOptions.builder().backend("cpu").context(16).build())) {
+            got = logits(m.model());
+        }
+        try (ModelSource src = ModelSource.open(ck); Arena arena = Arena.ofShared()) {
+            ModelConfig c = ModelConfig.parse(src.config(), ck);
+            assertTrue(!c.tieEmbeddings() && !src.has(TensorNames.LM_HEAD));
+            want = logits(new MoeModel(c, new DequantizedTwin(src, c, DenseQuantization.parse("int4"), arena), new CheckpointExpertStore(c, src),
+                    new CpuBackend()));
+        }
+        assertArrayEquals(want, got, 1e-4f * maxAbs(want));
     }
 
     @Test

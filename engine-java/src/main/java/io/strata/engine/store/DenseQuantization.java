@@ -53,12 +53,15 @@ public final class DenseQuantization {
 
     /**
      * The format a --dense pack stores {@code name} in (a 2-D weight of {@code shape}), or null where it stays float.
-     * {@code head} applies to the output head, and to the embedding when the two are tied (one tensor).
+     * {@code head} applies to the output head, and to the embedding when the embedding serves as the head
+     * ({@code embedIsHead}: tied, or a checkpoint without {@code lm_head.weight}, which the model then reads the
+     * embedding for).
      */
-    public static QuantFormat formatFor(ModelConfig c, String name, long[] shape, QuantFormat dense, QuantFormat head) {
+    public static QuantFormat formatFor(ModelConfig c, String name, long[] shape, QuantFormat dense, QuantFormat head,
+                                        boolean embedIsHead) {
         QuantFormat f = null;
         if (dense == null || shape.length != 2) return null;
-        if (name.equals(TensorNames.EMBED)) f = c.tieEmbeddings() ? head : dense;
+        if (name.equals(TensorNames.EMBED)) f = embedIsHead ? head : dense;
         else if (name.equals(TensorNames.LM_HEAD)) f = c.tieEmbeddings() ? null : head;
         else if (attentionProjection(c, name)) f = dense;
         return f != null && shape[1] % f.groupSize() == 0 ? f : null;
