@@ -124,13 +124,7 @@ public final class Int4FormulationsMain {
                 }
             }
             QuantFormat f = new QuantFormat(4, 64);
-            MemorySegment qm = arena.allocate(QuantizedMatrix.byteSize(f, rows, COLS), 4096);
-            for (long i = 0; i < qm.byteSize() / 8; i++) qm.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, rnd.nextLong());
-            QuantizedMatrix q = QuantizedMatrix.view("w", f, rows, COLS, qm);
-            for (long gi = 0; gi < (long) rows * f.groupsPerRow(COLS); gi++) {
-                qm.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.scalesOffset() + 2 * gi, Float.floatToFloat16(0.01f));
-                qm.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.zerosOffset() + 2 * gi, Float.floatToFloat16(7.5f));
-            }
+            QuantizedMatrix q = RandomQuantized.matrix(arena, f, rows, COLS, rnd);
             QuantKernels kernel = Kernels.quant();
             float[] out = new float[rows];
             int reps = Math.max(1, (int) (40_000_000L / ((long) rows * COLS)));

@@ -74,13 +74,7 @@ public final class KernelRateMain {
                 default -> throw new IllegalArgumentException("--layout: int8, int4, int2 or bf16, found " + layout);
             };
             QuantFormat f = new QuantFormat(bits, 64);
-            MemorySegment m = arena.allocate(QuantizedMatrix.byteSize(f, rows, COLS), 4096);
-            for (long i = 0; i < m.byteSize() / 8; i++) m.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, rnd.nextLong());
-            QuantizedMatrix q = QuantizedMatrix.view("w", f, rows, COLS, m);
-            for (long g = 0; g < (long) rows * f.groupsPerRow(COLS); g++) {
-                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.scalesOffset() + 2 * g, Float.floatToFloat16(0.01f));
-                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.zerosOffset() + 2 * g, Float.floatToFloat16(f.maxCode() / 2f));
-            }
+            QuantizedMatrix q = RandomQuantized.matrix(arena, f, rows, COLS, rnd);
             final int tokens = n;
             call = (r0, r1) -> Kernels.quant().matmul(q, x, tokens, y, r0, r1);
             kernel = Kernels.quant().name();

@@ -91,13 +91,7 @@ public class MemoryBoundBench {
                 MemorySegment m = arena.allocate(QuantizedMatrix.byteSize(f, rows, COLS), 4096);
                 fillRandom(m, r, (short) 0);
                 quant = QuantizedMatrix.view("w", f, rows, COLS, m);
-                // valid f16 scales (0.01) and zeros (half the code range) over the random bytes
-                long groups = (long) rows * f.groupsPerRow(COLS);
-                short scale = Float.floatToFloat16(0.01f), zero = Float.floatToFloat16(f.maxCode() / 2f);
-                for (long g = 0; g < groups; g++) {
-                    m.set(ValueLayout.JAVA_SHORT_UNALIGNED, quant.scalesOffset() + 2 * g, scale);
-                    m.set(ValueLayout.JAVA_SHORT_UNALIGNED, quant.zerosOffset() + 2 * g, zero);
-                }
+                RandomQuantized.validParams(quant); // valid f16 scales and zeros over the random bytes
                 y = new float[rows];
             }
         }

@@ -11,7 +11,6 @@ import io.strata.compression.quant.QuantizedMatrix;
 import java.io.File;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteOrder;
@@ -94,16 +93,9 @@ public final class QuantBoundCpuTimeMain {
         QuantFormat f = new QuantFormat(bits, 64);
         int rows = (int) (wsBytes / (QuantizedMatrix.byteSize(f, 1024, COLS) / 1024));
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment m = arena.allocate(QuantizedMatrix.byteSize(f, rows, COLS), 4096);
             SplittableRandom rnd = new SplittableRandom(bits);
-            for (long i = 0; i < m.byteSize() / 8; i++) m.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, rnd.nextLong());
-            QuantizedMatrix q = QuantizedMatrix.view("w", f, rows, COLS, m);
-            long groups = (long) rows * f.groupsPerRow(COLS);
-            short scale = Float.floatToFloat16(0.01f), zero = Float.floatToFloat16(f.maxCode() / 2f);
-            for (long g = 0; g < groups; g++) {
-                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.scalesOffset() + 2 * g, scale);
-                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.zerosOffset() + 2 * g, zero);
-            }
+            QuantizedMatrix q = RandomQuantized.matrix(arena, f, rows, COLS, rnd);
+            MemorySegment m = q.data();
             MemorySegment stream = arena.allocate(m.byteSize() - m.byteSize() % (2L * F.vectorByteSize()), 4096);
             stream.fill((byte) 1);
             float[] x = new float[COLS], ya = new float[rows], yb = new float[rows];
@@ -152,15 +144,8 @@ public final class QuantBoundCpuTimeMain {
         QuantFormat f = new QuantFormat(bits, 64);
         int rows = 1024, rounds = 41;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment m = arena.allocate(QuantizedMatrix.byteSize(f, rows, COLS), 4096);
             SplittableRandom rnd = new SplittableRandom(100 + bits);
-            for (long i = 0; i < m.byteSize() / 8; i++) m.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, rnd.nextLong());
-            QuantizedMatrix q = QuantizedMatrix.view("w", f, rows, COLS, m);
-            long groups = (long) rows * f.groupsPerRow(COLS);
-            for (long g = 0; g < groups; g++) {
-                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.scalesOffset() + 2 * g, Float.floatToFloat16(0.01f));
-                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, q.zerosOffset() + 2 * g, Float.floatToFloat16(f.maxCode() / 2f));
-            }
+            QuantizedMatrix q = RandomQuantized.matrix(arena, f, rows, COLS, rnd);
             float[] x = new float[n * COLS], y = new float[n * rows];
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
             Runnable a = () -> before.matmul(q, x, n, y, 0, rows), b = () -> now.matmul(q, x, n, y, 0, rows);
