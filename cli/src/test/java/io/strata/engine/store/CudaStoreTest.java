@@ -154,6 +154,49 @@ class CudaStoreTest {
     }
 
     /**
+     * FloE on the device after a forward pass of more tokens than the device's token-id scratch held (64): growing
+     * that scratch once freed the FloE buffers while the backend kept using them. Each pass must give the CPU path's
+     * logits, the short prompt's again after the long one, and no freed device memory may be touched.
+     */
+    @Test
+    void floeKeepsItsDeviceScratchWhenALongerPromptArrives() throws Exception {
+        Path model = Path.of(System.getProperty("strata.root", "."), "models", "tiny-moe");
+        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe absent");
+        Path cal = tmp.resolve("cal.txt");
+        Files.writeString(cal, "And God said, Let there be light: and there was light.\n\nhacker n. A person who enjoys exploring"
+                + " the details of programmable systems.\n");
+        Path store = tmp.resolve("floe-grow");
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store.toString(),
+                "--codec", "floe", "--calibration", cal.toString(), "--sparsity", "0.5", "--no-progress"));
+        int[] shortPrompt = {1, 450, 3303};
+        int[] longPrompt = new int[70]; // one forward pass of 70 tokens: past the 64 ids the id scratch starts with
+        for (int i = 0; i < longPrompt.length; i++) longPrompt[i] = 1 + (i * 977) % 31999;
+        float[][][] logits = new float[2][][];
+        String[] backends = {"cpu", "cuda"};
+        for (int b = 0; b < 2; b++) {
+            try (StrataModel m = ModelLoader.load(store, on(backends[b]).context(80).build())) {
+                var mm = m.model();
+                logits[b] = new float[3][];
+                int[][] passes = {shortPrompt, longPrompt, shortPrompt};
+                for (int p = 0; p < 3; p++) {
+                    var cache = mm.newCache(80);
+                    try {
+                        logits[b][p] = mm.forward(passes[p], 0, cache, false);
+                    } finally {
+                        mm.backend().free(cache);
+                    }
+                }
+            }
+        }
+        assertArrayEquals(logits[0][0], logits[0][2], "CPU: the short prompt's logits twice");
+        for (int p = 0; p < 3; p++) {
+            float scale = 0;
+            for (float v : logits[0][p]) scale = Math.max(scale, Math.abs(v));
+            assertArrayEquals(logits[0][p], logits[1][p], 2e-2f * scale, "pass " + p + ": logits, CPU vs CUDA");
+        }
+    }
+
+    /**
      * A blob corrupted after the store opened is caught by its CRC when the host tier reads it, before any copy to VRAM:
      * the generation fails naming file, layer and expert, nothing corrupt reaches the device, and once the file is
      * whole again the same model generates the clean run's tokens.

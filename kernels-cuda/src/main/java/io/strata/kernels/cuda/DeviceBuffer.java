@@ -22,9 +22,11 @@ public final class DeviceBuffer implements AutoCloseable {
     private final long byteSize;
     private final String label;
     private final boolean owner;
+    private final DeviceBuffer allocation; // the owning buffer: this one, or the one a slice was cut from
     private boolean freed;
 
-    private DeviceBuffer(CudaContext ctx, CUdeviceptr base, long offset, long address, long byteSize, String label, boolean owner) {
+    private DeviceBuffer(CudaContext ctx, CUdeviceptr base, long offset, long address, long byteSize, String label, boolean owner,
+                         DeviceBuffer allocation) {
         this.ctx = ctx;
         this.base = base;
         this.offset = offset;
@@ -32,6 +34,7 @@ public final class DeviceBuffer implements AutoCloseable {
         this.byteSize = byteSize;
         this.label = label;
         this.owner = owner;
+        this.allocation = allocation == null ? this : allocation;
     }
 
     static DeviceBuffer allocate(CudaContext ctx, long bytes, String label) {
@@ -39,16 +42,20 @@ public final class DeviceBuffer implements AutoCloseable {
         Cuda.DevPtr p = new Cuda.DevPtr();
         Cuda.check(cuMemAlloc(p, bytes), "cuMemAlloc(" + bytes + " bytes for " + label + ")");
         ctx.onAlloc(bytes);
-        return new DeviceBuffer(ctx, p, 0, p.address(), bytes, label, true);
+        return new DeviceBuffer(ctx, p, 0, p.address(), bytes, label, true, null);
     }
 
     /** A view of {@code [from, from+bytes)}; valid while this buffer is. */
     public DeviceBuffer slice(long from, long bytes) {
         checkRange(from, bytes, "slice");
-        return new DeviceBuffer(ctx, base, offset + from, address + from, bytes, label + "[" + from + "+" + bytes + "]", false);
+        return new DeviceBuffer(ctx, base, offset + from, address + from, bytes, label + "[" + from + "+" + bytes + "]", false, allocation);
     }
 
-    public long address() { return address; }
+    /** The raw device address of byte 0, for kernel arguments; refused once the allocation is freed. */
+    public long address() {
+        checkLive();
+        return address;
+    }
     public long byteSize() { return byteSize; }
     public String label() { return label; }
     public CudaContext context() { return ctx; }
@@ -59,8 +66,13 @@ public final class DeviceBuffer implements AutoCloseable {
         return base.withByteOffset(offset + at);
     }
 
+    /** A buffer whose allocation was freed (its own, or its owner's for a slice) must not reach the device again. */
+    private void checkLive() {
+        if (allocation.freed) throw new IllegalStateException(label + ": used after its device memory was freed");
+    }
+
     private void checkRange(long at, long bytes, String op) {
-        if (freed) throw new IllegalStateException(label + ": used after close");
+        checkLive();
         if (at < 0 || bytes < 0 || at + bytes > byteSize) {
             throw new IndexOutOfBoundsException(label + ": " + op + " of bytes [" + at + ", " + (at + bytes)
                     + ") outside the buffer's " + byteSize + " bytes");

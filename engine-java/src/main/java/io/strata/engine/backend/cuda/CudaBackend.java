@@ -233,7 +233,6 @@ public final class CudaBackend implements Backend {
         if (ints == null || ints.byteSize() < bytes) {
             stream.synchronize();
             if (ints != null) ints.close();
-        for (DeviceBuffer d : new DeviceBuffer[] {floeV, floeH, floeSel, floeIdx, floeCount}) if (d != null) d.close();
             checkBudget(DevicePool.pow2(bytes));
             ints = ctx.alloc(DevicePool.pow2(bytes), "int-scratch");
         }
