@@ -286,12 +286,13 @@ public final class PackCommand implements Callable<Integer> {
                 if (w.resumedExperts() > 0) System.out.println("resuming: " + w.resumedExperts() + " experts already packed");
                 // The tokenizer travels with the store so `strata run --model STORE` can take text (and FloE can calibrate).
                 copyTokenizer(ck, w.stagingDirectory());
+                boolean embedIsHead = io.strata.engine.model.ModelWeights.embeddingIsHead(c, ck);
                 // A resumed pack asked for another --dense would leave a store of both: refused before anything is written.
                 for (String name : ck.tensorNames()) {
                     String was = w.denseDtype(name);
                     if (was == null) continue;
                     TensorInfo t = ck.load(name);
-                    var qf = denseFormatOf(ck, c, t, denseFormat, headFormat);
+                    var qf = denseFormatOf(c, t, denseFormat, headFormat, embedIsHead);
                     String now = qf != null ? qf.label() : t.dtype().name();
                     if (!was.equals(now)) {
                         throw new IllegalArgumentException("resuming " + w.stagingDirectory() + ": dense tensor " + name + " was written as " + was
@@ -308,7 +309,7 @@ public final class PackCommand implements Callable<Integer> {
                     }
                     TensorInfo t = ck.load(name);
                     denseBytes += t.data().byteSize();
-                    var qf = denseFormatOf(ck, c, t, denseFormat, headFormat);
+                    var qf = denseFormatOf(c, t, denseFormat, headFormat, embedIsHead);
                     if (qf != null) quantizedDense++;
                     if (!w.isDenseWritten(name)) {
                         if (qf != null) {
@@ -370,15 +371,16 @@ public final class PackCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The format --dense/--dense-head store a dense tensor in, or null where it stays as the source has it. */
-    private static io.strata.compression.quant.QuantFormat denseFormatOf(ModelSource ck, ModelConfig c, TensorInfo t,
-                                                                     io.strata.compression.quant.QuantFormat dense,
-                                                                     io.strata.compression.quant.QuantFormat head) {
-        boolean embedIsHead = c.tieEmbeddings() || !ck.has(TensorNames.LM_HEAD);
+    /**
+     * The format --dense/--dense-head store a dense tensor in, or null where it stays as the source has it
+     * ({@code embedIsHead}: {@link io.strata.engine.model.ModelWeights#embeddingIsHead} of the checkpoint).
+     */
+    private static io.strata.compression.quant.QuantFormat denseFormatOf(ModelConfig c, TensorInfo t, io.strata.compression.quant.QuantFormat dense,
+                                                                     io.strata.compression.quant.QuantFormat head, boolean embedIsHead) {
         return t.dtype().isFloat() ? io.strata.engine.store.DenseQuantization.formatFor(c, t.name(), t.shape(), dense, head, embedIsHead) : null;
     }
 
-        /** Whether a checkpoint tensor belongs to a layer at or past numLayers ("model.layers.61.…" of a 61-layer model). */
+    /** Whether a checkpoint tensor belongs to a layer at or past numLayers ("model.layers.61.…" of a 61-layer model). */
     static boolean pastLastLayer(String name, int numLayers) {
         if (!name.startsWith("model.layers.")) return false;
         int end = name.indexOf('.', "model.layers.".length());

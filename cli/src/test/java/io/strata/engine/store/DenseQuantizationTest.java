@@ -21,6 +21,7 @@ import io.strata.engine.checkpoint.WeightSource;
 import io.strata.engine.cli.StrataCli;
 import io.strata.engine.model.Architecture;
 import io.strata.engine.model.ModelConfig;
+import io.strata.engine.model.ModelWeights;
 import io.strata.engine.model.MoeModel;
 import io.strata.engine.model.TensorNames;
 import io.strata.engine.synth.SyntheticCheckpoint;
@@ -80,7 +81,7 @@ class DenseQuantizationTest {
         }
 
         QuantFormat format(String name, int rows, int cols) {
-            return DenseQuantization.formatFor(c, name, new long[] {rows, cols}, f, head, c.tieEmbeddings() || !ck.has(TensorNames.LM_HEAD));
+            return DenseQuantization.formatFor(c, name, new long[] {rows, cols}, f, head, ModelWeights.embeddingIsHead(c, ck));
         }
 
         QuantizedMatrix encoded(String name, int rows, int cols) {

@@ -34,11 +34,16 @@ public final class ModelWeights {
     public final Buf finalNorm;       // (hidden)
     public final Layer[] layers;
 
+    /** Whether the model reads its embedding as the output head: tied, or no {@code lm_head.weight} in the source. */
+    public static boolean embeddingIsHead(ModelConfig c, WeightSource src) {
+        return c.tieEmbeddings() || !src.has(TensorNames.LM_HEAD);
+    }
+
     public ModelWeights(ModelConfig c, WeightSource src, Backend be) {
         Architecture a = c.arch();
         int h = c.hidden(), q = c.qDim(), kv = c.kvDim();
         embed = weight(src, be, TensorNames.EMBED, c.vocabSize(), h);
-        lmHead = c.tieEmbeddings() || !src.has(TensorNames.LM_HEAD) ? embed : weight(src, be, TensorNames.LM_HEAD, c.vocabSize(), h);
+        lmHead = embeddingIsHead(c, src) ? embed : weight(src, be, TensorNames.LM_HEAD, c.vocabSize(), h);
         finalNorm = be.vector(src.vector(TensorNames.FINAL_NORM, h));
         layers = new Layer[c.numLayers()];
         for (int l = 0; l < layers.length; l++) {
