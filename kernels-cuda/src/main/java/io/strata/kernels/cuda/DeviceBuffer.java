@@ -21,11 +21,11 @@ public final class DeviceBuffer implements AutoCloseable {
     private final long address;      // raw device address of byte 0 of this buffer
     private final long byteSize;
     private final String label;
-    private final boolean owner;
     private final DeviceBuffer allocation; // the owning buffer: this one, or the one a slice was cut from
     private boolean freed;
 
-    private DeviceBuffer(CudaContext ctx, CUdeviceptr base, long offset, long address, long byteSize, String label, boolean owner,
+    /** allocation: null for an owning buffer, else the owner a slice was cut from. */
+    private DeviceBuffer(CudaContext ctx, CUdeviceptr base, long offset, long address, long byteSize, String label,
                          DeviceBuffer allocation) {
         this.ctx = ctx;
         this.base = base;
@@ -33,7 +33,6 @@ public final class DeviceBuffer implements AutoCloseable {
         this.address = address;
         this.byteSize = byteSize;
         this.label = label;
-        this.owner = owner;
         this.allocation = allocation == null ? this : allocation;
     }
 
@@ -42,13 +41,13 @@ public final class DeviceBuffer implements AutoCloseable {
         Cuda.DevPtr p = new Cuda.DevPtr();
         Cuda.check(cuMemAlloc(p, bytes), "cuMemAlloc(" + bytes + " bytes for " + label + ")");
         ctx.onAlloc(bytes);
-        return new DeviceBuffer(ctx, p, 0, p.address(), bytes, label, true, null);
+        return new DeviceBuffer(ctx, p, 0, p.address(), bytes, label, null);
     }
 
     /** A view of {@code [from, from+bytes)}; valid while this buffer is. */
     public DeviceBuffer slice(long from, long bytes) {
         checkRange(from, bytes, "slice");
-        return new DeviceBuffer(ctx, base, offset + from, address + from, bytes, label + "[" + from + "+" + bytes + "]", false, allocation);
+        return new DeviceBuffer(ctx, base, offset + from, address + from, bytes, label + "[" + from + "+" + bytes + "]", allocation);
     }
 
     /** The raw device address of byte 0, for kernel arguments; refused once the allocation is freed. */
@@ -192,7 +191,7 @@ public final class DeviceBuffer implements AutoCloseable {
     /** Frees an owning buffer (slices: no-op). */
     @Override
     public void close() {
-        if (!owner || freed) return;
+        if (allocation != this || freed) return;
         ctx.bind();
         Cuda.check(cuMemFree(base), "cuMemFree(" + label + ")");
         freed = true;
