@@ -45,6 +45,19 @@ class CudaStoreTest {
         return p;
     }
 
+    /** models/tiny-moe packed with the FloE codec (sparsity 0.5, calibrated on two short passages) into tmp/name. */
+    Path packTinyMoeFloe(String name) throws Exception {
+        Path model = Path.of(System.getProperty("strata.root", "."), "models", "tiny-moe");
+        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe absent");
+        Path cal = tmp.resolve(name + "-cal.txt");
+        Files.writeString(cal, "And God said, Let there be light: and there was light.\n\nhacker n. A person who enjoys exploring"
+                + " the details of programmable systems.\n");
+        Path store = tmp.resolve(name);
+        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store.toString(),
+                "--codec", "floe", "--calibration", cal.toString(), "--sparsity", "0.5", "--no-progress"));
+        return store;
+    }
+
     /** --fast-budget on CUDA is the whole backend's VRAM: the peak stays within it, and the store's policy fills VRAM. */
     @Test
     void vramBudgetOfAPackedStoreHoldsAtItsPeak() throws Exception {
@@ -112,14 +125,7 @@ class CudaStoreTest {
      */
     @Test
     void floeRunsOnTheDeviceWithTheCpuPathsPartialLoads() throws Exception {
-        Path model = Path.of(System.getProperty("strata.root", "."), "models", "tiny-moe");
-        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe absent");
-        Path cal = tmp.resolve("cal.txt");
-        Files.writeString(cal, "And God said, Let there be light: and there was light.\n\nhacker n. A person who enjoys exploring"
-                + " the details of programmable systems.\n");
-        Path store = tmp.resolve("floe");
-        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store.toString(),
-                "--codec", "floe", "--calibration", cal.toString(), "--sparsity", "0.5", "--no-progress"));
+        Path store = packTinyMoeFloe("floe");
         int[] prompt = {1, 450, 3303};
         int decode = 6;
         long[] moved = new long[2];
@@ -160,14 +166,7 @@ class CudaStoreTest {
      */
     @Test
     void floeKeepsItsDeviceScratchWhenALongerPromptArrives() throws Exception {
-        Path model = Path.of(System.getProperty("strata.root", "."), "models", "tiny-moe");
-        Assumptions.assumeTrue(Files.isRegularFile(model.resolve("model.safetensors")), "models/tiny-moe absent");
-        Path cal = tmp.resolve("cal.txt");
-        Files.writeString(cal, "And God said, Let there be light: and there was light.\n\nhacker n. A person who enjoys exploring"
-                + " the details of programmable systems.\n");
-        Path store = tmp.resolve("floe-grow");
-        assertEquals(0, StrataCli.commandLine().execute("pack", "--model", model.toString(), "--out", store.toString(),
-                "--codec", "floe", "--calibration", cal.toString(), "--sparsity", "0.5", "--no-progress"));
+        Path store = packTinyMoeFloe("floe-grow");
         int[] shortPrompt = {1, 450, 3303};
         int[] longPrompt = new int[70]; // one forward pass of 70 tokens: past the 64 ids the id scratch starts with
         for (int i = 0; i < longPrompt.length; i++) longPrompt[i] = 1 + (i * 977) % 31999;
