@@ -64,7 +64,8 @@ public final class VectorDenseKernels implements DenseKernels {
         if (n == 1) {
             // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
             // the loads per weight byte and the loop stays memory-bound rather than load-port-bound.
-            for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, half, xe, xo, x, out, lanes);
+            float[] sums = new float[16];
+            for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, xe, xo, x, out, lanes, sums);
         } else {
             // Prefill: four rows × four tokens per pass (see rows4x4Bf16); missing rows of the last
             // block repeat row r (computed and dropped), so every row takes this path. A last block
@@ -240,10 +241,10 @@ public final class VectorDenseKernels implements DenseKernels {
                                     int o0, float[] lanes, float[] sums) {
         FloatVector a0 = FloatVector.zero(F), c0 = a0, e0 = a0, g0 = a0;
         for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
+            FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), y0 = FloatVector.fromArray(F, xo, o0 + j);
             long off = 2L * c;
             IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
             IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE), i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
-            FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), y0 = FloatVector.fromArray(F, xo, o0 + j);
             a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a0);
             c0 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, c0);
             e0 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, e0);
@@ -310,34 +311,12 @@ public final class VectorDenseKernels implements DenseKernels {
         LaneSum.sum4(lanes, 4 * L, sums, 1, 4);
     }
 
-    /** out[r .. r+3] for one token (see matmulBf16 for the even/odd trick). */
-    private static void rows4Bf16(MemorySegment seg, int r, long rowBytes, int cols, int vecCols, int half,
-                                  float[] xe, float[] xo, float[] x, float[] out, float[] lanes) {
+    /** out[r .. r+3] for one token: {@link #rows4x1Bf16} over the vector columns, then the scalar tail columns. */
+    private static void rows4Bf16(MemorySegment seg, int r, long rowBytes, int cols, int vecCols, float[] xe, float[] xo,
+                                  float[] x, float[] out, float[] lanes, float[] sums) {
         long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
-            FloatVector ve = FloatVector.fromArray(F, xe, j), vo = FloatVector.fromArray(F, xo, j);
-            long off = 2L * c;
-            IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE);
-            IntVector i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
-            IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE);
-            IntVector i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
-            a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a0);
-            a1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a1);
-            a2 = i2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a2);
-            a3 = i3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(ve, a3);
-            a0 = i0.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a0);
-            a1 = i1.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a1);
-            a2 = i2.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a2);
-            a3 = i3.and(0xFFFF0000).reinterpretAsFloats().fma(vo, a3);
-        }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        a2.intoArray(lanes, 2 * L);
-        a3.intoArray(lanes, 3 * L);
-        LaneSum.sum4(lanes, 0, out, r, 1);
-        if (vecCols == cols) return;
-        float s0 = out[r], s1 = out[r + 1], s2 = out[r + 2], s3 = out[r + 3];
+        rows4x1Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, 0, lanes, sums);
+        float s0 = sums[0], s1 = sums[4], s2 = sums[8], s3 = sums[12];
         for (int c = vecCols; c < cols; c++) {
             float xc = x[c];
             s0 += Halfs.bf16ToFloat(seg.get(Layouts.I16, b0 + 2L * c)) * xc;
