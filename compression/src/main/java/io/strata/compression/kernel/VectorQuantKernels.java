@@ -5,6 +5,7 @@ package io.strata.compression.kernel;
 import io.strata.compression.Halfs;
 import io.strata.compression.Layouts;
 import io.strata.compression.Matrix;
+import io.strata.compression.quant.QuantFormat;
 import io.strata.compression.quant.QuantizedMatrix;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -43,7 +44,7 @@ public final class VectorQuantKernels implements QuantKernels {
      * vpl = 32/bits consecutive codes [c + vpl·i, c + vpl·i + vpl), so shifting every lane by
      * bits·k and masking yields code k of each lane: the elements {c + vpl·i + k}. x is permuted
      * once per call (O(cols) against O(rows·cols)) so those elements are contiguous:
-     * xp[c + L·k + i] = x[c + vpl·i + k] (for one token times 2^(−bits·k) for k < vpl − 1: see the row dots). A lane's run of vpl ≤ 16 codes never straddles a group
+     * xp[c + L·k + i] = x[c + vpl·i + k] (times 2^(−bits·k) for k < vpl − 1: see the row dots). A lane's run of vpl ≤ 16 codes never straddles a group
      * (groups are ≥ 32), so the group scale is applied per lane from a per-row table, and the
      * zero point enters once per group as s·z·Σx: Σ_c (q_c − z)·s·x_c = s·Σ q·x − s·z·Σ x.
      * Columns past the last whole L·vpl chunk (e.g. cols not a multiple of 16·L for INT2) run scalar.
@@ -66,14 +67,13 @@ public final class VectorQuantKernels implements QuantKernels {
         int vpl = 32 / bits, chunk = L * vpl, vecCols = cols - cols % chunk;
         float[] xp = new float[n * cols];     // (n, cols) x permuted to the lane order of the codes
         float[] xsum = new float[n * groups]; // (n, groups) −Σ x over each group (negated: see above)
-        // one token: code k < vpl − 1 is masked in place (q·2^(bits·k), see rowDotInt4), so its x is scaled by
-        // 2^(−bits·k) here: both factors of each product change by exact powers of two, the product not at all
-        boolean inPlace = n < BATCH_MIN_TOKENS;
+        // code k < vpl − 1 is masked in place (q·2^(bits·k), see the row dots and dequantRow), so its x is scaled
+        // by 2^(−bits·k) here: both factors of each product change by exact powers of two, the product not at all
         for (int t = 0; t < n; t++) {
             int xo = t * cols;
             for (int c0 = 0; c0 < vecCols; c0 += chunk) {
                 for (int k = 0; k < vpl; k++) {
-                    float f = inPlace && k < vpl - 1 ? Math.scalb(1f, -bits * k) : 1f;
+                    float f = k < vpl - 1 ? Math.scalb(1f, -bits * k) : 1f;
                     for (int i = 0; i < L; i++) xp[xo + c0 + k * L + i] = x[xo + c0 + vpl * i + k] * f;
                 }
             }
@@ -116,7 +116,9 @@ public final class VectorQuantKernels implements QuantKernels {
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[4 * groups];                  // (4, groups) f16 scales or zeros of the block's rows
         float[] scale = new float[4 * groups + L], zs = new float[4 * groups]; // (4, groups) s and s·z of the block's rows
-        float[] laneScale = new float[vecCols * bits / 32];    // (vecCols / vpl) scale of each lane run
+        boolean direct = directScales(w.format());
+        int shift = Integer.numberOfTrailingZeros(w.format().groupSize() * bits / 32); // log2 of the lanes a group
+        float[] laneScale = new float[direct ? 0 : vecCols * bits / 32]; // (vecCols / vpl) scale of each lane run
         float[][] d = new float[4][vecCols];                   // (4, vecCols) the block's rows dequantized, lane order
         float[] sums = new float[16];                          // (4 rows, 4 tokens) dot products of one block
         float[] lanes = new float[16 * L];                     // the sixteen accumulators, stored for the lane sums
@@ -124,8 +126,9 @@ public final class VectorQuantKernels implements QuantKernels {
             int nr = Math.min(4, r1 - r);
             blockParams(w, r, nr, raw, scale, zs);
             for (int i = 0; i < nr; i++) {
-                laneScales(w, scale, i * groups, laneScale);
-                dequantRow(bits, seg, (r + i) * rowBytes, laneScale, d[i], vecCols);
+                if (!direct) laneScales(w, scale, i * groups, laneScale);
+                dequantRow(bits, seg, (r + i) * rowBytes, direct ? scale : laneScale, direct ? i * groups : 0, direct ? shift : -1,
+                        d[i], vecCols);
             }
             // missing rows of the last block repeat row r (computed and dropped)
             float[] d1 = d[nr > 1 ? 1 : 0], d2 = d[nr > 2 ? 2 : 0], d3 = d[nr > 3 ? 3 : 0];
@@ -146,55 +149,75 @@ public final class VectorQuantKernels implements QuantKernels {
         }
     }
 
-    /** Row codes × lane scales into d, in the lane order of xp (see {@link #matmul}). */
-    private static void dequantRow(int bits, MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols) {
+    /**
+     * Row codes × lane scales into d, in the lane order of xp (see {@link #matmul}): code k < vpl − 1 masked in
+     * place, q·2^(bits·k)·s, against an xp scaled by 2^(−bits·k), so each product is the one of q·s and x. The
+     * lane-run scales come from the table sv = laneScale (shift < 0), or with {@link #directScales} from the
+     * row's group scales at sv[so ..): broadcast for int8, spread for int4 (shift = log2 of the lanes a group).
+     */
+    private static void dequantRow(int bits, MemorySegment seg, long base, float[] sv, int so, int shift, float[] d, int vecCols) {
         switch (bits) {
             case 8 -> {
                 for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
                     IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
-                    FloatVector s = FloatVector.fromArray(F, laneScale, j);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
+                    FloatVector s = shift >= 0 ? FloatVector.broadcast(F, sv[so + (j >>> shift)]) : FloatVector.fromArray(F, sv, j);
+                    ((FloatVector) p.and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
+                    ((FloatVector) p.and(255 << 8).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
+                    ((FloatVector) p.and(255 << 16).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
                 }
             }
             case 4 -> {
                 for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
                     IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
-                    FloatVector s = FloatVector.fromArray(F, laneScale, j);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 0).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 8).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 12).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 16).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 4 * L);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 20).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 5 * L);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 24).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 6 * L);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 7 * L);
+                    FloatVector s = shift >= 0 ? FloatVector.fromArray(F, sv, so + (j >>> 3)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, j);
+                    ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
+                    ((FloatVector) p.and(15 << 4).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
+                    ((FloatVector) p.and(15 << 8).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
+                    ((FloatVector) p.and(15 << 12).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
+                    ((FloatVector) p.and(15 << 16).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 4 * L);
+                    ((FloatVector) p.and(15 << 20).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 5 * L);
+                    ((FloatVector) p.and(15 << 24).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 6 * L);
+                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 7 * L);
                 }
             }
             case 2 -> {
-                dequantInt2(seg, base, laneScale, d, vecCols, 0);
-                dequantInt2(seg, base, laneScale, d, vecCols, 8);
+                dequantInt2Lo(seg, base, sv, d, vecCols);
+                dequantInt2Hi(seg, base, sv, d, vecCols);
             }
             default -> throw new IllegalStateException("bits " + bits);
         }
     }
 
-    /** INT2 codes k0 .. k0+7 of each lane (two calls per row: at most 8 extractions per loop, see rowsInt2). */
-    private static void dequantInt2(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols, int k0) {
+    /** INT2 codes 0-7 of each lane (two loops per row: at most 8 extractions per loop, see rowsInt2), masked in place. */
+    private static void dequantInt2Lo(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols) {
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             FloatVector s = FloatVector.fromArray(F, laneScale, j);
-            int o = c + k0 * L, sh = 2 * k0;
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o);
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 2).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + L);
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 4).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 2 * L);
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 6).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 3 * L);
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 8).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 4 * L);
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 10).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 5 * L);
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 12).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 6 * L);
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, sh + 14).and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 7 * L);
+            ((FloatVector) p.and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
+            ((FloatVector) p.and(3 << 2).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
+            ((FloatVector) p.and(3 << 4).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
+            ((FloatVector) p.and(3 << 6).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
+            ((FloatVector) p.and(3 << 8).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 4 * L);
+            ((FloatVector) p.and(3 << 10).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 5 * L);
+            ((FloatVector) p.and(3 << 12).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 6 * L);
+            ((FloatVector) p.and(3 << 14).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 7 * L);
+        }
+    }
+
+    /** INT2 codes 8-15 of each lane. */
+    private static void dequantInt2Hi(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols) {
+        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
+            IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
+            FloatVector s = FloatVector.fromArray(F, laneScale, j);
+            ((FloatVector) p.and(3 << 16).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 8 * L);
+            ((FloatVector) p.and(3 << 18).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 9 * L);
+            ((FloatVector) p.and(3 << 20).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 10 * L);
+            ((FloatVector) p.and(3 << 22).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 11 * L);
+            ((FloatVector) p.and(3 << 24).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 12 * L);
+            ((FloatVector) p.and(3 << 26).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 13 * L);
+            ((FloatVector) p.and(3 << 28).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 14 * L);
+            ((FloatVector) p.lanewise(VectorOperators.LSHR, 30).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 15 * L);
         }
     }
 
@@ -300,6 +323,16 @@ public final class VectorQuantKernels implements QuantKernels {
         e1.intoArray(lanes, 7 * L);
         LaneSum.sum4(lanes, 0, sums, 0, 4);
         LaneSum.sum4(lanes, 4 * L, sums, 1, 4);
+    }
+
+    /**
+     * Whether the row dots and dequantRow take the lane-run scales straight from the rows' group scales instead
+     * of a per-row lane-scale table: int8 whose groups span ≥ L lanes (broadcast; int8-g64 and -g128 at L = 16,
+     * every int8 group at L = 8), and int4-g64 (8 lanes a group: two groups' scales spread over a vector by one
+     * shuffle; at L = 8 the same shuffle is a broadcast).
+     */
+    static boolean directScales(QuantFormat f) {
+        return f.bits() == 8 ? f.groupSize() / 4 >= L : f.bits() == 4 && f.groupSize() == 64;
     }
 
     /** Rows per parameter block of the one-token path: 16 rows × 32 groups convert in one 512-float loop. */
@@ -415,9 +448,7 @@ public final class VectorQuantKernels implements QuantKernels {
         short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
         float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
         float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
-        // int4-g64 (8 lanes a group) spreads two groups' scales over a vector in the loop, without a lane-scale
-        // table per row (see rowDotInt4); other group sizes keep the table
-        boolean spread = w.format().groupSize() == 64;
+        boolean spread = directScales(w.format());
         float[] laneScale = new float[spread ? 0 : vecCols / 8];     // (vecCols / vpl) scale of each lane run
         float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
@@ -444,10 +475,8 @@ public final class VectorQuantKernels implements QuantKernels {
         short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
         float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
         float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
-        // a group of ≥ L lanes (int8-g64 and -g128 at L = 16, every int8 group at L = 8) takes its scale by
-        // broadcast in the loop, without a lane-scale table per row (see rowDotInt8); narrower groups keep the table
-        int lanesPerGroup = w.format().groupSize() / 4, shift = Integer.numberOfTrailingZeros(lanesPerGroup);
-        boolean wide = lanesPerGroup >= L;
+        int shift = Integer.numberOfTrailingZeros(w.format().groupSize() / 4); // log2 of the lanes a group
+        boolean wide = directScales(w.format());
         float[] laneScale = new float[wide ? 0 : vecCols / 4];      // (vecCols / vpl) scale of each lane run
         float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
