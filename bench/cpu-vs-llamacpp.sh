@@ -12,8 +12,9 @@
 #         cpu-vs-llama.cpp/ (strata bench --json, llama-bench -o json, logs).
 # --quick: for checking the script end to end on a busy machine: the OLMoE shape cut to 1 layer of 16 experts (same
 #         hidden size, expert size and top-8, so the same kernels; under WORK/quick), fewer warm-up rounds, 16-token tests.
-# --profile: also records a JFR of Strata's int4 and bf16-store decode and writes their hot methods (jfr view
-#         hot-methods) beside the raw files, for the goals not met (the .jfr files stay in --work).
+# --profile: also says where the time goes, for the report's account of each goal not met: one-thread kernel rates
+#         from the cache and from memory beside a plain read (KernelRateMain), and a JFR of each configuration behind
+#         a goal, summarised by bench/jfr_summary.py (the .jfr files stay in --work). About 12 minutes more.
 #
 # The models: the OLMoE-shaped random model (hidden 2048, 4 layers, 64 experts of 1024, top-8, vocabulary 50304,
 # bf16; ../shared/tools/make_hf_moe.py) and the shipped models/tiny-moe. Each is converted to GGUF with
@@ -54,7 +55,7 @@ SRC=$(grep -m1 '^CMAKE_HOME_DIRECTORY' "$LLAMA/CMakeCache.txt" | cut -d= -f2)
 [ -n "$COMMIT" ] || COMMIT=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo "unknown (not a git checkout: give --commit)")
 RAW=$OUT/cpu-vs-llama.cpp
 mkdir -p "$WORK" "$RAW"
-rm -f "$RAW"/round-*
+rm -f "$RAW"/round-* "$RAW"/kernel-*.json "$RAW"/profile-* "$RAW"/strata-*-hot-methods.txt
 export LD_LIBRARY_PATH=$LLAMA/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 S() { env -u LD_PRELOAD STRATA_NO_BUILD=${STRATA_BUILT:-0} "$ROOT/strata" "$@"; } # the llama.cpp shim never touches Strata
 T0=$(date +%s)
@@ -175,15 +176,34 @@ for r in $(seq 1 "$ROUNDS"); do
   fi
 done
 
-# ---- 3. a profile of Strata's int4 decode (optional) ----------------------------------------------------------------
+# ---- 3. where the time goes (optional) -------------------------------------------------------------------------------
 if [ $PROFILE = 1 ]; then
-  for m in olmoe-int4-all olmoe-bf16; do
-    stamp "JFR of strata $m decode"
-    STRATA_JAVA_OPTS="-XX:StartFlightRecording=filename=$WORK/$m-decode.jfr,settings=profile" \
-      S bench -m "$WORK/$m" -p 1 -n $N -r 3 -t "$THREADS" --warmup-max 3 > /dev/null 2>> "$RAW/profile.log"
-    "${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/jfr" view --width 200 hot-methods "$WORK/$m-decode.jfr" \
-      > "$RAW/strata-$m-decode-hot-methods.txt" 2>&1 || true
+  JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+  # One thread, GB/s of weights: each kernel from the cache (its compute rate) and from memory, and a plain read.
+
+  for spec in "read 2048" "read 150000" "bf16 256" "bf16 150000" "int8 4096" "int8 300000" "int4 4096" "int4 600000"; do
+    set -- $spec
+    stamp "kernel rate: $1, [$2, 2048], one thread"
+    "$JAVA" --add-modules jdk.incubator.vector -cp "$ROOT/cli/target/lib/*" io.strata.bench.kernels.KernelRateMain \
+      --layout "$1" --rows "$2" --rounds 7 --json "$RAW/kernel-$1-$2.json" >> "$RAW/profile.log" 2>&1
   done
+  echo "java --add-modules jdk.incubator.vector -cp \"cli/target/lib/*\" io.strata.bench.kernels.KernelRateMain --layout L --rows R --rounds 7   (L R: read 2048, read 150000, bf16 256, bf16 150000, int8 4096, int8 300000, int4 4096, int4 600000)" >> "$RAW/commands.txt"
+  # A JFR of each configuration behind a goal, summarised by bench/jfr_summary.py (the .jfr files stay in --work).
+  prof() { # name model bench-args...
+    local name=$1 model=$2; shift 2
+    stamp "JFR of strata $name"
+    STRATA_JAVA_OPTS="-XX:StartFlightRecording=filename=$WORK/$name.jfr,settings=profile" \
+      S bench -m "$model" -t "$THREADS" --warmup-max 3 "$@" > /dev/null 2>> "$RAW/profile.log"
+    "$PYTHON" "$ROOT/bench/jfr_summary.py" "$WORK/$name.jfr" --json "$RAW/profile-$name.json" > "$RAW/profile-$name.md" 2>> "$RAW/profile.log" || true
+    echo "STRATA_JAVA_OPTS=-XX:StartFlightRecording=filename=$name.jfr,settings=profile strata bench -m $model -t $THREADS --warmup-max 3 $*; bench/jfr_summary.py $name.jfr" >> "$RAW/commands.txt"
+  }
+  for m in olmoe-hf olmoe-int4-all olmoe-int8-all olmoe-bf16; do
+    src=$WORK/$m; [ $m = olmoe-hf ] && src=$O
+    prof "$m-decode" "$src" -p 1 -n $N -r 3
+    [ $m = olmoe-bf16 ] || prof "$m-prefill" "$src" -p $P -n 1 -r 5
+  done
+  prof olmoe-bf16-ssd-decode "$WORK/olmoe-bf16" -p 1 -n $N -r 2 --host-budget $QB --policy lru
+  prof olmoe-bf16-ssdpf-decode "$WORK/olmoe-bf16" -p 1 -n $N -r 2 --host-budget $QB --policy lru --prefetch lookahead
 fi
 
 # ---- 4. the report ----------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// Multiply-adds per second of the shipped matmul kernels, one matrix, n tokens, on one thread or split as the engine splits.
+// Multiply-adds and weight bytes per second of the shipped matmul kernels, one matrix, n tokens, on one thread or split as
+// the engine splits; and the plain read of a matrix's bytes, the rate a kernel streaming them is measured against.
 package io.strata.bench.kernels;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import io.strata.compression.Halfs;
 import io.strata.compression.Matrix;
 import io.strata.compression.kernel.Kernels;
 import io.strata.compression.kernel.Parallel;
+import io.strata.compression.kernel.StreamRead;
 import io.strata.compression.quant.QuantFormat;
 import io.strata.compression.quant.QuantizedMatrix;
 import java.io.File;
@@ -26,10 +28,12 @@ import java.util.SplittableRandom;
  * {@link Parallel#forRange} (as {@code CpuBackend} does). Each round repeats the call until about 4·10^8 multiply-adds
  * are done and reports G multiply-adds per second (wall clock); the median and the range over the rounds are printed.
  * Rows beyond the last-level cache (e.g. 600000) measure the kernel streaming from memory, a few thousand rows measure
- * it from the cache. Used to compare builds: run the same command on each.
+ * it from the cache. Used to compare builds: run the same command on each. {@code --layout read} times a plain vector
+ * read ({@link StreamRead#sumRange}) of a bf16-sized matrix instead: what the memory gives a thread that only loads.
+ * Every layout also reports the weight bytes it streamed per second (codes, scales and zeros for int layouts).
  *
  * <pre>java --add-modules jdk.incubator.vector -cp "bench/target/classes:bench/target/lib/*" \
- *   io.strata.bench.kernels.KernelRateMain --layout int4|int8|int2|bf16 [--rows 600000] [--tokens 1] [--rounds 9]
+ *   io.strata.bench.kernels.KernelRateMain --layout int4|int8|int2|bf16|read [--rows 600000] [--tokens 1] [--rounds 9]
  *   [--split] [--json F]</pre>
  */
 public final class KernelRateMain {
@@ -50,7 +54,7 @@ public final class KernelRateMain {
                 case "--split" -> split = true;
                 case "--json" -> json = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--layout int4|int8|int2|bf16, --rows N, --tokens N, --rounds R, --split, --json FILE)");
+                        + " (--layout int4|int8|int2|bf16|read, --rows N, --tokens N, --rounds R, --split, --json FILE)");
             }
         }
         SplittableRandom rnd = new SplittableRandom(rows);
@@ -59,25 +63,36 @@ public final class KernelRateMain {
         Call call;
         String kernel;
         Arena arena = Arena.ofShared();
-        if (layout.equals("bf16")) {
+        long weightBytes;
+        if (layout.equals("read")) {
+            MemorySegment m = arena.allocate(2L * rows * COLS, 4096);
+            m.fill((byte) 1);
+            long rowBytes = 2L * COLS;
+            float[] sink = new float[1];
+            call = (r0, r1) -> sink[0] += StreamRead.sumRange(m, r0 * rowBytes, r1 * rowBytes);
+            kernel = "plain read";
+            weightBytes = m.byteSize();
+        } else if (layout.equals("bf16")) {
             MemorySegment m = arena.allocate(2L * rows * COLS, 4096);
             for (long i = 0; i < m.byteSize() / 2; i++) m.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Halfs.floatToBf16((float) rnd.nextGaussian()));
             Matrix w = new Matrix("w", m, DType.BF16, rows, COLS);
             final int tokens = n;
             call = (r0, r1) -> Kernels.dense().matmul(w, x, tokens, y, r0, r1);
             kernel = Kernels.dense().name();
+            weightBytes = m.byteSize();
         } else {
             int bits = switch (layout) {
                 case "int8" -> 8;
                 case "int4" -> 4;
                 case "int2" -> 2;
-                default -> throw new IllegalArgumentException("--layout: int8, int4, int2 or bf16, found " + layout);
+                default -> throw new IllegalArgumentException("--layout: int8, int4, int2, bf16 or read, found " + layout);
             };
             QuantFormat f = new QuantFormat(bits, 64);
             QuantizedMatrix q = RandomQuantized.matrix(arena, f, rows, COLS, rnd);
             final int tokens = n;
             call = (r0, r1) -> Kernels.quant().matmul(q, x, tokens, y, r0, r1);
             kernel = Kernels.quant().name();
+            weightBytes = q.data().byteSize();
         }
         final int allRows = rows;
         Runnable once = split ? () -> Parallel.forRange(allRows, 64, call::run) : () -> call.run(0, allRows);
@@ -92,8 +107,11 @@ public final class KernelRateMain {
         double median = PairedCpuTimeMain.median(rate);
         double[] sorted = rate.clone();
         Arrays.sort(sorted);
-        System.out.printf("%s %s [%d, %d] x %d tokens, %s: median %.2f G multiply-adds/s (%.2f .. %.2f)%n", kernel, layout, rows, COLS, n,
-                split ? Parallel.threads() + " threads" : "one thread", median, sorted[0], sorted[rounds - 1]);
+        // one call streams the matrix's bytes once whatever n: bytes per multiply-add of one token
+        double bytesPerMac = (double) weightBytes / ((long) rows * COLS), gbPerS = median / n * bytesPerMac;
+        System.out.printf("%s %s [%d, %d] x %d tokens, %s: median %.2f G %s/s (%.2f .. %.2f), %.2f GB/s of weights%n", kernel,
+                layout, rows, COLS, n, split ? Parallel.threads() + " threads" : "one thread", median,
+                layout.equals("read") ? "bf16 elements" : "multiply-adds", sorted[0], sorted[rounds - 1], gbPerS);
         if (json != null) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("command", "java --add-modules jdk.incubator.vector -cp \"bench/target/classes:bench/target/lib/*\" "
@@ -107,6 +125,8 @@ public final class KernelRateMain {
             o.put("threads", split ? Parallel.threads() : 1);
             o.put("gmac_per_s_median", median);
             o.put("gmac_per_s_per_round", rate);
+            o.put("weight_bytes", weightBytes);
+            o.put("weight_gb_per_s_median", gbPerS);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(json), o);
         }
     }

@@ -38,28 +38,33 @@ public final class StreamRead {
         return best;
     }
 
+    /**
+     * Sum of the floats of seg in [from, end) (byte offsets, from a multiple of the vector size) on the calling
+     * thread: the plain read that a kernel streaming the same bytes is measured against.
+     */
+    public static float sumRange(MemorySegment seg, long from, long end) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        long off = from;
+        // two accumulators: two loads in flight per iteration
+        for (; off + 2L * F.vectorByteSize() <= end; off += 2L * F.vectorByteSize()) {
+            a0 = a0.add(FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(FloatVector.fromMemorySegment(F, seg, off + F.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
+        }
+        for (; off + F.vectorByteSize() <= end; off += F.vectorByteSize()) {
+            a0 = a0.add(FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN));
+        }
+        float[] lanes = new float[F.length()];
+        a0.add(a1).intoArray(lanes, 0);
+        return LaneSum.sum(lanes, 0); // fixed order: the same sum whatever the JIT's state
+    }
+
     /** Sum of all floats of seg, split over {@link Parallel#threads()} threads. */
     public static float sum(MemorySegment seg) {
         int parts = Parallel.threads() * 4;
         long chunk = seg.byteSize() / parts / F.vectorByteSize() * F.vectorByteSize();
         float[] sums = new float[parts];
         Parallel.forRange(parts, 1, (p0, p1) -> {
-            for (int p = p0; p < p1; p++) {
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-                long end = p == parts - 1 ? seg.byteSize() : (p + 1) * chunk;
-                long off = p * chunk;
-                // two accumulators: two loads in flight per iteration
-                for (; off + 2L * F.vectorByteSize() <= end; off += 2L * F.vectorByteSize()) {
-                    a0 = a0.add(FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN));
-                    a1 = a1.add(FloatVector.fromMemorySegment(F, seg, off + F.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
-                }
-                for (; off + F.vectorByteSize() <= end; off += F.vectorByteSize()) {
-                    a0 = a0.add(FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN));
-                }
-                float[] lanes = new float[F.length()];
-                a0.add(a1).intoArray(lanes, 0);
-                sums[p] = LaneSum.sum(lanes, 0); // fixed order: the same sum whatever the JIT's state
-            }
+            for (int p = p0; p < p1; p++) sums[p] = sumRange(seg, p * chunk, p == parts - 1 ? seg.byteSize() : (p + 1) * chunk);
         });
         float s = 0;
         for (float v : sums) s += v;
