@@ -181,13 +181,16 @@ if [ $PROFILE = 1 ]; then
   JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
   # One thread, GB/s of weights: each kernel from the cache (its compute rate) and from memory, and a plain read.
 
-  for spec in "read 2048" "read 150000" "bf16 256" "bf16 150000" "int8 4096" "int8 300000" "int4 4096" "int4 600000"; do
-    set -- $spec
-    stamp "kernel rate: $1, [$2, 2048], one thread"
-    "$JAVA" --add-modules jdk.incubator.vector -cp "$ROOT/cli/target/lib/*" io.strata.bench.kernels.KernelRateMain \
-      --layout "$1" --rows "$2" --rounds 7 --json "$RAW/kernel-$1-$2.json" >> "$RAW/profile.log" 2>&1
+  # Two passes over the set: the report takes each kernel's fastest round of both (the host's drift only slows rounds).
+  for pass in 1 2; do
+    for spec in "read 2048" "read 150000" "bf16 256" "bf16 150000" "int8 4096" "int8 300000" "int4 4096" "int4 600000"; do
+      set -- $spec
+      stamp "kernel rate: $1, [$2, 2048], one thread, pass $pass"
+      "$JAVA" --add-modules jdk.incubator.vector -cp "$ROOT/cli/target/lib/*" io.strata.bench.kernels.KernelRateMain \
+        --layout "$1" --rows "$2" --rounds 7 --json "$RAW/kernel-$1-$2-$pass.json" >> "$RAW/profile.log" 2>&1
+    done
   done
-  echo "java --add-modules jdk.incubator.vector -cp \"cli/target/lib/*\" io.strata.bench.kernels.KernelRateMain --layout L --rows R --rounds 7   (L R: read 2048, read 150000, bf16 256, bf16 150000, int8 4096, int8 300000, int4 4096, int4 600000)" >> "$RAW/commands.txt"
+  echo "java --add-modules jdk.incubator.vector -cp \"cli/target/lib/*\" io.strata.bench.kernels.KernelRateMain --layout L --rows R --rounds 7, two passes   (L R: read 2048, read 150000, bf16 256, bf16 150000, int8 4096, int8 300000, int4 4096, int4 600000)" >> "$RAW/commands.txt"
   # A JFR of each configuration behind a goal, summarised by bench/jfr_summary.py (the .jfr files stay in --work).
   prof() { # name model bench-args...
     local name=$1 model=$2; shift 2
@@ -200,7 +203,7 @@ if [ $PROFILE = 1 ]; then
   for m in olmoe-hf olmoe-int4-all olmoe-int8-all olmoe-bf16; do
     src=$WORK/$m; [ $m = olmoe-hf ] && src=$O
     prof "$m-decode" "$src" -p 1 -n $N -r 3
-    [ $m = olmoe-bf16 ] || prof "$m-prefill" "$src" -p $P -n 1 -r 5
+    [ $m = olmoe-bf16 ] || prof "$m-prefill" "$src" -p $P -n 1 -r 20
   done
   prof olmoe-bf16-ssd-decode "$WORK/olmoe-bf16" -p 1 -n $N -r 2 --host-budget $QB --policy lru
   prof olmoe-bf16-ssdpf-decode "$WORK/olmoe-bf16" -p 1 -n $N -r 2 --host-budget $QB --policy lru --prefetch lookahead

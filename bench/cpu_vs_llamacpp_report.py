@@ -39,13 +39,18 @@ PROFILE_OF = {"decode-bf16": "olmoe-hf-decode", "prefill-bf16": "olmoe-hf-prefil
 KERNEL_ROWS = {"read": (2048, 150000), "bf16": (256, 150000), "int8": (4096, 300000), "int4": (4096, 600000)}
 
 
+def best_gb(k):
+    """The fastest round of a KernelRateMain run in GB/s of weights: the host's disturbances only slow a round down."""
+    return k["weight_gb_per_s_median"] / k["gmac_per_s_median"] * max(k["gmac_per_s_per_round"])
+
+
 def kernel_rates(raw):
-    """{layout: {"cache": GB/s, "memory": GB/s}} of weights on one thread, from the --profile kernel runs (empty without)."""
+    """{layout: {"cache": GB/s, "memory": GB/s}} of weights on one thread (fastest round of all passes), from the --profile kernel runs (empty without)."""
     out = {}
     for layout, (cache_rows, mem_rows) in KERNEL_ROWS.items():
-        c, m = f"{raw}/kernel-{layout}-{cache_rows}.json", f"{raw}/kernel-{layout}-{mem_rows}.json"
-        if os.path.exists(c) and os.path.exists(m):
-            out[layout] = {"cache": load_json(c)["weight_gb_per_s_median"], "memory": load_json(m)["weight_gb_per_s_median"]}
+        c, m = glob.glob(f"{raw}/kernel-{layout}-{cache_rows}-*.json"), glob.glob(f"{raw}/kernel-{layout}-{mem_rows}-*.json")
+        if c and m:
+            out[layout] = {"cache": max(best_gb(load_json(p)) for p in c), "memory": max(best_gb(load_json(p)) for p in m)}
     return out
 
 
@@ -56,7 +61,7 @@ def why_not_met(raw, not_met, f2):
     if "read" in k and len(k) > 1:
         rm = k["read"]["memory"]
         L.append("\n### The kernels on one thread, from a cache and from memory\n")
-        L.append(f"GB/s of weights streamed by one shipped kernel call over a [rows, 2048] matrix, one token, one thread"
+        L.append(f"GB/s of weights streamed by one shipped kernel call over a [rows, 2048] matrix, one token, one thread, the fastest of the 7 rounds of each of two passes"
                  f" (`KernelRateMain`, `kernel-*.json`): from the cache (bf16 [256, 2048] from L2, int8 and int4 [4096, 2048] from L3:"
                  f" the kernel's compute rate) and from memory; a plain vector read of the same bytes runs at {f2(rm)} GB/s from memory"
                  f" ({f2(k['read']['cache'])} from the cache).\n")

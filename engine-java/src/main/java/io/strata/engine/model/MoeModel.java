@@ -443,8 +443,13 @@ public final class MoeModel implements AutoCloseable {
     /**
      * The experts not planned for the CPU, through the backend, in first-use order; each acquire asks the store for a
      * fast copy. Without {@code at}, each output is added into {@code out} (weighted) as it is computed; with it, expert
-     * i's output goes to rows {@code at[i]..} of {@code out} for a later ordered sum. Decode pins them all up front (at
-     * most top-k); a prefill step may route more experts than the store has slots, so it pins one at a time.
+     * i's output goes to rows {@code at[i]..} of {@code out} for a later ordered sum. Each expert is acquired just
+     * before it is computed, so the step waits only for the expert it computes next: the store's request() of the
+     * step queued every miss, and the experts computed first overlap the loads of the later ones (acquiring them all
+     * first made a step with misses wait for its last load before computing anything). A decode step (at most top-k
+     * experts) keeps each pin to the end of the step, so the store sees the same pins in the same order as the trace
+     * replay's step pinning; a prefill step may route more experts than the store has slots, so it releases each
+     * expert after computing it.
      */
     private void deviceExperts(int l, ModelWeights.Layer L, List<Integer> order, List<List<Integer>> rowsOf,
                                List<List<Float>> wOf, Buf xn, int n, Buf out, RunState rs, StepPlanner.Path[] path, int[] at) {
@@ -452,16 +457,7 @@ public final class MoeModel implements AutoCloseable {
         int h = config.hidden();
         List<Integer> run = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) if (path[i] != StepPlanner.Path.CPU) run.add(i);
-        ExpertHandle[] pinned = null;
-        if (order.size() <= config.topK()) {
-            pinned = new ExpertHandle[run.size()];
-            try {
-                for (int j = 0; j < pinned.length; j++) pinned[j] = store.acquire(l, order.get(run.get(j)), ExpertStore.Placement.FAST);
-            } catch (RuntimeException ex) {
-                for (ExpertHandle hd : pinned) if (hd != null) hd.close();
-                throw ex;
-            }
-        }
+        ExpertHandle[] held = order.size() <= config.topK() ? new ExpertHandle[run.size()] : null;
         try {
             for (int j = 0; j < run.size(); j++) {
                 int i = run.get(j), e = order.get(i);
@@ -471,7 +467,7 @@ public final class MoeModel implements AutoCloseable {
                     xe = rs.xe.slice(0, rows.length * h);
                     be.gatherRows(xn, rows, h, xe);
                 }
-                ExpertHandle handle = pinned != null ? pinned[j] : store.acquire(l, e, ExpertStore.Placement.FAST);
+                ExpertHandle handle = store.acquire(l, e, ExpertStore.Placement.FAST);
                 try {
                     paths.add(served(path[i], handle));
                     if (L.gateBias == null) {
@@ -482,13 +478,13 @@ public final class MoeModel implements AutoCloseable {
                                 L.downBias.slice(e * h, h), ModelConfig.GPT_OSS_SWIGLU_ALPHA, config.swigluLimit()));
                     }
                 } finally {
-                    handle.close();
-                    if (pinned != null) pinned[j] = null;
+                    if (held != null) held[j] = handle;
+                    else handle.close();
                 }
                 if (at == null) be.scatterAddRows(ye, rows, floats(wOf.get(e)), h, out);
             }
         } finally {
-            if (pinned != null) for (ExpertHandle hd : pinned) if (hd != null) hd.close(); // after a failure
+            if (held != null) for (ExpertHandle hd : held) if (hd != null) hd.close();
         }
     }
 
