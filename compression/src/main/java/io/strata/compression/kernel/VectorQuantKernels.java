@@ -182,42 +182,32 @@ public final class VectorQuantKernels implements QuantKernels {
                 }
             }
             case 2 -> {
-                dequantInt2Lo(seg, base, sv, d, vecCols);
-                dequantInt2Hi(seg, base, sv, d, vecCols);
+                dequantInt2(seg, base, sv, d, vecCols, 0);
+                dequantInt2(seg, base, sv, d, vecCols, 8);
             }
             default -> throw new IllegalStateException("bits " + bits);
         }
     }
 
-    /** INT2 codes 0-7 of each lane (two loops per row: at most 8 extractions per loop, see rowsInt2), masked in place. */
-    private static void dequantInt2Lo(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols) {
+    /**
+     * INT2 codes k0 .. k0+7 of each lane, masked in place (two calls per row: at most 8 extractions per loop, see
+     * rowsInt2). Code 15, the lane's top bits, takes the logical shift instead: its mask would make the int negative.
+     */
+    private static void dequantInt2(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols, int k0) {
+        int sh = 2 * k0;
         for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             FloatVector s = FloatVector.fromArray(F, laneScale, j);
-            ((FloatVector) p.and(3).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
-            ((FloatVector) p.and(3 << 2).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
-            ((FloatVector) p.and(3 << 4).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
-            ((FloatVector) p.and(3 << 6).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 3 * L);
-            ((FloatVector) p.and(3 << 8).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 4 * L);
-            ((FloatVector) p.and(3 << 10).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 5 * L);
-            ((FloatVector) p.and(3 << 12).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 6 * L);
-            ((FloatVector) p.and(3 << 14).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 7 * L);
-        }
-    }
-
-    /** INT2 codes 8-15 of each lane. */
-    private static void dequantInt2Hi(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols) {
-        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
-            IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
-            FloatVector s = FloatVector.fromArray(F, laneScale, j);
-            ((FloatVector) p.and(3 << 16).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 8 * L);
-            ((FloatVector) p.and(3 << 18).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 9 * L);
-            ((FloatVector) p.and(3 << 20).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 10 * L);
-            ((FloatVector) p.and(3 << 22).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 11 * L);
-            ((FloatVector) p.and(3 << 24).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 12 * L);
-            ((FloatVector) p.and(3 << 26).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 13 * L);
-            ((FloatVector) p.and(3 << 28).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 14 * L);
-            ((FloatVector) p.lanewise(VectorOperators.LSHR, 30).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 15 * L);
+            int o = c + k0 * L;
+            ((FloatVector) p.and(3 << sh).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o);
+            ((FloatVector) p.and(3 << (sh + 2)).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + L);
+            ((FloatVector) p.and(3 << (sh + 4)).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 2 * L);
+            ((FloatVector) p.and(3 << (sh + 6)).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 3 * L);
+            ((FloatVector) p.and(3 << (sh + 8)).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 4 * L);
+            ((FloatVector) p.and(3 << (sh + 10)).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 5 * L);
+            ((FloatVector) p.and(3 << (sh + 12)).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 6 * L);
+            IntVector top = k0 == 0 ? p.and(3 << 14) : p.lanewise(VectorOperators.LSHR, 30);
+            ((FloatVector) top.convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, o + 7 * L);
         }
     }
 
