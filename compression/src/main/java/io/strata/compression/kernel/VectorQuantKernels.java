@@ -44,8 +44,9 @@ public final class VectorQuantKernels implements QuantKernels {
      * vpl = 32/bits consecutive codes [c + vpl·i, c + vpl·i + vpl), so shifting every lane by
      * bits·k and masking yields code k of each lane: the elements {c + vpl·i + k}. x is permuted
      * once per call (O(cols) against O(rows·cols)) so those elements are contiguous:
-     * xp[c + L·k + i] = x[c + vpl·i + k] (times 2^(−bits·k) for k < vpl − 1: see the row dots). A lane's run of vpl ≤ 16 codes never straddles a group
-     * (groups are ≥ 32), so the group scale is applied per lane from a per-row table, and the
+     * xp[c + L·k + i] = x[c + vpl·i + k] (times 2^(−bits·k) for k < vpl − 1: see the row dots). A
+     * lane's run of vpl ≤ 16 codes never straddles a group (groups are ≥ 32), so the group scale is
+     * applied per lane (from a per-row table, or straight from the group scales: directScales), and the
      * zero point enters once per group as s·z·Σx: Σ_c (q_c − z)·s·x_c = s·Σ q·x − s·z·Σ x.
      * Columns past the last whole L·vpl chunk (e.g. cols not a multiple of 16·L for INT2) run scalar.
      *
@@ -403,7 +404,8 @@ public final class VectorQuantKernels implements QuantKernels {
      * top code needs only the logical shift. That is and + convert + fma per L weights instead of
      * shift + and + convert + fma, and every product is the same real number as q·x, so the bits do
      * not change (unless an x below 2^−98 would turn subnormal when scaled). From L3 the int4 loop
-     * ran 1.21x faster (22.9 against 18.9 G multiply-adds/s, one thread).
+     * alone ran 1.21x faster (22.9 against 18.9 G multiply-adds/s, one thread); the whole kernels'
+     * rates before and after are in bench/results/cpu-speed/session-6.
      */
     private static void rowsInt2(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
