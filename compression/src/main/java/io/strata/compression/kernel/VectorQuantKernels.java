@@ -46,7 +46,7 @@ public final class VectorQuantKernels implements QuantKernels {
      * once per call (O(cols) against O(rows·cols)) so those elements are contiguous:
      * xp[c + L·k + i] = x[c + vpl·i + k] (times 2^(−bits·k) for k < vpl − 1: see the row dots). A
      * lane's run of vpl ≤ 16 codes never straddles a group (groups are ≥ 32), so the group scale is
-     * applied per lane (from a per-row table, or straight from the group scales: directScales), and the
+     * applied per lane (from a per-row table, or straight from the group scales: directShift), and the
      * zero point enters once per group as s·z·Σx: Σ_c (q_c − z)·s·x_c = s·Σ q·x − s·z·Σ x.
      * Columns past the last whole L·vpl chunk (e.g. cols not a multiple of 16·L for INT2) run scalar.
      *
@@ -101,8 +101,8 @@ public final class VectorQuantKernels implements QuantKernels {
     static final int BATCH_MIN_TOKENS = 2;
 
     /*
-     * Prefill (n ≥ 2 tokens): the code extraction (shift, mask, convert: three instructions per
-     * weight and lane, against one fma) is what bounds the one-token kernel, so for a batch each
+     * Prefill (n ≥ 2 tokens): the code extraction (mask, convert: two instructions per weight and
+     * lane, against one fma) is what bounds the one-token kernel, so for a batch each
      * row is dequantized once, to q·s in the lane order of xp, into an L1-resident float row, and
      * those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
      * sixteen independent fma chains, eight loads per sixteen fmas. Each (row, token) sum is one fma chain
@@ -117,9 +117,8 @@ public final class VectorQuantKernels implements QuantKernels {
         long rowBytes = w.format().codeBytesPerRow(cols);
         short[] raw = new short[4 * groups];                  // (4, groups) f16 scales or zeros of the block's rows
         float[] scale = new float[4 * groups + L], zs = new float[4 * groups]; // (4, groups) s and s·z of the block's rows
-        boolean direct = directScales(w.format());
-        int shift = Integer.numberOfTrailingZeros(w.format().groupSize() * bits / 32); // log2 of the lanes a group
-        float[] laneScale = new float[direct ? 0 : vecCols * bits / 32]; // (vecCols / vpl) scale of each lane run
+        int shift = directShift(w.format());
+        float[] laneScale = new float[shift >= 0 ? 0 : vecCols * bits / 32]; // (vecCols / vpl) scale of each lane run
         float[][] d = new float[4][vecCols];                   // (4, vecCols) the block's rows dequantized, lane order
         float[] sums = new float[16];                          // (4 rows, 4 tokens) dot products of one block
         float[] lanes = new float[16 * L];                     // the sixteen accumulators, stored for the lane sums
@@ -127,9 +126,8 @@ public final class VectorQuantKernels implements QuantKernels {
             int nr = Math.min(4, r1 - r);
             blockParams(w, r, nr, raw, scale, zs);
             for (int i = 0; i < nr; i++) {
-                if (!direct) laneScales(w, scale, i * groups, laneScale);
-                dequantRow(bits, seg, (r + i) * rowBytes, direct ? scale : laneScale, direct ? i * groups : 0, direct ? shift : -1,
-                        d[i], vecCols);
+                if (shift < 0) laneScales(w, scale, i * groups, laneScale);
+                dequantRow(bits, seg, (r + i) * rowBytes, shift >= 0 ? scale : laneScale, shift >= 0 ? i * groups : 0, shift, d[i], vecCols);
             }
             // missing rows of the last block repeat row r (computed and dropped)
             float[] d1 = d[nr > 1 ? 1 : 0], d2 = d[nr > 2 ? 2 : 0], d3 = d[nr > 3 ? 3 : 0];
@@ -153,7 +151,7 @@ public final class VectorQuantKernels implements QuantKernels {
     /**
      * Row codes × lane scales into d, in the lane order of xp (see {@link #matmul}): code k < vpl − 1 masked in
      * place, q·2^(bits·k)·s, against an xp scaled by 2^(−bits·k), so each product is the one of q·s and x. The
-     * lane-run scales come from the table sv = laneScale (shift < 0), or with {@link #directScales} from the
+     * lane-run scales come from the table sv = laneScale (shift < 0), or with {@link #directShift} from the
      * row's group scales at sv[so ..): broadcast for int8, spread for int4 (shift = log2 of the lanes a group).
      */
     private static void dequantRow(int bits, MemorySegment seg, long base, float[] sv, int so, int shift, float[] d, int vecCols) {
@@ -171,7 +169,7 @@ public final class VectorQuantKernels implements QuantKernels {
             case 4 -> {
                 for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
                     IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
-                    FloatVector s = shift >= 0 ? FloatVector.fromArray(F, sv, so + (j >>> 3)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, j);
+                    FloatVector s = shift >= 0 ? FloatVector.fromArray(F, sv, so + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, j);
                     ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
                     ((FloatVector) p.and(15 << 4).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
                     ((FloatVector) p.and(15 << 8).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
@@ -317,13 +315,15 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /**
-     * Whether the row dots and dequantRow take the lane-run scales straight from the rows' group scales instead
-     * of a per-row lane-scale table: int8 whose groups span ≥ L lanes (broadcast; int8-g64 and -g128 at L = 16,
-     * every int8 group at L = 8), and int4-g64 (8 lanes a group: two groups' scales spread over a vector by one
-     * shuffle; at L = 8 the same shuffle is a broadcast).
+     * log2 of the lanes a group spans where the row dots and dequantRow take the lane-run scales straight from the
+     * rows' group scales, else −1 (they read a per-row lane-scale table). Direct: int8 whose groups span ≥ L lanes
+     * (broadcast; int8-g64 and -g128 at L = 16, every int8 group at L = 8), and int4-g64 (8 lanes a group, shift 3:
+     * two groups' scales spread over a vector by SPREAD_8; at L = 8 the same shuffle is a broadcast).
      */
-    static boolean directScales(QuantFormat f) {
-        return f.bits() == 8 ? f.groupSize() / 4 >= L : f.bits() == 4 && f.groupSize() == 64;
+    static int directShift(QuantFormat f) {
+        int lanesPerGroup = f.groupSize() * f.bits() / 32;
+        boolean direct = f.bits() == 8 ? lanesPerGroup >= L : f.bits() == 4 && lanesPerGroup == 8;
+        return direct ? Integer.numberOfTrailingZeros(lanesPerGroup) : -1;
     }
 
     /** Rows per parameter block of the one-token path: 16 rows × 32 groups convert in one 512-float loop. */
@@ -390,8 +390,8 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /*
-     * The row loops call one "row dot" per width with every shift a constant, so C2 emits plain
-     * shift/and/convert instructions. Each row dot expands at most 8 code extractions: C2 inlines
+     * The row loops call one "row dot" per width with every mask and shift a constant, so C2 emits
+     * plain and/shift/convert instructions. Each row dot expands at most 8 code extractions: C2 inlines
      * the Vector API's Java code before intrinsifying it, and with 16 extractions (INT2 in one
      * pass) or the widths inlined into one caller it hit its node-count inlining cutoff, left the
      * vectors boxed and ran 10-30x slower. INT2 therefore takes two passes over each 32-byte
@@ -440,19 +440,19 @@ public final class VectorQuantKernels implements QuantKernels {
         short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
         float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
         float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
-        boolean spread = directScales(w.format());
-        float[] laneScale = new float[spread ? 0 : vecCols / 8];     // (vecCols / vpl) scale of each lane run
+        int shift = directShift(w.format());
+        float[] laneScale = new float[shift >= 0 ? 0 : vecCols / 8]; // (vecCols / vpl) scale of each lane run
         float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
             int nr = Math.min(PARAM_BLOCK, r1 - rb);
             blockParams(w, rb, nr, raw, scale, zs);
             for (int i = 0; i < nr; i++) {
                 int r = rb + i, po = i * groups;
-                if (!spread) laneScales(w, scale, po, laneScale);
+                if (shift < 0) laneScales(w, scale, po, laneScale);
                 long base = r * rowBytes;
                 for (int t = 0; t < n; t++) {
                     int xo = t * cols;
-                    float y = rowDotInt4(seg, base, xp, xo, spread ? scale : laneScale, spread ? po : 0, spread, vecCols, zs, po, xsum,
+                    float y = rowDotInt4(seg, base, xp, xo, shift >= 0 ? scale : laneScale, shift >= 0 ? po : 0, shift, vecCols, zs, po, xsum,
                             t * groups, groups, lanes);
                     out[t * rows + r] = tail(w, r, t, y, x, scale, po, vecCols);
                 }
@@ -467,20 +467,19 @@ public final class VectorQuantKernels implements QuantKernels {
         short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
         float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
         float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
-        int shift = Integer.numberOfTrailingZeros(w.format().groupSize() / 4); // log2 of the lanes a group
-        boolean wide = directScales(w.format());
-        float[] laneScale = new float[wide ? 0 : vecCols / 4];      // (vecCols / vpl) scale of each lane run
+        int shift = directShift(w.format());
+        float[] laneScale = new float[shift >= 0 ? 0 : vecCols / 4]; // (vecCols / vpl) scale of each lane run
         float[] lanes = new float[L]; // the accumulator, stored for the lane sum
         for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
             int nr = Math.min(PARAM_BLOCK, r1 - rb);
             blockParams(w, rb, nr, raw, scale, zs);
             for (int i = 0; i < nr; i++) {
                 int r = rb + i, po = i * groups;
-                if (!wide) laneScales(w, scale, po, laneScale);
+                if (shift < 0) laneScales(w, scale, po, laneScale);
                 long base = r * rowBytes;
                 for (int t = 0; t < n; t++) {
                     int xo = t * cols;
-                    float y = rowDotInt8(seg, base, xp, xo, wide ? scale : laneScale, wide ? po : 0, wide ? shift : -1, vecCols, zs, po,
+                    float y = rowDotInt8(seg, base, xp, xo, shift >= 0 ? scale : laneScale, shift >= 0 ? po : 0, shift, vecCols, zs, po,
                             xsum, t * groups, groups, lanes);
                     out[t * rows + r] = tail(w, r, t, y, x, scale, po, vecCols);
                 }
@@ -535,12 +534,12 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /**
-     * INT4: the 8 codes of each lane. The lane-run scales come from the per-row table sv = laneScale (so = 0), or
-     * with spread (int4-g64: 8 lanes a group) straight from the row's group scales sv = scale at so: lane i of run
-     * j takes scale[so + (j + i) / 8]. The per-row table cost about a sixth of the kernel: without it int4-g64 ran
+     * INT4: the 8 codes of each lane. The lane-run scales come from the per-row table sv = laneScale (shift < 0),
+     * or with {@link #directShift} (int4-g64: 8 lanes a group, shift 3) straight from the row's group scales sv =
+     * scale at so: lane i of run j takes scale[so + (j + i) / 8]. The per-row table cost about a sixth of the kernel: without it int4-g64 ran
      * 1.09-1.24x faster from L3 and 1.01-1.20x from memory (one thread). Same products, same order, same bits.
      */
-    private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] sv, int so, boolean spread, int vecCols,
+    private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] sv, int so, int shift, int vecCols,
                                      float[] zs, int zo, float[] nxsum, int xso, int groups, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
@@ -554,7 +553,7 @@ public final class VectorQuantKernels implements QuantKernels {
             a1 = ((FloatVector) p.and(15 << 20).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 5 * L), a1);
             a0 = ((FloatVector) p.and(15 << 24).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 6 * L), a0);
             a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, o + 7 * L), a1);
-            FloatVector sc = spread ? FloatVector.fromArray(F, sv, so + (j >>> 3)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, j);
+            FloatVector sc = shift >= 0 ? FloatVector.fromArray(F, sv, so + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, j);
             acc = a0.add(a1).fma(sc, acc);
         }
         // the zero-point terms of the row's groups, L per fma, into the same accumulator (see matmul)

@@ -35,6 +35,17 @@ class QuantKernelsTest {
         assertTrue(Math.abs(got - want) <= tol, where + ": expected " + want + " ± " + tol + ", found " + got);
     }
 
+    /** got against Σ_c deq[r·cols + c]·x[xo + c] in double (row r of a dequantized matrix with one token), by {@link #assertClose}. */
+    static void assertRowDot(float[] deq, int r, float[] x, int xo, int cols, float got, String where) {
+        double want = 0, mag = 0;
+        for (int c = 0; c < cols; c++) {
+            double p = (double) deq[r * cols + c] * x[xo + c];
+            want += p;
+            mag += Math.abs(p);
+        }
+        assertClose(want, mag, got, where);
+    }
+
     @Test
     void quantizedMatmulMatchesDequantizedReference() {
         Random rnd = new Random(7);
@@ -54,13 +65,8 @@ class QuantKernelsTest {
                             k.matmul(q, x, n, out, 0, rows);
                             for (int t = 0; t < n; t++) {
                                 for (int r = 0; r < rows; r++) {
-                                    double want = 0, mag = 0;
-                                    for (int c = 0; c < cols; c++) {
-                                        double p = (double) deq[r * cols + c] * x[t * cols + c];
-                                        want += p;
-                                        mag += Math.abs(p);
-                                    }
-                                    assertClose(want, mag, out[t * rows + r], k.name() + " " + f.label() + " [" + rows + "," + cols + "] t=" + t + " r=" + r);
+                                    assertRowDot(deq, r, x, t * cols, cols, out[t * rows + r],
+                                            k.name() + " " + f.label() + " [" + rows + "," + cols + "] t=" + t + " r=" + r);
                                 }
                             }
                         }
@@ -99,14 +105,8 @@ class QuantKernelsTest {
                     k.matmul(q, x, n, out, 0, rows);
                     for (int t = 0; t < n; t++) {
                         for (int r = 0; r < rows; r++) {
-                            double want = 0, mag = 0;
-                            for (int c = 0; c < cols; c++) {
-                                double p = (double) deq[r * cols + c] * x[t * cols + c];
-                                want += p;
-                                mag += Math.abs(p);
-                            }
                             String where = k.name() + " " + f.label() + " n=" + n + " t=" + t + " r=" + r;
-                            assertClose(want, mag, out[t * rows + r], where);
+                            assertRowDot(deq, r, x, t * cols, cols, out[t * rows + r], where);
                             assertEquals(Float.floatToRawIntBits(pair[t][r]), Float.floatToRawIntBits(out[t * rows + r]), where + " (bits as in a pair)");
                             assertEquals(Float.floatToRawIntBits(pair[t][r]), Float.floatToRawIntBits(pair[t][rows + r]), where + " (the pair's two copies)");
                         }
@@ -138,13 +138,7 @@ class QuantKernelsTest {
                     k.matmul(q, x, 1, out, 3, 20);
                     k.matmul(q, x, 1, out, 20, rows);
                     for (int r = 0; r < rows; r++) {
-                        double want = 0, mag = 0;
-                        for (int c = 0; c < cols; c++) {
-                            double p = (double) deq[r * cols + c] * x[c];
-                            want += p;
-                            mag += Math.abs(p);
-                        }
-                        assertClose(want, mag, out[r], k.name() + " " + f.label() + " [" + rows + "," + cols + "] r=" + r);
+                        assertRowDot(deq, r, x, 0, cols, out[r], k.name() + " " + f.label() + " [" + rows + "," + cols + "] r=" + r);
                     }
                 }
             }
