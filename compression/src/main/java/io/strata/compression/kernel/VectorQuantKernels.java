@@ -403,9 +403,8 @@ public final class VectorQuantKernels implements QuantKernels {
      * most 8 significant bits, below bit 31), and matmul scaled its x by 2^(−bits·k) to match; the
      * top code needs only the logical shift. That is and + convert + fma per L weights instead of
      * shift + and + convert + fma, and every product is the same real number as q·x, so the bits do
-     * not change (unless an x below 2^−98 would turn subnormal when scaled). From L3 the int4 loop
-     * alone ran 1.21x faster (22.9 against 18.9 G multiply-adds/s, one thread); the whole kernels'
-     * rates before and after are in bench/results/cpu-speed/session-6.
+     * not change (unless an x below 2^−98 would turn subnormal when scaled). With the tables below,
+     * the int4 kernel ran 1.04-1.27x faster from L3 on one thread (bench/results/cpu-speed/session-6).
      */
     private static void rowsInt2(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
@@ -536,8 +535,9 @@ public final class VectorQuantKernels implements QuantKernels {
     /**
      * INT4: the 8 codes of each lane. The lane-run scales come from the per-row table sv = laneScale (shift < 0),
      * or with {@link #directShift} (int4-g64: 8 lanes a group, shift 3) straight from the row's group scales sv =
-     * scale at so: lane i of run j takes scale[so + (j + i) / 8]. The per-row table cost about a sixth of the kernel: without it int4-g64 ran
-     * 1.09-1.24x faster from L3 and 1.01-1.20x from memory (one thread). Same products, same order, same bits.
+     * scale at so: lane i of run j takes scale[so + (j + i) / 8]. Same products, same order, same bits. With
+     * the in-place masks this ran 1.04-1.27x faster from L3 and 1.07-1.12x from memory on one thread
+     * (bench/results/cpu-speed/session-6/one-token).
      */
     private static float rowDotInt4(MemorySegment seg, long base, float[] xp, int xo, float[] sv, int so, int shift, int vecCols,
                                      float[] zs, int zo, float[] nxsum, int xso, int groups, float[] lanes) {
@@ -568,8 +568,8 @@ public final class VectorQuantKernels implements QuantKernels {
     /**
      * INT8: the 4 codes of each lane. The lane-run scales come from the per-row table sv = laneScale (shift < 0),
      * or, when a group spans ≥ L lanes, by broadcast of scale sv[so + j / 2^shift] of lane run j (shift = log2 of
-     * the lanes a group). Building the table took about half as long as the row's dot product: without it int8-g64
-     * ran 1.11-1.43x faster from L3 and 1.03-1.34x from memory in most pairs (one thread). Same bits.
+     * the lanes a group). Same bits. With the in-place masks this ran 1.14-1.30x faster from L3 and
+     * 1.04-1.10x from memory on one thread (bench/results/cpu-speed/session-6/one-token).
      */
     private static float rowDotInt8(MemorySegment seg, long base, float[] xp, int xo, float[] sv, int so, int shift, int vecCols,
                                      float[] zs, int zo, float[] nxsum, int xso, int groups, float[] lanes) {
