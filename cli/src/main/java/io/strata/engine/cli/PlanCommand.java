@@ -212,30 +212,39 @@ public final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * Seconds per decode token with every routed expert in memory: a fixed prompt decoded twice with a host budget of
-     * every expert (and, on CUDA, no VRAM budget); the second pass routes the same experts, now all resident.
-     */
-    /** Probe rounds at most while waiting for a steady decode speed. */
-    static final int PROBE_ROUNDS = 12;
+    /** Probe rounds at most while waiting for a steady decode speed, and the probe's time limit. */
+    static final int PROBE_ROUNDS = 30;
+    static final long PROBE_NANOS = 60_000_000_000L;
 
+    /**
+     * Seconds per decode token with every routed expert in memory: a fixed prompt decoded with a host budget of every
+     * expert (and, on CUDA, no VRAM budget), round after round until the JIT is steady; the fastest round.
+     *
+     * <p>Steady: three rounds in a row that do not beat the fastest so far by more than 10 % (after at least four
+     * rounds; at most {@link #PROBE_ROUNDS} rounds or {@link #PROBE_NANOS}). A cold JVM decodes a small model several
+     * times slower than a warm one (tiny-moe: 8.6 and 15.7 ms per token in two cold 16-token probes, about 2 ms warm),
+     * and two slow rounds can agree with each other (9.72 and 9.77 ms, then 2 ms later), so agreement alone is no
+     * sign of a steady state; single rounds on a busy host are also slow now and then, so the fastest is kept rather
+     * than the last. The plan prices the tiers against that steady state, as the measured runs it is checked against
+     * are taken after a warm-up.
+     */
     private double probe(String backend, ModelConfig c) {
         var o = io.strata.engine.api.EngineOptions.builder().backend(backend).context(64 + probeTokens).build();
         try (io.strata.engine.api.StrataModel m = ModelLoader.load(model, o)) {
             int[] prompt = new int[8];
             for (int i = 0; i < prompt.length; i++) prompt[i] = (1 + 37 * i) % c.vocabSize();
-            // Until the JIT is steady: two rounds within 10 % (at most PROBE_ROUNDS). A cold JVM decodes a small model
-            // several times slower than a warm one (tiny-moe: 8.6 and 15.7 ms per token in two cold 16-token probes,
-            // about 2 ms warm), and the plan prices the tiers against the steady state.
-            double last = Double.NaN;
+            double best = Double.POSITIVE_INFINITY;
+            int since = 0; // rounds since the fastest so far improved by more than 10 %
+            long t0 = System.nanoTime();
             for (int round = 0; round < PROBE_ROUNDS; round++) {
                 var r = m.generateFixed(prompt, probeTokens, io.strata.engine.generate.SamplingConfig.GREEDY);
                 double t = 1 / r.decodeTokensPerSecond();
                 System.err.printf(Locale.ROOT, "probe round %d: %.2f ms per token%n", round + 1, t * 1e3);
-                if (Math.abs(t - last) <= 0.1 * Math.min(t, last)) return Math.min(t, last);
-                last = t;
+                since = t < 0.9 * best ? 0 : since + 1;
+                best = Math.min(best, t);
+                if ((round >= 3 && since >= 3) || System.nanoTime() - t0 > PROBE_NANOS) break;
             }
-            return last;
+            return best;
         }
     }
 }

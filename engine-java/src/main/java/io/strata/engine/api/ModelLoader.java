@@ -414,7 +414,7 @@ public final class ModelLoader {
         m.model().addObserver(new RoutingObserver() {
             @Override
             public void onRouted(int layer, int pos0, int[][] experts, float[][] weights) {
-                for (int t = 0; t < experts.length; t++) rec.record(pos0 + t, layer, experts[t], weights[t]);
+                rec.recordPass(pos0, layer, experts, weights);
             }
         });
         Runtime.getRuntime().addShutdownHook(new Thread(rec::close));

@@ -15,9 +15,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Replays each token of a trace through a host tier (and, on a GPU, a VRAM tier) under the store's eviction policy,
- * exactly as the store admits: every routed expert enters the host tier; on a GPU, an expert enters VRAM when its path
- * is a copy. Each layer costs its dense weights streamed at the dense kernel's rate plus the MoE block:
+ * Replays each forward pass of a trace through a host tier (and, on a GPU, a VRAM tier) under the store's eviction
+ * policy, exactly as the store admits: every routed expert enters the host tier; on a GPU, an expert enters VRAM when
+ * its path is a copy. A prompt batch (a pass of several tokens, where the trace names passes: see {@link #passes}) fills
+ * the tiers with each expert it routes once and is not priced: the forecast is of decode tokens. Each layer of a decode
+ * step costs its dense weights streamed at the dense kernel's rate plus the MoE block:
  * <ul>
  * <li>CPU: the experts in host memory computed first, then each SSD miss once read (reads queued at once and priced by
  * {@link Calibration.ReadQueue}: the loader threads in turn, each read bound by its own latency or its share of the disk) —
@@ -63,9 +65,16 @@ public final class DecodeForecast {
         Calibration.required(cal.ssdRead(), "SSD read");
         Tier host = new Tier(s.hostSlots(), s.policy());
         double time = 0, extra = 0, hits = 0, uses = 0, ssdBytes = 0;
-        List<List<TraceStep>> tokens = byToken(t);
-        for (int tok = 0; tok < tokens.size(); tok++) {
-            for (TraceStep st : tokens.get(tok)) {
+        List<Pass> passes = passes(t);
+        int n = 0;
+        for (int clock = 0; clock < passes.size(); clock++) {
+            Pass pass = passes.get(clock);
+            if (!pass.decode()) { // a prompt batch: its experts enter the tier once each; its time is not decode time
+                for (Routed st : pass.layers()) for (int e : st.experts()) host.access(st.layer(), e, clock);
+                continue;
+            }
+            n++;
+            for (Routed st : pass.layers()) {
                 double cpu = 0, compute = st.experts().length * (s.expertBytes() / expert);
                 Calibration.ReadQueue reads = cal.readQueue();
                 List<Integer> missed = new ArrayList<>();
@@ -80,14 +89,14 @@ public final class DecodeForecast {
                     cpu = Math.max(cpu, reads.add(s.expertBytes())) + s.expertBytes() / expert;
                     ssdBytes += s.expertBytes();
                 }
-                for (int e : st.experts()) host.access(st.layer(), e, tok);
+                for (int e : st.experts()) host.access(st.layer(), e, clock);
                 time += s.denseBytesPerLayer() / dense + cpu;
                 extra += cpu - compute; // the stall: reads the compute could not hide
             }
             time += s.headBytes() / dense;
         }
-        int n = Math.max(1, tokens.size());
-        return new Result("cpu", 1 / perToken(time, extra, n), hits / uses, Double.NaN, ssdBytes / n, 0, Map.of());
+        n = Math.max(1, n);
+        return new Result("cpu", 1 / perToken(time, extra, n), hits / Math.max(1, uses), Double.NaN, ssdBytes / n, 0, Map.of());
     }
 
     /**
@@ -101,11 +110,23 @@ public final class DecodeForecast {
         Tier host = new Tier(s.hostSlots(), s.policy()), fast = new Tier(s.fastSlots(), s.policy());
         double time = 0, extra = 0, hostHits = 0, fastHits = 0, uses = 0, ssdBytes = 0, h2dBytes = 0;
         Map<StepPlanner.Path, Double> paths = new LinkedHashMap<>();
-        List<List<TraceStep>> tokens = byToken(t);
-        for (int tok = 0; tok < tokens.size(); tok++) {
+        List<Pass> passes = passes(t);
+        int n = 0;
+        for (int tok = 0; tok < passes.size(); tok++) {
+            Pass pass = passes.get(tok);
+            if (!pass.decode()) { // a prompt batch: its experts are copied up once each (as a copy-only run does); not timed
+                for (Routed st : pass.layers()) {
+                    for (int e : st.experts()) {
+                        host.access(st.layer(), e, tok);
+                        fast.access(st.layer(), e, tok);
+                    }
+                }
+                continue;
+            }
+            n++;
             double prevLayer = 0;
             java.util.ArrayDeque<Double> window = new java.util.ArrayDeque<>(); // the last `depth` layers' times
-            for (TraceStep st : tokens.get(tok)) {
+            for (Routed st : pass.layers()) {
                 int m = st.experts().length;
                 Residency[] where = new Residency[m];
                 long[] bytes = new long[m];
@@ -154,9 +175,56 @@ public final class DecodeForecast {
             }
             time += s.headBytes() / dense;
         }
-        int n = Math.max(1, tokens.size());
-        paths.replaceAll((k, v) -> v / n);
-        return new Result(name, 1 / perToken(time, extra, n), hostHits / uses, fastHits / uses, ssdBytes / n, h2dBytes / n, paths);
+        int tokens = Math.max(1, n);
+        paths.replaceAll((k, v) -> v / tokens);
+        return new Result(name, 1 / perToken(time, extra, tokens), hostHits / Math.max(1, uses), fastHits / Math.max(1, uses),
+                ssdBytes / tokens, h2dBytes / tokens, paths);
+    }
+
+    /** One MoE layer of a forward pass: the experts it routed, in first-use order (each once). */
+    record Routed(int layer, int[] experts) {}
+
+    /** One forward pass: a prompt batch of {@code tokens} tokens, or a decode step (one token); its layers in order. */
+    record Pass(int tokens, List<Routed> layers) {
+        boolean decode() {
+            return tokens == 1;
+        }
+    }
+
+    /**
+     * The trace's forward passes in the order they ran. Where every step names its pass (traces that {@code strata run
+     * --trace} and {@code strata bench decode --trace} write), the steps of a pass are its layers, and a prompt batch is
+     * one pass whose experts per layer are the union of its tokens' (read once for all of them, as the engine does);
+     * only decode passes are priced. Otherwise each position is a decode step, as {@link #byToken} orders them.
+     */
+    static List<Pass> passes(RoutingTrace t) {
+        boolean named = !t.steps().isEmpty();
+        for (TraceStep st : t.steps()) named &= st.pass() >= 0;
+        List<Pass> out = new ArrayList<>();
+        if (!named) {
+            for (List<TraceStep> tok : byToken(t)) {
+                List<Routed> ls = new ArrayList<>();
+                for (TraceStep st : tok) ls.add(new Routed(st.layer(), st.experts()));
+                out.add(new Pass(1, ls));
+            }
+            return out;
+        }
+        java.util.TreeMap<Integer, List<TraceStep>> byPass = new java.util.TreeMap<>();
+        for (TraceStep st : t.steps()) byPass.computeIfAbsent(st.pass(), k -> new ArrayList<>()).add(st);
+        for (List<TraceStep> steps : byPass.values()) {
+            // sorted by (token, layer) already: group by layer, tokens in order within each
+            java.util.TreeMap<Integer, java.util.LinkedHashSet<Integer>> layers = new java.util.TreeMap<>();
+            Set<Integer> positions = new HashSet<>();
+            for (TraceStep st : steps) {
+                positions.add(st.token());
+                var used = layers.computeIfAbsent(st.layer(), k -> new java.util.LinkedHashSet<>());
+                for (int e : st.experts()) used.add(e);
+            }
+            List<Routed> ls = new ArrayList<>();
+            layers.forEach((l, used) -> ls.add(new Routed(l, used.stream().mapToInt(Integer::intValue).toArray())));
+            out.add(new Pass(positions.size(), ls));
+        }
+        return out;
     }
 
     /**

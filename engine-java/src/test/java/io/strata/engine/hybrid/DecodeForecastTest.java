@@ -1,6 +1,7 @@
 // The forecast's replay: tokens of a trace that holds several generations, and the latency-bound reads of small experts.
 package io.strata.engine.hybrid;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.strata.tiering.trace.RoutingTrace;
@@ -45,5 +46,32 @@ class DecodeForecastTest {
         // Both reads end at 2 ms (one per reader), then two computes of 1 ms: 4 ms per token.
         assertEquals(250, r.tokensPerSecond(), 1e-6);
         assertEquals(2_000_000, r.ssdBytesPerToken(), 1e-6);
+    }
+
+    @Test
+    void aPromptBatchIsOnePassThatWarmsTheTierAndIsNotPriced() {
+        // One layer, 4 experts of 1 MB, a host tier of 3 slots; reads 2 ms alone, the CPU kernel 1 ms per expert.
+        var setup = new DecodeForecast.Setup(1, 4, 1_000_000, "bf16", false, 0, 0, "bf16", 3, 0, "lru");
+        var cal = new Calibration("m", "t", 1, 10e9, 2e9, null, true, Map.of("bf16", new double[] {1e9}), Double.NaN, Double.NaN,
+                Map.of(), null, false, 0.5e9, 2);
+        List<TraceStep> steps = new ArrayList<>();
+        steps.add(new TraceStep(0, 0, new int[] {0, 1}, new float[0], 0)); // pass 0: a prompt of two tokens
+        steps.add(new TraceStep(1, 0, new int[] {1, 2}, new float[0], 0));
+        steps.add(new TraceStep(2, 0, new int[] {0, 1}, new float[0], 1)); // decode: both in the tier
+        steps.add(new TraceStep(3, 0, new int[] {2, 3}, new float[0], 2)); // decode: 2 in the tier, 3 read
+        RoutingTrace trace = new RoutingTrace("m", 1, 4, 2, steps);
+        List<DecodeForecast.Pass> passes = DecodeForecast.passes(trace);
+        assertEquals(3, passes.size());
+        assertEquals(2, passes.get(0).tokens());
+        assertArrayEquals(new int[] {0, 1, 2}, passes.get(0).layers().get(0).experts(), "the union, in first-use order");
+        var r = new DecodeForecast(setup, cal, Double.NaN).cpu(trace);
+        // Decode token 2: two hits, 2 ms. Token 3: expert 2 (1 ms) while 3 reads (2 ms), then 3 (1 ms): 3 ms.
+        assertEquals(1 / 2.5e-3, r.tokensPerSecond(), 1e-6);
+        assertEquals(500_000, r.ssdBytesPerToken(), 1e-6);
+        assertEquals(0.75, r.hostHitRate(), 1e-12);
+        // Without pass numbers every position is a decode token, the prompt's two included.
+        List<TraceStep> unnamed = new ArrayList<>();
+        for (TraceStep st : steps) unnamed.add(new TraceStep(st.token(), st.layer(), st.experts(), st.weights()));
+        assertEquals(4, DecodeForecast.passes(new RoutingTrace("m", 1, 4, 2, unnamed)).size());
     }
 }

@@ -58,7 +58,8 @@ public final class TraceReader {
     /**
      * Reads a Strata JSON-lines trace. Every step line must carry integer "token" (>= 0) and "layer" (in [0,
      * num_layers)), an "experts" array of distinct integer ids in [0, num_experts) and, optionally, a "weights" array
-     * of numbers of the same length; the tokens are 0..N-1 without gaps.
+     * of numbers of the same length, and an integer "pass" (&gt;= 0: the forward pass that routed it, as {@link
+     * TraceRecorder#recordPass} numbers them); the tokens are 0..N-1 without gaps.
      */
     public static RoutingTrace readJsonLines(Path file) {
         List<String> lines = readLines(file);
@@ -130,9 +131,10 @@ public final class TraceReader {
                     ws[j] = (float) w.get(j).asDouble();
                 }
             }
+            int pass = n.has("pass") ? requireInt(n, "pass", file, no, 0, Integer.MAX_VALUE) : -1;
             // A (token, layer) pair may repeat: a chat records each turn from position 0 again.
             lineOf.putIfAbsent(((long) token << 32) | layer, no);
-            steps.add(new TraceStep(token, layer, ids, ws));
+            steps.add(new TraceStep(token, layer, ids, ws, pass));
         }
         RoutingTrace t = RoutingTrace.sorted(h.path("model").asText("unknown"), layers, experts, topK, steps);
         checkNoGaps(file, t.steps(), lineOf);

@@ -14,7 +14,8 @@ import java.nio.file.Path;
 /**
  * Thread-safe JSON-lines writer of the format {@link TraceReader#readJsonLines} reads. The header is written on
  * open; each {@link #record} call is one line, written whole under a lock (lines from several threads never
- * interleave). Readers sort by (token, layer), so call order does not matter.
+ * interleave). Readers sort by (token, layer); the pass numbers that {@link #recordPass} writes keep the order of the
+ * forward passes (a prompt batch, each decode step, each generation).
  */
 public final class TraceRecorder implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -23,6 +24,8 @@ public final class TraceRecorder implements AutoCloseable {
     private final int numLayers;
     private final int numExperts;
     private boolean closed;
+    private int pass = -1;       // the forward pass of the last recordPass call
+    private int lastLayer = Integer.MAX_VALUE;
 
     private TraceRecorder(Path file, BufferedWriter out, int numLayers, int numExperts) {
         this.file = file;
@@ -54,12 +57,33 @@ public final class TraceRecorder implements AutoCloseable {
     }
 
     /**
-     * Records one routing decision.
+     * Records one layer's routing of a forward pass over tokens {@code pos0 .. pos0 + experts.length - 1} (a prompt
+     * batch, or one decode token), each line carrying the pass number. A pass is the run of calls whose layers rise; a
+     * call at a layer no higher than the last one starts the next pass. Readers use it to tell a prompt batch (whose
+     * experts are read once for all its tokens) from decode steps, and a trace's generations apart.
+     *
+     * @param experts (tokens) expert ids in rank order
+     * @param weights (tokens) router weights parallel to experts, or null
+     */
+    public void recordPass(int pos0, int layer, int[][] experts, float[][] weights) {
+        synchronized (this) {
+            if (layer <= lastLayer) pass++;
+            lastLayer = layer;
+            for (int t = 0; t < experts.length; t++) write(pos0 + t, layer, experts[t], weights == null ? null : weights[t], pass);
+        }
+    }
+
+    /**
+     * Records one routing decision (no pass number).
      *
      * @param experts expert ids in rank order
      * @param weights router weights parallel to experts, or null
      */
     public void record(int token, int layer, int[] experts, float[] weights) {
+        write(token, layer, experts, weights, -1);
+    }
+
+    private void write(int token, int layer, int[] experts, float[] weights, int pass) {
         if (layer < 0 || layer >= numLayers) {
             throw new IllegalArgumentException("trace " + file + ": layer " + layer + " outside [0, " + numLayers + ")");
         }
@@ -88,6 +112,9 @@ public final class TraceRecorder implements AutoCloseable {
             for (float f : weights) {
                 w.add(f);
             }
+        }
+        if (pass >= 0) {
+            n.put("pass", pass);
         }
         String line;
         try {

@@ -182,4 +182,40 @@ class TraceReaderTest {
         Files.write(f, List.of(HEADER, "{\"token\":0,\"layer\":0,\"experts\":[0,1]}", "{\"token\":0,\"layer\":0,\"experts\":[2,3]}"));
         assertEquals(2, TraceReader.read(f, 0).steps().size());
     }
+
+    @Test
+    void recordPassNumbersForwardPassesAndTheReaderKeepsThem() {
+        Path f = dir.resolve("passes.jsonl");
+        try (TraceRecorder rec = TraceRecorder.open(f, "m", 2, 4, 2, null)) {
+            // A prompt batch of 3 tokens over layers 0 and 1, one decode step, then a second generation from 0.
+            int[][] prompt = {{0, 1}, {1, 2}, {2, 3}};
+            rec.recordPass(0, 0, prompt, null);
+            rec.recordPass(0, 1, prompt, null);
+            rec.recordPass(3, 0, new int[][] {{3, 0}}, null);
+            rec.recordPass(3, 1, new int[][] {{3, 1}}, null);
+            rec.recordPass(0, 0, new int[][] {{1, 3}}, null);
+            rec.recordPass(0, 1, new int[][] {{2, 0}}, null);
+        }
+        RoutingTrace t = TraceReader.read(f, 0);
+        assertEquals(10, t.steps().size());
+        // Sorted by (token, layer), stable: position 0 holds the prompt's and the second generation's steps.
+        int[][] tokenLayerPass = {{0, 0, 0}, {0, 0, 2}, {0, 1, 0}, {0, 1, 2}, {1, 0, 0}, {1, 1, 0}, {2, 0, 0}, {2, 1, 0},
+                {3, 0, 1}, {3, 1, 1}};
+        for (int i = 0; i < tokenLayerPass.length; i++) {
+            TraceStep s = t.steps().get(i);
+            assertArrayEquals(tokenLayerPass[i], new int[] {s.token(), s.layer(), s.pass()}, "step " + i + ": " + s);
+        }
+        assertArrayEquals(new int[] {1, 3}, t.steps().get(1).experts());
+        // Steps written without a pass read as -1 (unknown).
+        Path g = dir.resolve("nopass.jsonl");
+        try (TraceRecorder rec = TraceRecorder.open(g, "m", 2, 4, 2, null)) {
+            rec.record(0, 0, new int[] {0, 1}, null);
+        }
+        assertEquals(-1, TraceReader.read(g, 0).steps().getFirst().pass());
+    }
+
+    @Test
+    void rejectsANegativePass() throws Exception {
+        assertRejected("2", "expected integer field \"pass\" in [0,", "{\"token\":0,\"layer\":0,\"experts\":[0],\"pass\":-1}");
+    }
 }
