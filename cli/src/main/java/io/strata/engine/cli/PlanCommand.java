@@ -62,10 +62,11 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "write the predictions as JSON")
     Path json;
 
-    @Option(names = "--probe-tokens", defaultValue = "16",
-            description = "decode this many tokens with every expert in memory (CPU; and CUDA for a GPU plan), repeated until two"
-                    + " passes agree within 10 %: the base time per token the tiers add to; 0 prices everything from the calibration")
-    int probeTokens = 16;
+    @Option(names = "--probe-tokens", defaultValue = "-1",
+            description = "decode this many tokens with every expert in memory (CPU; and CUDA for a GPU plan), round after round"
+                    + " until the JIT is steady: the base time per token the tiers add to; 0 prices everything from the calibration"
+                    + " (default: as many as a generation of the trace decodes, after a prompt as long as its prompt)")
+    int probeTokens = -1;
 
     @Override
     public Integer call() throws Exception {
@@ -99,11 +100,16 @@ public final class PlanCommand implements Callable<Integer> {
         long head = (long) bpw * h * c.vocabSize();
         long all = expertBytes * c.numMoeLayers() * c.numExperts();
         double baseCpu = Double.NaN, baseGpu = Double.NaN;
-        if (probeTokens > 0) {
-            baseCpu = probe("cpu", c);
+        DecodeForecast.Shape shape = DecodeForecast.shape(t);
+        int promptLen = shape != null ? shape.promptTokens() : 8;
+        int decodeLen = probeTokens > 0 ? probeTokens : shape != null ? shape.decodeTokens() : 16;
+        if (probeTokens != 0) {
+            System.out.printf(Locale.ROOT, "probe: %d decode tokens after a %d-token prompt (%s)%n", decodeLen, promptLen,
+                    shape != null ? "a generation of the trace" : "the trace does not name its passes");
+            baseCpu = probe("cpu", c, promptLen, decodeLen);
             System.out.printf(Locale.ROOT, "probe: %.2f ms per token on the CPU with every expert routed in memory%n", baseCpu * 1e3);
             if (vram != null) {
-                baseGpu = probe("cuda", c);
+                baseGpu = probe("cuda", c, promptLen, decodeLen);
                 System.out.printf(Locale.ROOT, "probe: %.2f ms per token on CUDA with every expert routed in VRAM%n", baseGpu * 1e3);
             }
         }
@@ -217,34 +223,40 @@ public final class PlanCommand implements Callable<Integer> {
     static final long PROBE_NANOS = 60_000_000_000L;
 
     /**
-     * Seconds per decode token with every routed expert in memory: a fixed prompt decoded with a host budget of every
-     * expert (and, on CUDA, no VRAM budget), round after round until the JIT is steady; the fastest round.
+     * Seconds per decode token with every routed expert in memory: a prompt of {@code promptLen} tokens, then
+     * {@code decodeLen} decode steps, with the store's default host budget (every expert) and, on CUDA, no VRAM budget,
+     * round after round until the JIT is steady; the median of the last three rounds.
      *
      * <p>Steady: three rounds in a row that do not beat the fastest so far by more than 10 % (after at least four
      * rounds; at most {@link #PROBE_ROUNDS} rounds or {@link #PROBE_NANOS}). A cold JVM decodes a small model several
      * times slower than a warm one (tiny-moe: 8.6 and 15.7 ms per token in two cold 16-token probes, about 2 ms warm),
      * and two slow rounds can agree with each other (9.72 and 9.77 ms, then 2 ms later), so agreement alone is no
-     * sign of a steady state; single rounds on a busy host are also slow now and then, so the fastest is kept rather
-     * than the last. The plan prices the tiers against that steady state, as the measured runs it is checked against
-     * are taken after a warm-up.
+     * sign of a steady state. The rounds decode as many tokens after as long a prompt as a generation of the trace
+     * (a token's attention grows with its position), and the median of the steady rounds is taken, as a measured run
+     * is one generation's mean at whatever moment it runs: the fastest round on this VM was up to twice as fast as
+     * runs taken right after it (bench/results/hybrid/passes/paired).
      */
-    private double probe(String backend, ModelConfig c) {
-        var o = io.strata.engine.api.EngineOptions.builder().backend(backend).context(64 + probeTokens).build();
+    private double probe(String backend, ModelConfig c, int promptLen, int decodeLen) {
+        var o = io.strata.engine.api.EngineOptions.builder().backend(backend).context(64 + promptLen + decodeLen).build();
         try (io.strata.engine.api.StrataModel m = ModelLoader.load(model, o)) {
-            int[] prompt = new int[8];
+            int[] prompt = new int[promptLen];
             for (int i = 0; i < prompt.length; i++) prompt[i] = (1 + 37 * i) % c.vocabSize();
             double best = Double.POSITIVE_INFINITY;
+            List<Double> rounds = new ArrayList<>();
             int since = 0; // rounds since the fastest so far improved by more than 10 %
             long t0 = System.nanoTime();
             for (int round = 0; round < PROBE_ROUNDS; round++) {
-                var r = m.generateFixed(prompt, probeTokens, io.strata.engine.generate.SamplingConfig.GREEDY);
+                var r = m.generateFixed(prompt, decodeLen + 1, io.strata.engine.generate.SamplingConfig.GREEDY);
                 double t = 1 / r.decodeTokensPerSecond();
+                rounds.add(t);
                 System.err.printf(Locale.ROOT, "probe round %d: %.2f ms per token%n", round + 1, t * 1e3);
                 since = t < 0.9 * best ? 0 : since + 1;
                 best = Math.min(best, t);
                 if ((round >= 3 && since >= 3) || System.nanoTime() - t0 > PROBE_NANOS) break;
             }
-            return best;
+            List<Double> last = new ArrayList<>(rounds.subList(Math.max(0, rounds.size() - 3), rounds.size()));
+            java.util.Collections.sort(last);
+            return last.get(last.size() / 2);
         }
     }
 }

@@ -181,11 +181,37 @@ public final class DecodeForecast {
                 ssdBytes / tokens, h2dBytes / tokens, paths);
     }
 
+    /** The shape of a trace's generations: its prompt's length and the decode steps of its longest generation. */
+    public record Shape(int promptTokens, int decodeTokens) {}
+
+    /**
+     * The shape of the trace's generations, or null where the trace does not name its passes. A generation is a prompt
+     * pass (the first pass, one of several tokens, or one that starts at or before the previous pass's position) and
+     * the decode passes after it; the prompt length is the first prompt's, the decode length the longest generation's.
+     */
+    public static Shape shape(RoutingTrace t) {
+        List<Pass> ps = passes(t);
+        boolean named = !t.steps().isEmpty();
+        for (TraceStep st : t.steps()) named &= st.pass() >= 0;
+        if (!named || ps.isEmpty()) return null;
+        int prompt = ps.getFirst().tokens(), run = 0, longest = 0;
+        for (int i = 1; i < ps.size(); i++) {
+            Pass p = ps.get(i);
+            boolean newGeneration = !p.decode() || p.first() <= ps.get(i - 1).first();
+            if (newGeneration) run = 0;
+            else longest = Math.max(longest, ++run);
+        }
+        return new Shape(prompt, Math.max(1, longest));
+    }
+
     /** One MoE layer of a forward pass: the experts it routed, in first-use order (each once). */
     record Routed(int layer, int[] experts) {}
 
-    /** One forward pass: a prompt batch of {@code tokens} tokens, or a decode step (one token); its layers in order. */
-    record Pass(int tokens, List<Routed> layers) {
+    /**
+     * One forward pass: a prompt batch of {@code tokens} tokens from position {@code first}, or a decode step (one
+     * token); its layers in order.
+     */
+    record Pass(int first, int tokens, List<Routed> layers) {
         boolean decode() {
             return tokens == 1;
         }
@@ -205,7 +231,7 @@ public final class DecodeForecast {
             for (List<TraceStep> tok : byToken(t)) {
                 List<Routed> ls = new ArrayList<>();
                 for (TraceStep st : tok) ls.add(new Routed(st.layer(), st.experts()));
-                out.add(new Pass(1, ls));
+                out.add(new Pass(tok.getFirst().token(), 1, ls));
             }
             return out;
         }
@@ -214,7 +240,7 @@ public final class DecodeForecast {
         for (List<TraceStep> steps : byPass.values()) {
             // sorted by (token, layer) already: group by layer, tokens in order within each
             java.util.TreeMap<Integer, java.util.LinkedHashSet<Integer>> layers = new java.util.TreeMap<>();
-            Set<Integer> positions = new HashSet<>();
+            java.util.TreeSet<Integer> positions = new java.util.TreeSet<>();
             for (TraceStep st : steps) {
                 positions.add(st.token());
                 var used = layers.computeIfAbsent(st.layer(), k -> new java.util.LinkedHashSet<>());
@@ -222,7 +248,7 @@ public final class DecodeForecast {
             }
             List<Routed> ls = new ArrayList<>();
             layers.forEach((l, used) -> ls.add(new Routed(l, used.stream().mapToInt(Integer::intValue).toArray())));
-            out.add(new Pass(positions.size(), ls));
+            out.add(new Pass(positions.first(), positions.size(), ls));
         }
         return out;
     }

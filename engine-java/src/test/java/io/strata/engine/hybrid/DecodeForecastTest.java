@@ -74,4 +74,19 @@ class DecodeForecastTest {
         for (TraceStep st : steps) unnamed.add(new TraceStep(st.token(), st.layer(), st.experts(), st.weights()));
         assertEquals(4, DecodeForecast.passes(new RoutingTrace("m", 1, 4, 2, unnamed)).size());
     }
+
+    @Test
+    void theShapeOfATracesGenerations() {
+        // A 3-token prompt and 2 decode steps; then a one-token prompt at position 0 and 4 decode steps.
+        List<TraceStep> steps = new ArrayList<>();
+        int pass = 0;
+        for (int t = 0; t < 3; t++) steps.add(new TraceStep(t, 0, new int[] {t}, new float[0], pass));
+        for (int t = 3; t < 5; t++) steps.add(new TraceStep(t, 0, new int[] {t}, new float[0], ++pass));
+        for (int t = 0; t < 5; t++) steps.add(new TraceStep(t, 0, new int[] {t}, new float[0], ++pass));
+        RoutingTrace trace = RoutingTrace.sorted("m", 1, 8, 1, steps);
+        assertEquals(new DecodeForecast.Shape(3, 4), DecodeForecast.shape(trace));
+        List<TraceStep> unnamed = new ArrayList<>();
+        for (TraceStep st : steps) unnamed.add(new TraceStep(st.token(), st.layer(), st.experts(), st.weights()));
+        assertEquals(null, DecodeForecast.shape(RoutingTrace.sorted("m", 1, 8, 1, unnamed)));
+    }
 }
