@@ -220,7 +220,7 @@ public final class PlanCommand implements Callable<Integer> {
 
     /** Probe rounds at most while waiting for a steady decode speed, and the probe's time limit. */
     static final int PROBE_ROUNDS = 30;
-    static final long PROBE_NANOS = 60_000_000_000L;
+    static final long PROBE_NANOS = 30_000_000_000L; // two probes (CPU, CUDA) fit a device script's 90 s plan step
 
     /**
      * Seconds per decode token with every routed expert in memory: a prompt of {@code promptLen} tokens, then
