@@ -123,6 +123,10 @@ public final class PlanCommand implements Callable<Integer> {
         out.put("expert_bytes", expertBytes);
         out.put("layout", layout.name());
         out.put("calibration", cf.toString());
+        if (probeTokens != 0) {
+            out.put("probe_prompt_tokens", promptLen);
+            out.put("probe_decode_tokens", decodeLen);
+        }
         if (!Double.isNaN(baseCpu)) out.put("probe_cpu_ms_per_token", baseCpu * 1e3);
         if (!Double.isNaN(baseGpu)) out.put("probe_cuda_ms_per_token", baseGpu * 1e3);
         var arr = out.putArray("predictions");

@@ -190,10 +190,8 @@ public final class DecodeForecast {
      * the decode passes after it; the prompt length is the first prompt's, the decode length the longest generation's.
      */
     public static Shape shape(RoutingTrace t) {
+        if (!namesPasses(t)) return null;
         List<Pass> ps = passes(t);
-        boolean named = !t.steps().isEmpty();
-        for (TraceStep st : t.steps()) named &= st.pass() >= 0;
-        if (!named || ps.isEmpty()) return null;
         int prompt = ps.getFirst().tokens(), run = 0, longest = 0;
         for (int i = 1; i < ps.size(); i++) {
             Pass p = ps.get(i);
@@ -202,6 +200,13 @@ public final class DecodeForecast {
             else longest = Math.max(longest, ++run);
         }
         return new Shape(prompt, Math.max(1, longest));
+    }
+
+    /** Whether every step of a (non-empty) trace names its forward pass. */
+    private static boolean namesPasses(RoutingTrace t) {
+        if (t.steps().isEmpty()) return false;
+        for (TraceStep st : t.steps()) if (st.pass() < 0) return false;
+        return true;
     }
 
     /** One MoE layer of a forward pass: the experts it routed, in first-use order (each once). */
@@ -224,10 +229,8 @@ public final class DecodeForecast {
      * only decode passes are priced. Otherwise each position is a decode step, as {@link #byToken} orders them.
      */
     static List<Pass> passes(RoutingTrace t) {
-        boolean named = !t.steps().isEmpty();
-        for (TraceStep st : t.steps()) named &= st.pass() >= 0;
         List<Pass> out = new ArrayList<>();
-        if (!named) {
+        if (!namesPasses(t)) {
             for (List<TraceStep> tok : byToken(t)) {
                 List<Routed> ls = new ArrayList<>();
                 for (TraceStep st : tok) ls.add(new Routed(st.layer(), st.experts()));
