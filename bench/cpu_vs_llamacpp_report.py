@@ -93,7 +93,12 @@ def why_not_met(raw, not_met, f2):
                      + ", ".join(f2(x["strata_ts"]) for x in rs) + " tokens/s, stall "
                      + ", ".join(f2((x.get("store") or {}).get("stall_ms_per_token")) for x in rs) + " ms a token, fast-tier hit rate"
                      " (on the CPU the host budget is the fast tier) "
-                     + ", ".join(f2((x.get("store") or {}).get("fast_hit_rate")) for x in rs) + ".\n")
+                     + ", ".join(f2((x.get("store") or {}).get("fast_hit_rate")) for x in rs) + ".")
+            pf = [(x.get("store") or {}).get("prefetch") for x in rs]
+            if any(pf):
+                L.append("Prefetch hints per round, useful (of them late) / issued: "
+                         + ", ".join(f"{p['useful']} ({p['late']}) / {p['issued']}" if p else "-" for p in pf) + ".")
+            L.append("")
         elif g.get("median_ratio_to_bound") is not None:
             L.append(f"Strata reached {f2(g['median_ratio_to_bound'])} of its {g.get('bound', '')} bound (median).\n")
         path = f"{raw}/profile-{name}.md" if name else None

@@ -35,6 +35,8 @@ public final class BenchOutput {
         if (tiered) head.addAll(List.of("host budget", "policy", "prefetch"));
         head.addAll(List.of("test", "t/s", "bound t/s", "of bound"));
         if (tiered) head.addAll(List.of("served w/o SSD", "MB moved/tok", "stall ms/tok"));
+        boolean prefetched = rows.stream().anyMatch(r -> r.prefetchStats() != null);
+        if (prefetched) head.add("prefetch useful (late) / issued");
         StringBuilder b = new StringBuilder();
         b.append("| ").append(String.join(" | ", head)).append(" |\n");
         b.append("|").append("---|".repeat(head.size())).append('\n');
@@ -49,6 +51,10 @@ public final class BenchOutput {
                 c.add(r.hostHitRate() == null ? "-" : String.format(Locale.ROOT, "%.1f %%", 100 * hostServed(r)));
                 c.add(r.bytesMovedPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.bytesMovedPerToken() / 1e6));
                 c.add(r.stallMsPerToken() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.stallMsPerToken()));
+            }
+            if (prefetched) {
+                BenchSuite.Prefetch p = r.prefetchStats();
+                c.add(p == null ? "-" : p.useful() + " (" + p.late() + ") / " + p.issued());
             }
             b.append("| ").append(String.join(" | ", c)).append(" |\n");
         }
@@ -72,7 +78,8 @@ public final class BenchOutput {
     static final List<String> CSV_COLUMNS = List.of("model", "path", "arch", "size_bytes", "params", "codec", "backend", "threads", "host_budget",
             "host_budget_bytes", "policy", "prefetch", "test", "n_prompt", "n_gen", "reps", "avg_ts", "stddev_ts", "samples_ts", "warmup_steady",
             "active_bytes_per_token", "memory_bw", "ssd_bw", "ssd_direct", "bound", "bound_ts", "ratio_to_bound", "fast_hit_rate", "host_hit_rate",
-            "ssd_bytes_per_token", "bytes_moved_per_token", "stall_ms_per_token");
+            "ssd_bytes_per_token", "bytes_moved_per_token", "stall_ms_per_token", "prefetch_issued", "prefetch_useful", "prefetch_late",
+            "prefetch_cancelled", "prefetch_dropped");
 
     static String csv(List<BenchSuite.Row> rows) {
         StringBuilder b = new StringBuilder(String.join(",", CSV_COLUMNS)).append('\n');
@@ -84,7 +91,12 @@ public final class BenchOutput {
                     Integer.toString(r.nPrompt()), Integer.toString(r.nGen()), Integer.toString(r.samples().length), num(r.mean()), num(r.stddev()),
                     s.toString(), Boolean.toString(r.warmupSteady()), Long.toString(r.activeBytesPerToken()), num(r.memoryBw()), num(r.ssdBw()),
                     str(r.ssdDirect()), quote(r.bound()), num(r.boundTps()), num(r.ratio()), str(r.fastHitRate()), str(r.hostHitRate()),
-                    str(r.ssdBytesPerToken()), str(r.bytesMovedPerToken()), str(r.stallMsPerToken()));
+                    str(r.ssdBytesPerToken()), str(r.bytesMovedPerToken()), str(r.stallMsPerToken()),
+                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().issued()),
+                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().useful()),
+                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().late()),
+                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().cancelled()),
+                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().dropped()));
             b.append(String.join(",", c)).append('\n');
         }
         return b.toString();
@@ -146,6 +158,11 @@ public final class BenchOutput {
             st.put("ssd_bytes_per_token", r.ssdBytesPerToken());
             st.put("bytes_moved_per_token", r.bytesMovedPerToken());
             st.put("stall_ms_per_token", r.stallMsPerToken());
+            if (r.prefetchStats() != null) {
+                BenchSuite.Prefetch p = r.prefetchStats();
+                st.putObject("prefetch").put("issued", p.issued()).put("useful", p.useful()).put("late", p.late())
+                        .put("cancelled", p.cancelled()).put("dropped", p.dropped());
+            }
         }
         return o;
     }

@@ -66,7 +66,14 @@ public final class BenchSuite {
                       double[] samples, double mean, double stddev, double[] warmupTg, double[] warmupPp, boolean warmupSteady,
                       long activeBytesPerToken, double memoryBw, double ssdBw, Boolean ssdDirect, String bound, double boundTps,
                       double ratio, Double fastHitRate, Double hostHitRate, Double ssdBytesPerToken, Double bytesMovedPerToken,
-                      Double stallMsPerToken) {}
+                      Double stallMsPerToken, Prefetch prefetchStats) {}
+
+    /**
+     * What a test's prefetch hints did, summed over its repetitions (null without prefetch): hints that started a load,
+     * acquires served by a prefetched expert (useful; late: of those, the acquires that still waited for its read),
+     * hints withdrawn before their read, and hints dropped for want of a slot.
+     */
+    public record Prefetch(long issued, long useful, long late, long cancelled, long dropped) {}
 
     private final Spec spec;
     private final PrintStream log;
@@ -262,7 +269,9 @@ public final class BenchSuite {
                         Double.isNaN(boundTps) ? Double.NaN : mean / boundTps,
                         sum == null ? null : sum.fastHitRate(), sum == null ? null : sum.hostHitRate(), ssdPerTok,
                         sum == null ? null : (double) (sum.ssdBytesRead() + sum.promotedBytes()) / tokens,
-                        sum == null ? null : (sum.waitNs(Tier.HOST) + sum.waitNs(Tier.SSD)) / 1e6 / tokens));
+                        sum == null ? null : (sum.waitNs(Tier.HOST) + sum.waitNs(Tier.SSD)) / 1e6 / tokens,
+                        sum == null || c.prefetch().equals("-") ? null : new Prefetch(sum.prefetchIssued(), sum.prefetchUseful(),
+                                sum.prefetchLate(), sum.prefetchCancelled(), sum.prefetchDropped())));
                 log.printf(Locale.ROOT, "%-6s %10.2f ± %.2f t/s%s%n", test, mean, sd,
                         Double.isNaN(boundTps) ? "" : String.format(Locale.ROOT, " | %s bound %.2f t/s | %.2f of it", bound, boundTps, mean / boundTps));
             }

@@ -115,10 +115,24 @@ class BenchSuiteTest {
     @Test
     void aTieredStoreUnderAQuarterBudgetReadsFromTheSsdAndIsJudgedByItsBound(@TempDir Path tmp) throws Exception {
         var spec = new BenchSuite.Spec(List.of("demo-mixtral@2"), List.of(), List.of(8), List.of("int4"), List.of("cpu"),
-                List.of("0.25"), List.of("lru"), List.of("-"), List.of(), 2, 1, 0.05, tmp);
+                List.of("0.25"), List.of("lru"), List.of("-", "lookahead"), List.of(), 2, 1, 0.05, tmp);
         List<BenchSuite.Row> rows = new BenchSuite(spec, new PrintStream(new ByteArrayOutputStream(), true)).run();
-        assertEquals(1, rows.size());
+        assertEquals(2, rows.size());
         BenchSuite.Row r = rows.get(0);
+        assertEquals("-", r.prefetch());
+        assertNull(r.prefetchStats(), "no prefetch, no prefetch figures");
+        // The look-ahead predictor hints layer 1's experts during layer 0: hints are issued, and the useful ones (late
+        // ones among them) cannot outnumber them.
+        BenchSuite.Row pf = rows.get(1);
+        assertEquals("lookahead", pf.prefetch());
+        BenchSuite.Prefetch p = pf.prefetchStats();
+        assertTrue(p != null && p.issued() > 0, "prefetch " + p);
+        assertTrue(p.late() <= p.useful() && p.useful() <= p.issued() && p.cancelled() <= p.issued(), "prefetch " + p);
+        String md = BenchOutput.format("md", rows, null);
+        assertTrue(md.contains("| " + p.useful() + " (" + p.late() + ") / " + p.issued() + " |"), md);
+        JsonNode pj = BenchOutput.rowJson(pf).get("store").get("prefetch");
+        assertEquals(p.issued(), pj.get("issued").asLong());
+        assertEquals(p.useful(), pj.get("useful").asLong());
         Path store = Path.of(r.path());
         try (var ps = io.strata.tiering.store.PackedStore.open(store)) {
             // a quarter of 2 layers x 8 experts = 4 host slots of the largest expert
