@@ -19,10 +19,4 @@ for run in 1 2 3 4 5; do # the configurations alternate
   S bench decode --model "$OLMOE" --host-budget 3.2GB --tokens 24 --warmup 8 --trace "$OUT/olmoe-q-run$run.jsonl" \
     --json "$OUT/olmoe-q-run$run.json" > "$OUT/olmoe-q-run$run.txt" 2>&1
 done
-# The runs route the same tokens (a fixed prompt, greedy), so one trace of each serves the forecast.
-for b in 2MiB 7MiB; do
-  S plan --model "$TINY" --trace "$OUT/tiny-$b-run1.jsonl" --host $b --calibration "$OUT/calibration-tiny-store.json" \
-    --json "$OUT/tiny-$b-plan.json" > "$OUT/tiny-$b-plan.txt" 2>&1
-done
-S plan --model "$OLMOE" --trace "$OUT/olmoe-q-run1.jsonl" --host 3.2GB --calibration "$OUT/calibration-olmoe-store.json" \
-  --json "$OUT/olmoe-q-plan.json" > "$OUT/olmoe-q-plan.txt" 2>&1
+bash "$OUT/replan.sh" "$OLMOE" ""   # the plans: tiny-B-plan.json, olmoe-q-plan.json

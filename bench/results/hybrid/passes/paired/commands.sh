@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # tiny-moe: each measured run paired with a plan (its probe) taken just before it, so both see the VM in the same
-# state. Uses the calibration and traces of ../commands.sh. Usage: bash bench/results/hybrid/passes/paired/commands.sh
+# state. Uses the calibration and traces of ../commands.sh. Writes into OUT_DIR (default: this folder; a sibling folder
+# of it, such as ../probe-shape, also works).
+# Usage: bash bench/results/hybrid/passes/paired/commands.sh [OUT_DIR]
 set -euo pipefail
-OUT=$(cd "$(dirname "$0")" && pwd)
+OUT=$(cd "${1:-$(dirname "$0")}" && pwd)
 TINY=${TINY_STORE:-/tmp/hyb/tiny-store}
 S() { STRATA_NO_BUILD=1 ./strata "$@"; }
 for run in 1 2 3 4 5; do
