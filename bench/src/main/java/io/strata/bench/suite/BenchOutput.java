@@ -91,15 +91,16 @@ public final class BenchOutput {
                     Integer.toString(r.nPrompt()), Integer.toString(r.nGen()), Integer.toString(r.samples().length), num(r.mean()), num(r.stddev()),
                     s.toString(), Boolean.toString(r.warmupSteady()), Long.toString(r.activeBytesPerToken()), num(r.memoryBw()), num(r.ssdBw()),
                     str(r.ssdDirect()), quote(r.bound()), num(r.boundTps()), num(r.ratio()), str(r.fastHitRate()), str(r.hostHitRate()),
-                    str(r.ssdBytesPerToken()), str(r.bytesMovedPerToken()), str(r.stallMsPerToken()),
-                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().issued()),
-                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().useful()),
-                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().late()),
-                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().cancelled()),
-                    r.prefetchStats() == null ? "" : Long.toString(r.prefetchStats().dropped()));
-            b.append(String.join(",", c)).append('\n');
+                    str(r.ssdBytesPerToken()), str(r.bytesMovedPerToken()), str(r.stallMsPerToken()));
+            b.append(String.join(",", c)).append(',').append(prefetchCsv(r.prefetchStats())).append('\n');
         }
         return b.toString();
+    }
+
+    /** The five prefetch columns (issued, useful, late, cancelled, dropped), empty without prefetch. */
+    private static String prefetchCsv(BenchSuite.Prefetch p) {
+        if (p == null) return ",,,,";
+        return p.issued() + "," + p.useful() + "," + p.late() + "," + p.cancelled() + "," + p.dropped();
     }
 
     private static String num(double x) {
