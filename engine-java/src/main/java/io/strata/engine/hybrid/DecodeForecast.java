@@ -10,9 +10,12 @@ import io.strata.tiering.trace.TraceStep;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Replays each forward pass of a trace through a host tier (and, on a GPU, a VRAM tier) under the store's eviction
@@ -238,15 +241,15 @@ public final class DecodeForecast {
             }
             return out;
         }
-        java.util.TreeMap<Integer, List<TraceStep>> byPass = new java.util.TreeMap<>();
+        TreeMap<Integer, List<TraceStep>> byPass = new TreeMap<>();
         for (TraceStep st : t.steps()) byPass.computeIfAbsent(st.pass(), k -> new ArrayList<>()).add(st);
         for (List<TraceStep> steps : byPass.values()) {
             // sorted by (token, layer) already: group by layer, tokens in order within each
-            java.util.TreeMap<Integer, java.util.LinkedHashSet<Integer>> layers = new java.util.TreeMap<>();
-            java.util.TreeSet<Integer> positions = new java.util.TreeSet<>();
+            TreeMap<Integer, LinkedHashSet<Integer>> layers = new TreeMap<>();
+            TreeSet<Integer> positions = new TreeSet<>();
             for (TraceStep st : steps) {
                 positions.add(st.token());
-                var used = layers.computeIfAbsent(st.layer(), k -> new java.util.LinkedHashSet<>());
+                var used = layers.computeIfAbsent(st.layer(), k -> new LinkedHashSet<>());
                 for (int e : st.experts()) used.add(e);
             }
             List<Routed> ls = new ArrayList<>();

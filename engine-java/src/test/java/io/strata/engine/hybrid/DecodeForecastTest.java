@@ -12,6 +12,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DecodeForecastTest {
+    /** One layer, 4 bf16 experts of 1 MB, LRU, {@code hostSlots} host slots; dense weights and head free. */
+    private static DecodeForecast.Setup oneLayer(int hostSlots) {
+        return new DecodeForecast.Setup(1, 4, 1_000_000, "bf16", false, 0, 0, "bf16", hostSlots, 0, "lru");
+    }
+
+    /** Reads: 0.5 GB/s alone (2 ms per 1 MB expert), 2 GB/s with both readers busy; the CPU kernel at 1 GB/s (1 ms). */
+    private static Calibration calibration() {
+        return new Calibration("m", "t", 1, 10e9, 2e9, null, true, Map.of("bf16", new double[] {1e9}), Double.NaN, Double.NaN,
+                Map.of(), null, false, 0.5e9, 2);
+    }
+
     private static TraceStep step(int token, int layer, int expert) {
         return new TraceStep(token, layer, new int[] {expert}, new float[] {1f});
     }
@@ -36,10 +47,8 @@ class DecodeForecastTest {
     @Test
     void smallMissesCostTheirLatency() {
         // One layer, 4 experts of 1 MB, top-2, a host tier of 0 slots (every access misses); dense weights and head free.
-        var setup = new DecodeForecast.Setup(1, 4, 1_000_000, "bf16", false, 0, 0, "bf16", 0, 0, "lru");
-        // Reads: 0.5 GB/s alone (2 ms), 2 GB/s with both readers busy; the CPU kernel at 1 GB/s (1 ms per expert).
-        var cal = new Calibration("m", "t", 1, 10e9, 2e9, null, true, Map.of("bf16", new double[] {1e9}), Double.NaN, Double.NaN,
-                Map.of(), null, false, 0.5e9, 2);
+        var setup = oneLayer(0);
+        var cal = calibration();
         List<TraceStep> steps = new ArrayList<>();
         for (int t = 0; t < 4; t++) steps.add(new TraceStep(t, 0, new int[] {t % 4, (t + 1) % 4}, new float[] {0.5f, 0.5f}));
         var r = new DecodeForecast(setup, cal, Double.NaN).cpu(new RoutingTrace("m", 1, 4, 2, steps));
@@ -51,9 +60,8 @@ class DecodeForecastTest {
     @Test
     void aPromptBatchIsOnePassThatWarmsTheTierAndIsNotPriced() {
         // One layer, 4 experts of 1 MB, a host tier of 3 slots; reads 2 ms alone, the CPU kernel 1 ms per expert.
-        var setup = new DecodeForecast.Setup(1, 4, 1_000_000, "bf16", false, 0, 0, "bf16", 3, 0, "lru");
-        var cal = new Calibration("m", "t", 1, 10e9, 2e9, null, true, Map.of("bf16", new double[] {1e9}), Double.NaN, Double.NaN,
-                Map.of(), null, false, 0.5e9, 2);
+        var setup = oneLayer(3);
+        var cal = calibration();
         List<TraceStep> steps = new ArrayList<>();
         steps.add(new TraceStep(0, 0, new int[] {0, 1}, new float[0], 0)); // pass 0: a prompt of two tokens
         steps.add(new TraceStep(1, 0, new int[] {1, 2}, new float[0], 0));
