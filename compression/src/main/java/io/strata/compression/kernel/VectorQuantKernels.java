@@ -91,8 +91,7 @@ public final class VectorQuantKernels implements QuantKernels {
         }
         switch (bits) {
             case 2 -> rowsInt2(w, x, xp, xsum, n, out, r0, r1, vecCols);
-            case 4 -> rowsInt4(w, x, xp, xsum, n, out, r0, r1, vecCols);
-            case 8 -> rowsInt8(w, x, xp, xsum, n, out, r0, r1, vecCols);
+            case 4, 8 -> rowsSpread(w, x, xp, xsum, n, out, r0, r1, vecCols);
             default -> throw new IllegalStateException("bits " + bits);
         }
     }
@@ -432,56 +431,61 @@ public final class VectorQuantKernels implements QuantKernels {
         }
     }
 
-    private static void rowsInt4(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
-        int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
+    /*
+     * INT4 and INT8, one token: the row range is cut into four quarters and each pass takes row i of every quarter
+     * (rowDot4Int4, rowDot4Int8), so the kernel streams four runs of memory pages instead of one. The hardware
+     * prefetcher follows each run. With consecutive rows (1 KiB of INT4 codes, so four to a page) a single stream
+     * ran at 10.8 G multiply-adds/s from memory on one thread, and two rows of the same page per pass at 6-9 (the
+     * prefetcher lost the stream); four rows a quarter apart ran at 20 (bench/results/cpu-speed/spread-rows/). The
+     * x loads are shared by the four rows as well. Each row keeps its own fma chain, in the order of rowDotInt4 and
+     * rowDotInt8, so the bits do not change. Rows a quarter lacks (its range is shorter) run one at a time.
+     */
+    private static void rowsSpread(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
+        int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
-        float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
-        float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
         int shift = directShift(w.format());
-        float[] laneScale = new float[shift >= 0 ? 0 : vecCols / 8]; // (vecCols / vpl) scale of each lane run
-        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
-        for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
-            int nr = Math.min(PARAM_BLOCK, r1 - rb);
-            blockParams(w, rb, nr, raw, scale, zs);
-            for (int i = 0; i < nr; i++) {
-                int r = rb + i, po = i * groups;
-                if (shift < 0) laneScales(w, scale, po, laneScale);
-                long base = r * rowBytes;
-                for (int t = 0; t < n; t++) {
-                    int xo = t * cols;
-                    float y = rowDotInt4(seg, base, xp, xo, shift >= 0 ? scale : laneScale, shift >= 0 ? po : 0, shift, vecCols, zs, po, xsum,
-                            t * groups, groups, lanes);
-                    out[t * rows + r] = tail(w, r, t, y, x, scale, po, vecCols);
-                }
+        int q = (r1 - r0 + 3) / 4; // rows per quarter; the last quarter may have fewer (or none)
+        short[] raw = new short[PARAM_BLOCK * groups];                   // (PARAM_BLOCK, groups) f16 scales or zeros
+        float[][] scale = new float[4][PARAM_BLOCK * groups + L];       // per quarter: (PARAM_BLOCK, groups) s, + L padding
+        float[][] zs = new float[4][PARAM_BLOCK * groups];              // per quarter: (PARAM_BLOCK, groups) s·z
+        float[][] laneScale = new float[4][shift >= 0 ? 0 : vecCols * bits / 32]; // per quarter: the row's lane-run scales
+        int[] r = new int[4];
+        long[] base = new long[4];
+        float[][] sv = new float[4][];
+        int[] so = new int[4];
+        float[] lanes = new float[4 * L], quad = new float[4];
+        for (int i = 0; i < q; i++) {
+            int bi = i % PARAM_BLOCK, po = bi * groups, live = 0;
+            for (int k = 0; k < 4; k++) {
+                int end = Math.min(r0 + (k + 1) * q, r1);
+                r[k] = r0 + k * q + i;
+                if (r[k] >= end) break;
+                live++;
+                if (bi == 0) blockParams(w, r[k], Math.min(PARAM_BLOCK, end - r[k]), raw, scale[k], zs[k]);
+                if (shift < 0) laneScales(w, scale[k], po, laneScale[k]);
+                base[k] = r[k] * rowBytes;
+                sv[k] = shift >= 0 ? scale[k] : laneScale[k];
+                so[k] = shift >= 0 ? po : 0;
             }
-        }
-    }
-
-    private static void rowsInt8(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
-        int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
-        MemorySegment seg = w.data();
-        long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
-        float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
-        float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
-        int shift = directShift(w.format());
-        float[] laneScale = new float[shift >= 0 ? 0 : vecCols / 4]; // (vecCols / vpl) scale of each lane run
-        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
-        for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
-            int nr = Math.min(PARAM_BLOCK, r1 - rb);
-            blockParams(w, rb, nr, raw, scale, zs);
-            for (int i = 0; i < nr; i++) {
-                int r = rb + i, po = i * groups;
-                if (shift < 0) laneScales(w, scale, po, laneScale);
-                long base = r * rowBytes;
-                for (int t = 0; t < n; t++) {
-                    int xo = t * cols;
-                    float y = rowDotInt8(seg, base, xp, xo, shift >= 0 ? scale : laneScale, shift >= 0 ? po : 0, shift, vecCols, zs, po,
-                            xsum, t * groups, groups, lanes);
-                    out[t * rows + r] = tail(w, r, t, y, x, scale, po, vecCols);
+            for (int t = 0; t < n; t++) {
+                int xo = t * cols, xso = t * groups;
+                if (live == 4) {
+                    if (bits == 4) {
+                        rowDot4Int4(seg, base[0], base[1], base[2], base[3], xp, xo, sv[0], sv[1], sv[2], sv[3], so[0], so[1], so[2], so[3],
+                                shift, vecCols, zs[0], zs[1], zs[2], zs[3], po, xsum, xso, groups, lanes, quad);
+                    } else {
+                        rowDot4Int8(seg, base[0], base[1], base[2], base[3], xp, xo, sv[0], sv[1], sv[2], sv[3], so[0], so[1], so[2], so[3],
+                                shift, vecCols, zs[0], zs[1], zs[2], zs[3], po, xsum, xso, groups, lanes, quad);
+                    }
+                } else {
+                    for (int k = 0; k < live; k++) {
+                        quad[k] = bits == 4
+                                ? rowDotInt4(seg, base[k], xp, xo, sv[k], so[k], shift, vecCols, zs[k], po, xsum, xso, groups, lanes)
+                                : rowDotInt8(seg, base[k], xp, xo, sv[k], so[k], shift, vecCols, zs[k], po, xsum, xso, groups, lanes);
+                    }
                 }
+                for (int k = 0; k < live; k++) out[t * rows + r[k]] = tail(w, r[k], t, quad[k], x, scale[k], po, vecCols);
             }
         }
     }
@@ -591,6 +595,149 @@ public final class VectorQuantKernels implements QuantKernels {
         float y = LaneSum.sum(lanes, 0);
         for (; g < groups; g++) y += zs[zo + g] * nxsum[xso + g];
         return y;
+    }
+
+    /**
+     * {@link #rowDotInt4} of four rows at base0..base3 (their lane-run scales at sv_k from so_k, zero terms at zs_k
+     * from zo) in one pass over xp: quad[k] = row k's value, each row's products, chains and lane sum as there.
+     */
+    private static void rowDot4Int4(MemorySegment seg, long base0, long base1, long base2, long base3, float[] xp, int xo,
+                                    float[] sv0, float[] sv1, float[] sv2, float[] sv3, int so0, int so1, int so2, int so3, int shift,
+                                    int vecCols, float[] zs0, float[] zs1, float[] zs2, float[] zs3, int zo, float[] nxsum, int xso,
+                                    int groups, float[] lanes, float[] quad) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
+            long cb = c / 2;
+            IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
+            int o = xo + c;
+            FloatVector x = FloatVector.fromArray(F, xp, o);
+            FloatVector a0 = ((FloatVector) p0.and(15).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector b0 = ((FloatVector) p1.and(15).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector c0 = ((FloatVector) p2.and(15).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector d0 = ((FloatVector) p3.and(15).convert(VectorOperators.I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, o + L);
+            FloatVector a1 = ((FloatVector) p0.and(15 << 4).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector b1 = ((FloatVector) p1.and(15 << 4).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector c1 = ((FloatVector) p2.and(15 << 4).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector d1 = ((FloatVector) p3.and(15 << 4).convert(VectorOperators.I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, o + 2 * L);
+            a0 = ((FloatVector) p0.and(15 << 8).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(15 << 8).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(15 << 8).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(15 << 8).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 3 * L);
+            a1 = ((FloatVector) p0.and(15 << 12).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.and(15 << 12).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.and(15 << 12).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.and(15 << 12).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            x = FloatVector.fromArray(F, xp, o + 4 * L);
+            a0 = ((FloatVector) p0.and(15 << 16).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(15 << 16).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(15 << 16).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(15 << 16).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 5 * L);
+            a1 = ((FloatVector) p0.and(15 << 20).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.and(15 << 20).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.and(15 << 20).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.and(15 << 20).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            x = FloatVector.fromArray(F, xp, o + 6 * L);
+            a0 = ((FloatVector) p0.and(15 << 24).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(15 << 24).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(15 << 24).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(15 << 24).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 7 * L);
+            a1 = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            acc0 = a0.add(a1).fma(shift >= 0 ? FloatVector.fromArray(F, sv0, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv0, j), acc0);
+            acc1 = b0.add(b1).fma(shift >= 0 ? FloatVector.fromArray(F, sv1, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv1, j), acc1);
+            acc2 = c0.add(c1).fma(shift >= 0 ? FloatVector.fromArray(F, sv2, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv2, j), acc2);
+            acc3 = d0.add(d1).fma(shift >= 0 ? FloatVector.fromArray(F, sv3, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv3, j), acc3);
+        }
+        // the zero-point terms of each row's groups, L per fma, into its accumulator (as in the one-row dots)
+        int g = 0;
+        for (; g + L <= groups; g += L) {
+            FloatVector nx = FloatVector.fromArray(F, nxsum, xso + g);
+            acc0 = FloatVector.fromArray(F, zs0, zo + g).fma(nx, acc0);
+            acc1 = FloatVector.fromArray(F, zs1, zo + g).fma(nx, acc1);
+            acc2 = FloatVector.fromArray(F, zs2, zo + g).fma(nx, acc2);
+            acc3 = FloatVector.fromArray(F, zs3, zo + g).fma(nx, acc3);
+        }
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, L);
+        acc2.intoArray(lanes, 2 * L);
+        acc3.intoArray(lanes, 3 * L);
+        laneSums4(lanes, g, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
+    }
+
+    /** {@link #rowDotInt8} of four rows in one pass over xp: quad[k] = row k's value, the same bits (see rowDot4Int4). */
+    private static void rowDot4Int8(MemorySegment seg, long base0, long base1, long base2, long base3, float[] xp, int xo,
+                                    float[] sv0, float[] sv1, float[] sv2, float[] sv3, int so0, int so1, int so2, int so3, int shift,
+                                    int vecCols, float[] zs0, float[] zs1, float[] zs2, float[] zs3, int zo, float[] nxsum, int xso,
+                                    int groups, float[] lanes, float[] quad) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
+            IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + c, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + c, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + c, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + c, LE);
+            int o = xo + c;
+            FloatVector x = FloatVector.fromArray(F, xp, o);
+            FloatVector a0 = ((FloatVector) p0.and(255).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector b0 = ((FloatVector) p1.and(255).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector c0 = ((FloatVector) p2.and(255).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector d0 = ((FloatVector) p3.and(255).convert(VectorOperators.I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, o + L);
+            FloatVector a1 = ((FloatVector) p0.and(255 << 8).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector b1 = ((FloatVector) p1.and(255 << 8).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector c1 = ((FloatVector) p2.and(255 << 8).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector d1 = ((FloatVector) p3.and(255 << 8).convert(VectorOperators.I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, o + 2 * L);
+            a0 = ((FloatVector) p0.and(255 << 16).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(255 << 16).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(255 << 16).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(255 << 16).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 3 * L);
+            a1 = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            acc0 = a0.add(a1).fma(shift >= 0 ? FloatVector.broadcast(F, sv0[so0 + (j >>> shift)]) : FloatVector.fromArray(F, sv0, j), acc0);
+            acc1 = b0.add(b1).fma(shift >= 0 ? FloatVector.broadcast(F, sv1[so1 + (j >>> shift)]) : FloatVector.fromArray(F, sv1, j), acc1);
+            acc2 = c0.add(c1).fma(shift >= 0 ? FloatVector.broadcast(F, sv2[so2 + (j >>> shift)]) : FloatVector.fromArray(F, sv2, j), acc2);
+            acc3 = d0.add(d1).fma(shift >= 0 ? FloatVector.broadcast(F, sv3[so3 + (j >>> shift)]) : FloatVector.fromArray(F, sv3, j), acc3);
+        }
+        // the zero-point terms of each row's groups, L per fma, into its accumulator (as in the one-row dots)
+        int g = 0;
+        for (; g + L <= groups; g += L) {
+            FloatVector nx = FloatVector.fromArray(F, nxsum, xso + g);
+            acc0 = FloatVector.fromArray(F, zs0, zo + g).fma(nx, acc0);
+            acc1 = FloatVector.fromArray(F, zs1, zo + g).fma(nx, acc1);
+            acc2 = FloatVector.fromArray(F, zs2, zo + g).fma(nx, acc2);
+            acc3 = FloatVector.fromArray(F, zs3, zo + g).fma(nx, acc3);
+        }
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, L);
+        acc2.intoArray(lanes, 2 * L);
+        acc3.intoArray(lanes, 3 * L);
+        laneSums4(lanes, g, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
+    }
+
+    /**
+     * The end of the four-row dots: quad[k] = the fixed-order lane sum of row k's accumulator (stored at lanes[k·L]),
+     * then its zero-point terms of the groups from g0 on (those past the last multiple of L), in order, as the one-row
+     * dots end. Vectors are not passed: a call that did not inline would box them.
+     */
+    private static void laneSums4(float[] lanes, int g0, float[] zs0, float[] zs1, float[] zs2, float[] zs3, int zo, float[] nxsum,
+                                  int xso, int groups, float[] quad) {
+        LaneSum.sum4(lanes, 0, quad, 0, 1);
+        for (int g = g0; g < groups; g++) {
+            float nx = nxsum[xso + g];
+            quad[0] += zs0[zo + g] * nx;
+            quad[1] += zs1[zo + g] * nx;
+            quad[2] += zs2[zo + g] * nx;
+            quad[3] += zs3[zo + g] * nx;
+        }
     }
 
     /*

@@ -117,6 +117,42 @@ class QuantKernelsTest {
     }
 
     /**
+     * The one-token INT4 and INT8 path takes row i of each quarter of its row range in one pass (four rows a quarter
+     * apart). Row counts whose quarters come out short (1 to 9, 66 across parameter blocks, a range starting at
+     * row 5), every group size (scales broadcast, spread or from the lane table) and 33 groups (a zero-term tail
+     * past the last whole vector): each output against the dequantized reference, and its bits the same as the row
+     * computed on its own (a one-row range, which takes the one-row dot).
+     */
+    @Test
+    void oneTokenFourRowPassesKeepEachRowsBits() {
+        Random rnd = new Random(11);
+        for (int bits : new int[] {4, 8}) {
+            for (int gs : new int[] {32, 64, 128}) {
+                int cols = gs == 64 ? 33 * 64 : 8 * gs;
+                QuantFormat f = new QuantFormat(bits, gs);
+                int rows = 71;
+                QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.BF16),
+                        f, HqqFit.RTN, Arena.ofAuto());
+                float[] deq = q.dequantize();
+                float[] x = TestData.gaussian(rnd, cols, 1f);
+                for (QuantKernels k : all) {
+                    float[] single = new float[rows];
+                    for (int r = 0; r < rows; r++) k.matmul(q, x, 1, single, r, r + 1);
+                    for (int[] range : new int[][] {{0, 1}, {0, 2}, {0, 3}, {0, 4}, {0, 5}, {0, 6}, {0, 7}, {0, 8}, {0, 9}, {0, 66}, {5, 71}}) {
+                        float[] out = new float[rows];
+                        k.matmul(q, x, 1, out, range[0], range[1]);
+                        for (int r = range[0]; r < range[1]; r++) {
+                            String where = k.name() + " " + f.label() + " [" + rows + "," + cols + "] rows " + range[0] + ".." + range[1] + " r=" + r;
+                            assertRowDot(deq, r, x, 0, cols, out[r], where);
+                            assertEquals(Float.floatToRawIntBits(single[r]), Float.floatToRawIntBits(out[r]), where + " (bits as on its own)");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The one-token path with rows wide enough that the zero-point terms fold into the accumulator
      * L groups at a time (33 and 34 groups: whole vectors plus a tail) and row ranges that start and
      * end inside a parameter block.
