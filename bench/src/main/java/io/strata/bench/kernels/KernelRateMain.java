@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
 
 /**
  * The rate of one kernel call as the engine makes it: {@code Kernels.quant()} or {@code Kernels.dense()} over a
- * [rows, 2048] matrix and n tokens, either on the calling thread or split over the row range with
+ * [rows, cols] matrix (cols 2048 unless --cols) and n tokens, either on the calling thread or split over the row range with
  * {@link Parallel#forRange} (as {@code CpuBackend} does). Each round repeats the call until about 4·10^8 multiply-adds
  * are done and reports G multiply-adds per second (wall clock); the median and the range over the rounds are printed.
  * Rows beyond the last-level cache (e.g. 600000) measure the kernel streaming from memory, a few thousand rows measure
@@ -33,49 +33,53 @@ import java.util.SplittableRandom;
  * Every layout also reports the weight bytes it streamed per second (codes, scales and zeros for int layouts).
  *
  * <pre>java --add-modules jdk.incubator.vector -cp "bench/target/classes:bench/target/lib/*" \
- *   io.strata.bench.kernels.KernelRateMain --layout int4|int8|int2|bf16|read [--rows 600000] [--tokens 1] [--rounds 9]
+ *   io.strata.bench.kernels.KernelRateMain --layout int4|int8|int2|bf16|read [--rows 600000] [--cols 2048] [--tokens 1] [--rounds 9]
  *   [--split] [--json F]</pre>
  */
 public final class KernelRateMain {
-    static final int COLS = 2048;
+    /** Columns of the matrix unless --cols says otherwise (OLMoE's hidden size; its down projection has 1024). */
+    static final int DEFAULT_COLS = 2048;
 
     private KernelRateMain() {}
 
     public static void main(String[] args) throws Exception {
         String layout = "int4", json = null;
-        int rows = 600_000, n = 1, rounds = 9;
+        int rows = 600_000, n = 1, rounds = 9, colsArg = DEFAULT_COLS;
         boolean split = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--layout" -> layout = args[++i];
                 case "--rows" -> rows = Integer.parseInt(args[++i]);
+                case "--cols" -> colsArg = Integer.parseInt(args[++i]);
                 case "--tokens" -> n = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--split" -> split = true;
                 case "--json" -> json = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--layout int4|int8|int2|bf16|read, --rows N, --tokens N, --rounds R, --split, --json FILE)");
+                        + " (--layout int4|int8|int2|bf16|read, --rows N, --cols N (a multiple of 128), --tokens N, --rounds R, --split, --json FILE)");
             }
         }
+        if (colsArg <= 0 || colsArg % 128 != 0) throw new IllegalArgumentException("--cols: a positive multiple of 128, found " + colsArg);
+        final int cols = colsArg;
         SplittableRandom rnd = new SplittableRandom(rows);
-        float[] x = new float[n * COLS], y = new float[n * rows];
+        float[] x = new float[n * cols], y = new float[n * rows];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         Call call;
         String kernel;
         Arena arena = Arena.ofShared();
         long weightBytes;
         if (layout.equals("read")) {
-            MemorySegment m = arena.allocate(2L * rows * COLS, 4096);
+            MemorySegment m = arena.allocate(2L * rows * cols, 4096);
             m.fill((byte) 1);
-            long rowBytes = 2L * COLS;
+            long rowBytes = 2L * cols;
             float[] sink = new float[1];
             call = (r0, r1) -> sink[0] += StreamRead.sumRange(m, r0 * rowBytes, r1 * rowBytes);
             kernel = "plain read";
             weightBytes = m.byteSize();
         } else if (layout.equals("bf16")) {
-            MemorySegment m = arena.allocate(2L * rows * COLS, 4096);
+            MemorySegment m = arena.allocate(2L * rows * cols, 4096);
             for (long i = 0; i < m.byteSize() / 2; i++) m.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Halfs.floatToBf16((float) rnd.nextGaussian()));
-            Matrix w = new Matrix("w", m, DType.BF16, rows, COLS);
+            Matrix w = new Matrix("w", m, DType.BF16, rows, cols);
             final int tokens = n;
             call = (r0, r1) -> Kernels.dense().matmul(w, x, tokens, y, r0, r1);
             kernel = Kernels.dense().name();
@@ -88,7 +92,7 @@ public final class KernelRateMain {
                 default -> throw new IllegalArgumentException("--layout: int8, int4, int2, bf16 or read, found " + layout);
             };
             QuantFormat f = new QuantFormat(bits, 64);
-            QuantizedMatrix q = RandomQuantized.matrix(arena, f, rows, COLS, rnd);
+            QuantizedMatrix q = RandomQuantized.matrix(arena, f, rows, cols, rnd);
             final int tokens = n;
             call = (r0, r1) -> Kernels.quant().matmul(q, x, tokens, y, r0, r1);
             kernel = Kernels.quant().name();
@@ -96,21 +100,21 @@ public final class KernelRateMain {
         }
         final int allRows = rows;
         Runnable once = split ? () -> Parallel.forRange(allRows, 64, call::run) : () -> call.run(0, allRows);
-        int reps = Math.max(1, (int) (400_000_000L / ((long) n * rows * COLS)));
+        int reps = Math.max(1, (int) (400_000_000L / ((long) n * rows * cols)));
         double[] rate = new double[rounds];
         for (int round = -1; round < rounds; round++) { // round -1 warms up
             long t0 = System.nanoTime();
             for (int rep = 0; rep < reps; rep++) once.run();
-            double r = (double) n * reps * rows * COLS / (System.nanoTime() - t0);
+            double r = (double) n * reps * rows * cols / (System.nanoTime() - t0);
             if (round >= 0) rate[round] = r;
         }
         double median = PairedCpuTimeMain.median(rate);
         double[] sorted = rate.clone();
         Arrays.sort(sorted);
         // one call streams the matrix's bytes once whatever n: bytes per multiply-add of one token
-        double bytesPerMac = (double) weightBytes / ((long) rows * COLS), gbPerS = median / n * bytesPerMac;
+        double bytesPerMac = (double) weightBytes / ((long) rows * cols), gbPerS = median / n * bytesPerMac;
         System.out.printf("%s %s [%d, %d] x %d tokens, %s: median %.2f G %s/s (%.2f .. %.2f), %.2f GB/s of weights%n", kernel,
-                layout, rows, COLS, n, split ? Parallel.threads() + " threads" : "one thread", median,
+                layout, rows, cols, n, split ? Parallel.threads() + " threads" : "one thread", median,
                 layout.equals("read") ? "bf16 elements" : "multiply-adds", sorted[0], sorted[rounds - 1], gbPerS);
         if (json != null) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -120,7 +124,7 @@ public final class KernelRateMain {
             o.put("date", Instant.now().toString());
             o.put("kernel", kernel);
             o.put("layout", layout);
-            o.put("matrix", "[" + rows + ", " + COLS + "]");
+            o.put("matrix", "[" + rows + ", " + cols + "]");
             o.put("tokens", n);
             o.put("threads", split ? Parallel.threads() : 1);
             o.put("gmac_per_s_median", median);

@@ -19,6 +19,8 @@ public final class VectorDenseKernels implements DenseKernels {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Tokens processed per pass over a weight row: each row is read once per block. */
     static final int TOKEN_BLOCK = 4;
+    /** Bytes of a memory page: rows shorter than this take four-row passes a quarter of the range apart (matmulBf16). */
+    static final long PAGE = 4096;
 
     public static int lanes() {
         return L;
@@ -60,23 +62,40 @@ public final class VectorDenseKernels implements DenseKernels {
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 2;
         float[] lanes = new float[16 * L]; // accumulators stored for the fixed-order lane sums
-        int r = r0;
+        // Four rows per pass. Rows shorter than a page (2 KiB: OLMoE's down projection) are taken a quarter of the row
+        // range apart, row i of each quarter (spread): four consecutive such rows share pages and the hardware
+        // prefetcher lost them, a four-token pass over [300000, 1024] from memory ran at 0.65-0.70 of the spread one.
+        // Rows of a page or more stay consecutive, four pages in a row, which ran 1.1-1.2x faster than spread with four
+        // tokens (bench/results/cpu-speed/spread-rows/). Each (row, token) sum is one fma chain over the columns in
+        // order, so which rows share a pass does not change the bits.
+        boolean spread = rowBytes < PAGE;
+        int passes = (r1 - r0) / 4, r;
         if (n == 1) {
             // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
             // the loads per weight byte and the loop stays memory-bound rather than load-port-bound.
             float[] sums = new float[16];
-            for (; r + 4 <= r1; r += 4) rows4Bf16(seg, r, rowBytes, cols, vecCols, xe, xo, x, out, lanes, sums);
+            for (int i = 0; i < passes; i++) {
+                rows4Bf16(seg, spread ? r0 + i : r0 + 4 * i, spread ? passes : 1, rowBytes, cols, vecCols, xe, xo, x, out, lanes, sums);
+            }
+            r = r0 + 4 * passes; // the rows past the last whole pass take the one-row loop below
         } else {
-            // Prefill: four rows × four tokens per pass (see rows4x4Bf16); missing rows of the last
-            // block repeat row r (computed and dropped), so every row takes this path. A last block
-            // of one or two tokens takes a four-row pass of its own width (rows4x1Bf16, rows4x2Bf16)
-            // instead of four tokens' work: an expert's share of a prompt is often 5 or 6 tokens.
+            // Prefill: four rows × four tokens per pass (see rows4x4Bf16); a pass short of rows (the range's last
+            // rows, or a quarter that has run out) repeats its first row (computed and dropped), so every row takes
+            // this path. A last block of one or two tokens takes a four-row pass of its own width (rows4x1Bf16,
+            // rows4x2Bf16) instead of four tokens' work: an expert's share of a prompt is often 5 or 6 tokens.
             // Three tokens take the padded 4×4 pass, which measured faster than 4×2 + 4×1.
             float[] sums = new float[16];
-            for (; r < r1; r += 4) {
-                int nr = Math.min(4, r1 - r);
-                long b0 = r * rowBytes, b1 = (r + (nr > 1 ? 1 : 0)) * rowBytes, b2 = (r + (nr > 2 ? 2 : 0)) * rowBytes,
-                        b3 = (r + (nr > 3 ? 3 : 0)) * rowBytes;
+            int[] row = new int[4];
+            int q = (r1 - r0 + 3) / 4; // passes, each row of a quarter (spread) or four rows (consecutive)
+            for (int i = 0; i < q; i++) {
+                int nr = 0;
+                for (int k = 0; k < 4; k++) {
+                    int rk = spread ? r0 + k * q + i : r0 + 4 * i + k;
+                    if (rk >= (spread ? Math.min(r0 + (k + 1) * q, r1) : r1)) break;
+                    row[nr++] = rk;
+                }
+                long b0 = row[0] * rowBytes, b1 = row[nr > 1 ? 1 : 0] * rowBytes, b2 = row[nr > 2 ? 2 : 0] * rowBytes,
+                        b3 = row[nr > 3 ? 3 : 0] * rowBytes;
                 for (int t0 = 0; t0 < n; t0 += 4) {
                     int nb = Math.min(4, n - t0);
                     if (nb == 1) {
@@ -87,17 +106,18 @@ public final class VectorDenseKernels implements DenseKernels {
                         rows4x4Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
                                 (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, lanes, sums);
                     }
-                    for (int i = 0; i < nr; i++) {
-                        long base = (r + i) * rowBytes;
-                        for (int k = 0; k < nb; k++) {
-                            int t = t0 + k, xoff = t * cols;
-                            float acc = sums[4 * i + k];
+                    for (int k = 0; k < nr; k++) {
+                        long base = row[k] * rowBytes;
+                        for (int j = 0; j < nb; j++) {
+                            int t = t0 + j, xoff = t * cols;
+                            float acc = sums[4 * k + j];
                             for (int c = vecCols; c < cols; c++) acc += Halfs.bf16ToFloat(seg.get(Layouts.I16, base + 2L * c)) * x[xoff + c];
-                            out[t * rows + r + i] = acc;
+                            out[t * rows + row[k]] = acc;
                         }
                     }
                 }
             }
+            r = r1;
         }
         for (; r < r1; r++) {
             long base = r * rowBytes;
@@ -311,10 +331,13 @@ public final class VectorDenseKernels implements DenseKernels {
         LaneSum.sum4(lanes, 4 * L, sums, 1, 4);
     }
 
-    /** out[r .. r+3] for one token: {@link #rows4x1Bf16} over the vector columns, then the scalar tail columns. */
-    private static void rows4Bf16(MemorySegment seg, int r, long rowBytes, int cols, int vecCols, float[] xe, float[] xo,
+    /**
+     * out[r], out[r + q], out[r + 2q], out[r + 3q] (q = 1: four consecutive rows) for one token: {@link #rows4x1Bf16} over the vector columns, then the
+     * scalar tail columns.
+     */
+    private static void rows4Bf16(MemorySegment seg, int r, int q, long rowBytes, int cols, int vecCols, float[] xe, float[] xo,
                                   float[] x, float[] out, float[] lanes, float[] sums) {
-        long b0 = r * rowBytes, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        long b0 = r * rowBytes, b1 = b0 + q * rowBytes, b2 = b1 + q * rowBytes, b3 = b2 + q * rowBytes;
         rows4x1Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, 0, lanes, sums);
         float s0 = sums[0], s1 = sums[4], s2 = sums[8], s3 = sums[12];
         for (int c = vecCols; c < cols; c++) {
@@ -325,9 +348,9 @@ public final class VectorDenseKernels implements DenseKernels {
             s3 += Halfs.bf16ToFloat(seg.get(Layouts.I16, b3 + 2L * c)) * xc;
         }
         out[r] = s0;
-        out[r + 1] = s1;
-        out[r + 2] = s2;
-        out[r + 3] = s3;
+        out[r + q] = s1;
+        out[r + 2 * q] = s2;
+        out[r + 3 * q] = s3;
     }
 
     private static void matmulF32(Matrix w, float[] x, int n, float[] out, int r0, int r1) {

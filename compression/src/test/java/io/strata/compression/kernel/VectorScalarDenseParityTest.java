@@ -93,6 +93,35 @@ class VectorScalarDenseParityTest {
         }
     }
 
+    /**
+     * bf16 passes take four rows a quarter of the row range apart: each row's bits over any range (1 to 9 rows, 66, a
+     * range starting at row 5: quarters that come out short) are those of the row computed on its own, for one token
+     * and for a batch of five.
+     */
+    @ParameterizedTest
+    @CsvSource({"71,1024,1", "71,96,5", "71,4098,1"})
+    void bf16RowGetsTheSameBitsInAnyRowRange(int rows, int cols, int n) {
+        DenseKernels vec = Kernels.vectorOrNull();
+        assertNotNull(vec, "tests run with --add-modules jdk.incubator.vector: " + Kernels.reason());
+        SplittableRandom r = new SplittableRandom(rows * 5L + cols);
+        try (Arena arena = Arena.ofConfined()) {
+            Matrix w = random(arena, DType.BF16, rows, cols, r);
+            float[] x = gauss(r, n * cols, 1);
+            float[] alone = new float[n * rows];
+            for (int i = 0; i < rows; i++) vec.matmul(w, x, n, alone, i, i + 1);
+            for (int[] range : new int[][] {{0, 1}, {0, 2}, {0, 3}, {0, 4}, {0, 5}, {0, 6}, {0, 7}, {0, 8}, {0, 9}, {0, 66}, {5, 71}}) {
+                float[] out = new float[n * rows];
+                vec.matmul(w, x, n, out, range[0], range[1]);
+                for (int t = 0; t < n; t++) {
+                    for (int i = range[0]; i < range[1]; i++) {
+                        assertEquals(Float.floatToRawIntBits(alone[t * rows + i]), Float.floatToRawIntBits(out[t * rows + i]),
+                                rows + "x" + cols + " n=" + n + " rows " + range[0] + ".." + range[1] + " token " + t + " row " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"1", "13", "207", "4098"})
     void dotMatchesScalar(int len) {
