@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Kernel rates of two builds side by side: the one-token INT4/INT8 matvec and the bf16 matmul over matrices far past
 # the last-level cache, one thread, interleaved per shape (before, after, before, after).
-#   bash commands.sh OLD_CLASSES [OUT_DIR]
+#   bash commands.sh OLD_CLASSES [OUT_DIR] [LAYOUT]
 # OLD_CLASSES: compression/target/classes of the build before (e.g. a worktree of commit 1a375af, `./build -o compile
-# -pl compression`); the build after is cli/target/lib of this checkout. Run from the repository root.
+# -pl compression`); the build after is cli/target/lib of this checkout. LAYOUT runs that layout's shapes only. Run
+# from the repository root.
 set -euo pipefail
 old=$1
 out=${2:-bench/results/cpu-speed/spread-rows}
+only=${3:-}
 java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
-shapes=("int4 600000 2048 1" "int4 150000 8192 1" "int8 300000 2048 1" "int8 150000 4096 1"
+shapes=("int2 1200000 2048 1" "int4 600000 2048 1" "int4 150000 8192 1" "int8 300000 2048 1" "int8 150000 4096 1"
         "bf16 300000 1024 1" "bf16 150000 2048 1" "bf16 300000 1024 4" "bf16 150000 2048 4" "read 150000 2048 1")
 for pass in 1 2; do
   for s in "${shapes[@]}"; do
     read -r layout rows cols tokens <<<"$s"
+    [ -z "$only" ] || [ "$layout" = "$only" ] || continue
     for build in before after; do
       cp="cli/target/lib/*"
       [ "$build" = before ] && cp="$old:cli/target/lib/*"

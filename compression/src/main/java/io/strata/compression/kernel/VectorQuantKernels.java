@@ -90,8 +90,7 @@ public final class VectorQuantKernels implements QuantKernels {
             return;
         }
         switch (bits) {
-            case 2 -> rowsInt2(w, x, xp, xsum, n, out, r0, r1, vecCols);
-            case 4, 8 -> rowsSpread(w, x, xp, xsum, n, out, r0, r1, vecCols);
+            case 2, 4, 8 -> rowsSpread(w, x, xp, xsum, n, out, r0, r1, vecCols);
             default -> throw new IllegalStateException("bits " + bits);
         }
     }
@@ -189,7 +188,7 @@ public final class VectorQuantKernels implements QuantKernels {
 
     /**
      * INT2 codes k0 .. k0+7 of each lane, masked in place (two calls per row: at most 8 extractions per loop, see
-     * rowsInt2). Code 15, the lane's top bits, takes the logical shift instead: its mask would make the int negative.
+     * rowsSpread). Code 15, the lane's top bits, takes the logical shift instead: its mask would make the int negative.
      */
     private static void dequantInt2(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols, int k0) {
         int sh = 2 * k0;
@@ -389,14 +388,14 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /*
-     * The row loops call one "row dot" per width with every mask and shift a constant, so C2 emits
-     * plain and/shift/convert instructions. Each row dot expands at most 8 code extractions: C2 inlines
-     * the Vector API's Java code before intrinsifying it, and with 16 extractions (INT2 in one
-     * pass) or the widths inlined into one caller it hit its node-count inlining cutoff, left the
-     * vectors boxed and ran 10-30x slower. INT2 therefore takes two passes over each 32-byte
-     * load (codes 0-7 and 8-15 of each lane); the second pass reads the row from L1. The row dots
-     * return floats, never vectors, so nothing is boxed across the call. Two partial sums halve
-     * the fma dependency chain.
+     * The one-token path calls one "row dot" per width with every mask and shift a constant, so C2 emits plain
+     * and/shift/convert instructions. C2 inlines the Vector API's Java code before intrinsifying it; where that
+     * overran its node-count inlining cutoff (16 extractions of INT2 codes in one loop inlined into a caller, the
+     * widths inlined into one caller, or a helper called with vectors from a four-row dot) it left the vectors boxed
+     * and ran 2-30x slower. So each row dot is a method of its own that returns floats or fills an array, never
+     * takes or returns vectors, and extracts at most 8 codes per row and loop: INT2 takes two passes over each
+     * 32-byte load (codes 0-7, then 8-15 of each lane; the second pass reads the row from L1). Two partial sums
+     * per row halve the fma dependency chain.
      *
      * Code k of a lane is taken in place, p & (mask << bits·k), which is q·2^(bits·k) exactly (at
      * most 8 significant bits, below bit 31), and matmul scaled its x by 2^(−bits·k) to match; the
@@ -404,41 +403,14 @@ public final class VectorQuantKernels implements QuantKernels {
      * shift + and + convert + fma, and every product is the same real number as q·x, so the bits do
      * not change (unless an x below 2^−98 would turn subnormal when scaled). With the tables below,
      * the int4 kernel ran 1.04-1.27x faster from L3 on one thread (bench/results/cpu-speed/session-6).
-     */
-    private static void rowsInt2(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
-        int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols);
-        MemorySegment seg = w.data();
-        long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[PARAM_BLOCK * groups];          // (PARAM_BLOCK, groups) f16 scales or zeros
-        float[] scale = new float[PARAM_BLOCK * groups + L];    // (PARAM_BLOCK, groups) s, + L padding
-        float[] zs = new float[PARAM_BLOCK * groups];           // (PARAM_BLOCK, groups) s·z
-        float[] laneScale = new float[vecCols / 16];                 // (vecCols / vpl) scale of each lane run
-        float[] lanes = new float[L]; // the accumulator, stored for the lane sum
-        for (int rb = r0; rb < r1; rb += PARAM_BLOCK) {
-            int nr = Math.min(PARAM_BLOCK, r1 - rb);
-            blockParams(w, rb, nr, raw, scale, zs);
-            for (int i = 0; i < nr; i++) {
-                int r = rb + i, po = i * groups;
-                laneScales(w, scale, po, laneScale);
-                long base = r * rowBytes;
-                for (int t = 0; t < n; t++) {
-                    int xo = t * cols;
-                    float y = rowDotInt2Lo(seg, base, xp, xo, laneScale, vecCols, zs, po, xsum, t * groups, groups, lanes)
-                            + rowDotInt2Hi(seg, base, xp, xo, laneScale, vecCols, lanes);
-                    out[t * rows + r] = tail(w, r, t, y, x, scale, po, vecCols);
-                }
-            }
-        }
-    }
-
-    /*
-     * INT4 and INT8, one token: the row range is cut into four quarters and each pass takes row i of every quarter
-     * (rowDot4Int4, rowDot4Int8), so the kernel streams four runs of memory pages instead of one. The hardware
-     * prefetcher follows each run. With consecutive rows (1 KiB of INT4 codes, so four to a page) a single stream
-     * ran at 10.8 G multiply-adds/s from memory on one thread, and two rows of the same page per pass at 6-9 (the
-     * prefetcher lost the stream); four rows a quarter apart ran at 20 (bench/results/cpu-speed/spread-rows/). The
-     * x loads are shared by the four rows as well. Each row keeps its own fma chain, in the order of rowDotInt4 and
-     * rowDotInt8, so the bits do not change. Rows a quarter lacks (its range is shorter) run one at a time.
+     *
+     * Rows: the row range is cut into four quarters and each pass takes row i of every quarter (rowDot4Int2Lo/Hi,
+     * rowDot4Int4, rowDot4Int8), so the kernel streams four runs of memory pages instead of one, which the hardware
+     * prefetcher follows side by side, and the four rows share each x load. With consecutive rows (1 KiB of INT4
+     * codes, four to a page) one row per pass ran at 7-11 G multiply-adds/s from memory on one thread and two rows
+     * of the same page per pass at 6-9 (the prefetcher lost the stream); four rows a quarter apart ran at 20
+     * (bench/results/cpu-speed/spread-rows/). Each row keeps its own fma chain, in the order of the one-row dot, so
+     * the bits do not change. Rows a short last quarter lacks take the one-row dot.
      */
     private static void rowsSpread(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1, int vecCols) {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
@@ -454,7 +426,7 @@ public final class VectorQuantKernels implements QuantKernels {
         long[] base = new long[4];
         float[][] sv = new float[4][];
         int[] so = new int[4];
-        float[] lanes = new float[4 * L], quad = new float[4];
+        float[] lanes = new float[4 * L], quad = new float[4], hi = new float[4];
         for (int i = 0; i < q; i++) {
             int bi = i % PARAM_BLOCK, po = bi * groups, live = 0;
             for (int k = 0; k < 4; k++) {
@@ -470,7 +442,12 @@ public final class VectorQuantKernels implements QuantKernels {
             }
             for (int t = 0; t < n; t++) {
                 int xo = t * cols, xso = t * groups;
-                if (live == 4) {
+                if (live == 4 && bits == 2) {
+                    rowDot4Int2Lo(seg, base[0], base[1], base[2], base[3], xp, xo, sv[0], sv[1], sv[2], sv[3], vecCols, zs[0], zs[1], zs[2], zs[3],
+                            po, xsum, xso, groups, lanes, quad);
+                    rowDot4Int2Hi(seg, base[0], base[1], base[2], base[3], xp, xo, sv[0], sv[1], sv[2], sv[3], vecCols, lanes, hi);
+                    for (int k = 0; k < 4; k++) quad[k] += hi[k];
+                } else if (live == 4) {
                     if (bits == 4) {
                         rowDot4Int4(seg, base[0], base[1], base[2], base[3], xp, xo, sv[0], sv[1], sv[2], sv[3], so[0], so[1], so[2], so[3],
                                 shift, vecCols, zs[0], zs[1], zs[2], zs[3], po, xsum, xso, groups, lanes, quad);
@@ -480,9 +457,12 @@ public final class VectorQuantKernels implements QuantKernels {
                     }
                 } else {
                     for (int k = 0; k < live; k++) {
-                        quad[k] = bits == 4
-                                ? rowDotInt4(seg, base[k], xp, xo, sv[k], so[k], shift, vecCols, zs[k], po, xsum, xso, groups, lanes)
-                                : rowDotInt8(seg, base[k], xp, xo, sv[k], so[k], shift, vecCols, zs[k], po, xsum, xso, groups, lanes);
+                        quad[k] = switch (bits) {
+                            case 2 -> rowDotInt2Lo(seg, base[k], xp, xo, sv[k], vecCols, zs[k], po, xsum, xso, groups, lanes)
+                                    + rowDotInt2Hi(seg, base[k], xp, xo, sv[k], vecCols, lanes);
+                            case 4 -> rowDotInt4(seg, base[k], xp, xo, sv[k], so[k], shift, vecCols, zs[k], po, xsum, xso, groups, lanes);
+                            default -> rowDotInt8(seg, base[k], xp, xo, sv[k], so[k], shift, vecCols, zs[k], po, xsum, xso, groups, lanes);
+                        };
                     }
                 }
                 for (int k = 0; k < live; k++) out[t * rows + r[k]] = tail(w, r[k], t, quad[k], x, scale[k], po, vecCols);
@@ -670,6 +650,138 @@ public final class VectorQuantKernels implements QuantKernels {
         acc2.intoArray(lanes, 2 * L);
         acc3.intoArray(lanes, 3 * L);
         laneSums4(lanes, g, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
+    }
+
+    /** {@link #rowDotInt2Lo} of four rows (lane-run scale tables ls0..ls3) in one pass over xp: quad[k], the same bits. */
+    private static void rowDot4Int2Lo(MemorySegment seg, long base0, long base1, long base2, long base3, float[] xp, int xo,
+                                      float[] ls0, float[] ls1, float[] ls2, float[] ls3, int vecCols, float[] zs0, float[] zs1,
+                                      float[] zs2, float[] zs3, int zo, float[] nxsum, int xso, int groups, float[] lanes, float[] quad) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
+            long cb = c / 4;
+            IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
+            int o = xo + c;
+            FloatVector x = FloatVector.fromArray(F, xp, o + 0 * L);
+            FloatVector a0 = ((FloatVector) p0.and(3).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector b0 = ((FloatVector) p1.and(3).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector c0 = ((FloatVector) p2.and(3).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector d0 = ((FloatVector) p3.and(3).convert(VectorOperators.I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, o + 1 * L);
+            FloatVector a1 = ((FloatVector) p0.and(3 << 2).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector b1 = ((FloatVector) p1.and(3 << 2).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector c1 = ((FloatVector) p2.and(3 << 2).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector d1 = ((FloatVector) p3.and(3 << 2).convert(VectorOperators.I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, o + 2 * L);
+            a0 = ((FloatVector) p0.and(3 << 4).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(3 << 4).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(3 << 4).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(3 << 4).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 3 * L);
+            a1 = ((FloatVector) p0.and(3 << 6).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.and(3 << 6).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.and(3 << 6).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.and(3 << 6).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            x = FloatVector.fromArray(F, xp, o + 4 * L);
+            a0 = ((FloatVector) p0.and(3 << 8).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(3 << 8).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(3 << 8).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(3 << 8).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 5 * L);
+            a1 = ((FloatVector) p0.and(3 << 10).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.and(3 << 10).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.and(3 << 10).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.and(3 << 10).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            x = FloatVector.fromArray(F, xp, o + 6 * L);
+            a0 = ((FloatVector) p0.and(3 << 12).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(3 << 12).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(3 << 12).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(3 << 12).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 7 * L);
+            a1 = ((FloatVector) p0.and(3 << 14).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.and(3 << 14).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.and(3 << 14).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.and(3 << 14).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            acc0 = a0.add(a1).fma(FloatVector.fromArray(F, ls0, j), acc0);
+            acc1 = b0.add(b1).fma(FloatVector.fromArray(F, ls1, j), acc1);
+            acc2 = c0.add(c1).fma(FloatVector.fromArray(F, ls2, j), acc2);
+            acc3 = d0.add(d1).fma(FloatVector.fromArray(F, ls3, j), acc3);
+        }
+        // the zero-point terms of each row's groups, L per fma, into its accumulator (as in rowDotInt2Lo)
+        int g = 0;
+        for (; g + L <= groups; g += L) {
+            FloatVector nx = FloatVector.fromArray(F, nxsum, xso + g);
+            acc0 = FloatVector.fromArray(F, zs0, zo + g).fma(nx, acc0);
+            acc1 = FloatVector.fromArray(F, zs1, zo + g).fma(nx, acc1);
+            acc2 = FloatVector.fromArray(F, zs2, zo + g).fma(nx, acc2);
+            acc3 = FloatVector.fromArray(F, zs3, zo + g).fma(nx, acc3);
+        }
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, L);
+        acc2.intoArray(lanes, 2 * L);
+        acc3.intoArray(lanes, 3 * L);
+        laneSums4(lanes, g, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
+    }
+
+    /** {@link #rowDotInt2Hi} of four rows in one pass over xp: quad[k], the same bits. */
+    private static void rowDot4Int2Hi(MemorySegment seg, long base0, long base1, long base2, long base3, float[] xp, int xo,
+                                      float[] ls0, float[] ls1, float[] ls2, float[] ls3, int vecCols, float[] lanes, float[] quad) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
+            long cb = c / 4;
+            IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
+            int o = xo + c;
+            FloatVector x = FloatVector.fromArray(F, xp, o + 8 * L);
+            FloatVector a0 = ((FloatVector) p0.and(3 << 16).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector b0 = ((FloatVector) p1.and(3 << 16).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector c0 = ((FloatVector) p2.and(3 << 16).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector d0 = ((FloatVector) p3.and(3 << 16).convert(VectorOperators.I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, o + 9 * L);
+            FloatVector a1 = ((FloatVector) p0.and(3 << 18).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector b1 = ((FloatVector) p1.and(3 << 18).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector c1 = ((FloatVector) p2.and(3 << 18).convert(VectorOperators.I2F, 0)).mul(x);
+            FloatVector d1 = ((FloatVector) p3.and(3 << 18).convert(VectorOperators.I2F, 0)).mul(x);
+            x = FloatVector.fromArray(F, xp, o + 10 * L);
+            a0 = ((FloatVector) p0.and(3 << 20).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(3 << 20).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(3 << 20).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(3 << 20).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 11 * L);
+            a1 = ((FloatVector) p0.and(3 << 22).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.and(3 << 22).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.and(3 << 22).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.and(3 << 22).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            x = FloatVector.fromArray(F, xp, o + 12 * L);
+            a0 = ((FloatVector) p0.and(3 << 24).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(3 << 24).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(3 << 24).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(3 << 24).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 13 * L);
+            a1 = ((FloatVector) p0.and(3 << 26).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.and(3 << 26).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.and(3 << 26).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.and(3 << 26).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            x = FloatVector.fromArray(F, xp, o + 14 * L);
+            a0 = ((FloatVector) p0.and(3 << 28).convert(VectorOperators.I2F, 0)).fma(x, a0);
+            b0 = ((FloatVector) p1.and(3 << 28).convert(VectorOperators.I2F, 0)).fma(x, b0);
+            c0 = ((FloatVector) p2.and(3 << 28).convert(VectorOperators.I2F, 0)).fma(x, c0);
+            d0 = ((FloatVector) p3.and(3 << 28).convert(VectorOperators.I2F, 0)).fma(x, d0);
+            x = FloatVector.fromArray(F, xp, o + 15 * L);
+            a1 = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 30).convert(VectorOperators.I2F, 0)).fma(x, a1);
+            b1 = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 30).convert(VectorOperators.I2F, 0)).fma(x, b1);
+            c1 = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 30).convert(VectorOperators.I2F, 0)).fma(x, c1);
+            d1 = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 30).convert(VectorOperators.I2F, 0)).fma(x, d1);
+            acc0 = a0.add(a1).fma(FloatVector.fromArray(F, ls0, j), acc0);
+            acc1 = b0.add(b1).fma(FloatVector.fromArray(F, ls1, j), acc1);
+            acc2 = c0.add(c1).fma(FloatVector.fromArray(F, ls2, j), acc2);
+            acc3 = d0.add(d1).fma(FloatVector.fromArray(F, ls3, j), acc3);
+        }
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, L);
+        acc2.intoArray(lanes, 2 * L);
+        acc3.intoArray(lanes, 3 * L);
+        LaneSum.sum4(lanes, 0, quad, 0, 1);
     }
 
     /** {@link #rowDotInt8} of four rows in one pass over xp: quad[k] = row k's value, the same bits (see rowDot4Int4). */

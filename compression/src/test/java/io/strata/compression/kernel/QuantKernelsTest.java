@@ -117,8 +117,8 @@ class QuantKernelsTest {
     }
 
     /**
-     * The one-token INT4 and INT8 path takes row i of each quarter of its row range in one pass (four rows a quarter
-     * apart). Row counts whose quarters come out short (1 to 9, 66 across parameter blocks, a range starting at
+     * The one-token INT2, INT4 and INT8 path takes row i of each quarter of its row range in one pass (four rows a
+     * quarter apart). Row counts whose quarters come out short (1 to 9, 66 across parameter blocks, a range starting at
      * row 5), every group size (scales broadcast, spread or from the lane table) and 33 groups (a zero-term tail
      * past the last whole vector): each output against the dequantized reference, and its bits the same as the row
      * computed on its own (a one-row range, which takes the one-row dot).
@@ -126,7 +126,7 @@ class QuantKernelsTest {
     @Test
     void oneTokenFourRowPassesKeepEachRowsBits() {
         Random rnd = new Random(11);
-        for (int bits : new int[] {4, 8}) {
+        for (int bits : new int[] {2, 4, 8}) {
             for (int gs : new int[] {32, 64, 128}) {
                 int cols = gs == 64 ? 33 * 64 : 8 * gs;
                 QuantFormat f = new QuantFormat(bits, gs);
