@@ -2,6 +2,7 @@
 # Kernel rates of two builds side by side: the one-token INT4/INT8 matvec and the bf16 matmul over matrices far past
 # the last-level cache, one thread, interleaved per shape (before, after, before, after).
 #   bash commands.sh OLD_CLASSES [OUT_DIR] [LAYOUT]
+# SPLIT=1 in the environment runs each shape over two threads (KernelRateMain --split; files named *-split-*).
 # OLD_CLASSES: compression/target/classes of the build before (e.g. a worktree of commit 1a375af, `./build -o compile
 # -pl compression`); the build after is cli/target/lib of this checkout. LAYOUT runs that layout's shapes only. Run
 # from the repository root.
@@ -20,8 +21,8 @@ for pass in 1 2; do
       cp="cli/target/lib/*"
       [ "$build" = before ] && cp="$old:cli/target/lib/*"
       "$java" --add-modules jdk.incubator.vector -cp "$cp" io.strata.bench.kernels.KernelRateMain --layout "$layout" \
-        --rows "$rows" --cols "$cols" --tokens "$tokens" --rounds 7 \
-        --json "$out/$layout-$rows-$cols-t$tokens-$build-$pass.json" 2>/dev/null | tail -1 | sed "s/^/$build: /"
+        --rows "$rows" --cols "$cols" --tokens "$tokens" --rounds 7 ${SPLIT:+--split} \
+        --json "$out/$layout-$rows-$cols-t$tokens${SPLIT:+-split}-$build-$pass.json" 2>/dev/null | tail -1 | sed "s/^/$build: /"
     done
   done
 done
