@@ -88,11 +88,12 @@ public final class VectorDenseKernels implements DenseKernels {
             int[] row = new int[4];
             int q = (r1 - r0 + 3) / 4; // passes, each row of a quarter (spread) or four rows (consecutive)
             for (int i = 0; i < q; i++) {
-                int nr = 0;
-                for (int k = 0; k < 4; k++) {
-                    int rk = spread ? r0 + k * q + i : r0 + 4 * i + k;
-                    if (rk >= (spread ? Math.min(r0 + (k + 1) * q, r1) : r1)) break;
-                    row[nr++] = rk;
+                int nr;
+                if (spread) {
+                    nr = RowQuarters.rows(r0, r1, q, i, row);
+                } else {
+                    nr = Math.min(4, r1 - (r0 + 4 * i));
+                    for (int k = 0; k < nr; k++) row[k] = r0 + 4 * i + k;
                 }
                 long b0 = row[0] * rowBytes, b1 = row[nr > 1 ? 1 : 0] * rowBytes, b2 = row[nr > 2 ? 2 : 0] * rowBytes,
                         b3 = row[nr > 3 ? 3 : 0] * rowBytes;

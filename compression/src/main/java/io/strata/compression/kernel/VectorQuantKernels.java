@@ -428,13 +428,9 @@ public final class VectorQuantKernels implements QuantKernels {
         int[] so = new int[4];
         float[] lanes = new float[4 * L], quad = new float[4], hi = new float[4];
         for (int i = 0; i < q; i++) {
-            int bi = i % PARAM_BLOCK, po = bi * groups, live = 0;
-            for (int k = 0; k < 4; k++) {
-                int end = Math.min(r0 + (k + 1) * q, r1);
-                r[k] = r0 + k * q + i;
-                if (r[k] >= end) break;
-                live++;
-                if (bi == 0) blockParams(w, r[k], Math.min(PARAM_BLOCK, end - r[k]), raw, scale[k], zs[k]);
+            int bi = i % PARAM_BLOCK, po = bi * groups, live = RowQuarters.rows(r0, r1, q, i, r);
+            for (int k = 0; k < live; k++) {
+                if (bi == 0) blockParams(w, r[k], Math.min(PARAM_BLOCK, RowQuarters.end(r0, r1, q, k) - r[k]), raw, scale[k], zs[k]);
                 if (shift < 0) laneScales(w, scale[k], po, laneScale[k]);
                 base[k] = r[k] * rowBytes;
                 sv[k] = shift >= 0 ? scale[k] : laneScale[k];
@@ -636,20 +632,11 @@ public final class VectorQuantKernels implements QuantKernels {
             acc2 = c0.add(c1).fma(shift >= 0 ? FloatVector.fromArray(F, sv2, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv2, j), acc2);
             acc3 = d0.add(d1).fma(shift >= 0 ? FloatVector.fromArray(F, sv3, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv3, j), acc3);
         }
-        // the zero-point terms of each row's groups, L per fma, into its accumulator (as in the one-row dots)
-        int g = 0;
-        for (; g + L <= groups; g += L) {
-            FloatVector nx = FloatVector.fromArray(F, nxsum, xso + g);
-            acc0 = FloatVector.fromArray(F, zs0, zo + g).fma(nx, acc0);
-            acc1 = FloatVector.fromArray(F, zs1, zo + g).fma(nx, acc1);
-            acc2 = FloatVector.fromArray(F, zs2, zo + g).fma(nx, acc2);
-            acc3 = FloatVector.fromArray(F, zs3, zo + g).fma(nx, acc3);
-        }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, L);
         acc2.intoArray(lanes, 2 * L);
         acc3.intoArray(lanes, 3 * L);
-        laneSums4(lanes, g, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
+        zeroTermsAndSums4(lanes, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
     }
 
     /** {@link #rowDotInt2Lo} of four rows (lane-run scale tables ls0..ls3) in one pass over xp: quad[k], the same bits. */
@@ -707,20 +694,11 @@ public final class VectorQuantKernels implements QuantKernels {
             acc2 = c0.add(c1).fma(FloatVector.fromArray(F, ls2, j), acc2);
             acc3 = d0.add(d1).fma(FloatVector.fromArray(F, ls3, j), acc3);
         }
-        // the zero-point terms of each row's groups, L per fma, into its accumulator (as in rowDotInt2Lo)
-        int g = 0;
-        for (; g + L <= groups; g += L) {
-            FloatVector nx = FloatVector.fromArray(F, nxsum, xso + g);
-            acc0 = FloatVector.fromArray(F, zs0, zo + g).fma(nx, acc0);
-            acc1 = FloatVector.fromArray(F, zs1, zo + g).fma(nx, acc1);
-            acc2 = FloatVector.fromArray(F, zs2, zo + g).fma(nx, acc2);
-            acc3 = FloatVector.fromArray(F, zs3, zo + g).fma(nx, acc3);
-        }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, L);
         acc2.intoArray(lanes, 2 * L);
         acc3.intoArray(lanes, 3 * L);
-        laneSums4(lanes, g, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
+        zeroTermsAndSums4(lanes, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
     }
 
     /** {@link #rowDotInt2Hi} of four rows in one pass over xp: quad[k], the same bits. */
@@ -819,7 +797,23 @@ public final class VectorQuantKernels implements QuantKernels {
             acc2 = c0.add(c1).fma(shift >= 0 ? FloatVector.broadcast(F, sv2[so2 + (j >>> shift)]) : FloatVector.fromArray(F, sv2, j), acc2);
             acc3 = d0.add(d1).fma(shift >= 0 ? FloatVector.broadcast(F, sv3[so3 + (j >>> shift)]) : FloatVector.fromArray(F, sv3, j), acc3);
         }
-        // the zero-point terms of each row's groups, L per fma, into its accumulator (as in the one-row dots)
+        acc0.intoArray(lanes, 0);
+        acc1.intoArray(lanes, L);
+        acc2.intoArray(lanes, 2 * L);
+        acc3.intoArray(lanes, 3 * L);
+        zeroTermsAndSums4(lanes, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
+    }
+
+    /**
+     * The end of the four-row dots, from their accumulators stored at lanes[k·L]: row k's zero-point terms into its
+     * accumulator (L groups per fma, as the one-row dots fold them), the fixed-order lane sum into quad[k], then its
+     * groups past the last multiple of L, in order. A stored vector reloads exactly, so the bits are those of the
+     * one-row dots. The accumulators pass through the array because a call that did not inline would box vectors.
+     */
+    private static void zeroTermsAndSums4(float[] lanes, float[] zs0, float[] zs1, float[] zs2, float[] zs3, int zo, float[] nxsum,
+                                          int xso, int groups, float[] quad) {
+        FloatVector acc0 = FloatVector.fromArray(F, lanes, 0), acc1 = FloatVector.fromArray(F, lanes, L);
+        FloatVector acc2 = FloatVector.fromArray(F, lanes, 2 * L), acc3 = FloatVector.fromArray(F, lanes, 3 * L);
         int g = 0;
         for (; g + L <= groups; g += L) {
             FloatVector nx = FloatVector.fromArray(F, nxsum, xso + g);
@@ -832,18 +826,8 @@ public final class VectorQuantKernels implements QuantKernels {
         acc1.intoArray(lanes, L);
         acc2.intoArray(lanes, 2 * L);
         acc3.intoArray(lanes, 3 * L);
-        laneSums4(lanes, g, zs0, zs1, zs2, zs3, zo, nxsum, xso, groups, quad);
-    }
-
-    /**
-     * The end of the four-row dots: quad[k] = the fixed-order lane sum of row k's accumulator (stored at lanes[k·L]),
-     * then its zero-point terms of the groups from g0 on (those past the last multiple of L), in order, as the one-row
-     * dots end. Vectors are not passed: a call that did not inline would box them.
-     */
-    private static void laneSums4(float[] lanes, int g0, float[] zs0, float[] zs1, float[] zs2, float[] zs3, int zo, float[] nxsum,
-                                  int xso, int groups, float[] quad) {
         LaneSum.sum4(lanes, 0, quad, 0, 1);
-        for (int g = g0; g < groups; g++) {
+        for (; g < groups; g++) {
             float nx = nxsum[xso + g];
             quad[0] += zs0[zo + g] * nx;
             quad[1] += zs1[zo + g] * nx;
