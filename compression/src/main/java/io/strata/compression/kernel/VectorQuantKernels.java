@@ -98,15 +98,23 @@ public final class VectorQuantKernels implements QuantKernels {
     /** From this many tokens on, a row is dequantized once and multiplied with all tokens (prefill). */
     static final int BATCH_MIN_TOKENS = 2;
 
+    /**
+     * INT4 batches up to this many tokens (two blocks of four: an expert's share of a prompt) take the fused passes,
+     * which dequantize the rows again for each block of tokens; a longer batch (a prompt through the attention
+     * projections) dequantizes each row once into d, where the fused passes measured no faster (fused4x4Int4).
+     */
+    static final int FUSED_MAX_TOKENS = 8;
+
     /*
      * Prefill (n ≥ 2 tokens): the code extraction (mask, convert: two instructions per weight and
-     * lane, against one fma) is what bounds the one-token kernel, so for a batch each
+     * lane, against one fma) is what bounds the one-token kernel, so for a batch each INT8 and INT2
      * row is dequantized once, to q·s in the lane order of xp, into an L1-resident float row, and
      * those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
      * sixteen independent fma chains, eight loads per sixteen fmas. Each (row, token) sum is one fma chain
      * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
      * A last block of one or two tokens takes a pass of its own width (dot4x1, dot4x2: an expert's
      * share of a prompt is often 5 or 6 tokens); one of three repeats token 0 (computed and dropped).
+     * INT4 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in registers.
      */
     private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
                                     int vecCols) {
@@ -116,17 +124,37 @@ public final class VectorQuantKernels implements QuantKernels {
         short[] raw = new short[4 * groups];                  // (4, groups) f16 scales or zeros of the block's rows
         float[] scale = new float[4 * groups + L], zs = new float[4 * groups]; // (4, groups) s and s·z of the block's rows
         int shift = directShift(w.format());
-        float[] laneScale = new float[shift >= 0 ? 0 : vecCols * bits / 32]; // (vecCols / vpl) scale of each lane run
-        float[][] d = new float[4][vecCols];                   // (4, vecCols) the block's rows dequantized, lane order
+        int runs = vecCols * bits / 32;                       // lane runs of a row
+        float[] laneScale = new float[shift >= 0 ? 0 : 4 * runs]; // (4, runs) scale of each lane run of the block's rows
+        boolean fused = bits == 4 && n <= FUSED_MAX_TOKENS;
+        float[][] d = new float[4][fused ? 0 : vecCols];       // (4, vecCols) the block's rows dequantized, lane order
         float[] sums = new float[16];                          // (4 rows, 4 tokens) dot products of one block
         float[] lanes = new float[16 * L];                     // the sixteen accumulators, stored for the lane sums
         for (int r = r0; r < r1; r += 4) {
             int nr = Math.min(4, r1 - r);
             blockParams(w, r, nr, raw, scale, zs);
-            for (int i = 0; i < nr; i++) {
-                if (shift < 0) laneScales(w, scale, i * groups, laneScale);
-                dequantRow(bits, seg, (r + i) * rowBytes, shift >= 0 ? scale : laneScale, shift >= 0 ? i * groups : 0, shift, d[i], vecCols);
+            if (shift < 0) for (int i = 0; i < nr; i++) laneScales(w, scale, i * groups, laneScale, i * runs, runs);
+            float[] sv = shift >= 0 ? scale : laneScale;
+            int stride = shift >= 0 ? groups : runs;
+            if (fused) {
+                // INT4, at most two blocks of tokens: the rows are dequantized in registers by each pass (fused4x4Int4)
+                int i1 = nr > 1 ? 1 : 0, i2 = nr > 2 ? 2 : 0, i3 = nr > 3 ? 3 : 0;
+                for (int t0 = 0; t0 < n; t0 += 4) {
+                    int nb = Math.min(4, n - t0);
+                    int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : t0) * cols, o2 = (nb > 2 ? t0 + 2 : t0) * cols, o3 = (nb > 3 ? t0 + 3 : t0) * cols;
+                    fused4x4Int4(seg, r * rowBytes, (r + i1) * rowBytes, (r + i2) * rowBytes, (r + i3) * rowBytes, sv, 0, i1 * stride, i2 * stride,
+                            i3 * stride, shift, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                    for (int i = 0; i < nr; i++) {
+                        for (int k = 0; k < nb; k++) {
+                            int t = t0 + k;
+                            float y = sums[4 * i + k] + zeroTerms(zs, i * groups, xsum, t * groups, groups, lanes);
+                            out[t * rows + r + i] = tail(w, r + i, t, y, x, scale, i * groups, vecCols);
+                        }
+                    }
+                }
+                continue;
             }
+            for (int i = 0; i < nr; i++) dequantRow(bits, seg, (r + i) * rowBytes, sv, i * stride, shift, d[i], vecCols);
             // missing rows of the last block repeat row r (computed and dropped)
             float[] d1 = d[nr > 1 ? 1 : 0], d2 = d[nr > 2 ? 2 : 0], d3 = d[nr > 3 ? 3 : 0];
             for (int t0 = 0; t0 < n; t0 += 4) {
@@ -147,6 +175,103 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /**
+     * INT4 rows at base0..base3 against the four tokens at xp offsets o0..o3 (a row or token missing from the block repeats
+     * one that is there): sums[4·i + k]. Each pass recomputes the rows' q·s (a block of tokens past the first dequantizes
+     * them again) instead of storing them to d and loading them back: the stores bounded the dequantization, and the
+     * fused passes ran 1.2-1.5x faster over [1024, 2048] from cache on one thread at 2 to 8 tokens; at 32 tokens the
+     * measurements disagreed (bench/results/cpu-speed/fused-int4/), so longer batches keep the stored rows
+     * (FUSED_MAX_TOKENS). INT8 fused the same way gained nothing (four codes per load) and keeps the stored rows. The rows are dequantized in registers as {@link #dequantRow} stores them (the same
+     * products q·2^(bits·k)·s, lane-run scales from sv at so0..so3), and each (row, token) sum is the fma chain of
+     * {@link #dot4x4} over the same values in the same order, so the bits are those of the dequantize-then-multiply passes.
+     * One loop per code position of a lane (k below the top code, its mask a variable; then the top code): written out
+     * for all 8 positions, the method overran C2's inlining budget and ran boxed.
+     */
+    private static void fused4x4Int4(MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
+                                     int so3, int shift, float[] xp, int o0, int o1, int o2, int o3, int vecCols, float[] lanes, float[] sums) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
+        for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
+            long cb = c / 2;
+            IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
+            FloatVector s0 = shift >= 0 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so0 + j);
+            FloatVector s1 = shift >= 0 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so1 + j);
+            FloatVector s2 = shift >= 0 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so2 + j);
+            FloatVector s3 = shift >= 0 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so3 + j);
+            for (int k = 0; k < 7; k++) {
+                int m = 15 << (4 * k);
+                int o = c + k * L;
+                FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o), x1 = FloatVector.fromArray(F, xp, o1 + o);
+                FloatVector x2 = FloatVector.fromArray(F, xp, o2 + o), x3 = FloatVector.fromArray(F, xp, o3 + o);
+                FloatVector w = ((FloatVector) p0.and(m).convert(VectorOperators.I2F, 0)).mul(s0);
+                a0 = w.fma(x0, a0);
+                a1 = w.fma(x1, a1);
+                a2 = w.fma(x2, a2);
+                a3 = w.fma(x3, a3);
+                w = ((FloatVector) p1.and(m).convert(VectorOperators.I2F, 0)).mul(s1);
+                b0 = w.fma(x0, b0);
+                b1 = w.fma(x1, b1);
+                b2 = w.fma(x2, b2);
+                b3 = w.fma(x3, b3);
+                w = ((FloatVector) p2.and(m).convert(VectorOperators.I2F, 0)).mul(s2);
+                c0 = w.fma(x0, c0);
+                c1 = w.fma(x1, c1);
+                c2 = w.fma(x2, c2);
+                c3 = w.fma(x3, c3);
+                w = ((FloatVector) p3.and(m).convert(VectorOperators.I2F, 0)).mul(s3);
+                e0 = w.fma(x0, e0);
+                e1 = w.fma(x1, e1);
+                e2 = w.fma(x2, e2);
+                e3 = w.fma(x3, e3);
+            }
+            {
+                int k = 7;
+                int o = c + k * L;
+                FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o), x1 = FloatVector.fromArray(F, xp, o1 + o);
+                FloatVector x2 = FloatVector.fromArray(F, xp, o2 + o), x3 = FloatVector.fromArray(F, xp, o3 + o);
+                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s0);
+                a0 = w.fma(x0, a0);
+                a1 = w.fma(x1, a1);
+                a2 = w.fma(x2, a2);
+                a3 = w.fma(x3, a3);
+                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1);
+                b0 = w.fma(x0, b0);
+                b1 = w.fma(x1, b1);
+                b2 = w.fma(x2, b2);
+                b3 = w.fma(x3, b3);
+                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s2);
+                c0 = w.fma(x0, c0);
+                c1 = w.fma(x1, c1);
+                c2 = w.fma(x2, c2);
+                c3 = w.fma(x3, c3);
+                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s3);
+                e0 = w.fma(x0, e0);
+                e1 = w.fma(x1, e1);
+                e2 = w.fma(x2, e2);
+                e3 = w.fma(x3, e3);
+            }
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        b0.intoArray(lanes, 4 * L);
+        b1.intoArray(lanes, 5 * L);
+        b2.intoArray(lanes, 6 * L);
+        b3.intoArray(lanes, 7 * L);
+        c0.intoArray(lanes, 8 * L);
+        c1.intoArray(lanes, 9 * L);
+        c2.intoArray(lanes, 10 * L);
+        c3.intoArray(lanes, 11 * L);
+        e0.intoArray(lanes, 12 * L);
+        e1.intoArray(lanes, 13 * L);
+        e2.intoArray(lanes, 14 * L);
+        e3.intoArray(lanes, 15 * L);
+        for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
+    }
+
+    /**
      * Row codes × lane scales into d, in the lane order of xp (see {@link #matmul}): code k < vpl − 1 masked in
      * place, q·2^(bits·k)·s, against an xp scaled by 2^(−bits·k), so each product is the one of q·s and x. The
      * lane-run scales come from the table sv = laneScale (shift < 0), or with {@link #directShift} from the
@@ -157,7 +282,7 @@ public final class VectorQuantKernels implements QuantKernels {
             case 8 -> {
                 for (int c = 0, j = 0; c < vecCols; c += 4 * L, j += L) {
                     IntVector p = IntVector.fromMemorySegment(I, seg, base + c, LE);
-                    FloatVector s = shift >= 0 ? FloatVector.broadcast(F, sv[so + (j >>> shift)]) : FloatVector.fromArray(F, sv, j);
+                    FloatVector s = shift >= 0 ? FloatVector.broadcast(F, sv[so + (j >>> shift)]) : FloatVector.fromArray(F, sv, so + j);
                     ((FloatVector) p.and(255).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
                     ((FloatVector) p.and(255 << 8).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
                     ((FloatVector) p.and(255 << 16).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
@@ -167,7 +292,7 @@ public final class VectorQuantKernels implements QuantKernels {
             case 4 -> {
                 for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
                     IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 2, LE);
-                    FloatVector s = shift >= 0 ? FloatVector.fromArray(F, sv, so + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, j);
+                    FloatVector s = shift >= 0 ? FloatVector.fromArray(F, sv, so + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so + j);
                     ((FloatVector) p.and(15).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c);
                     ((FloatVector) p.and(15 << 4).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + L);
                     ((FloatVector) p.and(15 << 8).convert(VectorOperators.I2F, 0)).mul(s).intoArray(d, c + 2 * L);
@@ -179,8 +304,8 @@ public final class VectorQuantKernels implements QuantKernels {
                 }
             }
             case 2 -> {
-                dequantInt2(seg, base, sv, d, vecCols, 0);
-                dequantInt2(seg, base, sv, d, vecCols, 8);
+                dequantInt2(seg, base, sv, so, d, vecCols, 0);
+                dequantInt2(seg, base, sv, so, d, vecCols, 8);
             }
             default -> throw new IllegalStateException("bits " + bits);
         }
@@ -190,9 +315,9 @@ public final class VectorQuantKernels implements QuantKernels {
      * INT2 codes k0 .. k0+7 of each lane, masked in place (two calls per row: at most 8 extractions per loop, see
      * rowsSpread). Code 15, the lane's top bits, takes the logical shift instead: its mask would make the int negative.
      */
-    private static void dequantInt2(MemorySegment seg, long base, float[] laneScale, float[] d, int vecCols, int k0) {
+    private static void dequantInt2(MemorySegment seg, long base, float[] laneScale, int so, float[] d, int vecCols, int k0) {
         int sh = 2 * k0;
-        for (int c = 0, j = 0; c < vecCols; c += 16 * L, j += L) {
+        for (int c = 0, j = so; c < vecCols; c += 16 * L, j += L) {
             IntVector p = IntVector.fromMemorySegment(I, seg, base + c / 4, LE);
             FloatVector s = FloatVector.fromArray(F, laneScale, j);
             int o = c + k0 * L;
@@ -347,22 +472,22 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /**
-     * laneScale[j] = s of the group of lane run j of the row whose scales start at {@code scale[so]}.
+     * laneScale[lo + j] = s of the group of lane run j (j < lanes) of the row whose scales start at {@code scale[so]}.
      * The table is filled with vector stores: a scalar fill of one float per lane cost 30-50 % of the
      * whole matvec (2048-wide rows). lanesPerGroup is a power of two ≥ 2; scale has L floats of padding
      * so a load of L scales never runs off its end.
      */
-    private static void laneScales(QuantizedMatrix w, float[] scale, int so, float[] laneScale) {
+    private static void laneScales(QuantizedMatrix w, float[] scale, int so, float[] laneScale, int lo, int lanes) {
         int lanesPerGroup = w.format().groupSize() * w.format().bits() / 32;
-        int lanes = laneScale.length, shift = Integer.numberOfTrailingZeros(lanesPerGroup);
+        int shift = Integer.numberOfTrailingZeros(lanesPerGroup);
         if (lanesPerGroup >= L) {
-            for (int j = 0; j < lanes; j += L) FloatVector.broadcast(F, scale[so + (j >>> shift)]).intoArray(laneScale, j);
+            for (int j = 0; j < lanes; j += L) FloatVector.broadcast(F, scale[so + (j >>> shift)]).intoArray(laneScale, lo + j);
         } else if (shift == 1) { // one loop per shuffle: a shuffle read from an array is not a constant to C2
-            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 1)).rearrange(SPREAD_2).intoArray(laneScale, j);
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 1)).rearrange(SPREAD_2).intoArray(laneScale, lo + j);
         } else if (shift == 2) {
-            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 2)).rearrange(SPREAD_4).intoArray(laneScale, j);
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 2)).rearrange(SPREAD_4).intoArray(laneScale, lo + j);
         } else {
-            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 3)).rearrange(SPREAD_8).intoArray(laneScale, j);
+            for (int j = 0; j < lanes; j += L) FloatVector.fromArray(F, scale, so + (j >>> 3)).rearrange(SPREAD_8).intoArray(laneScale, lo + j);
         }
     }
 
@@ -431,7 +556,7 @@ public final class VectorQuantKernels implements QuantKernels {
             int bi = i % PARAM_BLOCK, po = bi * groups, live = RowQuarters.rows(r0, r1, q, i, r);
             for (int k = 0; k < live; k++) {
                 if (bi == 0) blockParams(w, r[k], Math.min(PARAM_BLOCK, RowQuarters.end(r0, r1, q, k) - r[k]), raw, scale[k], zs[k]);
-                if (shift < 0) laneScales(w, scale[k], po, laneScale[k]);
+                if (shift < 0) laneScales(w, scale[k], po, laneScale[k], 0, laneScale[k].length);
                 base[k] = r[k] * rowBytes;
                 sv[k] = shift >= 0 ? scale[k] : laneScale[k];
                 so[k] = shift >= 0 ? po : 0;

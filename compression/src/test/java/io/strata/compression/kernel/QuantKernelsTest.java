@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class QuantKernelsTest {
@@ -114,6 +115,70 @@ class QuantKernelsTest {
                 }
             }
         }
+    }
+
+    /**
+     * The bits of the vector kernel's INT4 batched path against its specification written element by element: per row
+     * and token, lane i of L sums fma(q·s, x) over the columns c0 + 8i + k of each chunk of 8·L in order (q·s rounded to
+     * a float first), the lanes are summed in the butterfly order, the zero-point terms −s·z·Σx (Σx of each group in
+     * column order) are added by L groups per fma and the rest one by one, then the scalar tail columns. Rows 9 (a
+     * short last block of rows), token counts with short last blocks, group sizes whose scales come from the groups
+     * directly (64) or from a lane table (32, 128), and 33 groups (a tail of columns and of zero-point groups). Up to
+     * FUSED_MAX_TOKENS the rows are dequantized in registers by each pass, past it into a stored row: the same bits.
+     */
+    @Test
+    void batchedInt4BitsFollowTheirSpecification() {
+        QuantKernels vector = Kernels.vectorQuantOrNull();
+        Assumptions.assumeTrue(vector instanceof VectorQuantKernels, "no Vector API kernels in this JVM");
+        Random rnd = new Random(12);
+        int rows = 9;
+        for (int gs : new int[] {32, 64, 128}) {
+            int cols = gs == 64 ? 33 * 64 : 17 * gs;
+            QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.BF16),
+                    new QuantFormat(4, gs), HqqFit.RTN, Arena.ofAuto());
+            for (int n : new int[] {2, 3, 4, 5, 7, 8, 9, 13}) { // fused passes up to 8 tokens, stored rows past that
+                float[] x = TestData.gaussian(rnd, n * cols, 1f), out = new float[n * rows];
+                vector.matmul(q, x, n, out, 0, rows);
+                for (int t = 0; t < n; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(Float.floatToRawIntBits(batchedInt4Spec(q, x, t, r)), Float.floatToRawIntBits(out[t * rows + r]),
+                                "int4-g" + gs + " n=" + n + " t=" + t + " r=" + r);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The specification of one output of the INT4 batched path (see {@link #batchedInt4BitsFollowTheirSpecification}). */
+    static float batchedInt4Spec(QuantizedMatrix q, float[] x, int t, int r) {
+        int lanes = VectorQuantKernels.L, cols = q.cols(), gs = q.format().groupSize(), groups = cols / gs, xo = t * cols;
+        int chunk = 8 * lanes, vecCols = cols - cols % chunk;
+        float[] acc = new float[lanes];
+        for (int c0 = 0; c0 < vecCols; c0 += chunk) {
+            for (int k = 0; k < 8; k++) {
+                for (int i = 0; i < lanes; i++) {
+                    int c = c0 + 8 * i + k;
+                    acc[i] = Math.fma(q.code(r, c) * q.scale(r, c / gs), x[xo + c], acc[i]);
+                }
+            }
+        }
+        float y = LaneSum.sumScalar(acc, 0, lanes);
+        float[] zs = new float[groups], nxsum = new float[groups], zacc = new float[lanes];
+        for (int g = 0; g < groups; g++) {
+            zs[g] = q.scale(r, g) * q.zero(r, g);
+            float sum = 0f;
+            for (int c = g * gs; c < (g + 1) * gs; c++) sum += x[xo + c];
+            nxsum[g] = -sum;
+        }
+        int g = 0;
+        for (; g + lanes <= groups; g += lanes) {
+            for (int i = 0; i < lanes; i++) zacc[i] = Math.fma(zs[g + i], nxsum[g + i], zacc[i]);
+        }
+        float z = LaneSum.sumScalar(zacc, 0, lanes);
+        for (; g < groups; g++) z += zs[g] * nxsum[g];
+        y += z;
+        for (int c = vecCols; c < cols; c++) y += q.code(r, c) * q.scale(r, c / gs) * x[xo + c];
+        return y;
     }
 
     /**
