@@ -101,7 +101,7 @@ public final class VectorQuantKernels implements QuantKernels {
     /**
      * INT4 batches up to this many tokens (two blocks of four: an expert's share of a prompt) take the fused passes,
      * which dequantize the rows again for each block of tokens; a longer batch (a prompt through the attention
-     * projections) dequantizes each row once into d, where the fused passes measured no faster (fused4x4Int4).
+     * projections) dequantizes each row once into d: at 32 tokens the fused passes ran slower (fused4x4Int4).
      */
     static final int FUSED_MAX_TOKENS = 8;
 
@@ -178,9 +178,9 @@ public final class VectorQuantKernels implements QuantKernels {
      * INT4 rows at base0..base3 against the four tokens at xp offsets o0..o3 (a row or token missing from the block repeats
      * one that is there): sums[4·i + k]. Each pass recomputes the rows' q·s (a block of tokens past the first dequantizes
      * them again) instead of storing them to d and loading them back: the stores bounded the dequantization, and the
-     * fused passes ran 1.2-1.5x faster over [1024, 2048] from cache on one thread at 2 to 8 tokens; at 32 tokens the
-     * measurements disagreed (bench/results/cpu-speed/fused-int4/), so longer batches keep the stored rows
-     * (FUSED_MAX_TOKENS). INT8 fused the same way gained nothing (four codes per load) and keeps the stored rows. The rows are dequantized in registers as {@link #dequantRow} stores them (the same
+     * fused passes were ahead in 17 of 20 interleaved pairs at 2 to 8 tokens from cache on one thread (median 1.3x) and
+     * behind in all 4 at 32 tokens, 0.77-0.92x (bench/results/cpu-speed/fused-int4/), so longer batches keep the stored
+     * rows (FUSED_MAX_TOKENS). INT8 fused the same way gained nothing (four codes per load) and keeps the stored rows. The rows are dequantized in registers as {@link #dequantRow} stores them (the same
      * products q·2^(bits·k)·s, lane-run scales from sv at so0..so3), and each (row, token) sum is the fma chain of
      * {@link #dot4x4} over the same values in the same order, so the bits are those of the dequantize-then-multiply passes.
      * One loop per code position of a lane (k below the top code, its mask a variable; then the top code): written out
