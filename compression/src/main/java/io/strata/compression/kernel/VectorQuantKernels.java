@@ -175,16 +175,20 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /**
-     * INT4 rows at base0..base3 against the four tokens at xp offsets o0..o3 (a row or token missing from the block repeats
-     * one that is there): sums[4·i + k]. Each pass recomputes the rows' q·s (a block of tokens past the first dequantizes
-     * them again) instead of storing them to d and loading them back: the stores bounded the dequantization, and the
-     * fused passes were ahead in 17 of 20 interleaved pairs at 2 to 8 tokens from cache on one thread (median 1.3x) and
-     * behind in all 4 at 32 tokens, 0.77-0.92x (bench/results/cpu-speed/fused-int4/), so longer batches keep the stored
-     * rows (FUSED_MAX_TOKENS). INT8 fused the same way gained nothing (four codes per load) and keeps the stored rows. The rows are dequantized in registers as {@link #dequantRow} stores them (the same
-     * products q·2^(bits·k)·s, lane-run scales from sv at so0..so3), and each (row, token) sum is the fma chain of
-     * {@link #dot4x4} over the same values in the same order, so the bits are those of the dequantize-then-multiply passes.
-     * One loop per code position of a lane (k below the top code, its mask a variable; then the top code): written out
-     * for all 8 positions, the method overran C2's inlining budget and ran boxed.
+     * INT4 rows at base0..base3 against the four tokens at xp offsets o0..o3 (a row or token missing from the block
+     * repeats one that is there): sums[4·i + k]. The rows are dequantized in registers as {@link #dequantRow} stores
+     * them (the same products q·2^(bits·k)·s, lane-run scales from sv at so0..so3), and each (row, token) sum is the fma
+     * chain of {@link #dot4x4} over the same values in the same order, so the bits are those of the
+     * dequantize-then-multiply passes. The code positions of a lane are one loop (k below the top code, its mask a
+     * variable; then the top code) rather than written out, to keep the method within C2's inlining budget: an earlier
+     * four-row dequantizing pass written out in full overran it and ran boxed (see the comment above rowsSpread).
+     *
+     * Each pass recomputes the rows' q·s (a block of tokens past the first dequantizes them again) instead of storing
+     * them to d and loading them back. Over [1024, 2048] with four tokens the dequantization alone ran at 31 G weights/s
+     * against 74 G multiply-adds/s for the passes alone; the fused passes were ahead in 17 of 20 interleaved pairs at 2
+     * to 8 tokens from cache on one thread (median 1.3x) and behind in all 4 at 32 tokens, 0.77-0.92x
+     * (bench/results/cpu-speed/fused-int4/), so longer batches keep the stored rows (FUSED_MAX_TOKENS). INT8 fused the
+     * same way gained nothing (four codes per load) and keeps the stored rows.
      */
     private static void fused4x4Int4(MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
                                      int so3, int shift, float[] xp, int o0, int o1, int o2, int o3, int vecCols, float[] lanes, float[] sums) {
