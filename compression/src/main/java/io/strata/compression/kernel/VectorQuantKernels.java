@@ -136,33 +136,22 @@ public final class VectorQuantKernels implements QuantKernels {
             if (shift < 0) for (int i = 0; i < nr; i++) laneScales(w, scale, i * groups, laneScale, i * runs, runs);
             float[] sv = shift >= 0 ? scale : laneScale;
             int stride = shift >= 0 ? groups : runs;
-            if (fused) {
-                // INT4, at most two blocks of tokens: the rows are dequantized in registers by each pass (fused4x4Int4)
-                int i1 = nr > 1 ? 1 : 0, i2 = nr > 2 ? 2 : 0, i3 = nr > 3 ? 3 : 0;
-                for (int t0 = 0; t0 < n; t0 += 4) {
-                    int nb = Math.min(4, n - t0);
-                    int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : t0) * cols, o2 = (nb > 2 ? t0 + 2 : t0) * cols, o3 = (nb > 3 ? t0 + 3 : t0) * cols;
-                    fused4x4Int4(seg, r * rowBytes, (r + i1) * rowBytes, (r + i2) * rowBytes, (r + i3) * rowBytes, sv, 0, i1 * stride, i2 * stride,
-                            i3 * stride, shift, xp, o0, o1, o2, o3, vecCols, lanes, sums);
-                    for (int i = 0; i < nr; i++) {
-                        for (int k = 0; k < nb; k++) {
-                            int t = t0 + k;
-                            float y = sums[4 * i + k] + zeroTerms(zs, i * groups, xsum, t * groups, groups, lanes);
-                            out[t * rows + r + i] = tail(w, r + i, t, y, x, scale, i * groups, vecCols);
-                        }
-                    }
-                }
-                continue;
-            }
-            for (int i = 0; i < nr; i++) dequantRow(bits, seg, (r + i) * rowBytes, sv, i * stride, shift, d[i], vecCols);
+            if (!fused) for (int i = 0; i < nr; i++) dequantRow(bits, seg, (r + i) * rowBytes, sv, i * stride, shift, d[i], vecCols);
             // missing rows of the last block repeat row r (computed and dropped)
-            float[] d1 = d[nr > 1 ? 1 : 0], d2 = d[nr > 2 ? 2 : 0], d3 = d[nr > 3 ? 3 : 0];
+            int i1 = nr > 1 ? 1 : 0, i2 = nr > 2 ? 2 : 0, i3 = nr > 3 ? 3 : 0;
             for (int t0 = 0; t0 < n; t0 += 4) {
                 int nb = Math.min(4, n - t0);
                 int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
-                if (nb == 1) dot4x1(d[0], d1, d2, d3, xp, o0, vecCols, lanes, sums);
-                else if (nb == 2) dot4x2(d[0], d1, d2, d3, xp, o0, o1, vecCols, lanes, sums);
-                else dot4x4(d[0], d1, d2, d3, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                if (fused) { // INT4, at most two blocks of tokens: the rows dequantized in registers by each pass
+                    fused4x4Int4(seg, r * rowBytes, (r + i1) * rowBytes, (r + i2) * rowBytes, (r + i3) * rowBytes, sv, 0, i1 * stride, i2 * stride,
+                            i3 * stride, shift, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                } else if (nb == 1) {
+                    dot4x1(d[0], d[i1], d[i2], d[i3], xp, o0, vecCols, lanes, sums);
+                } else if (nb == 2) {
+                    dot4x2(d[0], d[i1], d[i2], d[i3], xp, o0, o1, vecCols, lanes, sums);
+                } else {
+                    dot4x4(d[0], d[i1], d[i2], d[i3], xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                }
                 for (int i = 0; i < nr; i++) {
                     for (int k = 0; k < nb; k++) {
                         int t = t0 + k;
