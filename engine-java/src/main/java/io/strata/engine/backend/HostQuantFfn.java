@@ -133,15 +133,21 @@ public final class HostQuantFfn {
                     + "x" + up.cols() + ", down " + down.rows() + "x" + down.cols() + " do not form a SwiGLU expert");
         }
         float[] g = new float[n * inter], u = new float[n * inter];
+        // The activation of a chunk's rows runs on the thread that computed them, inside the parallel call: it is
+        // elementwise, so the bits do not change, and the other threads no longer wait for one to apply it to all
+        // n·inter values between the two calls.
         Parallel.forRange(inter, 64, (a, b) -> {
             gate.matmul(x, n, g, a, b);
             up.matmul(x, n, u, a, b);
+            for (int t = 0; t < n; t++) {
+                int o = t * inter;
+                if (gb == null) {
+                    for (int i = o + a; i < o + b; i++) g[i] = DenseExpert.silu(g[i]) * u[i];
+                } else {
+                    for (int i = o + a; i < o + b; i++) g[i] = ClampedGlu.apply(g[i] + gb[i - o], u[i] + ub[i - o], alpha, limit);
+                }
+            }
         });
-        if (gb == null) {
-            for (int i = 0; i < g.length; i++) g[i] = DenseExpert.silu(g[i]) * u[i];
-        } else {
-            for (int i = 0; i < g.length; i++) g[i] = ClampedGlu.apply(g[i] + gb[i % inter], u[i] + ub[i % inter], alpha, limit);
-        }
         Parallel.forRange(h, 64, (a, b) -> down.matmul(g, n, y, a, b));
         if (db != null) for (int i = 0; i < y.length; i++) y[i] += db[i % h];
     }
