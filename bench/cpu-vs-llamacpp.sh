@@ -14,7 +14,8 @@
 #         hidden size, expert size and top-8, so the same kernels; under WORK/quick), fewer warm-up rounds, 16-token tests.
 # --profile: also says where the time goes, for the report's account of each goal not met: one-thread kernel rates
 #         from the cache and from memory beside a plain read (KernelRateMain), and a JFR of each configuration behind
-#         a goal, summarised by bench/jfr_summary.py (the .jfr files stay in --work). About 12 minutes more.
+#         a goal with the measured runs' warm-up, summarised by bench/jfr_summary.py (the .jfr files stay in --work).
+#         About 12 minutes more.
 #
 # The models: the OLMoE-shaped random model (hidden 2048, 4 layers, 64 experts of 1024, top-8, vocabulary 50304,
 # bf16; ../shared/tools/make_hf_moe.py) and the shipped models/tiny-moe. Each is converted to GGUF with
@@ -196,9 +197,9 @@ if [ $PROFILE = 1 ]; then
     local name=$1 model=$2; shift 2
     stamp "JFR of strata $name"
     STRATA_JAVA_OPTS="-XX:StartFlightRecording=filename=$WORK/$name.jfr,settings=profile" \
-      S bench -m "$model" -t "$THREADS" --warmup-max 3 "$@" > /dev/null 2>> "$RAW/profile.log"
+      S bench -m "$model" -t "$THREADS" --warmup-max $WARM "$@" > /dev/null 2>> "$RAW/profile.log"
     "$PYTHON" "$ROOT/bench/jfr_summary.py" "$WORK/$name.jfr" --json "$RAW/profile-$name.json" > "$RAW/profile-$name.md" 2>> "$RAW/profile.log" || true
-    echo "STRATA_JAVA_OPTS=-XX:StartFlightRecording=filename=$name.jfr,settings=profile strata bench -m $model -t $THREADS --warmup-max 3 $*; bench/jfr_summary.py $name.jfr" >> "$RAW/commands.txt"
+    echo "STRATA_JAVA_OPTS=-XX:StartFlightRecording=filename=$name.jfr,settings=profile strata bench -m $model -t $THREADS --warmup-max $WARM $*; bench/jfr_summary.py $name.jfr" >> "$RAW/commands.txt"
   }
   for m in olmoe-hf olmoe-int4-all olmoe-int8-all olmoe-bf16; do
     src=$WORK/$m; [ $m = olmoe-hf ] && src=$O

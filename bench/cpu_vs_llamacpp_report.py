@@ -110,6 +110,32 @@ def why_not_met(raw, not_met, f2):
     return L
 
 
+def cpu_description():
+    """The CPU's name, family and model from /proc/cpuinfo (a name alone such as "Intel(R) Xeon(R) Processor" does not say
+    which), and its last-level cache from sysfs when the machine exposes it."""
+    info = {}
+    try:
+        for line in open("/proc/cpuinfo"):
+            if ":" in line:
+                k, v = (x.strip() for x in line.split(":", 1))
+                info.setdefault(k, v)
+    except OSError:
+        pass
+    text = info.get("model name") or platform.processor() or "unknown CPU"
+    if "cpu family" in info and "model" in info:
+        text += f" (CPU family {info['cpu family']}, model {info['model']})"
+    best = None
+    for d in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*"):
+        try:
+            level, size = int(open(f"{d}/level").read()), open(f"{d}/size").read().strip()
+        except (OSError, ValueError):
+            continue
+        if best is None or level > best[0]:
+            best = (level, size)
+    text += f", L{best[0]} cache {best[1]} (sysfs)" if best else ", no cache sizes in sysfs"
+    return text
+
+
 def main():
     ap = argparse.ArgumentParser()
     for a in ("raw", "out", "commit", "llama", "command", "work", "llama-note", "shape", "host-share"):
@@ -219,8 +245,7 @@ def main():
     startup_ms = med([x["startup_ms"] for x in startup])
 
     commands = open(f"{a.raw}/commands.txt").read().strip().splitlines()
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-    machine = f"{cpu}, {os.cpu_count()} cores (a VM shared with other work during the run unless stated otherwise)"
+    machine = f"{cpu_description()}, {os.cpu_count()} cores (a VM shared with other work during the run unless stated otherwise)"
     doc = {"script": a.command, "llama_cpp_commit": a.commit, "llama_cpp_build_dir": a.llama, "llama_cpp_note": a.llama_note, "llama_bench": llama_meta,
            "machine": machine, "model": a.shape, "threads": a.threads, "rounds": a.rounds, "prompt_tokens": a.p, "gen_tokens": a.n,
            "seconds": a.seconds, "work_dir": a.work, "commands": commands, "goals": results,
