@@ -114,7 +114,12 @@ public final class VectorQuantKernels implements QuantKernels {
      * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
      * A last block of one or two tokens takes a pass of its own width (dot4x1, dot4x2: an expert's
      * share of a prompt is often 5 or 6 tokens); one of three repeats token 0 (computed and dropped).
-     * INT4 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in registers.
+     * INT4 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in registers, the
+     * last block of one or two tokens in a pass of its own width too (fused4x1Int4, fused4x2Int4): the dequantization
+     * is most of a fused pass, and a padded pass repeats it for tokens that are dropped. Over int4-g64 [1024, 2048] and
+     * [2048, 1024] from the cache, one thread, five tokens ran ahead in 11 of 12 interleaved pairs (medians 1.45x and
+     * 1.28x), two tokens in 10 of 12 (1.17x, 1.13x), while four tokens, whose passes did not change, were ahead in
+     * 5 of 12 (bench/results/cpu-speed/int4-tail-passes/).
      */
     private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
                                     int vecCols) {
@@ -143,8 +148,14 @@ public final class VectorQuantKernels implements QuantKernels {
                 int nb = Math.min(4, n - t0);
                 int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
                 if (fused) { // INT4, at most two blocks of tokens: the rows dequantized in registers by each pass
-                    fused4x4Int4(seg, r * rowBytes, (r + i1) * rowBytes, (r + i2) * rowBytes, (r + i3) * rowBytes, sv, 0, i1 * stride, i2 * stride,
-                            i3 * stride, shift, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                    long q0 = r * rowBytes, q1 = (r + i1) * rowBytes, q2 = (r + i2) * rowBytes, q3 = (r + i3) * rowBytes;
+                    if (nb == 1) {
+                        fused4x1Int4(seg, q0, q1, q2, q3, sv, 0, i1 * stride, i2 * stride, i3 * stride, shift, xp, o0, vecCols, lanes, sums);
+                    } else if (nb == 2) {
+                        fused4x2Int4(seg, q0, q1, q2, q3, sv, 0, i1 * stride, i2 * stride, i3 * stride, shift, xp, o0, o1, vecCols, lanes, sums);
+                    } else {
+                        fused4x4Int4(seg, q0, q1, q2, q3, sv, 0, i1 * stride, i2 * stride, i3 * stride, shift, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                    }
                 } else if (nb == 1) {
                     dot4x1(d[0], d[i1], d[i2], d[i3], xp, o0, vecCols, lanes, sums);
                 } else if (nb == 2) {
@@ -261,6 +272,114 @@ public final class VectorQuantKernels implements QuantKernels {
         e1.intoArray(lanes, 13 * L);
         e2.intoArray(lanes, 14 * L);
         e3.intoArray(lanes, 15 * L);
+        for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
+    }
+
+    /** {@link #fused4x4Int4} for two tokens at xp offsets o0, o1: sums[4·i + k] (k < 2), the same products and fma chains, so the same bits. */
+    private static void fused4x2Int4(MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
+                                     int so3, int shift, float[] xp, int o0, int o1, int vecCols, float[] lanes, float[] sums) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, e0 = z, e1 = z;
+        for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
+            long cb = c / 2;
+            IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
+            FloatVector s0 = shift >= 0 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so0 + j);
+            FloatVector s1 = shift >= 0 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so1 + j);
+            FloatVector s2 = shift >= 0 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so2 + j);
+            FloatVector s3 = shift >= 0 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so3 + j);
+            for (int k = 0; k < 7; k++) {
+                int m = 15 << (4 * k);
+                int o = c + k * L;
+                FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o), x1 = FloatVector.fromArray(F, xp, o1 + o);
+                FloatVector w = ((FloatVector) p0.and(m).convert(VectorOperators.I2F, 0)).mul(s0);
+                a0 = w.fma(x0, a0);
+                a1 = w.fma(x1, a1);
+                w = ((FloatVector) p1.and(m).convert(VectorOperators.I2F, 0)).mul(s1);
+                b0 = w.fma(x0, b0);
+                b1 = w.fma(x1, b1);
+                w = ((FloatVector) p2.and(m).convert(VectorOperators.I2F, 0)).mul(s2);
+                c0 = w.fma(x0, c0);
+                c1 = w.fma(x1, c1);
+                w = ((FloatVector) p3.and(m).convert(VectorOperators.I2F, 0)).mul(s3);
+                e0 = w.fma(x0, e0);
+                e1 = w.fma(x1, e1);
+            }
+            {
+                int k = 7;
+                int o = c + k * L;
+                FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o), x1 = FloatVector.fromArray(F, xp, o1 + o);
+                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s0);
+                a0 = w.fma(x0, a0);
+                a1 = w.fma(x1, a1);
+                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1);
+                b0 = w.fma(x0, b0);
+                b1 = w.fma(x1, b1);
+                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s2);
+                c0 = w.fma(x0, c0);
+                c1 = w.fma(x1, c1);
+                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s3);
+                e0 = w.fma(x0, e0);
+                e1 = w.fma(x1, e1);
+            }
+        }
+        // row i's token k at lanes[(4·i + k)·L], as fused4x4Int4 lays them; the other blocks of a row are not read back
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        b0.intoArray(lanes, 4 * L);
+        b1.intoArray(lanes, 5 * L);
+        c0.intoArray(lanes, 8 * L);
+        c1.intoArray(lanes, 9 * L);
+        e0.intoArray(lanes, 12 * L);
+        e1.intoArray(lanes, 13 * L);
+        for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
+    }
+
+    /** {@link #fused4x4Int4} for one token at xp offset o0: sums[4·i + k] (k < 1), the same products and fma chains, so the same bits. */
+    private static void fused4x1Int4(MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
+                                     int so3, int shift, float[] xp, int o0, int vecCols, float[] lanes, float[] sums) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, b0 = z, c0 = z, e0 = z;
+        for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
+            long cb = c / 2;
+            IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
+            FloatVector s0 = shift >= 0 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so0 + j);
+            FloatVector s1 = shift >= 0 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so1 + j);
+            FloatVector s2 = shift >= 0 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so2 + j);
+            FloatVector s3 = shift >= 0 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so3 + j);
+            for (int k = 0; k < 7; k++) {
+                int m = 15 << (4 * k);
+                int o = c + k * L;
+                FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o);
+                FloatVector w = ((FloatVector) p0.and(m).convert(VectorOperators.I2F, 0)).mul(s0);
+                a0 = w.fma(x0, a0);
+                w = ((FloatVector) p1.and(m).convert(VectorOperators.I2F, 0)).mul(s1);
+                b0 = w.fma(x0, b0);
+                w = ((FloatVector) p2.and(m).convert(VectorOperators.I2F, 0)).mul(s2);
+                c0 = w.fma(x0, c0);
+                w = ((FloatVector) p3.and(m).convert(VectorOperators.I2F, 0)).mul(s3);
+                e0 = w.fma(x0, e0);
+            }
+            {
+                int k = 7;
+                int o = c + k * L;
+                FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o);
+                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s0);
+                a0 = w.fma(x0, a0);
+                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1);
+                b0 = w.fma(x0, b0);
+                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s2);
+                c0 = w.fma(x0, c0);
+                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s3);
+                e0 = w.fma(x0, e0);
+            }
+        }
+        // row i's token k at lanes[(4·i + k)·L], as fused4x4Int4 lays them; the other blocks of a row are not read back
+        a0.intoArray(lanes, 0);
+        b0.intoArray(lanes, 4 * L);
+        c0.intoArray(lanes, 8 * L);
+        e0.intoArray(lanes, 12 * L);
         for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
     }
 
