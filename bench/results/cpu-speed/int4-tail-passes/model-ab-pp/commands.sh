@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Model-level A/B of the INT4 prefill tail passes (fused4x1Int4, fused4x2Int4): the same CLI classes, with the compression
-# jar of the previous commit (OLD_JAR: ./build install at 8799e9b, cli/target/lib/strata-compression-0.1.0-SNAPSHOT.jar)
-# prepended for "before"; rounds interleaved, order alternating. Output: R-before.json, R-after.json, output.txt.
+# jar of the previous commit (OLD_JAR) prepended for "before" and that of this change (NEW_JAR, compression/target after
+# ./build install) for "after"; rounds interleaved, order alternating. Output: R-before.json, R-after.json, output.txt.
 set -u
 OLD_JAR=${OLD_JAR:-/tmp/ab/q-old.jar} NEW_JAR=${NEW_JAR:-/tmp/ab/q-new.jar}
 W=${W:-$HOME/.cache/strata/vs-llamacpp}
