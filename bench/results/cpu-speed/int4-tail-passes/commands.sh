@@ -2,7 +2,7 @@
 # INT4 batched (prefill) kernel with fused passes of one and two tokens (fused4x1Int4, fused4x2Int4) for the last block of
 # a batch, against the padded four-token pass (OLD_JAR: the compression jar of the previous commit; NEW_JAR: this
 # change), interleaved, one thread, int4-g64, [1024, 2048] and [2048, 1024]; 4 tokens is the control (its code did not
-# change). Run from the repository root after ./build install. Output: output.txt
+# change). Run from the repository root after ./build install. Output: output.txt (and a second run, output-2.txt)
 set -u
 OLD_JAR=${OLD_JAR:-/tmp/ab/q-old.jar} NEW_JAR=${NEW_JAR:-/tmp/ab/q-new.jar}
 J=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java

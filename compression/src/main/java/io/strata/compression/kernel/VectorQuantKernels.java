@@ -116,10 +116,10 @@ public final class VectorQuantKernels implements QuantKernels {
      * share of a prompt is often 5 or 6 tokens); one of three repeats token 0 (computed and dropped).
      * INT4 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in registers, the
      * last block of one or two tokens in a pass of its own width too (fused4x1Int4, fused4x2Int4): the dequantization
-     * is most of a fused pass, and a padded pass repeats it for tokens that are dropped. Over int4-g64 [1024, 2048] and
-     * [2048, 1024] from the cache, one thread, five tokens ran ahead in 11 of 12 interleaved pairs (medians 1.45x and
-     * 1.28x), two tokens in 10 of 12 (1.17x, 1.13x), while four tokens, whose passes did not change, were ahead in
-     * 5 of 12 (bench/results/cpu-speed/int4-tail-passes/).
+     * is a large part of a fused pass, and a padded pass repeats it for tokens that are dropped. Over int4-g64
+     * [1024, 2048] and [2048, 1024] from the cache, one thread, in two runs of interleaved pairs, five tokens ran ahead in
+     * 21 of 24 pairs and two tokens in 20 of 24, while four tokens, whose passes did not change, were ahead in 10 of 24
+     * (bench/results/cpu-speed/int4-tail-passes/). A three-token pass ran behind the padded one and is not used.
      */
     private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
                                     int vecCols) {
