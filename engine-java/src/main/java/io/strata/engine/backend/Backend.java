@@ -44,6 +44,16 @@ public interface Backend extends AutoCloseable {
         return this;
     }
 
+    /**
+     * How many of a step's experts this backend can compute at once, each on its own thread, with buffers from
+     * {@link #alloc}, {@link #gatherRows} and {@link #expertFfn} called concurrently on disjoint buffers: 1 (the
+     * default) for a backend whose calls must come from one thread; the CPU backend's worker count, where one expert
+     * per thread beats splitting every product of every expert over the threads.
+     */
+    default int concurrentExperts() {
+        return 1;
+    }
+
     /** b[0, len) ← 0 (on the device where the buffer lives: no host copy). */
     default void zero(Buf b, int len) {
         write(b, new float[len], 0, len);

@@ -34,6 +34,8 @@ public final class MoeModel implements AutoCloseable {
     private final PathCounts paths = new PathCounts();
     private final boolean floeStore; // the store's experts are FloE blobs: a miss moves rows only
     private volatile StepPlan stepPlan; // null: every expert through the store's default placement
+    private volatile boolean expertsSideBySide = true; // see expertsSideBySide(...)
+    private final java.util.concurrent.atomic.AtomicLong sideBySideLayers = new java.util.concurrent.atomic.AtomicLong();
 
     /** The planner of each layer's expert paths, with what it needs to know of the store's (uniform) experts. */
     private record StepPlan(StepPlanner planner, long expertBytes, String layout, boolean floe) {}
@@ -136,6 +138,21 @@ public final class MoeModel implements AutoCloseable {
      */
     public void planner(StepPlanner planner, long expertBytes, ExpertLayout layout) {
         stepPlan = planner == null ? null : new StepPlan(planner, expertBytes, layout.name(), layout instanceof ExpertLayout.Floe);
+    }
+
+    /**
+     * Whether a step of several tokens (a prompt, or a batch of sessions) whose experts are all in memory computes them
+     * side by side, one expert per thread (true, the
+     * default, where the backend can: {@link Backend#concurrentExperts}), or one after another with each product split
+     * over the threads (false). The two give the same bits; the switch is there to compare them.
+     */
+    public void expertsSideBySide(boolean on) {
+        expertsSideBySide = on;
+    }
+
+    /** How many layers of steps so far computed their experts side by side. */
+    long sideBySideLayers() {
+        return sideBySideLayers.get();
     }
 
     /** How many routed experts took each path so far (VRAM hit, prefetched, copied, CPU, FloE rows). */
@@ -457,6 +474,10 @@ public final class MoeModel implements AutoCloseable {
         int h = config.hidden();
         List<Integer> run = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) if (path[i] != StepPlanner.Path.CPU) run.add(i);
+        if (n > 1 && sideBySide(l, order, run)) {
+            expertsSideBySide(l, L, order, rowsOf, wOf, xn, n, out, rs, path, at, run);
+            return;
+        }
         ExpertHandle[] held = order.size() <= config.topK() ? new ExpertHandle[run.size()] : null;
         try {
             for (int j = 0; j < run.size(); j++) {
@@ -485,6 +506,92 @@ public final class MoeModel implements AutoCloseable {
             }
         } finally {
             if (held != null) for (ExpertHandle hd : held) if (hd != null) hd.close();
+        }
+    }
+
+    /**
+     * Whether this step's experts {@code run} are computed side by side, one expert per thread
+     * ({@link #expertsSideBySide}): on a backend that can ({@link Backend#concurrentExperts}), with two or more experts,
+     * every one of them in memory (no acquire waits for a load from the SSD: a store without tiers, such as a checkpoint
+     * folder, says {@link Residency#HOST}), and no FloE experts (their rows move at acquire).
+     */
+    private boolean sideBySide(int l, List<Integer> order, List<Integer> run) {
+        if (!expertsSideBySide || floeStore || run.size() < 2 || backend.concurrentExperts() < 2) return false;
+        for (int i : run) {
+            Residency r = store.residency(l, order.get(i));
+            if (r == Residency.SSD || r == Residency.LOADING) return false;
+        }
+        return true;
+    }
+
+    /**
+     * {@link #deviceExperts} with each expert computed whole on one thread, up to {@link Backend#concurrentExperts} at a
+     * time, instead of one after another with each product split over the threads. Split products make the threads
+     * meet twice per expert (after gate/up and after down), 128 times per layer of a 32-token prompt of 64 experts, and
+     * each time the first to finish its half waits for the other, or for a parked thread to wake. Here the threads meet
+     * once per layer; each takes the next expert from a queue ordered by token count, the largest first, so they finish
+     * close together. The gain measured on a 2-core AMD EPYC (Zen 5) VM shared with other work was small: pp32 of the
+     * OLMoE-shaped bf16 store 1.12x (ahead in 10 of 12 interleaved pairs in one JVM), its int8 store 1.04x (9 of 12),
+     * its bf16 checkpoint 1.02x (7 of 12), tiny-moe 1.02x (6 of 12); its int4 store 1.10x (7 of 12), but there the
+     * decode steps of the same pairs, which run the same code either way, came out at 1.14x, and 0.96-1.04x for the
+     * others (bench/results/cpu-speed/experts-side-by-side/). A decode step (one token, top-k experts) keeps the split
+     * products.
+     *
+     * <p>What does not change: the store sees the same acquires in the same (first-use) order, all made on this thread
+     * before any is computed (every expert is in memory, so none waits), and the releases in the same order, after the
+     * last is computed rather than each after its own; each expert's output is the same bits whichever thread computed it (the kernels reduce each row
+     * in a fixed order on one thread), and the outputs are summed into {@code out} in first-use order as before, so the
+     * step's result is bit for bit the one-after-another result.
+     */
+    private void expertsSideBySide(int l, ModelWeights.Layer L, List<Integer> order, List<List<Integer>> rowsOf,
+                                   List<List<Float>> wOf, Buf xn, int n, Buf out, RunState rs, StepPlanner.Path[] path,
+                                   int[] at, List<Integer> run) {
+        Backend be = backend;
+        int h = config.hidden(), cnt = run.size();
+        sideBySideLayers.incrementAndGet();
+        int[][] rows = new int[cnt][];
+        int[] first = new int[cnt]; // each expert's first output row: in out (at given) or in rs.ya
+        Buf dst = at != null ? out : rs.ya;
+        ExpertHandle[] held = new ExpertHandle[cnt];
+        try {
+            for (int j = 0, next = 0; j < cnt; j++) {
+                int i = run.get(j), e = order.get(i);
+                rows[j] = ints(rowsOf.get(e));
+                first[j] = at != null ? at[i] : next;
+                next += rows[j].length;
+                held[j] = store.acquire(l, e, ExpertStore.Placement.FAST);
+                paths.add(served(path[i], held[j]));
+            }
+            Integer[] queue = new Integer[cnt];
+            for (int j = 0; j < cnt; j++) queue[j] = j;
+            java.util.Arrays.sort(queue, (a, b) -> Integer.compare(rows[b].length, rows[a].length)); // stable: ties keep first-use order
+            java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+            int threads = Math.min(be.concurrentExperts(), cnt);
+            io.strata.compression.kernel.Parallel.forRange(threads, 1, (p0, p1) -> {
+                for (int k; (k = taken.getAndIncrement()) < cnt; ) {
+                    int j = queue[k], i = run.get(j), e = order.get(i), r = rows[j].length;
+                    Buf xe = xn;
+                    if (r != n) {
+                        xe = be.alloc(r * h);
+                        be.gatherRows(xn, rows[j], h, xe);
+                    }
+                    Buf ye = dst.slice(first[j] * h, r * h);
+                    if (L.gateBias == null) {
+                        be.expertFfn(held[j], xe, r, ye);
+                    } else {
+                        int I = config.expertIntermediate();
+                        be.expertFfn(held[j], xe, r, ye, new ClampedGlu(L.gateBias.slice(e * I, I), L.upBias.slice(e * I, I),
+                                L.downBias.slice(e * h, h), ModelConfig.GPT_OSS_SWIGLU_ALPHA, config.swigluLimit()));
+                    }
+                }
+            });
+        } finally {
+            for (ExpertHandle hd : held) if (hd != null) hd.close();
+        }
+        if (at == null) {
+            for (int j = 0; j < cnt; j++) {
+                be.scatterAddRows(rs.ya.slice(first[j] * h, rows[j].length * h), rows[j], floats(wOf.get(order.get(run.get(j)))), h, out);
+            }
         }
     }
 

@@ -60,6 +60,15 @@ public final class CpuBackend implements Backend {
         return (CpuBuf) x;
     }
 
+    /**
+     * Every worker thread: each call allocates its own arrays, and a kernel's result does not depend on the thread that
+     * runs it, so experts computed side by side give the bits they give one after another.
+     */
+    @Override
+    public int concurrentExperts() {
+        return Parallel.threads();
+    }
+
     @Override
     public Buf alloc(int length) {
         return new CpuBuf(new float[length], 0, length);
