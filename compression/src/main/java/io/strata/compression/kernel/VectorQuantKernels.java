@@ -565,6 +565,19 @@ public final class VectorQuantKernels implements QuantKernels {
     static final int PARAM_BLOCK = 16;
 
     /**
+     * A quarter of at least LONG_QUARTER rows (a range of 4093 rows or more on one thread: an output head, or a large
+     * model's projection) reads its parameters LONG_PARAM_BLOCK rows at a time: fewer, longer bursts of the scale and
+     * zero tables beside the code streams. Over
+     * the OLMoE-shaped head's shape [50304, 2048] from memory, on a Zen 5 VM, INT8 ran 1.07-1.09x faster on one thread
+     * and 1.08-1.09x split over two, INT4 1.12-1.15x, in two passes of 12 interleaved rounds (every round ahead), while
+     * the attention's and experts' shapes, which keep 16-row blocks, ran 0.99-1.03x (bench/results/cpu-speed/param-blocks/).
+     * They keep them because their four quarters' tables of 64-row blocks (64 KiB of floats) would not fit in L1; in
+     * scratch runs, not kept, 64- and 256-row blocks for them ran no faster or slower. The values are the same, so the
+     * bits are too.
+     */
+    static final int LONG_QUARTER = 1024, LONG_PARAM_BLOCK = 64;
+
+    /**
      * Parameters of rows [r, r + nr): {@code scale[i·groups + g]} = s and {@code zs[i·groups + g]} = s·z of
      * row r + i, group g. Both f16 tables are row-major, so a block's values are contiguous: one bulk copy
      * and one conversion loop each (the loops are simple enough for C2 to vectorise).
@@ -655,9 +668,10 @@ public final class VectorQuantKernels implements QuantKernels {
         long rowBytes = w.format().codeBytesPerRow(cols);
         int shift = directShift(w.format());
         int q = (r1 - r0 + 3) / 4; // rows per quarter; the last quarter may have fewer (or none)
-        short[] raw = new short[PARAM_BLOCK * groups];                   // (PARAM_BLOCK, groups) f16 scales or zeros
-        float[][] scale = new float[4][PARAM_BLOCK * groups + L];       // per quarter: (PARAM_BLOCK, groups) s, + L padding
-        float[][] zs = new float[4][PARAM_BLOCK * groups];              // per quarter: (PARAM_BLOCK, groups) s·z
+        int pb = q >= LONG_QUARTER ? LONG_PARAM_BLOCK : PARAM_BLOCK;   // rows of a quarter whose parameters are read at once
+        short[] raw = new short[pb * groups];                            // (pb, groups) f16 scales or zeros
+        float[][] scale = new float[4][pb * groups + L];                // per quarter: (pb, groups) s, + L padding
+        float[][] zs = new float[4][pb * groups];                       // per quarter: (pb, groups) s·z
         float[][] laneScale = new float[4][shift >= 0 ? 0 : vecCols * bits / 32]; // per quarter: the row's lane-run scales
         int[] r = new int[4];
         long[] base = new long[4];
@@ -665,9 +679,9 @@ public final class VectorQuantKernels implements QuantKernels {
         int[] so = new int[4];
         float[] lanes = new float[4 * L], quad = new float[4], hi = new float[4];
         for (int i = 0; i < q; i++) {
-            int bi = i % PARAM_BLOCK, po = bi * groups, live = RowQuarters.rows(r0, r1, q, i, r);
+            int bi = i % pb, po = bi * groups, live = RowQuarters.rows(r0, r1, q, i, r);
             for (int k = 0; k < live; k++) {
-                if (bi == 0) blockParams(w, r[k], Math.min(PARAM_BLOCK, RowQuarters.end(r0, r1, q, k) - r[k]), raw, scale[k], zs[k]);
+                if (bi == 0) blockParams(w, r[k], Math.min(pb, RowQuarters.end(r0, r1, q, k) - r[k]), raw, scale[k], zs[k]);
                 if (shift < 0) laneScales(w, scale[k], po, laneScale[k], 0, laneScale[k].length);
                 base[k] = r[k] * rowBytes;
                 sv[k] = shift >= 0 ? scale[k] : laneScale[k];

@@ -218,6 +218,37 @@ class QuantKernelsTest {
     }
 
     /**
+     * A row range of 4096 rows or more reads its scales and zeros in blocks of VectorQuantKernels.LONG_PARAM_BLOCK rows
+     * per quarter: 4100 rows (quarters of 1025, the last block of each a single row) and a range starting at row 3.
+     * Each output against the dequantized reference, and its bits the same as the row computed on its own.
+     */
+    @Test
+    void oneTokenLongQuartersKeepEachRowsBits() {
+        Random rnd = new Random(12);
+        int rows = 4100, cols = 256;
+        for (int bits : new int[] {2, 4, 8}) {
+            QuantFormat f = new QuantFormat(bits, 64);
+            QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.BF16),
+                    f, HqqFit.RTN, Arena.ofAuto());
+            float[] deq = q.dequantize();
+            float[] x = TestData.gaussian(rnd, cols, 1f);
+            for (QuantKernels k : all) {
+                float[] single = new float[rows];
+                for (int r = 0; r < rows; r++) k.matmul(q, x, 1, single, r, r + 1);
+                for (int[] range : new int[][] {{0, rows}, {3, rows}}) {
+                    float[] out = new float[rows];
+                    k.matmul(q, x, 1, out, range[0], range[1]);
+                    for (int r = range[0]; r < range[1]; r++) {
+                        String where = k.name() + " " + f.label() + " [" + rows + "," + cols + "] rows " + range[0] + ".." + range[1] + " r=" + r;
+                        assertRowDot(deq, r, x, 0, cols, out[r], where);
+                        assertEquals(Float.floatToRawIntBits(single[r]), Float.floatToRawIntBits(out[r]), where + " (bits as on its own)");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The one-token path with rows wide enough that the zero-point terms fold into the accumulator
      * L groups at a time (33 and 34 groups: whole vectors plus a tail) and row ranges that start and
      * end inside a parameter block.
