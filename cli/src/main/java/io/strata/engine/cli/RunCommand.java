@@ -10,7 +10,11 @@ import io.strata.engine.generate.GenerationResult;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -19,8 +23,21 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder or packed store")
     Path model;
 
-    @Option(names = "--prompt", required = true, description = "prompt text")
-    String prompt;
+    /** The prompt: text through the model's tokenizer, or token ids (a model without tokenizer.json). */
+    static final class Prompt {
+        @Option(names = "--prompt", required = true, description = "prompt text")
+        String text;
+
+        @Option(names = "--prompt-ids", required = true,
+                description = "prompt as token ids, \"1,2,3\" or \"[1, 2, 3]\" (for a model without tokenizer.json); prints the ids generated")
+        String ids;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--max-tokens", defaultValue = "64", description = "new tokens at most (default: ${DEFAULT-VALUE})")
     int maxTokens;
@@ -43,17 +60,46 @@ public final class RunCommand implements Callable<Integer> {
         try (StrataModel m = ModelLoader.load(model, opts.engine(storeOpts))) {
             ExpertUsage usage = new ExpertUsage(m.config().numLayers(), m.config().numExperts());
             m.model().addObserver(usage);
-            m.tokenizer(); // fails here, before any output, when the model has no tokenizer
-            out.print(prompt);
-            GenerationResult r = m.generate(prompt, maxTokens, opts.sampling(), s -> {
-                out.print(s);
-                out.flush();
-            });
+            GenerationResult r;
+            if (prompt.ids != null) {
+                int[] ids = promptIds(m.config().vocabSize());
+                out.print(java.util.Arrays.stream(ids).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",", "[", "]")) + " ->");
+                r = m.generate(ids, maxTokens, opts.sampling(), t -> {
+                    out.print(" " + t);
+                    out.flush();
+                    return true;
+                });
+            } else {
+                m.tokenizer(); // fails here, before any output, when the model has no tokenizer
+                out.print(prompt.text);
+                r = m.generate(prompt.text, maxTokens, opts.sampling(), s -> {
+                    out.print(s);
+                    out.flush();
+                });
+            }
             out.println();
             report(out, m, r, usage, stats);
-            if (json != null) writeJson(json, m, r, usage, prompt);
+            if (json != null) writeJson(json, m, r, usage, prompt.text != null ? prompt.text : prompt.ids);
         }
         return 0;
+    }
+
+    /** --prompt-ids parsed and checked against the model's vocabulary (a bad id exits with 2, naming it). */
+    private int[] promptIds(int vocab) {
+        int[] ids;
+        try {
+            ids = TokenizeCommand.parseIds(prompt.ids);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--prompt-ids " + e.getMessage());
+        }
+        if (ids.length == 0) throw new ParameterException(spec.commandLine(), "--prompt-ids: at least one token id is needed");
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] >= vocab) {
+                throw new ParameterException(spec.commandLine(), "--prompt-ids: id " + ids[i] + " at position " + i + " is outside the vocabulary of "
+                        + model + " (" + vocab + " tokens, ids 0-" + (vocab - 1) + ")");
+            }
+        }
+        return ids;
     }
 
     static void report(PrintStream out, StrataModel m, GenerationResult r, ExpertUsage usage, boolean stats) {
