@@ -142,9 +142,9 @@ public final class MoeModel implements AutoCloseable {
 
     /**
      * Whether a step of several tokens (a prompt, or a batch of sessions) whose experts are all in memory computes them
-     * side by side, one expert per thread (true, the
-     * default, where the backend can: {@link Backend#concurrentExperts}), or one after another with each product split
-     * over the threads (false). The two give the same bits; the switch is there to compare them.
+     * side by side, one expert per thread (true, the default, where the backend can: {@link Backend#concurrentExperts}),
+     * or one after another with each product split over the threads (false). The two give the same bits; the switch is
+     * there to compare them.
      */
     public void expertsSideBySide(boolean on) {
         expertsSideBySide = on;
@@ -387,7 +387,7 @@ public final class MoeModel implements AutoCloseable {
         boolean anyCpu = false;
         for (StepPlanner.Path p : path) anyCpu |= p == StepPlanner.Path.CPU;
         if (!anyCpu) {
-            deviceExperts(l, L, order, rowsOf, wOf, xn, n, out, rs, path, null);
+            deviceExperts(l, L, order, rowsOf, wOf, xn, n, out, rs, where, path, null);
         } else {
             // The CPU's experts read this copy of xn, taken while the device is idle (the router's read waited for
             // it). The device's experts are queued first and run while the CPU computes. Every expert's output is
@@ -398,7 +398,7 @@ public final class MoeModel implements AutoCloseable {
             int[] at = new int[m]; // each expert's first row in ya
             for (int i = 1; i < m; i++) at[i] = at[i - 1] + rowsOf.get(order.get(i - 1)).size();
             Buf ya = rs.ya.slice(0, (at[m - 1] + rowsOf.get(order.get(m - 1)).size()) * h);
-            deviceExperts(l, L, order, rowsOf, wOf, xn, n, ya, rs, path, at);
+            deviceExperts(l, L, order, rowsOf, wOf, xn, n, ya, rs, where, path, at);
             hostExperts(l, order, rowsOf, hx, path, ya, at);
             for (int i = 0; i < m; i++) {
                 int e = order.get(i);
@@ -469,12 +469,13 @@ public final class MoeModel implements AutoCloseable {
      * expert after computing it.
      */
     private void deviceExperts(int l, ModelWeights.Layer L, List<Integer> order, List<List<Integer>> rowsOf,
-                               List<List<Float>> wOf, Buf xn, int n, Buf out, RunState rs, StepPlanner.Path[] path, int[] at) {
+                               List<List<Float>> wOf, Buf xn, int n, Buf out, RunState rs, Residency[] where, StepPlanner.Path[] path,
+                               int[] at) {
         Backend be = backend;
         int h = config.hidden();
         List<Integer> run = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) if (path[i] != StepPlanner.Path.CPU) run.add(i);
-        if (n > 1 && sideBySide(l, order, run)) {
+        if (n > 1 && sideBySide(where, run)) {
             expertsSideBySide(l, L, order, rowsOf, wOf, xn, n, out, rs, path, at, run);
             return;
         }
@@ -491,13 +492,7 @@ public final class MoeModel implements AutoCloseable {
                 ExpertHandle handle = store.acquire(l, e, ExpertStore.Placement.FAST);
                 try {
                     paths.add(served(path[i], handle));
-                    if (L.gateBias == null) {
-                        be.expertFfn(handle, xe, rows.length, ye);
-                    } else { // gpt-oss: this expert's biases, the clamped SwiGLU
-                        int I = config.expertIntermediate();
-                        be.expertFfn(handle, xe, rows.length, ye, new ClampedGlu(L.gateBias.slice(e * I, I), L.upBias.slice(e * I, I),
-                                L.downBias.slice(e * h, h), ModelConfig.GPT_OSS_SWIGLU_ALPHA, config.swigluLimit()));
-                    }
+                    expertFfn(L, e, handle, xe, rows.length, ye);
                 } finally {
                     if (held != null) held[j] = handle;
                     else handle.close();
@@ -509,17 +504,28 @@ public final class MoeModel implements AutoCloseable {
         }
     }
 
+    /** Expert e of layer L (its handle h) on xe (r, hidden) into ye on the backend: gpt-oss's with its biases and clamped SwiGLU. */
+    private void expertFfn(ModelWeights.Layer L, int e, ExpertHandle h, Buf xe, int r, Buf ye) {
+        if (L.gateBias == null) {
+            backend.expertFfn(h, xe, r, ye);
+        } else {
+            int I = config.expertIntermediate(), hd = config.hidden();
+            backend.expertFfn(h, xe, r, ye, new ClampedGlu(L.gateBias.slice(e * I, I), L.upBias.slice(e * I, I),
+                    L.downBias.slice(e * hd, hd), ModelConfig.GPT_OSS_SWIGLU_ALPHA, config.swigluLimit()));
+        }
+    }
+
     /**
      * Whether this step's experts {@code run} are computed side by side, one expert per thread
      * ({@link #expertsSideBySide}): on a backend that can ({@link Backend#concurrentExperts}), with two or more experts,
-     * every one of them in memory (no acquire waits for a load from the SSD: a store without tiers, such as a checkpoint
-     * folder, says {@link Residency#HOST}), and no FloE experts (their rows move at acquire).
+     * every one of them in memory when the step was planned ({@code where}: no acquire waits for a load from the SSD; a
+     * store without tiers, such as a checkpoint folder, says {@link Residency#HOST}), and no FloE experts (their rows
+     * move at acquire).
      */
-    private boolean sideBySide(int l, List<Integer> order, List<Integer> run) {
+    private boolean sideBySide(Residency[] where, List<Integer> run) {
         if (!expertsSideBySide || floeStore || run.size() < 2 || backend.concurrentExperts() < 2) return false;
         for (int i : run) {
-            Residency r = store.residency(l, order.get(i));
-            if (r == Residency.SSD || r == Residency.LOADING) return false;
+            if (where[i] == Residency.SSD || where[i] == Residency.LOADING) return false;
         }
         return true;
     }
@@ -539,9 +545,9 @@ public final class MoeModel implements AutoCloseable {
      *
      * <p>What does not change: the store sees the same acquires in the same (first-use) order, all made on this thread
      * before any is computed (every expert is in memory, so none waits), and the releases in the same order, after the
-     * last is computed rather than each after its own; each expert's output is the same bits whichever thread computed it (the kernels reduce each row
-     * in a fixed order on one thread), and the outputs are summed into {@code out} in first-use order as before, so the
-     * step's result is bit for bit the one-after-another result.
+     * last is computed rather than each after its own; each expert's output is the same bits whichever thread computed
+     * it (the kernels reduce each row in a fixed order on one thread), and the outputs are summed into {@code out} in
+     * first-use order as before, so the step's result is bit for bit the one-after-another result.
      */
     private void expertsSideBySide(int l, ModelWeights.Layer L, List<Integer> order, List<List<Integer>> rowsOf,
                                    List<List<Float>> wOf, Buf xn, int n, Buf out, RunState rs, StepPlanner.Path[] path,
@@ -575,14 +581,7 @@ public final class MoeModel implements AutoCloseable {
                         xe = be.alloc(r * h);
                         be.gatherRows(xn, rows[j], h, xe);
                     }
-                    Buf ye = dst.slice(first[j] * h, r * h);
-                    if (L.gateBias == null) {
-                        be.expertFfn(held[j], xe, r, ye);
-                    } else {
-                        int I = config.expertIntermediate();
-                        be.expertFfn(held[j], xe, r, ye, new ClampedGlu(L.gateBias.slice(e * I, I), L.upBias.slice(e * I, I),
-                                L.downBias.slice(e * h, h), ModelConfig.GPT_OSS_SWIGLU_ALPHA, config.swigluLimit()));
-                    }
+                    expertFfn(L, e, held[j], xe, r, dst.slice(first[j] * h, r * h));
                 }
             });
         } finally {
