@@ -63,7 +63,7 @@ public final class RunCommand implements Callable<Integer> {
             GenerationResult r;
             if (prompt.ids != null) {
                 int[] ids = promptIds(m.config().vocabSize());
-                out.print(java.util.Arrays.stream(ids).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",", "[", "]")) + " ->");
+                out.print(TokenizeCommand.formatIds(ids) + " ->");
                 r = m.generate(ids, maxTokens, opts.sampling(), t -> {
                     out.print(" " + t);
                     out.flush();

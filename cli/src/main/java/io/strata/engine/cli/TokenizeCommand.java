@@ -67,7 +67,7 @@ public final class TokenizeCommand implements Callable<Integer> {
         }
         if (mode.text != null) {
             int[] ids = tok.encode(mode.text, addSpecial);
-            out.println(Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")));
+            out.println(formatIds(ids));
         } else {
             int[] ids;
             try {
@@ -80,6 +80,11 @@ public final class TokenizeCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Ids as a JSON array without spaces, "[1,2,3]": what {@link #parseIds} reads back. */
+    static String formatIds(int[] ids) {
+        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]"));
     }
 
     /** Ids from "[1, 2, 3]" or "1,2,3" (whitespace allowed; an empty list is allowed). */

@@ -201,18 +201,27 @@ class QuantKernelsTest {
                 float[] deq = q.dequantize();
                 float[] x = TestData.gaussian(rnd, cols, 1f);
                 for (QuantKernels k : all) {
-                    float[] single = new float[rows];
-                    for (int r = 0; r < rows; r++) k.matmul(q, x, 1, single, r, r + 1);
-                    for (int[] range : new int[][] {{0, 1}, {0, 2}, {0, 3}, {0, 4}, {0, 5}, {0, 6}, {0, 7}, {0, 8}, {0, 9}, {0, 66}, {5, 71}}) {
-                        float[] out = new float[rows];
-                        k.matmul(q, x, 1, out, range[0], range[1]);
-                        for (int r = range[0]; r < range[1]; r++) {
-                            String where = k.name() + " " + f.label() + " [" + rows + "," + cols + "] rows " + range[0] + ".." + range[1] + " r=" + r;
-                            assertRowDot(deq, r, x, 0, cols, out[r], where);
-                            assertEquals(Float.floatToRawIntBits(single[r]), Float.floatToRawIntBits(out[r]), where + " (bits as on its own)");
-                        }
-                    }
+                    assertRangesKeepEachRowsBits(k, q, deq, x, new int[][] {{0, 1}, {0, 2}, {0, 3}, {0, 4}, {0, 5}, {0, 6}, {0, 7}, {0, 8}, {0, 9}, {0, 66}, {5, 71}});
                 }
+            }
+        }
+    }
+
+    /**
+     * One token through k over each row range [from, to): every output against the dequantized reference deq, and its
+     * bits the same as the row computed on its own (a one-row range).
+     */
+    private static void assertRangesKeepEachRowsBits(QuantKernels k, QuantizedMatrix q, float[] deq, float[] x, int[][] ranges) {
+        int rows = q.rows(), cols = q.cols();
+        float[] single = new float[rows];
+        for (int r = 0; r < rows; r++) k.matmul(q, x, 1, single, r, r + 1);
+        for (int[] range : ranges) {
+            float[] out = new float[rows];
+            k.matmul(q, x, 1, out, range[0], range[1]);
+            for (int r = range[0]; r < range[1]; r++) {
+                String where = k.name() + " " + q.format().label() + " [" + rows + "," + cols + "] rows " + range[0] + ".." + range[1] + " r=" + r;
+                assertRowDot(deq, r, x, 0, cols, out[r], where);
+                assertEquals(Float.floatToRawIntBits(single[r]), Float.floatToRawIntBits(out[r]), where + " (bits as on its own)");
             }
         }
     }
@@ -232,19 +241,7 @@ class QuantKernelsTest {
                     f, HqqFit.RTN, Arena.ofAuto());
             float[] deq = q.dequantize();
             float[] x = TestData.gaussian(rnd, cols, 1f);
-            for (QuantKernels k : all) {
-                float[] single = new float[rows];
-                for (int r = 0; r < rows; r++) k.matmul(q, x, 1, single, r, r + 1);
-                for (int[] range : new int[][] {{0, rows}, {3, rows}}) {
-                    float[] out = new float[rows];
-                    k.matmul(q, x, 1, out, range[0], range[1]);
-                    for (int r = range[0]; r < range[1]; r++) {
-                        String where = k.name() + " " + f.label() + " [" + rows + "," + cols + "] rows " + range[0] + ".." + range[1] + " r=" + r;
-                        assertRowDot(deq, r, x, 0, cols, out[r], where);
-                        assertEquals(Float.floatToRawIntBits(single[r]), Float.floatToRawIntBits(out[r]), where + " (bits as on its own)");
-                    }
-                }
-            }
+            for (QuantKernels k : all) assertRangesKeepEachRowsBits(k, q, deq, x, new int[][] {{0, rows}, {3, rows}});
         }
     }
 
