@@ -19,7 +19,7 @@ public final class VectorDenseKernels implements DenseKernels {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Tokens processed per pass over a weight row: each row is read once per block. */
     static final int TOKEN_BLOCK = 4;
-    /** Bytes of a memory page: rows shorter than this take four-row passes a quarter of the range apart (matmulBf16). */
+    /** Bytes of a memory page: prefill passes over rows shorter than this take four rows a quarter of the range apart (matmulBf16). */
     static final long PAGE = 4096;
 
     public static int lanes() {
@@ -62,20 +62,26 @@ public final class VectorDenseKernels implements DenseKernels {
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 2;
         float[] lanes = new float[16 * L]; // accumulators stored for the fixed-order lane sums
-        // Four rows per pass. Rows shorter than a page (2 KiB: OLMoE's down projection) are taken a quarter of the row
-        // range apart, row i of each quarter (spread): four consecutive such rows share pages and the hardware
-        // prefetcher lost them, a four-token pass over [300000, 1024] from memory ran at 0.65-0.70 of the spread one.
-        // Rows of a page or more stay consecutive, four pages in a row, which ran 1.1-1.2x faster than spread with four
-        // tokens (bench/results/cpu-speed/spread-rows/). Each (row, token) sum is one fma chain over the columns in
+        // Four rows per pass. In decode, and for rows shorter than a page (2 KiB: OLMoE's down projection) in any
+        // step, they are taken a quarter of the row range apart, row i of each quarter (spread): four consecutive such
+        // rows share pages and the hardware prefetcher lost them, a four-token pass over [300000, 1024] from memory
+        // ran at 0.65-0.70 of the spread one. Prefill passes over rows of a page or more stay consecutive, four pages
+        // in a row, which ran 1.1-1.2x faster than spread with four tokens (bench/results/cpu-speed/spread-rows/); on
+        // the Zen 4 VM spreading them was within its noise (0.94-1.16x). Decode spreads those too: four streams that
+        // each run on across pages, where four consecutive rows are four streams of one page each; over the head's, the
+        // attention's and the experts' shapes
+        // from memory one token ran 1.18-1.28x faster on one thread and 1.07-1.16x on two (medians of interleaved
+        // rounds), and decode of the OLMoE-shaped bf16 checkpoint and store 1.17x and 1.14x (medians of six rounds,
+        // bench/results/cpu-speed/zen4-dense-spread/). Each (row, token) sum is one fma chain over the columns in
         // order, so which rows share a pass does not change the bits.
-        boolean spread = rowBytes < PAGE;
+        boolean spread = rowBytes < PAGE; // (prefill)
         int passes = (r1 - r0) / 4, r;
         if (n == 1) {
             // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
             // the loads per weight byte and the loop stays memory-bound rather than load-port-bound.
             float[] sums = new float[16];
             for (int i = 0; i < passes; i++) {
-                rows4Bf16(seg, spread ? r0 + i : r0 + 4 * i, spread ? passes : 1, rowBytes, cols, vecCols, xe, xo, x, out, lanes, sums);
+                rows4Bf16(seg, r0 + i, passes, rowBytes, cols, vecCols, xe, xo, x, out, lanes, sums);
             }
             r = r0 + 4 * passes; // the rows past the last whole pass take the one-row loop below
         } else {
@@ -333,7 +339,7 @@ public final class VectorDenseKernels implements DenseKernels {
     }
 
     /**
-     * out[r], out[r + q], out[r + 2q], out[r + 3q] (q = 1: four consecutive rows) for one token: {@link #rows4x1Bf16} over the vector columns, then the
+     * out[r], out[r + q], out[r + 2q], out[r + 3q] (four rows a quarter of the range apart) for one token: {@link #rows4x1Bf16} over the vector columns, then the
      * scalar tail columns.
      */
     private static void rows4Bf16(MemorySegment seg, int r, int q, long rowBytes, int cols, int vecCols, float[] xe, float[] xo,
