@@ -19,7 +19,7 @@ public final class VectorDenseKernels implements DenseKernels {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Tokens processed per pass over a weight row: each row is read once per block. */
     static final int TOKEN_BLOCK = 4;
-    /** Bytes of a memory page: prefill passes over rows shorter than this take four rows a quarter of the range apart (matmulBf16). */
+    /** Bytes of a memory page: prefill passes over shorter rows take four rows a quarter of the range apart (matmulBf16). */
     static final long PAGE = 4096;
 
     public static int lanes() {
@@ -62,16 +62,16 @@ public final class VectorDenseKernels implements DenseKernels {
         MemorySegment seg = w.data();
         long rowBytes = (long) cols * 2;
         float[] lanes = new float[16 * L]; // accumulators stored for the fixed-order lane sums
-        // Four rows per pass. In decode, and for rows shorter than a page (2 KiB: OLMoE's down projection) in any
-        // step, they are taken a quarter of the row range apart, row i of each quarter (spread): four consecutive such
-        // rows share pages and the hardware prefetcher lost them, a four-token pass over [300000, 1024] from memory
-        // ran at 0.65-0.70 of the spread one. Prefill passes over rows of a page or more stay consecutive, four pages
-        // in a row, which ran 1.1-1.2x faster than spread with four tokens (bench/results/cpu-speed/spread-rows/); on
-        // the Zen 4 VM spreading them was within its noise (0.94-1.16x). Decode spreads those too: four streams that
-        // each run on across pages, where four consecutive rows are four streams of one page each; over the head's, the
-        // attention's and the experts' shapes
-        // from memory one token ran 1.18-1.28x faster on one thread and 1.07-1.16x on two (medians of interleaved
-        // rounds), and decode of the OLMoE-shaped bf16 checkpoint and store 1.17x and 1.14x (medians of six rounds,
+        // Four rows per pass. In decode, and for rows shorter than a page (2 KiB: OLMoE's down projection) in any step,
+        // they are taken a quarter of the row range apart, row i of each quarter (spread): four consecutive such rows
+        // share pages and the hardware prefetcher lost them, a four-token pass over [300000, 1024] from memory ran at
+        // 0.65-0.70 of the spread one. Prefill passes over rows of a page or more stay consecutive, four pages in a
+        // row, which ran 1.1-1.2x faster than spread with four tokens (bench/results/cpu-speed/spread-rows/); on the
+        // Zen 4 VM spreading them was within its noise (0.99-1.16x, the unchanged code 0.94-1.00x). Decode spreads
+        // those too: four streams that each run on across pages, where four consecutive rows are four streams of one
+        // page each; over the head's, the attention's and the experts' shapes from memory one token ran 1.18-1.28x
+        // faster on one thread and 1.07-1.16x on two (medians of interleaved rounds), and decode of the OLMoE-shaped
+        // bf16 checkpoint and store 1.17x and 1.14x (medians of six rounds,
         // bench/results/cpu-speed/zen4-dense-spread/). Each (row, token) sum is one fma chain over the columns in
         // order, so which rows share a pass does not change the bits.
         boolean spread = rowBytes < PAGE; // (prefill)
