@@ -74,7 +74,6 @@ public final class VectorDenseKernels implements DenseKernels {
         // bf16 checkpoint and store 1.17x and 1.14x (medians of six rounds,
         // bench/results/cpu-speed/zen4-dense-spread/). Each (row, token) sum is one fma chain over the columns in
         // order, so which rows share a pass does not change the bits.
-        boolean spread = rowBytes < PAGE; // (prefill)
         int passes = (r1 - r0) / 4, r;
         if (n == 1) {
             // Decode: four rows per pass share each load of x, so x (from cache) costs a quarter of
@@ -90,6 +89,7 @@ public final class VectorDenseKernels implements DenseKernels {
             // this path. A last block of one or two tokens takes a four-row pass of its own width (rows4x1Bf16,
             // rows4x2Bf16) instead of four tokens' work: an expert's share of a prompt is often 5 or 6 tokens.
             // Three tokens take the padded 4×4 pass, which measured faster than 4×2 + 4×1.
+            boolean spread = rowBytes < PAGE;
             float[] sums = new float[16];
             int[] row = new int[4];
             int q = (r1 - r0 + 3) / 4; // passes, each row of a quarter (spread) or four rows (consecutive)
