@@ -152,6 +152,7 @@ public final class BenchOutput {
         o.put("bound", r.bound());
         putNum(o, "bound_ts", r.boundTps());
         putNum(o, "ratio_to_bound", r.ratio());
+        putNum(o, "huge_page_share", r.hugePageShare());
         if (r.fastHitRate() != null) {
             ObjectNode st = o.putObject("store");
             st.put("fast_hit_rate", r.fastHitRate());

@@ -4,6 +4,7 @@ package io.strata.bench.suite;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.strata.compression.HugePages;
 import io.strata.compression.kernel.Parallel;
 import io.strata.engine.api.EngineOptions;
 import io.strata.engine.api.ModelLoader;
@@ -66,7 +67,7 @@ public final class BenchSuite {
                       double[] samples, double mean, double stddev, double[] warmupTg, double[] warmupPp, boolean warmupSteady,
                       long activeBytesPerToken, double memoryBw, double ssdBw, Boolean ssdDirect, String bound, double boundTps,
                       double ratio, Double fastHitRate, Double hostHitRate, Double ssdBytesPerToken, Double bytesMovedPerToken,
-                      Double stallMsPerToken, Prefetch prefetchStats) {}
+                      Double stallMsPerToken, Prefetch prefetchStats, double hugePageShare) {}
 
     /**
      * What a test's prefetch hints did, summed over its repetitions (null without prefetch): hints that started a load,
@@ -261,6 +262,8 @@ public final class BenchSuite {
                     }
                 }
                 double mean = mean(tps), sd = stddev(tps);
+                // weights in 2 MiB pages read faster than in 4 KiB ones (HugePages): a run says how many it had
+                double hugePages = HugePages.residentShare();
                 String backend = m.model().backend().name().replaceFirst(" \\(.*", ""); // "cpu (vector-512, 2 threads)": threads have their column
                 rows.add(new Row(c.model(), dir.toString(), m.config().arch().modelType, sizeOnDisk(dir), params(m), codec, backend,
                         Parallel.threads(), c.hostBudget(), budget, c.policy(), c.prefetch(), test, pp ? size : 1, pp ? 0 : size, tps, mean, sd,
@@ -271,9 +274,10 @@ public final class BenchSuite {
                         sum == null ? null : (double) (sum.ssdBytesRead() + sum.promotedBytes()) / tokens,
                         sum == null ? null : (sum.waitNs(Tier.HOST) + sum.waitNs(Tier.SSD)) / 1e6 / tokens,
                         sum == null || c.prefetch().equals("-") ? null : new Prefetch(sum.prefetchIssued(), sum.prefetchUseful(),
-                                sum.prefetchLate(), sum.prefetchCancelled(), sum.prefetchDropped())));
-                log.printf(Locale.ROOT, "%-6s %10.2f ± %.2f t/s%s%n", test, mean, sd,
-                        Double.isNaN(boundTps) ? "" : String.format(Locale.ROOT, " | %s bound %.2f t/s | %.2f of it", bound, boundTps, mean / boundTps));
+                                sum.prefetchLate(), sum.prefetchCancelled(), sum.prefetchDropped()), hugePages));
+                log.printf(Locale.ROOT, "%-6s %10.2f ± %.2f t/s%s | %s of resident memory in 2 MiB pages%n", test, mean, sd,
+                        Double.isNaN(boundTps) ? "" : String.format(Locale.ROOT, " | %s bound %.2f t/s | %.2f of it", bound, boundTps, mean / boundTps),
+                        Double.isNaN(hugePages) ? "-" : String.format(Locale.ROOT, "%.0f %%", 100 * hugePages));
             }
         }
         return rows;

@@ -1,6 +1,7 @@
 // The speed limits a run is judged against, measured in the same run: memory read bandwidth and SSD read bandwidth.
 package io.strata.bench.suite;
 
+import io.strata.compression.HugePages;
 import io.strata.compression.kernel.StreamRead;
 import io.strata.tiering.loader.BlobReader;
 import java.io.IOException;
@@ -54,7 +55,7 @@ public final class Bounds implements AutoCloseable {
         llcBytes = llc[0];
         llcSource = llc[1] > 0 ? "L" + llc[1] + " of /sys/devices/system/cpu/cpu0/cache" : "unknown (no /sys cache info): assumed 32 MiB";
         long bytes = Math.max(MEMORY_MIN_BYTES, MEMORY_LLC_MULTIPLE * llcBytes);
-        memory = arena.allocate(bytes, 4096);
+        memory = HugePages.allocate(arena, bytes, 4096); // in the pages the engine's weights get: see StreamRead.bytesPerSecond
         memory.fill((byte) 1); // every page touched once: the samples see no page faults
         // The read loop compiled by C2 before the first sample: interpreted and C1 code boxes each vector operation
         // and read the first samples at half the machine's rate (a bound that low made decode look faster than it).
@@ -198,8 +199,8 @@ public final class Bounds implements AutoCloseable {
     }
 
     public String describe() {
-        return String.format(Locale.ROOT, "memory: %d samples (each the fastest of " + MEMORY_PASSES + " passes) over %.2f GiB (LLC %.0f MiB, %s), median %.2f GB/s; SSD: %d samples%s, median %.2f GB/s",
-                memorySamples.size(), memory.byteSize() / (double) (1L << 30), llcBytes / (double) (1 << 20), llcSource, median(memorySamples) / 1e9,
+        return String.format(Locale.ROOT, "memory: %d samples (each the fastest of " + MEMORY_PASSES + " passes) over %.2f GiB (LLC %.0f MiB, %s; %s), median %.2f GB/s; SSD: %d samples%s, median %.2f GB/s",
+                memorySamples.size(), memory.byteSize() / (double) (1L << 30), llcBytes / (double) (1 << 20), llcSource, HugePages.status(), median(memorySamples) / 1e9,
                 ssdSamples.size(), ssdDirect == null ? "" : ssdDirect ? " (O_DIRECT)" : " (buffered: O_DIRECT refused)", median(ssdSamples) / 1e9);
     }
 

@@ -130,6 +130,10 @@ class BenchSuiteTest {
         assertTrue(p.late() <= p.useful() && p.useful() <= p.issued() && p.cancelled() <= p.issued(), "prefetch " + p);
         String md = BenchOutput.format("md", rows, null);
         assertTrue(md.contains("| " + p.useful() + " (" + p.late() + ") / " + p.issued() + " |"), md);
+        // the share of resident memory in huge pages goes with each row (null where /proc does not say)
+        double share = r.hugePageShare();
+        assertTrue(Double.isNaN(share) || (share >= 0 && share <= 1), "huge page share " + share);
+        assertTrue(BenchOutput.rowJson(r).has("huge_page_share"));
         JsonNode pj = BenchOutput.rowJson(pf).get("store").get("prefetch");
         assertEquals(p.issued(), pj.get("issued").asLong());
         assertEquals(p.useful(), pj.get("useful").asLong());

@@ -111,6 +111,7 @@ public final class BenchCommand implements Callable<Integer> {
                 .stream().dropWhile(a -> !a.equals("bench")).skip(1).toList()));
         meta.put("machine", machine());
         meta.put("date", java.time.Instant.now().toString());
+        meta.put("memory_pages", io.strata.compression.HugePages.status()); // how the weights in memory and the memory bound get their pages
         String out = BenchOutput.format(output, rows, meta);
         System.out.print(out);
         if (json != null) {

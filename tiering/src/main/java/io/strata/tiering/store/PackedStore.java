@@ -335,9 +335,9 @@ public final class PackedStore implements AutoCloseable {
         return this;
     }
 
-    /** The whole file {@code file} (open as {@code c}) in native memory of this store's arena. */
+    /** The whole file {@code file} (open as {@code c}) in native memory of this store's arena, in 2 MiB pages where granted. */
     private MemorySegment readWhole(FileChannel c, String file) throws IOException {
-        MemorySegment m = arena.allocate(Math.max(1, c.size()), 4096);
+        MemorySegment m = io.strata.compression.HugePages.allocate(arena, Math.max(1, c.size()), 4096);
         io.strata.tiering.loader.BlobReader.readFully(c, dir.resolve(file), 0, m.asSlice(0, c.size()));
         return m;
     }

@@ -1,0 +1,121 @@
+package io.strata.compression;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class HugePagesTest {
+    /** The /proc/self/smaps block of the mapping that contains address, or null when none does. */
+    static List<String> smapsOf(long address) throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
+            if (!l.matches("^[0-9a-f]+-[0-9a-f]+ .*")) continue;
+            String[] r = l.split(" ")[0].split("-");
+            long lo = Long.parseUnsignedLong(r[0], 16), hi = Long.parseUnsignedLong(r[1], 16);
+            if (address < lo || address >= hi) continue;
+            int j = i + 1;
+            while (j < lines.size() && !lines.get(j).matches("^[0-9a-f]+-[0-9a-f]+ .*")) j++;
+            return lines.subList(i, j);
+        }
+        return null;
+    }
+
+    @Test
+    void statusSaysWhy() {
+        assertNotNull(HugePages.status());
+        assertFalse(HugePages.status().isBlank());
+    }
+
+    @Test
+    void smallOrOveralignedRequestsAreArenaMemory() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = HugePages.allocate(a, 4096 * 3 + 5, 64);
+            assertEquals(4096 * 3 + 5, s.byteSize());
+            for (long i = 0; i < s.byteSize(); i++) assertEquals(0, s.get(ValueLayout.JAVA_BYTE, i));
+            MemorySegment big = HugePages.allocate(a, 3L << 20, 4L << 20);
+            assertEquals(0, big.address() % (4L << 20), "an alignment above 2 MiB is honoured (by the arena)");
+        }
+    }
+
+    @Test
+    void largeRequestsAreZeroedWritableAlignedAndExactlySized() throws IOException {
+        long bytes = (5L << 20) + 123;
+        long address;
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment s = HugePages.allocate(a, bytes, 4096);
+            assertEquals(bytes, s.byteSize());
+            assertEquals(0, s.address() % 4096);
+            for (long i = 0; i < bytes; i += 997) assertEquals(0, s.get(ValueLayout.JAVA_BYTE, i), "fresh memory reads zero at " + i);
+            for (long i = 0; i + 8 <= bytes; i += 4096) s.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i * 31 + 7);
+            for (long i = 0; i + 8 <= bytes; i += 4096) assertEquals(i * 31 + 7, s.get(ValueLayout.JAVA_LONG_UNALIGNED, i));
+            address = s.address();
+            assumeTrue(HugePages.available(), "huge pages not requested here: " + HugePages.status());
+            assertEquals(0, address % HugePages.HUGE, "2 MiB aligned, so its whole 2 MiB spans can be huge pages");
+            List<String> block = smapsOf(address);
+            assertNotNull(block, "a mapping holds the segment");
+            String[] r = block.get(0).split(" ")[0].split("-");
+            long lo = Long.parseUnsignedLong(r[0], 16), hi = Long.parseUnsignedLong(r[1], 16);
+            // the kernel may merge it with a neighbouring mapping of the same kind, so look at the segment's own span
+            assertTrue(lo <= address && hi >= address + (bytes + 4095) / 4096 * 4096, "mapped: [" + r[0] + ", " + r[1] + ")");
+            String flags = block.stream().filter(l -> l.startsWith("VmFlags:")).findFirst().orElse("");
+            assertTrue(flags.contains(" hg"), "madvise(MADV_HUGEPAGE) is recorded on the mapping: " + flags);
+        }
+        List<String> after = smapsOf(address);
+        assertTrue(after == null || !after.stream().filter(l -> l.startsWith("VmFlags:")).findFirst().orElse("").contains(" hg"),
+                "unmapped when the arena closed");
+    }
+
+    @Test
+    void theMappingEndsAtTheRequestRoundedToAPage() throws IOException {
+        assumeTrue(HugePages.available(), "huge pages not requested here: " + HugePages.status());
+        // the tail short of a whole 2 MiB stays in small pages, so resident memory never exceeds the request rounded
+        // to a page: 3 MiB + 5 bytes maps 3 MiB + 4 KiB, not 4 MiB
+        long bytes = (3L << 20) + 5;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = HugePages.allocate(a, bytes, 4096);
+            s.fill((byte) 1);
+            List<String> block = smapsOf(s.address() + bytes - 1);
+            String[] r = block.get(0).split(" ")[0].split("-");
+            long hi = Long.parseUnsignedLong(r[1], 16);
+            assertEquals(s.address() + (3L << 20) + 4096, hi, "the mapping ends one page past the request's last byte");
+        }
+    }
+
+    @Test
+    void thePropertyTurnsThemOff() throws IOException {
+        assumeTrue(HugePages.available(), "huge pages not requested here: " + HugePages.status());
+        String before = System.getProperty(HugePages.PROPERTY);
+        System.setProperty(HugePages.PROPERTY, "false");
+        try (Arena a = Arena.ofConfined()) {
+            assertFalse(HugePages.available());
+            assertTrue(HugePages.status().contains(HugePages.PROPERTY + "=false"), HugePages.status());
+            MemorySegment s = HugePages.allocate(a, 4L << 20, 4096);
+            s.fill((byte) 2);
+            String flags = smapsOf(s.address()).stream().filter(l -> l.startsWith("VmFlags:")).findFirst().orElse("");
+            assertFalse(flags.contains(" hg"), "arena memory, not advised: " + flags);
+        } finally {
+            if (before == null) System.clearProperty(HugePages.PROPERTY);
+            else System.setProperty(HugePages.PROPERTY, before);
+        }
+        assertTrue(HugePages.available());
+    }
+
+    @Test
+    void residentShareIsAFraction() {
+        double f = HugePages.residentShare();
+        assumeTrue(!Double.isNaN(f), "no /proc/self/smaps_rollup here");
+        assertTrue(f >= 0 && f <= 1, "share " + f);
+    }
+}
