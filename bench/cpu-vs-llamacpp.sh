@@ -116,6 +116,16 @@ for c in int8 int4; do
   fi
 done
 STRATA_BUILT=1
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+
+# Both sides map these files, and a pass over weights runs faster in 2 MiB pages, which a mapping gets where the page
+# cache holds the file in large folios (recent Linux reads a file read in order into them; small writes or scattered
+# first reads leave 4 KiB ones). Each is read through once, in order, before anything else maps it, so a cold file
+# comes into the cache alike for both sides; page-cache.txt says what each got (bench/results/cpu-speed/huge-pages/).
+stamp "page cache of the mapped weight files"
+"$JAVA" -cp "$ROOT/cli/target/lib/*" io.strata.bench.kernels.PageCacheState "$O"/*.safetensors "$TINY"/*.safetensors \
+  "$WORK/olmoe-bf16.gguf" "$WORK/olmoe-Q8_0.gguf" "$WORK/olmoe-Q4_0.gguf" "$WORK/olmoe-Q8_0-xbf16.gguf" "$WORK/olmoe-Q4_0-xbf16.gguf" \
+  "$WORK/tiny-bf16.gguf" --json "$RAW/page-cache.json" > "$RAW/page-cache.txt" 2>&1 || { cat "$RAW/page-cache.txt"; exit 1; }
 
 # llama.cpp built with -march=native on a VM that lists AMX but faults on tile instructions dies with SIGILL on its
 # first quantized matmul; bench/llamacpp/no_amx.c makes it take its AVX-512 path instead (said in the report).
@@ -179,7 +189,6 @@ done
 
 # ---- 3. where the time goes (optional) -------------------------------------------------------------------------------
 if [ $PROFILE = 1 ]; then
-  JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
   # One thread, GB/s of weights: each kernel from the cache (its compute rate) and from memory, and a plain read.
 
   # Two passes over the set: the report takes each kernel's fastest round of both (the host's drift only slows rounds).

@@ -189,7 +189,7 @@ def main():
         for gid, _, s, peer, target, bound_goal in goals:
             srow = strata_row({"main": main_rows, "ssd": ssd_rows, "ssdpf": ssdpf_rows}[s[3]], s[1], s[2])
             entry = {"round": r, "strata_ts": srow["avg_ts"], "strata_bound": srow["bound"], "strata_bound_ts": srow["bound_ts"],
-                     "strata_ratio_to_bound": srow["ratio_to_bound"]}
+                     "strata_ratio_to_bound": srow["ratio_to_bound"], "strata_huge_page_share": srow.get("huge_page_share")}
             if gid.startswith("decode-ssd-bound"):
                 # judged against the SSD bound itself (SSD bandwidth over SSD bytes per token), whichever bound the row named
                 st = srow.get("store") or {}
@@ -245,11 +245,13 @@ def main():
     startup_ms = med([x["startup_ms"] for x in startup])
 
     commands = open(f"{a.raw}/commands.txt").read().strip().splitlines()
+    pc_file = f"{a.raw}/page-cache.json"
+    page_cache = load_json(pc_file) if os.path.exists(pc_file) else None
     machine = f"{cpu_description()}, {os.cpu_count()} cores (a VM shared with other work during the run unless stated otherwise)"
     doc = {"script": a.command, "llama_cpp_commit": a.commit, "llama_cpp_build_dir": a.llama, "llama_cpp_note": a.llama_note, "llama_bench": llama_meta,
            "machine": machine, "model": a.shape, "threads": a.threads, "rounds": a.rounds, "prompt_tokens": a.p, "gen_tokens": a.n,
            "seconds": a.seconds, "work_dir": a.work, "commands": commands, "goals": results,
-           "startup": {"rounds": startup, "median_ms": startup_ms},
+           "startup": {"rounds": startup, "median_ms": startup_ms}, "page_cache": page_cache,
            "kernel_rates": kernel_rates(a.raw),
            "profiles": {os.path.basename(p)[len("profile-"):-len(".json")]: load_json(p) for p in sorted(glob.glob(f"{a.raw}/profile-*.json"))},
            "raw_files": sorted(os.path.relpath(p, a.out) for p in glob.glob(f"{a.raw}/round-*") + glob.glob(f"{a.raw}/kernel-*")
@@ -297,6 +299,13 @@ def main():
     L.append("")
     L.append(f"Start-up: a cold `strata run` of models/tiny-moe to its first token (fresh JVM, wall clock from launch to exit):"
              f" median {startup_ms} ms over the rounds ({', '.join(str(x['startup_ms']) for x in startup)} ms). No target number was set.\n")
+    if page_cache:
+        L.append("Mapped weight files, read through once in order before the rounds, share in 2 MiB pages (`page-cache.txt`;"
+                 " weights read faster in them): " + ", ".join(f"{os.path.basename(x['file'])} {100 * x['share']:.0f} %" for x in page_cache) + ".\n")
+    shares = {g["id"]: g["rounds"][-1].get("strata_huge_page_share") for g in results if g["rounds"] and g["id"].startswith("decode")}
+    if any(v is not None for v in shares.values()):
+        L.append("Strata's resident memory in 2 MiB pages, last round (its weights, the bound's buffer and the rest of the JVM): "
+                 + ", ".join(f"{k} {100 * v:.0f} %" for k, v in shares.items() if v is not None) + ".\n")
     ssd = next(g for g in results if g["id"] == "decode-ssd-bound")
     if ssd["rounds"] and ssd["rounds"][-1].get("store"):
         s = ssd["rounds"][-1]["store"]

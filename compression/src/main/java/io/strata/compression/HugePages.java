@@ -115,6 +115,25 @@ public final class HugePages {
         }
     }
 
+    /**
+     * Asks for huge pages over a mapped file's pages ({@code madvise(MADV_HUGEPAGE)} on the 2 MiB-aligned part of
+     * {@code mapped}); best effort, nothing when {@link #available()} is false. Where the file system caches files in
+     * large folios (ext4 from Linux 6.16, XFS), a fault in such a mapping reads the file in 2 MiB folios and maps them
+     * whole, whatever the order of the first reads. Without it a checkpoint's first load, tensor by tensor, left it in
+     * 4 KiB pages (bench/results/cpu-speed/huge-pages/). A page cache already filled in small folios stays as it is.
+     */
+    public static void adviseMapped(MemorySegment mapped) {
+        if (!available() || mapped.byteSize() < HUGE) return;
+        long start = (mapped.address() + HUGE - 1) / HUGE * HUGE, end = (mapped.address() + mapped.byteSize()) / HUGE * HUGE;
+        if (end <= start) return;
+        try {
+            int rc = (int) NATIVE.madvise.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_HUGEPAGE);
+            if (rc != 0) LOG.log(System.Logger.Level.DEBUG, "madvise(MADV_HUGEPAGE) of a mapped file returned " + rc);
+        } catch (Throwable t) {
+            throw new IllegalStateException("madvise: " + t, t);
+        }
+    }
+
     private static void unmap(long address, long size) {
         try {
             int rc = (int) NATIVE.munmap.invokeExact(MemorySegment.ofAddress(address), size);

@@ -21,6 +21,7 @@ public final class MappedSegments {
     /** The pages of {@code mapped} as a read-only native segment bound to {@code arena} (the mapping's own arena). */
     public static MemorySegment asNative(MemorySegment mapped, Arena arena) {
         if (mapped.byteSize() == 0 || !mapped.isNative()) return mapped;
+        HugePages.adviseMapped(mapped); // weights: read in 2 MiB pages where the file system allows (see there)
         return MemorySegment.ofAddress(mapped.address()).reinterpret(mapped.byteSize(), arena, null).asReadOnly();
     }
 }

@@ -113,6 +113,21 @@ class HugePagesTest {
     }
 
     @Test
+    void aMappedFileSeenAsNativeIsAdvised(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        assumeTrue(HugePages.available(), "huge pages not requested here: " + HugePages.status());
+        Path f = tmp.resolve("weights.bin");
+        Files.write(f, new byte[(5 << 20) + 77]);
+        try (Arena a = Arena.ofShared(); var ch = java.nio.channels.FileChannel.open(f)) {
+            MemorySegment m = MappedSegments.asNative(ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, ch.size(), a), a);
+            // its 2 MiB-aligned part is advised; the kernel splits the mapping there, so look inside that part
+            long inside = (m.address() + HugePages.HUGE - 1) / HugePages.HUGE * HugePages.HUGE;
+            String flags = smapsOf(inside).stream().filter(l -> l.startsWith("VmFlags:")).findFirst().orElse("");
+            assertTrue(flags.contains(" hg"), "madvise(MADV_HUGEPAGE) on the mapping: " + flags);
+            assertEquals(0, m.get(ValueLayout.JAVA_BYTE, m.byteSize() - 1));
+        }
+    }
+
+    @Test
     void residentShareIsAFraction() {
         double f = HugePages.residentShare();
         assumeTrue(!Double.isNaN(f), "no /proc/self/smaps_rollup here");
