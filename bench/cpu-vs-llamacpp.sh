@@ -189,18 +189,19 @@ done
 
 # ---- 3. where the time goes (optional) -------------------------------------------------------------------------------
 if [ $PROFILE = 1 ]; then
-  # One thread, GB/s of weights: each kernel from the cache (its compute rate) and from memory, and a plain read.
+  # One thread, GB/s of weights: each kernel from the cache (its compute rate) and from memory, and a plain read, the
+  # matrices in the pages the engine's weights get (2 MiB where granted).
 
   # Two passes over the set: the report takes each kernel's fastest round of both (the host's drift only slows rounds).
   for pass in 1 2; do
     for spec in "read 2048" "read 150000" "bf16 256" "bf16 150000" "int8 4096" "int8 300000" "int4 4096" "int4 600000"; do
       set -- $spec
       stamp "kernel rate: $1, [$2, 2048], one thread, pass $pass"
-      "$JAVA" --add-modules jdk.incubator.vector -cp "$ROOT/cli/target/lib/*" io.strata.bench.kernels.KernelRateMain \
+      "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$ROOT/cli/target/lib/*" io.strata.bench.kernels.KernelRateMain \
         --layout "$1" --rows "$2" --rounds 7 --json "$RAW/kernel-$1-$2-$pass.json" >> "$RAW/profile.log" 2>&1
     done
   done
-  echo "java --add-modules jdk.incubator.vector -cp \"cli/target/lib/*\" io.strata.bench.kernels.KernelRateMain --layout L --rows R --rounds 7, two passes   (L R: read 2048, read 150000, bf16 256, bf16 150000, int8 4096, int8 300000, int4 4096, int4 600000)" >> "$RAW/commands.txt"
+  echo "java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp \"cli/target/lib/*\" io.strata.bench.kernels.KernelRateMain --layout L --rows R --rounds 7, two passes   (L R: read 2048, read 150000, bf16 256, bf16 150000, int8 4096, int8 300000, int4 4096, int4 600000)" >> "$RAW/commands.txt"
   # A JFR of each configuration behind a goal, summarised by bench/jfr_summary.py (the .jfr files stay in --work).
   prof() { # name model bench-args...
     local name=$1 model=$2; shift 2

@@ -301,7 +301,7 @@ def main():
              f" median {startup_ms} ms over the rounds ({', '.join(str(x['startup_ms']) for x in startup)} ms). No target number was set.\n")
     if page_cache:
         L.append("Mapped weight files, read through once in order before the rounds, share in 2 MiB pages (`page-cache.txt`;"
-                 " weights read faster in them): " + ", ".join(f"{os.path.basename(x['file'])} {100 * x['share']:.0f} %" for x in page_cache) + ".\n")
+                 " weights read faster in them): " + ", ".join(f"{'/'.join(x['file'].split('/')[-2:])} {100 * x['share']:.0f} %" for x in page_cache) + ".\n")
     shares = {g["id"]: g["rounds"][-1].get("strata_huge_page_share") for g in results if g["rounds"] and g["id"].startswith("decode")}
     if any(v is not None for v in shares.values()):
         L.append("Strata's resident memory in 2 MiB pages, last round (its weights, the bound's buffer and the rest of the JVM): "

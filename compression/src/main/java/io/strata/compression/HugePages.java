@@ -12,8 +12,9 @@ import java.nio.file.Path;
 
 /**
  * Weights are read once per token, front to back, at the memory's rate; with 4 KiB pages such a pass misses the TLB
- * every 4 KiB. On the Zen 4 VM the one-token bf16 kernel over the head's shape [50304, 2048] ran 1.21x faster on one
- * thread and 1.09x on two from memory in 2 MiB pages than in 4 KiB pages (bench/results/cpu-speed/huge-pages/).
+ * every 4 KiB. On the Zen 4 VM the one-token bf16 kernel over the head's shape [50304, 2048] ran 1.13x faster on one
+ * thread and 1.18x on two from memory in 2 MiB pages than in 4 KiB pages, and a decode of the OLMoE-shaped stores
+ * 1.02-1.05x (bench/results/cpu-speed/huge-pages/).
  * Memory from {@link Arena#allocate} cannot get them when Linux grants huge pages only on request (the usual
  * {@code madvise} setting): the arena zeroes it, so its pages are faulted in small before anyone can ask.
  * {@link #allocate} maps fresh anonymous memory (zero by definition, nothing touched), aligned to 2 MiB, and asks for

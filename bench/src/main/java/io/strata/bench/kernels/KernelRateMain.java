@@ -13,6 +13,7 @@ import io.strata.compression.kernel.StreamRead;
 import io.strata.compression.quant.QuantFormat;
 import io.strata.compression.quant.QuantizedMatrix;
 import java.io.File;
+import io.strata.compression.HugePages;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -32,7 +33,7 @@ import java.util.SplittableRandom;
  * read ({@link StreamRead#sumRange}) of a bf16-sized matrix instead: what the memory gives a thread that only loads.
  * Every layout also reports the weight bytes it streamed per second (codes, scales and zeros for int layouts).
  *
- * <pre>java --add-modules jdk.incubator.vector -cp "bench/target/classes:bench/target/lib/*" \
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "bench/target/classes:bench/target/lib/*" \
  *   io.strata.bench.kernels.KernelRateMain --layout int4|int8|int2|bf16|read [--rows 600000] [--cols 2048] [--tokens 1] [--rounds 9]
  *   [--split] [--json F]</pre>
  */
@@ -66,7 +67,25 @@ public final class KernelRateMain {
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         Call call;
         String kernel;
-        Arena arena = Arena.ofShared();
+        Arena shared = Arena.ofShared();
+        // the matrix in the pages the engine's weights get: 2 MiB where granted (HugePages; run with
+        // --enable-native-access=ALL-UNNAMED), which a pass from memory reads faster than 4 KiB ones
+        Arena arena = new Arena() {
+            @Override
+            public MemorySegment allocate(long size, long align) {
+                return HugePages.allocate(shared, size, align);
+            }
+
+            @Override
+            public MemorySegment.Scope scope() {
+                return shared.scope();
+            }
+
+            @Override
+            public void close() {
+                shared.close();
+            }
+        };
         long weightBytes;
         if (layout.equals("read")) {
             MemorySegment m = arena.allocate(2L * rows * cols, 4096);
@@ -118,7 +137,7 @@ public final class KernelRateMain {
                 layout.equals("read") ? "bf16 elements" : "multiply-adds", sorted[0], sorted[rounds - 1], gbPerS);
         if (json != null) {
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("command", "java --add-modules jdk.incubator.vector -cp \"bench/target/classes:bench/target/lib/*\" "
+            o.put("command", "java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp \"bench/target/classes:bench/target/lib/*\" "
                     + "io.strata.bench.kernels.KernelRateMain " + String.join(" ", args));
             o.put("machine", Runtime.getRuntime().availableProcessors() + " cpus, " + System.getProperty("os.arch"));
             o.put("date", Instant.now().toString());
@@ -131,6 +150,7 @@ public final class KernelRateMain {
             o.put("gmac_per_s_per_round", rate);
             o.put("weight_bytes", weightBytes);
             o.put("weight_gb_per_s_median", gbPerS);
+            o.put("pages", HugePages.status());
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(new File(json), o);
         }
     }

@@ -167,7 +167,7 @@ public final class Calibrator {
         List<ExpertHandle> hs = new ArrayList<>();
         ExpertLayout layout = codec.equals("bf16") ? new ExpertLayout.Dense(DType.BF16) : ExpertLayout.of(one.params());
         for (int i = 0; i < copies; i++) {
-            MemorySegment blob = arena.allocate(bytes, 4096);
+            MemorySegment blob = io.strata.compression.HugePages.allocate(arena, bytes, 4096); // in the pages the host tier's slots have
             blob.copyFrom(one.blob());
             EncodedExpert e = new EncodedExpert(one.params(), blob);
             ExpertKey key = new ExpertKey(0, i);
