@@ -34,7 +34,7 @@ class VectorScalarDenseParityTest {
     @CsvSource({
         "BF16,1,1,1", "BF16,207,4098,1", "BF16,13,13,1", "BF16,13,13,3", "BF16,207,207,5", "BF16,4098,13,1", "BF16,13,4098,2", "BF16,207,4098,9",
         "F32,1,1,1", "F32,13,13,3", "F32,207,207,5", "F32,4098,13,1", "F32,13,4098,4",
-        "F16,1,1,1", "F16,13,207,2", "F16,207,4098,1"})
+        "F16,1,1,1", "F16,13,207,2", "F16,207,4098,1", "F16,13,13,4", "F16,207,4098,5", "F16,13,4098,9"})
     void vectorMatchesScalar(DType dt, int rows, int cols, int n) {
         DenseKernels vec = Kernels.vectorOrNull();
         assertNotNull(vec, "tests run with --add-modules jdk.incubator.vector: " + Kernels.reason());
@@ -66,17 +66,18 @@ class VectorScalarDenseParityTest {
     }
 
     /**
-     * bf16 prefill blocks tokens four at a time, with passes of their own for a last one or two: each token's
-     * outputs must carry the bits the one-token (decode) kernel gives it alone, whatever n and its place in it.
+     * bf16 prefill blocks tokens four at a time, with passes of their own for a last one or two (f16: four at a time,
+     * the rest in one pass): each token's outputs must carry the bits the one-token (decode) kernel gives it alone,
+     * whatever n and its place in it.
      */
     @ParameterizedTest
-    @CsvSource({"13,4098", "8,64", "207,96"})
-    void bf16TokenGetsTheSameBitsInABatchAsAlone(int rows, int cols) {
+    @CsvSource({"BF16,13,4098", "BF16,8,64", "BF16,207,96", "F16,13,4098", "F16,8,64", "F16,207,97"})
+    void tokenGetsTheSameBitsInABatchAsAlone(DType dt, int rows, int cols) {
         DenseKernels vec = Kernels.vectorOrNull();
         assertNotNull(vec, "tests run with --add-modules jdk.incubator.vector: " + Kernels.reason());
         SplittableRandom r = new SplittableRandom(rows * 7L + cols);
         try (Arena arena = Arena.ofConfined()) {
-            Matrix w = random(arena, DType.BF16, rows, cols, r);
+            Matrix w = random(arena, dt, rows, cols, r);
             float[] x = gauss(r, 9 * cols, 1);
             float[][] alone = new float[9][rows];
             for (int t = 0; t < 9; t++) vec.matmul(w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, alone[t], 0, rows);
@@ -86,7 +87,7 @@ class VectorScalarDenseParityTest {
                 for (int t = 0; t < n; t++) {
                     for (int i = 0; i < rows; i++) {
                         assertEquals(Float.floatToRawIntBits(alone[t][i]), Float.floatToRawIntBits(batch[t * rows + i]),
-                                rows + "x" + cols + " n=" + n + " token " + t + " row " + i + ": " + alone[t][i] + " alone vs " + batch[t * rows + i]);
+                                dt + " " + rows + "x" + cols + " n=" + n + " token " + t + " row " + i + ": " + alone[t][i] + " alone vs " + batch[t * rows + i]);
                     }
                 }
             }
