@@ -110,6 +110,9 @@ public final class HugePages {
             MemorySegment m = MemorySegment.ofAddress(start).reinterpret(size);
             int rc = (int) NATIVE.madvise.invokeExact(m, size, MADV_HUGEPAGE);
             if (rc != 0) LOG.log(System.Logger.Level.DEBUG, "madvise(MADV_HUGEPAGE) of " + size + " bytes returned " + rc);
+            // Committed now, as the arena's zeroing commits its memory: the huge pages are taken here, not by a fault
+            // in the middle of a decode step, and a machine short of memory says so at allocation.
+            for (long o = 0; o < size; o += PAGE) m.set(ValueLayout.JAVA_BYTE, o, (byte) 0);
             return m.reinterpret(bytes, arena, s -> unmap(start, size));
         } catch (Throwable t) {
             throw new IllegalStateException("mapping " + bytes + " bytes of native memory: " + t, t);

@@ -78,6 +78,18 @@ class HugePagesTest {
     }
 
     @Test
+    void memoryIsCommittedAtAllocationAsTheArenasIs() throws IOException {
+        assumeTrue(HugePages.available(), "huge pages not requested here: " + HugePages.status());
+        long bytes = 6L << 20;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = HugePages.allocate(a, bytes, 4096);
+            List<String> block = smapsOf(s.address());
+            long rssKb = block.stream().filter(l -> l.startsWith("Rss:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).sum();
+            assertTrue(rssKb * 1024 >= bytes, "resident before any use: " + rssKb + " kB of " + bytes / 1024);
+        }
+    }
+
+    @Test
     void theMappingEndsAtTheRequestRoundedToAPage() throws IOException {
         assumeTrue(HugePages.available(), "huge pages not requested here: " + HugePages.status());
         // the tail short of a whole 2 MiB stays in small pages, so resident memory never exceeds the request rounded
