@@ -14,8 +14,9 @@
 #         hidden size, expert size and top-8, so the same kernels; under WORK/quick), fewer warm-up rounds, 16-token tests.
 # --profile: also says where the time goes, for the report's account of each goal not met: one-thread kernel rates
 #         from the cache and from memory beside a plain read (KernelRateMain), and a JFR of each configuration behind
-#         a goal with the measured runs' warm-up, summarised by bench/jfr_summary.py (the .jfr files stay in --work).
-#         About 12 minutes more.
+#         a goal with the measured runs' warm-up, summarised by bench/jfr_summary.py (the .jfr files stay in --work);
+#         and, where gcc and the CPU's avx512_vnni and avx512_bf16 are there, the same one-token loops in C with fma and
+#         with the dot-product instructions (bench/isa/isa_bound.c). About 13 minutes more.
 #
 # The models: the OLMoE-shaped random model (hidden 2048, 4 layers, 64 experts of 1024, top-8, vocabulary 50304,
 # bf16; ../shared/tools/make_hf_moe.py) and the shipped models/tiny-moe. Each is converted to GGUF with
@@ -56,7 +57,7 @@ SRC=$(grep -m1 '^CMAKE_HOME_DIRECTORY' "$LLAMA/CMakeCache.txt" | cut -d= -f2)
 [ -n "$COMMIT" ] || COMMIT=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo "unknown (not a git checkout: give --commit)")
 RAW=$OUT/cpu-vs-llama.cpp
 mkdir -p "$WORK" "$RAW"
-rm -f "$RAW"/round-* "$RAW"/kernel-*.json "$RAW"/profile-* "$RAW"/strata-*-hot-methods.txt
+rm -f "$RAW"/round-* "$RAW"/kernel-*.json "$RAW"/isa-*.json "$RAW"/profile-* "$RAW"/strata-*-hot-methods.txt
 export LD_LIBRARY_PATH=$LLAMA/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 S() { env -u LD_PRELOAD STRATA_NO_BUILD=${STRATA_BUILT:-0} "$ROOT/strata" "$@"; } # the llama.cpp shim never touches Strata
 T0=$(date +%s)
@@ -202,6 +203,22 @@ if [ $PROFILE = 1 ]; then
     done
   done
   echo "java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp \"cli/target/lib/*\" io.strata.bench.kernels.KernelRateMain --layout L --rows R --rounds 7, two passes   (L R: read 2048, read 150000, bf16 256, bf16 150000, int8 4096, int8 300000, int4 4096, int4 600000)" >> "$RAW/commands.txt"
+  # The same one-token loops written in C two ways, converted codes times x with fma (what the Vector API can express,
+  # and what Strata's kernels do) and the dot-product instructions vpdpbusd and vdpbf16ps (llama.cpp's way), where gcc
+  # and the CPU have them: what the instruction alone is worth on this core, from L3 and from memory, one thread.
+  if command -v gcc > /dev/null && grep -qw avx512_vnni /proc/cpuinfo && grep -qw avx512_bf16 /proc/cpuinfo; then
+    ISA_FLAGS="-O2 -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mavx512bf16 -mfma"
+    gcc $ISA_FLAGS "$ROOT/bench/isa/isa_bound.c" -o "$WORK/isa_bound" -lm -lpthread
+    for pass in 1 2; do
+      for rows in 4096 131072; do
+        stamp "dot-product loops in C: [$rows, 2048], one thread, pass $pass"
+        "$WORK/isa_bound" $rows 1 > "$RAW/isa-$rows-$pass.json" 2>> "$RAW/profile.log"
+      done
+    done
+    echo "gcc $ISA_FLAGS bench/isa/isa_bound.c -o isa_bound -lm -lpthread; isa_bound ROWS 1 > isa-ROWS-PASS.json, two passes   (ROWS: 4096, 131072)" >> "$RAW/commands.txt"
+  else
+    echo "no gcc, or no avx512_vnni and avx512_bf16 on this CPU: the dot-product loops in C were not run" >> "$RAW/profile.log"
+  fi
   # A JFR of each configuration behind a goal, summarised by bench/jfr_summary.py (the .jfr files stay in --work).
   prof() { # name model bench-args...
     local name=$1 model=$2; shift 2

@@ -54,6 +54,45 @@ def kernel_rates(raw):
     return out
 
 
+def isa_rates(raw):
+    """{rows: {loop: GB/s}} of the C loops of bench/isa/isa_bound.c (fastest of the passes; empty when not run)."""
+    out = {}
+    for path in glob.glob(f"{raw}/isa-*.json"):
+        try:
+            d = load_json(path)
+        except (OSError, ValueError):
+            continue
+        rates = out.setdefault(d["rows"], {})
+        for r in d["results"]:
+            rates[r["loop"]] = max(rates.get(r["loop"], 0.0), r["gb_per_s"])
+    return out
+
+
+def isa_section(raw, k, f2):
+    """The same one-token loops in C, fma against the dot-product instructions, beside Strata's kernels (k)."""
+    isa = isa_rates(raw)
+    cache, mem = isa.get(4096), isa.get(131072)
+    if not cache or not mem:
+        return []
+    L = ["\n### The same loops in C: fma against the dot-product instructions\n",
+         "GB/s of weights of one-token loops over [rows, 2048], four rows at a time, one thread, written two ways in C"
+         " (`bench/isa/isa_bound.c`, `isa-*.json`, the fastest of two passes): codes converted to floats and multiplied with"
+         " fma (what JDK 25's Vector API can express, and what Strata's kernels do), and the dot-product instructions"
+         " `vpdpbusd` (int8 codes, x quantized to int8 per group of 64) and `vdpbf16ps` (x rounded to bf16), as llama.cpp"
+         f" does. From L3 ([4096, 2048]) and from memory ([131072, 2048]); the C loop's plain read from memory ran at {f2(mem.get('read'))} GB/s."
+         " Strata's columns repeat the table above (bf16 from L2).\n",
+         "| format | C fma, L3 | C dot, L3 | dot / fma, L3 | C fma, memory | C dot, memory | dot / fma, memory | Strata, cache | Strata, memory | Strata / C fma, memory |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+    names = {"bf16": ("bf16 fma", "bf16 dot (vdpbf16ps)"), "int8": ("int8 fma", "int8 dot (vpdpbusd)"), "int4": ("int4 fma", "int4 dot (vpdpbusd)")}
+    for fmt, (fl, dl) in names.items():
+        cf, cd, mf, md = cache.get(fl), cache.get(dl), mem.get(fl), mem.get(dl)
+        if None in (cf, cd, mf, md):
+            continue
+        sc, sm = (k.get(fmt) or {}).get("cache"), (k.get(fmt) or {}).get("memory")
+        L.append(f"| {fmt} | {f2(cf)} | {f2(cd)} | {f2(cd / cf)} | {f2(mf)} | {f2(md)} | {f2(md / mf)} | {f2(sc)} | {f2(sm)} | {f2(sm / mf if sm else None)} |")
+    return L
+
+
 def why_not_met(raw, not_met, f2):
     """The report's account of each goal not met: the one-thread kernel rates (once) and each goal's profile."""
     L = []
@@ -84,6 +123,7 @@ def why_not_met(raw, not_met, f2):
                      " an instruction, which the Vector API does not offer.")
         else:
             L.append("\nIn this run no quantized kernel ran from memory at the rate of compute and read one after the other (within 15 %).")
+        L.extend(isa_section(raw, k, f2))
     for g in not_met:
         name = PROFILE_OF.get(g["id"])
         L.append(f"\n### Why not met: {g['goal']}\n")
@@ -252,9 +292,9 @@ def main():
            "machine": machine, "model": a.shape, "threads": a.threads, "rounds": a.rounds, "prompt_tokens": a.p, "gen_tokens": a.n,
            "seconds": a.seconds, "work_dir": a.work, "commands": commands, "goals": results,
            "startup": {"rounds": startup, "median_ms": startup_ms}, "page_cache": page_cache,
-           "kernel_rates": kernel_rates(a.raw),
+           "kernel_rates": kernel_rates(a.raw), "isa_rates": isa_rates(a.raw),
            "profiles": {os.path.basename(p)[len("profile-"):-len(".json")]: load_json(p) for p in sorted(glob.glob(f"{a.raw}/profile-*.json"))},
-           "raw_files": sorted(os.path.relpath(p, a.out) for p in glob.glob(f"{a.raw}/round-*") + glob.glob(f"{a.raw}/kernel-*")
+           "raw_files": sorted(os.path.relpath(p, a.out) for p in glob.glob(f"{a.raw}/round-*") + glob.glob(f"{a.raw}/kernel-*") + glob.glob(f"{a.raw}/isa-*")
                                + glob.glob(f"{a.raw}/profile-*"))}
     with open(f"{a.out}/cpu-vs-llama.cpp.json", "w") as f:
         json.dump(doc, f, indent=2)
