@@ -28,6 +28,7 @@ import java.util.SplittableRandom;
  * [rows, cols] matrix (cols 2048 unless --cols) and n tokens, either on the calling thread or split over the row range with
  * {@link Parallel#forRange} (as {@code CpuBackend} does). Each round repeats the call until about 4·10^8 multiply-adds
  * are done and reports G multiply-adds per second (wall clock); the median and the range over the rounds are printed.
+ * Rounds run first as warm-up for two seconds, not counted.
  * Rows beyond the last-level cache (e.g. 600000) measure the kernel streaming from memory, a few thousand rows measure
  * it from the cache. Used to compare builds: run the same command on each. {@code --layout read} times a plain vector
  * read ({@link StreamRead#sumRange}) of a bf16-sized matrix instead: what the memory gives a thread that only loads.
@@ -40,6 +41,8 @@ import java.util.SplittableRandom;
 public final class KernelRateMain {
     /** Columns of the matrix unless --cols says otherwise (OLMoE's hidden size; its down projection has 1024). */
     static final int DEFAULT_COLS = 2048;
+    /** Warm-up before the measured rounds: rounds until this much time has passed. */
+    static final long WARMUP_NS = 2_000_000_000L;
 
     private KernelRateMain() {}
 
@@ -120,12 +123,20 @@ public final class KernelRateMain {
         final int allRows = rows;
         Runnable once = split ? () -> Parallel.forRange(allRows, 64, call::run) : () -> call.run(0, allRows);
         int reps = Math.max(1, (int) (400_000_000L / ((long) n * rows * cols)));
+        // Warm-up: rounds until WARMUP_NS have passed (at least one). A single round did not do: a memory-sized matrix
+        // split over two threads took about eight rounds of one call each to reach its steady rate, and one thread three.
+        long warmStart = System.nanoTime();
+        int warmRounds = 0;
+        do {
+            for (int rep = 0; rep < reps; rep++) once.run();
+            warmRounds++;
+        } while (System.nanoTime() - warmStart < WARMUP_NS);
+        double warmSeconds = (System.nanoTime() - warmStart) / 1e9;
         double[] rate = new double[rounds];
-        for (int round = -1; round < rounds; round++) { // round -1 warms up
+        for (int round = 0; round < rounds; round++) {
             long t0 = System.nanoTime();
             for (int rep = 0; rep < reps; rep++) once.run();
-            double r = (double) n * reps * rows * cols / (System.nanoTime() - t0);
-            if (round >= 0) rate[round] = r;
+            rate[round] = (double) n * reps * rows * cols / (System.nanoTime() - t0);
         }
         double median = PairedCpuTimeMain.median(rate);
         double[] sorted = rate.clone();
@@ -148,6 +159,8 @@ public final class KernelRateMain {
             o.put("threads", split ? Parallel.threads() : 1);
             o.put("gmac_per_s_median", median);
             o.put("gmac_per_s_per_round", rate);
+            o.put("warmup_rounds", warmRounds);
+            o.put("warmup_seconds", warmSeconds);
             o.put("weight_bytes", weightBytes);
             o.put("weight_gb_per_s_median", gbPerS);
             o.put("pages", HugePages.status());

@@ -250,6 +250,48 @@ class QuantKernelsTest {
      * L groups at a time (33 and 34 groups: whole vectors plus a tail) and row ranges that start and
      * end inside a parameter block.
      */
+    /**
+     * The block kernels of the one-token path (INT8 and INT4 in groups of 64; VectorQuantKernels.blockKernel) against
+     * the pass-by-pass path they replace (-Dstrata.blockKernels=false): the same bits for every row, and each row against
+     * the dequantized reference. Ranges whose last quarter is short (the passes past it take the pass-by-pass path inside
+     * a block), ranges across several parameter blocks (16 rows a quarter, and 64 from 1024 rows a quarter on), a range
+     * not starting at row 0, and rows of 33 and 34 groups (whole vectors of zero-point terms plus a tail of one or two).
+     */
+    @Test
+    void blockKernelsKeepThePassByPassBits() {
+        QuantKernels v = Kernels.vectorQuantOrNull();
+        Assumptions.assumeTrue(v != null, "vector quant kernels unavailable: " + Kernels.reason());
+        Random rnd = new Random(13);
+        for (int bits : new int[] {8, 4}) {
+            for (int cols : bits == 8 ? new int[] {33 * 64, 34 * 64, 256} : new int[] {17 * 128, 256}) {
+                int rows = cols == 256 ? 4103 : 139;
+                QuantFormat f = new QuantFormat(bits, 64);
+                // the block kernel this test is about runs here: INT4 from 8 lanes on, INT8 g64 at 16 (one group a vector)
+                int expected = bits == 4 ? (VectorQuantKernels.L >= 8 ? 4 : 0) : (VectorQuantKernels.L == 16 ? 8 : 0);
+                assertEquals(expected, VectorQuantKernels.blockKernel(f, VectorQuantKernels.directShift(f), 1, cols, cols), f.label());
+                QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.BF16),
+                        f, HqqFit.RTN, Arena.ofAuto());
+                float[] deq = q.dequantize();
+                float[] x = TestData.gaussian(rnd, cols, 1f);
+                for (int[] range : new int[][] {{0, rows}, {7, rows}, {0, 69}, {3, 64}}) {
+                    float[] passes = new float[rows], blocks = new float[rows];
+                    System.setProperty(VectorQuantKernels.BLOCK_PROPERTY, "false");
+                    try {
+                        v.matmul(q, x, 1, passes, range[0], range[1]);
+                    } finally {
+                        System.clearProperty(VectorQuantKernels.BLOCK_PROPERTY);
+                    }
+                    v.matmul(q, x, 1, blocks, range[0], range[1]);
+                    for (int r = range[0]; r < range[1]; r++) {
+                        String where = f.label() + " [" + rows + "," + cols + "] rows " + range[0] + ".." + range[1] + " r=" + r;
+                        assertEquals(Float.floatToRawIntBits(passes[r]), Float.floatToRawIntBits(blocks[r]), where + " (bits as pass by pass)");
+                        assertRowDot(deq, r, x, 0, cols, blocks[r], where);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void oneTokenWideRowsAndUnalignedRowRanges() {
         Random rnd = new Random(9);
