@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The dot-product instructions against the fma loops, in C, beside Strata's shipped kernels (KernelRateMain), on one
 # and two threads, from the cache and from memory; two passes, the order the same in each. Run from the repository
-# root after `./build -o install -DskipTests`; writes output.txt beside this file.
+# root after `./build -o install -DskipTests`; writes output.txt (and strata_order_int8.txt) beside this file.
 set -euo pipefail
 here=bench/results/cpu-speed/isa-bound
 gcc -O2 -Wall -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mavx512bf16 -mfma bench/isa/isa_bound.c \
@@ -27,3 +27,6 @@ krm() { "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UN
         krm --layout int8 --rows 300000 --split; krm --layout int4 --rows 600000 --split
     done
 } > "$here/output.txt" 2>&1
+# The loop of Strata's one-token INT8 pass alone, in C (strata_order_int8.txt)
+gcc -O2 -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma "$here/strata_order_int8.c" -o /tmp/strata_order_int8 -lm
+/tmp/strata_order_int8 4096 > "$here/strata_order_int8.txt"
