@@ -9,6 +9,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Weights are read once per token, front to back, at the memory's rate; with 4 KiB pages such a pass misses the TLB
@@ -169,6 +171,31 @@ public final class HugePages {
         } catch (java.io.IOException | RuntimeException e) {
             return Double.NaN;
         }
+    }
+
+    /**
+     * The {@code /proc/self/smaps} blocks of this process's mappings that overlap [lo, hi): each the mapping's header
+     * line ({@code start-end perms ...}) and its field lines ({@code Rss:}, {@code FilePmdMapped:}, {@code VmFlags:} ...),
+     * in address order. What a mapping got (huge pages, advice, resident size) is read from these.
+     */
+    public static List<List<String>> smaps(long lo, long hi) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
+        List<List<String>> blocks = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            long[] range = mappingRange(lines.get(i));
+            if (range == null || range[1] <= lo || range[0] >= hi) continue;
+            int j = i + 1;
+            while (j < lines.size() && mappingRange(lines.get(j)) == null) j++;
+            blocks.add(lines.subList(i, j));
+        }
+        return blocks;
+    }
+
+    /** {start, end} of an smaps header line ({@code 7f00-7f20 rw-p ...}), or null for a field line. */
+    public static long[] mappingRange(String smapsLine) {
+        if (!smapsLine.matches("^[0-9a-f]+-[0-9a-f]+ .*")) return null;
+        int dash = smapsLine.indexOf('-'), space = smapsLine.indexOf(' ');
+        return new long[] {Long.parseUnsignedLong(smapsLine, 0, dash, 16), Long.parseUnsignedLong(smapsLine, dash + 1, space, 16)};
     }
 
     private static String readFirstLine(Path p) {

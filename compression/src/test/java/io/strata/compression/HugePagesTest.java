@@ -18,18 +18,8 @@ import org.junit.jupiter.api.Test;
 class HugePagesTest {
     /** The /proc/self/smaps block of the mapping that contains address, or null when none does. */
     static List<String> smapsOf(long address) throws IOException {
-        List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
-        for (int i = 0; i < lines.size(); i++) {
-            String l = lines.get(i);
-            if (!l.matches("^[0-9a-f]+-[0-9a-f]+ .*")) continue;
-            String[] r = l.split(" ")[0].split("-");
-            long lo = Long.parseUnsignedLong(r[0], 16), hi = Long.parseUnsignedLong(r[1], 16);
-            if (address < lo || address >= hi) continue;
-            int j = i + 1;
-            while (j < lines.size() && !lines.get(j).matches("^[0-9a-f]+-[0-9a-f]+ .*")) j++;
-            return lines.subList(i, j);
-        }
-        return null;
+        List<List<String>> blocks = HugePages.smaps(address, address + 1);
+        return blocks.isEmpty() ? null : blocks.get(0);
     }
 
     @Test
@@ -65,10 +55,9 @@ class HugePagesTest {
             assertEquals(0, address % HugePages.HUGE, "2 MiB aligned, so its whole 2 MiB spans can be huge pages");
             List<String> block = smapsOf(address);
             assertNotNull(block, "a mapping holds the segment");
-            String[] r = block.get(0).split(" ")[0].split("-");
-            long lo = Long.parseUnsignedLong(r[0], 16), hi = Long.parseUnsignedLong(r[1], 16);
+            long[] r = HugePages.mappingRange(block.get(0));
             // the kernel may merge it with a neighbouring mapping of the same kind, so look at the segment's own span
-            assertTrue(lo <= address && hi >= address + (bytes + 4095) / 4096 * 4096, "mapped: [" + r[0] + ", " + r[1] + ")");
+            assertTrue(r[0] <= address && r[1] >= address + (bytes + 4095) / 4096 * 4096, "mapped: " + block.get(0));
             String flags = block.stream().filter(l -> l.startsWith("VmFlags:")).findFirst().orElse("");
             assertTrue(flags.contains(" hg"), "madvise(MADV_HUGEPAGE) is recorded on the mapping: " + flags);
         }
@@ -99,9 +88,7 @@ class HugePagesTest {
             MemorySegment s = HugePages.allocate(a, bytes, 4096);
             s.fill((byte) 1);
             List<String> block = smapsOf(s.address() + bytes - 1);
-            String[] r = block.get(0).split(" ")[0].split("-");
-            long hi = Long.parseUnsignedLong(r[1], 16);
-            assertEquals(s.address() + (3L << 20) + 4096, hi, "the mapping ends one page past the request's last byte");
+            assertEquals(s.address() + (3L << 20) + 4096, HugePages.mappingRange(block.get(0))[1], "the mapping ends one page past the request's last byte");
         }
     }
 

@@ -3,12 +3,12 @@ package io.strata.bench.kernels;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.strata.compression.HugePages;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,18 +66,13 @@ public final class PageCacheState {
         }
     }
 
-    /** Σ FilePmdMapped (bytes) of the mappings of this process that lie in [lo, hi). */
+    /** Σ FilePmdMapped (bytes) of the mappings of this process that lie in [lo, hi) (the last page may be partial). */
     static long pmdMappedBytes(long lo, long hi) throws IOException {
         long total = 0;
-        boolean in = false;
-        for (String l : Files.readAllLines(Path.of("/proc/self/smaps"))) {
-            if (l.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
-                String[] r = l.split(" ")[0].split("-");
-                long a = Long.parseUnsignedLong(r[0], 16), b = Long.parseUnsignedLong(r[1], 16);
-                in = a >= lo && b <= hi + 4095;
-            } else if (in && l.startsWith("FilePmdMapped:")) {
-                total += Long.parseLong(l.replaceAll("\\D", "")) * 1024;
-            }
+        for (List<String> block : HugePages.smaps(lo, hi)) {
+            long[] range = HugePages.mappingRange(block.get(0));
+            if (range[0] < lo || range[1] > hi + 4095) continue;
+            for (String l : block) if (l.startsWith("FilePmdMapped:")) total += Long.parseLong(l.replaceAll("\\D", "")) * 1024;
         }
         return total;
     }
