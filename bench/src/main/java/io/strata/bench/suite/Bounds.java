@@ -55,8 +55,9 @@ public final class Bounds implements AutoCloseable {
         llcBytes = llc[0];
         llcSource = llc[1] > 0 ? "L" + llc[1] + " of /sys/devices/system/cpu/cpu0/cache" : "unknown (no /sys cache info): assumed 32 MiB";
         long bytes = Math.max(MEMORY_MIN_BYTES, MEMORY_LLC_MULTIPLE * llcBytes);
-        memory = HugePages.allocate(arena, bytes, 4096); // in the pages the engine's weights get: see StreamRead.bytesPerSecond
-        memory.fill((byte) 1); // every page touched once: the samples see no page faults
+        // in the pages the engine's weights get (see StreamRead.bytesPerSecond); every page committed by the allocation,
+        // so the samples see no page faults
+        memory = HugePages.allocate(arena, bytes, 4096);
         // The read loop compiled by C2 before the first sample: interpreted and C1 code boxes each vector operation
         // and read the first samples at half the machine's rate (a bound that low made decode look faster than it).
         MemorySegment warm = memory.asSlice(0, Math.min(memory.byteSize(), 256L << 10));
