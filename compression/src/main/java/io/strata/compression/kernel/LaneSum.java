@@ -26,10 +26,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class LaneSum {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
-    /** Xk: lane i takes lane i ^ k. Null where k ≥ L (that step does not exist). */
-    private static final VectorShuffle<Float> X1 = xor(1), X2 = xor(2), X4 = xor(4), X8 = xor(8);
+    /** Xk: lane i takes lane i ^ k. Null where k ≥ L (that step does not exist). Kernels reducing in registers use these. */
+    static final VectorShuffle<Float> X1 = xor(1), X2 = xor(2), X4 = xor(4), X8 = xor(8);
     /** Mk: lanes whose index has bit k set. */
-    private static final VectorMask<Float> M1 = bit(1), M2 = bit(2), M4 = bit(4), M8 = bit(8);
+    static final VectorMask<Float> M1 = bit(1), M2 = bit(2), M4 = bit(4), M8 = bit(8);
 
     private LaneSum() {}
 

@@ -9,7 +9,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 public final class VectorDenseKernels implements DenseKernels {
@@ -19,6 +21,13 @@ public final class VectorDenseKernels implements DenseKernels {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Tokens processed per pass over a weight row: each row is read once per block. */
     static final int TOKEN_BLOCK = 4;
+    /**
+     * Floats added to a token's stride in the split activations of a prefill pass. Rows of 2048 bf16 columns are 4 KiB,
+     * so without it a pass's four tokens (and four consecutive weight rows) sit at one offset modulo 4 KiB and share
+     * one set of the 8-way L1 cache.
+     */
+    static final int X_PAD = 16;
+
     /** Bytes of a memory page: prefill passes over shorter rows take four rows a quarter of the range apart (matmulBf16). */
     static final long PAGE = 4096;
 
@@ -52,11 +61,12 @@ public final class VectorDenseKernels implements DenseKernels {
         int step = 2 * L;                 // bf16 elements per int vector
         int vecCols = cols - cols % step; // columns done with vectors
         int half = vecCols / 2;
-        float[] xe = new float[n * half], xo = new float[n * half];
+        int xs = n == 1 ? half : half + X_PAD; // a token's stride in xe and xo (see X_PAD)
+        float[] xe = new float[n * xs], xo = new float[n * xs];
         for (int t = 0; t < n; t++) {
             for (int j = 0; j < half; j++) {
-                xe[t * half + j] = x[t * cols + 2 * j];
-                xo[t * half + j] = x[t * cols + 2 * j + 1];
+                xe[t * xs + j] = x[t * cols + 2 * j];
+                xo[t * xs + j] = x[t * cols + 2 * j + 1];
             }
         }
         MemorySegment seg = w.data();
@@ -106,12 +116,12 @@ public final class VectorDenseKernels implements DenseKernels {
                 for (int t0 = 0; t0 < n; t0 += 4) {
                     int nb = Math.min(4, n - t0);
                     if (nb == 1) {
-                        rows4x1Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, lanes, sums);
+                        rows4x1Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * xs, lanes, sums);
                     } else if (nb == 2) {
-                        rows4x2Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, (t0 + 1) * half, lanes, sums);
+                        rows4x2Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * xs, (t0 + 1) * xs, lanes, sums);
                     } else {
-                        rows4x4Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * half, (nb > 1 ? t0 + 1 : 0) * half,
-                                (nb > 2 ? t0 + 2 : 0) * half, (nb > 3 ? t0 + 3 : 0) * half, lanes, sums);
+                        rows4x4Bf16(seg, b0, b1, b2, b3, vecCols, xe, xo, t0 * xs, (nb > 1 ? t0 + 1 : 0) * xs,
+                                (nb > 2 ? t0 + 2 : 0) * xs, (nb > 3 ? t0 + 3 : 0) * xs, lanes, sums);
                     }
                     for (int k = 0; k < nr; k++) {
                         long base = row[k] * rowBytes;
@@ -135,18 +145,18 @@ public final class VectorDenseKernels implements DenseKernels {
                     IntVector iv = IntVector.fromMemorySegment(I, seg, base + 2L * c, LE);
                     FloatVector we = iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
                     FloatVector wo = iv.and(0xFFFF0000).reinterpretAsFloats();
-                    int o = t0 * half + j;
+                    int o = t0 * xs + j;
                     a0 = we.fma(FloatVector.fromArray(F, xe, o), a0);
                     a0 = wo.fma(FloatVector.fromArray(F, xo, o), a0);
                     if (nb > 1) {
-                        a1 = we.fma(FloatVector.fromArray(F, xe, o + half), a1);
-                        a1 = wo.fma(FloatVector.fromArray(F, xo, o + half), a1);
+                        a1 = we.fma(FloatVector.fromArray(F, xe, o + xs), a1);
+                        a1 = wo.fma(FloatVector.fromArray(F, xo, o + xs), a1);
                         if (nb > 2) {
-                            a2 = we.fma(FloatVector.fromArray(F, xe, o + 2 * half), a2);
-                            a2 = wo.fma(FloatVector.fromArray(F, xo, o + 2 * half), a2);
+                            a2 = we.fma(FloatVector.fromArray(F, xe, o + 2 * xs), a2);
+                            a2 = wo.fma(FloatVector.fromArray(F, xo, o + 2 * xs), a2);
                             if (nb > 3) {
-                                a3 = we.fma(FloatVector.fromArray(F, xe, o + 3 * half), a3);
-                                a3 = wo.fma(FloatVector.fromArray(F, xo, o + 3 * half), a3);
+                                a3 = we.fma(FloatVector.fromArray(F, xe, o + 3 * xs), a3);
+                                a3 = wo.fma(FloatVector.fromArray(F, xo, o + 3 * xs), a3);
                             }
                         }
                     }
@@ -241,6 +251,33 @@ public final class VectorDenseKernels implements DenseKernels {
             g2 = w.fma(x2, g2);
             g3 = w.fma(x3, g3);
         }
+        if (L == 16) {
+            // sums[4·i + k] (row i, token k) = the butterfly sum of accumulator 4·i + k, reduced in registers: a step
+            // u.blend(v, Mk) + v.blend(u, Mk).rearrange(Xk) is the butterfly step k of u in the lanes without bit k and
+            // of v in the lanes with it (LaneSum.sum4), so pairing accumulator j with j + k at k = 8, 4, 2, 1 leaves the
+            // sum of j in lane j, with the bits of LaneSum.sum. Written out: a helper method taking vectors is not
+            // inlined once C2's node budget for this method is spent, and its vectors are then boxed.
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(e0, m).add(e0.blend(a0, m).rearrange(x)), s1 = a1.blend(e1, m).add(e1.blend(a1, m).rearrange(x));
+            FloatVector s2 = a2.blend(e2, m).add(e2.blend(a2, m).rearrange(x)), s3 = a3.blend(e3, m).add(e3.blend(a3, m).rearrange(x));
+            FloatVector s4 = c0.blend(g0, m).add(g0.blend(c0, m).rearrange(x)), s5 = c1.blend(g1, m).add(g1.blend(c1, m).rearrange(x));
+            FloatVector s6 = c2.blend(g2, m).add(g2.blend(c2, m).rearrange(x)), s7 = c3.blend(g3, m).add(g3.blend(c3, m).rearrange(x));
+            m = LaneSum.M4;
+            x = LaneSum.X4;
+            s0 = s0.blend(s4, m).add(s4.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s5, m).add(s5.blend(s1, m).rearrange(x));
+            s2 = s2.blend(s6, m).add(s6.blend(s2, m).rearrange(x));
+            s3 = s3.blend(s7, m).add(s7.blend(s3, m).rearrange(x));
+            m = LaneSum.M2;
+            x = LaneSum.X2;
+            s0 = s0.blend(s2, m).add(s2.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s3, m).add(s3.blend(s1, m).rearrange(x));
+            m = LaneSum.M1;
+            x = LaneSum.X1;
+            s0.blend(s1, m).add(s1.blend(s0, m).rearrange(x)).intoArray(sums, 0);
+            return;
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -280,6 +317,15 @@ public final class VectorDenseKernels implements DenseKernels {
             c0 = i1.and(0xFFFF0000).reinterpretAsFloats().fma(y0, c0);
             e0 = i2.and(0xFFFF0000).reinterpretAsFloats().fma(y0, e0);
             g0 = i3.and(0xFFFF0000).reinterpretAsFloats().fma(y0, g0);
+        }
+        if (L == 16) { // reduced in registers as in rows4x4Bf16: accumulator 4·i (row i) in lane 4·i
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(e0, m).add(e0.blend(a0, m).rearrange(x)), s4 = c0.blend(g0, m).add(g0.blend(c0, m).rearrange(x));
+            s0 = s0.blend(s4, LaneSum.M4).add(s4.blend(s0, LaneSum.M4).rearrange(LaneSum.X4));
+            s0 = s0.add(s0.rearrange(LaneSum.X2));
+            s0.add(s0.rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
         }
         a0.intoArray(lanes, 0);
         c0.intoArray(lanes, L);
@@ -324,6 +370,20 @@ public final class VectorDenseKernels implements DenseKernels {
             w = i3.and(0xFFFF0000).reinterpretAsFloats();
             g0 = w.fma(x0, g0);
             g1 = w.fma(x1, g1);
+        }
+        if (L == 16) { // reduced in registers as in rows4x4Bf16: accumulator 4·i + k (row i, token k) in lane 4·i + k
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(e0, m).add(e0.blend(a0, m).rearrange(x)), s1 = a1.blend(e1, m).add(e1.blend(a1, m).rearrange(x));
+            FloatVector s4 = c0.blend(g0, m).add(g0.blend(c0, m).rearrange(x)), s5 = c1.blend(g1, m).add(g1.blend(c1, m).rearrange(x));
+            m = LaneSum.M4;
+            x = LaneSum.X4;
+            s0 = s0.blend(s4, m).add(s4.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s5, m).add(s5.blend(s1, m).rearrange(x));
+            s0 = s0.add(s0.rearrange(LaneSum.X2));
+            s1 = s1.add(s1.rearrange(LaneSum.X2));
+            s0.blend(s1, LaneSum.M1).add(s1.blend(s0, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
         }
         // token k of row i at lanes[(4·k + i)·L]: one sum4 per token gives sums[4·i + k]
         a0.intoArray(lanes, 0);

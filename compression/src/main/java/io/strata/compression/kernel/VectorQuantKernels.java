@@ -11,8 +11,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -285,6 +286,26 @@ public final class VectorQuantKernels implements QuantKernels {
                 e3 = w.fma(x3, e3);
             }
         }
+        if (L == 16) { // reduced in registers as VectorDenseKernels.rows4x4Bf16 does: accumulator 4·i + k (row i, token k) in lane 4·i + k
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = b0.blend(e0, m).add(e0.blend(b0, m).rearrange(x));
+            FloatVector s1 = a1.blend(c1, m).add(c1.blend(a1, m).rearrange(x)), s5 = b1.blend(e1, m).add(e1.blend(b1, m).rearrange(x));
+            FloatVector s2 = a2.blend(c2, m).add(c2.blend(a2, m).rearrange(x)), s6 = b2.blend(e2, m).add(e2.blend(b2, m).rearrange(x));
+            FloatVector s3 = a3.blend(c3, m).add(c3.blend(a3, m).rearrange(x)), s7 = b3.blend(e3, m).add(e3.blend(b3, m).rearrange(x));
+            m = LaneSum.M4;
+            x = LaneSum.X4;
+            s0 = s0.blend(s4, m).add(s4.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s5, m).add(s5.blend(s1, m).rearrange(x));
+            s2 = s2.blend(s6, m).add(s6.blend(s2, m).rearrange(x));
+            s3 = s3.blend(s7, m).add(s7.blend(s3, m).rearrange(x));
+            m = LaneSum.M2;
+            x = LaneSum.X2;
+            s0 = s0.blend(s2, m).add(s2.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s3, m).add(s3.blend(s1, m).rearrange(x));
+            s0.blend(s1, LaneSum.M1).add(s1.blend(s0, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -352,6 +373,20 @@ public final class VectorQuantKernels implements QuantKernels {
                 e1 = w.fma(x1, e1);
             }
         }
+        if (L == 16) { // reduced in registers as VectorDenseKernels.rows4x4Bf16 does: accumulator 4·i + k (row i, token k) in lane 4·i + k
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = b0.blend(e0, m).add(e0.blend(b0, m).rearrange(x));
+            FloatVector s1 = a1.blend(c1, m).add(c1.blend(a1, m).rearrange(x)), s5 = b1.blend(e1, m).add(e1.blend(b1, m).rearrange(x));
+            m = LaneSum.M4;
+            x = LaneSum.X4;
+            s0 = s0.blend(s4, m).add(s4.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s5, m).add(s5.blend(s1, m).rearrange(x));
+            s0 = s0.add(s0.rearrange(LaneSum.X2));
+            s1 = s1.add(s1.rearrange(LaneSum.X2));
+            s0.blend(s1, LaneSum.M1).add(s1.blend(s0, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
+        }
         // row i's token k at lanes[(4·i + k)·L], as fused4x4Int4 lays them; the other blocks of a row are not read back
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
@@ -403,6 +438,17 @@ public final class VectorQuantKernels implements QuantKernels {
                 w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s3);
                 e0 = w.fma(x0, e0);
             }
+        }
+        if (L == 16) { // reduced in registers as VectorDenseKernels.rows4x4Bf16 does: accumulator 4·i + k (row i, token k) in lane 4·i + k
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = b0.blend(e0, m).add(e0.blend(b0, m).rearrange(x));
+            m = LaneSum.M4;
+            x = LaneSum.X4;
+            s0 = s0.blend(s4, m).add(s4.blend(s0, m).rearrange(x));
+            s0 = s0.add(s0.rearrange(LaneSum.X2));
+            s0.add(s0.rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
         }
         // row i's token k at lanes[(4·i + k)·L], as fused4x4Int4 lays them; the other blocks of a row are not read back
         a0.intoArray(lanes, 0);
@@ -509,6 +555,26 @@ public final class VectorQuantKernels implements QuantKernels {
             e2 = w.fma(x2, e2);
             e3 = w.fma(x3, e3);
         }
+        if (L == 16) { // reduced in registers as VectorDenseKernels.rows4x4Bf16 does: accumulator 4·i + k (row i, token k) in lane 4·i + k
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = b0.blend(e0, m).add(e0.blend(b0, m).rearrange(x));
+            FloatVector s1 = a1.blend(c1, m).add(c1.blend(a1, m).rearrange(x)), s5 = b1.blend(e1, m).add(e1.blend(b1, m).rearrange(x));
+            FloatVector s2 = a2.blend(c2, m).add(c2.blend(a2, m).rearrange(x)), s6 = b2.blend(e2, m).add(e2.blend(b2, m).rearrange(x));
+            FloatVector s3 = a3.blend(c3, m).add(c3.blend(a3, m).rearrange(x)), s7 = b3.blend(e3, m).add(e3.blend(b3, m).rearrange(x));
+            m = LaneSum.M4;
+            x = LaneSum.X4;
+            s0 = s0.blend(s4, m).add(s4.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s5, m).add(s5.blend(s1, m).rearrange(x));
+            s2 = s2.blend(s6, m).add(s6.blend(s2, m).rearrange(x));
+            s3 = s3.blend(s7, m).add(s7.blend(s3, m).rearrange(x));
+            m = LaneSum.M2;
+            x = LaneSum.X2;
+            s0 = s0.blend(s2, m).add(s2.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s3, m).add(s3.blend(s1, m).rearrange(x));
+            s0.blend(s1, LaneSum.M1).add(s1.blend(s0, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -538,6 +604,17 @@ public final class VectorQuantKernels implements QuantKernels {
             c0 = FloatVector.fromArray(F, d2, c).fma(x0, c0);
             e0 = FloatVector.fromArray(F, d3, c).fma(x0, e0);
         }
+        if (L == 16) { // reduced in registers as VectorDenseKernels.rows4x4Bf16 does: accumulator 4·i + k (row i, token k) in lane 4·i + k
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = b0.blend(e0, m).add(e0.blend(b0, m).rearrange(x));
+            m = LaneSum.M4;
+            x = LaneSum.X4;
+            s0 = s0.blend(s4, m).add(s4.blend(s0, m).rearrange(x));
+            s0 = s0.add(s0.rearrange(LaneSum.X2));
+            s0.add(s0.rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
+        }
         a0.intoArray(lanes, 0);
         b0.intoArray(lanes, L);
         c0.intoArray(lanes, 2 * L);
@@ -564,6 +641,20 @@ public final class VectorQuantKernels implements QuantKernels {
             w = FloatVector.fromArray(F, d3, c);
             e0 = w.fma(x0, e0);
             e1 = w.fma(x1, e1);
+        }
+        if (L == 16) { // reduced in registers as VectorDenseKernels.rows4x4Bf16 does: accumulator 4·i + k (row i, token k) in lane 4·i + k
+            VectorMask<Float> m = LaneSum.M8;
+            VectorShuffle<Float> x = LaneSum.X8;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = b0.blend(e0, m).add(e0.blend(b0, m).rearrange(x));
+            FloatVector s1 = a1.blend(c1, m).add(c1.blend(a1, m).rearrange(x)), s5 = b1.blend(e1, m).add(e1.blend(b1, m).rearrange(x));
+            m = LaneSum.M4;
+            x = LaneSum.X4;
+            s0 = s0.blend(s4, m).add(s4.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s5, m).add(s5.blend(s1, m).rearrange(x));
+            s0 = s0.add(s0.rearrange(LaneSum.X2));
+            s1 = s1.add(s1.rearrange(LaneSum.X2));
+            s0.blend(s1, LaneSum.M1).add(s1.blend(s0, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
         }
         // token k of row i at lanes[(4·k + i)·L]: one sum4 per token gives sums[4·i + k]
         a0.intoArray(lanes, 0);
