@@ -24,9 +24,12 @@ public record QuantFormat(int bits, int groupSize) {
         }
     }
 
+    /** {@link #parse}'s form, compiled once: a decode step parses each expert's formats (three per expert). */
+    private static final java.util.regex.Pattern FORM = java.util.regex.Pattern.compile("int(\\d+)-g(\\d+)");
+
     /** Parses {@code "int<bits>-g<groupSize>"}, e.g. {@code "int2-g64"}. */
     public static QuantFormat parse(String s) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("int(\\d+)-g(\\d+)").matcher(s);
+        java.util.regex.Matcher m = FORM.matcher(s);
         if (!m.matches()) {
             throw new IllegalArgumentException("quantization format must look like 'int2-g64', found '" + s + "'");
         }
