@@ -27,6 +27,11 @@ public final class VectorDenseKernels implements DenseKernels {
      * one set of the 8-way L1 cache.
      */
     static final int X_PAD = 16;
+    /**
+     * Lane i of {@code p0.rearrange(EVEN, p1)} is element 2i of the pair p0, p1 (indices past L select from p1), lane i
+     * of ODD element 2i + 1: the split of x into its even and odd elements, a vector at a time.
+     */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(F, i -> 2 * i), ODD = VectorShuffle.fromOp(F, i -> 2 * i + 1);
 
     /** Bytes of a memory page: prefill passes over shorter rows take four rows a quarter of the range apart (matmulBf16). */
     static final long PAGE = 4096;
@@ -64,9 +69,15 @@ public final class VectorDenseKernels implements DenseKernels {
         int xs = n == 1 ? half : half + X_PAD; // a token's stride in xe and xo (see X_PAD)
         float[] xe = new float[n * xs], xo = new float[n * xs];
         for (int t = 0; t < n; t++) {
-            for (int j = 0; j < half; j++) {
-                xe[t * xs + j] = x[t * cols + 2 * j];
-                xo[t * xs + j] = x[t * cols + 2 * j + 1];
+            int j = 0, o = t * cols;
+            for (; j + L <= half; j += L) { // two vectors of x pairs to one of even and one of odd elements
+                FloatVector p0 = FloatVector.fromArray(F, x, o + 2 * j), p1 = FloatVector.fromArray(F, x, o + 2 * j + L);
+                p0.rearrange(EVEN, p1).intoArray(xe, t * xs + j);
+                p0.rearrange(ODD, p1).intoArray(xo, t * xs + j);
+            }
+            for (; j < half; j++) {
+                xe[t * xs + j] = x[o + 2 * j];
+                xo[t * xs + j] = x[o + 2 * j + 1];
             }
         }
         MemorySegment seg = w.data();
