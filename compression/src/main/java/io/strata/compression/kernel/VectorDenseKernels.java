@@ -289,6 +289,23 @@ public final class VectorDenseKernels implements DenseKernels {
             s0.blend(s1, m).add(s1.blend(s0, m).rearrange(x)).intoArray(sums, 0);
             return;
         }
+        if (L == 8) { // the same with 8 lanes: accumulator 4·i + k in lane 4·i + k of sums[0 .. 8) (rows 0, 1) and sums[8 .. 16) (rows 2, 3)
+            VectorMask<Float> m = LaneSum.M4;
+            VectorShuffle<Float> x = LaneSum.X4;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = e0.blend(g0, m).add(g0.blend(e0, m).rearrange(x));
+            FloatVector s1 = a1.blend(c1, m).add(c1.blend(a1, m).rearrange(x)), s5 = e1.blend(g1, m).add(g1.blend(e1, m).rearrange(x));
+            FloatVector s2 = a2.blend(c2, m).add(c2.blend(a2, m).rearrange(x)), s6 = e2.blend(g2, m).add(g2.blend(e2, m).rearrange(x));
+            FloatVector s3 = a3.blend(c3, m).add(c3.blend(a3, m).rearrange(x)), s7 = e3.blend(g3, m).add(g3.blend(e3, m).rearrange(x));
+            m = LaneSum.M2;
+            x = LaneSum.X2;
+            s0 = s0.blend(s2, m).add(s2.blend(s0, m).rearrange(x));
+            s1 = s1.blend(s3, m).add(s3.blend(s1, m).rearrange(x));
+            s4 = s4.blend(s6, m).add(s6.blend(s4, m).rearrange(x));
+            s5 = s5.blend(s7, m).add(s7.blend(s5, m).rearrange(x));
+            s0.blend(s1, LaneSum.M1).add(s1.blend(s0, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 0);
+            s4.blend(s5, LaneSum.M1).add(s5.blend(s4, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 8);
+            return;
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         a2.intoArray(lanes, 2 * L);
@@ -336,6 +353,16 @@ public final class VectorDenseKernels implements DenseKernels {
             s0 = s0.blend(s4, LaneSum.M4).add(s4.blend(s0, LaneSum.M4).rearrange(LaneSum.X4));
             s0 = s0.add(s0.rearrange(LaneSum.X2));
             s0.add(s0.rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
+        }
+        if (L == 8) { // the same with 8 lanes: accumulator 4·i + k in lane 4·i + k of sums[0 .. 8) (rows 0, 1) and sums[8 .. 16) (rows 2, 3)
+            VectorMask<Float> m = LaneSum.M4;
+            VectorShuffle<Float> x = LaneSum.X4;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = e0.blend(g0, m).add(g0.blend(e0, m).rearrange(x));
+            s0 = s0.add(s0.rearrange(LaneSum.X2));
+            s4 = s4.add(s4.rearrange(LaneSum.X2));
+            s0.add(s0.rearrange(LaneSum.X1)).intoArray(sums, 0);
+            s4.add(s4.rearrange(LaneSum.X1)).intoArray(sums, 8);
             return;
         }
         a0.intoArray(lanes, 0);
@@ -394,6 +421,19 @@ public final class VectorDenseKernels implements DenseKernels {
             s0 = s0.add(s0.rearrange(LaneSum.X2));
             s1 = s1.add(s1.rearrange(LaneSum.X2));
             s0.blend(s1, LaneSum.M1).add(s1.blend(s0, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 0);
+            return;
+        }
+        if (L == 8) { // the same with 8 lanes: accumulator 4·i + k in lane 4·i + k of sums[0 .. 8) (rows 0, 1) and sums[8 .. 16) (rows 2, 3)
+            VectorMask<Float> m = LaneSum.M4;
+            VectorShuffle<Float> x = LaneSum.X4;
+            FloatVector s0 = a0.blend(c0, m).add(c0.blend(a0, m).rearrange(x)), s4 = e0.blend(g0, m).add(g0.blend(e0, m).rearrange(x));
+            FloatVector s1 = a1.blend(c1, m).add(c1.blend(a1, m).rearrange(x)), s5 = e1.blend(g1, m).add(g1.blend(e1, m).rearrange(x));
+            s0 = s0.add(s0.rearrange(LaneSum.X2));
+            s1 = s1.add(s1.rearrange(LaneSum.X2));
+            s4 = s4.add(s4.rearrange(LaneSum.X2));
+            s5 = s5.add(s5.rearrange(LaneSum.X2));
+            s0.blend(s1, LaneSum.M1).add(s1.blend(s0, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 0);
+            s4.blend(s5, LaneSum.M1).add(s5.blend(s4, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 8);
             return;
         }
         // token k of row i at lanes[(4·k + i)·L]: one sum4 per token gives sums[4·i + k]
