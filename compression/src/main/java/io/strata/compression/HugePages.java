@@ -191,9 +191,12 @@ public final class HugePages {
         return blocks;
     }
 
+    /** An smaps header line: {@code start-end perms ...} in hexadecimal. */
+    private static final java.util.regex.Pattern MAPPING = java.util.regex.Pattern.compile("^[0-9a-f]+-[0-9a-f]+ .*");
+
     /** {start, end} of an smaps header line ({@code 7f00-7f20 rw-p ...}), or null for a field line. */
     public static long[] mappingRange(String smapsLine) {
-        if (!smapsLine.matches("^[0-9a-f]+-[0-9a-f]+ .*")) return null;
+        if (!MAPPING.matcher(smapsLine).matches()) return null;
         int dash = smapsLine.indexOf('-'), space = smapsLine.indexOf(' ');
         return new long[] {Long.parseUnsignedLong(smapsLine, 0, dash, 16), Long.parseUnsignedLong(smapsLine, dash + 1, space, 16)};
     }

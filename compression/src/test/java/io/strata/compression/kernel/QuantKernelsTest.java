@@ -246,11 +246,6 @@ class QuantKernelsTest {
     }
 
     /**
-     * The one-token path with rows wide enough that the zero-point terms fold into the accumulator
-     * L groups at a time (33 and 34 groups: whole vectors plus a tail) and row ranges that start and
-     * end inside a parameter block.
-     */
-    /**
      * The block kernels of the one-token path (INT8 and INT4 in groups of 64; VectorQuantKernels.blockKernel) against
      * the pass-by-pass path they replace (-Dstrata.blockKernels=false): the same bits for every row, and each row against
      * the dequantized reference. Ranges whose last quarter is short (the passes past it take the pass-by-pass path inside
@@ -292,6 +287,11 @@ class QuantKernelsTest {
         }
     }
 
+    /**
+     * The one-token path with rows wide enough that the zero-point terms fold into the accumulator
+     * L groups at a time (33 and 34 groups: whole vectors plus a tail) and row ranges that start and
+     * end inside a parameter block.
+     */
     @Test
     void oneTokenWideRowsAndUnalignedRowRanges() {
         Random rnd = new Random(9);
