@@ -52,6 +52,10 @@ if [ ! -x "$LQ" ]; then
   echo "== building llama-quantize in $LLAMA (one-time)"
   cmake --build "$LLAMA" --target llama-quantize -j1 > "$WORK.quantize-build.log" 2>&1 || { echo "llama-quantize build failed: $WORK.quantize-build.log" >&2; exit 2; }
 fi
+# The experts-only files below need llama-quantize's --tensor-type, which builds before about March 2025 (such as the
+# February 2025 snapshots) lack: without it those files are not made, and the report leaves their context rows out.
+LQHELP=$("$LQ" --help 2>&1 || true)
+case $LQHELP in *--tensor-type*) XBF16=1 ;; *) XBF16=0 ;; esac
 [ -f "$SHARED/tools/make_hf_moe.py" ] && [ -f "$SHARED/tools/hf_to_gguf.py" ] || { echo "cpu-vs-llamacpp.sh: $SHARED/tools/{make_hf_moe,hf_to_gguf}.py not found (set SHARED)" >&2; exit 2; }
 SRC=$(grep -m1 '^CMAKE_HOME_DIRECTORY' "$LLAMA/CMakeCache.txt" | cut -d= -f2)
 [ -n "$COMMIT" ] || COMMIT=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo "unknown (not a git checkout: give --commit)")
@@ -92,7 +96,11 @@ for q in Q4_0 Q8_0; do
 done
 # The same split as Strata's stores (experts quantized; attention, embeddings and output head kept bf16): a comparison of
 # the expert kernels on the same bytes per token, beside the all-quantized files above.
+XB=()
+[ $XBF16 = 1 ] || stamp "llama-quantize has no --tensor-type: the experts-only Q4_0 and Q8_0 files (context rows) are left out"
 for q in Q4_0 Q8_0; do
+  [ $XBF16 = 1 ] || continue
+  XB+=("$WORK/olmoe-$q-xbf16.gguf")
   if [ ! -f "$WORK/olmoe-$q-xbf16.gguf" ]; then
     stamp "llama-quantize olmoe $q, experts only"
     "$LQ" --token-embedding-type bf16 --output-tensor-type bf16 --tensor-type attn_q=bf16 --tensor-type attn_k=bf16 \
@@ -125,7 +133,7 @@ JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 # comes into the cache alike for both sides; page-cache.txt says what each got (bench/results/cpu-speed/huge-pages/).
 stamp "page cache of the mapped weight files"
 "$JAVA" -cp "$ROOT/cli/target/lib/*" io.strata.bench.kernels.PageCacheState "$O"/*.safetensors "$TINY"/*.safetensors \
-  "$WORK/olmoe-bf16.gguf" "$WORK/olmoe-Q8_0.gguf" "$WORK/olmoe-Q4_0.gguf" "$WORK/olmoe-Q8_0-xbf16.gguf" "$WORK/olmoe-Q4_0-xbf16.gguf" \
+  "$WORK/olmoe-bf16.gguf" "$WORK/olmoe-Q8_0.gguf" "$WORK/olmoe-Q4_0.gguf" "${XB[@]}" \
   "$WORK/tiny-bf16.gguf" --json "$RAW/page-cache.json" > "$RAW/page-cache.txt" 2>&1 || { cat "$RAW/page-cache.txt"; exit 1; }
 
 # llama.cpp built with -march=native on a VM that lists AMX but faults on tile instructions dies with SIGILL on its
@@ -167,18 +175,18 @@ strata_round() { # round
   t1=$(date +%s%N)
   echo "{\"startup_ms\": $(( (t1 - t0) / 1000000 ))}" > "$RAW/round-$r-startup.json"
 }
+LBM=()
+for f in "$WORK/olmoe-bf16.gguf" "$WORK/olmoe-Q8_0.gguf" "$WORK/olmoe-Q4_0.gguf" "${XB[@]}" "$WORK/tiny-bf16.gguf"; do LBM+=(-m "$f"); done
 llama_round() { # round
   local r=$1
-  "$LB" -m "$WORK/olmoe-bf16.gguf" -m "$WORK/olmoe-Q8_0.gguf" -m "$WORK/olmoe-Q4_0.gguf" -m "$WORK/olmoe-Q8_0-xbf16.gguf" \
-    -m "$WORK/olmoe-Q4_0-xbf16.gguf" -m "$WORK/tiny-bf16.gguf" \
-    -p $P -n $N -r 1 -t "$THREADS" -o json > "$RAW/round-$r-llama.json" 2> "$RAW/round-$r-llama.log"
+  "$LB" "${LBM[@]}" -p $P -n $N -r 1 -t "$THREADS" -o json > "$RAW/round-$r-llama.json" 2> "$RAW/round-$r-llama.log"
 }
 cat > "$RAW/commands.txt" <<CMDS
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -o md -m $O,$WORK/olmoe-bf16,$WORK/olmoe-int8,$WORK/olmoe-int4,$WORK/olmoe-int8-all,$WORK/olmoe-int4-all,$TINY --json round-R-strata.json
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget $QB --policy lru --json round-R-strata-ssd.json
 strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16 --host-budget $QB --policy lru --prefetch lookahead --json round-R-strata-ssdpf.json
 strata run --model $TINY --prompt "And the LORD said" --max-tokens 1 --threads $THREADS   (wall clock from launch to exit)
-$LB -m $WORK/olmoe-bf16.gguf -m $WORK/olmoe-Q8_0.gguf -m $WORK/olmoe-Q4_0.gguf -m $WORK/olmoe-Q8_0-xbf16.gguf -m $WORK/olmoe-Q4_0-xbf16.gguf -m $WORK/tiny-bf16.gguf -p $P -n $N -r 1 -t $THREADS -o json
+$LB ${LBM[*]} -p $P -n $N -r 1 -t $THREADS -o json
 CMDS
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then

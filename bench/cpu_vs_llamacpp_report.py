@@ -217,6 +217,11 @@ def main():
         ("decode-ssd-bound-prefetch", f"SSD-bound decode as above with --prefetch lookahead (the next layer's reads queued during this one)",
          ("strata", "olmoe-bf16", tg, "ssdpf"), None, None, 0.8),
     ]
+    # A llama.cpp build that could not make a goal's GGUF file (the experts-only files need llama-quantize's
+    # --tensor-type) has no llama-bench rows for it: that goal is left out and the report says so.
+    have = {os.path.basename(r["model_filename"]) for r in load_json(f"{a.raw}/round-1-llama.json")}
+    left_out = [g for g in goals if g[3] is not None and g[3][0] == "llama" and g[3][1] not in have]
+    goals = [g for g in goals if g not in left_out]
     per_round = {g[0]: [] for g in goals}
     startup = []
     llama_meta = None
@@ -291,6 +296,7 @@ def main():
     doc = {"script": a.command, "llama_cpp_commit": a.commit, "llama_cpp_build_dir": a.llama, "llama_cpp_note": a.llama_note, "llama_bench": llama_meta,
            "machine": machine, "model": a.shape, "threads": a.threads, "rounds": a.rounds, "prompt_tokens": a.p, "gen_tokens": a.n,
            "seconds": a.seconds, "work_dir": a.work, "commands": commands, "goals": results,
+           "left_out": [{"id": g[0], "goal": g[1], "why": f"no llama-bench result for {g[3][1]}: this llama.cpp build's llama-quantize could not make it (no --tensor-type)"} for g in left_out],
            "startup": {"rounds": startup, "median_ms": startup_ms}, "page_cache": page_cache,
            "kernel_rates": kernel_rates(a.raw), "isa_rates": isa_rates(a.raw),
            "profiles": {os.path.basename(p)[len("profile-"):-len(".json")]: load_json(p) for p in sorted(glob.glob(f"{a.raw}/profile-*.json"))},
@@ -315,6 +321,8 @@ def main():
                  " three warm-up rounds, two rounds. The goal figures come from the full run on a quiet machine.\n")
     L.append(f"Machine: {machine}. Tests: prefill pp{a.p}, decode tg{a.n}; {a.rounds} rounds, each one `strata bench -r 1` and one"
              f" `llama-bench -r 1` per model, the order alternating by round. Ratios are Strata / peer per round; the goal is judged on their median.\n")
+    for g in left_out:
+        L.append(f"Left out: {g[1]}. This llama.cpp build's llama-quantize has no `--tensor-type`, so `{g[3][1]}` was not made.\n")
     L.append("| goal | target | median ratio | met | Strata t/s per round | peer t/s per round | ratio per round | Strata vs its own bound (median) |")
     L.append("|---|---|---|---|---|---|---|---|")
     for g in results:
