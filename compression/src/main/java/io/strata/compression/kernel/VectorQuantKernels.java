@@ -129,23 +129,23 @@ public final class VectorQuantKernels implements QuantKernels {
     static final int BATCH_MIN_TOKENS = 2;
 
     /**
-     * INT4 batches up to this many tokens (two blocks of four: an expert's share of a prompt) take the fused passes,
-     * which dequantize the rows again for each block of tokens; a longer batch (a prompt through the attention
-     * projections) dequantizes each row once into d: at 32 tokens the fused passes ran slower (fused4x4Int4).
+     * INT4 and INT8 batches up to this many tokens (two blocks of four: an expert's share of a prompt) take the fused
+     * passes, which dequantize the rows again for each block of tokens; a longer batch (a prompt through the attention
+     * projections) dequantizes each row once into d: at 32 tokens the fused passes ran slower (fused4x4).
      */
     static final int FUSED_MAX_TOKENS = 8;
 
     /*
      * Prefill (n ≥ 2 tokens): the code extraction (mask, convert: two instructions per weight and
-     * lane, against one fma) is what bounds the one-token kernel, so for a batch each INT8 and INT2
-     * row is dequantized once, to q·s in the lane order of xp, into an L1-resident float row, and
+     * lane, against one fma) is what bounds the one-token kernel, so for a batch each INT2 row, and each INT4 and INT8
+     * row of a batch longer than FUSED_MAX_TOKENS, is dequantized once, to q·s in the lane order of xp, into an L1-resident float row, and
      * those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
      * sixteen independent fma chains, eight loads per sixteen fmas. Each (row, token) sum is one fma chain
      * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
      * A last block of one or two tokens takes a pass of its own width (dot4x1, dot4x2: an expert's
      * share of a prompt is often 5 or 6 tokens); one of three repeats token 0 (computed and dropped).
-     * INT4 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in registers, the
-     * last block of one or two tokens in a pass of its own width too (fused4x1Int4, fused4x2Int4): the dequantization
+     * INT4 and INT8 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in
+     * registers, the last block of one or two tokens in a pass of its own width too (fused4x1, fused4x2): the dequantization
      * is a large part of a fused pass, and a padded pass repeats it for tokens that are dropped. Over int4-g64
      * [1024, 2048] and [2048, 1024] from the cache, one thread, in two runs of interleaved pairs, five tokens ran ahead in
      * 21 of 24 pairs and two tokens in 20 of 24, while four tokens, whose passes did not change, were ahead in 10 of 24
@@ -156,35 +156,63 @@ public final class VectorQuantKernels implements QuantKernels {
         int rows = w.rows(), cols = w.cols(), groups = w.format().groupsPerRow(cols), bits = w.format().bits();
         MemorySegment seg = w.data();
         long rowBytes = w.format().codeBytesPerRow(cols);
-        short[] raw = new short[4 * groups];                  // (4, groups) f16 scales or zeros of the block's rows
-        float[] scale = new float[4 * groups + L], zs = new float[4 * groups]; // (4, groups) s and s·z of the block's rows
         int shift = directShift(w.format());
         int runs = vecCols * bits / 32;                       // lane runs of a row
+        boolean fused = (bits == 4 || bits == 8) && n <= FUSED_MAX_TOKENS;
+        // Rows shorter than a page (INT4 below 8192 columns, INT8 below 4096) are taken a quarter of the range apart
+        // when the fused passes read them, as the one-token path does (RowQuarters): four consecutive such rows share
+        // pages, and the hardware prefetcher lost them. The parameters then come PARAM_BLOCK passes at a time for each
+        // quarter. Over int4-g64 [65536, 2048] from memory, one thread, 2 to 8 tokens ran 1.18-1.46x faster, and
+        // [1024, 2048] from the cache 1.01-1.08x; prefill of the OLMoE-shaped int4 stores 1.16x and 1.14x (pp32 in one
+        // JVM, ahead in 14 and 15 of 16 pairs; bench/results/cpu-speed/fused-int8/). The rows of a pass do not change
+        // any row's bits.
+        boolean spread = fused && rowBytes < VectorDenseKernels.PAGE;
+        int pb = spread ? PARAM_BLOCK : 1;                    // passes per read of the parameters
+        short[] raw = new short[4 * pb * groups];             // f16 scales or zeros of the rows read at once
+        float[] scale = new float[4 * pb * groups + L], zs = new float[4 * pb * groups]; // s and s·z: (4, groups) or (4, pb, groups)
         float[] laneScale = new float[shift >= 0 ? 0 : 4 * runs]; // (4, runs) scale of each lane run of the block's rows
-        boolean fused = bits == 4 && n <= FUSED_MAX_TOKENS;
         float[][] d = new float[4][fused ? 0 : vecCols];       // (4, vecCols) the block's rows dequantized, lane order
         float[] sums = new float[16];                          // (4 rows, 4 tokens) dot products of one block
         float[] lanes = new float[16 * L];                     // the sixteen accumulators, stored for the lane sums
-        for (int r = r0; r < r1; r += 4) {
-            int nr = Math.min(4, r1 - r);
-            blockParams(w, r, nr, raw, scale, zs);
-            if (shift < 0) for (int i = 0; i < nr; i++) laneScales(w, scale, i * groups, laneScale, i * runs, runs);
+        int[] row = new int[4], po = new int[4];               // the pass's rows and where their parameters start
+        int q = (r1 - r0 + 3) / 4; // passes, each row of a quarter (spread) or four rows (consecutive)
+        for (int pass = 0; pass < q; pass++) {
+            int nr;
+            if (spread) {
+                nr = RowQuarters.rows(r0, r1, q, pass, row);
+                int bi = pass % pb;
+                if (bi == 0) {
+                    for (int k = 0; k < nr; k++) {
+                        blockParams(w, row[k], Math.min(pb, RowQuarters.end(r0, r1, q, k) - row[k]), raw, scale, zs, k * pb * groups);
+                    }
+                }
+                for (int i = 0; i < nr; i++) po[i] = (i * pb + bi) * groups;
+            } else {
+                nr = Math.min(4, r1 - (r0 + 4 * pass));
+                for (int i = 0; i < nr; i++) {
+                    row[i] = r0 + 4 * pass + i;
+                    po[i] = i * groups;
+                }
+                blockParams(w, row[0], nr, raw, scale, zs, 0);
+            }
+            if (shift < 0) for (int i = 0; i < nr; i++) laneScales(w, scale, po[i], laneScale, i * runs, runs);
             float[] sv = shift >= 0 ? scale : laneScale;
-            int stride = shift >= 0 ? groups : runs;
-            if (!fused) for (int i = 0; i < nr; i++) dequantRow(bits, seg, (r + i) * rowBytes, sv, i * stride, shift, d[i], vecCols);
+            if (!fused) for (int i = 0; i < nr; i++) dequantRow(bits, seg, row[i] * rowBytes, sv, shift >= 0 ? po[i] : i * runs, shift, d[i], vecCols);
             // missing rows of the last block repeat row r (computed and dropped)
             int i1 = nr > 1 ? 1 : 0, i2 = nr > 2 ? 2 : 0, i3 = nr > 3 ? 3 : 0;
+            int s0 = shift >= 0 ? po[0] : 0, s1 = shift >= 0 ? po[i1] : i1 * runs; // each row's scales in sv
+            int s2 = shift >= 0 ? po[i2] : i2 * runs, s3 = shift >= 0 ? po[i3] : i3 * runs;
             for (int t0 = 0; t0 < n; t0 += 4) {
                 int nb = Math.min(4, n - t0);
                 int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
-                if (fused) { // INT4, at most two blocks of tokens: the rows dequantized in registers by each pass
-                    long q0 = r * rowBytes, q1 = (r + i1) * rowBytes, q2 = (r + i2) * rowBytes, q3 = (r + i3) * rowBytes;
+                if (fused) { // INT4 or INT8, at most two blocks of tokens: the rows dequantized in registers by each pass
+                    long q0 = row[0] * rowBytes, q1 = row[i1] * rowBytes, q2 = row[i2] * rowBytes, q3 = row[i3] * rowBytes;
                     if (nb == 1) {
-                        fused4x1Int4(seg, q0, q1, q2, q3, sv, 0, i1 * stride, i2 * stride, i3 * stride, shift, xp, o0, vecCols, lanes, sums);
+                        fused4x1(bits, seg, q0, q1, q2, q3, sv, s0, s1, s2, s3, shift, xp, o0, vecCols, lanes, sums);
                     } else if (nb == 2) {
-                        fused4x2Int4(seg, q0, q1, q2, q3, sv, 0, i1 * stride, i2 * stride, i3 * stride, shift, xp, o0, o1, vecCols, lanes, sums);
+                        fused4x2(bits, seg, q0, q1, q2, q3, sv, s0, s1, s2, s3, shift, xp, o0, o1, vecCols, lanes, sums);
                     } else {
-                        fused4x4Int4(seg, q0, q1, q2, q3, sv, 0, i1 * stride, i2 * stride, i3 * stride, shift, xp, o0, o1, o2, o3, vecCols, lanes, sums);
+                        fused4x4(bits, seg, q0, q1, q2, q3, sv, s0, s1, s2, s3, shift, xp, o0, o1, o2, o3, vecCols, lanes, sums);
                     }
                 } else if (nb == 1) {
                     dot4x1(d[0], d[i1], d[i2], d[i3], xp, o0, vecCols, lanes, sums);
@@ -196,8 +224,8 @@ public final class VectorQuantKernels implements QuantKernels {
                 for (int i = 0; i < nr; i++) {
                     for (int k = 0; k < nb; k++) {
                         int t = t0 + k;
-                        float y = sums[4 * i + k] + zeroTerms(zs, i * groups, xsum, t * groups, groups, lanes);
-                        out[t * rows + r + i] = tail(w, r + i, t, y, x, scale, i * groups, vecCols);
+                        float y = sums[4 * i + k] + zeroTerms(zs, po[i], xsum, t * groups, groups, lanes);
+                        out[t * rows + row[i]] = tail(w, row[i], t, y, x, scale, po[i], vecCols);
                     }
                 }
             }
@@ -205,36 +233,41 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /**
-     * INT4 rows at base0..base3 against the four tokens at xp offsets o0..o3 (a row or token missing from the block
-     * repeats one that is there): sums[4·i + k]. The rows are dequantized in registers as {@link #dequantRow} stores
-     * them (the same products q·2^(bits·k)·s, lane-run scales from sv at so0..so3), and each (row, token) sum is the fma
-     * chain of {@link #dot4x4} over the same values in the same order, so the bits are those of the
-     * dequantize-then-multiply passes. The code positions of a lane are one loop (k below the top code, its mask a
+     * INT4 or INT8 ({@code bits}) rows at base0..base3 against the four tokens at xp offsets o0..o3 (a row or token
+     * missing from the block repeats one that is there): sums[4·i + k]. The rows are dequantized in registers as
+     * {@link #dequantRow} stores them (the same products q·2^(bits·k)·s, lane-run scales from sv at so0..so3), and each
+     * (row, token) sum is the fma chain of {@link #dot4x4} over the same values in the same order, so the bits are those
+     * of the dequantize-then-multiply passes. The code positions of a lane are one loop (k below the top code, its mask a
      * variable; then the top code) rather than written out, to keep the method within C2's inlining budget: an earlier
-     * four-row dequantizing pass written out in full overran it and ran boxed (see the comment above rowsSpread).
+     * four-row dequantizing pass written out in full overran it and ran boxed (see the comment above rowsSpread). The
+     * loop's count is a variable (32 / bits − 1) for INT8 too: a copy for INT8 alone with the constant 3, which C2
+     * unrolled, ran at 21.7 G multiply-adds/s over [1024, 2048] with four tokens, against 32.4 for this loop and 24.9
+     * for the stored rows (bench/results/cpu-speed/fused-int8/).
      *
      * Each pass recomputes the rows' q·s (a block of tokens past the first dequantizes them again) instead of storing
-     * them to d and loading them back. Over [1024, 2048] with four tokens the dequantization alone ran at 31 G weights/s
-     * against 74 G multiply-adds/s for the passes alone; the fused passes were ahead in 17 of 20 interleaved pairs at 2
-     * to 8 tokens from cache on one thread (median 1.3x) and behind in all 4 at 32 tokens, 0.77-0.92x
-     * (bench/results/cpu-speed/fused-int4/), so longer batches keep the stored rows (FUSED_MAX_TOKENS). INT8 fused the
-     * same way gained nothing (four codes per load) and keeps the stored rows.
+     * them to d and loading them back. Over [1024, 2048] with four tokens the INT4 dequantization alone ran at 31 G
+     * weights/s against 74 G multiply-adds/s for the passes alone; the fused passes were ahead in 17 of 20 interleaved
+     * pairs at 2 to 8 tokens from cache on one thread (median 1.3x) and behind in all 4 at 32 tokens, 0.77-0.92x
+     * (bench/results/cpu-speed/fused-int4/), so longer batches keep the stored rows (FUSED_MAX_TOKENS). INT8 rows
+     * fused so, in one JVM against the stored rows, one thread (fused-int8/generic.txt): at 2 to 8 tokens 1.09-1.58x
+     * from cache and 1.33-1.78x from memory; at 16 tokens 0.97x and 1.06x, at 32 0.91x and 0.97x.
      */
-    private static void fused4x4Int4(MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
+    private static void fused4x4(int bits, MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
                                      int so3, int shift, float[] xp, int o0, int o1, int o2, int o3, int vecCols, float[] lanes, float[] sums) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
         FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
-        for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
-            long cb = c / 2;
+        int codes = 32 / bits, mask = (1 << bits) - 1, top = 32 - bits;
+        for (int c = 0, j = 0; c < vecCols; c += codes * L, j += L) {
+            long cb = bits == 4 ? c / 2 : c;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
-            FloatVector s0 = shift >= 0 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so0 + j);
-            FloatVector s1 = shift >= 0 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so1 + j);
-            FloatVector s2 = shift >= 0 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so2 + j);
-            FloatVector s3 = shift >= 0 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so3 + j);
-            for (int k = 0; k < 7; k++) {
-                int m = 15 << (4 * k);
+            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
+            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
+            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
+            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
+            for (int k = 0; k < codes - 1; k++) {
+                int m = mask << (bits * k);
                 int o = c + k * L;
                 FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o), x1 = FloatVector.fromArray(F, xp, o1 + o);
                 FloatVector x2 = FloatVector.fromArray(F, xp, o2 + o), x3 = FloatVector.fromArray(F, xp, o3 + o);
@@ -260,26 +293,26 @@ public final class VectorQuantKernels implements QuantKernels {
                 e3 = w.fma(x3, e3);
             }
             {
-                int k = 7;
+                int k = codes - 1;
                 int o = c + k * L;
                 FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o), x1 = FloatVector.fromArray(F, xp, o1 + o);
                 FloatVector x2 = FloatVector.fromArray(F, xp, o2 + o), x3 = FloatVector.fromArray(F, xp, o3 + o);
-                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s0);
+                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s0);
                 a0 = w.fma(x0, a0);
                 a1 = w.fma(x1, a1);
                 a2 = w.fma(x2, a2);
                 a3 = w.fma(x3, a3);
-                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1);
+                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s1);
                 b0 = w.fma(x0, b0);
                 b1 = w.fma(x1, b1);
                 b2 = w.fma(x2, b2);
                 b3 = w.fma(x3, b3);
-                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s2);
+                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s2);
                 c0 = w.fma(x0, c0);
                 c1 = w.fma(x1, c1);
                 c2 = w.fma(x2, c2);
                 c3 = w.fma(x3, c3);
-                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s3);
+                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s3);
                 e0 = w.fma(x0, e0);
                 e1 = w.fma(x1, e1);
                 e2 = w.fma(x2, e2);
@@ -342,21 +375,22 @@ public final class VectorQuantKernels implements QuantKernels {
         for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
     }
 
-    /** {@link #fused4x4Int4} for two tokens at xp offsets o0, o1: sums[4·i + k] (k < 2), the same products and fma chains, so the same bits. */
-    private static void fused4x2Int4(MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
+    /** {@link #fused4x4} for two tokens at xp offsets o0, o1: sums[4·i + k] (k < 2), the same products and fma chains, so the same bits. */
+    private static void fused4x2(int bits, MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
                                      int so3, int shift, float[] xp, int o0, int o1, int vecCols, float[] lanes, float[] sums) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, e0 = z, e1 = z;
-        for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
-            long cb = c / 2;
+        int codes = 32 / bits, mask = (1 << bits) - 1, top = 32 - bits;
+        for (int c = 0, j = 0; c < vecCols; c += codes * L, j += L) {
+            long cb = bits == 4 ? c / 2 : c;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
-            FloatVector s0 = shift >= 0 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so0 + j);
-            FloatVector s1 = shift >= 0 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so1 + j);
-            FloatVector s2 = shift >= 0 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so2 + j);
-            FloatVector s3 = shift >= 0 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so3 + j);
-            for (int k = 0; k < 7; k++) {
-                int m = 15 << (4 * k);
+            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
+            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
+            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
+            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
+            for (int k = 0; k < codes - 1; k++) {
+                int m = mask << (bits * k);
                 int o = c + k * L;
                 FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o), x1 = FloatVector.fromArray(F, xp, o1 + o);
                 FloatVector w = ((FloatVector) p0.and(m).convert(VectorOperators.I2F, 0)).mul(s0);
@@ -373,19 +407,19 @@ public final class VectorQuantKernels implements QuantKernels {
                 e1 = w.fma(x1, e1);
             }
             {
-                int k = 7;
+                int k = codes - 1;
                 int o = c + k * L;
                 FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o), x1 = FloatVector.fromArray(F, xp, o1 + o);
-                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s0);
+                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s0);
                 a0 = w.fma(x0, a0);
                 a1 = w.fma(x1, a1);
-                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1);
+                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s1);
                 b0 = w.fma(x0, b0);
                 b1 = w.fma(x1, b1);
-                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s2);
+                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s2);
                 c0 = w.fma(x0, c0);
                 c1 = w.fma(x1, c1);
-                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s3);
+                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s3);
                 e0 = w.fma(x0, e0);
                 e1 = w.fma(x1, e1);
             }
@@ -417,7 +451,7 @@ public final class VectorQuantKernels implements QuantKernels {
             s4.blend(s5, LaneSum.M1).add(s5.blend(s4, LaneSum.M1).rearrange(LaneSum.X1)).intoArray(sums, 8);
             return;
         }
-        // row i's token k at lanes[(4·i + k)·L], as fused4x4Int4 lays them; the other blocks of a row are not read back
+        // row i's token k at lanes[(4·i + k)·L], as fused4x4 lays them; the other blocks of a row are not read back
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         b0.intoArray(lanes, 4 * L);
@@ -429,21 +463,22 @@ public final class VectorQuantKernels implements QuantKernels {
         for (int i = 0; i < 4; i++) LaneSum.sum4(lanes, 4 * i * L, sums, 4 * i, 1);
     }
 
-    /** {@link #fused4x4Int4} for one token at xp offset o0: sums[4·i + k] (k < 1), the same products and fma chains, so the same bits. */
-    private static void fused4x1Int4(MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
+    /** {@link #fused4x4} for one token at xp offset o0: sums[4·i + k] (k < 1), the same products and fma chains, so the same bits. */
+    private static void fused4x1(int bits, MemorySegment seg, long base0, long base1, long base2, long base3, float[] sv, int so0, int so1, int so2,
                                      int so3, int shift, float[] xp, int o0, int vecCols, float[] lanes, float[] sums) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, b0 = z, c0 = z, e0 = z;
-        for (int c = 0, j = 0; c < vecCols; c += 8 * L, j += L) {
-            long cb = c / 2;
+        int codes = 32 / bits, mask = (1 << bits) - 1, top = 32 - bits;
+        for (int c = 0, j = 0; c < vecCols; c += codes * L, j += L) {
+            long cb = bits == 4 ? c / 2 : c;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
-            FloatVector s0 = shift >= 0 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so0 + j);
-            FloatVector s1 = shift >= 0 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so1 + j);
-            FloatVector s2 = shift >= 0 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so2 + j);
-            FloatVector s3 = shift >= 0 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.fromArray(F, sv, so3 + j);
-            for (int k = 0; k < 7; k++) {
-                int m = 15 << (4 * k);
+            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
+            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
+            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
+            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
+            for (int k = 0; k < codes - 1; k++) {
+                int m = mask << (bits * k);
                 int o = c + k * L;
                 FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o);
                 FloatVector w = ((FloatVector) p0.and(m).convert(VectorOperators.I2F, 0)).mul(s0);
@@ -456,16 +491,16 @@ public final class VectorQuantKernels implements QuantKernels {
                 e0 = w.fma(x0, e0);
             }
             {
-                int k = 7;
+                int k = codes - 1;
                 int o = c + k * L;
                 FloatVector x0 = FloatVector.fromArray(F, xp, o0 + o);
-                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s0);
+                FloatVector w = ((FloatVector) p0.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s0);
                 a0 = w.fma(x0, a0);
-                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1);
+                w = ((FloatVector) p1.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s1);
                 b0 = w.fma(x0, b0);
-                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s2);
+                w = ((FloatVector) p2.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s2);
                 c0 = w.fma(x0, c0);
-                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s3);
+                w = ((FloatVector) p3.lanewise(VectorOperators.LSHR, top).convert(VectorOperators.I2F, 0)).mul(s3);
                 e0 = w.fma(x0, e0);
             }
         }
@@ -490,7 +525,7 @@ public final class VectorQuantKernels implements QuantKernels {
             s4.add(s4.rearrange(LaneSum.X1)).intoArray(sums, 8);
             return;
         }
-        // row i's token k at lanes[(4·i + k)·L], as fused4x4Int4 lays them; the other blocks of a row are not read back
+        // row i's token k at lanes[(4·i + k)·L], as fused4x4 lays them; the other blocks of a row are not read back
         a0.intoArray(lanes, 0);
         b0.intoArray(lanes, 4 * L);
         c0.intoArray(lanes, 8 * L);
@@ -787,13 +822,18 @@ public final class VectorQuantKernels implements QuantKernels {
      * @param zs    (≥ nr·groups) out
      */
     private static void blockParams(QuantizedMatrix w, int r, int nr, short[] raw, float[] scale, float[] zs) {
+        blockParams(w, r, nr, raw, scale, zs, 0);
+    }
+
+    /** {@link #blockParams} into scale[off ..] and zs[off ..]. */
+    private static void blockParams(QuantizedMatrix w, int r, int nr, short[] raw, float[] scale, float[] zs, int off) {
         MemorySegment seg = w.data();
         int groups = w.format().groupsPerRow(w.cols()), count = nr * groups;
         long po = 2L * r * groups;
         MemorySegment.copy(seg, Layouts.I16, w.scalesOffset() + po, raw, 0, count);
-        for (int i = 0; i < count; i++) scale[i] = Float.float16ToFloat(raw[i]);
+        for (int i = 0; i < count; i++) scale[off + i] = Float.float16ToFloat(raw[i]);
         MemorySegment.copy(seg, Layouts.I16, w.zerosOffset() + po, raw, 0, count);
-        for (int i = 0; i < count; i++) zs[i] = scale[i] * Float.float16ToFloat(raw[i]);
+        for (int i = 0; i < count; i++) zs[off + i] = scale[off + i] * Float.float16ToFloat(raw[i]);
     }
 
     /**

@@ -141,7 +141,7 @@ class QuantKernelsTest {
                 vector.matmul(q, x, n, out, 0, rows);
                 for (int t = 0; t < n; t++) {
                     for (int r = 0; r < rows; r++) {
-                        assertEquals(Float.floatToRawIntBits(batchedInt4Spec(q, x, t, r)), Float.floatToRawIntBits(out[t * rows + r]),
+                        assertEquals(Float.floatToRawIntBits(batchedSpec(q, x, t, r)), Float.floatToRawIntBits(out[t * rows + r]),
                                 "int4-g" + gs + " n=" + n + " t=" + t + " r=" + r);
                     }
                 }
@@ -149,15 +149,56 @@ class QuantKernelsTest {
         }
     }
 
-    /** The specification of one output of the INT4 batched path (see {@link #batchedInt4BitsFollowTheirSpecification}). */
-    static float batchedInt4Spec(QuantizedMatrix q, float[] x, int t, int r) {
+    /**
+     * The fused INT4 and INT8 passes take row i of each quarter of their row range (rows shorter than a page), with the
+     * parameters of PARAM_BLOCK passes read at once per quarter: 203 rows (quarters of 51, 51, 51 and 50 rows, so four
+     * parameter blocks each, the last short, and passes past the end of the last quarter) and the range [5, 190) of
+     * them, at token counts with one, two, three and four tokens in the last block, against the specification bit for
+     * bit; the rows outside the range are left as they were. Past FUSED_MAX_TOKENS (9 tokens) the stored rows give the
+     * same bits.
+     */
+    @Test
+    void batchedQuartersAcrossParameterBlocksFollowTheSpecification() {
+        QuantKernels vector = Kernels.vectorQuantOrNull();
+        Assumptions.assumeTrue(vector instanceof VectorQuantKernels, "no Vector API kernels in this JVM");
+        Random rnd = new Random(13);
+        int rows = 203;
+        for (int bits : new int[] {4, 8}) {
+            for (int gs : new int[] {64, 32}) { // scales from the groups directly, and from a lane table
+                int cols = 19 * 64; // INT4: a tail of 64 columns past the last whole vector chunk
+                QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.BF16),
+                        new QuantFormat(bits, gs), HqqFit.RTN, Arena.ofAuto());
+                for (int n : new int[] {3, 5, 6, 8, 9}) {
+                    float[] x = TestData.gaussian(rnd, n * cols, 1f);
+                    for (int[] range : new int[][] {{0, rows}, {5, 190}}) {
+                        float[] out = new float[n * rows];
+                        java.util.Arrays.fill(out, 7f);
+                        vector.matmul(q, x, n, out, range[0], range[1]);
+                        for (int t = 0; t < n; t++) {
+                            for (int r = 0; r < rows; r++) {
+                                String where = q.format().label() + " n=" + n + " range " + range[0] + ".." + range[1] + " t=" + t + " r=" + r;
+                                float want = r >= range[0] && r < range[1] ? batchedSpec(q, x, t, r) : 7f;
+                                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[t * rows + r]), where);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The specification of one output of the INT4 and INT8 batched paths (see
+     * {@link #batchedInt4BitsFollowTheirSpecification}; an INT8 lane holds 4 codes where an INT4 lane holds 8).
+     */
+    static float batchedSpec(QuantizedMatrix q, float[] x, int t, int r) {
         int lanes = VectorQuantKernels.L, cols = q.cols(), gs = q.format().groupSize(), groups = cols / gs, xo = t * cols;
-        int chunk = 8 * lanes, vecCols = cols - cols % chunk;
+        int codes = 32 / q.format().bits(), chunk = codes * lanes, vecCols = cols - cols % chunk;
         float[] acc = new float[lanes];
         for (int c0 = 0; c0 < vecCols; c0 += chunk) {
-            for (int k = 0; k < 8; k++) {
+            for (int k = 0; k < codes; k++) {
                 for (int i = 0; i < lanes; i++) {
-                    int c = c0 + 8 * i + k;
+                    int c = c0 + codes * i + k;
                     acc[i] = Math.fma(q.code(r, c) * q.scale(r, c / gs), x[xo + c], acc[i]);
                 }
             }
