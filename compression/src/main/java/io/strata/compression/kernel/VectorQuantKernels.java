@@ -138,15 +138,15 @@ public final class VectorQuantKernels implements QuantKernels {
     /*
      * Prefill (n ≥ 2 tokens): the code extraction (mask, convert: two instructions per weight and
      * lane, against one fma) is what bounds the one-token kernel, so for a batch each INT2 row, and each INT4 and INT8
-     * row of a batch longer than FUSED_MAX_TOKENS, is dequantized once, to q·s in the lane order of xp, into an L1-resident float row, and
-     * those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
+     * row of a batch longer than FUSED_MAX_TOKENS, is dequantized once, to q·s in the lane order of xp, into an
+     * L1-resident float row, and those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
      * sixteen independent fma chains, eight loads per sixteen fmas. Each (row, token) sum is one fma chain
      * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
      * A last block of one or two tokens takes a pass of its own width (dot4x1, dot4x2: an expert's
      * share of a prompt is often 5 or 6 tokens); one of three repeats token 0 (computed and dropped).
      * INT4 and INT8 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in
-     * registers, the last block of one or two tokens in a pass of its own width too (fused4x1, fused4x2): the dequantization
-     * is a large part of a fused pass, and a padded pass repeats it for tokens that are dropped. Over int4-g64
+     * registers, the last block of one or two tokens in a pass of its own width too (fused4x1, fused4x2): the
+     * dequantization is a large part of a fused pass, and a padded pass repeats it for tokens that are dropped. Over int4-g64
      * [1024, 2048] and [2048, 1024] from the cache, one thread, in two runs of interleaved pairs, five tokens ran ahead in
      * 21 of 24 pairs and two tokens in 20 of 24, while four tokens, whose passes did not change, were ahead in 10 of 24
      * (bench/results/cpu-speed/int4-tail-passes/). A three-token pass ran behind the padded one and is not used.
@@ -240,9 +240,9 @@ public final class VectorQuantKernels implements QuantKernels {
      * of the dequantize-then-multiply passes. The code positions of a lane are one loop (k below the top code, its mask a
      * variable; then the top code) rather than written out, to keep the method within C2's inlining budget: an earlier
      * four-row dequantizing pass written out in full overran it and ran boxed (see the comment above rowsSpread). The
-     * loop's count is a variable (32 / bits − 1) for INT8 too: a copy for INT8 alone with the constant 3, which C2
-     * unrolled, ran at 21.7 G multiply-adds/s over [1024, 2048] with four tokens, against 32.4 for this loop and 24.9
-     * for the stored rows (bench/results/cpu-speed/fused-int8/).
+     * loop's count is a variable (32 / bits − 1) for INT8 too: a copy for INT8 alone with the constant 3 ran at 21.7 G
+     * multiply-adds/s over [1024, 2048] with four tokens (written out by hand, 20.5), against 32.4 for this loop and
+     * 24.9 for the stored rows (bench/results/cpu-speed/fused-int8/).
      *
      * Each pass recomputes the rows' q·s (a block of tokens past the first dequantizes them again) instead of storing
      * them to d and loading them back. Over [1024, 2048] with four tokens the INT4 dequantization alone ran at 31 G
@@ -262,10 +262,14 @@ public final class VectorQuantKernels implements QuantKernels {
             long cb = bits == 4 ? c / 2 : c;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
-            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
-            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
-            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
-            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
+            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
+            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
+            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
+            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
             for (int k = 0; k < codes - 1; k++) {
                 int m = mask << (bits * k);
                 int o = c + k * L;
@@ -385,10 +389,14 @@ public final class VectorQuantKernels implements QuantKernels {
             long cb = bits == 4 ? c / 2 : c;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
-            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
-            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
-            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
-            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
+            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
+            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
+            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
+            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
             for (int k = 0; k < codes - 1; k++) {
                 int m = mask << (bits * k);
                 int o = c + k * L;
@@ -473,10 +481,14 @@ public final class VectorQuantKernels implements QuantKernels {
             long cb = bits == 4 ? c / 2 : c;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
-            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
-            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
-            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
-            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j) : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
+            FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so0 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so0 + (j >>> shift)]);
+            FloatVector s1 = shift < 0 ? FloatVector.fromArray(F, sv, so1 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so1 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so1 + (j >>> shift)]);
+            FloatVector s2 = shift < 0 ? FloatVector.fromArray(F, sv, so2 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so2 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so2 + (j >>> shift)]);
+            FloatVector s3 = shift < 0 ? FloatVector.fromArray(F, sv, so3 + j)
+                    : bits == 4 ? FloatVector.fromArray(F, sv, so3 + (j >>> shift)).rearrange(SPREAD_8) : FloatVector.broadcast(F, sv[so3 + (j >>> shift)]);
             for (int k = 0; k < codes - 1; k++) {
                 int m = mask << (bits * k);
                 int o = c + k * L;
