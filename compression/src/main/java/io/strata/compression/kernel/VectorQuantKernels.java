@@ -129,27 +129,28 @@ public final class VectorQuantKernels implements QuantKernels {
     static final int BATCH_MIN_TOKENS = 2;
 
     /**
-     * INT4 and INT8 batches up to this many tokens (two blocks of four: an expert's share of a prompt) take the fused
-     * passes, which dequantize the rows again for each block of tokens; a longer batch (a prompt through the attention
+     * INT2, INT4 and INT8 batches up to this many tokens (two blocks of four: an expert's share of a prompt) take the
+     * fused passes, which dequantize the rows again for each block of tokens; a longer batch (a prompt through the attention
      * projections) dequantizes each row once into d: at 32 tokens the fused passes ran slower (fused4x4).
      */
     static final int FUSED_MAX_TOKENS = 8;
 
     /*
-     * Prefill (n ≥ 2 tokens): the code extraction (mask, convert: two instructions per weight and
-     * lane, against one fma) is what bounds the one-token kernel, so for a batch each INT2 row, and each INT4 and INT8
-     * row of a batch longer than FUSED_MAX_TOKENS, is dequantized once, to q·s in the lane order of xp, into an
-     * L1-resident float row, and those rows meet the tokens in a register-blocked loop: four rows × four tokens per pass,
-     * sixteen independent fma chains, eight loads per sixteen fmas. Each (row, token) sum is one fma chain
-     * over the columns in order, so its bits do not depend on how rows and tokens were blocked.
-     * A last block of one or two tokens takes a pass of its own width (dot4x1, dot4x2: an expert's
+     * Prefill (n ≥ 2 tokens): the code extraction (mask, convert: two instructions per weight and lane, against one
+     * fma) is what bounds the one-token kernel, so for a batch longer than FUSED_MAX_TOKENS each row is dequantized
+     * once, to q·s in the lane order of xp, into an L1-resident float row, and those rows meet the tokens in a
+     * register-blocked loop: four rows × four tokens per pass, sixteen independent fma chains, eight loads per sixteen
+     * fmas. Each (row, token) sum is one fma chain over the columns in order, so its bits do not depend on how rows and
+     * tokens were blocked. A last block of one or two tokens takes a pass of its own width (dot4x1, dot4x2: an expert's
      * share of a prompt is often 5 or 6 tokens); one of three repeats token 0 (computed and dropped).
-     * INT4 and INT8 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in
+     * INT2, INT4 and INT8 rows in batches of up to FUSED_MAX_TOKENS take the same products and chains dequantized in
      * registers, the last block of one or two tokens in a pass of its own width too (fused4x1, fused4x2): the
-     * dequantization is a large part of a fused pass, and a padded pass repeats it for tokens that are dropped. Over int4-g64
-     * [1024, 2048] and [2048, 1024] from the cache, one thread, in two runs of interleaved pairs, five tokens ran ahead in
-     * 21 of 24 pairs and two tokens in 20 of 24, while four tokens, whose passes did not change, were ahead in 10 of 24
-     * (bench/results/cpu-speed/int4-tail-passes/). A three-token pass ran behind the padded one and is not used.
+     * dequantization is a large part of a fused pass, and a padded pass repeats it for tokens that are dropped. Over
+     * int4-g64 [1024, 2048] and [2048, 1024] from the cache, one thread, in two runs of interleaved pairs, five tokens
+     * ran ahead in 21 of 24 pairs and two tokens in 20 of 24, while four tokens, whose passes did not change, were ahead
+     * in 10 of 24 (bench/results/cpu-speed/int4-tail-passes/). A three-token pass ran behind the padded one and is not
+     * used. INT2 rows fused so ran 1.22-1.89x the stored rows at 2 to 8 tokens, from the cache and from memory
+     * (bench/results/cpu-speed/fused-int8/int2.txt).
      */
     private static void rowsBatched(QuantizedMatrix w, float[] x, float[] xp, float[] xsum, int n, float[] out, int r0, int r1,
                                     int vecCols) {
@@ -158,14 +159,14 @@ public final class VectorQuantKernels implements QuantKernels {
         long rowBytes = w.format().codeBytesPerRow(cols);
         int shift = directShift(w.format());
         int runs = vecCols * bits / 32;                       // lane runs of a row
-        boolean fused = (bits == 4 || bits == 8) && n <= FUSED_MAX_TOKENS;
-        // Rows shorter than a page (INT4 below 8192 columns, INT8 below 4096) are taken a quarter of the range apart
-        // when the fused passes read them, as the one-token path does (RowQuarters): four consecutive such rows share
-        // pages, and the hardware prefetcher lost them. The parameters then come PARAM_BLOCK passes at a time for each
-        // quarter. Over int4-g64 [65536, 2048] from memory, one thread, 2 to 8 tokens ran 1.18-1.46x faster, and
-        // [1024, 2048] from the cache 1.01-1.08x; prefill of the OLMoE-shaped int4 stores 1.16x and 1.14x (pp32 in one
-        // JVM, ahead in 14 and 15 of 16 pairs; bench/results/cpu-speed/fused-int8/). The rows of a pass do not change
-        // any row's bits.
+        boolean fused = (bits == 2 || bits == 4 || bits == 8) && n <= FUSED_MAX_TOKENS;
+        // Rows shorter than a page (INT2 below 16384 columns, INT4 below 8192, INT8 below 4096) are taken a quarter of
+        // the range apart when the fused passes read them, as the one-token path does (RowQuarters): four consecutive
+        // such rows share pages, and the hardware prefetcher lost them. The parameters then come PARAM_BLOCK passes at
+        // a time for each quarter. Over int4-g64 [65536, 2048] from memory, one thread, 2 to 8 tokens ran 1.18-1.46x
+        // faster, and [1024, 2048] from the cache 1.01-1.08x; prefill of the OLMoE-shaped int4 stores 1.16x and 1.14x
+        // (pp32 in one JVM, ahead in 14 and 15 of 16 pairs; bench/results/cpu-speed/fused-int8/). The rows of a pass
+        // do not change any row's bits.
         boolean spread = fused && rowBytes < VectorDenseKernels.PAGE;
         int pb = spread ? PARAM_BLOCK : 1;                    // passes per read of the parameters
         short[] raw = new short[4 * pb * groups];             // f16 scales or zeros of the rows read at once
@@ -205,7 +206,7 @@ public final class VectorQuantKernels implements QuantKernels {
             for (int t0 = 0; t0 < n; t0 += 4) {
                 int nb = Math.min(4, n - t0);
                 int o0 = t0 * cols, o1 = (nb > 1 ? t0 + 1 : 0) * cols, o2 = (nb > 2 ? t0 + 2 : 0) * cols, o3 = (nb > 3 ? t0 + 3 : 0) * cols;
-                if (fused) { // INT4 or INT8, at most two blocks of tokens: the rows dequantized in registers by each pass
+                if (fused) { // at most two blocks of tokens: the rows dequantized in registers by each pass
                     long q0 = row[0] * rowBytes, q1 = row[i1] * rowBytes, q2 = row[i2] * rowBytes, q3 = row[i3] * rowBytes;
                     if (nb == 1) {
                         fused4x1(bits, seg, q0, q1, q2, q3, sv, s0, s1, s2, s3, shift, xp, o0, vecCols, lanes, sums);
@@ -233,7 +234,7 @@ public final class VectorQuantKernels implements QuantKernels {
     }
 
     /**
-     * INT4 or INT8 ({@code bits}) rows at base0..base3 against the four tokens at xp offsets o0..o3 (a row or token
+     * INT2, INT4 or INT8 ({@code bits}) rows at base0..base3 against the four tokens at xp offsets o0..o3 (a row or token
      * missing from the block repeats one that is there): sums[4·i + k]. The rows are dequantized in registers as
      * {@link #dequantRow} stores them (the same products q·2^(bits·k)·s, lane-run scales from sv at so0..so3), and each
      * (row, token) sum is the fma chain of {@link #dot4x4} over the same values in the same order, so the bits are those
@@ -259,7 +260,7 @@ public final class VectorQuantKernels implements QuantKernels {
         FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
         int codes = 32 / bits, mask = (1 << bits) - 1, top = 32 - bits;
         for (int c = 0, j = 0; c < vecCols; c += codes * L, j += L) {
-            long cb = bits == 4 ? c / 2 : c;
+            long cb = (long) c * bits >>> 3;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
             FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j)
@@ -386,7 +387,7 @@ public final class VectorQuantKernels implements QuantKernels {
         FloatVector a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, e0 = z, e1 = z;
         int codes = 32 / bits, mask = (1 << bits) - 1, top = 32 - bits;
         for (int c = 0, j = 0; c < vecCols; c += codes * L, j += L) {
-            long cb = bits == 4 ? c / 2 : c;
+            long cb = (long) c * bits >>> 3;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
             FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j)
@@ -478,7 +479,7 @@ public final class VectorQuantKernels implements QuantKernels {
         FloatVector a0 = z, b0 = z, c0 = z, e0 = z;
         int codes = 32 / bits, mask = (1 << bits) - 1, top = 32 - bits;
         for (int c = 0, j = 0; c < vecCols; c += codes * L, j += L) {
-            long cb = bits == 4 ? c / 2 : c;
+            long cb = (long) c * bits >>> 3;
             IntVector p0 = IntVector.fromMemorySegment(I, seg, base0 + cb, LE), p1 = IntVector.fromMemorySegment(I, seg, base1 + cb, LE);
             IntVector p2 = IntVector.fromMemorySegment(I, seg, base2 + cb, LE), p3 = IntVector.fromMemorySegment(I, seg, base3 + cb, LE);
             FloatVector s0 = shift < 0 ? FloatVector.fromArray(F, sv, so0 + j)

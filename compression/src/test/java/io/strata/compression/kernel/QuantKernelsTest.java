@@ -150,8 +150,8 @@ class QuantKernelsTest {
     }
 
     /**
-     * The fused INT4 and INT8 passes take row i of each quarter of their row range (rows shorter than a page), with the
-     * parameters of PARAM_BLOCK passes read at once per quarter: 203 rows (quarters of 51, 51, 51 and 50 rows, so four
+     * The fused INT2, INT4 and INT8 passes take row i of each quarter of their row range (rows shorter than a page),
+     * with the parameters of PARAM_BLOCK passes read at once per quarter: 203 rows (quarters of 51, 51, 51 and 50 rows, so four
      * parameter blocks each, the last short, and passes past the end of the last quarter) and the range [5, 190) of
      * them, at token counts with one, two, three and four tokens in the last block, against the specification bit for
      * bit; the rows outside the range are left as they were. Past FUSED_MAX_TOKENS (9 tokens) the stored rows give the
@@ -163,9 +163,9 @@ class QuantKernelsTest {
         Assumptions.assumeTrue(vector instanceof VectorQuantKernels, "no Vector API kernels in this JVM");
         Random rnd = new Random(13);
         int rows = 203;
-        for (int bits : new int[] {4, 8}) {
+        for (int bits : new int[] {2, 4, 8}) {
             for (int gs : new int[] {64, 32}) { // scales from the groups directly, and from a lane table
-                int cols = 19 * 64; // INT4: a tail of 64 columns past the last whole vector chunk
+                int cols = 19 * 64; // INT2 and INT4: a tail of columns past the last whole vector chunk
                 QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.BF16),
                         new QuantFormat(bits, gs), HqqFit.RTN, Arena.ofAuto());
                 for (int n : new int[] {3, 5, 6, 8, 9}) {
@@ -188,8 +188,8 @@ class QuantKernelsTest {
     }
 
     /**
-     * The specification of one output of the INT4 and INT8 batched paths (see
-     * {@link #batchedInt4BitsFollowTheirSpecification}; an INT8 lane holds 4 codes where an INT4 lane holds 8).
+     * The specification of one output of the INT2, INT4 and INT8 batched paths (see
+     * {@link #batchedInt4BitsFollowTheirSpecification}; a lane holds 32 / bits codes: 16, 8 or 4).
      */
     static float batchedSpec(QuantizedMatrix q, float[] x, int t, int r) {
         int lanes = VectorQuantKernels.L, cols = q.cols(), gs = q.format().groupSize(), groups = cols / gs, xo = t * cols;
