@@ -199,7 +199,7 @@ public final class VectorQuantKernels implements QuantKernels {
             if (shift < 0) for (int i = 0; i < nr; i++) laneScales(w, scale, po[i], laneScale, i * runs, runs);
             float[] sv = shift >= 0 ? scale : laneScale;
             if (!fused) for (int i = 0; i < nr; i++) dequantRow(bits, seg, row[i] * rowBytes, sv, shift >= 0 ? po[i] : i * runs, shift, d[i], vecCols);
-            // missing rows of the last block repeat row r (computed and dropped)
+            // rows missing from the pass (the range's last rows) repeat its first row (computed and dropped)
             int i1 = nr > 1 ? 1 : 0, i2 = nr > 2 ? 2 : 0, i3 = nr > 3 ? 3 : 0;
             int s0 = shift >= 0 ? po[0] : 0, s1 = shift >= 0 ? po[i1] : i1 * runs; // each row's scales in sv
             int s2 = shift >= 0 ? po[i2] : i2 * runs, s3 = shift >= 0 ? po[i3] : i3 * runs;
