@@ -115,13 +115,7 @@ public final class VectorDenseKernels implements DenseKernels {
             int[] row = new int[4];
             int q = (r1 - r0 + 3) / 4; // passes, each row of a quarter (spread) or four rows (consecutive)
             for (int i = 0; i < q; i++) {
-                int nr;
-                if (spread) {
-                    nr = RowQuarters.rows(r0, r1, q, i, row);
-                } else {
-                    nr = Math.min(4, r1 - (r0 + 4 * i));
-                    for (int k = 0; k < nr; k++) row[k] = r0 + 4 * i + k;
-                }
+                int nr = spread ? RowQuarters.rows(r0, r1, q, i, row) : RowQuarters.consecutive(r0, r1, i, row);
                 long b0 = row[0] * rowBytes, b1 = row[nr > 1 ? 1 : 0] * rowBytes, b2 = row[nr > 2 ? 2 : 0] * rowBytes,
                         b3 = row[nr > 3 ? 3 : 0] * rowBytes;
                 for (int t0 = 0; t0 < n; t0 += 4) {

@@ -130,8 +130,8 @@ public final class VectorQuantKernels implements QuantKernels {
 
     /**
      * INT2, INT4 and INT8 batches up to this many tokens (two blocks of four: an expert's share of a prompt) take the
-     * fused passes, which dequantize the rows again for each block of tokens; a longer batch (a prompt through the attention
-     * projections) dequantizes each row once into d: at 32 tokens the fused passes ran slower (fused4x4).
+     * fused passes, which dequantize the rows again for each block of tokens; a longer batch (a prompt through the
+     * attention projections) dequantizes each row once into d: at 32 tokens the fused passes ran slower (fused4x4).
      */
     static final int FUSED_MAX_TOKENS = 8;
 
@@ -189,11 +189,8 @@ public final class VectorQuantKernels implements QuantKernels {
                 }
                 for (int i = 0; i < nr; i++) po[i] = (i * pb + bi) * groups;
             } else {
-                nr = Math.min(4, r1 - (r0 + 4 * pass));
-                for (int i = 0; i < nr; i++) {
-                    row[i] = r0 + 4 * pass + i;
-                    po[i] = i * groups;
-                }
+                nr = RowQuarters.consecutive(r0, r1, pass, row);
+                for (int i = 0; i < nr; i++) po[i] = i * groups;
                 blockParams(w, row[0], nr, raw, scale, zs, 0);
             }
             if (shift < 0) for (int i = 0; i < nr; i++) laneScales(w, scale, po[i], laneScale, i * runs, runs);
