@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -86,12 +87,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cache-dir", description = "where presets are written (default: ~/.cache/strata)")
     Path cacheDir;
 
-    /** The command with its help footer: the presets and their size on disk, computed from their shapes. */
+    /**
+     * The command with its help footer: the presets and their size on disk, computed from their shapes when the help
+     * is shown (computing them for every command line cost every command's start-up about a tenth of a second).
+     */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new BenchCommand());
         cl.getCommandSpec().usageMessage().width(140); // one preset per line
-        cl.getCommandSpec().usageMessage().footer("%nSynthetic presets (random weights, written to --cache-dir on first use; a warning comes before"
-                + " writing more than " + SynthPresets.WARN_BYTES / 1_000_000_000 + " GB):%n" + SynthPresets.helpTable().replace("%", "%%").replace("\n", "%n"));
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER, help -> String.format(Locale.ROOT,
+                "%nSynthetic presets (random weights, written to --cache-dir on first use; a warning comes before writing more than %d GB):%n%s",
+                SynthPresets.WARN_BYTES / 1_000_000_000, SynthPresets.helpTable()));
         return cl;
     }
 
