@@ -89,7 +89,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * The command with its help footer: the presets and their size on disk, computed from their shapes when the help
-     * is shown (computing them for every command line cost every command's start-up about a tenth of a second).
+     * is shown: computed for every command line, they delayed every command (48 ms of `strata --version`,
+     * bench/results/cpu-speed/early-jit/help-footer.txt).
      */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new BenchCommand());
