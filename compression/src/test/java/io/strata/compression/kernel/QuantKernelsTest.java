@@ -137,14 +137,7 @@ class QuantKernelsTest {
             QuantizedMatrix q = QuantizedMatrix.encode(TestData.matrix("w", TestData.gaussian(rnd, rows * cols, 0.05f), rows, cols, DType.BF16),
                     new QuantFormat(4, gs), HqqFit.RTN, Arena.ofAuto());
             for (int n : new int[] {2, 3, 4, 5, 7, 8, 9, 13}) { // fused passes up to 8 tokens, stored rows past that
-                float[] x = TestData.gaussian(rnd, n * cols, 1f), out = new float[n * rows];
-                vector.matmul(q, x, n, out, 0, rows);
-                for (int t = 0; t < n; t++) {
-                    for (int r = 0; r < rows; r++) {
-                        assertEquals(Float.floatToRawIntBits(batchedSpec(q, x, t, r)), Float.floatToRawIntBits(out[t * rows + r]),
-                                "int4-g" + gs + " n=" + n + " t=" + t + " r=" + r);
-                    }
-                }
+                assertBatchedBits(vector, q, TestData.gaussian(rnd, n * cols, 1f), n, 0, rows);
             }
         }
     }
@@ -170,19 +163,26 @@ class QuantKernelsTest {
                         new QuantFormat(bits, gs), HqqFit.RTN, Arena.ofAuto());
                 for (int n : new int[] {3, 5, 6, 8, 9}) {
                     float[] x = TestData.gaussian(rnd, n * cols, 1f);
-                    for (int[] range : new int[][] {{0, rows}, {5, 190}}) {
-                        float[] out = new float[n * rows];
-                        java.util.Arrays.fill(out, 7f);
-                        vector.matmul(q, x, n, out, range[0], range[1]);
-                        for (int t = 0; t < n; t++) {
-                            for (int r = 0; r < rows; r++) {
-                                String where = q.format().label() + " n=" + n + " range " + range[0] + ".." + range[1] + " t=" + t + " r=" + r;
-                                float want = r >= range[0] && r < range[1] ? batchedSpec(q, x, t, r) : 7f;
-                                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[t * rows + r]), where);
-                            }
-                        }
-                    }
+                    for (int[] range : new int[][] {{0, rows}, {5, 190}}) assertBatchedBits(vector, q, x, n, range[0], range[1]);
                 }
+            }
+        }
+    }
+
+    /**
+     * The batched matmul of rows [r0, r1) for n tokens, bit for bit against {@link #batchedSpec}; the outputs of the other
+     * rows keep the value they had (7).
+     */
+    static void assertBatchedBits(QuantKernels vector, QuantizedMatrix q, float[] x, int n, int r0, int r1) {
+        int rows = q.rows();
+        float[] out = new float[n * rows];
+        java.util.Arrays.fill(out, 7f);
+        vector.matmul(q, x, n, out, r0, r1);
+        for (int t = 0; t < n; t++) {
+            for (int r = 0; r < rows; r++) {
+                String where = q.format().label() + " n=" + n + " range " + r0 + ".." + r1 + " t=" + t + " r=" + r;
+                float want = r >= r0 && r < r1 ? batchedSpec(q, x, t, r) : 7f;
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[t * rows + r]), where);
             }
         }
     }
