@@ -3,8 +3,11 @@
 package io.strata.engine.tokenizer;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -94,13 +96,10 @@ public final class Tokenizer {
         }
         Path dir = json.toAbsolutePath().getParent();
         String file = json.toString();
-        JsonNode root = readJson(json);
-        if (!root.isObject()) throw new TokenizerFormatException(file + ": expected a JSON object at the top level, found " + Json.abbreviate(root));
-
-        JsonNode modelNode = root.get("model");
-        if (modelNode == null || !modelNode.isObject()) throw new TokenizerFormatException(file + ": expected a \"model\" object, found " + (modelNode == null ? "nothing" : Json.abbreviate(modelNode)));
-        BpeModel model = loadBpe(modelNode, file);
-
+        // tokenizer.json is streamed: the vocab and the merges (nearly all of its bytes) go straight into the
+        // model's tables; the other sections are small and are read as trees.
+        ObjectNode root = JSON.createObjectNode();
+        BpeModel model = readTokenizerJson(json, root);
         List<AddedVocabulary.AddedToken> added = new ArrayList<>();
         JsonNode addedNode = root.get("added_tokens");
         if (addedNode != null && !addedNode.isNull()) {
@@ -152,7 +151,101 @@ public final class Tokenizer {
                 eos.stream().mapToInt(Integer::intValue).toArray(), cleanUp);
     }
 
-    private static BpeModel loadBpe(JsonNode m, String file) throws TokenizerFormatException {
+    /**
+     * Reads tokenizer.json in one pass: every top-level section but "model" lands in {@code rest} as a tree; the
+     * model's "vocab" and "merges" are streamed into its tables without building a tree of them.
+     *
+     * @return the BPE model
+     */
+    private static BpeModel readTokenizerJson(Path json, ObjectNode rest) throws IOException {
+        String file = json.toString();
+        try (JsonParser p = JSON.createParser(json.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new TokenizerFormatException(file + ": expected a JSON object at the top level, found "
+                        + (p.currentToken() == null ? "nothing" : Json.abbreviate(p.readValueAsTree())));
+            }
+            StreamedBpe model = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("model") && value == JsonToken.START_OBJECT) {
+                    model = streamBpe(p, file);
+                    rest.remove(name);
+                } else {
+                    rest.set(name, p.readValueAsTree());
+                    if (name.equals("model")) model = null; // a later "model" replaces an earlier one, as in a tree
+                }
+            }
+            if (model == null) {
+                JsonNode m = rest.get("model");
+                throw new TokenizerFormatException(file + ": expected a \"model\" object, found " + (m == null ? "nothing" : Json.abbreviate(m)));
+            }
+            return buildBpe(model, file);
+        } catch (JacksonException e) {
+            throw new TokenizerFormatException(file + ": malformed JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() : ""), e);
+        } catch (java.io.CharConversionException e) {
+            // Jackson guessed an encoding (UTF-16/32) from the first bytes and found bytes that are none.
+            throw new TokenizerFormatException(file + ": expected UTF-8 JSON, found undecodable bytes: " + e.getMessage(), e);
+        }
+    }
+
+    /** The "model" object as read: its small fields as a tree, the vocab as a map, the merges as string pairs. */
+    private record StreamedBpe(ObjectNode fields, Map<String, Integer> vocab, List<String> mergeSides) {}
+
+    /** Streams the "model" object the parser stands at (its START_OBJECT); returns at its END_OBJECT. */
+    private static StreamedBpe streamBpe(JsonParser p, String file) throws IOException {
+        ObjectNode fields = JSON.createObjectNode();
+        Map<String, Integer> vocab = null;
+        List<String> sides = null; // left, right, left, right, ... in rank order
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (name.equals("vocab") && value == JsonToken.START_OBJECT) {
+                vocab = new HashMap<>(1 << 16);
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String token = p.currentName();
+                    JsonToken t = p.nextToken();
+                    int id;
+                    if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT || (id = p.getIntValue()) < 0) {
+                        throw new TokenizerFormatException(file + ": vocab entry '" + token + "' expected a non-negative integer id, found "
+                                + p.readValueAsTree());
+                    }
+                    vocab.put(token, id);
+                }
+                fields.remove(name);
+            } else if (name.equals("merges") && value == JsonToken.START_ARRAY) {
+                sides = new ArrayList<>(1 << 17);
+                JsonToken t;
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    int rank = sides.size() / 2;
+                    if (t == JsonToken.VALUE_STRING) {
+                        String s = p.getText();
+                        int sp = s.indexOf(' ', 1);
+                        if (sp < 0 || s.indexOf(' ', sp + 1) >= 0) throw new TokenizerFormatException(file + ": merge " + rank + " expected \"left right\", found \"" + s + "\"");
+                        sides.add(s.substring(0, sp));
+                        sides.add(s.substring(sp + 1));
+                    } else {
+                        JsonNode mergeNode = p.readValueAsTree();
+                        if (!mergeNode.isArray() || mergeNode.size() != 2) {
+                            throw new TokenizerFormatException(file + ": merge " + rank + " expected \"left right\" or [left, right], found " + Json.abbreviate(mergeNode));
+                        }
+                        sides.add(mergeNode.get(0).asText());
+                        sides.add(mergeNode.get(1).asText());
+                    }
+                }
+                fields.remove(name);
+            } else {
+                fields.set(name, p.readValueAsTree());
+                if (name.equals("vocab")) vocab = null;
+                if (name.equals("merges")) sides = null;
+            }
+        }
+        return new StreamedBpe(fields, vocab, sides);
+    }
+
+    private static BpeModel buildBpe(StreamedBpe streamed, String file) throws TokenizerFormatException {
+        JsonNode m = streamed.fields();
         String type = m.hasNonNull("type") ? m.get("type").asText() : "BPE";
         if (!type.equals("BPE")) throw new TokenizerFormatException(file + ": unsupported model type '" + type + "' (expected 'BPE')");
         if (m.hasNonNull("dropout") && m.get("dropout").asDouble() > 0) {
@@ -163,44 +256,29 @@ public final class Tokenizer {
                 throw new TokenizerFormatException(file + ": unsupported BPE " + f + " '" + m.get(f).asText() + "' (expected null or \"\")");
             }
         }
-        JsonNode vocab = m.get("vocab");
-        if (vocab == null || !vocab.isObject()) throw new TokenizerFormatException(file + ": model expected a \"vocab\" object, found " + (vocab == null ? "nothing" : Json.abbreviate(vocab)));
-        Map<String, Integer> tokenToId = new HashMap<>(vocab.size() * 2);
-        int maxId = -1;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().isInt() || e.getValue().asInt() < 0) {
-                throw new TokenizerFormatException(file + ": vocab entry '" + e.getKey() + "' expected a non-negative integer id, found " + e.getValue());
-            }
-            tokenToId.put(e.getKey(), e.getValue().asInt());
-            maxId = Math.max(maxId, e.getValue().asInt());
+        Map<String, Integer> tokenToId = streamed.vocab();
+        if (tokenToId == null) {
+            JsonNode vocab = m.get("vocab");
+            throw new TokenizerFormatException(file + ": model expected a \"vocab\" object, found " + (vocab == null ? "nothing" : Json.abbreviate(vocab)));
         }
+        int maxId = -1;
+        for (int id : tokenToId.values()) maxId = Math.max(maxId, id);
         String[] idToToken = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : tokenToId.entrySet()) idToToken[e.getValue()] = e.getKey();
 
-        JsonNode merges = Json.array(m, "merges", file, "model");
-        BpeModel.MergeTable table = new BpeModel.MergeTable(merges.size());
-        int rank = 0;
-        for (JsonNode mergeNode : merges) {
-            String left, right;
-            if (mergeNode.isTextual()) {
-                String s = mergeNode.asText();
-                int sp = s.indexOf(' ', 1);
-                if (sp < 0 || s.indexOf(' ', sp + 1) >= 0) throw new TokenizerFormatException(file + ": merge " + rank + " expected \"left right\", found \"" + s + "\"");
-                left = s.substring(0, sp);
-                right = s.substring(sp + 1);
-            } else if (mergeNode.isArray() && mergeNode.size() == 2) {
-                left = mergeNode.get(0).asText();
-                right = mergeNode.get(1).asText();
-            } else {
-                throw new TokenizerFormatException(file + ": merge " + rank + " expected \"left right\" or [left, right], found " + Json.abbreviate(mergeNode));
-            }
+        List<String> sides = streamed.mergeSides();
+        if (sides == null) {
+            JsonNode merges = m.get("merges");
+            throw new TokenizerFormatException(file + ": model expected array field \"merges\", found " + (merges == null ? "nothing" : Json.abbreviate(merges)));
+        }
+        BpeModel.MergeTable table = new BpeModel.MergeTable(sides.size() / 2);
+        for (int rank = 0; rank < sides.size() / 2; rank++) {
+            String left = sides.get(2 * rank), right = sides.get(2 * rank + 1);
             Integer l = tokenToId.get(left), r = tokenToId.get(right), merged = tokenToId.get(left + right);
             if (l == null || r == null || merged == null) {
                 throw new TokenizerFormatException(file + ": merge " + rank + " (\"" + left + "\", \"" + right + "\") refers to a token missing from the vocab");
             }
             table.putIfAbsent(l, r, rank, merged);
-            rank++;
         }
         int unk = -1;
         if (m.hasNonNull("unk_token")) {

@@ -5,13 +5,18 @@ package io.strata.engine.tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -101,6 +106,48 @@ class TokenizerComponentsTest {
         assertTrue(loadError(dir, "{" + MODEL + ", \"normalizer\": {\"type\": \"Replace\", \"content\": \"x\"}}")
                 .contains("Replace normalizer expected object field \"pattern\""));
         assertThrows(NoSuchFileException.class, () -> Tokenizer.load(dir.resolve("missing")));
+        // The model's sections are streamed; what is not what they should be is named as the tree reader named it.
+        assertTrue(loadError(dir, "{\"model\": 3}").endsWith("expected a \"model\" object, found 3"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": [], \"merges\": []}}")
+                .endsWith("model expected a \"vocab\" object, found []"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}}}")
+                .endsWith("model expected array field \"merges\", found nothing"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": {}}}")
+                .endsWith("model expected array field \"merges\", found {}"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -1}, \"merges\": []}}")
+                .endsWith("vocab entry 'a' expected a non-negative integer id, found -1"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 4294967296}, \"merges\": []}}")
+                .endsWith("vocab entry 'a' expected a non-negative integer id, found 4294967296"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b c\"]}}")
+                .endsWith("merge 0 expected \"left right\", found \"a b c\""));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [[\"a\"]]}}")
+                .endsWith("merge 0 expected \"left right\" or [left, right], found [\"a\"]"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}")
+                .contains("malformed JSON"));
+    }
+
+    /** Sections in any order (merges before the vocab, the model first) give the same tokenizer. */
+    @Test
+    void sectionOrderDoesNotMatter(@TempDir Path dir) throws Exception {
+        Path original = TokenizerFixtures.mistral();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = (ObjectNode) json.readTree(original.resolve("tokenizer.json").toFile());
+        ObjectNode model = (ObjectNode) root.get("model");
+        ObjectNode reordered = json.createObjectNode(), reorderedModel = json.createObjectNode();
+        List<String> modelFields = new ArrayList<>();
+        model.fieldNames().forEachRemaining(modelFields::add);
+        Collections.reverse(modelFields);
+        assertTrue(modelFields.indexOf("merges") < modelFields.indexOf("vocab"), modelFields.toString());
+        for (String f : modelFields) reorderedModel.set(f, model.get(f));
+        reordered.set("model", reorderedModel);
+        root.fieldNames().forEachRemaining(f -> { if (!f.equals("model")) reordered.set(f, root.get(f)); });
+        json.writeValue(dir.resolve("tokenizer.json").toFile(), reordered);
+        for (String f : List.of("tokenizer_config.json", "generation_config.json")) {
+            if (Files.exists(original.resolve(f))) Files.copy(original.resolve(f), dir.resolve(f));
+        }
+        Tokenizer a = Tokenizer.load(original), b = Tokenizer.load(dir);
+        assertEquals(a.vocabSize(), b.vocabSize());
+        for (String s : TokenizerTest.SAMPLES) assertArrayEquals(a.encode(s, true), b.encode(s, true), s);
     }
 
     @Test
