@@ -4,7 +4,7 @@ execution samples of the engine's work grouped by the method they were taken in 
 
     bench/jfr_summary.py RECORDING.jfr [--jfr PATH_TO_JFR_TOOL] [--top 10] [--json OUT]
 
-Samples of start-up (command line, model loading) and of the bench's own bound measurement (StreamRead) are left
+Samples of start-up (command line, model loading) and of the bench's own bound measurement (Bounds, StreamRead) are left
 out, so the shares are of the model's prefill and decode. A sample whose top frames are the Vector API's Java code
 rather than a Strata method ran a kernel that C2 had not compiled (yet): those are counted apart, under the Strata
 method that called them, because they mean the kernel ran boxed. The table says when the last of them was taken, in
@@ -12,7 +12,7 @@ seconds from the first sample kept: boxed samples that all fall early are the JI
 Standard library only."""
 import argparse, collections, json, os, re, subprocess, sys
 
-LEAVE_OUT = ("io.strata.compression.kernel.StreamRead", "io.strata.engine.api.ModelLoader", "StrataCli.commandLine",
+LEAVE_OUT = ("io.strata.compression.kernel.StreamRead", "io.strata.bench.suite.Bounds.", "io.strata.engine.api.ModelLoader", "StrataCli.commandLine",
              "BenchCommand.commandLine", "jdk.jfr.", "SegmentFactories.initNativeMemory", "SyntheticCheckpoint")
 JDK_VECTOR = ("jdk.incubator.vector.", "jdk.internal.vm.vector.")
 

@@ -205,8 +205,8 @@ public final class VectorDenseKernels implements DenseKernels {
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, a2 = z, a3 = z, c0 = z, c1 = z, c2 = z, c3 = z;
         FloatVector e0 = z, e1 = z, e2 = z, e3 = z, g0 = z, g1 = z, g2 = z, g3 = z;
-        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
-            long off = 2L * c;
+        for (int j = 0, half = vecCols / 2; j < half; j += L) { // column c = 2·j: one induction variable
+            long off = 4L * j; // bytes: 2·c for column c = 2·j
             IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
             IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE), i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
             FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), x1 = FloatVector.fromArray(F, xe, o1 + j);
@@ -326,9 +326,9 @@ public final class VectorDenseKernels implements DenseKernels {
     private static void rows4x1Bf16(MemorySegment seg, long b0, long b1, long b2, long b3, int vecCols, float[] xe, float[] xo,
                                     int o0, float[] lanes, float[] sums) {
         FloatVector a0 = FloatVector.zero(F), c0 = a0, e0 = a0, g0 = a0;
-        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
+        for (int j = 0, half = vecCols / 2; j < half; j += L) { // column c = 2·j: one induction variable
             FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), y0 = FloatVector.fromArray(F, xo, o0 + j);
-            long off = 2L * c;
+            long off = 4L * j;
             IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
             IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE), i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
             a0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a0);
@@ -371,8 +371,8 @@ public final class VectorDenseKernels implements DenseKernels {
                                     int o0, int o1, float[] lanes, float[] sums) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = z, a1 = z, c0 = z, c1 = z, e0 = z, e1 = z, g0 = z, g1 = z;
-        for (int c = 0, j = 0; c < vecCols; c += 2 * L, j += L) {
-            long off = 2L * c;
+        for (int j = 0, half = vecCols / 2; j < half; j += L) { // column c = 2·j: one induction variable
+            long off = 4L * j;
             IntVector i0 = IntVector.fromMemorySegment(I, seg, b0 + off, LE), i1 = IntVector.fromMemorySegment(I, seg, b1 + off, LE);
             IntVector i2 = IntVector.fromMemorySegment(I, seg, b2 + off, LE), i3 = IntVector.fromMemorySegment(I, seg, b3 + off, LE);
             FloatVector x0 = FloatVector.fromArray(F, xe, o0 + j), x1 = FloatVector.fromArray(F, xe, o1 + j);
