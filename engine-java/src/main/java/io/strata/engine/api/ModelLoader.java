@@ -113,12 +113,13 @@ public final class ModelLoader {
     public static StrataModel loadStore(Path dir, EngineOptions options, boolean timed) {
         EngineOptions o = options, s = options;
         PackedStore ps = PackedStore.open(dir);
+        TokenizerLoad tokenizer = TokenizerLoad.start(dir);
         try {
             ModelConfig c = ModelConfig.parse(ps.manifest().model(), dir);
             io.strata.compression.codec.CodecParams[][] codecParams = null;
             if (io.strata.engine.store.CodecStoreFiles.present(dir)) {
                 var cf = io.strata.engine.store.CodecStoreFiles.read(ps);
-                if (cf.codec().startsWith(io.strata.compression.codec.FloeCodec.NAME)) return loadFloeStore(dir, ps, cf, c, o);
+                if (cf.codec().startsWith(io.strata.compression.codec.FloeCodec.NAME)) return loadFloeStore(dir, ps, cf, c, o, tokenizer);
                 codecParams = cf.experts();
                 checkBlockLayouts(dir, cf);
                 io.strata.engine.store.CodecStoreFiles.checkBlobs(ps, codecParams);
@@ -167,7 +168,7 @@ public final class ModelLoader {
                 be.close();
                 throw e;
             }
-            Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
+            Tokenizer tok = tokenizer.join();
             return StrataModel.of(dir, ps, m, tok, o);
         } catch (IOException e) {
             ps.close();
@@ -325,7 +326,7 @@ public final class ModelLoader {
      * (resident INT2 up, gate/down rows copied on demand from the mapped blobs).
      */
     static StrataModel loadFloeStore(Path dir, PackedStore ps, io.strata.engine.store.CodecStoreFiles.CodecFile cf, ModelConfig c,
-                                     EngineOptions o) throws IOException {
+                                     EngineOptions o, TokenizerLoad tokenizer) throws IOException {
         java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
         var enc = io.strata.engine.store.CodecStoreFiles.open(ps, cf, c, arena);
         var store = new io.strata.engine.floe.FloeExpertStore(enc, null, false);
@@ -347,7 +348,7 @@ public final class ModelLoader {
             be.close();
             throw e;
         }
-        Tokenizer tok = StrataModel.tokenizerIfPresent(dir);
+        Tokenizer tok = tokenizer.join();
         AutoCloseable res = () -> {
             ps.close();
             arena.close();

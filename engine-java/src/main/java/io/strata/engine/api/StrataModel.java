@@ -95,6 +95,7 @@ public final class StrataModel implements AutoCloseable {
     static StrataModel loadCheckpoint(Path dir, EngineOptions opt) {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a folder");
         Checkpoint ck = Checkpoint.open(dir);
+        TokenizerLoad tokenizer = TokenizerLoad.start(dir);
         try {
             ModelConfig c = ModelConfig.parse(ck.config(), dir);
             Backend be = Backends.create(opt.backend());
@@ -111,7 +112,7 @@ public final class StrataModel implements AutoCloseable {
                 be.close();
                 throw e;
             }
-            Tokenizer tok = tokenizerIfPresent(dir);
+            Tokenizer tok = tokenizer.join();
             return new StrataModel(dir, ck, m, tok, opt);
         } catch (IOException e) {
             ck.close();

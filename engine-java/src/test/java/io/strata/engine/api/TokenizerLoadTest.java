@@ -18,6 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizerLoadTest {
     static final Path TINY = EngineOptionsTest.TINY;
     static final EngineOptions CPU = EngineOptions.builder().backend("cpu").context(64).build();
+    /** A small Mixtral-shaped store's shape (hidden 256, 2 layers of 4 experts). */
+    static final io.strata.engine.synth.SyntheticCheckpoint.Spec SMALL = new io.strata.engine.synth.SyntheticCheckpoint.Spec(
+            io.strata.engine.model.Architecture.MIXTRAL, 256, 128, 2, 4, 2, 32, 4, 2, 192, 0, io.strata.compression.DType.BF16, 3, 1L << 30);
 
     @TempDir
     Path tmp;
@@ -55,5 +58,19 @@ class TokenizerLoadTest {
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> StrataModel.load(d, CPU));
         TokenizerFormatException t = assertInstanceOf(TokenizerFormatException.class, e.getCause());
         assertTrue(t.getMessage().contains(d.resolve("tokenizer.json").toString()) && t.getMessage().contains("malformed JSON"), t.getMessage());
+    }
+
+    /** A packed store reads its tokenizer beside its weights too: a good one is there after the load, a broken one fails it. */
+    @Test
+    void aStoresTokenizerLoadsWithItAndABrokenOneFailsTheLoad() throws Exception {
+        Path store = io.strata.engine.synth.SyntheticStore.write(SMALL, "int8", tmp.resolve("store"), false);
+        Files.copy(TINY.resolve("tokenizer.json"), store.resolve("tokenizer.json"));
+        try (StrataModel m = StrataModel.load(store, CPU)) {
+            assertArrayEquals(Tokenizer.load(TINY).encode("And the LORD said", true), m.tokenizer().encode("And the LORD said", true));
+        }
+        Files.writeString(store.resolve("tokenizer.json"), "{\"model\": 3}");
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> StrataModel.load(store, CPU));
+        TokenizerFormatException t = assertInstanceOf(TokenizerFormatException.class, e.getCause());
+        assertTrue(t.getMessage().contains(store.resolve("tokenizer.json").toString()) && t.getMessage().contains("expected a \"model\" object"), t.getMessage());
     }
 }
