@@ -225,13 +225,18 @@ public final class Tokenizer {
                         if (sp < 0 || s.indexOf(' ', sp + 1) >= 0) throw new TokenizerFormatException(file + ": merge " + rank + " expected \"left right\", found \"" + s + "\"");
                         sides.add(s.substring(0, sp));
                         sides.add(s.substring(sp + 1));
-                    } else {
-                        JsonNode mergeNode = p.readValueAsTree();
-                        if (!mergeNode.isArray() || mergeNode.size() != 2) {
-                            throw new TokenizerFormatException(file + ": merge " + rank + " expected \"left right\" or [left, right], found " + Json.abbreviate(mergeNode));
+                    } else if (t == JsonToken.START_ARRAY) { // [left, right], as newer files write them
+                        String left = p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
+                        String right = left != null && p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
+                        if (right == null || p.nextToken() != JsonToken.END_ARRAY) {
+                            throw new TokenizerFormatException(file + ": merge " + rank + " expected \"left right\" or [left, right], found "
+                                    + partialArray(p, left, right));
                         }
-                        sides.add(mergeNode.get(0).asText());
-                        sides.add(mergeNode.get(1).asText());
+                        sides.add(left);
+                        sides.add(right);
+                    } else {
+                        throw new TokenizerFormatException(file + ": merge " + rank + " expected \"left right\" or [left, right], found "
+                                + Json.abbreviate(p.readValueAsTree()));
                     }
                 }
                 fields.remove(name);
@@ -242,6 +247,16 @@ public final class Tokenizer {
             }
         }
         return new StreamedBpe(fields, vocab, sides);
+    }
+
+    /** An array merge read up to the token the parser stands at, which broke its form: ["a"], ["a", "b", "c" ...], [1 ...]. */
+    private static String partialArray(JsonParser p, String left, String right) throws IOException {
+        StringBuilder b = new StringBuilder("[");
+        for (String s : new String[] {left, right}) if (s != null) b.append(b.length() > 1 ? ", " : "").append(JSON.writeValueAsString(s));
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.END_ARRAY) return b.append(']').toString();
+        String at = t == JsonToken.VALUE_STRING ? JSON.writeValueAsString(p.getText()) : t == JsonToken.START_ARRAY ? "[" : t == JsonToken.START_OBJECT ? "{" : p.getText();
+        return b.append(b.length() > 1 ? ", " : "").append(at).append(" ...]").toString();
     }
 
     private static BpeModel buildBpe(StreamedBpe streamed, String file) throws TokenizerFormatException {

@@ -122,6 +122,12 @@ class TokenizerComponentsTest {
                 .endsWith("merge 0 expected \"left right\", found \"a b c\""));
         assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [[\"a\"]]}}")
                 .endsWith("merge 0 expected \"left right\" or [left, right], found [\"a\"]"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [[\"a\", \"b\", \"c\"]]}}")
+                .endsWith("merge 0 expected \"left right\" or [left, right], found [\"a\", \"b\", \"c\" ...]"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\", [1, 2]]}}")
+                .endsWith("merge 1 expected \"left right\" or [left, right], found [1 ...]"));
+        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [{\"a\": \"b\"}]}}")
+                .endsWith("merge 0 expected \"left right\" or [left, right], found {\"a\":\"b\"}"));
         assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}")
                 .contains("malformed JSON"));
     }
