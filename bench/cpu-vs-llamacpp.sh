@@ -188,11 +188,22 @@ strata bench -p $P -n $N -r 1 -t $THREADS --warmup-max $WARM -m $WORK/olmoe-bf16
 strata run --model $TINY --prompt "And the LORD said" --max-tokens 1 --threads $THREADS   (wall clock from launch to exit)
 $LB ${LBM[*]} -p $P -n $N -r 1 -t $THREADS -o json
 CMDS
+# The memory's read bandwidth (two threads, 600 MB, in the weights' pages) right before and after each side's run: a VM's
+# memory can change state between runs (on one, 35 or 63 GB/s), which moves a decode ratio whatever the code; the
+# report says which rounds had both sides in one state.
+membw() { # round side when
+  "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$ROOT/cli/target/lib/*" io.strata.bench.kernels.KernelRateMain \
+    --layout read --rows 150000 --rounds 3 --split --json "$RAW/round-$1-membw-$2-$3.json" >> "$RAW/membw.log" 2>&1 || true
+}
+side() { # round name
+  membw $1 $2 before; if [ $2 = strata ]; then strata_round $1; else llama_round $1; fi; membw $1 $2 after
+}
+echo "java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp \"cli/target/lib/*\" io.strata.bench.kernels.KernelRateMain --layout read --rows 150000 --rounds 3 --split --json round-R-membw-SIDE-before|after.json   (before and after each side's run)" >> "$RAW/commands.txt"
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then
-    stamp "round $r/$ROUNDS: strata"; strata_round $r; stamp "round $r/$ROUNDS: llama-bench"; llama_round $r
+    stamp "round $r/$ROUNDS: strata"; side $r strata; stamp "round $r/$ROUNDS: llama-bench"; side $r llama
   else
-    stamp "round $r/$ROUNDS: llama-bench"; llama_round $r; stamp "round $r/$ROUNDS: strata"; strata_round $r
+    stamp "round $r/$ROUNDS: llama-bench"; side $r llama; stamp "round $r/$ROUNDS: strata"; side $r strata
   fi
 done
 
