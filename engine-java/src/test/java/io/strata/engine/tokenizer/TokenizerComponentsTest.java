@@ -107,29 +107,29 @@ class TokenizerComponentsTest {
                 .contains("Replace normalizer expected object field \"pattern\""));
         assertThrows(NoSuchFileException.class, () -> Tokenizer.load(dir.resolve("missing")));
         // The model's sections are streamed; what is not what they should be is named as the tree reader named it.
-        assertTrue(loadError(dir, "{\"model\": 3}").endsWith("expected a \"model\" object, found 3"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": [], \"merges\": []}}")
-                .endsWith("model expected a \"vocab\" object, found []"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}}}")
-                .endsWith("model expected array field \"merges\", found nothing"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": {}}}")
-                .endsWith("model expected array field \"merges\", found {}"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -1}, \"merges\": []}}")
-                .endsWith("vocab entry 'a' expected a non-negative integer id, found -1"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 4294967296}, \"merges\": []}}")
-                .endsWith("vocab entry 'a' expected a non-negative integer id, found 4294967296"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b c\"]}}")
-                .endsWith("merge 0 expected \"left right\", found \"a b c\""));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [[\"a\"]]}}")
-                .endsWith("merge 0 expected \"left right\" or [left, right], found [\"a\"]"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [[\"a\", \"b\", \"c\"]]}}")
-                .endsWith("merge 0 expected \"left right\" or [left, right], found [\"a\", \"b\", \"c\" ...]"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\", [1, 2]]}}")
-                .endsWith("merge 1 expected \"left right\" or [left, right], found [1 ...]"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [{\"a\": \"b\"}]}}")
-                .endsWith("merge 0 expected \"left right\" or [left, right], found {\"a\":\"b\"}"));
-        assertTrue(loadError(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}")
-                .contains("malformed JSON"));
+        String[][] cases = { // {tokenizer.json, the end of the error}
+                {"{\"model\": 3}", "expected a \"model\" object, found 3"},
+                {bpe("[]", "[]"), "model expected a \"vocab\" object, found []"},
+                {"{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}}}", "model expected array field \"merges\", found nothing"},
+                {bpe("{\"a\": 0}", "{}"), "model expected array field \"merges\", found {}"},
+                {bpe("{\"a\": -1}", "[]"), "vocab entry 'a' expected a non-negative integer id, found -1"},
+                {bpe("{\"a\": 4294967296}", "[]"), "vocab entry 'a' expected a non-negative integer id, found 4294967296"},
+                {bpe("{\"a\": 0}", "[\"a b c\"]"), "merge 0 expected \"left right\", found \"a b c\""},
+                {bpe("{\"a\": 0}", "[[\"a\"]]"), "merge 0 expected \"left right\" or [left, right], found [\"a\"]"},
+                {bpe("{\"a\": 0}", "[[\"a\", \"b\", \"c\"]]"), "merge 0 expected \"left right\" or [left, right], found [\"a\", \"b\", \"c\" ...]"},
+                {bpe("{\"a\": 0}", "[\"a b\", [1, 2]]"), "merge 1 expected \"left right\" or [left, right], found [1 ...]"},
+                {bpe("{\"a\": 0}", "[{\"a\": \"b\"}]"), "merge 0 expected \"left right\" or [left, right], found {\"a\":\"b\"}"},
+        };
+        for (String[] c : cases) {
+            String e = loadError(dir, c[0]);
+            assertTrue(e.endsWith(c[1]), c[0] + " -> " + e);
+        }
+        assertTrue(loadError(dir, bpe("{\"a\": 0}", "[\"a b\"]").replaceFirst("}$", "")).contains("malformed JSON"));
+    }
+
+    /** A tokenizer.json whose BPE model has this vocab and these merges (JSON text). */
+    private static String bpe(String vocab, String merges) {
+        return "{\"model\": {\"type\": \"BPE\", \"vocab\": " + vocab + ", \"merges\": " + merges + "}}";
     }
 
     /** Sections in any order (merges before the vocab, the model first) give the same tokenizer. */
