@@ -38,11 +38,15 @@ final class Json {
 
     static JsonNode array(JsonNode node, String field, String file, String component) throws TokenizerFormatException {
         JsonNode v = node.get(field);
-        if (v == null || !v.isArray()) {
-            throw new TokenizerFormatException(file + ": " + component + " expected array field \"" + field
-                    + "\", found " + (v == null ? "nothing" : abbreviate(v)));
-        }
+        if (v == null || !v.isArray()) throw notArray(node, field, file, component);
         return v;
+    }
+
+    /** The error for a field that should be an array and is absent or something else. */
+    static TokenizerFormatException notArray(JsonNode node, String field, String file, String component) {
+        JsonNode v = node.get(field);
+        return new TokenizerFormatException(file + ": " + component + " expected array field \"" + field
+                + "\", found " + (v == null ? "nothing" : abbreviate(v)));
     }
 
     /**

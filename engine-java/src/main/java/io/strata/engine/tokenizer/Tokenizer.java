@@ -181,12 +181,8 @@ public final class Tokenizer {
                 throw new TokenizerFormatException(file + ": expected a \"model\" object, found " + (m == null ? "nothing" : Json.abbreviate(m)));
             }
             return buildBpe(model, file);
-        } catch (JacksonException e) {
-            throw new TokenizerFormatException(file + ": malformed JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() : ""), e);
-        } catch (java.io.CharConversionException e) {
-            // Jackson guessed an encoding (UTF-16/32) from the first bytes and found bytes that are none.
-            throw new TokenizerFormatException(file + ": expected UTF-8 JSON, found undecodable bytes: " + e.getMessage(), e);
+        } catch (JacksonException | java.io.CharConversionException e) {
+            throw unreadable(file, e);
         }
     }
 
@@ -282,10 +278,7 @@ public final class Tokenizer {
         for (Map.Entry<String, Integer> e : tokenToId.entrySet()) idToToken[e.getValue()] = e.getKey();
 
         List<String> sides = streamed.mergeSides();
-        if (sides == null) {
-            JsonNode merges = m.get("merges");
-            throw new TokenizerFormatException(file + ": model expected array field \"merges\", found " + (merges == null ? "nothing" : Json.abbreviate(merges)));
-        }
+        if (sides == null) throw Json.notArray(m, "merges", file, "model");
         BpeModel.MergeTable table = new BpeModel.MergeTable(sides.size() / 2);
         for (int rank = 0; rank < sides.size() / 2; rank++) {
             String left = sides.get(2 * rank), right = sides.get(2 * rank + 1);
@@ -312,13 +305,19 @@ public final class Tokenizer {
     private static JsonNode readJson(Path p) throws IOException {
         try {
             return JSON.readTree(p.toFile());
-        } catch (JacksonException e) {
-            throw new TokenizerFormatException(p + ": malformed JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() : ""), e);
-        } catch (java.io.CharConversionException e) {
-            // Jackson guessed an encoding (UTF-16/32) from the first bytes and found bytes that are none.
-            throw new TokenizerFormatException(p + ": expected UTF-8 JSON, found undecodable bytes: " + e.getMessage(), e);
+        } catch (JacksonException | java.io.CharConversionException e) {
+            throw unreadable(p.toString(), e);
         }
+    }
+
+    /** A JSON file Jackson could not read: malformed JSON (and where), or bytes that are not UTF-8. */
+    private static TokenizerFormatException unreadable(String file, IOException e) {
+        if (e instanceof JacksonException j) {
+            return new TokenizerFormatException(file + ": malformed JSON: " + j.getOriginalMessage()
+                    + (j.getLocation() != null ? " at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() : ""), e);
+        }
+        // a CharConversionException: Jackson guessed an encoding (UTF-16/32) from the first bytes and found bytes that are none
+        return new TokenizerFormatException(file + ": expected UTF-8 JSON, found undecodable bytes: " + e.getMessage(), e);
     }
 
     private static JsonNode readOptional(Path p) throws IOException {
