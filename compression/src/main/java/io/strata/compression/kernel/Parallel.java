@@ -1,6 +1,8 @@
 // Splits row ranges over a fixed set of platform worker threads (matrix-vector work is row-parallel).
 package io.strata.compression.kernel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,6 +20,15 @@ import java.util.concurrent.locks.LockSupport;
  * 201–223 tokens/s; the OLMoE-shaped store 5.42–5.64 against 5.09–5.52). A longer spin takes a core from the
  * loaders for longer: with 200 µs an SSD-bound tiny-moe once ran at half speed. Yielding instead of spinning was
  * slower (775, 701, 512 tokens/s in the same rounds).
+ *
+ * <p>A worker that has not started its chunk by the time the caller finished its own gives it back: the caller claims
+ * it (one compare-and-set per chunk decides between the two) and runs it itself. Waking a parked worker on the 2-core
+ * VM takes 40–70 µs, several times a tiny model's chunk, and a worker parks whenever the step waited longer than its
+ * spin (an expert read from the SSD, a pause between requests). With the claim, the first expert computed after a
+ * 1 ms pause took 25–38 µs against 42–70 µs (a single thread: 15–18 µs); tiny-moe decoded 586 against 280 tokens/s
+ * with every expert in memory and 133 against 85 at a 2 MiB host budget (medians of five interleaved rounds,
+ * bench/results/cpu-speed/claim-back/). A worker that is running claims its chunk within nanoseconds of the post,
+ * so the long chunks of a large model still split.
  *
  * <p>One caller at a time uses the workers; a call made while another thread holds them, or from a worker itself,
  * runs inline on the calling thread. Which thread computes a row never changes the row's result: every kernel
@@ -88,7 +99,19 @@ public final class Parallel {
                 failed = t;
             }
             for (int p = 1; p < parts; p++) {
-                Throwable t = WORKERS[p - 1].await();
+                Worker w = WORKERS[p - 1];
+                Throwable t;
+                if (w.claim()) { // not started: the worker is parked or descheduled, and waking it costs more than the chunk
+                    t = null;
+                    try {
+                        body.run((int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+                    } catch (Throwable e) {
+                        t = e;
+                    }
+                    w.body = null;
+                } else {
+                    t = w.await();
+                }
                 if (failed == null) failed = t;
             }
             if (failed instanceof RuntimeException re) throw re;
@@ -101,8 +124,19 @@ public final class Parallel {
 
     /** A persistent worker: one task at a time, handed over through volatile generation counters. */
     private static final class Worker extends Thread {
+        private static final VarHandle CLAIMED;
+
+        static {
+            try {
+                CLAIMED = MethodHandles.lookup().findVarHandle(Worker.class, "claimed", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private volatile long posted; // the generation of the last task handed over
         private volatile long done;   // the generation of the last task finished
+        private volatile long claimed; // the generation of the last task taken, by this worker or by the caller
         private volatile boolean parked;
         private volatile Thread waiter;
         private RangeBody body;       // plain fields published by the volatile write of posted
@@ -121,6 +155,15 @@ public final class Parallel {
             this.error = null;
             posted = posted + 1; // one poster at a time (BUSY)
             if (parked) LockSupport.unpark(this);
+        }
+
+        /**
+         * Takes the last posted task back for the caller if this worker has not started it; true if taken (the worker
+         * skips it). One of the two wins each generation.
+         */
+        boolean claim() {
+            long g = posted;
+            return CLAIMED.compareAndSet(this, g - 1, g);
         }
 
         /** Waits for the last posted task; its exception or null. */
@@ -156,6 +199,7 @@ public final class Parallel {
                     }
                 }
                 seen = g;
+                if (!CLAIMED.compareAndSet(this, g - 1, g)) continue; // the caller took it back
                 try {
                     body.run(from, to);
                 } catch (Throwable t) {

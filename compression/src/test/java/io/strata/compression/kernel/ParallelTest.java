@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
-/** The hand-off to the spinning workers: coverage, chunk bounds, errors, concurrent and nested callers. */
+/** The hand-off to the spinning workers: coverage, chunk bounds, errors, chunks taken back, concurrent and nested callers. */
 class ParallelTest {
 
     /** The chunk bounds forRange promises: parts = min(threads, n / minChunk), split as n·p/parts. */
@@ -100,6 +100,43 @@ class ParallelTest {
         for (int k = 0; k < callers; k++) {
             assertTrue(!ts[k].isAlive(), "caller " + k + " did not finish");
             assertEquals(perRound * rounds, totals[k], "caller " + k);
+        }
+    }
+
+    /**
+     * Calls spaced by pauses on either side of the workers' spin, so that each chunk is raced for by a worker that is
+     * spinning, parking, waking or parked and by the caller taking it back: every index still runs exactly once per
+     * call, in the documented chunks, and a failure in a chunk the caller took back still reaches the caller.
+     */
+    @Test
+    void chunksRacedForByWakingWorkersAndTheCallerRunOnce() {
+        int n = 64;
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        for (int round = 0; round < 600; round++) {
+            long pause = switch (round % 4) {
+                case 0 -> 0;
+                case 1 -> 20_000 + rnd.nextInt(100_000);
+                case 2 -> 90_000 + rnd.nextInt(30_000); // about when a worker's spin ends
+                default -> 300_000 + rnd.nextInt(700_000);
+            };
+            if (pause > 0) java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            AtomicIntegerArray hits = new AtomicIntegerArray(n);
+            Set<String> chunks = ConcurrentHashMap.newKeySet();
+            int failAt = round % 5 == 0 ? n - 1 : -1; // in the last chunk: a worker's, or the caller's when taken back
+            Runnable call = () -> Parallel.forRange(n, 1, (a, b) -> {
+                chunks.add(a + ".." + b);
+                for (int i = a; i < b; i++) hits.incrementAndGet(i);
+                if (failAt >= a && failAt < b) throw new IllegalStateException("chunk " + a + ".." + b);
+            });
+            if (failAt >= 0) {
+                assertThrows(IllegalStateException.class, call::run, "round " + round);
+            } else {
+                call.run();
+            }
+            for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "round " + round + ", index " + i);
+            Set<String> want = new java.util.HashSet<>();
+            for (int[] c : expectedChunks(n, 1, Parallel.threads())) want.add(c[0] + ".." + c[1]);
+            assertEquals(want, chunks, "round " + round);
         }
     }
 
