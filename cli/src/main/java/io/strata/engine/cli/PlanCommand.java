@@ -65,7 +65,7 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--probe-tokens", defaultValue = "-1",
             description = "decode this many tokens with every expert in memory (CPU; and CUDA for a GPU plan), round after round"
                     + " until the JIT is steady: the base time per token the tiers add to; 0 prices everything from the calibration"
-                    + " (default: as many as a generation of the trace decodes, after a prompt as long as its prompt)")
+                    + " (default: as many as the trace's last generation decodes, the one priced, after a prompt as long as its prompt)")
     int probeTokens = -1;
 
     @Override
@@ -105,7 +105,7 @@ public final class PlanCommand implements Callable<Integer> {
         int decodeLen = probeTokens > 0 ? probeTokens : shape != null ? shape.decodeTokens() : 16;
         if (probeTokens != 0) {
             System.out.printf(Locale.ROOT, "probe: %d decode tokens after a %d-token prompt (%s)%n", decodeLen, promptLen,
-                    shape != null ? "a generation of the trace" : "the trace does not name its passes");
+                    shape != null ? "the trace's last generation, the one priced" : "the trace does not name its passes");
             baseCpu = probe("cpu", c, promptLen, decodeLen);
             System.out.printf(Locale.ROOT, "probe: %.2f ms per token on the CPU with every expert routed in memory%n", baseCpu * 1e3);
             if (vram != null) {
@@ -235,7 +235,7 @@ public final class PlanCommand implements Callable<Integer> {
      * rounds; at most {@link #PROBE_ROUNDS} rounds or {@link #PROBE_NANOS}). A cold JVM decodes a small model several
      * times slower than a warm one (tiny-moe: 8.6 and 15.7 ms per token in two cold 16-token probes, about 2 ms warm),
      * and two slow rounds can agree with each other (9.72 and 9.77 ms, then 2 ms later), so agreement alone is no
-     * sign of a steady state. The rounds decode as many tokens after as long a prompt as a generation of the trace
+     * sign of a steady state. The rounds decode as many tokens after as long a prompt as the trace's last generation
      * (a token's attention grows with its position), and the median of the steady rounds is taken, as a measured run
      * is one generation's mean at whatever moment it runs: the fastest round on this VM was up to twice as fast as
      * runs taken right after it (bench/results/hybrid/passes/paired).

@@ -32,10 +32,15 @@ import java.util.TreeMap;
  * @param ssdReadOne      the same reads with one reader, one read at a time (bytes/s): a read's own latency, its system
  *                        call and checksum included; NaN or 0 where not measured (calibrations before it was)
  * @param ssdReaders      the readers in flight while ssdRead was measured (the store's loader threads); 0 where unknown
+ * @param ssdReadWave     the same reads as a decode step issues them (bytes/s of each reader): a wave of
+ *                        {@code ssdReaders} reads handed at once to the loader threads after a pause the length of a
+ *                        layer's compute ({@link Calibrator#ssdStepRead}); NaN or 0 where not measured (older calibrations)
+ * @param ssdReadAfterPause one read handed to a loader thread after such a pause (bytes/s); NaN or 0 where not measured
  */
 public record Calibration(String machine, String createdAt, int threads, double memoryRead, double ssdRead, String ssdPath,
                           boolean ssdDirect, Map<String, double[]> cpuExpert, double h2d, double d2h,
-                          Map<String, Double> gpuExpert, String device, boolean brief, double ssdReadOne, int ssdReaders) {
+                          Map<String, Double> gpuExpert, String device, boolean brief, double ssdReadOne, int ssdReaders,
+                          double ssdReadWave, double ssdReadAfterPause) {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -52,33 +57,53 @@ public record Calibration(String machine, String createdAt, int threads, double 
                 Double.NaN, 0);
     }
 
-    /**
-     * The store's reads of one step, queued at once, priced in order of queueing. The store's loader threads
-     * ({@link #ssdReaders}) each take the next read when free; a read lasts the longer of its time alone
-     * ({@code bytes / ssdReadOne}: latency, system call and checksum) and its share of the disk with every reader busy
-     * ({@code readers · bytes / ssdRead}). Why both: a top-2 model misses one or two small experts per layer, whose reads
-     * are latency-bound (tiny-moe's 576 KiB reads took about 1 ms each in the store against 0.34 ms at the aggregate
-     * rate); a top-8 model's large reads keep every reader busy and meet the aggregate rate. Without the one-reader rate
-     * (calibrations made before it was measured) the reads follow one another at the aggregate rate.
-     */
-    public final class ReadQueue {
-        private final double[] free = new double[Math.max(1, ssdReaders)];
-        private double serial;
-
-        /** Queues a read of {@code bytes}; returns when it completes (seconds from the step's start). */
-        public double add(long bytes) {
-            double agg = required(ssdRead, "SSD read");
-            if (!(ssdReadOne > 0) || ssdReaders <= 0) return serial += bytes / agg;
-            int r = 0;
-            for (int i = 1; i < free.length; i++) if (free[i] < free[r]) r = i;
-            free[r] += Math.max(bytes / ssdReadOne, free.length * (bytes / agg));
-            return free[r];
-        }
+    /** A calibration without the reads after a pause: a read's time alone is then its one-reader time. */
+    public Calibration(String machine, String createdAt, int threads, double memoryRead, double ssdRead, String ssdPath,
+                       boolean ssdDirect, Map<String, double[]> cpuExpert, double h2d, double d2h,
+                       Map<String, Double> gpuExpert, String device, boolean brief, double ssdReadOne, int ssdReaders) {
+        this(machine, createdAt, threads, memoryRead, ssdRead, ssdPath, ssdDirect, cpuExpert, h2d, d2h, gpuExpert, device, brief,
+                ssdReadOne, ssdReaders, Double.NaN, Double.NaN);
     }
 
-    /** An empty queue of SSD reads for one step (see {@link ReadQueue}). */
-    public ReadQueue readQueue() {
-        return new ReadQueue();
+    /**
+     * When each of a step's SSD reads completes (seconds from the step's start), the reads queued at once in this
+     * order. The store's loader threads ({@link #ssdReaders}) each take the next read when free; a read lasts the
+     * longer of its time alone ({@code bytes / ssdReadOne}: latency, system call and checksum) and its share of the disk
+     * with as many readers busy as the step has reads, at most every reader ({@code min(n, readers) · bytes / ssdRead}).
+     * Why both: a top-2 model misses one or two small experts per layer, whose reads are latency-bound (tiny-moe's
+     * 576 KiB reads took about 1 ms each in the store against 0.34 ms at the aggregate rate); a top-8 model's large
+     * reads keep every reader busy and meet the aggregate rate. A layer that misses one expert reads alone: on a disk
+     * that two readers do not speed up (the VM's: 1.40 GB/s with two, 1.41 with one), charging it half the disk priced
+     * the OLMoE-shaped store's lone 12 MiB reads at 18 ms against the 8.4-9.9 ms they took.
+     *
+     * <p>The first read of each reader starts on an idle reader and disk, after the layer's compute. Where the
+     * calibration measured reads issued that way, those reads last at least {@code bytes / ssdReadAfterPause} when one
+     * starts alone and {@code bytes / ssdReadWave} when several start together (a wave); the reads after them follow
+     * back to back. On the 2-core VM the difference is large: 576 KiB took 0.44-0.56 ms one after another, 0.64-0.84 ms
+     * alone after a pause, and 0.92-1.18 ms two at a time after a pause (bench/results/hybrid/step-reads/README.md).
+     *
+     * <p>Without the one-reader rate (calibrations made before it was measured) the reads follow one another at the
+     * aggregate rate.
+     */
+    public double[] stepReads(long[] bytes) {
+        double agg = required(ssdRead, "SSD read");
+        double[] done = new double[bytes.length];
+        if (!(ssdReadOne > 0) || ssdReaders <= 0) {
+            double t = 0;
+            for (int i = 0; i < bytes.length; i++) done[i] = t += bytes[i] / agg;
+            return done;
+        }
+        double[] free = new double[ssdReaders];
+        int wave = Math.min(bytes.length, ssdReaders); // the reads that start together on idle readers: the busy readers
+        double idleRate = wave > 1 ? ssdReadWave : ssdReadAfterPause;
+        for (int i = 0; i < bytes.length; i++) {
+            int r = 0;
+            for (int k = 1; k < free.length; k++) if (free[k] < free[r]) r = k;
+            double t = Math.max(bytes[i] / ssdReadOne, wave * (bytes[i] / agg));
+            if (i < wave && idleRate > 0) t = Math.max(t, bytes[i] / idleRate);
+            done[i] = free[r] += t;
+        }
+        return done;
     }
 
     /** CPU expert throughput of {@code layout} at the configured thread count (bytes/s), or NaN if not measured. */

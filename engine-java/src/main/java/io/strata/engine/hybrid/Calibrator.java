@@ -100,7 +100,7 @@ public final class Calibrator {
         log.accept("last-level cache " + (llc >> 20) + " MiB; expert shape hidden " + hidden + ", intermediate " + intermediate);
         double mem = StreamRead.bytesPerSecond(Math.max(2 * llc, 256L << 20), brief ? 3 : 7);
         log.accept(String.format("memory read %.2f GB/s", mem / 1e9));
-        double ssd = Double.NaN, ssdOne = Double.NaN;
+        double ssd = Double.NaN, ssdOne = Double.NaN, ssdWave = Double.NaN, ssdPaused = Double.NaN;
         boolean direct = false;
         if (disk != null) {
             double[] r = ssdRead(disk, Math.max(brief ? 64L << 20 : 512L << 20, 64 * ssdBlock), brief ? 3 : 5, ssdBlock, SSD_READERS);
@@ -108,8 +108,14 @@ public final class Calibrator {
             direct = r[1] > 0;
             // one read at a time: what a step that misses one small expert waits (latency, not bandwidth)
             ssdOne = ssdRead(disk, Math.max(brief ? 16L << 20 : 64L << 20, 16 * ssdBlock), brief ? 3 : 5, ssdBlock, 1)[0];
-            log.accept(String.format("SSD read %.2f GB/s with %d readers, %.2f GB/s one read at a time (%.3f ms per read), in reads of %d KiB on %s%s",
-                    ssd / 1e9, SSD_READERS, ssdOne / 1e9, ssdBlock / ssdOne * 1e3, ssdBlock >> 10, disk,
+            // as a step issues them, after the layer's compute: one read alone, and a wave of every reader
+            long stepBytes = Math.max(brief ? 16L << 20 : 64L << 20, 16 * ssdBlock);
+            ssdPaused = ssdStepRead(disk, stepBytes, brief ? 12 : 48, ssdBlock, 1, STEP_PAUSE_NANOS);
+            ssdWave = ssdStepRead(disk, stepBytes, brief ? 12 : 48, ssdBlock, SSD_READERS, STEP_PAUSE_NANOS);
+            log.accept(String.format("SSD read %.2f GB/s with %d readers, %.2f GB/s one read at a time (%.3f ms per read),"
+                    + " after a %.1f ms pause %.3f ms for one read and %.3f ms for %d at once, in reads of %d KiB on %s%s",
+                    ssd / 1e9, SSD_READERS, ssdOne / 1e9, ssdBlock / ssdOne * 1e3, STEP_PAUSE_NANOS / 1e6,
+                    ssdBlock / ssdPaused * 1e3, ssdBlock / ssdWave * 1e3, SSD_READERS, ssdBlock >> 10, disk,
                     direct ? " (O_DIRECT)" : " (buffered: not a disk speed)"));
         }
         Map<String, double[]> cpu = new LinkedHashMap<>();
@@ -152,7 +158,7 @@ public final class Calibrator {
         }
         return new Calibration(Calibration.thisMachine(), Instant.now().toString(), Parallel.threads(), mem, ssd,
                 disk == null ? null : disk.toAbsolutePath().toString(), direct, cpu, h2d, d2h, gpu, device, brief,
-                ssdOne, disk == null ? 0 : SSD_READERS);
+                ssdOne, disk == null ? 0 : SSD_READERS, ssdWave, ssdPaused);
     }
 
     /** Copies of one encoded expert of the codec, as many as make twice the LLC (at least 4, at most 1.5 GiB). */
@@ -293,19 +299,7 @@ public final class Calibrator {
         int blocks = (int) Math.max(1, bytes / block);
         Path f = null;
         try {
-            Files.createDirectories(dir);
-            f = Files.createTempFile(dir, "strata-calibrate-", ".bin");
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(block, Integer.MAX_VALUE - 4096));
-                SplittableRandom r = new SplittableRandom(3);
-                while (b.hasRemaining()) b.put((byte) r.nextInt());
-                for (long off = 0; off < (long) blocks * block; off += b.capacity()) {
-                    b.clear();
-                    b.limit((int) Math.min(b.capacity(), (long) blocks * block - off));
-                    while (b.hasRemaining()) ch.write(b, off + b.position());
-                }
-                ch.force(true);
-            }
+            f = scratchFile(dir, blocks, block);
             double[] rates = new double[passes];
             boolean direct;
             try (BlobReader probe = new BlobReader(true)) {
@@ -356,13 +350,106 @@ public final class Calibrator {
         } catch (IOException e) {
             throw new UncheckedIOException("measuring SSD reads in " + dir + ": " + e.getMessage(), e);
         } finally {
-            if (f != null) {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException ignored) {
-                    // a scratch file left in the store folder is harmless
-                }
+            deleteScratch(f);
+        }
+    }
+
+    /** The pause before each wave of {@link #ssdStepRead}: about the compute between one layer's reads and the next's. */
+    static final long STEP_PAUSE_NANOS = 1_000_000;
+
+    /**
+     * Reads as a decode step issues them: after a pause of {@code pauseNanos} (the layer's compute, during which the
+     * readers and the disk sit idle), {@code readers} reads of {@code block} bytes at random places of a scratch file of
+     * {@code bytes} in {@code dir}, handed at once to a pool of as many threads (the store's loader threads take their
+     * reads from a queue the same way), each CRC32C-checked; the caller waits for all of them, then pauses again.
+     * {@code waves} such waves. Returns one reader's bytes/s in a wave: {@code block} over the median wave's time.
+     *
+     * <p>Why: on the 2-core VM a read issued after an idle millisecond took longer than the same read in a loop. Reads
+     * of 576 KiB (tiny-moe's experts) took 0.50-0.52 ms one after another and 0.64-0.84 ms after a pause; two at a time,
+     * a wave took 0.76-0.84 ms back to back and 0.95-1.18 ms after a pause, as the store's reads took 0.63-1.13 ms
+     * in tiny-moe's decode at a 2 MiB host budget (bench/results/hybrid/step-reads/README.md).
+     */
+    public static double ssdStepRead(Path dir, long bytes, int waves, long block, int readers, long pauseNanos) {
+        int blocks = (int) Math.max(readers, bytes / block);
+        Path f = null;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(readers,
+                Thread.ofPlatform().name("strata-calibrate-reader-", 1).daemon().factory());
+        try (Arena arena = Arena.ofShared()) {
+            f = scratchFile(dir, blocks, block);
+            Path file = f;
+            MemorySegment[] dst = new MemorySegment[readers];
+            BlobReader[] readerOf = new BlobReader[readers];
+            for (int k = 0; k < readers; k++) {
+                dst[k] = arena.allocate(block, 4096);
+                readerOf[k] = new BlobReader(true);
             }
+            try {
+                SplittableRandom r = new SplittableRandom(13);
+                double[] secs = new double[waves];
+                java.util.concurrent.Future<?>[] fs = new java.util.concurrent.Future<?>[readers];
+                for (int w = 0; w < waves; w++) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+                    int first = r.nextInt(blocks);
+                    long t0 = System.nanoTime();
+                    for (int k = 0; k < readers; k++) {
+                        int kk = k;
+                        long off = (long) ((first + k) % blocks) * block;
+                        fs[k] = pool.submit(() -> {
+                            readerOf[kk].read(file, off, dst[kk]);
+                            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                            crc.update(dst[kk].asByteBuffer());
+                            return null;
+                        });
+                    }
+                    for (var fu : fs) fu.get();
+                    secs[w] = (System.nanoTime() - t0) / 1e9;
+                }
+                Arrays.sort(secs);
+                return block / secs[waves / 2];
+            } finally {
+                for (BlobReader b : readerOf) b.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("measuring SSD reads in " + dir + ": " + e.getMessage(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new UncheckedIOException("measuring SSD reads in " + dir + ": " + e.getCause().getMessage(),
+                    e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new IOException("interrupted while measuring SSD reads in " + dir, e));
+        } finally {
+            pool.shutdownNow();
+            deleteScratch(f);
+        }
+    }
+
+    /** A scratch file of {@code blocks} blocks of random bytes in {@code dir}, written through to the disk. */
+    private static Path scratchFile(Path dir, int blocks, long block) throws IOException {
+        Files.createDirectories(dir);
+        Path f = Files.createTempFile(dir, "strata-calibrate-", ".bin");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(block, Integer.MAX_VALUE - 4096));
+            SplittableRandom r = new SplittableRandom(3);
+            while (b.hasRemaining()) b.put((byte) r.nextInt());
+            for (long off = 0; off < (long) blocks * block; off += b.capacity()) {
+                b.clear();
+                b.limit((int) Math.min(b.capacity(), (long) blocks * block - off));
+                while (b.hasRemaining()) ch.write(b, off + b.position());
+            }
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            deleteScratch(f);
+            throw e;
+        }
+        return f;
+    }
+
+    private static void deleteScratch(Path f) {
+        if (f == null) return;
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException ignored) {
+            // a scratch file left in the store folder is harmless
         }
     }
 

@@ -21,11 +21,12 @@ import java.util.TreeSet;
  * Replays each forward pass of a trace through a host tier (and, on a GPU, a VRAM tier) under the store's eviction
  * policy, exactly as the store admits: every routed expert enters the host tier; on a GPU, an expert enters VRAM when
  * its path is a copy. A prompt batch (a pass of several tokens, where the trace names passes: see {@link #passes}) fills
- * the tiers with each expert it routes once and is not priced: the forecast is of decode tokens. Each layer of a decode
+ * the tiers with each expert it routes once and is not priced: the forecast is of decode tokens. Where the trace holds
+ * several generations, only the last one's are priced; the earlier ones warm the tiers ({@link #measuredFrom}). Each layer of a decode
  * step costs its dense weights streamed at the dense kernel's rate plus the MoE block:
  * <ul>
  * <li>CPU: the experts in host memory computed first, then each SSD miss once read (reads queued at once and priced by
- * {@link Calibration.ReadQueue}: the loader threads in turn, each read bound by its own latency or its share of the disk) —
+ * {@link Calibration#stepReads}: the loader threads in turn, each read bound by its own latency or its share of the disk) —
  * the loads overlap the compute of the hits and of earlier misses;</li>
  * <li>GPU: the {@link StepPlanner}'s makespan of the copy engine, the device and the CPU.</li>
  * </ul>
@@ -69,27 +70,29 @@ public final class DecodeForecast {
         Tier host = new Tier(s.hostSlots(), s.policy());
         double time = 0, extra = 0, hits = 0, uses = 0, ssdBytes = 0;
         List<Pass> passes = passes(t);
+        int from = measuredFrom(t, passes);
         int n = 0;
         for (int clock = 0; clock < passes.size(); clock++) {
             Pass pass = passes.get(clock);
-            if (!pass.decode()) { // a prompt batch: its experts enter the tier once each; its time is not decode time
+            if (!pass.decode() || clock < from) { // a prompt batch, or a warm-up: its experts enter the tier; not priced
                 for (Routed st : pass.layers()) for (int e : st.experts()) host.access(st.layer(), e, clock);
                 continue;
             }
             n++;
             for (Routed st : pass.layers()) {
                 double cpu = 0, compute = st.experts().length * (s.expertBytes() / expert);
-                Calibration.ReadQueue reads = cal.readQueue();
-                List<Integer> missed = new ArrayList<>();
+                int missed = 0;
                 for (int e : st.experts()) {
                     uses++;
                     if (host.has(st.layer(), e)) {
                         hits++;
                         cpu += s.expertBytes() / expert;
-                    } else missed.add(e);
+                    } else missed++;
                 }
-                for (int e : missed) {
-                    cpu = Math.max(cpu, reads.add(s.expertBytes())) + s.expertBytes() / expert;
+                long[] reads = new long[missed];
+                java.util.Arrays.fill(reads, s.expertBytes());
+                for (double done : cal.stepReads(reads)) { // queued at the layer's start, computed as each arrives
+                    cpu = Math.max(cpu, done) + s.expertBytes() / expert;
                     ssdBytes += s.expertBytes();
                 }
                 for (int e : st.experts()) host.access(st.layer(), e, clock);
@@ -114,10 +117,11 @@ public final class DecodeForecast {
         double time = 0, extra = 0, hostHits = 0, fastHits = 0, uses = 0, ssdBytes = 0, h2dBytes = 0;
         Map<StepPlanner.Path, Double> paths = new LinkedHashMap<>();
         List<Pass> passes = passes(t);
+        int from = measuredFrom(t, passes);
         int n = 0;
         for (int tok = 0; tok < passes.size(); tok++) {
             Pass pass = passes.get(tok);
-            if (!pass.decode()) { // a prompt batch: its experts are copied up once each (as a copy-only run does); not timed
+            if (!pass.decode() || tok < from) { // a prompt batch or a warm-up: copied up once each (as copy-only does); not timed
                 for (Routed st : pass.layers()) {
                     for (int e : st.experts()) {
                         host.access(st.layer(), e, tok);
@@ -184,25 +188,36 @@ public final class DecodeForecast {
                 ssdBytes / tokens, h2dBytes / tokens, paths);
     }
 
-    /** The shape of a trace's generations: its prompt's length and the decode steps of its longest generation. */
+    /** The shape of the generation a forecast prices: its prompt's length and its decode steps. */
     public record Shape(int promptTokens, int decodeTokens) {}
 
     /**
-     * The shape of the trace's generations, or null where the trace does not name its passes. A generation is a prompt
-     * pass (the first pass, one of several tokens, or one that starts at or before the previous pass's position) and
-     * the decode passes after it; the prompt length is the first prompt's, the decode length the longest generation's.
+     * The shape of the trace's last generation (the one the forecast prices, {@link #measuredFrom}), or null where the
+     * trace does not name its passes. A generation is a prompt pass (the first pass, one of several tokens, or one that
+     * starts at or before the previous pass's position) and the decode passes after it.
      */
     public static Shape shape(RoutingTrace t) {
         if (!namesPasses(t)) return null;
         List<Pass> ps = passes(t);
-        int prompt = ps.getFirst().tokens(), run = 0, longest = 0;
+        int from = measuredFrom(t, ps);
+        return new Shape(ps.get(from).tokens(), Math.max(1, ps.size() - from - 1));
+    }
+
+    /**
+     * The first pass that is priced: where the trace names its passes and holds several generations (a benchmark's
+     * warm-up and measured runs: `strata bench decode --warmup`), the last generation's prompt; before it, the
+     * generations only warm the tiers, as they did in the run, whose tokens/s is the last generation's. Otherwise 0.
+     * Pricing the warm-up too put the OLMoE-shaped store's forecast at 11.3 reads a token against the measured
+     * generation's 9.9 (bench/results/hybrid/step-reads/README.md).
+     */
+    static int measuredFrom(RoutingTrace t, List<Pass> ps) {
+        if (!namesPasses(t)) return 0;
+        int last = 0;
         for (int i = 1; i < ps.size(); i++) {
             Pass p = ps.get(i);
-            boolean newGeneration = !p.decode() || p.first() <= ps.get(i - 1).first();
-            if (newGeneration) run = 0;
-            else longest = Math.max(longest, ++run);
+            if (!p.decode() || p.first() <= ps.get(i - 1).first()) last = i;
         }
-        return new Shape(prompt, Math.max(1, longest));
+        return last;
     }
 
     /** Whether every step of a (non-empty) trace names its forward pass. */

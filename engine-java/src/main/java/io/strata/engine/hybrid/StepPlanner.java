@@ -60,16 +60,23 @@ public final class StepPlanner {
         Path[] out = new Path[m];
         double gpu = 0, copy = 0, cpu = 0;
         double[] ready = new double[m]; // when each expert's bytes are in host memory
-        Calibration.ReadQueue reads = cal == null ? null : cal.readQueue();
+        int[] read = new int[m];
+        int n = 0;
         for (int i = 0; i < m; i++) {
             Residency r = where[i];
             if (r == Residency.FAST || r == Residency.FAST_PREFETCHED) {
                 out[i] = r == Residency.FAST ? Path.HIT : Path.PREFETCHED;
                 if (cal != null) gpu += cal.gpuSeconds(bytes[i], layout[i]);
             } else if (cal != null && (r == Residency.SSD || r == Residency.LOADING)) {
-                // Without an SSD rate (a run's brief calibration) the read is left out: it precedes either path alike.
-                ready[i] = cal.ssdRead() > 0 ? reads.add(bytes[i]) : 0;
+                read[n++] = i;
             }
+        }
+        // Without an SSD rate (a run's brief calibration) the reads are left out: they precede either path alike.
+        if (n > 0 && cal.ssdRead() > 0) {
+            long[] rb = new long[n];
+            for (int j = 0; j < n; j++) rb[j] = bytes[read[j]];
+            double[] done = cal.stepReads(rb);
+            for (int j = 0; j < n; j++) ready[read[j]] = done[j];
         }
         Integer[] order = new Integer[m];
         for (int i = 0; i < m; i++) order[i] = i;

@@ -81,23 +81,35 @@ class StepPlannerTest {
 
     @Test
     void readsAreBoundByTheirOwnLatencyOrTheirShareOfTheDisk() {
+        long mb = 1_000_000;
         // 2 readers, the disk at 2 GB/s with both busy, 0.5 GB/s one read at a time.
         var c = new Calibration("m", "t", 2, 10e9, 2e9, null, true, Map.of(), Double.NaN, Double.NaN, Map.of(), null, false, 0.5e9, 2);
         // Small reads (1 MB): 2 ms each alone, 1 ms as a share of the disk: latency-bound. Reader 1 takes reads 1 and 3.
-        var q = c.readQueue();
-        assertEquals(0.002, q.add(1_000_000), 1e-12);
-        assertEquals(0.002, q.add(1_000_000), 1e-12);
-        assertEquals(0.004, q.add(1_000_000), 1e-12);
+        assertArrayEquals(new double[] {0.002, 0.002, 0.004}, c.stepReads(new long[] {mb, mb, mb}), 1e-12);
         // Large reads on a fast single stream (4 GB/s alone): the disk's share binds, 2 · 0.1 GB / 2 GB/s = 0.1 s each.
         var fast = new Calibration("m", "t", 2, 10e9, 2e9, null, true, Map.of(), Double.NaN, Double.NaN, Map.of(), null, false, 4e9, 2);
-        var f = fast.readQueue();
-        assertEquals(0.1, f.add(100_000_000), 1e-12);
-        assertEquals(0.1, f.add(100_000_000), 1e-12);
-        assertEquals(0.2, f.add(100_000_000), 1e-12);
+        assertArrayEquals(new double[] {0.1, 0.1, 0.2}, fast.stepReads(new long[] {100 * mb, 100 * mb, 100 * mb}), 1e-12);
+        // A lone read has the disk to itself: 0.1 GB at 4 GB/s alone, 2 GB/s the disk: 50 ms, not a busy reader's 100.
+        assertArrayEquals(new double[] {0.05}, fast.stepReads(new long[] {100 * mb}), 1e-12);
+        // A disk that two readers do not speed up (2 GB/s with one, 2 GB/s with two): a lone read at 2 GB/s, two at once
+        // share it.
+        var flat = new Calibration("m", "t", 2, 10e9, 2e9, null, true, Map.of(), Double.NaN, Double.NaN, Map.of(), null, false, 2e9, 2);
+        assertArrayEquals(new double[] {0.05}, flat.stepReads(new long[] {100 * mb}), 1e-12);
+        assertArrayEquals(new double[] {0.1, 0.1}, flat.stepReads(new long[] {100 * mb, 100 * mb}), 1e-12);
+        // Reads measured as a step issues them, after a pause: 0.4 GB/s for one read alone, 0.25 GB/s per reader when
+        // two start together. Three reads: the first two start together (4 ms each), the third follows the first on
+        // reader 1 back to back (2 ms alone). One read: alone after the pause, 2.5 ms.
+        var step = new Calibration("m", "t", 2, 10e9, 2e9, null, true, Map.of(), Double.NaN, Double.NaN, Map.of(), null, false,
+                0.5e9, 2, 0.25e9, 0.4e9);
+        assertArrayEquals(new double[] {0.004, 0.004, 0.006}, step.stepReads(new long[] {mb, mb, mb}), 1e-12);
+        assertArrayEquals(new double[] {0.0025}, step.stepReads(new long[] {mb}), 1e-12);
+        // rates after a pause above the other bounds change nothing
+        var quick = new Calibration("m", "t", 2, 10e9, 2e9, null, true, Map.of(), Double.NaN, Double.NaN, Map.of(), null, false,
+                0.5e9, 2, 8e9, 8e9);
+        assertArrayEquals(new double[] {0.002, 0.002}, quick.stepReads(new long[] {mb, mb}), 1e-12);
         // A calibration without the one-reader rate: one after another at the aggregate rate.
-        var old = cal().readQueue();
-        assertEquals(0.5, old.add(GB), 1e-12);
-        assertEquals(1.0, old.add(GB), 1e-12);
+        assertArrayEquals(new double[] {0.5, 1.0}, cal().stepReads(new long[] {GB, GB}), 1e-12);
+        assertArrayEquals(new double[0], step.stepReads(new long[0]));
     }
 
     @Test
