@@ -79,8 +79,8 @@ public record Calibration(String machine, String createdAt, int threads, double 
      * <p>The first read of each reader starts on an idle reader and disk, after the layer's compute. Where the
      * calibration measured reads issued that way, those reads last at least {@code bytes / ssdReadAfterPause} when one
      * starts alone and {@code bytes / ssdReadWave} when several start together (a wave); the reads after them follow
-     * back to back. On the 2-core VM the difference is large: 576 KiB took 0.44-0.56 ms one after another, 0.64-0.84 ms
-     * alone after a pause, and 0.92-1.18 ms two at a time after a pause (bench/results/hybrid/step-reads/README.md).
+     * back to back. On the 2-core VM the difference is large: 576 KiB took 0.50-0.52 ms one after another, 0.64-0.84 ms
+     * alone after a pause, and 0.95-1.18 ms two at a time after a pause (bench/results/hybrid/step-reads/burst/output.txt).
      *
      * <p>Without the one-reader rate (calibrations made before it was measured) the reads follow one another at the
      * aggregate rate.

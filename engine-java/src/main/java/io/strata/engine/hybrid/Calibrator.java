@@ -366,8 +366,8 @@ public final class Calibrator {
      *
      * <p>Why: on the 2-core VM a read issued after an idle millisecond took longer than the same read in a loop. Reads
      * of 576 KiB (tiny-moe's experts) took 0.50-0.52 ms one after another and 0.64-0.84 ms after a pause; two at a time,
-     * a wave took 0.76-0.84 ms back to back and 0.95-1.18 ms after a pause, as the store's reads took 0.63-1.13 ms
-     * in tiny-moe's decode at a 2 MiB host budget (bench/results/hybrid/step-reads/README.md).
+     * a wave took 0.76-0.84 ms back to back and 0.95-1.18 ms after a pause (bench/results/hybrid/step-reads/burst/), and
+     * the store's reads took 0.67-1.13 ms in tiny-moe's decode at a 2 MiB host budget (hybrid/claim-back/tiny-2MiB-run*.json).
      */
     public static double ssdStepRead(Path dir, long bytes, int waves, long block, int readers, long pauseNanos) {
         int blocks = (int) Math.max(readers, bytes / block);
