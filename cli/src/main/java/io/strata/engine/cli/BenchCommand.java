@@ -172,6 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (warmupRuns < 1) throw new IllegalArgumentException("--warmup-runs " + warmupRuns + ": at least 1");
             Path dir = model;
             if (dir == null) {
                 if (preset == null) throw new IllegalArgumentException("give --model DIR or --preset NAME");
@@ -186,7 +187,6 @@ public final class BenchCommand implements Callable<Integer> {
                 SplittableRandom r = new SplittableRandom(1);
                 for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + r.nextInt(c.vocabSize() - 3);
                 // warm-up: touches the dense weights and JIT-compiles the kernels
-                if (warmupRuns < 1) throw new IllegalArgumentException("--warmup-runs " + warmupRuns + ": at least 1");
                 for (int w = 0; w < warmupRuns; w++) m.generateFixed(prompt, Math.max(1, warmup), SamplingConfig.GREEDY);
                 TieredExpertStore tiered = ModelLoader.tieredStore(m);
                 StoreStats[] atFirst = new StoreStats[1];

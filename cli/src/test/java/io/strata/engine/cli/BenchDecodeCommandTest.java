@@ -10,8 +10,6 @@ import io.strata.engine.hybrid.DecodeForecast;
 import io.strata.tiering.trace.RoutingTrace;
 import io.strata.tiering.trace.TraceReader;
 import io.strata.tiering.trace.TraceStep;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -30,17 +28,9 @@ class BenchDecodeCommandTest {
         Path model = DemoCommand.trainedModel();
         Assumptions.assumeTrue(model != null, "models/tiny-moe not found");
         Path trace = tmp.resolve("t.jsonl"), json = tmp.resolve("r.json");
-        PrintStream before = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        int rc;
-        try {
-            System.setOut(new PrintStream(buf, true));
-            rc = StrataCli.commandLine().execute("bench", "decode", "--model", model.toString(), "--backend", "cpu", "--prompt-tokens",
-                    "3", "--warmup", "3", "--warmup-runs", "3", "--tokens", "5", "--trace", trace.toString(), "--json", json.toString());
-        } finally {
-            System.setOut(before);
-        }
-        assertEquals(0, rc, buf.toString());
+        int rc = StrataCli.commandLine().execute("bench", "decode", "--model", model.toString(), "--backend", "cpu", "--prompt-tokens",
+                "3", "--warmup", "3", "--warmup-runs", "3", "--tokens", "5", "--trace", trace.toString(), "--json", json.toString());
+        assertEquals(0, rc);
         JsonNode r = new ObjectMapper().readTree(json.toFile());
         assertEquals(3, r.get("warmup_runs").asInt());
         RoutingTrace t = TraceReader.readJsonLines(trace);

@@ -84,17 +84,17 @@ public final class Parallel {
             if (parts <= 1) {
                 body.run(0, n);
             } else { // the same chunks, one after another: another caller holds the workers
-                for (int p = 0; p < parts; p++) body.run((int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+                for (int p = 0; p < parts; p++) body.run(bound(n, p, parts), bound(n, p + 1, parts));
             }
             return;
         }
         try {
             for (int p = 1; p < parts; p++) {
-                WORKERS[p - 1].post(body, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+                WORKERS[p - 1].post(body, bound(n, p, parts), bound(n, p + 1, parts));
             }
             Throwable failed = null;
             try {
-                body.run(0, (int) ((long) n / parts));
+                body.run(0, bound(n, 1, parts));
             } catch (Throwable t) {
                 failed = t;
             }
@@ -104,7 +104,7 @@ public final class Parallel {
                 if (w.claim()) { // not started: the worker is parked or descheduled, and waking it costs more than the chunk
                     t = null;
                     try {
-                        body.run((int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+                        body.run(bound(n, p, parts), bound(n, p + 1, parts));
                     } catch (Throwable e) {
                         t = e;
                     }
@@ -120,6 +120,11 @@ public final class Parallel {
         } finally {
             BUSY.set(false);
         }
+    }
+
+    /** Where chunk p of [0, n) in {@code parts} chunks starts (chunk p ends where p + 1 starts): n·p / parts. */
+    private static int bound(int n, int p, int parts) {
+        return (int) ((long) n * p / parts);
     }
 
     /** A persistent worker: one task at a time, handed over through volatile generation counters. */

@@ -106,12 +106,16 @@ public final class Calibrator {
             double[] r = ssdRead(disk, Math.max(brief ? 64L << 20 : 512L << 20, 64 * ssdBlock), brief ? 3 : 5, ssdBlock, SSD_READERS);
             ssd = r[0];
             direct = r[1] > 0;
-            // one read at a time: what a step that misses one small expert waits (latency, not bandwidth)
-            ssdOne = ssdRead(disk, Math.max(brief ? 16L << 20 : 64L << 20, 16 * ssdBlock), brief ? 3 : 5, ssdBlock, 1)[0];
-            // as a step issues them, after the layer's compute: one read alone, and a wave of every reader
-            long stepBytes = Math.max(brief ? 16L << 20 : 64L << 20, 16 * ssdBlock);
-            ssdPaused = ssdStepRead(disk, stepBytes, brief ? 12 : 48, ssdBlock, 1, STEP_PAUSE_NANOS);
-            ssdWave = ssdStepRead(disk, stepBytes, brief ? 12 : 48, ssdBlock, SSD_READERS, STEP_PAUSE_NANOS);
+            // One scratch file of 16 or more blocks for the rest: one read at a time (what a step that misses one small
+            // expert waits: latency, not bandwidth), then as a step issues them, after the layer's compute: one read
+            // alone, and a wave of every reader.
+            int waves = brief ? 12 : 48;
+            double[] rest = withScratch(disk, (int) (Math.max(brief ? 16L << 20 : 64L << 20, 16 * ssdBlock) / ssdBlock), ssdBlock,
+                    f -> new double[] {readPasses(f, brief ? 3 : 5, 1)[0], stepWaves(f, waves, 1, STEP_PAUSE_NANOS),
+                            stepWaves(f, waves, SSD_READERS, STEP_PAUSE_NANOS)});
+            ssdOne = rest[0];
+            ssdPaused = rest[1];
+            ssdWave = rest[2];
             log.accept(String.format("SSD read %.2f GB/s with %d readers, %.2f GB/s one read at a time (%.3f ms per read),"
                     + " after a %.1f ms pause %.3f ms for one read and %.3f ms for %d at once, in reads of %d KiB on %s%s",
                     ssd / 1e9, SSD_READERS, ssdOne / 1e9, ssdBlock / ssdOne * 1e3, STEP_PAUSE_NANOS / 1e6,
@@ -296,62 +300,7 @@ public final class Calibrator {
      * deleted afterwards.
      */
     public static double[] ssdRead(Path dir, long bytes, int passes, long block, int readers) {
-        int blocks = (int) Math.max(1, bytes / block);
-        Path f = null;
-        try {
-            f = scratchFile(dir, blocks, block);
-            double[] rates = new double[passes];
-            boolean direct;
-            try (BlobReader probe = new BlobReader(true)) {
-                direct = probe.isDirect(f);
-            }
-            SplittableRandom r = new SplittableRandom(11);
-            int[] order = new int[blocks];
-            for (int p = 0; p < passes; p++) {
-                for (int i = 0; i < blocks; i++) order[i] = i;
-                for (int i = blocks - 1; i > 0; i--) {
-                    int j = r.nextInt(i + 1), t = order[i];
-                    order[i] = order[j];
-                    order[j] = t;
-                }
-                java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-                Path file = f;
-                Thread[] ts = new Thread[readers];
-                IOException[] failed = new IOException[1];
-                long t0 = System.nanoTime();
-                for (int k = 0; k < readers; k++) {
-                    ts[k] = Thread.ofPlatform().start(() -> {
-                        try (BlobReader reader = new BlobReader(true); Arena arena = Arena.ofConfined()) {
-                            MemorySegment dst = arena.allocate(block, 4096);
-                            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-                            for (int i; (i = next.getAndIncrement()) < blocks; ) {
-                                reader.read(file, (long) order[i] * block, dst);
-                                crc.reset();
-                                crc.update(dst.asByteBuffer()); // the store verifies every blob it reads: so does this rate
-                            }
-                        } catch (IOException e) {
-                            failed[0] = e;
-                        }
-                    });
-                }
-                for (Thread t : ts) {
-                    try {
-                        t.join();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted", e);
-                    }
-                }
-                if (failed[0] != null) throw failed[0];
-                rates[p] = (double) blocks * block / ((System.nanoTime() - t0) / 1e9);
-            }
-            Arrays.sort(rates);
-            return new double[] {rates[passes / 2], direct ? 1 : 0};
-        } catch (IOException e) {
-            throw new UncheckedIOException("measuring SSD reads in " + dir + ": " + e.getMessage(), e);
-        } finally {
-            deleteScratch(f);
-        }
+        return withScratch(dir, (int) Math.max(1, bytes / block), block, f -> readPasses(f, passes, readers));
     }
 
     /** The pause before each wave of {@link #ssdStepRead}: about the compute between one layer's reads and the next's. */
@@ -370,45 +319,37 @@ public final class Calibrator {
      * the store's reads took 0.67-1.13 ms in tiny-moe's decode at a 2 MiB host budget (hybrid/claim-back/tiny-2MiB-run*.json).
      */
     public static double ssdStepRead(Path dir, long bytes, int waves, long block, int readers, long pauseNanos) {
-        int blocks = (int) Math.max(readers, bytes / block);
+        return withScratch(dir, (int) Math.max(readers, bytes / block), block, f -> stepWaves(f, waves, readers, pauseNanos));
+    }
+
+    /** A scratch file of blocks of random bytes, the blocks of one measurement. */
+    private record Scratch(Path file, int blocks, long block) {}
+
+    private interface ScratchUse<T> {
+        T measure(Scratch s) throws IOException, InterruptedException, java.util.concurrent.ExecutionException;
+    }
+
+    /**
+     * Writes a scratch file of {@code blocks} blocks of {@code block} random bytes in {@code dir} through to the disk,
+     * measures with it, and deletes it; a failure names {@code dir}.
+     */
+    private static <T> T withScratch(Path dir, int blocks, long block, ScratchUse<T> use) {
         Path f = null;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(readers,
-                Thread.ofPlatform().name("strata-calibrate-reader-", 1).daemon().factory());
-        try (Arena arena = Arena.ofShared()) {
-            f = scratchFile(dir, blocks, block);
-            Path file = f;
-            MemorySegment[] dst = new MemorySegment[readers];
-            BlobReader[] readerOf = new BlobReader[readers];
-            for (int k = 0; k < readers; k++) {
-                dst[k] = arena.allocate(block, 4096);
-                readerOf[k] = new BlobReader(true);
-            }
-            try {
-                SplittableRandom r = new SplittableRandom(13);
-                double[] secs = new double[waves];
-                java.util.concurrent.Future<?>[] fs = new java.util.concurrent.Future<?>[readers];
-                for (int w = 0; w < waves; w++) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
-                    int first = r.nextInt(blocks);
-                    long t0 = System.nanoTime();
-                    for (int k = 0; k < readers; k++) {
-                        int kk = k;
-                        long off = (long) ((first + k) % blocks) * block;
-                        fs[k] = pool.submit(() -> {
-                            readerOf[kk].read(file, off, dst[kk]);
-                            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-                            crc.update(dst[kk].asByteBuffer());
-                            return null;
-                        });
-                    }
-                    for (var fu : fs) fu.get();
-                    secs[w] = (System.nanoTime() - t0) / 1e9;
+        try {
+            Files.createDirectories(dir);
+            f = Files.createTempFile(dir, "strata-calibrate-", ".bin");
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(block, Integer.MAX_VALUE - 4096));
+                SplittableRandom r = new SplittableRandom(3);
+                while (b.hasRemaining()) b.put((byte) r.nextInt());
+                for (long off = 0; off < (long) blocks * block; off += b.capacity()) {
+                    b.clear();
+                    b.limit((int) Math.min(b.capacity(), (long) blocks * block - off));
+                    while (b.hasRemaining()) ch.write(b, off + b.position());
                 }
-                Arrays.sort(secs);
-                return block / secs[waves / 2];
-            } finally {
-                for (BlobReader b : readerOf) b.close();
+                ch.force(true);
             }
+            return use.measure(new Scratch(f, blocks, block));
         } catch (IOException e) {
             throw new UncheckedIOException("measuring SSD reads in " + dir + ": " + e.getMessage(), e);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -418,38 +359,102 @@ public final class Calibrator {
             Thread.currentThread().interrupt();
             throw new UncheckedIOException(new IOException("interrupted while measuring SSD reads in " + dir, e));
         } finally {
-            pool.shutdownNow();
-            deleteScratch(f);
-        }
-    }
-
-    /** A scratch file of {@code blocks} blocks of random bytes in {@code dir}, written through to the disk. */
-    private static Path scratchFile(Path dir, int blocks, long block) throws IOException {
-        Files.createDirectories(dir);
-        Path f = Files.createTempFile(dir, "strata-calibrate-", ".bin");
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocateDirect((int) Math.min(block, Integer.MAX_VALUE - 4096));
-            SplittableRandom r = new SplittableRandom(3);
-            while (b.hasRemaining()) b.put((byte) r.nextInt());
-            for (long off = 0; off < (long) blocks * block; off += b.capacity()) {
-                b.clear();
-                b.limit((int) Math.min(b.capacity(), (long) blocks * block - off));
-                while (b.hasRemaining()) ch.write(b, off + b.position());
+            if (f != null) {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException ignored) {
+                    // a scratch file left in the store folder is harmless
+                }
             }
-            ch.force(true);
-        } catch (IOException | RuntimeException e) {
-            deleteScratch(f);
-            throw e;
         }
-        return f;
     }
 
-    private static void deleteScratch(Path f) {
-        if (f == null) return;
-        try {
-            Files.deleteIfExists(f);
-        } catch (IOException ignored) {
-            // a scratch file left in the store folder is harmless
+    /** {@link #ssdRead} on a scratch file: {median bytes/s, 1 if O_DIRECT else 0}. */
+    private static double[] readPasses(Scratch s, int passes, int readers) throws IOException, InterruptedException {
+        int blocks = s.blocks();
+        long block = s.block();
+        double[] rates = new double[passes];
+        boolean direct;
+        try (BlobReader probe = new BlobReader(true)) {
+            direct = probe.isDirect(s.file());
+        }
+        SplittableRandom r = new SplittableRandom(11);
+        int[] order = new int[blocks];
+        for (int p = 0; p < passes; p++) {
+            for (int i = 0; i < blocks; i++) order[i] = i;
+            for (int i = blocks - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1), t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            Thread[] ts = new Thread[readers];
+            IOException[] failed = new IOException[1];
+            long t0 = System.nanoTime();
+            for (int k = 0; k < readers; k++) {
+                ts[k] = Thread.ofPlatform().start(() -> {
+                    try (BlobReader reader = new BlobReader(true); Arena arena = Arena.ofConfined()) {
+                        MemorySegment dst = arena.allocate(block, 4096);
+                        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                        for (int i; (i = next.getAndIncrement()) < blocks; ) {
+                            reader.read(s.file(), (long) order[i] * block, dst);
+                            crc.reset();
+                            crc.update(dst.asByteBuffer()); // the store verifies every blob it reads: so does this rate
+                        }
+                    } catch (IOException e) {
+                        failed[0] = e;
+                    }
+                });
+            }
+            for (Thread t : ts) t.join();
+            if (failed[0] != null) throw failed[0];
+            rates[p] = (double) blocks * block / ((System.nanoTime() - t0) / 1e9);
+        }
+        Arrays.sort(rates);
+        return new double[] {rates[passes / 2], direct ? 1 : 0};
+    }
+
+    /** {@link #ssdStepRead} on a scratch file: one reader's bytes/s in the median wave. */
+    private static double stepWaves(Scratch s, int waves, int readers, long pauseNanos)
+            throws IOException, InterruptedException, java.util.concurrent.ExecutionException {
+        int blocks = s.blocks();
+        long block = s.block();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(readers,
+                Thread.ofPlatform().name("strata-calibrate-reader-", 1).daemon().factory());
+        BlobReader[] readerOf = new BlobReader[readers];
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] dst = new MemorySegment[readers];
+            java.util.zip.CRC32C[] crc = new java.util.zip.CRC32C[readers];
+            for (int k = 0; k < readers; k++) {
+                dst[k] = arena.allocate(block, 4096);
+                readerOf[k] = new BlobReader(true);
+                crc[k] = new java.util.zip.CRC32C();
+            }
+            SplittableRandom r = new SplittableRandom(13);
+            double[] secs = new double[waves];
+            java.util.concurrent.Future<?>[] fs = new java.util.concurrent.Future<?>[readers];
+            for (int w = 0; w < waves; w++) {
+                java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+                int first = r.nextInt(blocks);
+                long t0 = System.nanoTime();
+                for (int k = 0; k < readers; k++) {
+                    int kk = k;
+                    long off = (long) ((first + k) % blocks) * block;
+                    fs[k] = pool.submit(() -> {
+                        readerOf[kk].read(s.file(), off, dst[kk]);
+                        crc[kk].reset();
+                        crc[kk].update(dst[kk].asByteBuffer());
+                        return null;
+                    });
+                }
+                for (var fu : fs) fu.get();
+                secs[w] = (System.nanoTime() - t0) / 1e9;
+            }
+            Arrays.sort(secs);
+            return block / secs[waves / 2];
+        } finally {
+            pool.shutdownNow();
+            for (BlobReader b : readerOf) if (b != null) b.close();
         }
     }
 

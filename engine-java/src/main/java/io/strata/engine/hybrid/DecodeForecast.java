@@ -208,7 +208,7 @@ public final class DecodeForecast {
      * warm-up and measured runs: `strata bench decode --warmup`), the last generation's prompt; before it, the
      * generations only warm the tiers, as they did in the run, whose tokens/s is the last generation's. Otherwise 0.
      * Pricing the warm-up too put the OLMoE-shaped store's forecast at 11.3 reads a token against the measured
-     * generation's 9.9 (bench/results/hybrid/step-reads/README.md).
+     * generation's 9.9 (bench/results/hybrid.md, "Parked workers, reads after a pause, and the warm-up generation").
      */
     static int measuredFrom(RoutingTrace t, List<Pass> ps) {
         if (!namesPasses(t)) return 0;
